@@ -1,0 +1,28 @@
+// The commands behind the command line. Each is a flat list of stages
+// (load -> lint -> compile -> apply) and returns an exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace icmpwall::cli {
+
+struct CommonOptions {
+  bool strict = false;   // lint warnings are errors
+  bool color = false;    // ANSI colors in diagnostics
+};
+
+struct ApplyOptions {
+  CommonOptions common;
+  std::string policy_path;
+  std::string netns;
+  bool dry_run = false;
+  std::string queue_mode = "auto";  // auto | native | compat
+  std::string dump;                 // "", "policy" or "nft"
+};
+
+int cmd_apply(const ApplyOptions& opts);
+int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump);
+int cmd_flush(const std::string& netns, const std::string& table);
+
+}  // namespace icmpwall::cli

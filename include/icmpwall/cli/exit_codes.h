@@ -1,0 +1,15 @@
+// Process exit codes, documented in README.md.
+#pragma once
+
+namespace icmpwall::cli {
+
+enum ExitCode : int {
+  kOk = 0,
+  kInternal = 1,  // unexpected failure
+  kUsage = 2,     // bad command line
+  kPolicy = 3,    // the policy is invalid (or has warnings under --strict)
+  kKernel = 4,    // the kernel refused (netlink error, namespace, permissions)
+  kDrift = 5,     // audit --policy: the live ruleset differs from the policy
+};
+
+}  // namespace icmpwall::cli

@@ -1,0 +1,22 @@
+// policy::Policy -> nft::Table.
+//
+// Per hook: a base chain that sends ICMP (and only ICMP) to one dispatcher
+// chain per family; the dispatcher does a single verdict-map lookup keyed
+// by type . code (an interval map, so a type-wide rule is one element
+// `type . 0-255`), then applies the hook's default. Each map element jumps
+// to a "key chain" holding, in precedence order, the rules that name that
+// type/code, so per-packet cost does not grow with the number of types.
+// Conflicts (same type/code/scope, different actions) are diagnosed here.
+#pragma once
+
+#include <optional>
+
+#include "icmpwall/compile/nft_model.h"
+#include "icmpwall/policy/policy.h"
+#include "icmpwall/util/diagnostics.h"
+
+namespace icmpwall::compile {
+
+std::optional<nft::Table> compile(const policy::Policy& policy, Diagnostics& diags);
+
+}  // namespace icmpwall::compile

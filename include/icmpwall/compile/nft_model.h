@@ -1,0 +1,183 @@
+// The nftables model: what the compiler produces, and what both the text
+// renderer (compile/render.h, for --dry-run) and the netlink encoder
+// (netlink/encode.h) consume. One model, two outputs; a test loads the
+// text with `nft -f` and the netlink batch into two namespaces and
+// compares what the kernel lists.
+//
+// The model sits at the level of nft statements, not raw expressions:
+// each Stmt maps to a fixed expression sequence, the one nft itself emits
+// for the same statement (see `nft --debug=netlink`), including the
+// implicit protocol dependencies (e.g. `icmp type` in an inet table loads
+// meta nfproto and meta l4proto first).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "icmpwall/policy/policy.h"
+#include "icmpwall/util/source.h"
+
+namespace icmpwall::nft {
+
+// Where a kernel object came from: the policy position a kernel error on
+// it is reported at, and a short description ("rule 'echo' (rate-limit)").
+struct Origin {
+  SourceLoc loc;
+  std::string what;
+};
+
+// Packet fields the model matches on.
+enum class Field : uint8_t {
+  nfproto,         // meta nfproto, 1 byte (NFPROTO_IPV4=2, NFPROTO_IPV6=10)
+  l4proto,         // meta l4proto, 1 byte (1 icmp, 58 ipv6-icmp)
+  iifname,         // meta iifname, 16 bytes
+  oifname,         // meta oifname, 16 bytes
+  ip_saddr,        // 4 bytes @ nh+12 (dependency: meta nfproto ipv4)
+  ip_daddr,        // 4 bytes @ nh+16
+  ip_ttl,          // 1 byte @ nh+8
+  ip6_saddr,       // 16 bytes @ nh+8 (dependency: meta nfproto ipv6)
+  ip6_daddr,       // 16 bytes @ nh+24
+  ip6_hoplimit,    // 1 byte @ nh+7
+  fib_daddr_type,  // fib daddr type, 4 bytes (host order), RTN_* values
+  icmp_type,       // 1 byte @ th+0 (dependency: nfproto ipv4, l4proto icmp)
+  icmp_code,       // 1 byte @ th+1
+  icmpv6_type,     // 1 byte @ th+0 (dependency: nfproto ipv6, l4proto ipv6-icmp)
+  icmpv6_code,     // 1 byte @ th+1
+};
+
+// `field == value` (value in network byte order for payload fields, as
+// the kernel compares it; ifnames NUL-padded to 16 bytes; fib addr type
+// and meta values in host order as nft emits them).
+struct Match {
+  Field field;
+  std::vector<uint8_t> value;
+};
+
+// `field @set` (a named set lookup).
+struct SetMatch {
+  Field field;
+  std::string set;
+};
+
+// `f1 . f2 vmap @map`: concatenated key, verdict map lookup.
+struct VmapLookup {
+  std::vector<Field> key;
+  std::string map;
+};
+
+struct CounterRef {  // counter name "x"
+  std::string name;
+};
+struct LimitRef {  // limit name "x"
+  std::string name;
+};
+
+struct Limit {  // inline: limit rate N/unit burst B packets
+  policy::Rate rate;
+  uint32_t burst = 5;
+};
+
+// update @set { <field> [& mask] limit rate N/unit burst B packets }
+// A per-source rate limit: one token bucket per (masked) source address.
+struct DynsetLimit {
+  std::string set;
+  Field key;                       // ip_saddr or ip6_saddr
+  std::vector<uint8_t> mask;       // empty: whole address; else bitwise and
+  Limit limit;
+};
+
+struct Log {  // log prefix "x"
+  std::string prefix;
+};
+
+// queue num N[-M] [fanout] [bypass]. The encoder emits the native nft
+// queue expression, or the xt NFQUEUE target (rev 3) where the kernel
+// lacks nft_queue (see netlink/queue_probe.h).
+struct Queue {
+  uint16_t num = 0;
+  uint16_t total = 1;
+  bool bypass = true;  // fail open when no worker listens
+  bool fanout = false;
+};
+
+enum class VerdictKind : uint8_t { accept, drop, jump, goto_, return_ };
+struct Verdict {
+  VerdictKind kind = VerdictKind::accept;
+  std::string chain;  // jump/goto target
+};
+
+using Stmt = std::variant<Match, SetMatch, VmapLookup, CounterRef, LimitRef, Limit,
+                          DynsetLimit, Log, Queue, Verdict>;
+
+struct Rule {
+  std::vector<Stmt> stmts;
+  std::string comment;  // rendered as comment "..."; stored as rule userdata
+  Origin origin;
+};
+
+struct BaseHook {
+  policy::Hook hook;
+  int32_t priority = 0;
+  bool policy_drop = false;  // always false for icmpwall's chains
+};
+
+struct Chain {
+  std::string name;
+  std::optional<BaseHook> base;  // none: a regular chain (jump target)
+  std::vector<Rule> rules;
+  Origin origin;
+};
+
+// Set key types the model uses (nft datatype names).
+enum class KeyType : uint8_t {
+  ipv4_addr,
+  ipv6_addr,
+  ifname,
+  fib_addrtype,
+  icmp_type_code,    // icmp_type . icmp_code (concatenation)
+  icmpv6_type_code,  // icmpv6_type . icmpv6_code (concatenation)
+};
+
+struct Element {
+  std::vector<uint8_t> key;      // for concatenations: each field padded to 4 bytes
+  std::vector<uint8_t> key_end;  // interval sets: inclusive last key; empty = single key
+  std::optional<Verdict> verdict;  // maps only
+};
+
+struct Set {
+  std::string name;
+  KeyType key = KeyType::ipv4_addr;
+  bool map = false;       // verdict map
+  bool interval = false;  // flags interval
+  bool dynamic = false;   // flags dynamic,timeout (per-source limits)
+  uint32_t timeout_ms = 0;
+  uint32_t size = 0;      // 0 = unset
+  std::vector<Element> elements;  // sorted, non-overlapping
+  Origin origin;
+};
+
+enum class ObjectKind : uint8_t { counter, limit };
+struct Object {
+  ObjectKind kind = ObjectKind::counter;
+  std::string name;
+  Limit limit;  // for kind == limit
+  Origin origin;
+};
+
+struct Table {
+  std::string name = "icmpwall";
+  // family is always inet
+  std::vector<Object> objects;  // declared first
+  std::vector<Set> sets;        // then sets and maps
+  std::vector<Chain> chains;    // then chains (all created before any rule)
+};
+
+// Byte helpers for building Match values.
+std::vector<uint8_t> u8(uint8_t v);
+std::vector<uint8_t> u32_host(uint32_t v);      // host byte order (meta, fib)
+std::vector<uint8_t> ifname_bytes(const std::string& name);  // padded to 16
+
+}  // namespace icmpwall::nft

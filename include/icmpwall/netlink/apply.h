@@ -1,0 +1,57 @@
+// Atomic apply of an nft::Table through libnftnl + libmnl.
+//
+// One netlink batch replaces icmpwall's table as a whole: add table (no-op
+// if present), delete table, add table, then every object, set, chain and
+// rule. The kernel commits all of it or none of it, so a failed apply
+// leaves the previous ruleset intact. Tables of other owners are never
+// named in the batch.
+//
+// Every message in the batch remembers the nft::Origin it was built from;
+// a kernel rejection (with the extended ack's message and offset where the
+// kernel gives them) becomes a Diagnostic at that policy position.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "icmpwall/compile/nft_model.h"
+#include "icmpwall/util/diagnostics.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::netlink {
+
+// How `inspect` rules reach NFQUEUE on this kernel.
+enum class QueueMode { native, compat };
+const char* to_string(QueueMode m);  // "native" / "compat"
+
+struct ApplyStats {
+  size_t messages = 0;  // netlink messages in the batch
+  size_t bytes = 0;     // batch size
+  QueueMode queue_mode = QueueMode::native;
+};
+
+struct ApplyOptions {
+  // Force a queue mode instead of probing the kernel (tests).
+  std::optional<QueueMode> queue_mode;
+};
+
+// Replaces table inet <table.name> with `table`, atomically. On a kernel
+// error adds a Diagnostic at the offending object's origin and returns
+// the Error (Error::code = the kernel's errno).
+Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
+                               const ApplyOptions& opts = {});
+
+// Deletes table inet <name> if it exists; other tables are untouched.
+// Returns true if a table was removed.
+Result<bool> flush_table(const std::string& name);
+
+// True if table inet <name> exists.
+Result<bool> table_exists(const std::string& name);
+
+// Asks the kernel whether the native nft queue expression is available,
+// by a batch that adds and deletes a scratch table with a queue rule in
+// one transaction (so nothing persists). ENOENT on the rule means it is
+// not; then the xt NFQUEUE target is used.
+Result<QueueMode> probe_queue_mode();
+
+}  // namespace icmpwall::netlink

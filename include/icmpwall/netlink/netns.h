@@ -1,0 +1,26 @@
+// Running kernel-touching commands inside a named network namespace
+// (`ip netns` convention: /run/netns/NAME). EnterNetns switches the
+// calling thread and switches back when it goes out of scope.
+#pragma once
+
+#include <string>
+
+#include "icmpwall/util/fd.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::netlink {
+
+class EnterNetns {
+ public:
+  // Empty name: stays in the current namespace.
+  static Result<EnterNetns> open(const std::string& name);
+  EnterNetns(EnterNetns&&) noexcept = default;
+  EnterNetns& operator=(EnterNetns&&) noexcept = default;
+  ~EnterNetns();
+
+ private:
+  EnterNetns() = default;
+  Fd original_;
+};
+
+}  // namespace icmpwall::netlink

@@ -1,0 +1,72 @@
+// Command-line parsing (CLI11). Usage errors exit 2; the commands
+// themselves live in commands.cpp.
+#include "icmpwall/cli/cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "icmpwall/cli/commands.h"
+#include "icmpwall/cli/exit_codes.h"
+#include "icmpwall/version.h"
+
+namespace icmpwall::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"icmpwall: ICMP policy firewall manager", "icmpwall"};
+  app.set_version_flag("--version", std::string("icmpwall ") + ICMPWALL_VERSION);
+  app.require_subcommand(1);
+
+  CommonOptions common;
+  std::string color = "auto";
+  app.add_option("--color", color, "Color diagnostics: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  ApplyOptions apply;
+  auto* apply_cmd = app.add_subcommand("apply", "Compile a policy and load it atomically");
+  apply_cmd->add_option("policy", apply.policy_path, "Policy file (TOML)")->required();
+  apply_cmd->add_option("--netns", apply.netns, "Run inside this named network namespace");
+  apply_cmd->add_flag("--dry-run", apply.dry_run, "Print the nft ruleset, touch nothing");
+  apply_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
+  apply_cmd->add_option("--queue-mode", apply.queue_mode,
+                        "How inspect rules reach NFQUEUE: auto, native, compat")
+      ->check(CLI::IsMember({"auto", "native", "compat"}));
+  apply_cmd->add_option("--dump", apply.dump, "Print a stage's output: policy, nft")
+      ->check(CLI::IsMember({"policy", "nft"}));
+
+  std::string check_path, check_dump;
+  auto* check_cmd = app.add_subcommand("check", "Validate and lint a policy; no kernel access");
+  check_cmd->add_option("policy", check_path, "Policy file (TOML)")->required();
+  check_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
+  check_cmd->add_option("--dump", check_dump, "Print a stage's output: policy, nft")
+      ->check(CLI::IsMember({"policy", "nft"}));
+
+  std::string flush_netns, flush_table = "icmpwall";
+  auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
+  flush_cmd->add_option("--netns", flush_netns, "Run inside this named network namespace");
+  flush_cmd->add_option("--table", flush_table, "Table name (default icmpwall)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  common.color = color == "always" || (color == "auto" && isatty(STDERR_FILENO));
+
+  try {
+    if (*apply_cmd) {
+      apply.common = common;
+      return cmd_apply(apply);
+    }
+    if (*check_cmd) return cmd_check(common, check_path, check_dump);
+    if (*flush_cmd) return cmd_flush(flush_netns, flush_table);
+  } catch (const std::exception& e) {
+    std::cerr << "icmpwall: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kUsage;
+}
+
+}  // namespace icmpwall::cli

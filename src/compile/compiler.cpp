@@ -1,0 +1,454 @@
+// policy::Policy -> nft::Table.
+//
+// Layout of the table, per declared hook H and family F (v4, v6):
+//
+//   chain H            base chain, policy accept. Sends ICMP of each family
+//                      to its dispatcher; everything else falls through
+//                      untouched.
+//   chain H.vF         dispatcher: one lookup in verdicts.H.vF, then the
+//                      hook's default (counter default.H, accept or drop).
+//   map verdicts.H.vF  type . code (interval) -> jump key chain. A rule that
+//                      names a whole type becomes `t . 0-255`; where other
+//                      rules single out codes of that type, the code space
+//                      is split so the elements never overlap.
+//   chain H.vF.t[.c]   key chain: the rules naming that type (and code), in
+//                      precedence order. Falling off its end returns to the
+//                      dispatcher, which applies the default.
+//
+// So a packet costs one map lookup plus the rules that name its own type,
+// however many types the policy names. Precedence inside a key chain:
+// code-specific rules before type-wide ones; within each, rules with
+// conditions before rules without; then file order.
+#include "icmpwall/compile/compiler.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/util/address.h"
+
+namespace icmpwall::compile {
+namespace {
+
+using policy::Action;
+using policy::Family;
+using policy::Hook;
+
+const char* fam_tag(Family f) { return f == Family::ipv4 ? "v4" : "v6"; }
+
+nft::Origin origin_of(const policy::Rule& r) {
+  return {r.loc, fmt::format("rule '{}' ({})", r.name, policy::to_string(r.action))};
+}
+
+// One (rule, code) candidate for a type within a hook and family.
+struct Candidate {
+  const policy::Rule* rule;
+  std::optional<uint8_t> code;
+};
+
+bool rule_in_hook(const policy::Rule& r, Hook h) {
+  return r.scope.hooks.empty() ||
+         std::find(r.scope.hooks.begin(), r.scope.hooks.end(), h) != r.scope.hooks.end();
+}
+
+// Scope equality for conflict detection (hooks aside: the caller already
+// knows both rules apply to the hook at hand).
+bool same_conditions(const policy::Scope& a, const policy::Scope& b) {
+  auto sorted = [](auto v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto sorted_prefixes = [](std::vector<policy::Prefix> v) {
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.family, x.addr, x.len) < std::tie(y.family, y.addr, y.len);
+    });
+    return v;
+  };
+  return sorted(a.iif) == sorted(b.iif) && sorted(a.oif) == sorted(b.oif) &&
+         sorted_prefixes(a.source) == sorted_prefixes(b.source) &&
+         sorted_prefixes(a.destination) == sorted_prefixes(b.destination) &&
+         sorted(a.destination_type) == sorted(b.destination_type) && a.hop_limit == b.hop_limit;
+}
+
+uint32_t rtn_of(policy::AddrType t) {
+  switch (t) {
+    case policy::AddrType::unicast: return 1;    // RTN_UNICAST
+    case policy::AddrType::local: return 2;      // RTN_LOCAL
+    case policy::AddrType::broadcast: return 3;  // RTN_BROADCAST
+    case policy::AddrType::anycast: return 4;    // RTN_ANYCAST
+    case policy::AddrType::multicast: return 5;  // RTN_MULTICAST
+  }
+  return 0;
+}
+
+class Compiler {
+ public:
+  Compiler(const policy::Policy& p, Diagnostics& d) : policy_(p), diags_(d) {}
+
+  std::optional<nft::Table> run() {
+    table_.name = policy_.table;
+    declare_objects();
+    for (const auto& hp : policy_.hooks) compile_hook(hp);
+    if (diags_.has_errors()) return std::nullopt;
+    // Base chains first, then dispatchers, then key chains: the order the
+    // chains appear in is the order nft lists them.
+    std::stable_sort(table_.chains.begin(), table_.chains.end(),
+                     [](const nft::Chain& a, const nft::Chain& b) {
+                       return a.base.has_value() > b.base.has_value();
+                     });
+    return std::move(table_);
+  }
+
+ private:
+  void declare_objects() {
+    for (const auto& r : policy_.rules) {
+      table_.objects.push_back({nft::ObjectKind::counter, r.name, {}, origin_of(r)});
+      if (r.action == Action::rate_limit) {
+        table_.objects.push_back(
+            {nft::ObjectKind::counter, r.name + ".over", {}, origin_of(r)});
+        if (!r.limit->per_source)
+          table_.objects.push_back({nft::ObjectKind::limit, r.name,
+                                    nft::Limit{r.limit->rate, burst_of(*r.limit)},
+                                    {r.limit->loc, fmt::format("rate limit of rule '{}'", r.name)}});
+      }
+    }
+    for (const auto& hp : policy_.hooks)
+      table_.objects.push_back({nft::ObjectKind::counter,
+                                fmt::format("default.{}", policy::to_string(hp.hook)),
+                                {},
+                                {hp.loc, fmt::format("default of hook {}", policy::to_string(hp.hook))}});
+  }
+
+  static uint32_t burst_of(const policy::RateLimit& l) { return l.burst ? l.burst : 5; }
+
+  void compile_hook(const policy::HookPolicy& hp) {
+    const std::string hook = policy::to_string(hp.hook);
+    nft::Chain base;
+    base.name = hook;
+    base.base = nft::BaseHook{hp.hook, policy_.priority, false};
+    base.origin = {hp.loc, fmt::format("base chain for hook {}", hook)};
+    for (Family f : {Family::ipv4, Family::ipv6}) {
+      const std::string dispatcher = fmt::format("{}.{}", hook, fam_tag(f));
+      nft::Rule r;
+      r.origin = base.origin;
+      r.stmts.push_back(nft::Match{nft::Field::nfproto, nft::u8(f == Family::ipv4 ? 2 : 10)});
+      r.stmts.push_back(nft::Match{nft::Field::l4proto, nft::u8(f == Family::ipv4 ? 1 : 58)});
+      r.stmts.push_back(nft::Verdict{nft::VerdictKind::jump, dispatcher});
+      base.rules.push_back(std::move(r));
+      compile_family(hp, f, dispatcher);
+    }
+    table_.chains.push_back(std::move(base));
+  }
+
+  void compile_family(const policy::HookPolicy& hp, Family f, const std::string& dispatcher) {
+    // type -> candidates, in file order.
+    std::map<uint8_t, std::vector<Candidate>> by_type;
+    for (const auto& rule : policy_.rules) {
+      if (!rule_in_hook(rule, hp.hook)) continue;
+      for (const auto& m : rule.matches)
+        if (m.family == f) by_type[m.type].push_back({&rule, m.code});
+    }
+
+    nft::Set map;
+    map.name = fmt::format("verdicts.{}", dispatcher);
+    map.key = f == Family::ipv4 ? nft::KeyType::icmp_type_code : nft::KeyType::icmpv6_type_code;
+    map.map = true;
+    map.interval = true;
+    map.origin = {hp.loc, fmt::format("verdict map of hook {} ({})", policy::to_string(hp.hook),
+                                      policy::to_string(f))};
+
+    for (const auto& [type, cands] : by_type) compile_type(hp, f, dispatcher, type, cands, map);
+
+    nft::Chain chain;
+    chain.name = dispatcher;
+    chain.origin = map.origin;
+    nft::Rule lookup;
+    lookup.origin = map.origin;
+    lookup.stmts.push_back(nft::VmapLookup{
+        f == Family::ipv4 ? std::vector{nft::Field::icmp_type, nft::Field::icmp_code}
+                          : std::vector{nft::Field::icmpv6_type, nft::Field::icmpv6_code},
+        map.name});
+    chain.rules.push_back(std::move(lookup));
+
+    nft::Origin def_origin{hp.loc, fmt::format("default of hook {}", policy::to_string(hp.hook))};
+    if (hp.log) chain.rules.push_back(log_rule({}, *hp.log, def_origin));
+    nft::Rule def;
+    def.origin = def_origin;
+    def.stmts.push_back(nft::CounterRef{fmt::format("default.{}", policy::to_string(hp.hook))});
+    def.stmts.push_back(nft::Verdict{
+        hp.default_action == Action::drop ? nft::VerdictKind::drop : nft::VerdictKind::accept, {}});
+    chain.rules.push_back(std::move(def));
+
+    table_.sets.push_back(std::move(map));
+    table_.chains.push_back(std::move(chain));
+  }
+
+  void compile_type(const policy::HookPolicy& hp, Family f, const std::string& dispatcher,
+                    uint8_t type, const std::vector<Candidate>& cands, nft::Set& map) {
+    std::vector<const policy::Rule*> type_wide;
+    std::map<uint8_t, std::vector<const policy::Rule*>> by_code;
+    for (const auto& c : cands) {
+      if (c.code)
+        by_code[*c.code].push_back(c.rule);
+      else
+        type_wide.push_back(c.rule);
+    }
+    auto key_element = [&](uint8_t lo, uint8_t hi, const std::string& chain) {
+      nft::Element e;
+      e.key = {type, 0, 0, 0, lo, 0, 0, 0};
+      if (lo != hi) e.key_end = {type, 0, 0, 0, hi, 0, 0, 0};
+      e.verdict = nft::Verdict{nft::VerdictKind::jump, chain};
+      map.elements.push_back(std::move(e));
+    };
+
+    std::string wide_chain = fmt::format("{}.{}", dispatcher, type);
+    if (!type_wide.empty()) {
+      // Elements for the codes no rule singles out.
+      int lo = 0;
+      for (const auto& [code, rules] : by_code) {
+        (void)rules;
+        if (code > lo) key_element(static_cast<uint8_t>(lo), code - 1, wide_chain);
+        lo = code + 1;
+      }
+      if (lo <= 255) key_element(static_cast<uint8_t>(lo), 255, wide_chain);
+    }
+    std::vector<std::pair<std::string, std::vector<const policy::Rule*>>> chains;
+    if (!type_wide.empty()) chains.emplace_back(wide_chain, ordered(type_wide));
+    for (const auto& [code, rules] : by_code) {
+      std::string name = fmt::format("{}.{}", wide_chain, code);
+      key_element(code, code, name);
+      auto list = ordered(rules);
+      for (const auto* r : ordered(type_wide))
+        if (std::find(list.begin(), list.end(), r) == list.end()) list.push_back(r);
+      chains.emplace_back(name, std::move(list));
+    }
+    // Keep map elements sorted by code.
+    std::sort(map.elements.begin(), map.elements.end(),
+              [](const nft::Element& a, const nft::Element& b) { return a.key < b.key; });
+
+    for (auto& [name, rules] : chains) {
+      check_conflicts(hp.hook, f, type, rules);
+      nft::Chain chain;
+      chain.name = name;
+      chain.origin = origin_of(*rules.front());
+      for (const auto* r : rules) emit_rule(*r, f, chain);
+      table_.chains.push_back(std::move(chain));
+    }
+  }
+
+  // Conditional rules first, then unconditional, each in file order.
+  static std::vector<const policy::Rule*> ordered(std::vector<const policy::Rule*> rules) {
+    std::stable_partition(rules.begin(), rules.end(),
+                          [](const policy::Rule* r) { return r->scope.conditional(); });
+    return rules;
+  }
+
+  void check_conflicts(Hook h, Family f, uint8_t type, const std::vector<const policy::Rule*>& rules) {
+    for (size_t i = 0; i < rules.size(); ++i)
+      for (size_t j = i + 1; j < rules.size(); ++j) {
+        const auto* a = rules[i];
+        const auto* b = rules[j];
+        if (a == b || a->action == b->action || !same_conditions(a->scope, b->scope)) continue;
+        auto key = std::make_pair(std::min(a, b), std::max(a, b));
+        if (!reported_.insert(key).second) continue;
+        const auto* first = a->loc.line <= b->loc.line ? a : b;
+        const auto* second = first == a ? b : a;
+        auto& d = diags_.error(
+            second->loc,
+            fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
+                        second->name, policy::to_string(second->action), first->name,
+                        policy::to_string(first->action), policy::describe(f, type),
+                        policy::to_string(h)),
+            "give one of them a narrower scope (source, iif, ...) or remove one");
+        d.related.push_back({first->loc, fmt::format("rule '{}' is here", first->name)});
+      }
+  }
+
+  // The conditions of a rule's scope for family f, as statements.
+  std::vector<nft::Stmt> conditions(const policy::Rule& r, Family f) {
+    std::vector<nft::Stmt> out;
+    const auto& s = r.scope;
+    auto ifnames = [&](const std::vector<std::string>& names, nft::Field field, const char* what) {
+      if (names.empty()) return;
+      if (names.size() == 1) {
+        out.push_back(nft::Match{field, nft::ifname_bytes(names[0])});
+        return;
+      }
+      std::string set = fmt::format("{}.{}", r.name, what);
+      ensure_set(set, [&] {
+        nft::Set st;
+        st.name = set;
+        st.key = nft::KeyType::ifname;
+        st.origin = origin_of(r);
+        std::vector<std::string> sorted = names;
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        for (const auto& n : sorted) st.elements.push_back({nft::ifname_bytes(n), {}, {}});
+        return st;
+      });
+      out.push_back(nft::SetMatch{field, set});
+    };
+    ifnames(s.iif, nft::Field::iifname, "iif");
+    ifnames(s.oif, nft::Field::oifname, "oif");
+
+    auto prefixes = [&](const std::vector<policy::Prefix>& list, bool src) {
+      if (list.empty()) return;
+      std::string set = fmt::format("{}.{}.{}", r.name, src ? "source" : "destination", fam_tag(f));
+      ensure_set(set, [&] { return prefix_set(set, list, f, origin_of(r)); });
+      nft::Field field = f == Family::ipv4 ? (src ? nft::Field::ip_saddr : nft::Field::ip_daddr)
+                                           : (src ? nft::Field::ip6_saddr : nft::Field::ip6_daddr);
+      out.push_back(nft::SetMatch{field, set});
+    };
+    prefixes(s.source, true);
+    prefixes(s.destination, false);
+
+    if (s.hop_limit)
+      out.push_back(nft::Match{f == Family::ipv4 ? nft::Field::ip_ttl : nft::Field::ip6_hoplimit,
+                               nft::u8(*s.hop_limit)});
+
+    if (s.destination_type.size() == 1) {
+      out.push_back(nft::Match{nft::Field::fib_daddr_type, nft::u32_host(rtn_of(s.destination_type[0]))});
+    } else if (!s.destination_type.empty()) {
+      std::string set = fmt::format("{}.destination-type", r.name);
+      ensure_set(set, [&] {
+        nft::Set st;
+        st.name = set;
+        st.key = nft::KeyType::fib_addrtype;
+        st.origin = origin_of(r);
+        std::set<uint32_t> values;
+        for (auto t : s.destination_type) values.insert(rtn_of(t));
+        for (auto v : values) st.elements.push_back({nft::u32_host(v), {}, {}});
+        return st;
+      });
+      out.push_back(nft::SetMatch{nft::Field::fib_daddr_type, set});
+    }
+    return out;
+  }
+
+  static nft::Set prefix_set(const std::string& name, const std::vector<policy::Prefix>& list,
+                             Family f, nft::Origin origin) {
+    nft::Set st;
+    st.name = name;
+    st.key = f == Family::ipv4 ? nft::KeyType::ipv4_addr : nft::KeyType::ipv6_addr;
+    st.interval = true;
+    st.origin = std::move(origin);
+    const size_t len = f == Family::ipv4 ? 4 : 16;
+    std::vector<AddrRange> ranges;
+    for (const auto& p : list)
+      if (p.family == f) ranges.push_back(prefix_range(p.addr.data(), len, p.len));
+    for (const auto& r : merge_ranges(std::move(ranges))) {
+      nft::Element e;
+      e.key.resize(len);
+      int_to_addr(r.first, e.key.data(), len);
+      e.key_end.resize(len);
+      int_to_addr(r.last, e.key_end.data(), len);
+      st.elements.push_back(std::move(e));
+    }
+    return st;
+  }
+
+  template <typename Make>
+  void ensure_set(const std::string& name, Make make) {
+    for (const auto& s : table_.sets)
+      if (s.name == name) return;
+    table_.sets.push_back(make());
+  }
+
+  static nft::Rule log_rule(std::vector<nft::Stmt> conds, const policy::Log& log, nft::Origin origin) {
+    nft::Rule r;
+    r.origin = std::move(origin);
+    r.stmts = std::move(conds);
+    r.stmts.push_back(nft::Limit{log.rate, log.burst});
+    r.stmts.push_back(nft::Log{log.prefix});
+    return r;
+  }
+
+  // The statements one policy rule contributes to a key chain.
+  void emit_rule(const policy::Rule& r, Family f, nft::Chain& chain) {
+    const auto conds = conditions(r, f);
+    const auto origin = origin_of(r);
+    auto rule = [&](std::vector<nft::Stmt> tail) {
+      nft::Rule out;
+      out.origin = origin;
+      out.stmts = conds;
+      for (auto& s : tail) out.stmts.push_back(std::move(s));
+      chain.rules.push_back(std::move(out));
+    };
+    using nft::VerdictKind;
+    switch (r.action) {
+      case Action::allow:
+      case Action::drop:
+        if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
+        rule({nft::CounterRef{r.name},
+              nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop, {}}});
+        break;
+      case Action::inspect: {
+        if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
+        nft::Queue q;
+        q.num = r.inspect->queue;
+        q.total = r.inspect->queues;
+        q.bypass = r.inspect->fail_open;
+        q.fanout = r.inspect->queues > 1;
+        rule({nft::CounterRef{r.name}, q});
+        break;
+      }
+      case Action::rate_limit: {
+        const auto& l = *r.limit;
+        nft::Limit limit{l.rate, burst_of(l)};
+        if (l.per_source) {
+          rule({per_source_limit(r, f, limit), nft::CounterRef{r.name},
+                nft::Verdict{VerdictKind::accept, {}}});
+        } else {
+          rule({nft::LimitRef{r.name}, nft::CounterRef{r.name}, nft::Verdict{VerdictKind::accept, {}}});
+        }
+        if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
+        if (l.over_drop)
+          rule({nft::CounterRef{r.name + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
+        else
+          rule({nft::CounterRef{r.name + ".over"}});
+        break;
+      }
+    }
+  }
+
+  nft::DynsetLimit per_source_limit(const policy::Rule& r, Family f, nft::Limit limit) {
+    const auto& l = *r.limit;
+    nft::DynsetLimit d;
+    d.set = fmt::format("{}.sources.{}", r.name, fam_tag(f));
+    d.key = f == Family::ipv4 ? nft::Field::ip_saddr : nft::Field::ip6_saddr;
+    const size_t len = f == Family::ipv4 ? 4 : 16;
+    const uint8_t plen = f == Family::ipv4 ? l.ipv4_prefix : l.ipv6_prefix;
+    if (plen < len * 8) {
+      d.mask.assign(len, 0);
+      for (size_t bit = 0; bit < plen; ++bit) d.mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    }
+    d.limit = limit;
+    ensure_set(d.set, [&] {
+      nft::Set st;
+      st.name = d.set;
+      st.key = f == Family::ipv4 ? nft::KeyType::ipv4_addr : nft::KeyType::ipv6_addr;
+      st.dynamic = true;
+      st.timeout_ms = l.timeout_s * 1000;
+      st.size = l.max_sources;
+      st.origin = {l.loc, fmt::format("per-source state of rule '{}'", r.name)};
+      return st;
+    });
+    return d;
+  }
+
+  const policy::Policy& policy_;
+  Diagnostics& diags_;
+  nft::Table table_;
+  std::set<std::pair<const policy::Rule*, const policy::Rule*>> reported_;
+};
+
+}  // namespace
+
+std::optional<nft::Table> compile(const policy::Policy& policy, Diagnostics& diags) {
+  return Compiler(policy, diags).run();
+}
+
+}  // namespace icmpwall::compile

@@ -1,0 +1,91 @@
+#include "icmpwall/util/diagnostics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace icmpwall {
+namespace {
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::error: return "error";
+    case Severity::warning: return "warning";
+    case Severity::note: return "note";
+  }
+  return "error";
+}
+
+const char* severity_color(Severity s) {
+  switch (s) {
+    case Severity::error: return "\033[1;31m";
+    case Severity::warning: return "\033[1;35m";
+    case Severity::note: return "\033[1;36m";
+  }
+  return "";
+}
+
+// "file:line:col: " or "" for a position nowhere.
+std::string position(const SourceLoc& loc) {
+  if (!loc.known()) return loc.file ? loc.file->path() + ": " : std::string{};
+  return fmt::format("{}:{}:{}: ", loc.file->path(), loc.line, loc.col);
+}
+
+// The source line with a caret under the column.
+void append_excerpt(std::string& out, const SourceLoc& loc) {
+  if (!loc.known()) return;
+  std::string_view text = loc.file->line(loc.line);
+  std::string num = std::to_string(loc.line);
+  out += fmt::format(" {} | {}\n", num, text);
+  std::string pad;
+  for (uint32_t i = 1; i < loc.col && i <= text.size(); ++i)
+    pad += text[i - 1] == '\t' ? '\t' : ' ';
+  out += fmt::format(" {} | {}^\n", std::string(num.size(), ' '), pad);
+}
+
+}  // namespace
+
+std::string render(const Diagnostic& d, bool color) {
+  std::string out;
+  const char* bold = color ? "\033[1m" : "";
+  const char* reset = color ? "\033[0m" : "";
+  out += fmt::format("{}{}{}{}:{} {}{}\n", bold, position(d.loc), color ? severity_color(d.severity) : "",
+                     severity_name(d.severity), reset, d.message, reset);
+  append_excerpt(out, d.loc);
+  if (!d.hint.empty()) out += fmt::format("hint: {}\n", d.hint);
+  for (const auto& r : d.related) {
+    out += fmt::format("{}{}note:{} {}\n", position(r.loc), color ? severity_color(Severity::note) : "",
+                       reset, r.message);
+    append_excerpt(out, r.loc);
+  }
+  return out;
+}
+
+Diagnostic& Diagnostics::error(SourceLoc loc, std::string message, std::string hint) {
+  items_.push_back({Severity::error, std::move(loc), std::move(message), std::move(hint), {}});
+  return items_.back();
+}
+
+Diagnostic& Diagnostics::warning(SourceLoc loc, std::string message, std::string hint) {
+  items_.push_back({Severity::warning, std::move(loc), std::move(message), std::move(hint), {}});
+  return items_.back();
+}
+
+bool Diagnostics::has_errors() const { return count(Severity::error) > 0; }
+
+size_t Diagnostics::count(Severity s) const {
+  return std::count_if(items_.begin(), items_.end(),
+                       [s](const Diagnostic& d) { return d.severity == s; });
+}
+
+void Diagnostics::promote_warnings() {
+  for (auto& d : items_)
+    if (d.severity == Severity::warning) d.severity = Severity::error;
+}
+
+void Diagnostics::render(std::ostream& out, bool color) const {
+  for (const auto& d : items_) out << icmpwall::render(d, color);
+}
+
+}  // namespace icmpwall
