@@ -1,0 +1,22 @@
+#include "icmpwall/compile/nft_model.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace icmpwall::nft {
+
+std::vector<uint8_t> u8(uint8_t v) { return {v}; }
+
+std::vector<uint8_t> u32_host(uint32_t v) {
+  std::vector<uint8_t> out(4);
+  std::memcpy(out.data(), &v, 4);
+  return out;
+}
+
+std::vector<uint8_t> ifname_bytes(const std::string& name) {
+  std::vector<uint8_t> out(16, 0);
+  std::memcpy(out.data(), name.data(), std::min<size_t>(name.size(), 15));
+  return out;
+}
+
+}  // namespace icmpwall::nft
