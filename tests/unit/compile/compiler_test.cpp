@@ -1,0 +1,260 @@
+// Compiler unit tests on policy trees built in code: table layout,
+// precedence inside key chains, code-space splitting of the verdict map,
+// conflicts, prefix merging and per-source limits.
+#include "icmpwall/compile/compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "icmpwall/compile/render.h"
+
+using namespace icmpwall;
+using policy::Action;
+using policy::Family;
+using policy::Hook;
+
+namespace {
+
+auto file() {
+  static auto f = std::make_shared<SourceFile>("p.toml", std::string(40, '\n'));
+  return f;
+}
+SourceLoc at(uint32_t line) { return {file(), line, 1}; }
+
+policy::Rule rule(std::string name, uint32_t line, Action a,
+                  std::vector<policy::IcmpMatch> matches) {
+  policy::Rule r;
+  r.name = std::move(name);
+  r.loc = at(line);
+  r.action = a;
+  r.action_loc = at(line);
+  r.matches = std::move(matches);
+  return r;
+}
+
+policy::IcmpMatch v4(uint8_t type, std::optional<uint8_t> code = {}) {
+  return {Family::ipv4, type, code, {}};
+}
+policy::IcmpMatch v6(uint8_t type, std::optional<uint8_t> code = {}) {
+  return {Family::ipv6, type, code, {}};
+}
+
+policy::Policy base_policy(Action def = Action::drop) {
+  policy::Policy p;
+  p.hooks.push_back({Hook::input, def, std::nullopt, at(1)});
+  return p;
+}
+
+const nft::Chain* chain(const nft::Table& t, const std::string& name) {
+  for (const auto& c : t.chains)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+const nft::Set* set(const nft::Table& t, const std::string& name) {
+  for (const auto& s : t.sets)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+// The counter names a chain's rules reference, in order.
+std::vector<std::string> counters(const nft::Chain& c) {
+  std::vector<std::string> out;
+  for (const auto& r : c.rules)
+    for (const auto& s : r.stmts)
+      if (auto* cr = std::get_if<nft::CounterRef>(&s)) out.push_back(cr->name);
+  return out;
+}
+
+nft::Table compile_ok(const policy::Policy& p) {
+  Diagnostics d;
+  auto t = compile::compile(p, d);
+  EXPECT_FALSE(d.has_errors());
+  EXPECT_TRUE(t.has_value());
+  return t ? *t : nft::Table{};
+}
+
+TEST(CompilerTest, BaseChainOnlyDivertsIcmpOfEachFamily) {
+  auto p = base_policy();
+  p.rules.push_back(rule("echo", 2, Action::allow, {v4(8), v6(128)}));
+  auto t = compile_ok(p);
+  const auto* in = chain(t, "input");
+  ASSERT_NE(in, nullptr);
+  ASSERT_TRUE(in->base.has_value());
+  EXPECT_FALSE(in->base->policy_drop);  // non-ICMP is never touched
+  ASSERT_EQ(in->rules.size(), 2u);
+  for (const auto& r : in->rules) {
+    ASSERT_EQ(r.stmts.size(), 3u);
+    EXPECT_EQ(std::get<nft::Match>(r.stmts[0]).field, nft::Field::nfproto);
+    EXPECT_EQ(std::get<nft::Match>(r.stmts[1]).field, nft::Field::l4proto);
+    EXPECT_EQ(std::get<nft::Verdict>(r.stmts[2]).kind, nft::VerdictKind::jump);
+  }
+  EXPECT_EQ(std::get<nft::Verdict>(in->rules[0].stmts[2]).chain, "input.v4");
+  EXPECT_EQ(std::get<nft::Verdict>(in->rules[1].stmts[2]).chain, "input.v6");
+  // The dispatcher ends with the hook default.
+  const auto* disp = chain(t, "input.v4");
+  ASSERT_NE(disp, nullptr);
+  EXPECT_EQ(counters(*disp), std::vector<std::string>{"default.input"});
+  EXPECT_EQ(std::get<nft::Verdict>(disp->rules.back().stmts.back()).kind, nft::VerdictKind::drop);
+}
+
+TEST(CompilerTest, CodeSpecificRuleSplitsTheTypeRange) {
+  auto p = base_policy();
+  p.rules.push_back(rule("unreach", 2, Action::drop, {v4(3)}));
+  p.rules.push_back(rule("pmtud", 3, Action::allow, {v4(3, 4)}));
+  auto t = compile_ok(p);
+  const auto* map = set(t, "verdicts.input.v4");
+  ASSERT_NE(map, nullptr);
+  ASSERT_EQ(map->elements.size(), 3u);
+  auto code_lo = [](const nft::Element& e) { return e.key.at(4); };
+  auto code_hi = [](const nft::Element& e) { return e.key_end.empty() ? e.key.at(4) : e.key_end.at(4); };
+  EXPECT_EQ(code_lo(map->elements[0]), 0);
+  EXPECT_EQ(code_hi(map->elements[0]), 3);
+  EXPECT_EQ(code_lo(map->elements[1]), 4);
+  EXPECT_EQ(code_hi(map->elements[1]), 4);
+  EXPECT_EQ(code_lo(map->elements[2]), 5);
+  EXPECT_EQ(code_hi(map->elements[2]), 255);
+  EXPECT_EQ(map->elements[1].verdict->chain, "input.v4.3.4");
+  EXPECT_EQ(map->elements[0].verdict->chain, "input.v4.3");
+  // The code chain tries the code rule first, then falls back to the type-wide rule.
+  const auto* code_chain = chain(t, "input.v4.3.4");
+  ASSERT_NE(code_chain, nullptr);
+  EXPECT_EQ(counters(*code_chain), (std::vector<std::string>{"pmtud", "unreach"}));
+}
+
+TEST(CompilerTest, ConditionalRulesPrecedeUnconditionalOnes) {
+  auto p = base_policy();
+  p.rules.push_back(rule("all", 2, Action::allow, {v4(8)}));
+  auto cond = rule("bcast", 3, Action::drop, {v4(8)});
+  cond.scope.destination_type = {policy::AddrType::broadcast};
+  p.rules.push_back(cond);
+  auto t = compile_ok(p);
+  const auto* c = chain(t, "input.v4.8");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(counters(*c), (std::vector<std::string>{"bcast", "all"}));
+}
+
+TEST(CompilerTest, ConflictingActionsAreAnErrorPointingAtBothRules) {
+  auto p = base_policy();
+  p.rules.push_back(rule("a", 5, Action::allow, {v4(8)}));
+  p.rules.push_back(rule("b", 9, Action::drop, {v4(8)}));
+  Diagnostics d;
+  EXPECT_FALSE(compile::compile(p, d).has_value());
+  ASSERT_EQ(d.count(Severity::error), 1u);
+  const auto& diag = d.items().front();
+  EXPECT_EQ(diag.loc.line, 9u);
+  EXPECT_NE(diag.message.find("conflicts with rule 'a'"), std::string::npos) << diag.message;
+  ASSERT_EQ(diag.related.size(), 1u);
+  EXPECT_EQ(diag.related[0].loc.line, 5u);
+}
+
+TEST(CompilerTest, DifferentHooksDoNotConflict) {
+  policy::Policy p;
+  p.hooks.push_back({Hook::input, Action::drop, std::nullopt, at(1)});
+  p.hooks.push_back({Hook::forward, Action::drop, std::nullopt, at(1)});
+  auto a = rule("a", 2, Action::allow, {v4(8)});
+  a.scope.hooks = {Hook::input};
+  auto b = rule("b", 3, Action::drop, {v4(8)});
+  b.scope.hooks = {Hook::forward};
+  p.rules = {a, b};
+  auto t = compile_ok(p);
+  EXPECT_EQ(counters(*chain(t, "input.v4.8")), std::vector<std::string>{"a"});
+  EXPECT_EQ(counters(*chain(t, "forward.v4.8")), std::vector<std::string>{"b"});
+}
+
+TEST(CompilerTest, AdjacentPrefixesMergeIntoOneInterval) {
+  auto p = base_policy();
+  auto r = rule("lan", 2, Action::allow, {v4(8)});
+  policy::Prefix a{Family::ipv4, {198, 18, 0, 0}, 24, {}};
+  policy::Prefix b{Family::ipv4, {198, 18, 1, 0}, 24, {}};
+  policy::Prefix c{Family::ipv6, {0x20, 0x01, 0x0d, 0xb8}, 32, {}};
+  r.scope.source = {b, a, c};
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto* s4 = set(t, "lan.source.v4");
+  ASSERT_NE(s4, nullptr);
+  ASSERT_EQ(s4->elements.size(), 1u);
+  EXPECT_EQ(s4->elements[0].key, (std::vector<uint8_t>{198, 18, 0, 0}));
+  EXPECT_EQ(s4->elements[0].key_end, (std::vector<uint8_t>{198, 18, 1, 255}));
+  // An IPv4-only prefix list does not create an IPv6 set for a v4 rule.
+  EXPECT_EQ(set(t, "lan.source.v6"), nullptr);
+}
+
+TEST(CompilerTest, PerSourceLimitMasksIpv6SourcesByPrefix) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::rate_limit, {v6(128)});
+  policy::RateLimit l;
+  l.rate = {10, policy::RateUnit::second};
+  l.burst = 20;
+  l.per_source = true;
+  l.ipv6_prefix = 56;
+  l.timeout_s = 30;
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto* c = chain(t, "input.v6.128");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->rules.size(), 2u);  // under the limit: accept; over: drop
+  const auto& dyn = std::get<nft::DynsetLimit>(c->rules[0].stmts[0]);
+  EXPECT_EQ(dyn.key, nft::Field::ip6_saddr);
+  std::vector<uint8_t> mask(16, 0);
+  for (int i = 0; i < 7; ++i) mask[i] = 0xff;
+  EXPECT_EQ(dyn.mask, mask);
+  EXPECT_EQ(dyn.limit.burst, 20u);
+  const auto* s = set(t, "echo.sources.v6");
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->dynamic);
+  EXPECT_EQ(s->timeout_ms, 30000u);
+  EXPECT_EQ(counters(*c), (std::vector<std::string>{"echo", "echo.over"}));
+  EXPECT_EQ(std::get<nft::Verdict>(c->rules[1].stmts.back()).kind, nft::VerdictKind::drop);
+}
+
+TEST(CompilerTest, OverContinueFallsThroughToTheNextRule) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::rate_limit, {v4(8)});
+  policy::RateLimit l;
+  l.rate = {1, policy::RateUnit::second};
+  l.over_drop = false;
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto* c = chain(t, "input.v4.8");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->rules.size(), 2u);
+  // The over-limit rule only counts; no verdict, so the packet returns to
+  // the dispatcher and meets the default.
+  for (const auto& s : c->rules[1].stmts) EXPECT_FALSE(std::holds_alternative<nft::Verdict>(s));
+  // A global limit is a named limit object.
+  auto obj = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
+    return o.kind == nft::ObjectKind::limit && o.name == "echo";
+  });
+  ASSERT_NE(obj, t.objects.end());
+  EXPECT_EQ(obj->limit.burst, 5u);  // nft's default when the policy gives none
+}
+
+TEST(CompilerTest, InspectBecomesAQueueWithFailOpenBypass) {
+  auto p = base_policy();
+  auto r = rule("tunnel", 2, Action::inspect, {v4(8), v4(0)});
+  r.inspect = policy::Inspect{4, 2, false, {}};
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto& q = std::get<nft::Queue>(chain(t, "input.v4.8")->rules[0].stmts.back());
+  EXPECT_EQ(q.num, 4);
+  EXPECT_EQ(q.total, 2);
+  EXPECT_FALSE(q.bypass);
+  EXPECT_TRUE(q.fanout);
+  EXPECT_NE(compile::render_nft(t).find("queue num 4-5 fanout"), std::string::npos);
+}
+
+TEST(CompilerTest, PerPacketLookupIsOneMapWhateverTheNumberOfTypes) {
+  auto p = base_policy();
+  for (uint8_t type = 0; type < 40; ++type)
+    p.rules.push_back(rule("t" + std::to_string(type), 2 + type, Action::allow, {v4(type)}));
+  auto t = compile_ok(p);
+  const auto* disp = chain(t, "input.v4");
+  ASSERT_NE(disp, nullptr);
+  EXPECT_EQ(disp->rules.size(), 2u);  // vmap lookup + default
+  EXPECT_EQ(set(t, "verdicts.input.v4")->elements.size(), 40u);
+}
+
+}  // namespace
