@@ -1,0 +1,63 @@
+#include "icmpwall/util/diagnostics.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace icmpwall;
+
+namespace {
+
+TEST(DiagnosticsTest, RendersPositionLineCaretAndHint) {
+  auto file = std::make_shared<SourceFile>("p.toml", "[[rule]]\ntypes = [\"echo-requets\"]\n");
+  Diagnostics d;
+  d.error({file, 2, 10}, "unknown ICMP type 'echo-requets'", "did you mean 'echo-request'?");
+  std::ostringstream out;
+  d.render(out);
+  EXPECT_EQ(out.str(),
+            "p.toml:2:10: error: unknown ICMP type 'echo-requets'\n"
+            " 2 | types = [\"echo-requets\"]\n"
+            "   |          ^\n"
+            "hint: did you mean 'echo-request'?\n");
+}
+
+TEST(DiagnosticsTest, RelatedNotesPointAtTheirOwnLines) {
+  auto file = std::make_shared<SourceFile>("p.toml", "a\nb\nc\n");
+  Diagnostic diag;
+  diag.loc = {file, 3, 1};
+  diag.message = "conflict";
+  diag.related.push_back({{file, 1, 1}, "first rule is here"});
+  std::string text = render(diag);
+  EXPECT_NE(text.find("p.toml:3:1: error: conflict"), std::string::npos) << text;
+  EXPECT_NE(text.find("p.toml:1:1: note: first rule is here\n 1 | a\n"), std::string::npos) << text;
+}
+
+TEST(DiagnosticsTest, StrictPromotesWarningsToErrors) {
+  Diagnostics d;
+  d.warning({}, "w");
+  EXPECT_FALSE(d.has_errors());
+  d.promote_warnings();
+  EXPECT_TRUE(d.has_errors());
+  EXPECT_EQ(d.count(Severity::warning), 0u);
+}
+
+TEST(DiagnosticsTest, CaretKeepsTabsAligned) {
+  auto file = std::make_shared<SourceFile>("p.toml", "\tx = 1\r\n");
+  EXPECT_EQ(file->line(1), "\tx = 1");  // CRLF stripped
+  Diagnostics d;
+  d.error({file, 1, 2}, "bad");
+  std::ostringstream out;
+  d.render(out);
+  EXPECT_NE(out.str().find("   | \t^\n"), std::string::npos) << out.str();
+}
+
+TEST(DiagnosticsTest, PositionlessErrorsStillNameTheFile) {
+  auto file = std::make_shared<SourceFile>("p.toml", "");
+  Diagnostics d;
+  d.error({file, 0, 0}, "cannot read");
+  std::ostringstream out;
+  d.render(out);
+  EXPECT_EQ(out.str(), "p.toml: error: cannot read\n");
+}
+
+}  // namespace
