@@ -9,6 +9,7 @@
 
 #include "icmpwall/cli/commands.h"
 #include "icmpwall/cli/exit_codes.h"
+#include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/version.h"
 
 namespace icmpwall::cli {
@@ -36,8 +37,11 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"policy", "nft"}));
 
   std::string check_path, check_dump;
+  bool list_types = false;
   auto* check_cmd = app.add_subcommand("check", "Validate and lint a policy; no kernel access");
-  check_cmd->add_option("policy", check_path, "Policy file (TOML)")->required();
+  auto* check_policy = check_cmd->add_option("policy", check_path, "Policy file (TOML)");
+  check_cmd->add_flag("--list-types", list_types, "List the ICMP and ICMPv6 names a policy may use")
+      ->excludes(check_policy);
   check_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
   check_cmd->add_option("--dump", check_dump, "Print a stage's output: policy, nft")
       ->check(CLI::IsMember({"policy", "nft"}));
@@ -60,7 +64,17 @@ int run(int argc, char** argv) {
       apply.common = common;
       return cmd_apply(apply);
     }
-    if (*check_cmd) return cmd_check(common, check_path, check_dump);
+    if (*check_cmd) {
+      if (list_types) {
+        std::cout << policy::list_types();
+        return kOk;
+      }
+      if (check_path.empty()) {
+        std::cerr << "icmpwall check: a POLICY file is required (or --list-types)\n";
+        return kUsage;
+      }
+      return cmd_check(common, check_path, check_dump);
+    }
     if (*flush_cmd) return cmd_flush(flush_netns, flush_table);
   } catch (const std::exception& e) {
     std::cerr << "icmpwall: " << e.what() << "\n";

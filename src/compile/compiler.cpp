@@ -215,6 +215,11 @@ class Compiler {
       }
       if (lo <= 255) key_element(static_cast<uint8_t>(lo), 255, wide_chain);
     }
+    // Only rules of the same specificity can conflict: a rule for one code
+    // overrides a type-wide rule by design.
+    check_conflicts(hp.hook, f, type, {}, type_wide);
+    for (const auto& [code, rules] : by_code) check_conflicts(hp.hook, f, type, code, rules);
+
     std::vector<std::pair<std::string, std::vector<const policy::Rule*>>> chains;
     if (!type_wide.empty()) chains.emplace_back(wide_chain, ordered(type_wide));
     for (const auto& [code, rules] : by_code) {
@@ -230,7 +235,6 @@ class Compiler {
               [](const nft::Element& a, const nft::Element& b) { return a.key < b.key; });
 
     for (auto& [name, rules] : chains) {
-      check_conflicts(hp.hook, f, type, rules);
       nft::Chain chain;
       chain.name = name;
       chain.origin = origin_of(*rules.front());
@@ -246,7 +250,8 @@ class Compiler {
     return rules;
   }
 
-  void check_conflicts(Hook h, Family f, uint8_t type, const std::vector<const policy::Rule*>& rules) {
+  void check_conflicts(Hook h, Family f, uint8_t type, std::optional<uint8_t> code,
+                       const std::vector<const policy::Rule*>& rules) {
     for (size_t i = 0; i < rules.size(); ++i)
       for (size_t j = i + 1; j < rules.size(); ++j) {
         const auto* a = rules[i];
@@ -260,7 +265,7 @@ class Compiler {
             second->loc,
             fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
                         second->name, policy::to_string(second->action), first->name,
-                        policy::to_string(first->action), policy::describe(f, type),
+                        policy::to_string(first->action), policy::describe(f, type, code),
                         policy::to_string(h)),
             "give one of them a narrower scope (source, iif, ...) or remove one");
         d.related.push_back({first->loc, fmt::format("rule '{}' is here", first->name)});

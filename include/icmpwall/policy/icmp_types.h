@@ -30,6 +30,17 @@ struct IcmpCodeInfo {
   std::string_view name;     // e.g. "frag-needed", "port-unreachable"
 };
 
+// Another accepted spelling of a type or a type and code: the plain IANA
+// names of ICMPv6 neighbor discovery ("neighbor-solicitation" for nft's
+// "nd-neighbor-solicit"), "mld-listener-reduction", "ttl-exceeded" for
+// ICMPv6 hop-limit-exceeded, ...
+struct IcmpAlias {
+  std::string_view name;
+  Family family;
+  uint8_t type;
+  std::optional<uint8_t> code;  // none: the alias names a whole type
+};
+
 // A name as a policy may write it: a type ("echo-request"), or a type and
 // code ("frag-needed" is ICMPv4 3/4, "packet-too-big" is ICMPv6 2).
 struct NamedMatch {
@@ -40,6 +51,7 @@ struct NamedMatch {
 
 std::span<const IcmpTypeInfo> icmp_types();
 std::span<const IcmpCodeInfo> icmp_codes();
+std::span<const IcmpAlias> icmp_aliases();
 
 const IcmpTypeInfo* find_type(Family f, uint8_t type);
 const IcmpCodeInfo* find_code(Family f, uint8_t type, uint8_t code);
@@ -54,5 +66,9 @@ std::vector<std::string> nearest_names(std::string_view name, size_t n = 3);
 
 // "echo-request", or "icmp type 200" when unnamed; with code when given.
 std::string describe(Family f, uint8_t type, std::optional<uint8_t> code = {});
+
+// Every named type and code of both families with its aliases and flags,
+// one per line: the text of `icmpwall check --list-types`.
+std::string list_types();
 
 }  // namespace icmpwall::policy

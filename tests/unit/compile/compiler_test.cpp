@@ -258,3 +258,19 @@ TEST(CompilerTest, PerPacketLookupIsOneMapWhateverTheNumberOfTypes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CompilerTest, ConflictOnOneCodeIsReportedWithThatCode) {
+  auto p = base_policy();
+  p.rules.push_back(rule("a", 5, Action::allow, {v4(3, 4)}));
+  p.rules.push_back(rule("wide", 6, Action::drop, {v4(3)}));  // not a conflict: less specific
+  p.rules.push_back(rule("b", 9, Action::drop, {v4(3, 4)}));
+  Diagnostics d;
+  EXPECT_FALSE(compile::compile(p, d).has_value());
+  ASSERT_EQ(d.count(Severity::error), 1u);
+  EXPECT_NE(d.items()[0].message.find("frag-needed"), std::string::npos) << d.items()[0].message;
+  EXPECT_EQ(d.items()[0].loc.line, 9u);
+}
+
+}  // namespace

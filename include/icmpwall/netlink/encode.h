@@ -1,0 +1,62 @@
+// nft::Table -> netlink messages, the same ones `nft -f` sends for the
+// rendered text (compile/render.h).
+//
+// Each statement becomes the expression sequence nft emits for it in an
+// inet table, including the implicit protocol dependencies nft adds
+// (`ip saddr` loads meta nfproto first, `icmp type` meta nfproto and meta
+// l4proto) and drops when the rule already established them; adjacent
+// payload matches nft would merge into one load (`icmp type 8 icmp code
+// 0`) are merged. Sets carry the userdata nft writes (key byte order,
+// concatenation typeof), so `nft list` prints them back with their types.
+//
+// Message order inside the batch: objects, chains (all of them, empty),
+// sets with their elements (verdict maps name chains), then rules.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "icmpwall/compile/nft_model.h"
+#include "icmpwall/netlink/apply.h"
+#include "icmpwall/netlink/batch.h"
+#include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/diagnostics.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::netlink {
+
+// Set name -> the NFTA_SET_ID it carries in this batch (lookups name both).
+using SetIds = std::map<std::string, uint32_t>;
+
+struct EncodeOptions {
+  QueueMode queue_mode = QueueMode::native;
+};
+
+// The expressions of one rule, as a nftnl_rule of table inet <table>.
+// Fails on statements nft would reject (conflicting protocol matches,
+// bad lengths).
+Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
+                            const nft::Rule& rule, const SetIds& set_ids,
+                            const EncodeOptions& opts);
+
+// The set declaration (no elements).
+SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id);
+
+// The elements exactly as nft sends them: for interval sets the
+// interval-end elements (and the leading end element at 0 where the first
+// range does not start there); for concatenated intervals KEY and KEY_END.
+std::vector<SetElemPtr> encode_elements(const nft::Set& set);
+
+// Appends the whole table (objects, chains, sets, elements, rules) to
+// `batch`, after whatever the caller already put there. A statement that
+// cannot be encoded is reported in `diags` at its rule's origin, and
+// nothing is appended.
+Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Batch& batch,
+                          Diagnostics& diags);
+
+// Table messages: NEWTABLE with NLM_F_CREATE (no-op when present) and DELTABLE.
+void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin);
+void delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin);
+
+}  // namespace icmpwall::netlink

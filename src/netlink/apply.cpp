@@ -1,0 +1,143 @@
+// apply_table, flush_table, table_exists.
+//
+// apply_table sends one transaction: NEWTABLE (NLM_F_CREATE, a no-op when
+// the table exists), DELTABLE, NEWTABLE, then the encoded table. The
+// kernel commits it whole or not at all; only table inet <name> is ever
+// named, so other owners' tables are untouched. The kernel's answers are
+// turned into diagnostics at the origin of the message they answer, with
+// the extended ack's text and, for rules, the expression the ack's offset
+// falls in.
+#include "icmpwall/netlink/apply.h"
+
+#include <fmt/format.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/socket.h"
+
+namespace icmpwall::netlink {
+namespace {
+
+bool uses_queue(const nft::Table& t) {
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules)
+      for (const auto& s : r.stmts)
+        if (std::holds_alternative<nft::Queue>(s)) return true;
+  return false;
+}
+
+const ExprSpan* expr_at(const MessageInfo& info, std::optional<uint32_t> offset) {
+  if (!offset) return nullptr;
+  for (const auto& e : info.exprs)
+    if (*offset >= e.begin && *offset < e.end) return &e;
+  return nullptr;
+}
+
+std::string subject(const MessageInfo& info) {
+  if (info.kind == MsgKind::rule || info.kind == MsgKind::batch) return info.origin.what;
+  std::string s = fmt::format("{} '{}'", to_string(info.kind), info.name);
+  if (!info.origin.what.empty() && info.kind != MsgKind::table)
+    s += fmt::format(" of {}", info.origin.what);
+  return s;
+}
+
+std::string hint_for(const MessageInfo& info, const ExprSpan* expr, int code) {
+  switch (code) {
+    case ENOENT:
+      if (expr && expr->name == "queue")
+        return "this kernel has no nft_queue; use queue mode compat (xt NFQUEUE)";
+      if (info.kind == MsgKind::rule || info.kind == MsgKind::elements)
+        return "it names a chain, set, object or expression the kernel does not know";
+      return {};
+    case ELOOP:
+    case EMLINK: return "the jumps between chains form a loop (or nest too deeply)";
+    case EPERM: return "the table is owned by another process, or this needs CAP_NET_ADMIN";
+    case EOPNOTSUPP: return "this kernel does not support that feature";
+    default: return {};
+  }
+}
+
+void report(const Batch& batch, const KernelError& e, Diagnostics& diags) {
+  const MessageInfo* info = batch.find(e.seq);
+  MessageInfo whole;
+  if (!info || info->kind == MsgKind::batch) {
+    whole.kind = MsgKind::batch;
+    whole.origin.what = "the batch";
+    info = &whole;
+  }
+  const ExprSpan* expr = info->kind == MsgKind::rule ? expr_at(*info, e.offset) : nullptr;
+  std::string msg = fmt::format("kernel rejected {}: {}", subject(*info), std::strerror(e.code));
+  if (!e.message.empty()) msg += fmt::format(": {}", e.message);
+  if (expr) msg += fmt::format(" (expression '{}')", expr->name);
+  diags.error(info->origin.loc, std::move(msg), hint_for(*info, expr, e.code));
+}
+
+// Runs a finished batch; the first kernel error as an Error, all of them
+// as diagnostics.
+Result<void> run(const Batch& batch, Diagnostics& diags) {
+  TRY(auto sock, Socket::open());
+  TRY(auto errors, sock.talk(batch));
+  if (errors.empty()) return ok();
+  for (const auto& e : errors) report(batch, e, diags);
+  const auto& first = errors.front();
+  return Error{fmt::format("kernel rejected the transaction: {}", std::strerror(first.code)),
+               first.code};
+}
+
+uint32_t batch_seq() { return static_cast<uint32_t>(time(nullptr)) << 8; }
+
+}  // namespace
+
+const char* to_string(QueueMode m) { return m == QueueMode::native ? "native" : "compat"; }
+
+Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, const ApplyOptions& opts) {
+  ApplyStats stats;
+  if (opts.queue_mode) {
+    stats.queue_mode = *opts.queue_mode;
+  } else if (uses_queue(table)) {
+    TRY(stats.queue_mode, probe_queue_mode());
+  }
+  const nft::Origin origin{{}, fmt::format("table inet {}", table.name)};
+  Batch batch(batch_seq());
+  add_table_msg(batch, table.name, origin);
+  delete_table_msg(batch, table.name, origin);
+  add_table_msg(batch, table.name, origin);
+  TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode}, batch, diags));
+  batch.finish();
+  stats.messages = batch.message_count();
+  stats.bytes = batch.bytes();
+  TRY_VOID(run(batch, diags));
+  return stats;
+}
+
+Result<bool> flush_table(const std::string& name) {
+  Batch batch(batch_seq());
+  delete_table_msg(batch, name, {{}, fmt::format("table inet {}", name)});
+  batch.finish();
+  TRY(auto sock, Socket::open());
+  TRY(auto errors, sock.talk(batch));
+  if (errors.empty()) return true;
+  if (errors.size() == 1 && errors[0].code == ENOENT) return false;
+  return Error{fmt::format("deleting table inet {}: {}", name, std::strerror(errors[0].code)),
+               errors[0].code};
+}
+
+Result<bool> table_exists(const std::string& name) {
+  TRY(auto sock, Socket::open());
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  auto t = make_table();
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETTABLE, NFPROTO_INET, 0, 0);
+  nftnl_table_nlmsg_build_payload(nlh, t.get());
+  TRY(int code, sock.request(nlh));
+  if (code == 0) return true;
+  if (code == ENOENT) return false;
+  return Error{fmt::format("looking up table inet {}: {}", name, std::strerror(code)), code};
+}
+
+}  // namespace icmpwall::netlink

@@ -1,0 +1,187 @@
+// The table as one ordered list of messages.
+//
+// Order: objects (rules name counters and limits), every chain empty (map
+// elements and rules jump to them), each set followed by its elements,
+// then every rule in chain order. Element lists are split over several
+// NEWSETELEM messages so that each list's nested attribute stays within
+// its 16-bit length, as nft does for large sets.
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fmt/format.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "attrs.h"
+#include "icmpwall/netlink/encode.h"
+
+namespace icmpwall::netlink {
+namespace {
+
+// Largest element list payload per message (the nest length is a u16).
+constexpr size_t kMaxElementNest = 0xffff - 256;
+
+uint32_t hook_number(policy::Hook h) {
+  switch (h) {
+    case policy::Hook::input: return NF_INET_LOCAL_IN;
+    case policy::Hook::forward: return NF_INET_FORWARD;
+    case policy::Hook::output: return NF_INET_LOCAL_OUT;
+  }
+  return NF_INET_LOCAL_IN;
+}
+
+uint64_t unit_seconds(policy::RateUnit u) {
+  switch (u) {
+    case policy::RateUnit::second: return 1;
+    case policy::RateUnit::minute: return 60;
+    case policy::RateUnit::hour: return 3600;
+    case policy::RateUnit::day: return 86400;
+  }
+  return 1;
+}
+
+void add_object(Batch& batch, const std::string& table, const nft::Object& o) {
+  auto obj = make_obj();
+  nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_FAMILY, NFPROTO_INET);
+  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_TABLE, table.c_str());
+  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_NAME, o.name.c_str());
+  if (o.kind == nft::ObjectKind::counter) {
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_BYTES, 0);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_PKTS, 0);
+  } else {
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_RATE, o.limit.rate.count);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_UNIT, unit_seconds(o.limit.rate.unit));
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_BURST, o.limit.burst);
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_FLAGS, 0);
+  }
+  auto* nlh = batch.begin(NFT_MSG_NEWOBJ, NFPROTO_INET, NLM_F_CREATE, MsgKind::object,
+                          o.name, o.origin);
+  nftnl_obj_nlmsg_build_payload(nlh, obj.get());
+  batch.end(nlh);
+}
+
+void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
+  auto chain = make_chain();
+  nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TABLE, table.c_str());
+  nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_NAME, c.name.c_str());
+  if (c.base) {
+    nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_HOOKNUM, hook_number(c.base->hook));
+    nftnl_chain_set_s32(chain.get(), NFTNL_CHAIN_PRIO, c.base->priority);
+    nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TYPE, "filter");
+    nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, c.base->policy_drop ? NF_DROP : NF_ACCEPT);
+  }
+  auto* nlh = batch.begin(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, MsgKind::chain, c.name,
+                          c.origin);
+  nftnl_chain_nlmsg_build_payload(nlh, chain.get());
+  batch.end(nlh);
+}
+
+void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id) {
+  auto set = encode_set(table, s, id);
+  auto* nlh = batch.begin(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, MsgKind::set, s.name, s.origin);
+  nftnl_set_nlmsg_build_payload(nlh, set.get());
+  batch.end(nlh);
+
+  auto elems = encode_elements(s);
+  size_t next = 0;
+  while (next < elems.size()) {
+    nlh = batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, s.name,
+                      s.origin);
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s.name.c_str());
+    mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+    auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+    int index = 0;
+    for (; next < elems.size(); ++next) {
+      auto* el = nftnl_set_elem_nlmsg_build(nlh, elems[next].get(), ++index);
+      auto nest_len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                          reinterpret_cast<char*>(list));
+      if (nest_len > kMaxElementNest && index > 1) {
+        mnl_attr_nest_cancel(nlh, el);  // goes into the next message
+        break;
+      }
+    }
+    mnl_attr_nest_end(nlh, list);
+    batch.end(nlh);
+  }
+}
+
+// Records where each expression of a rule message lies, for extended acks.
+void note_expressions(const nlmsghdr* nlh, MessageInfo& info) {
+  const auto* base = reinterpret_cast<const char*>(nlh);
+  for_each_attr(nlh, sizeof(nfgenmsg), [&](const nlattr* attr) {
+    if (mnl_attr_get_type(attr) != NFTA_RULE_EXPRESSIONS) return;
+    for_each_nested(attr, [&](const nlattr* elem) {
+      ExprSpan span;
+      span.begin = static_cast<uint32_t>(reinterpret_cast<const char*>(elem) - base);
+      span.end = span.begin + mnl_attr_get_len(elem);
+      for_each_nested(elem, [&](const nlattr* field) {
+        if (mnl_attr_get_type(field) == NFTA_EXPR_NAME) span.name = mnl_attr_get_str(field);
+      });
+      info.exprs.push_back(std::move(span));
+    });
+  });
+}
+
+}  // namespace
+
+void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin) {
+  auto t = make_table();
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, 0);
+  auto* nlh = batch.begin(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, MsgKind::table, name, origin);
+  nftnl_table_nlmsg_build_payload(nlh, t.get());
+  batch.end(nlh);
+}
+
+void delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin) {
+  auto t = make_table();
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
+  auto* nlh = batch.begin(NFT_MSG_DELTABLE, NFPROTO_INET, 0, MsgKind::table, name, origin);
+  nftnl_table_nlmsg_build_payload(nlh, t.get());
+  batch.end(nlh);
+}
+
+Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Batch& batch,
+                          Diagnostics& diags) {
+  SetIds ids;
+  for (size_t i = 0; i < table.sets.size(); ++i) {
+    if (!ids.emplace(table.sets[i].name, static_cast<uint32_t>(i + 1)).second) {
+      diags.error(table.sets[i].origin.loc, fmt::format("set '{}' declared twice", table.sets[i].name));
+      return Error{fmt::format("set '{}' declared twice", table.sets[i].name), EINVAL};
+    }
+  }
+  // Encode every rule first, so a model error leaves the batch untouched.
+  std::vector<RulePtr> rules;
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules) {
+      auto rule = encode_rule(table.name, c.name, r, ids, opts);
+      if (!rule) {
+        diags.error(r.origin.loc, fmt::format("cannot encode {}: {}", r.origin.what, rule.error().message));
+        return Error{fmt::format("{}: {}", r.origin.what, rule.error().message), EINVAL};
+      }
+      rules.push_back(std::move(*rule));
+    }
+
+  for (const auto& o : table.objects) add_object(batch, table.name, o);
+  for (const auto& c : table.chains) add_chain(batch, table.name, c);
+  for (const auto& s : table.sets) add_set(batch, table.name, s, ids.at(s.name));
+  size_t i = 0;
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules) {
+      auto* nlh = batch.begin(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND,
+                              MsgKind::rule, c.name, r.origin);
+      nftnl_rule_nlmsg_build_payload(nlh, rules[i++].get());
+      note_expressions(nlh, batch.end(nlh));
+    }
+  return ok();
+}
+
+}  // namespace icmpwall::netlink

@@ -1,0 +1,45 @@
+// Entering a named network namespace for the calling thread.
+//
+// The current namespace (/proc/thread-self/ns/net) is kept open and
+// re-entered on destruction, so a command can switch in, talk netlink and
+// leave without affecting the rest of the process once it is done.
+#include "icmpwall/netlink/netns.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace icmpwall::netlink {
+
+Result<EnterNetns> EnterNetns::open(const std::string& name) {
+  EnterNetns ns;
+  if (name.empty()) return ns;
+  if (name.find('/') != std::string::npos || name == "." || name == "..")
+    return Error{fmt::format("invalid network namespace name '{}'", name), EINVAL};
+  Fd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!original.valid()) {
+    int e = errno;
+    return Error{fmt::format("opening the current network namespace: {}", std::strerror(e)), e};
+  }
+  const std::string path = "/run/netns/" + name;
+  Fd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!target.valid()) {
+    int e = errno;
+    return Error{fmt::format("network namespace '{}' ({}): {}", name, path, std::strerror(e)), e};
+  }
+  if (setns(target.get(), CLONE_NEWNET) != 0) {
+    int e = errno;
+    return Error{fmt::format("entering network namespace '{}': {}", name, std::strerror(e)), e};
+  }
+  ns.original_ = std::move(original);
+  return ns;
+}
+
+EnterNetns::~EnterNetns() {
+  if (original_.valid()) setns(original_.get(), CLONE_NEWNET);
+}
+
+}  // namespace icmpwall::netlink

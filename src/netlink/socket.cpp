@@ -1,0 +1,189 @@
+// Sending batches and reading acks.
+//
+// Buffers: the kernel refuses a datagram larger than the socket's send
+// buffer, so the send buffer is raised to the batch size before sendmsg
+// (SO_SNDBUFFORCE as root, SO_SNDBUF otherwise, which the kernel caps at
+// wmem_max), and the receive buffer to hold one ack per message.
+//
+// Replies are matched by sequence number; answers to other sequence
+// numbers (none are expected on a private socket) are ignored. An error
+// answered for BATCH_BEGIN (the kernel could not queue acks, or rejected
+// the batch as a whole) ends the wait early.
+#include "icmpwall/netlink/socket.h"
+
+#include "attrs.h"
+
+#include <fmt/format.h>
+#include <libmnl/libmnl.h>
+#include <limits.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace icmpwall::netlink {
+namespace {
+
+constexpr int kReplyTimeoutMs = 5000;
+constexpr size_t kRecvBuffer = 1 << 20;
+// Memory one queued ack costs the receive buffer (skb overhead included).
+constexpr size_t kAckCost = 1024;
+
+Error errno_error(const std::string& what) {
+  int e = errno;
+  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
+}
+
+void set_buffer(int fd, int force_opt, int opt, size_t bytes) {
+  int v = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &v, sizeof v) != 0)
+    setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v);
+}
+
+// Parses one NLMSG_ERROR into `out`; returns its errno (0 for an ack).
+int parse_error(const nlmsghdr* nlh, KernelError& out) {
+  if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+    out.code = EBADMSG;
+    return out.code;
+  }
+  const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+  out.seq = nlh->nlmsg_seq;
+  out.code = -err->error;
+  if (out.code == 0 || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return out.code;
+  // TLVs follow the echoed message (only its header when capped).
+  size_t echoed = (nlh->nlmsg_flags & NLM_F_CAPPED) ? sizeof(nlmsghdr) : err->msg.nlmsg_len;
+  size_t offset = sizeof(int) + NLMSG_ALIGN(echoed);
+  if (NLMSG_HDRLEN + offset > nlh->nlmsg_len) return out.code;
+  for_each_attr(nlh, offset, [&](const nlattr* attr) {
+    switch (mnl_attr_get_type(attr)) {
+      case NLMSGERR_ATTR_MSG:
+        if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) out.message = mnl_attr_get_str(attr);
+        break;
+      case NLMSGERR_ATTR_OFFS:
+        if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0) out.offset = mnl_attr_get_u32(attr);
+        break;
+      default: break;
+    }
+  });
+  return out.code;
+}
+
+}  // namespace
+
+Socket::Socket(MnlSocketPtr s) : sock_(std::move(s)) {
+  portid_ = mnl_socket_get_portid(sock_.get());
+  seq_ = static_cast<uint32_t>(time(nullptr));
+}
+
+Result<Socket> Socket::open() {
+  MnlSocketPtr s(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
+  if (!s) return errno_error("netlink socket");
+  if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) return errno_error("netlink bind");
+  int one = 1;
+  // Both are best effort: older kernels answer without them.
+  mnl_socket_setsockopt(s.get(), NETLINK_EXT_ACK, &one, sizeof one);
+  mnl_socket_setsockopt(s.get(), NETLINK_CAP_ACK, &one, sizeof one);
+  return Socket(std::move(s));
+}
+
+Result<void> Socket::size_buffers(size_t send_bytes, size_t replies) {
+  int fd = mnl_socket_get_fd(sock_.get());
+  set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, send_bytes + 64 * 1024);
+  set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, std::max<size_t>(kRecvBuffer, replies * kAckCost));
+  return ok();
+}
+
+Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
+  TRY_VOID(size_buffers(batch.bytes(), batch.acked_count()));
+  auto iov = batch.iovecs();
+  std::vector<uint8_t> joined;  // only if the pages outnumber IOV_MAX
+  if (iov.size() > IOV_MAX) {
+    joined.reserve(batch.bytes());
+    for (const auto& v : iov)
+      joined.insert(joined.end(), static_cast<uint8_t*>(v.iov_base),
+                    static_cast<uint8_t*>(v.iov_base) + v.iov_len);
+    iov = {{joined.data(), joined.size()}};
+  }
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  msghdr msg{};
+  msg.msg_name = &kernel;
+  msg.msg_namelen = sizeof kernel;
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  int fd = mnl_socket_get_fd(sock_.get());
+  ssize_t sent = sendmsg(fd, &msg, 0);
+  if (sent < 0) return errno_error(fmt::format("sending a netlink batch of {} bytes", batch.bytes()));
+  if (static_cast<size_t>(sent) != batch.bytes())
+    return Error{fmt::format("netlink batch sent partially ({} of {} bytes)", sent, batch.bytes()), EIO};
+
+  std::vector<bool> answered(batch.message_count(), false);
+  size_t pending = batch.acked_count();
+  std::vector<KernelError> errors;
+  std::vector<uint8_t> buf(kRecvBuffer);
+  while (pending > 0) {
+    pollfd p{fd, POLLIN, 0};
+    int r = poll(&p, 1, kReplyTimeoutMs);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return errno_error("waiting for netlink acks");
+    if (r == 0) {
+      if (!errors.empty()) break;  // the kernel said enough
+      return Error{fmt::format("no answer from the kernel for {} of {} messages", pending,
+                               batch.acked_count()),
+                   ETIMEDOUT};
+    }
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("reading netlink acks");
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+      if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != portid_) continue;
+      const MessageInfo* info = batch.find(nlh->nlmsg_seq);
+      if (!info) continue;
+      KernelError e;
+      if (parse_error(nlh, e) != 0) errors.push_back(e);
+      if (info->kind == MsgKind::batch) {  // about the whole batch
+        if (e.code == 0) continue;
+        pending = 0;
+        break;
+      }
+      size_t index = nlh->nlmsg_seq - batch.first_seq();
+      if (!answered[index]) {
+        answered[index] = true;
+        --pending;
+      }
+    }
+  }
+  return errors;
+}
+
+Result<int> Socket::request(nlmsghdr* nlh) {
+  nlh->nlmsg_flags |= NLM_F_ACK;
+  nlh->nlmsg_seq = next_seq();
+  if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return errno_error("netlink request");
+  std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  int fd = mnl_socket_get_fd(sock_.get());
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int r = poll(&p, 1, kReplyTimeoutMs);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return r == 0 ? Error{"no answer from the kernel", ETIMEDOUT} : errno_error("poll");
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("netlink reply");
+    const auto* reply = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(reply, len); reply = mnl_nlmsg_next(reply, &len)) {
+      if (reply->nlmsg_seq != nlh->nlmsg_seq || reply->nlmsg_type != NLMSG_ERROR) continue;
+      KernelError e;
+      return parse_error(reply, e);
+    }
+  }
+}
+
+}  // namespace icmpwall::netlink

@@ -1,0 +1,508 @@
+// The RFC lint (docs/policy-language.md, "Lint").
+//
+// Most checks ask what the policy *does* to a kind of packet, not which
+// words it uses: for a hook, a family, a type and a code, `outcomes()`
+// walks the candidate rules in the order the compiled chains try them
+// (code-specific rules first; within each, rules with conditions first;
+// then file order) and collects every verdict a packet could meet, down to
+// the first rule that certainly matches, or the hook's default.
+//
+// A packet is reported as dropped when an unconditional drop (a rule
+// without conditions, or the hook's default) decides it and no rule before
+// let it through: a rule with conditions (a source, an interface, a hop
+// limit) is a deliberate exception, so "allow nd-neighbor-solicit with
+// hop-limit = 255, drop the rest" is fine, while "drop
+// destination-unreachable" or a default of drop with no rule allowing
+// packet-too-big is not. The checks on what a rule allows (neighbor
+// discovery without hop-limit = 255, MLD from anywhere, deprecated types)
+// look at the rule itself.
+//
+// Warnings are merged per rule (or hook default) and kind, so one rule
+// dropping destination-unreachable in both families on two hooks gives one
+// warning, at the rule's position.
+#include "icmpwall/policy/lint.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/util/address.h"
+
+namespace icmpwall::policy {
+namespace {
+
+constexpr Family v4 = Family::ipv4;
+constexpr Family v6 = Family::ipv6;
+
+// ---- what the policy does to a packet --------------------------------------------
+
+enum class Fate { allow, drop, limited, inspect };
+
+struct Outcome {
+  Fate fate;
+  const Rule* rule;  // null: the hook's default
+  bool conditional;  // the rule has conditions the packet may not meet
+};
+
+// The packet being asked about. A known destination type makes
+// `destination-type` conditions decidable.
+struct Packet {
+  Hook hook;
+  Family family;
+  uint8_t type;
+  uint8_t code;
+  std::optional<AddrType> dest_type;
+};
+
+bool applies_to(const Rule& r, Hook h, const Policy& p) {
+  if (r.scope.hooks.empty()) return p.hook(h) != nullptr;
+  return std::find(r.scope.hooks.begin(), r.scope.hooks.end(), h) != r.scope.hooks.end();
+}
+
+bool has_match(const Rule& r, Family f, uint8_t type, std::optional<uint8_t> code) {
+  return std::any_of(r.matches.begin(), r.matches.end(),
+                     [&](const IcmpMatch& m) { return m.family == f && m.type == type && m.code == code; });
+}
+
+bool names_type(const Rule& r, Family f, uint8_t type) {
+  return std::any_of(r.matches.begin(), r.matches.end(),
+                     [&](const IcmpMatch& m) { return m.family == f && m.type == type; });
+}
+
+// Candidates for a packet in precedence order.
+std::vector<const Rule*> candidates(const Policy& p, const Packet& pkt) {
+  std::vector<const Rule*> code_tier, type_tier;
+  for (const auto& r : p.rules) {
+    if (!applies_to(r, pkt.hook, p)) continue;
+    if (has_match(r, pkt.family, pkt.type, pkt.code))
+      code_tier.push_back(&r);
+    else if (has_match(r, pkt.family, pkt.type, std::nullopt))
+      type_tier.push_back(&r);
+  }
+  auto by_conditions = [](std::vector<const Rule*>& v) {
+    std::stable_partition(v.begin(), v.end(), [](const Rule* r) { return r->scope.conditional(); });
+  };
+  by_conditions(code_tier);
+  by_conditions(type_tier);
+  code_tier.insert(code_tier.end(), type_tier.begin(), type_tier.end());
+  return code_tier;
+}
+
+std::vector<Outcome> outcomes(const Policy& p, const HookPolicy& hp, const Packet& pkt) {
+  std::vector<Outcome> out;
+  for (const Rule* r : candidates(p, pkt)) {
+    const Scope& s = r->scope;
+    const auto& dt = s.destination_type;
+    if (pkt.dest_type && !dt.empty() && std::find(dt.begin(), dt.end(), *pkt.dest_type) == dt.end()) continue;
+    bool conditional = !s.iif.empty() || !s.oif.empty() || !s.source.empty() || !s.destination.empty() ||
+                       s.hop_limit.has_value() || (!dt.empty() && !pkt.dest_type);
+    switch (r->action) {
+      case Action::allow: out.push_back({Fate::allow, r, conditional}); break;
+      case Action::drop: out.push_back({Fate::drop, r, conditional}); break;
+      case Action::inspect: out.push_back({Fate::inspect, r, conditional}); break;
+      case Action::rate_limit: out.push_back({Fate::limited, r, conditional}); break;
+    }
+    bool decides = r->action != Action::rate_limit || !r->limit || r->limit->over_drop;
+    if (!conditional && decides) return out;
+  }
+  out.push_back({hp.default_action == Action::drop ? Fate::drop : Fate::allow, nullptr, false});
+  return out;
+}
+
+// The unconditional drops that decide a packet no earlier rule let through.
+std::vector<const Outcome*> droppers(const std::vector<Outcome>& outs) {
+  std::vector<const Outcome*> found;
+  bool let_through = false;
+  for (const auto& o : outs) {
+    if (o.fate != Fate::drop) {
+      let_through = true;
+    } else if (!o.conditional && !let_through) {
+      found.push_back(&o);
+    }
+  }
+  return found;
+}
+
+// Codes worth asking about for a type: the named ones and any a rule names.
+std::vector<uint8_t> codes_of(const Policy& p, Family f, uint8_t type) {
+  std::vector<uint8_t> codes;
+  for (const auto& c : icmp_codes())
+    if (c.family == f && c.type == type) codes.push_back(c.code);
+  for (const auto& r : p.rules)
+    for (const auto& m : r.matches)
+      if (m.family == f && m.type == type && m.code) codes.push_back(*m.code);
+  if (codes.empty()) codes.push_back(0);
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  return codes;
+}
+
+const char* family_word(Family f) { return f == v4 ? "ICMPv4" : "ICMPv6"; }
+
+// ---- collecting warnings ----------------------------------------------------------
+
+enum class Kind { pmtu, nd_dropped, nd_hop_limit, mld_source, errors_dropped, unreach_dropped, deprecated,
+                  redirect, smurf, echo_request, echo_reply };
+
+struct Finding {
+  Kind kind;
+  const Rule* rule = nullptr;         // or
+  const HookPolicy* hook = nullptr;   // the hook's default
+  std::string verb;                   // "drops", "rate-limits", ...
+  std::string tail;                   // after the hooks: " without hop-limit = 255"
+  // What it does that to: names, each with the families it applies in.
+  std::vector<std::pair<std::string, std::vector<Family>>> what;
+  std::vector<Hook> hooks;
+};
+
+struct Text {
+  const char* consequence;
+  const char* hint;
+};
+
+Text text_of(Kind k) {
+  switch (k) {
+    case Kind::pmtu:
+      return {"path MTU discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, "
+              "RFC 4890 4.3.1)",
+              R"(let them through: types = ["frag-needed", "packet-too-big"], action = "allow")"};
+    case Kind::nd_dropped:
+      return {"IPv6 stops working on the link (RFC 4861, RFC 4890 4.4.1)",
+              R"(allow neighbor discovery from the link: types = ["nd-neighbor-solicit", "nd-neighbor-advert", )"
+              R"("nd-router-solicit", "nd-router-advert"], hop-limit = 255, action = "allow")"};
+    case Kind::nd_hop_limit:
+      return {"off-link hosts can forge neighbor discovery (RFC 4861 6.1.1, 7.1.1)", "add hop-limit = 255"};
+    case Kind::mld_source:
+      return {"MLD messages must come from link-local addresses (RFC 2710, RFC 3810)",
+              R"(add source = ["fe80::/10"] (and "::/128" for reports sent during DAD))"};
+    case Kind::errors_dropped:
+      return {"traceroute and error reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
+              R"(let them through: types = ["time-exceeded", "parameter-problem"], action = "allow")"};
+    case Kind::unreach_dropped:
+      return {"connections to unreachable destinations hang instead of failing fast (RFC 1122 3.2.2.1)",
+              R"(let them through: types = ["destination-unreachable"], action = "allow")"};
+    case Kind::deprecated:
+      return {"these types are deprecated, have no legitimate use and only serve attacks (RFC 6918, RFC 6633)",
+              "drop them, or leave them to a default of drop"};
+    case Kind::redirect:
+      return {"a router must not take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
+              R"(drop them on input: types = ["redirect"], hooks = ["input"], action = "drop")"};
+    case Kind::smurf:
+      return {"the network becomes a smurf amplifier (RFC 2644)",
+              R"(drop them first: types = ["echo-request"], destination-type = ["broadcast", "multicast"], )"
+              R"(hooks = ["forward"], action = "drop")"};
+    case Kind::echo_request:
+      return {"a host MUST answer echo requests (RFC 1122 3.2.2.6)",
+              R"(add a rule for them, e.g. types = ["echo-request"], action = "rate-limit", rate = "10/second")"};
+    case Kind::echo_reply:
+      return {"a host MUST answer echo requests (RFC 1122 3.2.2.6)",
+              R"(add a rule for them, e.g. types = ["echo-reply"], hooks = ["output"], action = "allow")"};
+  }
+  return {"", ""};
+}
+
+class Linter {
+ public:
+  Linter(const Policy& p, Diagnostics& d) : p_(p), diags_(d) {}
+
+  void run() {
+    check_drops();
+    check_rule_allows();
+    check_redirects();
+    check_smurf();
+    check_echo();
+    emit();
+    check_shadowed();
+  }
+
+ private:
+  void note(Kind kind, const Outcome& o, const HookPolicy& hp, std::string verb, std::optional<Family> family,
+            std::string name, std::string tail = {}) {
+    Finding* f = nullptr;
+    for (auto& x : findings_)
+      if (x.kind == kind && x.rule == o.rule && x.verb == verb && (o.rule || x.hook == &hp)) f = &x;
+    if (!f) {
+      findings_.push_back({kind, o.rule, o.rule ? nullptr : &hp, std::move(verb), std::move(tail), {}, {}});
+      f = &findings_.back();
+    }
+    auto it = std::find_if(f->what.begin(), f->what.end(), [&](const auto& w) { return w.first == name; });
+    if (it == f->what.end()) {
+      f->what.push_back({std::move(name), {}});
+      it = f->what.end() - 1;
+    }
+    if (family && std::find(it->second.begin(), it->second.end(), *family) == it->second.end())
+      it->second.push_back(*family);
+    if (std::find(f->hooks.begin(), f->hooks.end(), hp.hook) == f->hooks.end()) f->hooks.push_back(hp.hook);
+  }
+
+  static std::string name_of(Family f, uint8_t type, std::optional<uint8_t> code = {}) {
+    return code ? describe(f, type, code) : describe(f, type);
+  }
+
+  // PMTU messages, neighbor discovery, error messages: not to be dropped.
+  void check_drops() {
+    for (const auto& hp : p_.hooks) {
+      // Path MTU discovery: neither dropped nor rate-limited.
+      for (auto [f, type, code] : {std::tuple{v4, uint8_t{3}, uint8_t{4}}, std::tuple{v6, uint8_t{2}, uint8_t{0}}}) {
+        auto outs = outcomes(p_, hp, {hp.hook, f, type, code, {}});
+        std::string what = f == v4 ? "frag-needed" : "packet-too-big";
+        for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
+        for (const auto& o : outs)
+          if (o.fate == Fate::limited) note(Kind::pmtu, o, hp, "rate-limits", f, what);
+      }
+      // Neighbor discovery, on the hooks that see it.
+      if (hp.hook != Hook::forward) {
+        bool router = p_.role == Role::router;
+        std::vector<uint8_t> nd = {135, 136};  // neighbor solicitation and advertisement
+        if (hp.hook == Hook::input) nd.push_back(router ? 133 : 134);  // what the node receives
+        if (hp.hook == Hook::output) nd.push_back(router ? 134 : 133);  // what it sends
+        for (uint8_t t : nd) {
+          auto outs = outcomes(p_, hp, {hp.hook, v6, t, 0, {}});
+          for (const auto* o : droppers(outs)) note(Kind::nd_dropped, *o, hp, "drops", v6, name_of(v6, t));
+        }
+      }
+      // Error messages.
+      for (auto [f, type, kind] : {std::tuple{v4, uint8_t{11}, Kind::errors_dropped},
+                                   std::tuple{v4, uint8_t{12}, Kind::errors_dropped},
+                                   std::tuple{v6, uint8_t{3}, Kind::errors_dropped},
+                                   std::tuple{v6, uint8_t{4}, Kind::errors_dropped},
+                                   std::tuple{v4, uint8_t{3}, Kind::unreach_dropped},
+                                   std::tuple{v6, uint8_t{1}, Kind::unreach_dropped}}) {
+        for (uint8_t code : codes_of(p_, f, type)) {
+          if (f == v4 && type == 3 && code == 4) continue;  // frag-needed: the PMTU warning says it
+          auto outs = outcomes(p_, hp, {hp.hook, f, type, code, {}});
+          for (const auto* o : droppers(outs)) note(kind, *o, hp, "drops", f, name_of(f, type));
+        }
+      }
+    }
+  }
+
+  static bool link_local_or_unspecified(const Prefix& p) {
+    if (p.family != v6) return false;
+    if (p.len == 128 && std::all_of(p.addr.begin(), p.addr.end(), [](uint8_t b) { return b == 0; })) return true;
+    return p.len >= 10 && p.addr[0] == 0xfe && (p.addr[1] & 0xc0) == 0x80;
+  }
+
+  // What a rule lets in on input: neighbor discovery, MLD, deprecated types.
+  void check_rule_allows() {
+    const HookPolicy* input = p_.hook(Hook::input);
+    for (const auto& r : p_.rules) {
+      if (r.action != Action::allow && r.action != Action::rate_limit) continue;
+      const char* verb = r.action == Action::allow ? "allows" : "lets through (rate-limited)";
+      const Outcome o{Fate::allow, &r, false};
+      for (const auto& hp : p_.hooks) {
+        if (!applies_to(r, hp.hook, p_)) continue;
+        for (const auto& m : r.matches) {
+          const auto* info = find_type(m.family, m.type);
+          if (info && info->deprecated)
+            note(Kind::deprecated, o, hp, verb, m.family, name_of(m.family, m.type, m.code));
+        }
+      }
+      if (!input || !applies_to(r, Hook::input, p_)) continue;
+      for (const auto& m : r.matches) {
+        if (m.family != v6) continue;
+        if (m.type >= 133 && m.type <= 137 && r.scope.hop_limit != 255)
+          note(Kind::nd_hop_limit, o, *input, verb, m.family, name_of(m.family, m.type, m.code),
+               " without hop-limit = 255");
+        bool mld = m.type == 130 || m.type == 131 || m.type == 132 || m.type == 143;
+        bool link_local = std::any_of(r.scope.source.begin(), r.scope.source.end(),
+                                      [](const Prefix& s) { return s.family == v6; }) &&
+                          std::all_of(r.scope.source.begin(), r.scope.source.end(), [](const Prefix& s) {
+                            return s.family != v6 || link_local_or_unspecified(s);
+                          });
+        if (mld && !link_local)
+          note(Kind::mld_source, o, *input, verb, m.family, name_of(m.family, m.type, m.code),
+               " from sources that are not link-local");
+      }
+    }
+  }
+
+  // A router accepting redirects on input.
+  void check_redirects() {
+    const HookPolicy* input = p_.hook(Hook::input);
+    if (p_.role != Role::router || !input) return;
+    for (auto [f, type] : {std::pair{v4, uint8_t{5}}, std::pair{v6, uint8_t{137}}})
+      for (uint8_t code : codes_of(p_, f, type))
+        for (const auto& o : outcomes(p_, *input, {Hook::input, f, type, code, {}}))
+          if (o.fate == Fate::allow || o.fate == Fate::limited)
+            note(Kind::redirect, o, *input, "accepts", f, name_of(f, type));
+  }
+
+  // Echo requests forwarded to broadcast or multicast destinations.
+  void check_smurf() {
+    const HookPolicy* fwd = p_.hook(Hook::forward);
+    if (!fwd) return;
+    for (auto [f, type, dest] : {std::tuple{v4, uint8_t{8}, AddrType::broadcast},
+                                 std::tuple{v4, uint8_t{8}, AddrType::multicast},
+                                 std::tuple{v6, uint8_t{128}, AddrType::multicast}}) {
+      for (const auto& o : outcomes(p_, *fwd, {Hook::forward, f, type, 0, dest})) {
+        if (o.fate != Fate::allow && o.fate != Fate::limited) continue;
+        // A rule with other conditions (a source, an interface) that does not
+        // name the destination type is a deliberate exception.
+        bool names_dest = o.rule && !o.rule->scope.destination_type.empty();
+        if (o.conditional && !names_dest) continue;
+        note(Kind::smurf, o, *fwd, "lets through", f, "echo-request");
+        smurf_dests_.push_back(dest);
+      }
+    }
+  }
+
+  // A hook dropping echo by default with no rule for it.
+  void check_echo() {
+    for (const auto& hp : p_.hooks) {
+      if (hp.default_action != Action::drop || hp.hook == Hook::forward) continue;
+      bool requests = hp.hook == Hook::input;  // input: requests in; output: replies out
+      for (Family f : {v4, v6}) {
+        uint8_t type = requests ? (f == v4 ? 8 : 128) : (f == v4 ? 0 : 129);
+        bool named = std::any_of(p_.rules.begin(), p_.rules.end(), [&](const Rule& r) {
+          return applies_to(r, hp.hook, p_) && names_type(r, f, type);
+        });
+        if (!named)
+          note(requests ? Kind::echo_request : Kind::echo_reply, {Fate::drop, nullptr, false}, hp, "drops", f,
+               name_of(f, type), ", and no rule names them");
+      }
+    }
+  }
+
+  void emit() {
+    std::stable_sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
+      const SourceLoc& la = a.rule ? a.rule->loc : a.hook->loc;
+      const SourceLoc& lb = b.rule ? b.rule->loc : b.hook->loc;
+      return std::tie(la.line, la.col) < std::tie(lb.line, lb.col);
+    });
+    for (const auto& f : findings_) {
+      // "ICMPv4 and ICMPv6 time-exceeded", "ICMPv6 nd-neighbor-solicit and nd-neighbor-advert".
+      auto families_of = [](std::vector<Family> families) {
+        std::sort(families.begin(), families.end());
+        std::vector<std::string> words;
+        for (Family fam : families) words.push_back(family_word(fam));
+        return join_and(words);
+      };
+      bool same_families = std::all_of(f.what.begin(), f.what.end(), [&](const auto& w) {
+        return families_of(w.second) == families_of(f.what.front().second);
+      });
+      std::vector<std::string> parts;
+      for (const auto& [name, families] : f.what)
+        parts.push_back(same_families ? name : fmt::format("{} {}", families_of(families), name));
+      std::string what = join_and(parts);
+      if (same_families) what = families_of(f.what.front().second) + " " + what;
+      if (f.kind == Kind::smurf) {
+        std::vector<std::string> dests;
+        for (auto d : smurf_dests_)
+          if (std::find(dests.begin(), dests.end(), to_string(d)) == dests.end()) dests.push_back(to_string(d));
+        what += fmt::format(" to {} destinations", join_and(dests));
+      }
+      std::vector<std::string> hook_names;
+      for (auto h : f.hooks) hook_names.push_back(to_string(h));
+      Text t = text_of(f.kind);
+      if (f.rule)
+        diags_.warning(f.rule->loc,
+                       fmt::format("rule '{}' {} {} on {}{}: {}", f.rule->name, f.verb, what, join_and(hook_names),
+                                   f.tail, t.consequence),
+                       t.hint);
+      else
+        diags_.warning(f.hook->loc,
+                       fmt::format("the default of hook {} {} {}{}: {}", to_string(f.hook->hook), f.verb, what,
+                                   f.tail, t.consequence),
+                       t.hint);
+    }
+  }
+
+  static std::string join_and(const std::vector<std::string>& items) {
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i)
+      out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+    return out;
+  }
+
+  // ---- shadowed rules ---------------------------------------------------------------
+
+  static bool prefix_within(const Prefix& inner, const Prefix& outer) {
+    if (inner.family != outer.family || inner.len < outer.len) return false;
+    size_t len = inner.family == v4 ? 4 : 16;
+    auto a = prefix_range(inner.addr.data(), len, inner.len);
+    auto b = prefix_range(outer.addr.data(), len, outer.len);
+    return a.first >= b.first && a.last <= b.last;
+  }
+
+  // Every packet of family f matching `b`'s conditions also matches `a`'s.
+  static bool implies(const Scope& b, const Scope& a, Family f) {
+    auto subset = [](const auto& inner, const auto& outer) {
+      if (outer.empty()) return true;
+      if (inner.empty()) return false;
+      return std::all_of(inner.begin(), inner.end(), [&](const auto& x) {
+        return std::find(outer.begin(), outer.end(), x) != outer.end();
+      });
+    };
+    auto prefixes = [f](const std::vector<Prefix>& inner, const std::vector<Prefix>& outer) {
+      if (outer.empty()) return true;
+      bool any = false;
+      for (const auto& p : inner) {
+        if (p.family != f) continue;
+        any = true;
+        if (std::none_of(outer.begin(), outer.end(), [&](const Prefix& q) { return prefix_within(p, q); }))
+          return false;
+      }
+      return any;
+    };
+    return subset(b.iif, a.iif) && subset(b.oif, a.oif) && prefixes(b.source, a.source) &&
+           prefixes(b.destination, a.destination) && subset(b.destination_type, a.destination_type) &&
+           (!a.hop_limit || a.hop_limit == b.hop_limit);
+  }
+
+  void check_shadowed() {
+    const auto& rules = p_.rules;
+    for (size_t j = 0; j < rules.size(); ++j) {
+      const Rule& b = rules[j];
+      std::vector<const Rule*> by;
+      bool reachable = b.matches.empty();
+      for (const auto& hp : p_.hooks) {
+        if (reachable) break;
+        if (!applies_to(b, hp.hook, p_)) continue;
+        for (const auto& m : b.matches) {
+          const Rule* cover = nullptr;
+          for (size_t i = 0; i < rules.size() && !cover; ++i) {
+            const Rule& a = rules[i];
+            if (i == j || !applies_to(a, hp.hook, p_) || !has_match(a, m.family, m.type, m.code)) continue;
+            bool first = (a.scope.conditional() && !b.scope.conditional()) ||
+                         (a.scope.conditional() == b.scope.conditional() && i < j);
+            bool decides = a.action != Action::rate_limit || !a.limit || a.limit->over_drop;
+            if (!first || !decides || !implies(b.scope, a.scope, m.family)) continue;
+            // Same conditions, different actions: a conflict, which the compiler reports.
+            if (a.action != b.action && implies(a.scope, b.scope, m.family)) continue;
+            cover = &a;
+          }
+          if (!cover) {
+            reachable = true;
+            break;
+          }
+          if (std::find(by.begin(), by.end(), cover) == by.end()) by.push_back(cover);
+        }
+      }
+      if (reachable || by.empty()) continue;
+      std::string names;
+      for (size_t i = 0; i < by.size(); ++i)
+        names += (i == 0 ? "" : i + 1 == by.size() ? " and " : ", ") + fmt::format("'{}'", by[i]->name);
+      auto& d = diags_.warning(b.loc,
+                               fmt::format("rule '{}' is never reached: {} {} {} every packet it matches first",
+                                           b.name, by.size() == 1 ? "rule" : "rules", names,
+                                           by.size() == 1 ? "decides" : "decide"),
+                               "remove it, or narrow the rule before it");
+      for (const auto* a : by) d.related.push_back({a->loc, fmt::format("rule '{}' is here", a->name)});
+    }
+  }
+
+  const Policy& p_;
+  Diagnostics& diags_;
+  std::vector<Finding> findings_;
+  std::vector<AddrType> smurf_dests_;
+};
+
+}  // namespace
+
+void lint(const Policy& policy, Diagnostics& diags) { Linter(policy, diags).run(); }
+
+}  // namespace icmpwall::policy
