@@ -54,6 +54,14 @@ size_t count_elements(const nft::Table& t) {
   return n;
 }
 
+bool uses_queue(const nft::Table& t) {
+  for (const auto& c : t.chains)
+    for (const auto& r : c.rules)
+      for (const auto& s : r.stmts)
+        if (std::holds_alternative<nft::Queue>(s)) return true;
+  return false;
+}
+
 }  // namespace
 
 int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump) {
@@ -92,10 +100,14 @@ int cmd_apply(const ApplyOptions& opts) {
     return kKernel;
   }
   std::cerr << fmt::format(
-      "applied {}: table inet {} ({} rules, {} set elements; {} netlink messages, {} bytes; queue {})\n",
+      "applied {}: table inet {} ({} rules, {} set elements; {} netlink messages, {} bytes{})\n",
       opts.policy_path, compiled->table.name, count_rules(compiled->table),
       count_elements(compiled->table), stats->messages, stats->bytes,
-      netlink::to_string(stats->queue_mode));
+      uses_queue(compiled->table)
+          ? fmt::format("; NFQUEUE via {}", stats->queue_mode == netlink::QueueMode::native
+                                                ? "nft queue"
+                                                : "xt NFQUEUE (kernel lacks nft queue)")
+          : "");
   return kOk;
 }
 
