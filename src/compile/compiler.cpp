@@ -39,6 +39,11 @@ using policy::Hook;
 
 const char* fam_tag(Family f) { return f == Family::ipv4 ? "v4" : "v6"; }
 
+// Kernel names of a rule's counter and limit: "rule.NAME". The dot keeps
+// every name an nft string even where the rule name alone is an nft
+// keyword ("redirect", "drop"), so the --dry-run text always loads.
+std::string counter_name(const policy::Rule& r) { return "rule." + r.name; }
+
 nft::Origin origin_of(const policy::Rule& r) {
   return {r.loc, fmt::format("rule '{}' ({})", r.name, policy::to_string(r.action))};
 }
@@ -105,12 +110,12 @@ class Compiler {
  private:
   void declare_objects() {
     for (const auto& r : policy_.rules) {
-      table_.objects.push_back({nft::ObjectKind::counter, r.name, {}, origin_of(r)});
+      table_.objects.push_back({nft::ObjectKind::counter, counter_name(r), {}, origin_of(r)});
       if (r.action == Action::rate_limit) {
         table_.objects.push_back(
-            {nft::ObjectKind::counter, r.name + ".over", {}, origin_of(r)});
+            {nft::ObjectKind::counter, counter_name(r) + ".over", {}, origin_of(r)});
         if (!r.limit->per_source)
-          table_.objects.push_back({nft::ObjectKind::limit, r.name,
+          table_.objects.push_back({nft::ObjectKind::limit, counter_name(r),
                                     nft::Limit{r.limit->rate, burst_of(*r.limit)},
                                     {r.limit->loc, fmt::format("rate limit of rule '{}'", r.name)}});
       }
@@ -387,7 +392,7 @@ class Compiler {
       case Action::allow:
       case Action::drop:
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
-        rule({nft::CounterRef{r.name},
+        rule({nft::CounterRef{counter_name(r)},
               nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop, {}}});
         break;
       case Action::inspect: {
@@ -397,23 +402,23 @@ class Compiler {
         q.total = r.inspect->queues;
         q.bypass = r.inspect->fail_open;
         q.fanout = r.inspect->queues > 1;
-        rule({nft::CounterRef{r.name}, q});
+        rule({nft::CounterRef{counter_name(r)}, q});
         break;
       }
       case Action::rate_limit: {
         const auto& l = *r.limit;
         nft::Limit limit{l.rate, burst_of(l)};
         if (l.per_source) {
-          rule({per_source_limit(r, f, limit), nft::CounterRef{r.name},
+          rule({per_source_limit(r, f, limit), nft::CounterRef{counter_name(r)},
                 nft::Verdict{VerdictKind::accept, {}}});
         } else {
-          rule({nft::LimitRef{r.name}, nft::CounterRef{r.name}, nft::Verdict{VerdictKind::accept, {}}});
+          rule({nft::LimitRef{counter_name(r)}, nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
         }
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         if (l.over_drop)
-          rule({nft::CounterRef{r.name + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
+          rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
         else
-          rule({nft::CounterRef{r.name + ".over"}});
+          rule({nft::CounterRef{counter_name(r) + ".over"}});
         break;
       }
     }

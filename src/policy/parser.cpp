@@ -22,6 +22,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <set>
+#include <tuple>
 #include <toml++/toml.h>
 
 #include "icmpwall/policy/icmp_types.h"
@@ -34,8 +36,9 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-// Far beyond any real policy; keeps the parser's cost bounded.
-constexpr size_t kMaxPolicyBytes = 1 << 20;
+// Far beyond any real policy (100 000 prefixes take about 3 MiB); keeps
+// the parser's cost bounded.
+constexpr size_t kMaxPolicyBytes = 64 << 20;
 // TOML++ recurses once per key part and has no limit on dotted keys
 // ("a.b.c..." or [a.b.c...]); real policies have a handful of them.
 constexpr size_t kMaxKeyDots = 4096;
@@ -513,12 +516,12 @@ class Parser {
 
     if (const auto* n = tbl.get("name")) {
       if (auto s = get_string(*n, "name")) {
-        if (valid_name(*s, 32, false)) {
+        if (valid_name(*s, 32, true)) {
           rule.name = std::string(*s);
           st.name_loc = at(*n);
         } else {
-          error(at(*n), fmt::format("rule name '{}' must match [a-z0-9_-]{{1,32}}", *s),
-                valid_name(lower_case(*s), 32, false) ? fmt::format("did you mean '{}'?", lower_case(*s))
+          error(at(*n), fmt::format("rule name '{}' must match [a-z][a-z0-9_-]{{0,31}}", *s),
+                valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", lower_case(*s))
                                                        : R"(e.g. name = "ping-limit")");
         }
       }
@@ -894,9 +897,11 @@ class Parser {
     auto prefixes = [&](const char* key, std::vector<Prefix>& list) {
       const auto* n = tbl.get(key);
       if (!n) return;
+      // Lists may hold 100 000 prefixes: deduplicate in O(n log n).
+      std::set<std::tuple<Family, std::array<uint8_t, 16>, uint8_t>> seen;
       for_each_string(*n, key, [&](std::string_view text, SourceLoc loc) {
         if (auto p = parse_prefix(text, loc)) {
-          if (std::find(list.begin(), list.end(), *p) == list.end()) list.push_back(*p);
+          if (seen.emplace(p->family, p->addr, p->len).second) list.push_back(*p);
         } else {
           ok = false;
         }

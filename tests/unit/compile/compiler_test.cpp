@@ -119,7 +119,7 @@ TEST(CompilerTest, CodeSpecificRuleSplitsTheTypeRange) {
   // The code chain tries the code rule first, then falls back to the type-wide rule.
   const auto* code_chain = chain(t, "input.v4.3.4");
   ASSERT_NE(code_chain, nullptr);
-  EXPECT_EQ(counters(*code_chain), (std::vector<std::string>{"pmtud", "unreach"}));
+  EXPECT_EQ(counters(*code_chain), (std::vector<std::string>{"rule.pmtud", "rule.unreach"}));
 }
 
 TEST(CompilerTest, ConditionalRulesPrecedeUnconditionalOnes) {
@@ -131,7 +131,7 @@ TEST(CompilerTest, ConditionalRulesPrecedeUnconditionalOnes) {
   auto t = compile_ok(p);
   const auto* c = chain(t, "input.v4.8");
   ASSERT_NE(c, nullptr);
-  EXPECT_EQ(counters(*c), (std::vector<std::string>{"bcast", "all"}));
+  EXPECT_EQ(counters(*c), (std::vector<std::string>{"rule.bcast", "rule.all"}));
 }
 
 TEST(CompilerTest, ConflictingActionsAreAnErrorPointingAtBothRules) {
@@ -158,8 +158,8 @@ TEST(CompilerTest, DifferentHooksDoNotConflict) {
   b.scope.hooks = {Hook::forward};
   p.rules = {a, b};
   auto t = compile_ok(p);
-  EXPECT_EQ(counters(*chain(t, "input.v4.8")), std::vector<std::string>{"a"});
-  EXPECT_EQ(counters(*chain(t, "forward.v4.8")), std::vector<std::string>{"b"});
+  EXPECT_EQ(counters(*chain(t, "input.v4.8")), std::vector<std::string>{"rule.a"});
+  EXPECT_EQ(counters(*chain(t, "forward.v4.8")), std::vector<std::string>{"rule.b"});
 }
 
 TEST(CompilerTest, AdjacentPrefixesMergeIntoOneInterval) {
@@ -205,7 +205,7 @@ TEST(CompilerTest, PerSourceLimitMasksIpv6SourcesByPrefix) {
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->dynamic);
   EXPECT_EQ(s->timeout_ms, 30000u);
-  EXPECT_EQ(counters(*c), (std::vector<std::string>{"echo", "echo.over"}));
+  EXPECT_EQ(counters(*c), (std::vector<std::string>{"rule.echo", "rule.echo.over"}));
   EXPECT_EQ(std::get<nft::Verdict>(c->rules[1].stmts.back()).kind, nft::VerdictKind::drop);
 }
 
@@ -226,7 +226,7 @@ TEST(CompilerTest, OverContinueFallsThroughToTheNextRule) {
   for (const auto& s : c->rules[1].stmts) EXPECT_FALSE(std::holds_alternative<nft::Verdict>(s));
   // A global limit is a named limit object.
   auto obj = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
-    return o.kind == nft::ObjectKind::limit && o.name == "echo";
+    return o.kind == nft::ObjectKind::limit && o.name == "rule.echo";
   });
   ASSERT_NE(obj, t.objects.end());
   EXPECT_EQ(obj->limit.burst, 5u);  // nft's default when the policy gives none

@@ -391,12 +391,12 @@ TEST(ParserTest, UnreadableFileIsAnErrorWithoutPosition) {
 }
 
 TEST(ParserTest, OversizedPolicyIsRejected) {
-  std::string text(1 << 20, '#');
+  std::string text(64 << 20, '#');
   text += "\n";
   auto p = parse(text);
   EXPECT_FALSE(p.policy);
   ASSERT_EQ(p.diags.items().size(), 1u);
-  EXPECT_EQ(p.diags.items()[0].message, "policy is 1048577 bytes long; icmpwall reads at most 1048576");
+  EXPECT_EQ(p.diags.items()[0].message, "policy is 67108865 bytes long; icmpwall reads at most 67108864");
 }
 
 TEST(ParserTest, DeeplyDottedKeysAreRejectedBeforeParsing) {
@@ -555,9 +555,11 @@ const ErrorCase kErrorCases[] = {
      "write each rule under its own [[rule]] header"},
     {"RuleEntryNotTable", "rule = [1]\n", 1, 9, "a rule must be a table, not an integer",
      "write each rule under its own [[rule]] header"},
-    {"NameInvalid", RULE("name = \"Ping\""), 4, 8, "rule name 'Ping' must match [a-z0-9_-]{1,32}",
+    {"NameInvalid", RULE("name = \"Ping\""), 4, 8, "rule name 'Ping' must match [a-z][a-z0-9_-]{0,31}",
      "did you mean 'ping'?"},
-    {"NameInvalidChars", RULE("name = \"a.b\""), 4, 8, "rule name 'a.b' must match [a-z0-9_-]{1,32}",
+    {"NameStartsWithDigit", RULE("name = \"1st\""), 4, 8, "rule name '1st' must match [a-z][a-z0-9_-]{0,31}",
+     "e.g. name = \"ping-limit\""},
+    {"NameInvalidChars", RULE("name = \"a.b\""), 4, 8, "rule name 'a.b' must match [a-z][a-z0-9_-]{0,31}",
      "e.g. name = \"ping-limit\""},
     {"NameNotString", RULE("name = 1"), 4, 8, "'name' must be a string, not an integer", ""},
     {"NoAction", "[[rule]]\ntype = \"echo-request\"\n", 1, 1, "rule 'rule-1' has no 'action'",
