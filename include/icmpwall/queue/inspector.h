@@ -1,0 +1,44 @@
+// What a queue worker hands to inspection, and what it gets back.
+//
+// The worker reads packets from NFQUEUE and calls an Inspector once per
+// packet with the bytes the kernel copied (from the IP header, at most the
+// copy range) and the packet's metadata. The Inspector answers accept or
+// drop; the worker turns the answers into verdict messages. An Inspector
+// shared by several workers is called from several threads at once and
+// must be safe for that.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace icmpwall::queue {
+
+enum class Verdict : uint8_t { accept, drop };
+
+struct PacketInfo {
+  uint16_t queue = 0;        // NFQUEUE number the packet came from
+  uint32_t packet_id = 0;    // the kernel's id within that queue
+  uint8_t hook = 0;          // NF_INET_LOCAL_IN, NF_INET_FORWARD, ...
+  uint16_t hw_protocol = 0;  // ETH_P_IP / ETH_P_IPV6 (host order)
+  uint32_t indev = 0;        // input ifindex, 0 if none
+  uint32_t outdev = 0;       // output ifindex, 0 if none
+  uint32_t mark = 0;
+  uint32_t packet_len = 0;  // length of the whole packet
+  uint32_t copied_len = 0;  // bytes handed over (packet_len capped by the copy range)
+  bool truncated = false;   // copied_len < packet_len
+  bool gso = false;         // a GSO packet, larger than the device MTU, kept whole
+};
+
+class Inspector {
+ public:
+  virtual ~Inspector() = default;
+  virtual Verdict inspect(std::span<const uint8_t> packet, const PacketInfo& info) = 0;
+};
+
+// Accepts everything: the ceiling the queue plumbing can reach.
+class AcceptAll final : public Inspector {
+ public:
+  Verdict inspect(std::span<const uint8_t>, const PacketInfo&) override { return Verdict::accept; }
+};
+
+}  // namespace icmpwall::queue

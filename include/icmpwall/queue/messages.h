@@ -1,0 +1,87 @@
+// The nfnetlink_queue wire format: the configuration request a worker
+// binds its queue with, verdict messages, and parsing the packet messages
+// the kernel sends. Built on libnetfilter_queue's libmnl helpers
+// (nfq_nlmsg_put, nfq_nlmsg_cfg_put_*, nfq_nlmsg_verdict_put,
+// nfq_nlmsg_parse). Pure functions over byte buffers: no socket, so they
+// are tested by building messages and parsing them back.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "icmpwall/queue/inspector.h"
+#include "icmpwall/queue/verdict_plan.h"
+
+struct nlmsghdr;
+
+namespace icmpwall::queue {
+
+// Bytes one verdict message takes (header, nfgenmsg, verdict attribute).
+size_t verdict_msg_size();
+
+struct ConfigRequest {
+  uint16_t queue = 0;
+  uint32_t seq = 0;
+  uint32_t copy_range = 0;  // 1..max_copy_range(); the kernel copies at most this many bytes
+  uint32_t max_len = 0;     // packets the kernel keeps waiting for a verdict
+  bool fail_open = false;   // NFQA_CFG_F_FAIL_OPEN: accept instead of drop when the queue is full
+  bool gso = false;         // NFQA_CFG_F_GSO: hand over GSO packets whole
+};
+
+// The largest copy range the kernel takes (0xffff minus an attribute header).
+uint32_t max_copy_range();
+
+// Enough room for the configuration message.
+constexpr size_t kConfigMsgCapacity = 256;
+
+// One NFQNL_MSG_CONFIG message, acked (NLM_F_ACK), that binds the queue
+// and sets the copy mode and range, the queue length and the flags all at
+// once, so no packet is queued under the kernel's defaults. Writes into
+// `buf` (at least kConfigMsgCapacity bytes) and returns the length.
+size_t build_config(std::span<uint8_t> buf, const ConfigRequest& req);
+
+// Appends one message per entry of `msgs` to `out`: NFQNL_MSG_VERDICT or
+// NFQNL_MSG_VERDICT_BATCH, no ack asked (the kernel still answers errors).
+void append_verdicts(std::vector<uint8_t>& out, uint16_t queue, std::span<const VerdictMsg> msgs);
+
+// NFQNL_MSG_PACKET / NFQNL_MSG_VERDICT / ... as nlmsg_type.
+uint16_t queue_msg_type(uint8_t nfqnl_type);
+
+struct PacketMessage {
+  PacketInfo info;
+  std::span<const uint8_t> payload;  // points into the message
+};
+
+// Parses one NFQNL_MSG_PACKET message. nullopt if it is another type, its
+// attributes are malformed, or it has no packet header (then there is no
+// id to answer).
+std::optional<PacketMessage> parse_packet(const nlmsghdr* nlh);
+
+// The errno an NLMSG_ERROR message carries (0 for an ack); nullopt if the
+// message is not a well-formed NLMSG_ERROR.
+std::optional<int> parse_error(const nlmsghdr* nlh);
+
+// Calls `fn(const nlmsghdr*)` for each complete message in a datagram.
+template <typename Fn>
+void for_each_message(std::span<const uint8_t> datagram, Fn&& fn);
+
+}  // namespace icmpwall::queue
+
+#include <libmnl/libmnl.h>
+
+namespace icmpwall::queue {
+
+template <typename Fn>
+void for_each_message(std::span<const uint8_t> datagram, Fn&& fn) {
+  int len = static_cast<int>(datagram.size());
+  auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
+  while (mnl_nlmsg_ok(nlh, len)) {
+    fn(nlh);
+    nlh = mnl_nlmsg_next(nlh, &len);
+  }
+}
+
+}  // namespace icmpwall::queue

@@ -1,0 +1,100 @@
+// The receive-inspect-verdict loop body of one queue, without a thread.
+//
+// round() reads, without blocking, every datagram waiting on the socket up
+// to a batch limit (one recvmmsg; each datagram can hold several netlink
+// messages), calls the Inspector for each packet in arrival order, then
+// answers: in batched mode with the verdict plan (verdict_plan.h) in one
+// sendto; in per-packet mode with one sendto per packet, right after it
+// is inspected (the classic loop, kept for comparison).
+//
+// Errors are counted, not thrown: an overflowed receive buffer (ENOBUFS:
+// the kernel could not deliver some packets and accepted or dropped them
+// by the queue's fail-open setting) is counted and reading goes on. A
+// verdict send that fails is retried in the next round as single
+// verdicts, ahead of anything else, so a later batch never answers for
+// packets whose own verdict was lost. Only a broken socket is an Error.
+#pragma once
+
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "icmpwall/queue/inspector.h"
+#include "icmpwall/queue/queue_socket.h"
+#include "icmpwall/queue/verdict_plan.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::queue {
+
+enum class VerdictMode { batched, per_packet };
+
+struct ReaderOptions {
+  VerdictMode mode = VerdictMode::batched;
+  unsigned max_batch = 64;  // datagrams per recvmmsg, 1..1024
+};
+
+struct Counters {
+  uint64_t received = 0;  // packets handed to the inspector
+  uint64_t accepted = 0;
+  uint64_t dropped = 0;
+  uint64_t truncated = 0;         // packets cut by the copy range
+  uint64_t enobufs = 0;           // receive buffer overflows reported by the kernel
+  uint64_t recv_errors = 0;       // other receive failures, truncated or foreign datagrams
+  uint64_t reads = 0;             // recvmmsg calls that returned datagrams
+  uint64_t batches = 0;           // sends that carried verdicts
+  uint64_t verdict_messages = 0;  // verdict messages in those sends
+  uint64_t batch_verdicts = 0;    // ... of which NFQNL_MSG_VERDICT_BATCH
+  uint64_t send_errors = 0;       // verdict sends that failed
+  uint64_t verdict_errors = 0;    // verdicts the kernel answered with an error
+};
+
+class Reader {
+ public:
+  Reader(QueueSocket socket, Inspector& inspector, ReaderOptions options = {});
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Datagrams read (0: nothing was waiting), or an Error if the socket is
+  // unusable.
+  Result<size_t> round();
+
+  // Safe to call from any thread.
+  Counters counters() const;
+
+  const QueueSocket& socket() const { return socket_; }
+  const ReaderOptions& options() const { return options_; }
+
+ private:
+  struct AtomicCounters {
+    std::atomic<uint64_t> received{0}, accepted{0}, dropped{0}, truncated{0}, enobufs{0},
+        recv_errors{0}, reads{0}, batches{0}, verdict_messages{0}, batch_verdicts{0},
+        send_errors{0}, verdict_errors{0};
+  };
+
+  void handle_datagram(std::span<const uint8_t> datagram);
+  void send_verdicts(std::span<const VerdictMsg> msgs, std::span<const Decision> decided);
+  // One writer (the thread running round()); other threads only load.
+  static void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  QueueSocket socket_;
+  Inspector& inspector_;
+  ReaderOptions options_;
+  AtomicCounters counters_;
+
+  size_t slot_size_ = 0;
+  std::vector<uint8_t> slots_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_nl> addrs_;
+  std::vector<std::vector<uint8_t>> early_;
+  std::vector<Decision> decisions_;
+  std::vector<Decision> unsent_;  // decisions whose verdict send failed
+  std::vector<uint8_t> out_;
+};
+
+}  // namespace icmpwall::queue
