@@ -36,7 +36,7 @@ Batch::Batch(uint32_t first_seq) : first_seq_(first_seq), next_seq_(first_seq) {
 uint8_t* Batch::reserve() {
   if (pages_.empty() || kPageSize - pages_.back().used < kMaxMessage) {
     Page p;
-    p.data = std::make_unique<uint8_t[]>(kPageSize);
+    p.data = std::make_unique_for_overwrite<uint8_t[]>(kPageSize);  // untouched pages cost nothing
     pages_.push_back(std::move(p));
   }
   auto& p = pages_.back();

@@ -23,6 +23,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace icmpwall::netlink {
@@ -124,7 +125,8 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
   std::vector<bool> answered(batch.message_count(), false);
   size_t pending = batch.acked_count();
   std::vector<KernelError> errors;
-  std::vector<uint8_t> buf(kRecvBuffer);
+  // Not zero-filled: only the pages the kernel writes get touched.
+  auto buf = std::make_unique_for_overwrite<uint8_t[]>(kRecvBuffer);
   while (pending > 0) {
     pollfd p{fd, POLLIN, 0};
     int r = poll(&p, 1, kReplyTimeoutMs);
@@ -136,10 +138,10 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
                                batch.acked_count()),
                    ETIMEDOUT};
     }
-    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    ssize_t n = recv(fd, buf.get(), kRecvBuffer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("reading netlink acks");
-    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.get());
     int len = static_cast<int>(n);
     for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
       if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != portid_) continue;

@@ -4,9 +4,11 @@ ruleset text (the policy's --dry-run output), side by side in one run.
 
 For each size N, a policy with N source-prefix elements spread over rules
 for several ICMP types is generated; each tool loads it into its own fresh
-network namespace (never the host's), RUNS times, and the median wall time
-and peak RSS are reported with the ratio nft/icmpwall (> 1: icmpwall is
-faster / smaller). Needs root. Usage:
+network namespace (never the host's), RUNS times, and the median wall
+time, CPU time and peak RSS are reported with the ratio nft/icmpwall (> 1:
+icmpwall is faster / smaller). At small sizes wall time is dominated by the
+kernel, the same for both: releasing the netlink socket waits for the
+nf_tables transaction clean-up (an RCU grace period, ~10 ms here). Needs root. Usage:
 
     apply_vs_nft.py BUILD/icmpwall [--sizes 10,1000,10000,100000] [--runs 3]
 """
@@ -48,18 +50,21 @@ def make_policy(n: int) -> str:
 
 
 def timed(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS KiB). The peak comes from
-    GNU time, a small parent: a child forked from this Python process would
-    inherit its RSS as a floor. nsenter execs the command in place, so the
-    figure is the command's own."""
+    """Runs cmd; returns (wall seconds, CPU seconds, peak RSS KiB). The peak
+    comes from GNU time, a small parent: a child forked from this Python
+    process would inherit its RSS as a floor. CPU time (user + system) is
+    wait4's, which includes GNU time's reaped child. nsenter execs the
+    command in place, so the figures are the command's own."""
     with tempfile.NamedTemporaryFile("r") as out:
         start = time.perf_counter()
-        rc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd,
-                            stdout=subprocess.DEVNULL).returncode
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-        if rc != 0:
-            sys.exit(f"apply_vs_nft: {' '.join(cmd)} failed with {rc}")
-        return elapsed, int(out.read().split()[-1])
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            sys.exit(f"apply_vs_nft: {' '.join(cmd)} failed with {proc.returncode}")
+        return elapsed, usage.ru_utime + usage.ru_stime, int(out.read().split()[-1])
 
 
 def in_fresh_netns(tag, cmd):
@@ -80,8 +85,8 @@ def main():
     if os.geteuid() != 0:
         sys.exit("apply_vs_nft: needs root (it creates network namespaces)")
 
-    print(f"{'elements':>9} | {'icmpwall s':>10} {'nft -f s':>9} {'ratio':>6} | "
-          f"{'icmpwall KiB':>12} {'nft KiB':>8} {'ratio':>6}")
+    print(f"{'elements':>9} | {'wall ms':>8} {'nft':>8} {'ratio':>6} | {'cpu ms':>7} {'nft':>7} "
+          f"{'ratio':>6} | {'peak KiB':>9} {'nft':>8} {'ratio':>6}")
     worst = None
     with tempfile.TemporaryDirectory() as d:
         for n in (int(s) for s in args.sizes.split(",")):
@@ -90,20 +95,21 @@ def main():
             with open(policy, "w") as f:
                 f.write(make_policy(n))
             with open(text, "w") as f:
-                subprocess.run([args.icmpwall, "apply", "--dry-run", policy], stdout=f, check=True)
+                subprocess.run([args.icmpwall, "apply", "--dry-run", policy], stdout=f,
+                               stderr=subprocess.DEVNULL, check=True)
             iw, nf = [], []
             for r in range(args.runs):  # interleaved, so drift hits both alike
                 iw.append(in_fresh_netns(f"iw{n}-{r}", [args.icmpwall, "apply", policy]))
                 nf.append(in_fresh_netns(f"nft{n}-{r}", ["nft", "-f", text]))
-            t_iw = statistics.median(x[0] for x in iw)
-            t_nf = statistics.median(x[0] for x in nf)
-            m_iw = statistics.median(x[1] for x in iw)
-            m_nf = statistics.median(x[1] for x in nf)
-            ratio_t = t_nf / max(t_iw, 0.005)
-            ratio_m = m_nf / max(m_iw, 1)
-            worst = ratio_t if worst is None else min(worst, ratio_t)
-            print(f"{n:>9} | {t_iw:>10.3f} {t_nf:>9.3f} {ratio_t:>5.1f}x | "
-                  f"{m_iw:>12} {m_nf:>8} {ratio_m:>5.1f}x", flush=True)
+            med = lambda runs, i: statistics.median(x[i] for x in runs)
+            wall = (med(iw, 0) * 1e3, med(nf, 0) * 1e3)
+            cpu = (med(iw, 1) * 1e3, med(nf, 1) * 1e3)
+            rss = (med(iw, 2), med(nf, 2))
+            ratio = lambda a: a[1] / max(a[0], 1e-3)
+            worst = ratio(wall) if worst is None else min(worst, ratio(wall))
+            print(f"{n:>9} | {wall[0]:>8.1f} {wall[1]:>8.1f} {ratio(wall):>5.2f}x | "
+                  f"{cpu[0]:>7.1f} {cpu[1]:>7.1f} {ratio(cpu):>5.2f}x | "
+                  f"{rss[0]:>9.0f} {rss[1]:>8.0f} {ratio(rss):>5.2f}x", flush=True)
     print(f"slowest ratio nft/icmpwall: {worst:.2f}x (> 1 means icmpwall is faster)")
 
 
