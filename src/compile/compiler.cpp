@@ -96,6 +96,7 @@ class Compiler {
   std::optional<nft::Table> run() {
     table_.name = policy_.table;
     declare_objects();
+    declare_blocked_sets();
     for (const auto& hp : policy_.hooks) compile_hook(hp);
     if (diags_.has_errors()) return std::nullopt;
     // Base chains first, then dispatchers, then key chains: the order the
@@ -128,6 +129,40 @@ class Compiler {
   }
 
   static uint32_t burst_of(const policy::RateLimit& l) { return l.burst ? l.burst : 5; }
+
+  bool uses_inspect() const {
+    for (const auto& r : policy_.rules)
+      if (r.action == Action::inspect) return true;
+    return false;
+  }
+
+  // Sources the inspection worker blocked: their ICMP dies here, before
+  // the verdict map, without reaching userspace. The worker adds elements
+  // with a timeout over netlink; the set's timeout is the default.
+  void declare_blocked_sets() {
+    if (!uses_inspect()) return;
+    const nft::Origin origin{{}, "sources blocked by the inspection worker"};
+    table_.objects.push_back({nft::ObjectKind::counter, kBlockedCounter, {}, origin});
+    for (Family f : {Family::ipv4, Family::ipv6}) {
+      nft::Set st;
+      st.name = blocked_set_name(f);
+      st.key = f == Family::ipv4 ? nft::KeyType::ipv4_addr : nft::KeyType::ipv6_addr;
+      st.timeout_ms = kBlockedTimeoutMs;
+      st.size = kBlockedMax;
+      st.origin = origin;
+      table_.sets.push_back(std::move(st));
+    }
+  }
+
+  static nft::Rule blocked_rule(Family f) {
+    nft::Rule r;
+    r.origin = {{}, "sources blocked by the inspection worker"};
+    r.stmts.push_back(nft::SetMatch{f == Family::ipv4 ? nft::Field::ip_saddr : nft::Field::ip6_saddr,
+                                    blocked_set_name(f)});
+    r.stmts.push_back(nft::CounterRef{kBlockedCounter});
+    r.stmts.push_back(nft::Verdict{nft::VerdictKind::drop, {}});
+    return r;
+  }
 
   void compile_hook(const policy::HookPolicy& hp) {
     const std::string hook = policy::to_string(hp.hook);
@@ -170,6 +205,7 @@ class Compiler {
     nft::Chain chain;
     chain.name = dispatcher;
     chain.origin = map.origin;
+    if (uses_inspect()) chain.rules.push_back(blocked_rule(f));
     nft::Rule lookup;
     lookup.origin = map.origin;
     lookup.stmts.push_back(nft::VmapLookup{

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "icmpwall/compile/nft_model.h"
 #include "icmpwall/policy/policy.h"
@@ -18,5 +19,16 @@
 namespace icmpwall::compile {
 
 std::optional<nft::Table> compile(const policy::Policy& policy, Diagnostics& diags);
+
+// Where a policy has `inspect` rules, the table also holds one set per
+// family of sources the inspection worker blocked (elements with a
+// timeout), checked before the verdict map, and a counter of what they
+// dropped.
+inline constexpr const char* kBlockedCounter = "inspect.blocked";
+inline constexpr uint32_t kBlockedTimeoutMs = 300'000;  // default; elements carry their own
+inline constexpr uint32_t kBlockedMax = 65536;
+inline std::string blocked_set_name(policy::Family f) {
+  return f == policy::Family::ipv4 ? "inspect.blocked.v4" : "inspect.blocked.v6";
+}
 
 }  // namespace icmpwall::compile

@@ -274,3 +274,31 @@ TEST(CompilerTest, ConflictOnOneCodeIsReportedWithThatCode) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
+  auto p = base_policy();
+  auto r = rule("tunnel", 2, Action::inspect, {v4(8), v6(128)});
+  r.inspect = policy::Inspect{0, 1, true, {}};
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  for (auto [chain_name, set_name] : {std::pair{"input.v4", "inspect.blocked.v4"},
+                                      std::pair{"input.v6", "inspect.blocked.v6"}}) {
+    const auto* c = chain(t, chain_name);
+    ASSERT_NE(c, nullptr);
+    ASSERT_GE(c->rules.size(), 3u);
+    EXPECT_EQ(std::get<nft::SetMatch>(c->rules[0].stmts[0]).set, set_name);
+    EXPECT_EQ(std::get<nft::Verdict>(c->rules[0].stmts.back()).kind, nft::VerdictKind::drop);
+    EXPECT_TRUE(std::holds_alternative<nft::VmapLookup>(c->rules[1].stmts[0]));
+    const auto* s = set(t, set_name);
+    ASSERT_NE(s, nullptr);
+    EXPECT_GT(s->timeout_ms, 0u);
+  }
+  // Without inspect rules there is no such set.
+  auto plain = base_policy();
+  plain.rules.push_back(rule("echo", 2, Action::allow, {v4(8)}));
+  EXPECT_EQ(set(compile_ok(plain), "inspect.blocked.v4"), nullptr);
+}
+
+}  // namespace
