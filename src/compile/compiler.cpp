@@ -437,7 +437,9 @@ class Compiler {
         q.num = r.inspect->queue;
         q.total = r.inspect->queues;
         q.bypass = r.inspect->fail_open;
-        q.fanout = r.inspect->queues > 1;
+        // Balanced by a hash of the addresses (not CPU fanout), so every
+        // packet of a flow reaches the same worker and its flow state.
+        q.fanout = false;
         rule({nft::CounterRef{counter_name(r)}, q});
         break;
       }
