@@ -1,0 +1,45 @@
+// What a detector says about one packet. Detectors (tunnel, sweep,
+// redirect, forged error) each look at a decoded packet and return a
+// Finding; the inspection engine combines them into the packet's verdict,
+// counts them per reason, logs one JSON event per detection, and asks the
+// kernel to block the source for a while where the finding says so.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "icmpwall/inspect/packet.h"
+
+namespace icmpwall::inspect {
+
+using Clock = std::chrono::steady_clock;
+
+// What to do with the packet (and, for block, its source).
+enum class Outcome : uint8_t {
+  pass,   // nothing wrong seen
+  drop,   // drop this packet
+  block,  // drop it and block its source in the kernel for block_for
+};
+const char* to_string(Outcome o);  // "pass" / "drop" / "block"
+
+// One signal that contributed, e.g. {"entropy", 7.6, 7.0}.
+struct Signal {
+  std::string name;   // stable identifier, used in logs and counters
+  double value = 0;   // what was measured
+  double threshold = 0;  // what the policy allows
+};
+
+struct Finding {
+  Outcome outcome = Outcome::pass;
+  std::string reason;            // stable detection reason: "tunnel", "sweep", "redirect-not-gateway", ...
+  double score = 0;              // detector-specific; 0 when pass
+  std::vector<Signal> signals;   // why
+  std::chrono::seconds block_for{0};  // for Outcome::block
+  Address subject;               // the address to block (normally the packet's source)
+
+  bool detected() const { return outcome != Outcome::pass; }
+};
+
+}  // namespace icmpwall::inspect
