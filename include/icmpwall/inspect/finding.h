@@ -19,10 +19,11 @@ using Clock = std::chrono::steady_clock;
 // What to do with the packet (and, for block, its source).
 enum class Outcome : uint8_t {
   pass,   // nothing wrong seen
+  log,    // let the packet through, but log the detection (policy: log only)
   drop,   // drop this packet
   block,  // drop it and block its source in the kernel for block_for
 };
-const char* to_string(Outcome o);  // "pass" / "drop" / "block"
+const char* to_string(Outcome o);  // "pass" / "log" / "drop" / "block"
 
 // One signal that contributed, e.g. {"entropy", 7.6, 7.0}.
 struct Signal {
@@ -38,6 +39,7 @@ struct Finding {
   std::vector<Signal> signals;   // why
   std::chrono::seconds block_for{0};  // for Outcome::block
   Address subject;               // the address to block (normally the packet's source)
+  uint8_t subject_prefix = 0;    // block subject/prefix (e.g. an IPv6 /64); 0: the whole address
 
   bool detected() const { return outcome != Outcome::pass; }
 };

@@ -1,0 +1,53 @@
+// StaticRouteView: routing state given by the caller, answered the way the
+// kernel would (longest prefix match, link-local on-link everywhere).
+#include "icmpwall/inspect/routes.h"
+
+namespace icmpwall::inspect {
+
+StaticRouteView& StaticRouteView::add_route(const Address& network, uint8_t len, Route route) {
+  routes_.push_back({network, len, route});
+  return *this;
+}
+
+StaticRouteView& StaticRouteView::add_local(const Address& addr) {
+  locals_.push_back(addr);
+  return *this;
+}
+
+StaticRouteView& StaticRouteView::add_connected(const Address& network, uint8_t len,
+                                                uint32_t ifindex) {
+  connected_.push_back({network, len, ifindex});
+  return *this;
+}
+
+StaticRouteView& StaticRouteView::set_forwarding(Family family, bool on) {
+  (family == Family::ipv4 ? forwarding_v4_ : forwarding_v6_) = on;
+  return *this;
+}
+
+std::optional<Route> StaticRouteView::route(const Address& dst, const std::optional<Address>&) {
+  const Entry* best = nullptr;
+  for (const auto& e : routes_)
+    if (prefix_contains(e.network, e.len, dst) && (!best || e.len > best->len)) best = &e;
+  if (!best) return std::nullopt;
+  return best->route;
+}
+
+bool StaticRouteView::is_local(const Address& addr) {
+  for (const auto& a : locals_)
+    if (a == addr) return true;
+  return false;
+}
+
+bool StaticRouteView::on_link(const Address& addr, uint32_t ifindex) {
+  if (addr.family == Family::ipv6 && is_link_local(addr)) return true;
+  for (const auto& c : connected_)
+    if (c.ifindex == ifindex && prefix_contains(c.network, c.len, addr)) return true;
+  return false;
+}
+
+bool StaticRouteView::forwarding(Family family) {
+  return family == Family::ipv4 ? forwarding_v4_ : forwarding_v6_;
+}
+
+}  // namespace icmpwall::inspect

@@ -1,0 +1,219 @@
+// NetlinkRouteView against a real kernel: what it answers about routes,
+// local addresses, connected networks and forwarding in a scratch
+// namespace, that the answers are cached, and that the kernel's
+// notifications drop the cache at once.
+//
+// Two namespaces, iw-rd-<pid>-<n>, joined by a veth pair:
+//
+//   host rv0 198.18.20.2/24 2001:db8:20::2/64 —— pv0 198.18.20.1/24 fe80::1 peer
+//
+// The host routes 198.18.40.0/24 via 198.18.20.1 and 2001:db8:40::/64 via
+// fe80::1, and has no default route. The view is opened inside the host
+// namespace (EnterNetns) and asked after leaving it: its sockets stay in
+// the namespace they were created in.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "command.h"
+#include "icmpwall/inspect/routes.h"
+#include "icmpwall/netlink/netns.h"
+
+namespace icmpwall::integration {
+namespace {
+
+using inspect::Address;
+using inspect::Family;
+using inspect::NetlinkRouteView;
+using inspect::RouteCacheOptions;
+
+const Millis kIpTimeout{5000};
+
+Address addr(const char* text) {
+  auto a = inspect::parse_address(text);
+  if (!a) throw std::runtime_error(std::string("bad address in test: ") + text);
+  return *a;
+}
+
+// `ip netns add iw-rd-<pid>-<n>`, deleted on destruction.
+class ScratchNs {
+ public:
+  ScratchNs() {
+    static std::atomic<int> next{0};
+    name_ = "iw-rd-" + std::to_string(getpid()) + "-v" + std::to_string(next++);
+    run_checked({"ip", "netns", "add", name_}, {kIpTimeout});
+    try {
+      ip({"link", "set", "lo", "up"});
+    } catch (...) {
+      run({"ip", "netns", "del", name_}, {kIpTimeout});
+      throw;
+    }
+  }
+  ScratchNs(const ScratchNs&) = delete;
+  ScratchNs& operator=(const ScratchNs&) = delete;
+  ~ScratchNs() { run({"ip", "netns", "del", name_}, {kIpTimeout}); }
+
+  const std::string& name() const { return name_; }
+  CommandResult ip(const Argv& args) const {
+    Argv argv{"ip", "-n", name_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_checked(argv, {kIpTimeout});
+  }
+  void sysctl(const std::string& key, const std::string& value) const {
+    run_checked({"ip", "netns", "exec", name_, "sysctl", "-q", "-w", key + "=" + value},
+                {kIpTimeout});
+  }
+  uint32_t ifindex(const std::string& dev) const {
+    auto j = nlohmann::json::parse(ip({"-j", "link", "show", "dev", dev}).out);
+    return j.at(0).at("ifindex").get<uint32_t>();
+  }
+
+ private:
+  std::string name_;
+};
+
+class NetlinkRouteViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: creates network namespaces and veth pairs";
+    host_ = std::make_unique<ScratchNs>();
+    peer_ = std::make_unique<ScratchNs>();
+    host_->ip(
+        {"link", "add", "rv0", "type", "veth", "peer", "name", "pv0", "netns", peer_->name()});
+    host_->ip({"addr", "add", "198.18.20.2/24", "dev", "rv0"});
+    host_->ip({"-6", "addr", "add", "2001:db8:20::2/64", "dev", "rv0", "nodad"});
+    peer_->ip({"addr", "add", "198.18.20.1/24", "dev", "pv0"});
+    peer_->ip({"-6", "addr", "add", "fe80::1/64", "dev", "pv0", "nodad"});
+    host_->ip({"link", "set", "rv0", "up"});
+    peer_->ip({"link", "set", "pv0", "up"});
+    host_->ip({"route", "add", "198.18.40.0/24", "via", "198.18.20.1"});
+    host_->ip({"-6", "route", "add", "2001:db8:40::/64", "via", "fe80::1", "dev", "rv0"});
+    rv0_ = host_->ifindex("rv0");
+  }
+
+  std::unique_ptr<NetlinkRouteView> open_view(RouteCacheOptions options = {}) {
+    auto inside = netlink::EnterNetns::open(host_->name());
+    EXPECT_TRUE(inside) << inside.error().message;
+    auto view = NetlinkRouteView::open(options);
+    EXPECT_TRUE(view) << view.error().message;
+    return view ? std::move(view.value()) : nullptr;
+  }
+
+  std::unique_ptr<ScratchNs> host_, peer_;
+  uint32_t rv0_ = 0;
+};
+
+TEST_F(NetlinkRouteViewTest, RoutesThroughAGateway) {
+  auto view = open_view();
+  ASSERT_TRUE(view);
+  auto r = view->route(addr("198.18.40.9"), std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->gateway, addr("198.18.20.1"));
+  EXPECT_EQ(r->oif, rv0_);
+  r = view->route(addr("198.18.40.9"), addr("198.18.20.2"));  // from our address
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->gateway, addr("198.18.20.1"));
+
+  auto r6 = view->route(addr("2001:db8:40::9"), std::nullopt);
+  ASSERT_TRUE(r6);
+  EXPECT_EQ(r6->gateway, addr("fe80::1"));
+  EXPECT_EQ(r6->oif, rv0_);
+}
+
+TEST_F(NetlinkRouteViewTest, OnLinkLocalAndUnreachableDestinations) {
+  auto view = open_view();
+  ASSERT_TRUE(view);
+  auto r = view->route(addr("198.18.20.1"), std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->on_link());
+  EXPECT_EQ(r->oif, rv0_);
+  auto r6 = view->route(addr("2001:db8:20::1"), std::nullopt);
+  ASSERT_TRUE(r6);
+  EXPECT_TRUE(r6->on_link());
+  EXPECT_FALSE(view->route(addr("198.18.99.1"), std::nullopt)) << "no default route";
+  EXPECT_FALSE(view->route(addr("2001:db8:99::1"), std::nullopt));
+  EXPECT_FALSE(view->route(addr("198.18.20.2"), std::nullopt)) << "a local address is not unicast";
+}
+
+TEST_F(NetlinkRouteViewTest, LocalAddressesAndConnectedNetworks) {
+  auto view = open_view();
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view->is_local(addr("198.18.20.2")));
+  EXPECT_TRUE(view->is_local(addr("2001:db8:20::2")));
+  EXPECT_TRUE(view->is_local(addr("127.0.0.1")));
+  EXPECT_TRUE(view->is_local(addr("::1")));
+  EXPECT_FALSE(view->is_local(addr("198.18.20.1")));
+  EXPECT_FALSE(view->is_local(addr("2001:db8:20::1")));
+  EXPECT_FALSE(view->is_local(addr("198.18.40.9")));
+
+  EXPECT_TRUE(view->on_link(addr("198.18.20.77"), rv0_));
+  EXPECT_TRUE(view->on_link(addr("2001:db8:20::77"), rv0_));
+  EXPECT_TRUE(view->on_link(addr("fe80::77"), rv0_));
+  EXPECT_FALSE(view->on_link(addr("198.18.40.9"), rv0_)) << "behind a gateway";
+  EXPECT_FALSE(view->on_link(addr("198.18.20.77"), 1)) << "connected to rv0, not to lo";
+}
+
+TEST_F(NetlinkRouteViewTest, AnyIpLocalRouteCountsAsLocal) {
+  host_->ip({"route", "add", "local", "198.18.30.0/24", "dev", "lo"});
+  host_->ip({"-6", "route", "add", "local", "2001:db8:30::/64", "dev", "lo"});
+  auto view = open_view();
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view->is_local(addr("198.18.30.77")));
+  EXPECT_TRUE(view->is_local(addr("2001:db8:30::77")));
+  EXPECT_FALSE(view->is_local(addr("198.18.31.77")));
+}
+
+TEST_F(NetlinkRouteViewTest, AnswersAreCachedUntilTheKernelAnnouncesAChange) {
+  RouteCacheOptions hour;
+  hour.ttl = std::chrono::hours(1);
+  auto view = open_view(hour);
+  ASSERT_TRUE(view);
+
+  EXPECT_FALSE(view->is_local(addr("198.18.20.5")));
+  const uint64_t asked = view->kernel_queries();
+  EXPECT_FALSE(view->is_local(addr("198.18.20.5")));
+  EXPECT_TRUE(view->is_local(addr("198.18.20.2")));
+  EXPECT_EQ(view->kernel_queries(), asked) << "a fresh cache answers without the kernel";
+
+  // A new address: the notification drops the cache, the next answer is new.
+  host_->ip({"addr", "add", "198.18.20.5/24", "dev", "rv0"});
+  EXPECT_TRUE(poll_until([&] { return view->is_local(addr("198.18.20.5")); }, Millis(2000)));
+  EXPECT_GT(view->invalidations(), 0u);
+
+  // A route changed under a cached answer.
+  ASSERT_EQ(view->route(addr("198.18.40.9"), std::nullopt)->gateway, addr("198.18.20.1"));
+  host_->ip({"route", "replace", "198.18.40.0/24", "via", "198.18.20.3"});
+  EXPECT_TRUE(poll_until(
+      [&] {
+        auto r = view->route(addr("198.18.40.9"), std::nullopt);
+        return r && r->gateway == addr("198.18.20.3");
+      },
+      Millis(2000)));
+
+  // Forwarding switched on: the host becomes a router.
+  EXPECT_FALSE(view->forwarding(Family::ipv4));
+  EXPECT_FALSE(view->forwarding(Family::ipv6));
+  host_->sysctl("net.ipv4.conf.all.forwarding", "1");
+  EXPECT_TRUE(poll_until([&] { return view->forwarding(Family::ipv4); }, Millis(2000)));
+  EXPECT_FALSE(view->forwarding(Family::ipv6));
+  host_->sysctl("net.ipv6.conf.all.forwarding", "1");
+  EXPECT_TRUE(poll_until([&] { return view->forwarding(Family::ipv6); }, Millis(2000)));
+}
+
+TEST_F(NetlinkRouteViewTest, ZeroTtlAsksTheKernelEveryTime) {
+  RouteCacheOptions none;
+  none.ttl = Millis(0);
+  auto view = open_view(none);
+  ASSERT_TRUE(view);
+  ASSERT_TRUE(view->route(addr("198.18.40.9"), std::nullopt));
+  const uint64_t asked = view->kernel_queries();
+  ASSERT_TRUE(view->route(addr("198.18.40.9"), std::nullopt));
+  EXPECT_EQ(view->kernel_queries(), asked + 1);
+}
+
+}  // namespace
+}  // namespace icmpwall::integration
