@@ -46,6 +46,21 @@ int run(int argc, char** argv) {
   check_cmd->add_option("--dump", check_dump, "Print a stage's output: policy, nft")
       ->check(CLI::IsMember({"policy", "nft"}));
 
+  DaemonOptions daemon;
+  auto* daemon_cmd = app.add_subcommand(
+      "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
+  daemon_cmd->add_option("--policy", daemon.policy_path, "Policy file (TOML)")->required();
+  daemon_cmd->add_option("--netns", daemon.netns, "Run inside this named network namespace");
+  daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
+  daemon_cmd->add_option("--queue-mode", daemon.queue_mode,
+                         "How inspect rules reach NFQUEUE: auto, native, compat")
+      ->check(CLI::IsMember({"auto", "native", "compat"}));
+  daemon_cmd->add_option("--copy-range", daemon.copy_range,
+                         "Bytes of each queued packet to inspect (default 1500)")
+      ->check(CLI::Range(64, 65531));
+  daemon_cmd->add_flag("--flush-on-exit", daemon.flush_on_exit,
+                       "Remove icmpwall's table when stopping");
+
   std::string flush_netns, flush_table = "icmpwall";
   auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
   flush_cmd->add_option("--netns", flush_netns, "Run inside this named network namespace");
@@ -76,6 +91,10 @@ int run(int argc, char** argv) {
       return cmd_check(common, check_path, check_dump);
     }
     if (*flush_cmd) return cmd_flush(flush_netns, flush_table);
+    if (*daemon_cmd) {
+      daemon.common = common;
+      return cmd_daemon(daemon);
+    }
   } catch (const std::exception& e) {
     std::cerr << "icmpwall: " << e.what() << "\n";
     return kInternal;

@@ -9,6 +9,7 @@
 #include "icmpwall/cli/policy_dump.h"
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
+#include "icmpwall/daemon/serve.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/lint.h"
@@ -109,6 +110,26 @@ int cmd_apply(const ApplyOptions& opts) {
                                                 : "xt NFQUEUE (kernel lacks nft queue)")
           : "");
   return kOk;
+}
+
+int cmd_daemon(const DaemonOptions& opts) {
+  // 1. policy -> nft model
+  auto compiled = load_and_compile(opts.policy_path, opts.common, "");
+  if (!compiled) return kPolicy;
+  // 2. into the namespace: every thread the daemon starts lives there too
+  auto ns = netlink::EnterNetns::open(opts.netns);
+  if (!ns) {
+    std::cerr << "icmpwall: " << ns.error().message << "\n";
+    return kKernel;
+  }
+  // 3. apply, inspect, until a signal
+  daemon::ServeOptions serve;
+  if (opts.queue_mode == "native") serve.queue_mode = netlink::QueueMode::native;
+  if (opts.queue_mode == "compat") serve.queue_mode = netlink::QueueMode::compat;
+  serve.copy_range = opts.copy_range;
+  serve.flush_on_exit = opts.flush_on_exit;
+  serve.engine.redirect.accept = compiled->policy.role != policy::Role::router;
+  return daemon::serve(compiled->policy, compiled->table, serve, std::cout, std::cerr);
 }
 
 int cmd_flush(const std::string& netns, const std::string& table) {

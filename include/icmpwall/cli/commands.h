@@ -21,7 +21,17 @@ struct ApplyOptions {
   std::string dump;                 // "", "policy" or "nft"
 };
 
+struct DaemonOptions {
+  CommonOptions common;
+  std::string policy_path;
+  std::string netns;
+  std::string queue_mode = "auto";
+  uint32_t copy_range = 1500;
+  bool flush_on_exit = false;
+};
+
 int cmd_apply(const ApplyOptions& opts);
+int cmd_daemon(const DaemonOptions& opts);
 int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump);
 int cmd_flush(const std::string& netns, const std::string& table);
 

@@ -1,0 +1,94 @@
+// The inspection engine: one decoded packet in, one Finding out.
+//
+// decode (packet.h) -> the detector that judges this kind of packet:
+//   redirects           RedirectValidator (redirect.h)
+//   other ICMP errors   ForgedErrorValidator (forged_error.h)
+//   queries (echo, ...) TunnelDetector (tunnel.h) and SweepDetector (sweep.h)
+// The most severe finding wins (block > drop > log > pass). A packet that does
+// not decode is dropped with reason "malformed": the kernel hands over
+// only what an inspect rule matched, so a well-formed ICMP packet always
+// decodes. Every finding that detects something is counted per reason,
+// passed to the event callback (one structured log event per detection)
+// and, for `block`, to the block callback, which asks the kernel to drop
+// the source for a while (at most once per source while its block lasts).
+//
+// Safe to call from several queue workers at once: one mutex guards the
+// detectors' flow state (hash-balanced queues keep a flow on one worker,
+// but a sweep spans flows).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "icmpwall/inspect/finding.h"
+#include "icmpwall/inspect/forged_error.h"
+#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/redirect.h"
+#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/sweep.h"
+#include "icmpwall/inspect/tunnel.h"
+
+namespace icmpwall::inspect {
+
+struct EngineConfig {
+  TunnelConfig tunnel;
+  SweepConfig sweep;
+  RedirectConfig redirect;
+  ForgedErrorConfig forged_error;
+};
+
+struct EngineCounters {
+  uint64_t packets = 0;
+  uint64_t passed = 0;
+  uint64_t logged = 0;      // passed, but detected (policy: log only)
+  uint64_t dropped = 0;
+  uint64_t blocked = 0;     // findings with outcome block
+  uint64_t block_requests = 0;  // sources handed to the block callback
+  std::map<std::string, uint64_t> reasons;  // per detection reason
+};
+
+// What the engine tells the outside world about a detection.
+struct Event {
+  const Packet* packet = nullptr;  // null for "malformed"
+  const Finding* finding = nullptr;
+  uint32_t iif = 0;
+};
+
+class Engine {
+ public:
+  using EventFn = std::function<void(const Event&)>;
+  using BlockFn = std::function<void(const Address&, std::chrono::seconds)>;
+
+  Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn on_event = {},
+         BlockFn on_block = {});
+
+  // `bytes` from the IP header; `truncated`: the copy range cut it.
+  Finding inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::time_point now);
+
+  EngineCounters counters() const;
+
+ private:
+  Finding judge(const Packet& packet, uint32_t iif, Clock::time_point now);
+  void request_block(const Finding& f, const Address& source, Clock::time_point now);
+
+  EngineConfig config_;
+  std::shared_ptr<RouteView> routes_;
+  EventFn on_event_;
+  BlockFn on_block_;
+  RedirectValidator redirect_;
+  ForgedErrorValidator forged_error_;
+  TunnelDetector tunnel_;
+  SweepDetector sweep_;
+  mutable std::mutex mutex_;
+  EngineCounters counters_;
+  Clock::time_point last_now_{};
+  std::map<Address, Clock::time_point> blocked_until_;  // bounded: pruned on insert
+};
+
+}  // namespace icmpwall::inspect

@@ -1,0 +1,69 @@
+// What real ping implementations put in an echo payload, and the test of
+// whether a payload is one of them.
+//
+// Every common ping fills its payload with a fixed pattern, after an
+// optional send timestamp:
+//
+//   Linux iputils   16-byte struct timeval, then bytes counting up from
+//                   0x10 (byte i holds i mod 256); with -p, the pattern
+//                   (up to 16 bytes) repeated from the start of the data.
+//                   Payloads under 16 bytes carry no timestamp.
+//   BusyBox         4-byte monotonic timestamp, then the -p byte (default
+//                   0) repeated.
+//   macOS / BSD     8-byte timestamp (two 32-bit words), then bytes
+//                   counting up from 0x08.
+//   Windows         "abcdefghijklmnopqrstuvw" repeated (32 bytes by
+//                   default: abcdefghijklmnopqrstuvwabcdefghi), no timestamp.
+//   Cisco, fping,   a repeated one- or two-byte pattern, zeros, or a short
+//   nmap, traceroute  header before one.
+//
+// So a payload is explained when, after a header of 0 to 32 bytes (in
+// steps of 4), the rest is either a repetition of a block of at most 64
+// bytes (seen repeating for at least 8 bytes) or an arithmetic progression
+// of bytes (the counting-up fill, which wraps mod 256) of at least 4 bytes.
+// A payload made of such a fill carries no information beyond its header,
+// whatever its length, so it is never counted as high entropy, text or
+// volume: `ping -s 65000` passes.
+//
+// The repetition test is linear: the smallest period of the first 128 bytes
+// of the rest comes from the prefix function (a fixed array on the stack);
+// by the Fine-Wilf theorem any period up to 64 of the whole rest is a
+// multiple of it, so one pass verifies it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace icmpwall::inspect {
+
+struct PingModel {
+  enum class Fill : uint8_t {
+    none,    // not explained by any model
+    empty,   // no payload
+    stamp,   // only a timestamp: exactly 4, 8 or 16 bytes, nothing after
+    repeat,  // a repeated block of `period` bytes
+    ramp,    // an arithmetic progression (step `period`, usually 1)
+  };
+  Fill fill = Fill::none;
+  uint8_t header = 0;   // bytes before the fill (a timestamp)
+  uint16_t period = 0;  // block length for repeat, byte step for ramp
+
+  bool explained() const { return fill != Fill::none; }
+  // Bytes that carry information: the header, or everything if unexplained.
+  uint32_t information(uint32_t payload_len) const {
+    return fill == Fill::none || fill == Fill::stamp ? payload_len : header;
+  }
+};
+
+// Longest header (timestamp) a model allows before its fill.
+inline constexpr uint32_t kMaxPingHeader = 32;
+// Longest repeated block (iputils -p allows 16; Windows repeats 23).
+inline constexpr uint32_t kMaxPingPeriod = 64;
+
+// Classifies a payload. A payload of exactly 4, 8 or 16 bytes that fits no
+// fill is `stamp` (BusyBox, BSD and iputils with -s at that size send only
+// their timestamp); it counts as explained, but being so short, its bytes
+// are still open to the text test.
+PingModel match_ping_model(std::span<const uint8_t> payload);
+
+}  // namespace icmpwall::inspect

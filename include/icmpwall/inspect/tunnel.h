@@ -1,0 +1,216 @@
+// ICMP tunnel detection: echo and the other query types that can carry
+// data, scored per flow.
+//
+// A flow is a query exchange between two hosts: (initiator, responder,
+// identifier, query kind), where the initiator sends the requests and the
+// responder the replies, so both directions of one ping land in one flow.
+// Each packet is tested for signals; each signal that fires adds its weight
+// to the packet's score (flow signals such as variation and rate included).
+// A packet whose score reaches drop_score is dropped, and its score is
+// added to the flow's, which decays with a half-life; a flow whose score
+// reaches block_score has its initiator blocked for block_for (capped by
+// `enforce`). Packets below drop_score never add up: a flood ping's rate
+// signal fires on every packet and must not become a block.
+//
+// Signals (names are stable; they appear in findings and counters):
+//
+//   size          echo payload larger than max_echo_payload that no
+//                 real-ping model explains (see payload_model.h)
+//   entropy       unexplained payload with byte entropy over the threshold
+//   text          unexplained payload that is printable text
+//   shell         ... that is shell commands or their output (icmpsh)
+//   reply-mismatch  echo reply whose payload differs from its request's
+//                 (matched by identifier and sequence in a bounded table)
+//   variation     consecutive payloads of the flow differ past their first
+//                 16 bytes (real pings change only their timestamp)
+//   rate          packets per second of the flow over rate_window
+//   volume        information bytes per second over volume_window: the
+//                 whole payload when unexplained, only the timestamp
+//                 header when it is a ping fill (a fill carries nothing)
+//   query-size    timestamp, information, address mask or node
+//                 information message whose body is not its type's size
+//   ip-packet     the payload is itself an IPv4/IPv6 packet
+//   ptunnel, hans, pingtunnel  a known tool's layout (tunnel_layouts.h)
+//
+// Real pings pass: their payloads are fills the models explain, so only
+// rate can fire, and rate alone weighs less than drop_score.
+//
+// State is two FlowTables (flows, and requests awaiting their reply), both
+// allocated at construction; inspect() allocates nothing unless it returns
+// a detection (the Finding's signal list). One detector per worker thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+
+#include "icmpwall/inspect/counters.h"
+#include "icmpwall/inspect/enforcement.h"
+#include "icmpwall/inspect/finding.h"
+#include "icmpwall/inspect/flow_table.h"
+#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/sliding_window.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::inspect {
+
+enum class TunnelSignal : uint8_t {
+  size,
+  entropy,
+  text,
+  shell,
+  reply_mismatch,
+  variation,
+  rate,
+  volume,
+  query_size,
+  ip_packet,
+  ptunnel,
+  hans,
+  pingtunnel,
+  blocked,  // not a signal of its own: the flow was blocked earlier
+};
+inline constexpr size_t kTunnelSignalCount = 14;
+const char* to_string(TunnelSignal s);
+
+struct TunnelWeights {
+  double size = 1;
+  double entropy = 3;
+  double text = 2;
+  double shell = 4;
+  double reply_mismatch = 3;
+  double variation = 2;
+  double rate = 1;
+  double volume = 2;
+  double query_size = 4;
+  double ip_packet = 12;  // a whole packet inside: a tunnel, nothing else does it
+  double ptunnel = 12;
+  double hans = 12;
+  double pingtunnel = 12;
+  double of(TunnelSignal s) const;
+};
+
+struct TunnelConfig {
+  // --- payload shape -------------------------------------------------
+  // Largest echo payload not counted as "size" unless a ping model explains
+  // it. Default pings send 56 bytes (Linux, macOS, BusyBox) or 32
+  // (Windows); path MTU tests use -s 1472 (1500-byte packets). Bigger
+  // patterned pings (ping -s 65000) are explained and never counted.
+  uint32_t max_echo_payload = 1472;
+  // Entropy is measured on unexplained payloads of at least this many
+  // bytes; below that, a few bytes say nothing about their source.
+  uint32_t entropy_min_payload = 32;
+  // Bits per byte for payloads of 256+ bytes, scaled by log2(n)/8 below.
+  // Encrypted or compressed data: 7.2-8.0 at 256+ bytes (about 5.7 at 64
+  // bytes, 4.9 at 32); English text and shell output: 4-5; ping fills are
+  // recognised first and never measured.
+  double entropy_bits = 7.0;
+  // Text: at least this share of printable bytes in an unexplained payload
+  // of at least text_min_payload bytes. Real pings send no free text (the
+  // Windows alphabet is a fill); a random 4-byte timestamp is all printable
+  // about 2% of the time, which is why text alone does not drop.
+  double text_min_ratio = 0.9;
+  uint32_t text_min_payload = 4;
+
+  // --- flow behaviour ------------------------------------------------
+  // Of the last 8 payloads of a flow, how many may differ from the one
+  // before (past their first 16 bytes) before "variation" fires. A real
+  // ping: none (iputils, BSD, BusyBox change only their timestamp, Windows
+  // nothing). A tunnel: nearly all.
+  uint32_t variation_changes = 4;
+  // Packets per second of a flow, both directions, averaged over the
+  // window. ping: 2/s (request and reply), ping -i 0.2: 10/s; flood ping
+  // (root, ping -f) exceeds it, which alone still passes.
+  std::chrono::seconds rate_window{10};
+  double max_packets_per_second = 20;
+  // Information bytes per second of a flow (see "volume" above), averaged
+  // over the window. A real ping carries its 4-16 byte timestamp: under
+  // 100 B/s even at -i 0.2; a tunnel moving interactive traffic or files
+  // carries kilobytes.
+  std::chrono::seconds volume_window{10};
+  double max_bytes_per_second = 4096;
+
+  // --- scoring and verdicts ------------------------------------------
+  TunnelWeights weights;
+  // A packet whose signals weigh this much is dropped: e.g. entropy with
+  // variation, shell text, text with a mismatched reply, an odd-sized
+  // timestamp message.
+  double drop_score = 4;
+  // A flow whose decayed score reaches this has its initiator blocked:
+  // one known-tool or IP-in-ICMP packet, or three or so dropped packets
+  // within a half-life.
+  double block_score = 12;
+  std::chrono::seconds score_half_life{60};
+  std::chrono::seconds block_for{600};
+  Enforce enforce = Enforce::block;
+
+  // --- state -------------------------------------------------------------
+  // Flows tracked at once (LRU beyond). About 170 bytes each.
+  uint32_t max_flows = 65536;
+  // Echo requests remembered for reply matching (LRU beyond). A ping has
+  // one outstanding at a time; a sweep of a /16 has 65536. About 90 bytes each.
+  uint32_t max_pending_requests = 65536;
+  // A flow idle this long starts afresh; a request unanswered this long is
+  // forgotten (iputils waits at most 10 s for a reply by default).
+  std::chrono::seconds flow_idle_timeout{120};
+  std::chrono::seconds reply_timeout{30};
+};
+
+// Checks ranges (sizes nonzero, ratios in (0, 1], entropy in (0, 8], ...).
+Result<void> validate(const TunnelConfig& config);
+
+using TunnelCounters = DetectionCounters<TunnelSignal, kTunnelSignalCount>;
+
+class TunnelDetector {
+ public:
+  explicit TunnelDetector(const TunnelConfig& config, uint64_t seed = random_seed());
+
+  // Inspects one decoded packet seen at `now` (non-decreasing per
+  // detector). ICMP errors and types that are not queries pass untouched.
+  Finding inspect(const Packet& packet, Clock::time_point now);
+
+  const TunnelConfig& config() const { return config_; }
+  const TunnelCounters& counters() const { return counters_; }
+  size_t flows() const { return flows_.size(); }
+  size_t pending_requests() const { return pending_.size(); }
+  size_t memory_bytes() const { return flows_.memory_bytes() + pending_.memory_bytes(); }
+
+  // Flow and reply-table keys (public for the tables' sake).
+  struct FlowKey {
+    std::array<uint8_t, 16> initiator;
+    std::array<uint8_t, 16> responder;
+    uint16_t id;
+    uint8_t family;
+    uint8_t kind;
+  };
+  struct PendingKey {
+    FlowKey flow;
+    uint16_t seq;
+    uint16_t unused;
+  };
+
+ private:
+  struct Flow {
+    Clock::time_point last_seen{};
+    Clock::time_point blocked_until{};
+    double score = 0;
+    SlidingCount packets;
+    SlidingCount bytes;
+    uint64_t fingerprint = 0;
+    uint32_t seen = 0;
+    uint8_t changes = 0;  // bit i: payload i packets ago differed from the one before it
+  };
+  struct Pending {
+    uint64_t hash = 0;
+    uint32_t len = 0;
+    Clock::time_point sent{};
+  };
+
+  TunnelConfig config_;
+  uint64_t seed_;
+  FlowTable<FlowKey, Flow> flows_;
+  FlowTable<PendingKey, Pending> pending_;
+  TunnelCounters counters_;
+};
+
+}  // namespace icmpwall::inspect

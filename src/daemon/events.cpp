@@ -1,0 +1,66 @@
+#include "icmpwall/daemon/events.h"
+
+#include <nlohmann/json.hpp>
+
+#include "icmpwall/inspect/routes.h"
+
+namespace icmpwall::daemon {
+
+using json = nlohmann::json;
+
+std::string detection_json(const inspect::Event& e) {
+  json j;
+  j["event"] = "detection";
+  j["reason"] = e.finding->reason;
+  j["action"] = inspect::to_string(e.finding->outcome);
+  j["score"] = e.finding->score;
+  if (e.packet) {
+    const auto& p = *e.packet;
+    j["family"] = p.ip.family == policy::Family::ipv4 ? "ipv4" : "ipv6";
+    j["src"] = inspect::to_string(p.ip.src);
+    j["dst"] = inspect::to_string(p.ip.dst);
+    j["type"] = p.icmp.type;
+    j["code"] = p.icmp.code;
+    j["id"] = p.icmp.id();
+    j["length"] = p.ip.total_len;
+  }
+  if (e.iif) j["iif"] = e.iif;
+  json signals = json::array();
+  for (const auto& s : e.finding->signals)
+    signals.push_back({{"name", s.name}, {"value", s.value}, {"threshold", s.threshold}});
+  j["signals"] = std::move(signals);
+  if (e.finding->outcome == inspect::Outcome::block) {
+    j["block_s"] = e.finding->block_for.count();
+    j["subject"] = inspect::to_string(e.finding->subject);
+  }
+  return j.dump();
+}
+
+std::string block_json(const inspect::Address& address, long seconds, const std::string& error) {
+  json j{{"event", "block"}, {"address", inspect::to_string(address)}, {"seconds", seconds},
+         {"ok", error.empty()}};
+  if (!error.empty()) j["error"] = error;
+  return j.dump();
+}
+
+std::string summary_json(const inspect::EngineCounters& engine,
+                         const std::vector<std::pair<uint16_t, queue::Counters>>& queues) {
+  json e{{"packets", engine.packets},   {"passed", engine.passed}, {"logged", engine.logged},
+         {"dropped", engine.dropped},   {"blocked", engine.blocked},
+         {"block_requests", engine.block_requests}, {"reasons", engine.reasons}};
+  json qs = json::array();
+  for (const auto& [num, c] : queues)
+    qs.push_back({{"queue", num},
+                  {"received", c.received},
+                  {"accepted", c.accepted},
+                  {"dropped", c.dropped},
+                  {"truncated", c.truncated},
+                  {"enobufs", c.enobufs},
+                  {"recv_errors", c.recv_errors},
+                  {"batches", c.batches},
+                  {"verdict_messages", c.verdict_messages},
+                  {"send_errors", c.send_errors}});
+  return json{{"event", "stopped"}, {"engine", e}, {"queues", qs}}.dump();
+}
+
+}  // namespace icmpwall::daemon

@@ -1,0 +1,345 @@
+// Tunnel detection (see tunnel.h for the signals and the scoring).
+//
+// Per packet, in order: classify the query (echo, timestamp, information,
+// address mask, node information; anything else passes), find its flow,
+// test the payload (ping model first; only what the model does not explain
+// is measured for entropy, text and known layouts), match echo replies to
+// their requests, update the flow's change history and windows, then score.
+// Signals collect in a fixed array; a Finding is built only for a
+// detection, so a passing packet allocates nothing.
+#include "icmpwall/inspect/tunnel.h"
+
+#include <bit>
+#include <cmath>
+#include <optional>
+
+#include "icmpwall/inspect/payload_model.h"
+#include "icmpwall/inspect/payload_stats.h"
+#include "icmpwall/inspect/tunnel_layouts.h"
+
+namespace icmpwall::inspect {
+
+namespace {
+
+enum class QueryKind : uint8_t { echo, timestamp, information, address_mask, node_information };
+
+struct Query {
+  QueryKind kind;
+  bool request;
+  bool has_id;
+};
+
+std::optional<Query> classify(Family family, uint8_t type) {
+  if (family == Family::ipv6) {
+    switch (type) {
+      case 128: return Query{QueryKind::echo, true, true};
+      case 129: return Query{QueryKind::echo, false, true};
+      case 139: return Query{QueryKind::node_information, true, false};
+      case 140: return Query{QueryKind::node_information, false, false};
+      default: return std::nullopt;
+    }
+  }
+  switch (type) {
+    case 8: return Query{QueryKind::echo, true, true};
+    case 0: return Query{QueryKind::echo, false, true};
+    case 13: return Query{QueryKind::timestamp, true, true};
+    case 14: return Query{QueryKind::timestamp, false, true};
+    case 15: return Query{QueryKind::information, true, true};
+    case 16: return Query{QueryKind::information, false, true};
+    case 17: return Query{QueryKind::address_mask, true, true};
+    case 18: return Query{QueryKind::address_mask, false, true};
+    default: return std::nullopt;
+  }
+}
+
+// The body a fixed-size query carries (after the 8-byte header), or
+// nullopt when its size varies. Node information queries carry an 8-byte
+// nonce and a subject (an address or a DNS-encoded name, at most 255
+// bytes); their replies vary and are tested like echo payloads.
+struct BodyRule {
+  uint32_t min;
+  uint32_t max;
+};
+std::optional<BodyRule> body_rule(const Query& q) {
+  switch (q.kind) {
+    case QueryKind::timestamp: return BodyRule{12, 12};
+    case QueryKind::information: return BodyRule{0, 0};
+    case QueryKind::address_mask: return BodyRule{4, 4};
+    case QueryKind::node_information:
+      if (q.request) return BodyRule{8, 8 + 255};
+      return std::nullopt;
+    case QueryKind::echo: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+constexpr uint64_t kPayloadSeed = 0x6a09e667f3bcc908ull;
+constexpr uint32_t kStampBytes = 16;  // variation ignores this many leading bytes
+
+struct Fired {
+  TunnelSignal signal;
+  double value;
+  double threshold;
+};
+
+class Signals {
+ public:
+  void add(TunnelSignal s, double value, double threshold) {
+    if (n_ < fired_.size()) fired_[n_++] = {s, value, threshold};
+  }
+  std::span<const Fired> all() const { return {fired_.data(), n_}; }
+  double score(const TunnelWeights& w) const {
+    double sum = 0;
+    for (const Fired& f : all()) sum += w.of(f.signal);
+    return sum;
+  }
+
+ private:
+  std::array<Fired, kTunnelSignalCount> fired_{};
+  size_t n_ = 0;
+};
+
+double decay(double score, Clock::duration elapsed, std::chrono::seconds half_life) {
+  if (score == 0 || elapsed.count() <= 0 || half_life.count() <= 0) return score;
+  double halves = std::chrono::duration<double>(elapsed).count() / half_life.count();
+  return score * std::exp2(-halves);
+}
+
+TunnelSignal layout_signal(TunnelLayout l) {
+  switch (l) {
+    case TunnelLayout::ptunnel: return TunnelSignal::ptunnel;
+    case TunnelLayout::hans: return TunnelSignal::hans;
+    case TunnelLayout::pingtunnel: return TunnelSignal::pingtunnel;
+    default: return TunnelSignal::ip_packet;
+  }
+}
+
+}  // namespace
+
+const char* to_string(TunnelSignal s) {
+  switch (s) {
+    case TunnelSignal::size: return "size";
+    case TunnelSignal::entropy: return "entropy";
+    case TunnelSignal::text: return "text";
+    case TunnelSignal::shell: return "shell";
+    case TunnelSignal::reply_mismatch: return "reply-mismatch";
+    case TunnelSignal::variation: return "variation";
+    case TunnelSignal::rate: return "rate";
+    case TunnelSignal::volume: return "volume";
+    case TunnelSignal::query_size: return "query-size";
+    case TunnelSignal::ip_packet: return "ip-packet";
+    case TunnelSignal::ptunnel: return "ptunnel";
+    case TunnelSignal::hans: return "hans";
+    case TunnelSignal::pingtunnel: return "pingtunnel";
+    case TunnelSignal::blocked: return "blocked";
+  }
+  return "?";
+}
+
+double TunnelWeights::of(TunnelSignal s) const {
+  switch (s) {
+    case TunnelSignal::size: return size;
+    case TunnelSignal::entropy: return entropy;
+    case TunnelSignal::text: return text;
+    case TunnelSignal::shell: return shell;
+    case TunnelSignal::reply_mismatch: return reply_mismatch;
+    case TunnelSignal::variation: return variation;
+    case TunnelSignal::rate: return rate;
+    case TunnelSignal::volume: return volume;
+    case TunnelSignal::query_size: return query_size;
+    case TunnelSignal::ip_packet: return ip_packet;
+    case TunnelSignal::ptunnel: return ptunnel;
+    case TunnelSignal::hans: return hans;
+    case TunnelSignal::pingtunnel: return pingtunnel;
+    case TunnelSignal::blocked: return 0;
+  }
+  return 0;
+}
+
+Result<void> validate(const TunnelConfig& c) {
+  auto bad = [](const char* what) { return Error{std::string("tunnel: ") + what}; };
+  if (c.entropy_bits <= 0 || c.entropy_bits > 8) return bad("entropy_bits must be in (0, 8]");
+  if (c.text_min_ratio <= 0 || c.text_min_ratio > 1) return bad("text_min_ratio must be in (0, 1]");
+  if (c.text_min_payload == 0) return bad("text_min_payload must be at least 1");
+  if (c.variation_changes < 1 || c.variation_changes > 8) {
+    return bad("variation_changes must be 1 to 8");
+  }
+  if (c.rate_window.count() <= 0 || c.volume_window.count() <= 0) {
+    return bad("rate_window and volume_window must be positive");
+  }
+  if (c.max_packets_per_second <= 0 || c.max_bytes_per_second <= 0) {
+    return bad("max_packets_per_second and max_bytes_per_second must be positive");
+  }
+  if (c.drop_score <= 0 || c.block_score <= 0)
+    return bad("drop_score and block_score must be positive");
+  if (c.score_half_life.count() <= 0) return bad("score_half_life must be positive");
+  if (c.block_for.count() <= 0) return bad("block_for must be positive");
+  if (c.max_flows < 1 || c.max_flows > (1u << 24)) return bad("max_flows must be 1 to 16777216");
+  if (c.max_pending_requests < 1 || c.max_pending_requests > (1u << 24)) {
+    return bad("max_pending_requests must be 1 to 16777216");
+  }
+  if (c.flow_idle_timeout.count() <= 0 || c.reply_timeout.count() <= 0) {
+    return bad("flow_idle_timeout and reply_timeout must be positive");
+  }
+  return ok();
+}
+
+TunnelDetector::TunnelDetector(const TunnelConfig& config, uint64_t seed)
+    : config_(config),
+      seed_(seed),
+      flows_(config.max_flows, seed),
+      pending_(config.max_pending_requests, seed ^ 0x5bd1e995) {}
+
+Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
+  ++counters_.packets;
+  std::optional<Query> query;
+  if (!packet.is_error) query = classify(packet.ip.family, packet.icmp.type);
+  if (!query) {
+    counters_.count(Outcome::pass);
+    return {};
+  }
+  const auto& c = config_;
+  const std::span<const uint8_t> payload = packet.payload;
+  // The payload length the IP header claims (more than is present when
+  // NFQUEUE copied only part of the packet).
+  const uint32_t overhead = packet.ip.header_len + 8;
+  const size_t full_len = packet.ip.total_len >= overhead + payload.size()
+                              ? packet.ip.total_len - overhead
+                              : payload.size();
+
+  // Idle flows leave from the LRU tail a couple at a time.
+  const auto idle = std::chrono::duration_cast<Clock::duration>(c.flow_idle_timeout);
+  flows_.expire([&](const Flow& f) { return now - f.last_seen > idle; }, 2);
+
+  const Address& initiator = query->request ? packet.ip.src : packet.ip.dst;
+  const Address& responder = query->request ? packet.ip.dst : packet.ip.src;
+  FlowKey key{initiator.bytes, responder.bytes, query->has_id ? packet.icmp.id() : uint16_t{0},
+              static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
+  uint64_t evicted_before = flows_.evictions();
+  auto slot = flows_.find_or_insert(key);
+  counters_.evictions += flows_.evictions() - evicted_before;
+  Flow& flow = slot.value;
+  if (!slot.inserted && now - flow.last_seen > idle) flow = Flow{};
+  const bool first = flow.seen == 0;
+
+  Signals signals;
+  uint64_t information = full_len;
+  const bool carries_data = query->kind == QueryKind::echo ||
+                            (query->kind == QueryKind::node_information && !query->request);
+
+  if (auto rule = body_rule(*query)) {
+    if (full_len < rule->min || full_len > rule->max) {
+      signals.add(TunnelSignal::query_size, static_cast<double>(full_len), rule->max);
+    }
+  }
+
+  if (carries_data) {
+    const PingModel model = match_ping_model(payload);
+    information = model.information(static_cast<uint32_t>(full_len));
+    if (!model.explained()) {
+      if (auto layout = match_tunnel_layout(payload, full_len)) {
+        signals.add(layout_signal(layout.layout), layout.offset, 0);
+      }
+      if (full_len > c.max_echo_payload) {
+        signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
+      }
+      if (payload.size() >= c.entropy_min_payload) {
+        const double h = shannon_entropy(payload);
+        const double limit = entropy_threshold(c.entropy_bits, payload.size());
+        if (h >= limit) signals.add(TunnelSignal::entropy, h, limit);
+      }
+    }
+    if ((model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp) &&
+        payload.size() >= c.text_min_payload) {
+      const double ratio = printable_ratio(payload);
+      if (ratio >= c.text_min_ratio) {
+        if (has_shell_marker(payload)) {
+          signals.add(TunnelSignal::shell, ratio, c.text_min_ratio);
+        } else {
+          signals.add(TunnelSignal::text, ratio, c.text_min_ratio);
+        }
+      }
+    }
+
+    // Variation: payloads past their timestamp, with their length.
+    const auto tail = payload.subspan(std::min<size_t>(kStampBytes, payload.size()));
+    const uint64_t fingerprint = hash_bytes(tail.data(), tail.size(), kPayloadSeed) ^ full_len;
+    if (!first) {
+      const bool changed = fingerprint != flow.fingerprint;
+      flow.changes = static_cast<uint8_t>((flow.changes << 1) | (changed ? 1 : 0));
+      const int changes = std::popcount(flow.changes);
+      if (static_cast<uint32_t>(changes) >= c.variation_changes) {
+        signals.add(TunnelSignal::variation, changes, c.variation_changes);
+      }
+    }
+    flow.fingerprint = fingerprint;
+  }
+
+  // Echo replies against their requests.
+  if (query->kind == QueryKind::echo) {
+    const PendingKey pkey{key, packet.icmp.seq(), 0};
+    const uint64_t hash = hash_bytes(payload.data(), payload.size(), kPayloadSeed);
+    if (query->request) {
+      Pending& p = pending_.find_or_insert(pkey).value;
+      p = {hash, static_cast<uint32_t>(full_len), now};
+    } else if (const Pending* p = pending_.peek(pkey)) {
+      const auto wait = std::chrono::duration_cast<Clock::duration>(c.reply_timeout);
+      if (now - p->sent <= wait && (p->hash != hash || p->len != full_len)) {
+        signals.add(TunnelSignal::reply_mismatch, static_cast<double>(full_len), p->len);
+      }
+      pending_.erase(pkey);
+    }
+  }
+
+  // Windows.
+  const auto rate_window = std::chrono::duration_cast<Clock::duration>(c.rate_window);
+  const auto volume_window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
+  flow.packets.add(now, rate_window, 1);
+  flow.bytes.add(now, volume_window, information);
+  const double pps = flow.packets.per_second(now, rate_window);
+  const double bps = flow.bytes.per_second(now, volume_window);
+  if (pps > c.max_packets_per_second)
+    signals.add(TunnelSignal::rate, pps, c.max_packets_per_second);
+  if (bps > c.max_bytes_per_second) signals.add(TunnelSignal::volume, bps, c.max_bytes_per_second);
+
+  // Score.
+  // Only packets that are drop-worthy themselves add to the flow: a flow
+  // signal that fires on every packet (a flood ping's rate) weighs less
+  // than drop_score and must never add up to a block.
+  const double packet_score = signals.score(c.weights);
+  flow.score =
+      decay(flow.score, first ? Clock::duration{} : now - flow.last_seen, c.score_half_life);
+  if (packet_score >= c.drop_score) flow.score += packet_score;
+  flow.last_seen = now;
+  ++flow.seen;
+
+  const bool was_blocked = flow.blocked_until > now;
+  Outcome outcome = Outcome::pass;
+  if (flow.score >= c.block_score && !was_blocked) {
+    outcome = Outcome::block;
+    flow.blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
+  } else if (was_blocked || packet_score >= c.drop_score) {
+    outcome = Outcome::drop;
+  }
+  if (was_blocked) signals.add(TunnelSignal::blocked, flow.score, c.block_score);
+  outcome = cap(outcome, c.enforce);
+
+  for (const Fired& f : signals.all()) counters_.count(f.signal);
+  counters_.count(outcome);
+  if (outcome == Outcome::pass) return {};
+
+  Finding finding;
+  finding.outcome = outcome;
+  finding.reason = "tunnel";
+  finding.score = flow.score;
+  finding.signals.reserve(signals.all().size() + 1);
+  for (const Fired& f : signals.all()) {
+    finding.signals.push_back({to_string(f.signal), f.value, f.threshold});
+  }
+  finding.signals.push_back({"score", flow.score, c.block_score});
+  if (outcome == Outcome::block) finding.block_for = c.block_for;
+  finding.subject = initiator;
+  return finding;
+}
+
+}  // namespace icmpwall::inspect

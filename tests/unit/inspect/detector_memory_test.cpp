@@ -1,0 +1,147 @@
+// Flow state under floods: the flow table never exceeds its cap and the
+// detectors' heap use stays flat after warm-up, whatever the sources.
+// Heap use is read with mallinfo2 (glibc): bytes in use by malloc, in the
+// heap and in blocks it mapped (large tables are mmapped).
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "detect_packets.h"
+#include "icmpwall/inspect/flow_table.h"
+#include "icmpwall/inspect/sweep.h"
+#include "icmpwall/inspect/tunnel.h"
+
+using namespace icmpwall::inspect;
+using namespace detect_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+size_t heap_in_use() {
+  const auto m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+// False under a sanitizer's allocator, which mallinfo2 does not see.
+bool heap_measurable() {
+  const size_t before = heap_in_use();
+  auto* p = new std::vector<uint8_t>(1 << 20);
+  const bool seen = heap_in_use() >= before + (1 << 20);
+  delete p;
+  return seen;
+}
+
+struct Key {
+  uint32_t addr;
+};
+struct Value {
+  uint64_t hits;
+};
+
+TEST(FlowTable, FindInsertEvictInLruOrder) {
+  FlowTable<Key, Value> t(3, 42);
+  t.find_or_insert({1}).value.hits = 1;
+  t.find_or_insert({2}).value.hits = 2;
+  t.find_or_insert({3}).value.hits = 3;
+  EXPECT_EQ(t.size(), 3u);
+  ASSERT_NE(t.find({1}), nullptr);  // 1 is now the most recent; 2 the least
+  auto slot = t.find_or_insert({4});
+  EXPECT_TRUE(slot.inserted);
+  EXPECT_EQ(slot.value.hits, 0u);  // a reused node starts from Value{}
+  EXPECT_EQ(t.peek({2}), nullptr);
+  EXPECT_EQ(t.find({1})->hits, 1u);
+  EXPECT_EQ(t.find({3})->hits, 3u);
+  EXPECT_EQ(t.evictions(), 1u);
+  EXPECT_FALSE(t.find_or_insert({3}).inserted);
+  EXPECT_TRUE(t.erase({3}));
+  EXPECT_FALSE(t.erase({3}));
+  EXPECT_EQ(t.size(), 2u);
+  // expire from the tail while stale: 4 is the least recent now
+  t.find({1});
+  EXPECT_EQ(t.expire([](const Value& v) { return v.hits == 0; }, 10), 1u);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_NE(t.peek({1}), nullptr);
+}
+
+TEST(FlowTable, ManyKeysCollidingBucketsStillFound) {
+  FlowTable<Key, Value> t(5000, 7);
+  for (uint32_t i = 0; i < 5000; ++i) t.find_or_insert({i * 65536}).value.hits = i;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    const Value* v = t.peek({i * 65536});
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(v->hits, i);
+  }
+}
+
+TEST(FlowTable, MillionRandomSourcesStayUnderCapAndFlat) {
+  if (!heap_measurable()) GTEST_SKIP() << "mallinfo2 does not see this allocator";
+  const size_t before = heap_in_use();
+  FlowTable<TunnelDetector::FlowKey, Value> t(100000);
+  const size_t allocated = heap_in_use() - before;
+  EXPECT_GE(allocated, t.memory_bytes());
+  std::mt19937 rng(1);
+  TunnelDetector::FlowKey k{};
+  size_t warm = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    const uint32_t r = rng();
+    std::memcpy(k.initiator.data(), &r, 4);
+    ++t.find_or_insert(k).value.hits;
+    ASSERT_LE(t.size(), 100000u);
+    if (i == 200000) warm = heap_in_use();
+  }
+  EXPECT_EQ(heap_in_use(), warm);
+  EXPECT_EQ(t.size(), 100000u);
+}
+
+TEST(DetectorMemory, MillionPacketsFromRandomSources) {
+  if (!heap_measurable()) GTEST_SKIP() << "mallinfo2 does not see this allocator";
+  TunnelConfig tc;
+  tc.max_flows = 100000;
+  tc.max_pending_requests = 100000;
+  SweepConfig sc;
+  sc.max_sources = 100000;
+  const size_t before = heap_in_use();
+  TunnelDetector tunnel(tc);
+  SweepDetector sweep(sc);
+  const size_t state = heap_in_use() - before;
+
+  // A real ping, a tunnel packet and a sweep probe, with random sources
+  // and destinations written straight into the decoded packets.
+  std::mt19937 rng(2);
+  auto ping = echo("198.18.0.1", "198.18.0.2", true, 1, 1, iputils(56, 1, 1));
+  auto reply = echo("198.18.0.2", "198.18.0.1", false, 1, 1, iputils(56, 1, 1));
+  auto tun = echo("198.18.0.1", "198.18.0.2", true, 1, 1, inner_ipv4_tcp(random_bytes(200, rng)));
+  auto v6 = echo("2001:db8::1", "2001:db8::2", true, 1, 1, macos(56, 1, 1));
+  Wire* kinds[] = {&ping, &reply, &tun, &v6};
+
+  size_t warm = 0;
+  uint64_t detections = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const Clock::time_point t0 = Clock::time_point{} + 1000h;
+  for (int i = 0; i < 1000000; ++i) {
+    Wire& w = *kinds[i & 3];
+    const uint32_t a = rng(), b = rng();
+    std::memcpy(w.packet.ip.src.bytes.data(), &a, 4);
+    std::memcpy(w.packet.ip.dst.bytes.data() + (i & 1) * 4, &b, 4);
+    const auto now = t0 + i * 1us;
+    detections += tunnel.inspect(w.packet, now).detected();
+    detections += sweep.inspect(w.packet, now).detected();
+    ASSERT_LE(tunnel.flows(), 100000u);
+    ASSERT_LE(tunnel.pending_requests(), 100000u);
+    ASSERT_LE(sweep.sources(), 100000u);
+    if (i == 200000) warm = heap_in_use();
+  }
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(heap_in_use(), warm);
+  EXPECT_EQ(tunnel.flows(), 100000u);
+  EXPECT_EQ(sweep.sources(), 100000u);
+  EXPECT_LE(state, 64u << 20);  // tables for 100 000 flows, pending replies and sources
+  std::printf("state %.1f MiB, %.0f ns per packet (both detectors), %llu detections\n",
+              state / 1048576.0, ns / 1e6, static_cast<unsigned long long>(detections));
+}
+
+}  // namespace

@@ -1,0 +1,144 @@
+// Tests for the real-ping payload models (src/inspect/payload_model.cpp)
+// and the payload measures (src/inspect/payload_stats.cpp).
+#include "icmpwall/inspect/payload_model.h"
+
+#include <gtest/gtest.h>
+
+#include "detect_packets.h"
+#include "icmpwall/inspect/payload_stats.h"
+
+using namespace icmpwall::inspect;
+using namespace detect_test;
+using Fill = PingModel::Fill;
+
+namespace {
+
+TEST(PingModel, IputilsDefaultIsTimestampThenCountingBytes) {
+  const Bytes p = iputils(56, 1700000000, 123456);
+  EXPECT_EQ(p[16], 0x10);
+  EXPECT_EQ(p[55], 0x37);
+  const PingModel m = match_ping_model(p);
+  EXPECT_EQ(m.fill, Fill::ramp);
+  EXPECT_EQ(m.header, 16);
+  EXPECT_EQ(m.period, 1);
+  EXPECT_EQ(m.information(56), 16u);
+}
+
+TEST(PingModel, IputilsLargeSizesWrapAndStayExplained) {
+  for (size_t size : {100u, 1400u, 1472u, 9000u, 65000u, 65507u}) {
+    const PingModel m = match_ping_model(iputils(size, 1700000000, 999999));
+    EXPECT_EQ(m.fill, Fill::ramp) << size;
+    EXPECT_EQ(m.header, 16) << size;
+  }
+}
+
+TEST(PingModel, IputilsSmallSizesWithoutTimestamp) {
+  EXPECT_EQ(match_ping_model(iputils(8, 0, 0)).fill, Fill::ramp);
+  EXPECT_EQ(match_ping_model(iputils(12, 0, 0)).fill, Fill::ramp);
+  EXPECT_EQ(match_ping_model(iputils(0, 0, 0)).fill, Fill::empty);
+  // 16 bytes: only the timestamp.
+  EXPECT_EQ(match_ping_model(iputils(16, 1700000000, 77)).fill, Fill::stamp);
+}
+
+TEST(PingModel, IputilsPatterns) {
+  EXPECT_EQ(match_ping_model(iputils(56, 1700000000, 5, {0xff})).fill, Fill::repeat);
+  EXPECT_EQ(match_ping_model(iputils(56, 1700000000, 5, {0x41, 0x42, 0x43, 0x44})).fill,
+            Fill::repeat);
+  const Bytes sixteen = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+                         0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe};
+  const PingModel m = match_ping_model(iputils(1400, 1700000000, 5, sixteen));
+  EXPECT_EQ(m.fill, Fill::repeat);
+  EXPECT_EQ(m.period, 16);
+  // A 3-byte pattern does not divide the 16-byte timestamp.
+  EXPECT_EQ(match_ping_model(iputils(100, 1700000000, 5, {1, 2, 3})).fill, Fill::repeat);
+}
+
+TEST(PingModel, BusyBox) {
+  const PingModel m = match_ping_model(busybox(56, 0x12345678));
+  EXPECT_EQ(m.fill, Fill::repeat);
+  EXPECT_EQ(m.header, 4);
+  EXPECT_EQ(match_ping_model(busybox(1000, 0x9abcdef0, 0xaa)).fill, Fill::repeat);
+  EXPECT_EQ(match_ping_model(busybox(4, 0xdeadbeef)).fill, Fill::stamp);
+}
+
+TEST(PingModel, MacOs) {
+  const PingModel m = match_ping_model(macos(56, 1700000000, 654321));
+  EXPECT_EQ(m.fill, Fill::ramp);
+  EXPECT_EQ(m.header, 8);
+  EXPECT_EQ(match_ping_model(macos(8000, 1700000000, 1)).fill, Fill::ramp);
+}
+
+TEST(PingModel, Windows) {
+  const Bytes w = windows();
+  EXPECT_EQ(std::string(w.begin(), w.end()), "abcdefghijklmnopqrstuvwabcdefghi");
+  const PingModel m = match_ping_model(w);
+  EXPECT_EQ(m.fill, Fill::repeat);
+  EXPECT_EQ(m.header, 0);
+  EXPECT_EQ(m.period, 23);
+  EXPECT_TRUE(match_ping_model(windows(1472)).explained());
+  EXPECT_TRUE(match_ping_model(windows(10)).explained());  // ping -l 10: a..j
+}
+
+TEST(PingModel, DataIsNotExplained) {
+  std::mt19937 rng(1);
+  for (size_t size : {24u, 32u, 56u, 64u, 1024u}) {
+    EXPECT_FALSE(match_ping_model(random_bytes(size, rng)).explained()) << size;
+  }
+  EXPECT_FALSE(match_ping_model(text("whoami\n")).explained());
+  EXPECT_FALSE(match_ping_model(text("uid=0(root) gid=0(root) groups=0(root)\n")).explained());
+  // A fill broken by its last byte is not a fill.
+  Bytes zeros(65000, 0);
+  zeros.back() = 1;
+  EXPECT_FALSE(match_ping_model(zeros).explained());
+  Bytes ramp = iputils(2000, 1, 1);
+  ramp[1999] ^= 0x55;
+  EXPECT_FALSE(match_ping_model(ramp).explained());
+  // Data after a header longer than any ping's.
+  Bytes late(200, 0);
+  for (size_t i = 0; i < 40; ++i) late[i] = static_cast<uint8_t>(rng());
+  EXPECT_FALSE(match_ping_model(late).explained());
+}
+
+TEST(PayloadStats, Entropy) {
+  EXPECT_EQ(shannon_entropy(Bytes(1000, 0x41)), 0.0);
+  EXPECT_NEAR(shannon_entropy(iputils(65000, 1, 1)), 8.0, 0.01);  // why the model comes first
+  std::mt19937 rng(2);
+  EXPECT_GT(shannon_entropy(random_bytes(4096, rng)), 7.9);
+  const Bytes shell = text("Volume in drive C has no label.\r\n Directory of C:\\Users\\bob\r\n");
+  EXPECT_LT(shannon_entropy(shell), entropy_threshold(7.0, shell.size()));
+}
+
+TEST(PayloadStats, EntropyThresholdScalesBelow256) {
+  EXPECT_DOUBLE_EQ(entropy_threshold(7.0, 256), 7.0);
+  EXPECT_DOUBLE_EQ(entropy_threshold(7.0, 4096), 7.0);
+  EXPECT_DOUBLE_EQ(entropy_threshold(7.0, 64), 5.25);
+  // Random data clears the scaled threshold at every length from 32 up...
+  std::mt19937 rng(3);
+  for (size_t n : {32u, 48u, 64u, 128u, 255u, 256u, 1400u}) {
+    int over = 0;
+    for (int i = 0; i < 100; ++i) {
+      over += shannon_entropy(random_bytes(n, rng)) >= entropy_threshold(7.0, n);
+    }
+    EXPECT_GE(over, 99) << n;
+  }
+  // ... and a 16-byte pattern repeated never does.
+  Bytes pattern;
+  for (int i = 0; i < 64; ++i) pattern.push_back(static_cast<uint8_t>(rng() % 256 | (i % 16)));
+  Bytes repeated;
+  for (int r = 0; r < 8; ++r)
+    repeated.insert(repeated.end(), pattern.begin(), pattern.begin() + 16);
+  EXPECT_LT(shannon_entropy(repeated), entropy_threshold(7.0, repeated.size()));
+}
+
+TEST(PayloadStats, TextAndShell) {
+  EXPECT_DOUBLE_EQ(printable_ratio(text("whoami\n")), 1.0);
+  EXPECT_LT(printable_ratio(iputils(56, 1700000000, 1)), 0.9);
+  EXPECT_TRUE(has_shell_marker(text("whoami\n")));
+  EXPECT_TRUE(has_shell_marker(text("Microsoft Windows [Version 10.0.19045]\r\n")));
+  EXPECT_TRUE(has_shell_marker(text("PS C:\\Users\\bob> ")));
+  EXPECT_TRUE(has_shell_marker(text("uid=33(www-data) gid=33(www-data)")));
+  EXPECT_FALSE(has_shell_marker(text("hello, this is a monitoring probe")));
+  EXPECT_FALSE(has_shell_marker(windows(1000)));
+}
+
+}  // namespace

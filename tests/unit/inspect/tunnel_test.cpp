@@ -1,0 +1,491 @@
+// Tests for the tunnel detector (src/inspect/tunnel.cpp): real pings of
+// every common implementation pass at normal rates; each signal fires when
+// it should and not otherwise; known tools are detected and blocked.
+#include "icmpwall/inspect/tunnel.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "detect_packets.h"
+
+using namespace icmpwall::inspect;
+using namespace detect_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Clock::time_point t0 = Clock::time_point{} + 1000h;
+
+std::set<std::string> names(const Finding& f) {
+  std::set<std::string> out;
+  for (const auto& s : f.signals) out.insert(s.name);
+  out.erase("score");
+  return out;
+}
+
+// A config where any signal drops, so each one shows in a finding.
+TunnelConfig sensitive() {
+  TunnelConfig c;
+  c.drop_score = 0.1;
+  c.block_score = 1e9;
+  return c;
+}
+
+struct PingRun {
+  std::string src;
+  std::string dst;
+  uint16_t id;
+};
+
+// Runs `count` request/reply pairs `interval` apart (reply 1 ms later,
+// same payload) and returns how many packets did not pass.
+int ping(TunnelDetector& d, const PingRun& s, int count, Clock::duration interval,
+         const std::function<Bytes(int)>& payload, Clock::time_point start = t0) {
+  int flagged = 0;
+  for (int i = 0; i < count; ++i) {
+    const Clock::time_point t = start + i * interval;
+    const Bytes p = payload(i);
+    auto req = echo(s.src, s.dst, true, s.id, static_cast<uint16_t>(i + 1), p);
+    auto rep = echo(s.dst, s.src, false, s.id, static_cast<uint16_t>(i + 1), p);
+    auto a = d.inspect(req.packet, t);
+    auto b = d.inspect(rep.packet, t + 1ms);
+    if (a.detected()) {
+      ADD_FAILURE() << "request " << i << " " << a.reason << " " << *names(a).begin();
+      ++flagged;
+    }
+    if (b.detected()) {
+      ADD_FAILURE() << "reply " << i << " " << b.reason << " " << *names(b).begin();
+      ++flagged;
+    }
+  }
+  return flagged;
+}
+
+// timeval-ish stamps that change every packet
+uint32_t sec(int i) {
+  return 1700000000u + static_cast<uint32_t>(i);
+}
+uint32_t usec(int i) {
+  return static_cast<uint32_t>(123457 * i % 1000000);
+}
+
+// --- real pings pass -----------------------------------------------------
+
+TEST(TunnelRealPings, IputilsDefaultBothFamilies) {
+  TunnelDetector d(TunnelConfig{});
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 0x3c1}, 60, 1s,
+                 [](int i) { return iputils(56, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(ping(d, {"2001:db8::1", "2001:db8::2", 0x3c2}, 60, 1s,
+                 [](int i) { return iputils(56, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(d.counters().outcome(Outcome::pass), 240u);
+  EXPECT_EQ(d.flows(), 2u);
+}
+
+TEST(TunnelRealPings, IputilsLargeSizes) {
+  TunnelDetector d(TunnelConfig{});
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 1}, 20, 1s,
+                 [](int i) { return iputils(1400, sec(i), usec(i)); }),
+            0);
+  // -s 65000 at 3/s for 20 s, both families (65507 is the IPv4 maximum)
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 2}, 60, 333ms,
+                 [](int i) { return iputils(65000, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 3}, 10, 1s,
+                 [](int i) { return iputils(65507, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(ping(d, {"2001:db8::1", "2001:db8::2", 4}, 30, 333ms,
+                 [](int i) { return iputils(65000, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::size), 0u);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::volume), 0u);
+}
+
+TEST(TunnelRealPings, IputilsPatternsAndIntervals) {
+  TunnelDetector d(TunnelConfig{});
+  const Bytes pat = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04,
+                     0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c};
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 10}, 30, 1s,
+                 [&](int i) { return iputils(56, sec(i), usec(i), pat); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 11}, 30, 1s,
+                 [&](int i) { return iputils(1000, sec(i), usec(i), {0xff}); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 12}, 30, 1s,
+                 [&](int i) { return iputils(100, sec(i), usec(i), text("ABC")); }),
+            0);
+  // -i 0.2 for a minute
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.3", 13}, 300, 200ms,
+                 [&](int i) { return iputils(56, sec(i), usec(i)); }),
+            0);
+  // -s 8: no timestamp
+  EXPECT_EQ(
+      ping(d, {"198.18.0.1", "198.18.0.3", 14}, 30, 1s, [&](int) { return iputils(8, 0, 0); }), 0);
+}
+
+TEST(TunnelRealPings, BusyBoxMacOsWindows) {
+  TunnelDetector d(TunnelConfig{});
+  EXPECT_EQ(ping(d, {"198.18.0.5", "198.18.0.2", 20}, 30, 1s,
+                 [](int i) { return busybox(56, 1000000u * static_cast<uint32_t>(i) + 17); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.5", "198.18.0.2", 21}, 30, 1s,
+                 [](int i) { return busybox(4, 1000000u * static_cast<uint32_t>(i) + 17); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.5", "198.18.0.2", 22}, 30, 1s,
+                 [](int i) { return busybox(1400, 777u * static_cast<uint32_t>(i), 0x5a); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.6", "198.18.0.2", 23}, 30, 1s,
+                 [](int i) { return macos(56, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(ping(d, {"2001:db8::6", "2001:db8::2", 24}, 30, 1s,
+                 [](int i) { return macos(56, sec(i), usec(i)); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.7", "198.18.0.2", 25}, 30, 1s, [](int) { return windows(); }), 0);
+  EXPECT_EQ(ping(d, {"198.18.0.7", "198.18.0.2", 26}, 30, 1s, [](int) { return windows(1472); }),
+            0);
+  EXPECT_EQ(ping(d, {"198.18.0.7", "198.18.0.2", 27}, 10, 1s, [](int) { return windows(65000); }),
+            0);
+}
+
+TEST(TunnelRealPings, FloodPingOnlyRaisesRate) {
+  TunnelDetector d(TunnelConfig{});
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 30}, 2000, 5ms,
+                 [](int i) { return iputils(56, sec(i), usec(i)); }),
+            0);
+  EXPECT_GT(d.counters().reason(TunnelSignal::rate), 0u);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::variation), 0u);
+}
+
+// --- each signal ---------------------------------------------------------
+
+TEST(TunnelSignals, EntropyOnlyOnUnexplainedPayloads) {
+  TunnelDetector d(sensitive());
+  std::mt19937 rng(1);
+  auto f =
+      d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, random_bytes(64, rng)).packet, t0);
+  EXPECT_EQ(names(f), std::set<std::string>{"entropy"});
+  // 31 random bytes: too short to judge
+  f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 2, 1, random_bytes(31, rng)).packet, t0);
+  EXPECT_FALSE(f.detected());
+  // iputils' counting bytes have 8 bits of histogram entropy, and pass
+  f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 3, 1, iputils(4096, 1, 1)).packet, t0);
+  EXPECT_FALSE(f.detected());
+}
+
+TEST(TunnelSignals, SizeOfUnexplainedPayload) {
+  TunnelDetector d(sensitive());
+  Bytes big = text(std::string(3000, 'x'));
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<uint8_t>(i);
+  auto f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, big).packet, t0);
+  EXPECT_TRUE(names(f).count("size"));
+  big.resize(1472);
+  f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 2, 1, big).packet, t0);
+  EXPECT_FALSE(names(f).count("size"));
+}
+
+TEST(TunnelSignals, TextAndShell) {
+  TunnelDetector d(sensitive());
+  auto f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, text("hello there")).packet, t0);
+  EXPECT_EQ(names(f), std::set<std::string>{"text"});
+  f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 2, 1, text("whoami\n")).packet, t0);
+  EXPECT_EQ(names(f), std::set<std::string>{"shell"});
+  // Windows' alphabet is a fill, not text.
+  f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 3, 1, windows()).packet, t0);
+  EXPECT_FALSE(f.detected());
+}
+
+TEST(TunnelSignals, ShellTextDropsAtDefaults) {
+  TunnelDetector d(TunnelConfig{});
+  auto f = d.inspect(
+      echo("198.18.0.1", "198.18.0.2", true, 1, 1, text("C:\\Windows\\system32>")).packet, t0);
+  EXPECT_EQ(f.outcome, Outcome::drop);
+  EXPECT_EQ(f.reason, "tunnel");
+}
+
+TEST(TunnelSignals, ReplyMismatch) {
+  TunnelDetector d(sensitive());
+  const Bytes req = iputils(56, 1, 1);
+  EXPECT_FALSE(d.inspect(echo("198.18.0.1", "198.18.0.2", true, 9, 1, req).packet, t0).detected());
+  // the same payload back: fine
+  EXPECT_FALSE(
+      d.inspect(echo("198.18.0.2", "198.18.0.1", false, 9, 1, req).packet, t0 + 1ms).detected());
+  // a reply carrying other bytes than its request
+  EXPECT_FALSE(
+      d.inspect(echo("198.18.0.1", "198.18.0.2", true, 9, 2, req).packet, t0 + 1s).detected());
+  Bytes other = iputils(56, 99, 99);
+  auto f = d.inspect(echo("198.18.0.2", "198.18.0.1", false, 9, 2, other).packet, t0 + 1s + 1ms);
+  EXPECT_TRUE(names(f).count("reply-mismatch"));
+  // a reply of another length
+  EXPECT_FALSE(
+      d.inspect(echo("198.18.0.1", "198.18.0.2", true, 9, 3, req).packet, t0 + 2s).detected());
+  f = d.inspect(echo("198.18.0.2", "198.18.0.1", false, 9, 3, iputils(64, 1, 1)).packet,
+                t0 + 2s + 1ms);
+  EXPECT_TRUE(names(f).count("reply-mismatch"));
+  // unmatched replies (request unseen, or answered long after) say nothing
+  f = d.inspect(echo("198.18.0.2", "198.18.0.1", false, 9, 77, other).packet, t0 + 3s);
+  EXPECT_FALSE(names(f).count("reply-mismatch"));
+  EXPECT_FALSE(
+      d.inspect(echo("198.18.0.1", "198.18.0.2", true, 9, 4, req).packet, t0 + 4s).detected());
+  f = d.inspect(echo("198.18.0.2", "198.18.0.1", false, 9, 4, other).packet, t0 + 64s);
+  EXPECT_FALSE(names(f).count("reply-mismatch"));
+  EXPECT_EQ(d.counters().reason(TunnelSignal::reply_mismatch), 2u);
+}
+
+TEST(TunnelSignals, VariationNeedsChangingPayloads) {
+  TunnelDetector d(sensitive());
+  // the same unexplained (text) payload eight times: no variation
+  for (int i = 0; i < 8; ++i) {
+    auto f = d.inspect(
+        echo("198.18.0.1", "198.18.0.2", true, 1, i, text("status probe 0001 from monitor")).packet,
+        t0 + i * 1s);
+    EXPECT_FALSE(names(f).count("variation"));
+  }
+  // payloads that differ past 16 bytes each time: fires from the 4th change
+  int first = -1;
+  for (int i = 0; i < 8; ++i) {
+    std::string s = "status probe 0001 from monitor " + std::to_string(i);
+    auto f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 2, i, text(s)).packet, t0 + i * 1s);
+    if (names(f).count("variation") && first < 0) first = i;
+  }
+  EXPECT_EQ(first, 4);
+}
+
+TEST(TunnelSignals, RateAndVolume) {
+  TunnelDetector d(sensitive());
+  // 30 requests per second with a fill: rate only
+  std::set<std::string> seen;
+  for (int i = 0; i < 600; ++i) {
+    auto f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, i, iputils(56, sec(i), 1)).packet,
+                       t0 + i * 33ms);
+    for (auto& n : names(f)) seen.insert(n);
+  }
+  EXPECT_EQ(seen, std::set<std::string>{"rate"});
+  // 1000-byte unexplained (text) payloads at 10/s: volume, not rate
+  seen.clear();
+  Bytes payload = text(std::string(1000, 'q'));
+  for (int i = 0; i < 100; ++i) {
+    payload[i % 16 + 100] = static_cast<uint8_t>('a' + i % 26);  // not a fill
+    payload[0] = static_cast<uint8_t>('a' + i % 3);
+    payload[500] = static_cast<uint8_t>('b' + i % 5);
+    auto f =
+        d.inspect(echo("198.18.0.1", "198.18.0.9", true, 2, i, payload).packet, t0 + i * 100ms);
+    for (auto& n : names(f)) seen.insert(n);
+  }
+  EXPECT_TRUE(seen.count("volume"));
+  EXPECT_FALSE(seen.count("rate"));
+}
+
+TEST(TunnelSignals, QuerySizes) {
+  TunnelDetector d(TunnelConfig{});
+  const Address a = addr("198.18.0.1"), b = addr("198.18.0.2");
+  EXPECT_FALSE(d.inspect(wire(build(a, b, 13, 5, 1, Bytes(12, 0))).packet, t0).detected());
+  EXPECT_FALSE(d.inspect(wire(build(b, a, 14, 5, 1, Bytes(12, 0))).packet, t0).detected());
+  EXPECT_FALSE(d.inspect(wire(build(a, b, 17, 5, 1, Bytes(4, 0))).packet, t0).detected());
+  EXPECT_FALSE(d.inspect(wire(build(a, b, 15, 5, 1, {})).packet, t0).detected());
+  auto f = d.inspect(wire(build(a, b, 13, 6, 1, Bytes(200, 0x41))).packet, t0);
+  EXPECT_EQ(f.outcome, Outcome::drop);
+  EXPECT_TRUE(names(f).count("query-size"));
+  f = d.inspect(wire(build(a, b, 15, 6, 1, Bytes(8, 1))).packet, t0);
+  EXPECT_TRUE(names(f).count("query-size"));
+  f = d.inspect(wire(build(b, a, 18, 6, 1, Bytes(64, 1))).packet, t0);
+  EXPECT_TRUE(names(f).count("query-size"));
+  // ICMPv6 node information: a nonce and an IPv6 subject is normal
+  const Address a6 = addr("2001:db8::1"), b6 = addr("2001:db8::2");
+  EXPECT_FALSE(d.inspect(wire(build(a6, b6, 139, 3, 0, Bytes(24, 0))).packet, t0).detected());
+  f = d.inspect(wire(build(a6, b6, 139, 3, 0, Bytes(1200, 0x77))).packet, t0);
+  EXPECT_TRUE(names(f).count("query-size"));
+}
+
+TEST(TunnelSignals, NotQueriesPassUntouched) {
+  TunnelDetector d(sensitive());
+  const Address a = addr("198.18.0.1"), b = addr("198.18.0.2");
+  std::mt19937 rng(5);
+  // a router advertisement-ish type and a destination unreachable
+  EXPECT_FALSE(d.inspect(wire(build(a, b, 9, 0, 0, random_bytes(100, rng))).packet, t0).detected());
+  Bytes quote = inner_ipv4_tcp({});
+  EXPECT_FALSE(d.inspect(wire(build(a, b, 3, 0, 0, quote, 1)).packet, t0).detected());
+  EXPECT_EQ(d.flows(), 0u);
+  EXPECT_EQ(d.counters().packets, 2u);
+}
+
+// --- tools -----------------------------------------------------------------
+
+TEST(TunnelTools, PtunnelBlocksItsInitiator) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(6);
+  const Bytes p = ptunnel(0xDEADC0DE, 2 | kUserFlag, random_bytes(1024, rng), 0, 0, 0, 1, 0x77);
+  auto f = d.inspect(echo("198.18.0.1", "203.0.113.9", true, 0x4321, 1, p).packet, t0);
+  EXPECT_EQ(f.outcome, Outcome::block);
+  EXPECT_EQ(f.reason, "tunnel");
+  EXPECT_TRUE(names(f).count("ptunnel"));
+  EXPECT_EQ(f.subject, addr("198.18.0.1"));
+  EXPECT_EQ(f.block_for, 600s);
+  // the proxy's answer in the same flow: dropped, the block already asked for
+  const Bytes back = ptunnel(0xDEADC0DE, 2 | kProxyFlag, random_bytes(900, rng));
+  f = d.inspect(echo("203.0.113.9", "198.18.0.1", false, 0x4321, 1, back).packet, t0 + 10ms);
+  EXPECT_EQ(f.outcome, Outcome::drop);
+  EXPECT_TRUE(names(f).count("blocked"));
+  EXPECT_EQ(f.subject, addr("198.18.0.1"));
+  EXPECT_EQ(d.counters().outcome(Outcome::block), 1u);
+}
+
+TEST(TunnelTools, PtunnelWithChangedMagic) {
+  TunnelDetector d(TunnelConfig{});
+  auto f = d.inspect(echo("2001:db8::1", "2001:db8::9", true, 7, 1,
+                          ptunnel(0x0badf00d, 0 | kUserFlag, {}, 0xc0000201, 22))
+                         .packet,
+                     t0);
+  EXPECT_EQ(f.outcome, Outcome::block);
+  EXPECT_TRUE(names(f).count("ptunnel"));
+}
+
+TEST(TunnelTools, HansPingtunnelIcmptunnel) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(7);
+  auto f = d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1,
+                          hans("hanc", 7, inner_ipv4_tcp(random_bytes(200, rng))))
+                         .packet,
+                     t0);
+  EXPECT_EQ(f.outcome, Outcome::block);
+  EXPECT_TRUE(names(f).count("hans"));
+  f = d.inspect(echo("198.18.0.3", "198.18.0.2", true, 1, 1,
+                     pingtunnel("0f0e0d0c-0b0a-0908-0706-050403020100", 0, "10.1.1.1:22",
+                                random_bytes(500, rng)))
+                    .packet,
+                t0);
+  EXPECT_EQ(f.outcome, Outcome::block);
+  EXPECT_TRUE(names(f).count("pingtunnel"));
+  f = d.inspect(
+      echo("198.18.0.4", "198.18.0.2", true, 1, 1, inner_ipv4_tcp(text("SSH-2.0-x\r\n"))).packet,
+      t0);
+  EXPECT_EQ(f.outcome, Outcome::block);
+  EXPECT_TRUE(names(f).count("ip-packet"));
+}
+
+TEST(TunnelTools, IcmpshExchange) {
+  TunnelDetector d(TunnelConfig{});
+  // The slave polls with echo requests carrying command output (or
+  // nothing); the master answers with the next command.
+  const char* outputs[] = {
+      "Microsoft Windows [Version 10.0.19045.3570]\r\n"
+      "(c) Microsoft Corporation. All rights reserved.\r\n\r\nC:\\Users\\bob>",
+      "",
+      "desktop-7\\bob\r\n\r\nC:\\Users\\bob>",
+      "",
+      "Windows IP Configuration\r\n\r\nC:\\Users\\bob>",
+      ""};
+  const char* commands[] = {"whoami\n", "", "ipconfig\n", "", "dir\n", ""};
+  Outcome worst = Outcome::pass;
+  int dropped = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto req = echo("198.18.0.50", "203.0.113.66", true, 1, i, text(outputs[i]));
+    auto rep = echo("203.0.113.66", "198.18.0.50", false, 1, i, text(commands[i]));
+    for (auto* w : {&req, &rep}) {
+      auto f = d.inspect(w->packet, t0 + i * 200ms);
+      if (f.outcome != Outcome::pass) ++dropped;
+      worst = std::max(worst, f.outcome);
+    }
+  }
+  EXPECT_GE(dropped, 4);
+  EXPECT_EQ(worst, Outcome::block);
+  EXPECT_GT(d.counters().reason(TunnelSignal::shell), 0u);
+  EXPECT_GT(d.counters().reason(TunnelSignal::reply_mismatch), 0u);
+}
+
+TEST(TunnelTools, EncryptedTunnelWithoutKnownLayout) {
+  // e.g. pingtunnel with encryption, or a home-made tool: random-looking
+  // payloads, replies that are not echoes.
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(8);
+  int first_drop = -1, first_block = -1;
+  for (int i = 0; i < 30; ++i) {
+    auto req = echo("198.18.0.8", "203.0.113.5", true, 99, i, random_bytes(512, rng));
+    auto rep = echo("203.0.113.5", "198.18.0.8", false, 99, i, random_bytes(512, rng));
+    auto a = d.inspect(req.packet, t0 + i * 100ms);
+    auto b = d.inspect(rep.packet, t0 + i * 100ms + 20ms);
+    if (first_drop < 0 && (a.detected() || b.detected())) first_drop = i;
+    if (first_block < 0 && (a.outcome == Outcome::block || b.outcome == Outcome::block)) {
+      first_block = i;
+      EXPECT_EQ((a.outcome == Outcome::block ? a : b).subject, addr("198.18.0.8"));
+    }
+  }
+  EXPECT_EQ(first_drop, 0);  // the first reply: entropy + mismatch
+  EXPECT_GE(first_block, 0);
+  EXPECT_LE(first_block, 3);
+}
+
+// --- verdict policy ---------------------------------------------------------
+
+TEST(TunnelVerdicts, EnforceCapsTheOutcome) {
+  const Bytes p = inner_ipv4_tcp(text("x"));
+  TunnelConfig log_only;
+  log_only.enforce = Enforce::log;
+  TunnelDetector a(log_only);
+  EXPECT_EQ(a.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, p).packet, t0).outcome,
+            Outcome::log);
+  TunnelConfig drop_only;
+  drop_only.enforce = Enforce::drop;
+  TunnelDetector b(drop_only);
+  auto f = b.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, p).packet, t0);
+  EXPECT_EQ(f.outcome, Outcome::drop);
+  EXPECT_EQ(f.block_for, 0s);
+}
+
+TEST(TunnelVerdicts, BlockExpiresAndScoreDecays) {
+  TunnelConfig c;
+  c.block_for = 60s;
+  TunnelDetector d(c);
+  const Bytes p = inner_ipv4_tcp(text("x"));
+  EXPECT_EQ(d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 1, p).packet, t0).outcome,
+            Outcome::block);
+  EXPECT_EQ(d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 2, p).packet, t0 + 30s).outcome,
+            Outcome::drop);
+  EXPECT_EQ(d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 3, p).packet, t0 + 61s).outcome,
+            Outcome::block);
+  // After a long quiet spell (decayed score, and an idle flow starts afresh)
+  // a real ping in the same flow passes.
+  EXPECT_EQ(
+      d.inspect(echo("198.18.0.1", "198.18.0.2", true, 1, 4, iputils(56, 1, 1)).packet, t0 + 1000s)
+          .outcome,
+      Outcome::pass);
+}
+
+TEST(TunnelConfigCheck, Validate) {
+  EXPECT_TRUE(validate(TunnelConfig{}).ok());
+  TunnelConfig c;
+  c.entropy_bits = 9;
+  EXPECT_FALSE(validate(c).ok());
+  c = {};
+  c.max_flows = 0;
+  EXPECT_FALSE(validate(c).ok());
+  c = {};
+  c.variation_changes = 9;
+  EXPECT_FALSE(validate(c).ok());
+  c = {};
+  c.rate_window = 0s;
+  EXPECT_FALSE(validate(c).ok());
+}
+
+TEST(TunnelState, FlowsStayWithinTheCap) {
+  TunnelConfig c;
+  c.max_flows = 1000;
+  c.max_pending_requests = 500;
+  TunnelDetector d(c);
+  auto w = echo("198.18.0.1", "198.18.0.2", true, 1, 1, iputils(56, 1, 1));
+  std::mt19937 rng(9);
+  for (int i = 0; i < 20000; ++i) {
+    uint32_t r = rng();
+    std::memcpy(w.packet.ip.src.bytes.data(), &r, 4);
+    d.inspect(w.packet, t0 + i * 1ms);
+    ASSERT_LE(d.flows(), 1000u);
+    ASSERT_LE(d.pending_requests(), 500u);
+  }
+  EXPECT_EQ(d.flows(), 1000u);
+  EXPECT_GT(d.counters().evictions, 18000u);
+}
+
+}  // namespace
