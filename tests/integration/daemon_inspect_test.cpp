@@ -1,0 +1,167 @@
+// `icmpwall daemon` on the router of client — router — server, inspecting
+// forwarded echo: a real ptunnel-ng tunnel carrying a TCP transfer is cut
+// off and its source blocked in the kernel, while real pings from other
+// sources keep working; a burst of malformed ICMP leaves the daemon alive.
+// Each test first shows the tunnel works without icmpwall, so a pass is
+// not an artefact of the test network.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+
+#include <fstream>
+#include <random>
+
+#include "harness.h"
+
+namespace icmpwall::integration {
+namespace {
+
+constexpr const char* kPolicy = R"([hooks.forward]
+default = "allow"
+
+[[rule]]
+name = "tunnel"
+types = ["echo-request", "echo-reply"]
+hooks = ["forward"]
+action = "inspect"
+)";
+
+bool have(const char* tool) { return access(tool, X_OK) == 0; }
+
+// The daemon on the router, started in the root namespace with --netns;
+// stopped with SIGTERM (what systemd sends) when the test ends.
+class Daemon {
+ public:
+  Daemon(const Netns& ns, const std::string& policy_path)
+      : proc_(Process::start({icmpwall_binary(), "daemon", "--policy", policy_path, "--netns",
+                              ns.name()})) {}
+  ~Daemon() { stop(); }
+  bool wait_ready() {
+    return poll_until([&] { return proc_.out().find("\"event\":\"ready\"") != std::string::npos; },
+                      Millis(10'000));
+  }
+  std::optional<int> stop() {
+    if (stopped_) return exit_;
+    ::kill(proc_.pid(), SIGTERM);
+    exit_ = proc_.wait_for_exit(Millis(10'000));
+    if (!exit_) proc_.kill();
+    stopped_ = true;
+    return exit_;
+  }
+  bool running() { return proc_.running(); }
+  std::string out() const { return proc_.out(); }
+  std::string err() const { return proc_.err(); }
+
+ private:
+  Process proc_;
+  bool stopped_ = false;
+  std::optional<int> exit_;
+};
+
+class DaemonInspectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ICMPWALL_REQUIRE_ROOT();
+    if (!have("/usr/bin/ptunnel-ng")) GTEST_SKIP() << "needs ptunnel-ng (Debian: ptunnel-ng)";
+    net_ = std::make_unique<Topology>();
+    policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
+    payload_ = std::make_unique<TempFile>(random_bytes(kTransfer));
+    net_->server.spawn({"ptunnel-ng", "-r127.0.0.1", "-R5001", "-v", "-1"});
+    net_->client.spawn({"ptunnel-ng", "-p", Addr::server_v4, "-l2222", "-r127.0.0.1", "-R5001",
+                        "-v", "-1"});
+    ASSERT_TRUE(poll_until(
+        [&] { return net_->client.run({"ss", "-Hltn", "sport = :2222"}).out.find("2222") !=
+                     std::string::npos; },
+        Millis(5'000)));
+  }
+
+  static std::string random_bytes(size_t n) {
+    std::mt19937 rng(42);
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    return s;
+  }
+
+  // One TCP transfer of the payload through the tunnel; bytes that arrived.
+  size_t transfer(Millis limit) {
+    net_->server.spawn({"nc", "-N", "-l", "-p", "5001"}, payload_->path());
+    poll_until([&] { return net_->server.run({"ss", "-Hltn", "sport = :5001"}).out.find("5001") !=
+                            std::string::npos; },
+               Millis(5'000));
+    auto r = net_->client.run({"nc", "-d", "127.0.0.1", "2222"}, {limit});
+    return r.out.size();
+  }
+
+  static constexpr size_t kTransfer = 150'000;
+  std::unique_ptr<Topology> net_;
+  std::unique_ptr<TempFile> policy_;
+  std::unique_ptr<TempFile> payload_;
+};
+
+TEST_F(DaemonInspectTest, TunnelIsCutOffAndBlockedWhileRealPingsPass) {
+  // Without icmpwall the tunnel carries the whole transfer.
+  ASSERT_EQ(transfer(Millis(60'000)), kTransfer);
+
+  Daemon daemon(net_->router, policy_->path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+
+  const size_t got = transfer(Millis(8'000));
+  EXPECT_LT(got, kTransfer / 10) << "the tunnel kept carrying data";
+  EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("reason":"tunnel")"));
+  EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("event":"block")"));
+  auto blocked = net_->router.run({"nft", "list", "set", "inet", "icmpwall", "inspect.blocked.v4"});
+  EXPECT_THAT(blocked.out, ::testing::HasSubstr(Addr::client_v4));
+
+  // Real pings from sources that are not the tunnel's keep working: iputils
+  // defaults, large sizes, fill patterns, and both families.
+  const std::vector<Argv> kinds = {
+      {"-c", "3", "-i", "0.2", "-W", "1", "-I", Addr::client2_v4},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-s", "1400", "-I", Addr::client2_v4},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-s", "8000", "-I", Addr::client2_v4},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-p", "ff00", "-I", Addr::client2_v4},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-s", "32", "-p", "6162636465666768696a6b6c6d6e6f70",
+       "-I", Addr::client2_v4},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-I", Addr::client_other64_v6},
+      {"-c", "3", "-i", "0.2", "-W", "1", "-s", "1400", "-I", Addr::client_other64_v6},
+  };
+  for (const auto& opts : kinds) {
+    const bool v6 = opts.back().find(':') != std::string::npos;
+    auto p = ping(net_->client, v6 ? Addr::server_v6 : Addr::server_v4, opts);
+    EXPECT_EQ(p.received, 3) << p.describe();
+  }
+  // The blocked source's packets now die in the kernel, before the queue.
+  EXPECT_GT(read_counter(net_->router, "inspect.blocked").packets, 0u);
+
+  EXPECT_EQ(daemon.stop(), 0) << daemon.err();
+  EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("event":"stopped")"));
+}
+
+TEST_F(DaemonInspectTest, MalformedIcmpBurstLeavesTheDaemonServing) {
+  ICMPWALL_REQUIRE_CRAFT();
+  Daemon daemon(net_->router, policy_->path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  // 300 ICMP packets with headers cut short or random bytes, forwarded by
+  // the router's kernel (the IP header is valid) into the queue.
+  auto burst = net_->client.run(
+      {python_with_scapy(), "-c",
+       "from scapy.all import *\n"
+       "import random\n"
+       "random.seed(7)\n"
+       "pkts=[]\n"
+       "for i in range(300):\n"
+       "    body=bytes(random.getrandbits(8) for _ in range(random.randrange(0,64)))\n"
+       "    if i % 3 == 0: body=b'\\x08' + body[:2]\n"
+       "    pkts.append(IP(src='198.18.1.2',dst='198.18.2.2',proto=1)/Raw(body))\n"
+       "send(pkts, verbose=0)\n"},
+      {Millis(60'000)});
+  ASSERT_TRUE(burst.ok()) << burst.describe();
+  EXPECT_TRUE(daemon.running());
+  auto p = ping(net_->client, Addr::server_v4, {"-c", "3", "-i", "0.2", "-W", "1", "-I",
+                                                 Addr::client2_v4});
+  EXPECT_EQ(p.received, 3) << p.describe();
+  EXPECT_EQ(daemon.stop(), 0) << daemon.err();
+  EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("malformed")"));
+}
+
+}  // namespace
+}  // namespace icmpwall::integration
