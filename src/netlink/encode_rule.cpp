@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "icmpwall/netlink/encode.h"
+#include "verdict_code.h"
 
 namespace icmpwall::netlink {
 namespace {
@@ -202,18 +203,11 @@ class RuleEncoder {
   }
 
   Result<void> operator()(const nft::Verdict& v) {
-    int code = NF_ACCEPT;
-    switch (v.kind) {
-      case nft::VerdictKind::accept: code = NF_ACCEPT; break;
-      case nft::VerdictKind::drop: code = NF_DROP; break;
-      case nft::VerdictKind::jump: code = NFT_JUMP; break;
-      case nft::VerdictKind::goto_: code = NFT_GOTO; break;
-      case nft::VerdictKind::return_: code = NFT_RETURN; break;
-    }
+    const uint32_t code = verdict_code(v.kind);
     auto e = make_expr("immediate");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, static_cast<uint32_t>(code));
-    if (code == NFT_JUMP || code == NFT_GOTO) {
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, code);
+    if (names_chain(v.kind)) {
       if (v.chain.empty()) return Error{"jump or goto without a chain"};
       nftnl_expr_set_str(e.get(), NFTNL_EXPR_IMM_CHAIN, v.chain.c_str());
     }

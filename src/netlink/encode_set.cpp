@@ -22,6 +22,7 @@
 #include <algorithm>
 
 #include "icmpwall/netlink/encode.h"
+#include "verdict_code.h"
 
 namespace icmpwall::netlink {
 namespace {
@@ -89,17 +90,8 @@ void put_userdata(nftnl_set* s, const nft::Set& set, const KeyDesc& key) {
 }
 
 void set_verdict(nftnl_set_elem* e, const nft::Verdict& v) {
-  int code = NF_ACCEPT;
-  switch (v.kind) {
-    case nft::VerdictKind::accept: code = NF_ACCEPT; break;
-    case nft::VerdictKind::drop: code = NF_DROP; break;
-    case nft::VerdictKind::jump: code = NFT_JUMP; break;
-    case nft::VerdictKind::goto_: code = NFT_GOTO; break;
-    case nft::VerdictKind::return_: code = NFT_RETURN; break;
-  }
-  nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, static_cast<uint32_t>(code));
-  if (code == NFT_JUMP || code == NFT_GOTO)
-    nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, v.chain.c_str());
+  nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, verdict_code(v.kind));
+  if (names_chain(v.kind)) nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, v.chain.c_str());
 }
 
 // key + 1 as a big-endian number; false if it overflowed (key was all ones).
