@@ -163,5 +163,40 @@ TEST_F(DaemonInspectTest, MalformedIcmpBurstLeavesTheDaemonServing) {
   EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("malformed")"));
 }
 
+// Pings as other systems send them (payload layouts as those ping
+// programs write them), through the inspecting router: every request is
+// answered. False positives are bugs.
+TEST_F(DaemonInspectTest, PingsOfOtherSystemsPass) {
+  ICMPWALL_REQUIRE_CRAFT();
+  Daemon daemon(net_->router, policy_->path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  auto r = net_->client.run(
+      {python_with_scapy(), "-c",
+       "from scapy.all import *\n"
+       "import struct, time\n"
+       "def windows(n=32): return bytes(ord('a') + i % 23 for i in range(n))\n"
+       "def busybox(n=56): return struct.pack('<I', int(time.monotonic()*1e6) & 0xffffffff) + bytes(n-4)\n"
+       "def macos(n=56):\n"
+       "    t = time.time()\n"
+       "    return struct.pack('!II', int(t), int((t % 1) * 1e6)) + bytes(i & 0xff for i in range(8, n))\n"
+       "sent = got = 0\n"
+       "for ident, make, v6 in [(0x101, windows, False), (0x102, busybox, False), (0x103, macos, False),\n"
+       "                        (0x104, windows, True), (0x105, macos, True)]:\n"
+       "    for seq in range(4):\n"
+       "        if v6:\n"
+       "            p = IPv6(src='2001:db8:3::2', dst='2001:db8:2::2')/ICMPv6EchoRequest(id=ident, seq=seq, data=make())\n"
+       "        else:\n"
+       "            p = IP(src='198.18.1.3', dst='198.18.2.2')/ICMP(id=ident, seq=seq)/make()\n"
+       "        sent += 1\n"
+       "        if sr1(p, timeout=2, verbose=0) is not None: got += 1\n"
+       "        time.sleep(0.2)\n"
+       "print(sent, got)\n"},
+      {Millis(120'000)});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.out, "20 20\n") << daemon.out();
+  EXPECT_EQ(daemon.stop(), 0) << daemon.err();
+  EXPECT_THAT(daemon.out(), ::testing::Not(::testing::HasSubstr(R"("event":"detection")")));
+}
+
 }  // namespace
 }  // namespace icmpwall::integration
