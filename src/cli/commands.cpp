@@ -10,6 +10,7 @@
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
 #include "icmpwall/daemon/serve.h"
+#include "icmpwall/inspect/engine_config.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/lint.h"
@@ -116,6 +117,12 @@ int cmd_daemon(const DaemonOptions& opts) {
   // 1. policy -> nft model
   auto compiled = load_and_compile(opts.policy_path, opts.common, "");
   if (!compiled) return kPolicy;
+  // the detectors' thresholds, from [inspect.*]
+  auto engine = inspect::engine_config(compiled->policy);
+  if (!engine) {
+    std::cerr << "icmpwall: " << engine.error().message << "\n";
+    return kPolicy;
+  }
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = netlink::EnterNetns::open(opts.netns);
   if (!ns) {
@@ -128,7 +135,7 @@ int cmd_daemon(const DaemonOptions& opts) {
   if (opts.queue_mode == "compat") serve.queue_mode = netlink::QueueMode::compat;
   serve.copy_range = opts.copy_range;
   serve.flush_on_exit = opts.flush_on_exit;
-  serve.engine.redirect.accept = compiled->policy.role != policy::Role::router;
+  serve.engine = std::move(*engine);
   return daemon::serve(compiled->policy, compiled->table, serve, std::cout, std::cerr);
 }
 

@@ -212,6 +212,7 @@ class Linter {
     check_drops();
     check_rule_allows();
     check_redirects();
+    check_inspect_redirects();
     check_smurf();
     check_echo();
     emit();
@@ -329,6 +330,16 @@ class Linter {
         for (const auto& o : outcomes(p_, *input, {Hook::input, f, type, code, {}}))
           if (o.fate == Fate::allow || o.fate == Fate::limited)
             note(Kind::redirect, o, *input, "accepts", f, name_of(f, type));
+  }
+
+  // A router whose inspection worker is told to accept redirects.
+  void check_inspect_redirects() {
+    const InspectSetting* accept = p_.inspect.find("redirect", "accept");
+    if (p_.role != Role::router || !accept || !accept->value.flag) return;
+    diags_.warning(accept->loc,
+                   "[inspect.redirect] accept = true on a router: a router must not take its routes from "
+                   "redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
+                   "remove 'accept' (a router's inspection worker refuses redirects by default)");
   }
 
   // Echo requests forwarded to broadcast or multicast destinations.

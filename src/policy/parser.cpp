@@ -27,6 +27,7 @@
 #include <toml++/toml.h>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/policy/inspect_settings.h"
 #include "icmpwall/util/address.h"
 #include "icmpwall/util/fd.h"
 #include "nearest.h"
@@ -45,7 +46,7 @@ constexpr size_t kMaxKeyDots = 4096;
 // nft's log prefix limit (NF_LOG_PREFIXLEN, with its terminating NUL).
 constexpr size_t kMaxLogPrefix = 127;
 
-const Keys kTopKeys = {"icmpwall", "hooks", "rule"};
+const Keys kTopKeys = {"icmpwall", "hooks", "rule", "inspect"};
 const Keys kIcmpwallKeys = {"table", "priority", "role"};
 const Keys kHookNames = {"input", "forward", "output"};
 const Keys kHookKeys = {"default", "log"};
@@ -406,6 +407,7 @@ class Parser {
     if (const auto* n = root.get("hooks")) parse_hooks(*n, policy);
     if (policy.hooks.empty()) policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
     if (const auto* n = root.get("rule")) parse_rules(*n, policy);
+    if (const auto* n = root.get("inspect")) parse_inspect_settings(*n, policy);
     return policy;
   }
 
@@ -1082,6 +1084,113 @@ class Parser {
     }
     if (!ok) return std::nullopt;
     return in;
+  }
+
+  // ---- [inspect.*] ------------------------------------------------------------
+
+  void parse_inspect_settings(const toml::node& n, Policy& policy) {
+    const auto* tbl = n.as_table();
+    if (!tbl) {
+      wrong_kind(n, "inspect", "a table",
+                 "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the "
+                 "settings under it");
+      return;
+    }
+    const Keys sections = {"tunnel", "sweep", "redirect", "errors"};
+    for (auto&& [k, v] : *tbl) {
+      if (!contains(sections, k.str())) {
+        error(at(k), fmt::format("unknown section [inspect.{}]", k.str()),
+              suggest(k.str(), sections, fmt::format("the sections are {}", join(sections))));
+        continue;
+      }
+      parse_inspect_section(v, std::string(k.str()), policy);
+    }
+    std::sort(policy.inspect.values.begin(), policy.inspect.values.end(),
+              [](const InspectSetting& a, const InspectSetting& b) {
+                return std::tie(a.loc.line, a.loc.col) < std::tie(b.loc.line, b.loc.col);
+              });
+    bool inspects = std::any_of(policy.rules.begin(), policy.rules.end(),
+                                [](const Rule& r) { return r.action == Action::inspect; });
+    if (!inspects && !policy.inspect.empty())
+      diags_.warning(policy.inspect.values.front().loc,
+                     "[inspect.*] settings have no effect: no rule has action = \"inspect\"",
+                     "add a [[rule]] with action = \"inspect\", or remove the [inspect.*] settings");
+  }
+
+  void parse_inspect_section(const toml::node& n, const std::string& section, Policy& policy) {
+    const std::string where = fmt::format("[inspect.{}]", section);
+    const auto* tbl = n.as_table();
+    if (!tbl) {
+      wrong_kind(n, fmt::format("inspect.{}", section), "a table",
+                 fmt::format("write {} and put its settings under it", where));
+      return;
+    }
+    std::vector<std::string_view> keys = inspect_keys(section);
+    const bool has_weights = section == "tunnel";
+    Keys valid = keys;
+    if (has_weights) valid.push_back("weights");
+    for (auto&& [k, v] : *tbl) {
+      if (has_weights && k.str() == "weights") {
+        parse_inspect_section(v, "tunnel.weights", policy);
+        continue;
+      }
+      const Knob* knob = find_knob(section, k.str());
+      if (!knob) {
+        unknown_key(k, valid, where);
+        continue;
+      }
+      if (auto value = get_knob(v, *knob)) policy.inspect.values.push_back({knob, *value, at(v)});
+    }
+  }
+
+  // One value, checked against the knob's kind and range.
+  std::optional<KnobValue> get_knob(const toml::node& n, const Knob& knob) {
+    const std::string key(knob.key);
+    const std::string hint =
+        fmt::format("{}: {}, default {}", key, describe_range(knob), format_value(knob, knob.default_value));
+    KnobValue value;
+    switch (knob.kind) {
+      case KnobKind::integer:
+      case KnobKind::seconds: {
+        auto i = get_int(n, key, static_cast<int64_t>(knob.min), static_cast<int64_t>(knob.max), hint);
+        if (!i) return std::nullopt;
+        value.integer = *i;
+        return value;
+      }
+      case KnobKind::number: {
+        if (const auto* i = n.as_integer())
+          value.number = static_cast<double>(i->get());
+        else if (const auto* f = n.as_floating_point())
+          value.number = f->get();
+        else {
+          wrong_kind(n, key, "a number", hint);
+          return std::nullopt;
+        }
+        if (!in_range(knob, value)) {
+          error(at(n), fmt::format("'{}' must be a {}, not {}", key, describe_range(knob), format_value(knob, value)),
+                hint);
+          return std::nullopt;
+        }
+        return value;
+      }
+      case KnobKind::boolean: {
+        const auto* b = n.as_boolean();
+        if (!b) {
+          wrong_kind(n, key, "true or false", hint);
+          return std::nullopt;
+        }
+        value.flag = b->get();
+        return value;
+      }
+      case KnobKind::choice: {
+        auto c = get_choice(n, key, knob.choices);
+        if (!c) return std::nullopt;
+        value.choice = static_cast<uint8_t>(std::find(knob.choices.begin(), knob.choices.end(), *c) -
+                                            knob.choices.begin());
+        return value;
+      }
+    }
+    return std::nullopt;
   }
 
   std::shared_ptr<const SourceFile> file_;

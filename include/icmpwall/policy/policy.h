@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "icmpwall/policy/inspect_settings.h"
 #include "icmpwall/util/source.h"
 
 namespace icmpwall::policy {
@@ -138,6 +139,7 @@ struct Policy {
   SourceLoc role_loc;
   std::vector<HookPolicy> hooks;  // in input, forward, output order
   std::vector<Rule> rules;        // in file order
+  InspectSettings inspect;        // [inspect.*]: thresholds of the inspection worker
 
   const HookPolicy* hook(Hook h) const {
     for (const auto& hp : hooks)

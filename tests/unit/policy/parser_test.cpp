@@ -499,7 +499,9 @@ const ErrorCase kErrorCases[] = {
     // top level
     {"UnknownTopKey", "[[rules]]\n", 1, 3, "unknown key 'rules' in the policy", "did you mean 'rule'?"},
     {"UnknownTopKeyFar", "zzzzzz = 1\n", 1, 1, "unknown key 'zzzzzz' in the policy",
-     "valid keys here: icmpwall, hooks, rule"},
+     "valid keys here: icmpwall, hooks, rule, inspect"},
+    {"InspectNotATable", "inspect = 1\n", 1, 11, "'inspect' must be a table, not an integer",
+     "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the settings under it"},
     {"SettingsNotATable", "icmpwall = 1\n", 1, 12, "'icmpwall' must be a table, not an integer",
      "write [icmpwall] and put table, priority and role under it"},
     {"TableNameUpperCase", "[icmpwall]\ntable = \"Icmp\"\n", 2, 9,
