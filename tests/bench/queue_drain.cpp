@@ -13,6 +13,20 @@
 //   scan-batched       search every packet for a marker, batched verdicts
 //   decode-batched     decode IP + ICMP (inspect::decode_packet), look for
 //                      the marker in the ICMP data, batched verdicts
+//   full-batched       the daemon's inspection: every packet through one
+//                      inspect::Engine (default EngineConfig, a
+//                      StaticRouteView of the receiver), detected = drop,
+//                      batched verdicts (what `icmpwall daemon` runs)
+//   full-per-packet    the same, one verdict per packet
+//
+// The load is the same for every mode: echo requests from --sources
+// distinct addresses of the sender's /24 (raw IP_HDRINCL socket), one
+// identifier per source, sequence numbers counting up, payloads as real
+// pings write them, by source: iputils (16-byte timeval + counting fill,
+// 56 bytes; every 8th source with -s 1400), Windows (32 bytes of
+// "abcdefghijklmnopqrstuvw"), BusyBox (4-byte stamp + zeros) and macOS
+// (8-byte stamp + counting fill from 0x08). --load simple sends the old
+// load instead (one source, 56 bytes counting from 0x08).
 //
 // Set up by queue_drain.sh: two namespaces joined by a veth pair, an
 // NFQUEUE rule on the receiver's input hook for echo requests, echo
@@ -28,6 +42,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -40,7 +55,11 @@
 #include "icmpwall/queue/reader.h"
 #include "icmpwall/util/fd.h"
 #ifdef ICMPWALL_BENCH_DECODE
+#include <sys/time.h>
+
+#include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/routes.h"
 #endif
 
 namespace icmpwall::bench {
@@ -60,6 +79,8 @@ struct Options {
   uint32_t packets = 30000;
   uint32_t copy_range = 1500;
   int repeat = 1;
+  uint32_t sources = 64;
+  bool simple_load = false;
   std::vector<std::string> modes;
 };
 
@@ -85,6 +106,33 @@ class DecodeAndScan final : public queue::Inspector {
                : Verdict::drop;
   }
 };
+
+// The daemon's inspector (src/daemon/serve.cpp EngineInspector) around an
+// engine of its own: default configuration, routes of the receiver.
+class FullInspection final : public queue::Inspector {
+ public:
+  explicit FullInspection(const std::string& dst)
+      : engine_(inspect::EngineConfig{}, make_routes(dst)) {}
+  Verdict inspect(std::span<const uint8_t> p, const PacketInfo& info) override {
+    auto f = engine_.inspect(p, info.indev, inspect::Clock::now());
+    return f.outcome >= inspect::Outcome::drop ? Verdict::drop : Verdict::accept;
+  }
+  const inspect::Engine& engine() const { return engine_; }
+
+ private:
+  static std::shared_ptr<inspect::RouteView> make_routes(const std::string& dst) {
+    auto v = std::make_shared<inspect::StaticRouteView>();
+    auto local = inspect::parse_address(dst);
+    if (local) {
+      v->add_local(*local);
+      v->add_connected(*local, 24, 2);
+      v->add_route(*local, 24, inspect::Route{std::nullopt, 2});
+    }
+    v->set_forwarding(inspect::Family::ipv4, false);
+    return v;
+  }
+  inspect::Engine engine_;
+};
 #endif
 
 struct Mode {
@@ -93,7 +141,7 @@ struct Mode {
   std::unique_ptr<queue::Inspector> inspector;
 };
 
-std::optional<Mode> make_mode(const std::string& name) {
+std::optional<Mode> make_mode(const std::string& name, [[maybe_unused]] const Options& o) {
   using queue::VerdictMode;
   if (name == "accept-batched")
     return Mode{name, {VerdictMode::batched, 64}, std::make_unique<queue::AcceptAll>()};
@@ -106,6 +154,10 @@ std::optional<Mode> make_mode(const std::string& name) {
 #ifdef ICMPWALL_BENCH_DECODE
   if (name == "decode-batched")
     return Mode{name, {VerdictMode::batched, 64}, std::make_unique<DecodeAndScan>()};
+  if (name == "full-batched")
+    return Mode{name, {VerdictMode::batched, 64}, std::make_unique<FullInspection>(o.dst)};
+  if (name == "full-per-packet")
+    return Mode{name, {VerdictMode::per_packet, 64}, std::make_unique<FullInspection>(o.dst)};
 #endif
   return std::nullopt;
 }
@@ -133,10 +185,12 @@ uint16_t checksum(const uint8_t* p, size_t n) {
   return htons(static_cast<uint16_t>(~sum));
 }
 
-// A raw ICMP socket in the sender namespace.
+// A raw IP socket (IP_HDRINCL) in the sender namespace: echo requests
+// from many source addresses of the sender's /24.
 class Sender {
  public:
-  static std::optional<Sender> open(const std::string& ns, const std::string& dst) {
+  static std::optional<Sender> open(const std::string& ns, const std::string& dst,
+                                    uint32_t sources, bool simple) {
     Sender s;
     {
       auto in_ns = netlink::EnterNetns::open(ns);
@@ -144,7 +198,7 @@ class Sender {
         std::fprintf(stderr, "queue_drain: %s\n", in_ns.error().message.c_str());
         return std::nullopt;
       }
-      s.fd_ = Fd(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP));
+      s.fd_ = Fd(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
     }
     if (!s.fd_.valid()) {
       std::perror("queue_drain: raw socket");
@@ -155,29 +209,35 @@ class Sender {
       std::fprintf(stderr, "queue_drain: bad address %s\n", dst.c_str());
       return std::nullopt;
     }
+    // Sources: .10, .11, ... of the destination's /24 (never the
+    // destination itself).
+    const uint32_t base = ntohl(s.dst_.sin_addr.s_addr) & 0xffffff00u;
+    const uint32_t n = simple ? 1 : std::clamp<uint32_t>(sources, 1, 200);
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t host = 10 + i;
+      if ((base | host) == ntohl(s.dst_.sin_addr.s_addr)) host = 250;
+      s.sources_.push_back(htonl(base | host));
+    }
+    s.simple_ = simple;
+    s.seq_.assign(n, 0);
     return s;
   }
 
-  // n echo requests with 56 data bytes, sendmmsg 64 at a time.
+  uint32_t sources() const { return static_cast<uint32_t>(sources_.size()); }
+
+  // n echo requests, round robin over the sources, sendmmsg 64 at a time.
   uint32_t send(uint32_t n) {
-    constexpr size_t kBatch = 64, kLen = 8 + 56;
-    std::vector<uint8_t> bufs(kBatch * kLen);
+    constexpr size_t kBatch = 64, kSlot = 20 + 8 + 1400;
+    std::vector<uint8_t> bufs(kBatch * kSlot);
     std::vector<iovec> iov(kBatch);
     std::vector<mmsghdr> msgs(kBatch);
     uint32_t sent = 0;
     while (sent < n) {
       const size_t k = std::min<size_t>(kBatch, n - sent);
       for (size_t i = 0; i < k; ++i) {
-        uint8_t* p = bufs.data() + i * kLen;
-        std::memset(p, 0, kLen);
-        p[0] = 8;  // echo request (not <netinet/ip_icmp.h>: its icmp_id macro breaks packet.h)
-        const uint16_t seq = static_cast<uint16_t>(seq_++);
-        p[4] = 0x42, p[5] = 0x42, p[6] = static_cast<uint8_t>(seq >> 8),
-        p[7] = static_cast<uint8_t>(seq);
-        for (size_t j = 8; j < kLen; ++j) p[j] = static_cast<uint8_t>(j);
-        const uint16_t c = checksum(p, kLen);
-        std::memcpy(p + 2, &c, 2);
-        iov[i] = {p, kLen};
+        uint8_t* p = bufs.data() + i * kSlot;
+        const size_t len = build(p, next_++ % sources_.size());
+        iov[i] = {p, len};
         msgs[i] = {};
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
@@ -197,9 +257,70 @@ class Sender {
 
  private:
   Sender() = default;
+
+  // One IPv4 echo request from source `s` at `p`; its length.
+  size_t build(uint8_t* p, size_t s) {
+    uint8_t* icmp = p + 20;
+    uint8_t* data = icmp + 8;
+    size_t dlen = 56;
+    timeval tv{};
+    gettimeofday(&tv, nullptr);
+    if (simple_) {
+      for (size_t j = 0; j < dlen; ++j) data[j] = static_cast<uint8_t>(j + 8);
+    } else {
+      switch (s % 4) {
+        case 0:  // iputils: struct timeval, then i mod 256 from 0x10
+          if (s % 8 == 0) dlen = 1400;
+          std::memcpy(data, &tv, sizeof tv);
+          for (size_t j = 16; j < dlen; ++j) data[j] = static_cast<uint8_t>(j);
+          break;
+        case 1: {  // Windows
+          dlen = 32;
+          for (size_t j = 0; j < dlen; ++j) data[j] = static_cast<uint8_t>('a' + j % 23);
+          break;
+        }
+        case 2: {  // BusyBox: 4-byte monotonic microseconds, zeros
+          const uint32_t us = static_cast<uint32_t>(tv.tv_sec * 1000000 + tv.tv_usec);
+          std::memcpy(data, &us, 4);
+          std::memset(data + 4, 0, dlen - 4);
+          break;
+        }
+        default: {  // macOS: two 32-bit words, then counting from 0x08
+          const uint32_t w[2] = {htonl(static_cast<uint32_t>(tv.tv_sec)),
+                                 htonl(static_cast<uint32_t>(tv.tv_usec))};
+          std::memcpy(data, w, 8);
+          for (size_t j = 8; j < dlen; ++j) data[j] = static_cast<uint8_t>(j);
+          break;
+        }
+      }
+    }
+    // ICMP: echo request (not <netinet/ip_icmp.h>: its icmp_id macro breaks packet.h)
+    const uint16_t id = static_cast<uint16_t>(0x4200 + s);
+    const uint16_t seq = static_cast<uint16_t>(++seq_[s]);
+    icmp[0] = 8, icmp[1] = 0, icmp[2] = 0, icmp[3] = 0;
+    icmp[4] = static_cast<uint8_t>(id >> 8), icmp[5] = static_cast<uint8_t>(id);
+    icmp[6] = static_cast<uint8_t>(seq >> 8), icmp[7] = static_cast<uint8_t>(seq);
+    const uint16_t c = checksum(icmp, 8 + dlen);
+    std::memcpy(icmp + 2, &c, 2);
+    // IPv4 header; the kernel fills in total length, id and checksum.
+    const size_t total = 20 + 8 + dlen;
+    std::memset(p, 0, 20);
+    p[0] = 0x45;
+    p[2] = static_cast<uint8_t>(total >> 8), p[3] = static_cast<uint8_t>(total);
+    p[6] = 0x40;  // DF
+    p[8] = 64;
+    p[9] = 1;  // ICMP
+    std::memcpy(p + 12, &sources_[s], 4);
+    std::memcpy(p + 16, &dst_.sin_addr, 4);
+    return total;
+  }
+
   Fd fd_;
   sockaddr_in dst_{};
-  uint32_t seq_ = 0;
+  std::vector<uint32_t> sources_;  // network order
+  std::vector<uint16_t> seq_;
+  size_t next_ = 0;
+  bool simple_ = false;
 };
 
 struct RunResult {
@@ -266,7 +387,8 @@ RunResult run_mode(const Options& o, Mode& mode, Sender& sender) {
 int usage() {
   std::fprintf(stderr,
                "usage: queue_drain --sender NS --receiver NS --dst IPV4 [--queue N] "
-               "[--packets N] [--copy-range N] [--repeat N] [--modes a,b,...]\n");
+               "[--packets N] [--copy-range N] [--repeat N] [--sources N] [--load mix|simple] "
+               "[--modes a,b,...]\n");
   return 2;
 }
 
@@ -275,6 +397,7 @@ int main_impl(int argc, char** argv) {
   o.modes = {"accept-batched", "accept-per-packet", "accept-classic", "scan-batched"};
 #ifdef ICMPWALL_BENCH_DECODE
   o.modes.push_back("decode-batched");
+  o.modes.push_back("full-batched");
 #endif
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -294,6 +417,10 @@ int main_impl(int argc, char** argv) {
       o.copy_range = static_cast<uint32_t>(std::stoul(v));
     else if (a == "--repeat")
       o.repeat = std::max(1, std::stoi(v));
+    else if (a == "--sources")
+      o.sources = static_cast<uint32_t>(std::stoul(v));
+    else if (a == "--load")
+      o.simple_load = (v == "simple");
     else if (a == "--modes") {
       o.modes.clear();
       std::istringstream s(v);
@@ -307,17 +434,20 @@ int main_impl(int argc, char** argv) {
     return 2;
   }
 
-  auto sender = Sender::open(o.sender, o.dst);
+  auto sender = Sender::open(o.sender, o.dst, o.sources, o.simple_load);
   if (!sender) return 1;
 
-  std::printf("queue_drain: %u echo requests parked per run, copy range %u, best of %d\n",
-              o.packets, o.copy_range, o.repeat);
+  std::printf("queue_drain: %u echo requests parked per run (%s load, %u sources), copy range %u, "
+              "best of %d\n",
+              o.packets, o.simple_load ? "simple" : "iputils/windows/busybox/macos", sender->sources(),
+              o.copy_range, o.repeat);
   std::printf("%-18s %7s %9s %11s %6s %7s %7s %8s %8s\n", "mode", "parked", "drain ms", "packets/s",
               "ratio", "reads", "sends", "verdicts", "batch v");
   double ceiling = 0;
+  std::map<std::string, double> rates;
   bool all_ok = true;
   for (const auto& name : o.modes) {
-    auto mode = make_mode(name);
+    auto mode = make_mode(name, o);
     if (!mode) {
       std::fprintf(stderr, "queue_drain: unknown mode %s\n", name.c_str());
       return 2;
@@ -337,6 +467,7 @@ int main_impl(int argc, char** argv) {
     }
     const double pps = best->parked / best->seconds;
     if (ceiling == 0) ceiling = pps;
+    rates[name] = pps;
     const auto& c = best->counters;
     std::printf("%-18s %7u %9.1f %11.0f %6.2f %7llu %7llu %8llu %8llu\n", name.c_str(),
                 best->parked, best->seconds * 1e3, pps, pps / ceiling,
@@ -344,8 +475,33 @@ int main_impl(int argc, char** argv) {
                 static_cast<unsigned long long>(c.batches),
                 static_cast<unsigned long long>(c.verdict_messages),
                 static_cast<unsigned long long>(c.batch_verdicts));
+#ifdef ICMPWALL_BENCH_DECODE
+    if (auto* full = dynamic_cast<FullInspection*>(mode->inspector.get())) {
+      const auto ec = full->engine().counters();
+      std::string reasons;
+      for (const auto& [r, n] : ec.reasons) reasons += " " + r + "=" + std::to_string(n);
+      std::printf("  engine: packets %llu passed %llu logged %llu dropped %llu blocked %llu%s%s\n",
+                  static_cast<unsigned long long>(ec.packets),
+                  static_cast<unsigned long long>(ec.passed),
+                  static_cast<unsigned long long>(ec.logged),
+                  static_cast<unsigned long long>(ec.dropped),
+                  static_cast<unsigned long long>(ec.blocked), reasons.empty() ? "" : " reasons:",
+                  reasons.c_str());
+    }
+#endif
     std::fflush(stdout);
   }
+  auto ratio_line = [&](const char* label, const std::string& num, const std::string& den,
+                        double target) {
+    if (!rates.count(num) || !rates.count(den)) return;
+    const double r = rates[num] / rates[den];
+    std::printf("ratio %-28s %.2f", label, r);
+    if (target > 0) std::printf("  (target >= %.2f: %s)", target, r >= target ? "met" : "MISSED");
+    std::printf("\n");
+  };
+  ratio_line("full/ceiling", "full-batched", "accept-batched", 0.80);
+  ratio_line("per-packet/ceiling", "accept-per-packet", "accept-batched", 0);
+  ratio_line("full-per-packet/ceiling", "full-per-packet", "accept-batched", 0);
   std::printf("ratio: packets/s against the first mode (%s)\n", o.modes.front().c_str());
   return all_ok ? 0 : 1;
 }

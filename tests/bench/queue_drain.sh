@@ -3,6 +3,13 @@
 # batched verdicts against one verdict per packet (and against inspection).
 #
 # Usage: tests/bench/queue_drain.sh BUILD_DIR [PACKETS] [REPEAT]
+#   MODES=a,b,... (environment) chooses the reader modes; the first is the
+#   baseline of the ratio column. Default: accept-batched (the ceiling),
+#   accept-per-packet, full-batched (the daemon's inspection engine),
+#   full-per-packet, decode-batched. SOURCES=N: source addresses (64).
+#
+# The load is realistic echo requests (iputils, Windows, BusyBox and macOS
+# payloads) from SOURCES addresses of a's /24, sent on a raw socket.
 #
 # Needs root. Creates two namespaces (iw-q-bench-<pid>-a/-b) joined by a
 # veth pair with addresses from 198.18.0.0/15, queues echo requests on
@@ -16,6 +23,8 @@ BUILD=${1:?usage: queue_drain.sh BUILD_DIR [PACKETS] [REPEAT]}
 PACKETS=${2:-30000}
 REPEAT=${3:-3}
 BIN=$BUILD/tests/bench/queue_drain
+MODES=${MODES:-accept-batched,accept-per-packet,full-batched,full-per-packet,decode-batched}
+SOURCES=${SOURCES:-64}
 
 if [ "$(id -u)" != 0 ]; then
   echo "queue_drain: needs root (network namespaces, NFQUEUE)" >&2
@@ -33,7 +42,7 @@ cleanup() {
   ip netns del "$B" 2>/dev/null || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 ip netns add "$A"
 ip netns add "$B"
@@ -50,8 +59,11 @@ ip -n "$A" neigh replace 198.18.20.2 lladdr "$MAC" dev qa0 nud permanent
 # Accepted requests are delivered but not answered: the drain measures
 # the queue, not the echo replies.
 ip netns exec "$B" sysctl -q -w net.ipv4.icmp_echo_ignore_all=1
+# The sources are other addresses of a's /24 (raw IP_HDRINCL packets).
+ip netns exec "$B" sysctl -q -w net.ipv4.conf.all.rp_filter=0
+ip netns exec "$B" sysctl -q -w net.ipv4.conf.qb0.rp_filter=0
 ip netns exec "$B" iptables-nft -t filter -A INPUT -p icmp --icmp-type echo-request \
   -j NFQUEUE --queue-num 0
 
 timeout 120 "$BIN" --sender "$A" --receiver "$B" --dst 198.18.20.2 --queue 0 \
-  --packets "$PACKETS" --repeat "$REPEAT"
+  --packets "$PACKETS" --repeat "$REPEAT" --sources "$SOURCES" --modes "$MODES"
