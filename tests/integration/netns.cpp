@@ -77,8 +77,12 @@ void Netns::add_address(const std::string& dev, const std::string& cidr, bool pr
     ip({"-6", "addr", "add", cidr, "dev", dev, "nodad", "preferred_lft", "0"});
 }
 
-void Netns::add_route(const std::string& prefix, const std::string& via) const {
-  ip({prefix.find(':') != std::string::npos ? "-6" : "-4", "route", "add", prefix, "via", via});
+void Netns::add_route(const std::string& prefix, const std::string& via,
+                      const std::string& dev) const {
+  Argv args{
+      prefix.find(':') != std::string::npos ? "-6" : "-4", "route", "add", prefix, "via", via};
+  if (!dev.empty()) args.insert(args.end(), {"dev", dev});
+  ip(args);
 }
 
 void Netns::set_mtu(const std::string& dev, int mtu) const {
@@ -89,6 +93,17 @@ std::string Netns::mac_of(const std::string& dev) const {
   auto r = ip({"-j", "link", "show", "dev", dev});
   auto j = nlohmann::json::parse(r.out);
   return j.at(0).at("address").get<std::string>();
+}
+
+uint32_t Netns::ifindex_of(const std::string& dev) const {
+  auto r = ip({"-j", "link", "show", "dev", dev});
+  auto j = nlohmann::json::parse(r.out);
+  return j.at(0).at("ifindex").get<uint32_t>();
+}
+
+void Netns::add_bridge(const std::string& dev) const {
+  ip({"link", "add", dev, "type", "bridge"});
+  ip({"link", "set", dev, "up"});
 }
 
 bool Netns::wait_dad_done(const std::string& dev, Millis timeout) const {
@@ -131,8 +146,10 @@ bool Netns::has_table(const std::string& table) const {
   return false;
 }
 
-void link_veth(const Netns& a, const std::string& dev_a, const Netns& b, const std::string& dev_b) {
-  a.ip({"link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns", b.name()});
+namespace {
+
+// Sets both ends of a veth pair up and polls until the kernel reports them up.
+void bring_up(const Netns& a, const std::string& dev_a, const Netns& b, const std::string& dev_b) {
   a.ip({"link", "set", dev_a, "up"});
   b.ip({"link", "set", dev_b, "up"});
   auto up = [](const Netns& ns, const std::string& dev) {
@@ -146,6 +163,20 @@ void link_veth(const Netns& a, const std::string& dev_a, const Netns& b, const s
   };
   if (!up(a, dev_a) || !up(b, dev_b))
     throw std::runtime_error("veth " + dev_a + "/" + dev_b + " did not come up");
+}
+
+}  // namespace
+
+void link_veth(const Netns& a, const std::string& dev_a, const Netns& b, const std::string& dev_b) {
+  a.ip({"link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns", b.name()});
+  bring_up(a, dev_a, b, dev_b);
+}
+
+void link_veth_to_bridge(const Netns& a, const std::string& dev_a, const Netns& b,
+                         const std::string& dev_b, const std::string& bridge) {
+  a.ip({"link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns", b.name()});
+  b.ip({"link", "set", dev_b, "master", bridge});
+  bring_up(a, dev_a, b, dev_b);
 }
 
 }  // namespace icmpwall::integration

@@ -10,6 +10,7 @@
 // peer ... netns B`).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,9 +44,14 @@ class Netns {
   // A non-preferred IPv6 address (preferred_lft 0) is never picked as a
   // source by the kernel, only when a program binds to it.
   void add_address(const std::string& dev, const std::string& cidr, bool preferred = true) const;
-  void add_route(const std::string& prefix, const std::string& via) const;
+  // `dev` names the outgoing interface; needed when `via` is link-local.
+  void add_route(const std::string& prefix, const std::string& via,
+                 const std::string& dev = "") const;
   void set_mtu(const std::string& dev, int mtu) const;
   std::string mac_of(const std::string& dev) const;
+  uint32_t ifindex_of(const std::string& dev) const;
+  // A bridge `dev`, set up (it reports UP once it has a port that is up).
+  void add_bridge(const std::string& dev) const;
   // Polls `ip -6 addr` until no address on `dev` is tentative (DAD done).
   bool wait_dad_done(const std::string& dev, Millis timeout = Millis(5000)) const;
   // Polls until a TCP socket listens on `port`.
@@ -65,6 +71,10 @@ class Netns {
 // A veth pair: `dev_a` in `a`, `dev_b` in `b`, both up (polled until the
 // kernel reports them up).
 void link_veth(const Netns& a, const std::string& dev_a, const Netns& b, const std::string& dev_b);
+// The same, with `dev_b` made a port of the bridge `bridge` in `b` (see
+// Netns::add_bridge): `a` joins the segment the bridge forms.
+void link_veth_to_bridge(const Netns& a, const std::string& dev_a, const Netns& b,
+                         const std::string& dev_b, const std::string& bridge);
 
 // True when running as root (the integration tests need it).
 bool is_root();

@@ -2,7 +2,7 @@
 // namespace are sent to NFQUEUE by a policy applied with the icmpwall
 // binary (`action = "inspect"`), and a worker decides them.
 //
-// Two namespaces, iw-q-<pid>-<n>, joined by a veth pair:
+// Two scratch namespaces (netns.h), joined by a veth pair:
 //
 //   client qc0 198.18.10.1/24 2001:db8:10::1/64 —— qs0 198.18.10.2/24 2001:db8:10::2/64 server
 //
@@ -25,6 +25,7 @@
 #include "command.h"
 #include "icmpwall/queue/queue_socket.h"
 #include "icmpwall/queue/worker.h"
+#include "netns.h"
 #include "traffic.h"
 
 namespace icmpwall::integration {
@@ -46,39 +47,6 @@ constexpr const char* kMarkerHex = "deadbeefcafe";
 constexpr uint8_t kMarker[] = {0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe};
 
 const Millis kIpTimeout{5000};
-
-// `ip netns add iw-q-<pid>-<n>`, deleted on destruction.
-class ScratchNs {
- public:
-  ScratchNs() {
-    static std::atomic<int> next{0};
-    name_ = "iw-q-" + std::to_string(getpid()) + "-" + std::to_string(next++);
-    run_checked({"ip", "netns", "add", name_}, {kIpTimeout});
-    try {
-      ip({"link", "set", "lo", "up"});
-    } catch (...) {
-      run({"ip", "netns", "del", name_}, {kIpTimeout});
-      throw;
-    }
-  }
-  ScratchNs(const ScratchNs&) = delete;
-  ScratchNs& operator=(const ScratchNs&) = delete;
-  ~ScratchNs() { run({"ip", "netns", "del", name_}, {kIpTimeout}); }
-  const std::string& name() const { return name_; }
-  void ip(const Argv& args) const {
-    Argv argv{"ip", "-n", name_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    run_checked(argv, {kIpTimeout});
-  }
-  Argv wrap(const Argv& argv) const {
-    Argv out{"ip", "netns", "exec", name_};
-    out.insert(out.end(), argv.begin(), argv.end());
-    return out;
-  }
-
- private:
-  std::string name_;
-};
 
 // Drops packets whose bytes contain kMarker, accepts the rest, and
 // remembers what it saw. Called from worker threads.
@@ -105,8 +73,8 @@ struct QueueStats {
   uint32_t queue_dropped = 0;
   uint32_t user_dropped = 0;
 };
-std::optional<QueueStats> queue_stats(const ScratchNs& ns, uint16_t queue) {
-  auto r = run(ns.wrap({"cat", "/proc/net/netfilter/nfnetlink_queue"}), {kIpTimeout});
+std::optional<QueueStats> queue_stats(const Netns& ns, uint16_t queue) {
+  auto r = ns.run({"cat", "/proc/net/netfilter/nfnetlink_queue"}, {kIpTimeout});
   std::istringstream in(r.out);
   std::string line;
   while (std::getline(in, line)) {
@@ -123,25 +91,13 @@ class QueueWorkerTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0)
       GTEST_SKIP() << "needs root: creates network namespaces, binds NFQUEUE, applies nft rules";
-    client_ = std::make_unique<ScratchNs>();
-    server_ = std::make_unique<ScratchNs>();
-    client_->ip(
-        {"link", "add", "qc0", "type", "veth", "peer", "name", "qs0", "netns", server_->name()});
-    client_->ip({"addr", "add", std::string(kClientV4) + "/24", "dev", "qc0"});
-    client_->ip({"-6", "addr", "add", std::string(kClientV6) + "/64", "dev", "qc0", "nodad"});
-    server_->ip({"addr", "add", std::string(kServerV4) + "/24", "dev", "qs0"});
-    server_->ip({"-6", "addr", "add", std::string(kServerV6) + "/64", "dev", "qs0", "nodad"});
-    client_->ip({"link", "set", "qc0", "up"});
-    server_->ip({"link", "set", "qs0", "up"});
-    auto up = [](const ScratchNs& ns, const std::string& dev) {
-      return poll_until(
-          [&] {
-            auto r = run({"ip", "-n", ns.name(), "-o", "link", "show", "dev", dev}, {kIpTimeout});
-            return r.ok() && r.out.find("state UP") != std::string::npos;
-          },
-          Millis(5000));
-    };
-    ASSERT_TRUE(up(*client_, "qc0") && up(*server_, "qs0")) << "veth did not come up";
+    client_ = std::make_unique<Netns>();
+    server_ = std::make_unique<Netns>();
+    link_veth(*client_, "qc0", *server_, "qs0");
+    client_->add_address("qc0", std::string(kClientV4) + "/24");
+    client_->add_address("qc0", std::string(kClientV6) + "/64");
+    server_->add_address("qs0", std::string(kServerV4) + "/24");
+    server_->add_address("qs0", std::string(kServerV6) + "/64");
   }
 
   // Echo requests to the server go to `queue` (.. queue+queues-1).
@@ -173,7 +129,7 @@ class QueueWorkerTest : public ::testing::Test {
     if (marked) argv.insert(argv.end(), {"-p", kMarkerHex});
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(dst);
-    return parse_ping(run(client_->wrap(argv), {Millis(30'000)}));
+    return parse_ping(client_->run(argv, {Millis(30'000)}));
   }
 
   QueueConfig config(uint16_t queue) const {
@@ -183,8 +139,8 @@ class QueueWorkerTest : public ::testing::Test {
     return c;
   }
 
-  std::unique_ptr<ScratchNs> client_;
-  std::unique_ptr<ScratchNs> server_;
+  std::unique_ptr<Netns> client_;
+  std::unique_ptr<Netns> server_;
 };
 
 bool wait_received(const Worker& w, uint64_t n, Millis timeout = Millis(5000)) {

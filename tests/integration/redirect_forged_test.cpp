@@ -4,7 +4,7 @@
 // and the route stays, while a redirect from the true gateway still
 // changes it.
 //
-// Three namespaces, iw-rd-<pid>-<n>, on one Ethernet segment (a bridge in
+// Three scratch namespaces (netns.h), on one Ethernet segment (a bridge in
 // the gateway's namespace), no routes out of them:
 //
 //   victim vv0 198.18.0.2/24 2001:db8::2/64        (accept_redirects = 1)
@@ -34,7 +34,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -99,47 +98,6 @@ for i in range(int(a.get("count", "1"))):
     sendp(Ether(dst=a["dmac"]) / p, iface=a["iface"])
 )PY";
 
-// `ip netns add iw-rd-<pid>-<n>`, deleted on destruction.
-class ScratchNs {
- public:
-  ScratchNs() {
-    static std::atomic<int> next{0};
-    name_ = "iw-rd-" + std::to_string(getpid()) + "-" + std::to_string(next++);
-    run_checked({"ip", "netns", "add", name_}, {kIpTimeout});
-    try {
-      ip({"link", "set", "lo", "up"});
-    } catch (...) {
-      run({"ip", "netns", "del", name_}, {kIpTimeout});
-      throw;
-    }
-  }
-  ScratchNs(const ScratchNs&) = delete;
-  ScratchNs& operator=(const ScratchNs&) = delete;
-  ~ScratchNs() { run({"ip", "netns", "del", name_}, {kIpTimeout}); }
-
-  const std::string& name() const { return name_; }
-  CommandResult ip(const Argv& args) const {
-    Argv argv{"ip", "-n", name_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_checked(argv, {kIpTimeout});
-  }
-  Argv wrap(const Argv& argv) const {
-    Argv out{"ip", "netns", "exec", name_};
-    out.insert(out.end(), argv.begin(), argv.end());
-    return out;
-  }
-  void sysctl(const std::string& key, const std::string& value) const {
-    run_checked(wrap({"sysctl", "-q", "-w", key + "=" + value}), {kIpTimeout});
-  }
-  std::string mac(const std::string& dev) const {
-    auto j = nlohmann::json::parse(ip({"-j", "link", "show", "dev", dev}).out);
-    return j.at(0).at("address").get<std::string>();
-  }
-
- private:
-  std::string name_;
-};
-
 // Judges what the victim's input hook queues: redirects only (the nft
 // rule), each with RedirectValidator; remembers each finding's reason.
 class RedirectInspector final : public queue::Inspector {
@@ -181,58 +139,51 @@ class RedirectForgeryTest : public ::testing::Test {
                       "NFQUEUE";
     if (python_with_scapy().empty())
       GTEST_SKIP() << "needs python3 with scapy (Debian: python3-scapy) to forge redirects";
-    victim_ = std::make_unique<ScratchNs>();
-    gw_ = std::make_unique<ScratchNs>();
-    other_ = std::make_unique<ScratchNs>();
+    victim_ = std::make_unique<Netns>();
+    gw_ = std::make_unique<Netns>();
+    other_ = std::make_unique<Netns>();
     sender_ = std::make_unique<TempFile>(kSender, ".py");
 
-    gw_->ip({"link", "add", "br0", "type", "bridge"});
-    gw_->ip({"link", "set", "br0", "up"});
-    victim_->ip({"link", "add", "vv0", "type", "veth", "peer", "name", "gv", "netns", gw_->name()});
-    other_->ip({"link", "add", "ov0", "type", "veth", "peer", "name", "go", "netns", gw_->name()});
-    for (const char* port : {"gv", "go"}) {
-      gw_->ip({"link", "set", port, "master", "br0"});
-      gw_->ip({"link", "set", port, "up"});
-    }
-    gw_->ip({"addr", "add", "198.18.0.1/24", "dev", "br0"});
-    gw_->ip({"-6", "addr", "add", "fe80::1/64", "dev", "br0", "nodad"});
-    gw_->ip({"-6", "addr", "add", "2001:db8::1/64", "dev", "br0", "nodad"});
-    victim_->ip({"addr", "add", "198.18.0.2/24", "dev", "vv0"});
-    victim_->ip({"-6", "addr", "add", "2001:db8::2/64", "dev", "vv0", "nodad"});
-    other_->ip({"addr", "add", "198.18.0.3/24", "dev", "ov0"});
-    other_->ip({"-6", "addr", "add", "fe80::3/64", "dev", "ov0", "nodad"});
-    other_->ip({"-6", "addr", "add", "2001:db8::3/64", "dev", "ov0", "nodad"});
+    gw_->add_bridge("br0");
+    link_veth_to_bridge(*victim_, "vv0", *gw_, "gv", "br0");
+    link_veth_to_bridge(*other_, "ov0", *gw_, "go", "br0");
+    gw_->add_address("br0", "198.18.0.1/24");
+    gw_->add_address("br0", "fe80::1/64");
+    gw_->add_address("br0", "2001:db8::1/64");
+    victim_->add_address("vv0", "198.18.0.2/24");
+    victim_->add_address("vv0", "2001:db8::2/64");
+    other_->add_address("ov0", "198.18.0.3/24");
+    other_->add_address("ov0", "fe80::3/64");
+    other_->add_address("ov0", "2001:db8::3/64");
     // The attacker also answers ARP for an address off the victim's network.
-    other_->ip({"addr", "add", "198.18.5.5/32", "dev", "ov0"});
+    other_->add_address("ov0", "198.18.5.5/32");
     for (const char* key :
          {"net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.vv0.accept_redirects",
           "net.ipv6.conf.all.accept_redirects", "net.ipv6.conf.vv0.accept_redirects"})
       victim_->sysctl(key, "1");
-    victim_->ip({"link", "set", "vv0", "up"});
-    other_->ip({"link", "set", "ov0", "up"});
-    victim_->ip({"route", "add", "198.18.9.0/24", "via", "198.18.0.1"});
-    victim_->ip({"-6", "route", "add", "2001:db8:9::/64", "via", "fe80::1", "dev", "vv0"});
-    victim_mac_ = victim_->mac("vv0");
-    other_mac_ = other_->mac("ov0");
+    victim_->add_route("198.18.9.0/24", "198.18.0.1");
+    victim_->add_route("2001:db8:9::/64", "fe80::1", "vv0");
+    victim_mac_ = victim_->mac_of("vv0");
+    other_mac_ = other_->mac_of("ov0");
     // The segment works (and the victim knows its neighbours).
     for (const char* dst : {"198.18.0.1", "198.18.0.3", "2001:db8::1", "2001:db8::3"}) {
-      auto r = run(victim_->wrap({"ping", "-n", "-c", "1", "-W", "2", dst}), {Millis(10'000)});
+      auto r = victim_->run({"ping", "-n", "-c", "1", "-W", "2", dst}, {Millis(10'000)});
       ASSERT_TRUE(r.ok()) << r.describe();
     }
   }
 
   // Redirect(s) crafted in `from`, sent on `iface` to the victim's MAC.
-  void send(const ScratchNs& from, const std::string& iface, const Argv& args) {
+  void send(const Netns& from, const std::string& iface, const Argv& args) {
     Argv argv{python_with_scapy(), sender_->path(), "iface=" + iface, "dmac=" + victim_mac_,
               "tmac=" + other_mac_};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run(from.wrap(argv), {Millis(30'000)});
+    auto r = from.run(argv, {Millis(30'000)});
     ASSERT_TRUE(r.ok()) << r.describe();
   }
 
   // The first hop the victim uses now towards `dst` ("" if on-link/none).
   std::string first_hop(const std::string& dst) const {
-    auto r = run(victim_->wrap({"ip", "-j", "route", "get", dst}), {kIpTimeout});
+    auto r = victim_->run({"ip", "-j", "route", "get", dst}, {kIpTimeout});
     if (!r.ok()) return "error: " + r.describe();
     auto j = nlohmann::json::parse(r.out);
     return j.at(0).value("gateway", "");
@@ -269,7 +220,7 @@ class RedirectForgeryTest : public ::testing::Test {
     return poll_until([&] { return inspector_->reasons().size() >= n; }, Millis(5000), Millis(10));
   }
 
-  std::unique_ptr<ScratchNs> victim_, gw_, other_;
+  std::unique_ptr<Netns> victim_, gw_, other_;
   std::unique_ptr<TempFile> sender_;
   std::string victim_mac_, other_mac_;
   std::shared_ptr<RedirectInspector> inspector_;

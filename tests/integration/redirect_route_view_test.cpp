@@ -3,7 +3,7 @@
 // namespace, that the answers are cached, and that the kernel's
 // notifications drop the cache at once.
 //
-// Two namespaces, iw-rd-<pid>-<n>, joined by a veth pair:
+// Two scratch namespaces (netns.h), joined by a veth pair:
 //
 //   host rv0 198.18.20.2/24 2001:db8:20::2/64 —— pv0 198.18.20.1/24 fe80::1 peer
 //
@@ -14,14 +14,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "command.h"
 #include "icmpwall/inspect/routes.h"
 #include "icmpwall/netlink/netns.h"
+#include "netns.h"
 
 namespace icmpwall::integration {
 namespace {
@@ -31,68 +31,26 @@ using inspect::Family;
 using inspect::NetlinkRouteView;
 using inspect::RouteCacheOptions;
 
-const Millis kIpTimeout{5000};
-
 Address addr(const char* text) {
   auto a = inspect::parse_address(text);
   if (!a) throw std::runtime_error(std::string("bad address in test: ") + text);
   return *a;
 }
 
-// `ip netns add iw-rd-<pid>-<n>`, deleted on destruction.
-class ScratchNs {
- public:
-  ScratchNs() {
-    static std::atomic<int> next{0};
-    name_ = "iw-rd-" + std::to_string(getpid()) + "-v" + std::to_string(next++);
-    run_checked({"ip", "netns", "add", name_}, {kIpTimeout});
-    try {
-      ip({"link", "set", "lo", "up"});
-    } catch (...) {
-      run({"ip", "netns", "del", name_}, {kIpTimeout});
-      throw;
-    }
-  }
-  ScratchNs(const ScratchNs&) = delete;
-  ScratchNs& operator=(const ScratchNs&) = delete;
-  ~ScratchNs() { run({"ip", "netns", "del", name_}, {kIpTimeout}); }
-
-  const std::string& name() const { return name_; }
-  CommandResult ip(const Argv& args) const {
-    Argv argv{"ip", "-n", name_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_checked(argv, {kIpTimeout});
-  }
-  void sysctl(const std::string& key, const std::string& value) const {
-    run_checked({"ip", "netns", "exec", name_, "sysctl", "-q", "-w", key + "=" + value},
-                {kIpTimeout});
-  }
-  uint32_t ifindex(const std::string& dev) const {
-    auto j = nlohmann::json::parse(ip({"-j", "link", "show", "dev", dev}).out);
-    return j.at(0).at("ifindex").get<uint32_t>();
-  }
-
- private:
-  std::string name_;
-};
-
 class NetlinkRouteViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates network namespaces and veth pairs";
-    host_ = std::make_unique<ScratchNs>();
-    peer_ = std::make_unique<ScratchNs>();
-    host_->ip(
-        {"link", "add", "rv0", "type", "veth", "peer", "name", "pv0", "netns", peer_->name()});
-    host_->ip({"addr", "add", "198.18.20.2/24", "dev", "rv0"});
-    host_->ip({"-6", "addr", "add", "2001:db8:20::2/64", "dev", "rv0", "nodad"});
-    peer_->ip({"addr", "add", "198.18.20.1/24", "dev", "pv0"});
-    peer_->ip({"-6", "addr", "add", "fe80::1/64", "dev", "pv0", "nodad"});
-    host_->ip({"link", "set", "rv0", "up"});
-    peer_->ip({"link", "set", "pv0", "up"});
-    host_->ip({"route", "add", "198.18.40.0/24", "via", "198.18.20.1"});
-    host_->ip({"-6", "route", "add", "2001:db8:40::/64", "via", "fe80::1", "dev", "rv0"});
-    rv0_ = host_->ifindex("rv0");
+    host_ = std::make_unique<Netns>();
+    peer_ = std::make_unique<Netns>();
+    link_veth(*host_, "rv0", *peer_, "pv0");
+    host_->add_address("rv0", "198.18.20.2/24");
+    host_->add_address("rv0", "2001:db8:20::2/64");
+    peer_->add_address("pv0", "198.18.20.1/24");
+    peer_->add_address("pv0", "fe80::1/64");
+    host_->add_route("198.18.40.0/24", "198.18.20.1");
+    host_->add_route("2001:db8:40::/64", "fe80::1", "rv0");
+    rv0_ = host_->ifindex_of("rv0");
   }
 
   std::unique_ptr<NetlinkRouteView> open_view(RouteCacheOptions options = {}) {
@@ -103,7 +61,7 @@ class NetlinkRouteViewTest : public ::testing::Test {
     return view ? std::move(view.value()) : nullptr;
   }
 
-  std::unique_ptr<ScratchNs> host_, peer_;
+  std::unique_ptr<Netns> host_, peer_;
   uint32_t rv0_ = 0;
 };
 
