@@ -1,0 +1,222 @@
+// Decoding rule expressions from libnftnl into ruleset.h's typed structs.
+//
+// libnftnl has parsed each NFTA_EXPR_DATA nest into attributes of the
+// expression named by NFTA_EXPR_NAME; we dispatch on that name and copy
+// the attributes with the getter of the width libnftnl stores (its u8/
+// u16/u32/u64 getters return 0 for a width mismatch, so the width matters).
+// Register loads and stores are optionals: "payload load" and "payload
+// set" are the same expression with dreg or sreg present. Names not
+// handled here produce Unknown{name}.
+
+// libnftnl's headers use FILE without including <stdio.h>.
+// clang-format off
+#include <cstdio>
+// clang-format on
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "icmpwall/audit/decode.h"
+
+namespace icmpwall::audit {
+namespace {
+
+bool has(const nftnl_expr* e, uint16_t attr) {
+  return nftnl_expr_is_set(e, attr);
+}
+
+uint32_t u32(const nftnl_expr* e, uint16_t attr) {
+  return nftnl_expr_get_u32(e, attr);
+}
+
+std::optional<uint32_t> opt_u32(const nftnl_expr* e, uint16_t attr) {
+  if (!has(e, attr)) return std::nullopt;
+  return nftnl_expr_get_u32(e, attr);
+}
+
+Bytes bytes(const nftnl_expr* e, uint16_t attr) {
+  if (!has(e, attr)) return {};
+  uint32_t len = 0;
+  const auto* p = static_cast<const uint8_t*>(nftnl_expr_get(e, attr, &len));
+  if (!p) return {};
+  return Bytes(p, p + len);
+}
+
+std::string str(const nftnl_expr* e, uint16_t attr) {
+  if (!has(e, attr)) return {};
+  const char* s = nftnl_expr_get_str(e, attr);
+  return s ? s : "";
+}
+
+Expr decode_dynset(const nftnl_expr* e) {
+  Dynset d;
+  d.set = str(e, NFTNL_EXPR_DYNSET_SET_NAME);
+  d.op = u32(e, NFTNL_EXPR_DYNSET_OP);
+  d.sreg_key = u32(e, NFTNL_EXPR_DYNSET_SREG_KEY);
+  d.sreg_data = opt_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA);
+  if (has(e, NFTNL_EXPR_DYNSET_TIMEOUT))
+    d.timeout = nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT);
+  d.flags = u32(e, NFTNL_EXPR_DYNSET_FLAGS);
+  nftnl_expr_expr_foreach(
+      e,
+      [](nftnl_expr* inner, void* data) {
+        static_cast<std::vector<Expr>*>(data)->push_back(decode_expr(inner));
+        return 0;
+      },
+      &d.exprs);
+  return d;
+}
+
+}  // namespace
+
+Expr decode_expr(const nftnl_expr* e) {
+  const char* raw = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+  std::string_view name = raw ? raw : "";
+
+  if (name == "meta") {
+    return Meta{u32(e, NFTNL_EXPR_META_KEY), opt_u32(e, NFTNL_EXPR_META_DREG),
+                opt_u32(e, NFTNL_EXPR_META_SREG)};
+  }
+  if (name == "payload") {
+    return Payload{u32(e, NFTNL_EXPR_PAYLOAD_BASE), u32(e, NFTNL_EXPR_PAYLOAD_OFFSET),
+                   u32(e, NFTNL_EXPR_PAYLOAD_LEN), opt_u32(e, NFTNL_EXPR_PAYLOAD_DREG),
+                   opt_u32(e, NFTNL_EXPR_PAYLOAD_SREG)};
+  }
+  if (name == "cmp") {
+    return Cmp{u32(e, NFTNL_EXPR_CMP_SREG), u32(e, NFTNL_EXPR_CMP_OP),
+               bytes(e, NFTNL_EXPR_CMP_DATA)};
+  }
+  if (name == "bitwise") {
+    return Bitwise{u32(e, NFTNL_EXPR_BITWISE_SREG),   u32(e, NFTNL_EXPR_BITWISE_DREG),
+                   u32(e, NFTNL_EXPR_BITWISE_LEN),    u32(e, NFTNL_EXPR_BITWISE_OP),
+                   bytes(e, NFTNL_EXPR_BITWISE_MASK), bytes(e, NFTNL_EXPR_BITWISE_XOR),
+                   bytes(e, NFTNL_EXPR_BITWISE_DATA)};
+  }
+  if (name == "range") {
+    return Range{u32(e, NFTNL_EXPR_RANGE_SREG), u32(e, NFTNL_EXPR_RANGE_OP),
+                 bytes(e, NFTNL_EXPR_RANGE_FROM_DATA), bytes(e, NFTNL_EXPR_RANGE_TO_DATA)};
+  }
+  if (name == "lookup") {
+    return Lookup{str(e, NFTNL_EXPR_LOOKUP_SET), u32(e, NFTNL_EXPR_LOOKUP_SREG),
+                  opt_u32(e, NFTNL_EXPR_LOOKUP_DREG), u32(e, NFTNL_EXPR_LOOKUP_FLAGS)};
+  }
+  if (name == "immediate") {
+    Immediate imm;
+    imm.dreg = u32(e, NFTNL_EXPR_IMM_DREG);
+    if (has(e, NFTNL_EXPR_IMM_VERDICT)) {
+      imm.verdict = Verdict{static_cast<int32_t>(u32(e, NFTNL_EXPR_IMM_VERDICT)),
+                            str(e, NFTNL_EXPR_IMM_CHAIN)};
+    } else {
+      imm.data = bytes(e, NFTNL_EXPR_IMM_DATA);
+    }
+    return imm;
+  }
+  if (name == "counter") {
+    return Counter{nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS),
+                   nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES)};
+  }
+  if (name == "limit") {
+    return Limit{nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_RATE),
+                 nftnl_expr_get_u64(e, NFTNL_EXPR_LIMIT_UNIT), u32(e, NFTNL_EXPR_LIMIT_BURST),
+                 u32(e, NFTNL_EXPR_LIMIT_TYPE), u32(e, NFTNL_EXPR_LIMIT_FLAGS)};
+  }
+  if (name == "objref") {
+    Objref o;
+    o.type = u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE);
+    o.name = str(e, NFTNL_EXPR_OBJREF_IMM_NAME);
+    o.set = str(e, NFTNL_EXPR_OBJREF_SET_NAME);
+    o.sreg = opt_u32(e, NFTNL_EXPR_OBJREF_SET_SREG);
+    return o;
+  }
+  if (name == "dynset") return decode_dynset(e);
+  if (name == "ct") {
+    Ct ct;
+    ct.key = u32(e, NFTNL_EXPR_CT_KEY);
+    if (has(e, NFTNL_EXPR_CT_DIR)) ct.dir = nftnl_expr_get_u8(e, NFTNL_EXPR_CT_DIR);
+    ct.dreg = opt_u32(e, NFTNL_EXPR_CT_DREG);
+    ct.sreg = opt_u32(e, NFTNL_EXPR_CT_SREG);
+    return ct;
+  }
+  if (name == "fib") {
+    return Fib{u32(e, NFTNL_EXPR_FIB_FLAGS), u32(e, NFTNL_EXPR_FIB_RESULT),
+               u32(e, NFTNL_EXPR_FIB_DREG)};
+  }
+  if (name == "queue") {
+    Queue q;
+    q.num = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_NUM);
+    q.total = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_TOTAL);
+    q.flags = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_FLAGS);
+    q.sreg_qnum = opt_u32(e, NFTNL_EXPR_QUEUE_SREG_QNUM);
+    return q;
+  }
+  if (name == "reject") {
+    return Reject{u32(e, NFTNL_EXPR_REJECT_TYPE), nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE)};
+  }
+  if (name == "log") {
+    Log l;
+    l.prefix = str(e, NFTNL_EXPR_LOG_PREFIX);
+    if (has(e, NFTNL_EXPR_LOG_GROUP)) l.group = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP);
+    l.snaplen = opt_u32(e, NFTNL_EXPR_LOG_SNAPLEN);
+    if (has(e, NFTNL_EXPR_LOG_QTHRESHOLD))
+      l.qthreshold = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD);
+    l.level = opt_u32(e, NFTNL_EXPR_LOG_LEVEL);
+    l.flags = opt_u32(e, NFTNL_EXPR_LOG_FLAGS);
+    return l;
+  }
+  if (name == "match") {
+    return Match{str(e, NFTNL_EXPR_MT_NAME), u32(e, NFTNL_EXPR_MT_REV),
+                 bytes(e, NFTNL_EXPR_MT_INFO)};
+  }
+  if (name == "target") {
+    return Target{str(e, NFTNL_EXPR_TG_NAME), u32(e, NFTNL_EXPR_TG_REV),
+                  bytes(e, NFTNL_EXPR_TG_INFO)};
+  }
+  if (name == "nat" || name == "masq" || name == "redir") return Nat{std::string(name)};
+  if (name == "notrack") return Notrack{};
+  return Unknown{std::string(name)};
+}
+
+std::optional<std::string> rule_comment(const void* udata, uint32_t len) {
+  // nftables' NFTNL_UDATA_RULE_COMMENT: a NUL-terminated string.
+  constexpr uint8_t kRuleComment = 0;
+  std::optional<std::string> out;
+  if (!udata || len == 0) return out;
+  nftnl_udata_parse(
+      udata, len,
+      [](const nftnl_udata* attr, void* data) -> int {
+        if (nftnl_udata_type(attr) != kRuleComment) return 0;
+        const char* s = static_cast<const char*>(nftnl_udata_get(attr));
+        uint8_t n = nftnl_udata_len(attr);
+        auto* o = static_cast<std::optional<std::string>*>(data);
+        *o = std::string(s, strnlen(s, n));
+        return 0;
+      },
+      &out);
+  return out;
+}
+
+Rule decode_rule(nftnl_rule* r) {
+  Rule rule;
+  if (nftnl_rule_is_set(r, NFTNL_RULE_HANDLE))
+    rule.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+  if (nftnl_rule_is_set(r, NFTNL_RULE_POSITION))
+    rule.position = nftnl_rule_get_u64(r, NFTNL_RULE_POSITION);
+  if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA)) {
+    uint32_t len = 0;
+    const void* ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+    rule.comment = rule_comment(ud, len);
+  }
+  nftnl_expr_foreach(
+      r,
+      [](nftnl_expr* e, void* data) {
+        static_cast<Rule*>(data)->exprs.push_back(decode_expr(e));
+        return 0;
+      },
+      &rule);
+  return rule;
+}
+
+}  // namespace icmpwall::audit
