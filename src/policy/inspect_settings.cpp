@@ -95,7 +95,7 @@ std::vector<Knob> make_knobs() {
   k.push_back(
       integer("tunnel", "max-flows", 1, kMaxTable, 65536,
               "flows tracked at once, least recently seen dropped beyond (about 170 bytes each)"));
-  k.push_back(integer("tunnel", "max-pending-requests", 1, kMaxTable, 65536,
+  k.push_back(integer("tunnel", "max-pending-requests", 1, kMaxTable, 16384,
                       "echo requests remembered for reply matching (about 90 bytes each)"));
   k.push_back(
       seconds("tunnel", "flow-idle-timeout", 1, kDay, 120, "a flow idle this long starts afresh"));
