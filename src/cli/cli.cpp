@@ -66,6 +66,24 @@ int run(int argc, char** argv) {
   flush_cmd->add_option("--netns", flush_netns, "Run inside this named network namespace");
   flush_cmd->add_option("--table", flush_table, "Table name (default icmpwall)");
 
+  AuditOptions audit;
+  auto* audit_cmd = app.add_subcommand(
+      "audit", "What the live ruleset (all tables) does with each ICMP type, and why");
+  audit_cmd->add_option("--netns", audit.netns, "Run inside this named network namespace");
+  audit_cmd->add_flag("--json", audit.json, "JSON output (schema 1)");
+  audit_cmd->add_option("--family", audit.family, "ipv4 or ipv6 (default both)");
+  audit_cmd->add_option("--hook", audit.hook, "input, forward or output (default all)");
+  audit_cmd->add_option("--type", audit.type, "An ICMP/ICMPv6 type name or number");
+  audit_cmd->add_flag("--explain", audit.explain,
+                      "Show the path of one packet (needs --family, --hook, --type)");
+  audit_cmd->add_option("--code", audit.code, "--explain: the ICMP code")->check(CLI::Range(0, 255));
+  audit_cmd->add_option("--src", audit.src, "--explain: the source address");
+  audit_cmd->add_option("--dst", audit.dst, "--explain: the destination address");
+  audit_cmd->add_option("--iif", audit.iif, "--explain: the input interface name");
+  audit_cmd->add_option("--oif", audit.oif, "--explain: the output interface name");
+  audit_cmd->add_option("--hop-limit", audit.hop_limit, "--explain: the IPv4 TTL / IPv6 hop limit")
+      ->check(CLI::Range(0, 255));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +109,10 @@ int run(int argc, char** argv) {
       return cmd_check(common, check_path, check_dump);
     }
     if (*flush_cmd) return cmd_flush(flush_netns, flush_table);
+    if (*audit_cmd) {
+      audit.color = color == "always" || (color == "auto" && isatty(STDOUT_FILENO));
+      return cmd_audit(audit);
+    }
     if (*daemon_cmd) {
       daemon.common = common;
       return cmd_daemon(daemon);

@@ -1,10 +1,13 @@
-// apply / check / flush, each a flat list of stages.
+// apply / check / flush / audit, each a flat list of stages.
 #include "icmpwall/cli/commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 
+#include "icmpwall/audit/dump.h"
+#include "icmpwall/audit/report.h"
 #include "icmpwall/cli/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
 #include "icmpwall/compile/compiler.h"
@@ -13,6 +16,7 @@
 #include "icmpwall/inspect/engine_config.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
+#include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/policy/lint.h"
 #include "icmpwall/policy/parser.h"
 
@@ -62,6 +66,23 @@ bool uses_queue(const nft::Table& t) {
       for (const auto& s : r.stmts)
         if (std::holds_alternative<nft::Queue>(s)) return true;
   return false;
+}
+
+// --type: a number, or a name of either family (with its code, if the
+// name implies one). Empty on an unknown name.
+std::vector<policy::NamedMatch> resolve_type(const std::string& text,
+                                             std::optional<policy::Family> family) {
+  std::vector<policy::NamedMatch> out;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    int n = std::stoi(text.substr(0, 4));
+    if (n > 255) return out;
+    for (auto f : {policy::Family::ipv4, policy::Family::ipv6})
+      if (!family || *family == f) out.push_back({f, static_cast<uint8_t>(n), std::nullopt});
+    return out;
+  }
+  for (const auto& m : policy::lookup_name(text))
+    if (!family || *family == m.family) out.push_back(m);
+  return out;
 }
 
 }  // namespace
@@ -137,6 +158,86 @@ int cmd_daemon(const DaemonOptions& opts) {
   serve.flush_on_exit = opts.flush_on_exit;
   serve.engine = std::move(*engine);
   return daemon::serve(compiled->policy, compiled->table, serve, std::cout, std::cerr);
+}
+
+int cmd_audit(const AuditOptions& opts) {
+  // 1. the question
+  std::optional<policy::Family> family;
+  std::optional<policy::Hook> hook;
+  if (!opts.family.empty()) {
+    auto f = audit::parse_family(opts.family);
+    if (!f) return std::cerr << "icmpwall audit: " << f.error().message << "\n", kUsage;
+    family = *f;
+  }
+  if (!opts.hook.empty()) {
+    auto h = audit::parse_hook(opts.hook);
+    if (!h) return std::cerr << "icmpwall audit: " << h.error().message << "\n", kUsage;
+    hook = *h;
+  }
+  std::vector<policy::NamedMatch> types;
+  if (!opts.type.empty()) {
+    types = resolve_type(opts.type, family);
+    if (types.empty()) {
+      std::cerr << fmt::format("icmpwall audit: unknown ICMP type '{}'", opts.type);
+      auto near = policy::nearest_names(opts.type);
+      if (!near.empty()) std::cerr << fmt::format(" (did you mean {}?)", fmt::join(near, ", "));
+      std::cerr << "\n";
+      return kUsage;
+    }
+  }
+  audit::Packet packet;
+  if (opts.explain) {
+    if (!family || !hook || types.empty()) {
+      std::cerr << "icmpwall audit --explain: needs --family, --hook and --type\n";
+      return kUsage;
+    }
+    packet.family = *family;
+    packet.hook = *hook;
+    packet.type = types[0].type;
+    packet.code = static_cast<uint8_t>(opts.code.value_or(types[0].code.value_or(0)));
+    for (auto [text, out] : {std::pair{&opts.src, &packet.src}, std::pair{&opts.dst, &packet.dst}}) {
+      if (text->empty()) continue;
+      auto a = audit::parse_address(*family, *text);
+      if (!a) return std::cerr << "icmpwall audit: " << a.error().message << "\n", kUsage;
+      *out = *a;
+    }
+    packet.iif = opts.iif;
+    packet.oif = opts.oif;
+    if (opts.hop_limit) packet.hop_limit = static_cast<uint8_t>(*opts.hop_limit);
+  }
+  // 2. into the namespace, 3. one consistent dump
+  auto ns = netlink::EnterNetns::open(opts.netns);
+  if (!ns) {
+    std::cerr << "icmpwall: " << ns.error().message << "\n";
+    return kKernel;
+  }
+  auto ruleset = audit::dump_ruleset();
+  if (!ruleset) {
+    std::cerr << "icmpwall: audit: " << ruleset.error().message << "\n";
+    return kKernel;
+  }
+  // 4. evaluate and print
+  if (opts.explain) {
+    auto entry = audit::report_entry(*ruleset, packet);
+    if (opts.json)
+      std::cout << audit::render_json({entry});
+    else
+      std::cout << audit::render_explain(entry);
+    return kOk;
+  }
+  std::vector<audit::ReportEntry> entries;
+  if (types.empty()) types.push_back({policy::Family::ipv4, 0, std::nullopt});
+  for (const auto& t : types) {
+    audit::ReportFilter filter{family, hook, std::nullopt};
+    if (!opts.type.empty()) {
+      filter.family = t.family;
+      filter.type = t.type;
+    }
+    auto part = audit::build_report(*ruleset, filter);
+    for (auto& e : part) entries.push_back(std::move(e));
+  }
+  std::cout << (opts.json ? audit::render_json(entries) : audit::render_text(entries, opts.color));
+  return kOk;
 }
 
 int cmd_flush(const std::string& netns, const std::string& table) {

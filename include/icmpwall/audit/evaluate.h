@@ -1,0 +1,113 @@
+// What the live ruleset does with one ICMP packet, and why.
+//
+// evaluate() walks a Ruleset snapshot the way the kernel walks it for a
+// packet at one hook: every base chain of that hook in every table whose
+// family sees the packet (ip for IPv4, ip6 for IPv6, inet for both;
+// dormant tables skipped), in priority order; within a chain the rules in
+// order; within a rule the expressions in order, over a symbolic register
+// file. A register byte is either known (the packet description fixes it:
+// nfproto, l4proto, icmp type and code, addresses and hop limit when
+// given, the interfaces when given) or unknown with a label ("ip saddr",
+// "ct state"). A comparison, range or set lookup on unknown bytes is a
+// condition the description does not fix: the walk forks, follows both
+// branches, and if they end alike the condition did not matter; if not,
+// the outcome is `conditional`, with the condition's text and location.
+// Expressions that are not understood (an Unknown, an xt match) fork the
+// same way, so nothing is silently ignored.
+//
+// Verdicts: accept ends only its own base chain (the next base chain of
+// the hook still sees the packet), drop and reject are final, queue (nft
+// queue or the xt NFQUEUE target) is `queued`. jump pushes a return
+// point, goto does not, return (or the end of a regular chain) pops; the
+// end of a base chain applies its policy. A limit on the path (a limit
+// expression, one inside a set update, a limit object) is evaluated as
+// "within the rate": if the packet is then accepted the outcome is
+// `rate_limited` at that rate.
+//
+// Addresses of the packet are destined, by default, to an ordinary
+// unicast address: local to this host on input, elsewhere on forward and
+// output (`fib daddr type` sees "local" or "unicast"); Packet::daddr_type
+// overrides it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "icmpwall/audit/ruleset.h"
+#include "icmpwall/policy/policy.h"
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::audit {
+
+// One packet, as far as the question fixes it.
+struct Packet {
+  policy::Family family = policy::Family::ipv4;
+  policy::Hook hook = policy::Hook::input;
+  uint8_t type = 0;
+  uint8_t code = 0;
+  Bytes src;  // 4 or 16 bytes, network order; empty: not given
+  Bytes dst;
+  std::optional<uint8_t> hop_limit;  // IPv4 ttl / IPv6 hop limit
+  std::string iif;                   // interface names; empty: not given
+  std::string oif;
+  std::optional<uint32_t> daddr_type;  // RTN_*; none: the hook's default
+};
+
+enum class Outcome { accepted, dropped, rejected, rate_limited, queued, conditional };
+
+// "accepted", "rate-limited", ...
+std::string outcome_name(Outcome o);
+
+// Where something is: a rule (handle != 0) or a chain's policy (handle 0).
+struct Location {
+  std::string family;  // "inet"
+  std::string table;
+  std::string chain;
+  uint64_t handle = 0;
+  bool operator==(const Location&) const = default;
+};
+
+// "inet icmpwall input #5" or "inet icmpwall input policy".
+std::string describe(const Location& l);
+
+struct CounterSeen {
+  Location where;
+  std::string name;  // a named counter object; empty for a rule's own counter
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+};
+
+struct Evaluation {
+  Outcome outcome = Outcome::accepted;
+  std::string rate;       // rate_limited: "20/second"
+  std::string condition;  // conditional: what the outcome depends on, and where
+  Location decided_by;    // the rule (or chain policy) that decided
+  std::vector<std::string> path;  // one line per rule that acted, in order
+  std::vector<CounterSeen> counters;
+  std::vector<std::string> notes;  // log, ct set, nat, ... on the path
+};
+
+struct EvaluateOptions {
+  // Forks followed before giving up on a full case split (the outcome
+  // then is conditional on the first unresolved condition).
+  int max_branches = 256;
+};
+
+Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options = {});
+
+// The element of `set` that `key` (set.key_len bytes) falls in: exact
+// keys, intervals (start / end-flagged elements), concatenated ranges
+// (key .. key_end per field), and the catch-all last. nullptr if none.
+const SetElement* find_element(const Set& set, const Bytes& key);
+
+// "ipv4"/"ipv6", "input"/"forward"/"output" (and the reverse).
+std::string family_text(policy::Family f);
+std::string hook_text(policy::Hook h);
+Result<policy::Family> parse_family(const std::string& s);
+Result<policy::Hook> parse_hook(const std::string& s);
+// "198.18.0.1" / "2001:db8::1" -> 4 / 16 bytes; the family must match.
+Result<Bytes> parse_address(policy::Family f, const std::string& s);
+
+}  // namespace icmpwall::audit

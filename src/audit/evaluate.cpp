@@ -1,0 +1,855 @@
+// The walk behind evaluate(): base chains in priority order, rules in
+// order, expressions over a symbolic register file, and the case split on
+// conditions the packet description leaves open.
+//
+// One Walk follows one world: each open condition it meets takes the
+// answer a list of decisions gives it (true beyond the list's end, and
+// the first such condition is remembered). explore() runs a Walk, and if
+// a new condition turned up, runs both answers to it; two worlds that end
+// alike fold into one, two that differ become a `conditional` outcome
+// naming the condition, where it is, and what each answer leads to. The
+// number of walks is bounded; past the bound the first open condition is
+// reported as it is.
+#include <fmt/format.h>
+#include <linux/if_packet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "icmpwall/audit/describe.h"
+#include "icmpwall/audit/evaluate.h"
+#include "icmpwall/util/address.h"
+
+namespace icmpwall::audit {
+namespace {
+
+// One byte of the register file or of a header: known or not, and what it
+// is ("ip saddr"). Tainted bytes came from an expression that is not
+// modelled; the fork at that expression already stands for them.
+struct Cell {
+  bool known = false;
+  uint8_t value = 0;
+  std::string label;
+  bool tainted = false;
+};
+using Cells = std::vector<Cell>;
+
+// Register 0 (verdict, 16 bytes), 1..4 (16 bytes each) = 8..23 (4 each).
+constexpr size_t kRegFileBytes = 16 + 4 * 16;
+
+size_t reg_offset(uint32_t reg) {
+  if (reg == 0) return 0;
+  if (reg >= 1 && reg <= 4) return 16 + (reg - 1) * 16;
+  if (reg >= 8 && reg <= 23) return 16 + (reg - 8) * 4;
+  return kRegFileBytes;  // invalid: reads as unknown, writes are dropped
+}
+
+Cell known(uint8_t v, std::string label = {}) { return Cell{true, v, std::move(label), false}; }
+Cell unknown(std::string label) { return Cell{false, 0, std::move(label), false}; }
+
+// The labels of `cells` in order, each once, joined with " . ".
+std::string labels_of(const Cells& cells) {
+  std::vector<std::string> seen;
+  for (const auto& c : cells)
+    if (!c.label.empty() && std::find(seen.begin(), seen.end(), c.label) == seen.end())
+      seen.push_back(c.label);
+  std::string out;
+  for (const auto& s : seen) out += (out.empty() ? "" : " . ") + s;
+  return out.empty() ? "a register" : out;
+}
+
+// A value for condition text: addresses as addresses, counts as numbers.
+std::string value_text(const std::string& label, const Bytes& data) {
+  bool addr = label.find("saddr") != std::string::npos || label.find("daddr") != std::string::npos;
+  if (addr && (data.size() == 4 || data.size() == 16)) return format_addr(data.data(), data.size());
+  if (data.size() == 1) return std::to_string(data[0]);
+  return "0x" + hex(data);
+}
+
+std::string cmp_op_text(uint32_t op) {
+  switch (op) {
+    case NFT_CMP_EQ: return "==";
+    case NFT_CMP_NEQ: return "!=";
+    case NFT_CMP_LT: return "<";
+    case NFT_CMP_LTE: return "<=";
+    case NFT_CMP_GT: return ">";
+    case NFT_CMP_GTE: return ">=";
+  }
+  return "?";
+}
+
+std::string meta_key_name(uint32_t key) {
+  switch (key) {
+    case NFT_META_LEN: return "meta length";
+    case NFT_META_MARK: return "meta mark";
+    case NFT_META_IIF: return "meta iif";
+    case NFT_META_OIF: return "meta oif";
+    case NFT_META_IIFNAME: return "meta iifname";
+    case NFT_META_OIFNAME: return "meta oifname";
+    case NFT_META_IIFTYPE: return "meta iiftype";
+    case NFT_META_OIFTYPE: return "meta oiftype";
+    case NFT_META_SKUID: return "meta skuid";
+    case NFT_META_SKGID: return "meta skgid";
+    case NFT_META_PKTTYPE: return "meta pkttype";
+    case NFT_META_CPU: return "meta cpu";
+    case NFT_META_CGROUP: return "meta cgroup";
+    case NFT_META_IIFGROUP: return "meta iifgroup";
+    case NFT_META_OIFGROUP: return "meta oifgroup";
+    case NFT_META_PRANDOM: return "meta random";
+  }
+  return fmt::format("meta key {}", key);
+}
+
+std::string ct_key_name(uint32_t key) {
+  switch (key) {
+    case NFT_CT_STATE: return "ct state";
+    case NFT_CT_DIRECTION: return "ct direction";
+    case NFT_CT_STATUS: return "ct status";
+    case NFT_CT_MARK: return "ct mark";
+    case NFT_CT_ZONE: return "ct zone";
+    case NFT_CT_HELPER: return "ct helper";
+  }
+  return fmt::format("ct key {}", key);
+}
+
+std::string rate_text(uint64_t rate, uint64_t unit, uint32_t type) {
+  std::string u = unit == 1       ? "second"
+                  : unit == 60    ? "minute"
+                  : unit == 3600  ? "hour"
+                  : unit == 86400 ? "day"
+                  : unit == 604800 ? "week"
+                                   : fmt::format("{}s", unit);
+  return type == NFT_LIMIT_PKT_BYTES ? fmt::format("{} bytes/{}", rate, u)
+                                     : fmt::format("{}/{}", rate, u);
+}
+
+// The network and transport headers of the packet, as far as known.
+Cells network_header(const Packet& p) {
+  Cells h;
+  auto add = [&](size_t n, const std::string& label) {
+    for (size_t i = 0; i < n; ++i) h.push_back(unknown(label));
+  };
+  auto addr = [&](const Bytes& a, size_t n, const std::string& label) {
+    if (a.size() == n)
+      for (uint8_t b : a) h.push_back(known(b, label));
+    else
+      add(n, label);
+  };
+  auto hop = [&](const std::string& label) {
+    h.push_back(p.hop_limit ? known(*p.hop_limit, label) : unknown(label));
+  };
+  if (p.family == policy::Family::ipv4) {
+    h.push_back(known(0x45, "ip version"));
+    add(1, "ip dscp");
+    add(2, "ip length");
+    add(2, "ip id");
+    add(2, "ip frag-off");
+    hop("ip ttl");
+    h.push_back(known(IPPROTO_ICMP, "ip protocol"));
+    add(2, "ip checksum");
+    addr(p.src, 4, "ip saddr");
+    addr(p.dst, 4, "ip daddr");
+  } else {
+    add(4, "ip6 flowlabel");
+    add(2, "ip6 length");
+    h.push_back(known(IPPROTO_ICMPV6, "ip6 nexthdr"));
+    hop("ip6 hoplimit");
+    addr(p.src, 16, "ip6 saddr");
+    addr(p.dst, 16, "ip6 daddr");
+  }
+  return h;
+}
+
+Cells transport_header(const Packet& p) {
+  std::string icmp = p.family == policy::Family::ipv4 ? "icmp" : "icmpv6";
+  Cells h;
+  h.push_back(known(p.type, icmp + " type"));
+  h.push_back(known(p.code, icmp + " code"));
+  h.push_back(unknown(icmp + " checksum"));
+  h.push_back(unknown(icmp + " checksum"));
+  for (int i = 0; i < 4; ++i) h.push_back(unknown(icmp + " rest-of-header"));
+  return h;
+}
+
+uint32_t hooknum(policy::Hook h) {
+  switch (h) {
+    case policy::Hook::input: return NF_INET_LOCAL_IN;
+    case policy::Hook::forward: return NF_INET_FORWARD;
+    case policy::Hook::output: return NF_INET_LOCAL_OUT;
+  }
+  return NF_INET_LOCAL_IN;
+}
+
+bool family_applies(uint32_t table_family, policy::Family f) {
+  if (table_family == NFPROTO_INET) return true;
+  return table_family == (f == policy::Family::ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+}
+
+// What one expression (or a whole rule) did.
+enum class StepKind { go, brk, verdict, terminal };
+struct Step {
+  StepKind kind = StepKind::go;
+  Verdict verdict;            // kind verdict
+  Outcome outcome{};          // kind terminal
+  std::string text;           // terminal: what ended it
+};
+
+// A condition the walk had to decide.
+struct Fork {
+  std::string text;
+  Location where;
+};
+
+class Walk {
+ public:
+  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions)
+      : rs_(rs), p_(p), decisions_(decisions), net_(network_header(p)), th_(transport_header(p)) {
+    regs_.assign(kRegFileBytes, unknown("an unset register"));
+  }
+
+  Evaluation run();
+  const std::optional<Fork>& new_fork() const { return new_fork_; }
+
+ private:
+  enum class BaseEnd { accept, drop, terminal };
+
+  BaseEnd run_base(const Table& t, const Chain& base);
+  Step eval_rule(const Table& t, const Chain& c, const Rule& r);
+  Step eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index);
+
+  Cells read(uint32_t reg, size_t len) const;
+  void write(uint32_t reg, const Cells& cells);
+  void write_known(uint32_t reg, const Bytes& data, size_t pad_to, const std::string& label);
+  void write_unknown(uint32_t reg, size_t len, const std::string& label);
+  // An open condition: the decision for it in this world.
+  bool decide(const std::string& text);
+  // Cells all known: their bytes.
+  static std::optional<Bytes> value_of(const Cells& c);
+  static bool any_tainted(const Cells& c);
+  void terminal(Step& s, Outcome o, std::string text);
+  void commit_limit(const std::string& rate, const std::string& note);
+  std::string daddr_type_label() const;
+
+  const Ruleset& rs_;
+  const Packet& p_;
+  const std::vector<bool>& decisions_;
+  Cells net_, th_, regs_;
+  size_t forks_seen_ = 0;
+  std::optional<Fork> new_fork_;
+  Location here_;
+  std::vector<std::pair<std::string, std::string>> pending_limits_;  // rate, note
+  std::vector<std::string> rates_;
+  Evaluation ev_;
+  Location accepted_by_rule_, accepted_by_policy_;
+  size_t steps_ = 0;
+};
+
+Cells Walk::read(uint32_t reg, size_t len) const {
+  size_t off = reg_offset(reg);
+  Cells out;
+  for (size_t i = 0; i < len; ++i)
+    out.push_back(off + i < regs_.size() ? regs_[off + i] : unknown("an invalid register"));
+  return out;
+}
+
+void Walk::write(uint32_t reg, const Cells& cells) {
+  size_t off = reg_offset(reg);
+  // loads zero the rest of a 32-bit register, as nft_reg_store8/16 do
+  size_t n = (cells.size() + 3) / 4 * 4;
+  for (size_t i = 0; i < n && off + i < regs_.size(); ++i)
+    regs_[off + i] = i < cells.size() ? cells[i] : known(0);
+}
+
+void Walk::write_known(uint32_t reg, const Bytes& data, size_t pad_to, const std::string& label) {
+  Cells c;
+  for (uint8_t b : data) c.push_back(known(b, label));
+  while (c.size() < pad_to) c.push_back(known(0));
+  write(reg, c);
+}
+
+void Walk::write_unknown(uint32_t reg, size_t len, const std::string& label) {
+  write(reg, Cells(len, unknown(label)));
+}
+
+bool Walk::decide(const std::string& text) {
+  size_t i = forks_seen_++;
+  bool answer = i < decisions_.size() ? decisions_[i] : true;
+  if (i >= decisions_.size() && !new_fork_) new_fork_ = Fork{text, here_};
+  ev_.path.push_back(fmt::format("{}: {} ({})", describe(here_), text,
+                                 answer ? "taken as true" : "taken as false"));
+  return answer;
+}
+
+std::optional<Bytes> Walk::value_of(const Cells& c) {
+  Bytes out;
+  for (const auto& x : c) {
+    if (!x.known) return std::nullopt;
+    out.push_back(x.value);
+  }
+  return out;
+}
+
+bool Walk::any_tainted(const Cells& c) {
+  return std::any_of(c.begin(), c.end(), [](const Cell& x) { return x.tainted; });
+}
+
+void Walk::terminal(Step& s, Outcome o, std::string text) {
+  s.kind = StepKind::terminal;
+  s.outcome = o;
+  s.text = std::move(text);
+}
+
+void Walk::commit_limit(const std::string& rate, const std::string& note) {
+  pending_limits_.emplace_back(rate, note);
+}
+
+std::string Walk::daddr_type_label() const { return "fib daddr type"; }
+
+Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index) {
+  Step s;
+  const bool v4 = p_.family == policy::Family::ipv4;
+  if (const auto* m = std::get_if<Meta>(&e)) {
+    if (m->sreg) {
+      ev_.notes.push_back(describe(here_) + ": sets " + meta_key_name(m->key));
+      return s;
+    }
+    uint32_t d = m->dreg.value_or(0);
+    bool has_iif = p_.hook != policy::Hook::output;
+    bool has_oif = p_.hook != policy::Hook::input;
+    switch (m->key) {
+      case NFT_META_NFPROTO:
+        write_known(d, {static_cast<uint8_t>(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6)}, 4, "meta nfproto");
+        return s;
+      case NFT_META_L4PROTO:
+        write_known(d, {static_cast<uint8_t>(v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)}, 4,
+                    "meta l4proto");
+        return s;
+      case NFT_META_PROTOCOL:
+        write_known(d, v4 ? Bytes{0x08, 0x00} : Bytes{0x86, 0xdd}, 4, "meta protocol");
+        return s;
+      case NFT_META_IIF: case NFT_META_IIFNAME: case NFT_META_IIFTYPE: case NFT_META_IIFGROUP:
+        if (!has_iif) s.kind = StepKind::brk;  // no input device on output
+        break;
+      case NFT_META_OIF: case NFT_META_OIFNAME: case NFT_META_OIFTYPE: case NFT_META_OIFGROUP:
+        if (!has_oif) s.kind = StepKind::brk;  // not routed yet on input
+        break;
+      case NFT_META_PKTTYPE: {
+        uint32_t at = p_.daddr_type.value_or(p_.hook == policy::Hook::input ? RTN_LOCAL : RTN_UNICAST);
+        uint8_t pt = at == RTN_BROADCAST ? PACKET_BROADCAST
+                     : at == RTN_MULTICAST ? PACKET_MULTICAST
+                                           : PACKET_HOST;
+        write_known(d, {pt}, 4, "meta pkttype");
+        return s;
+      }
+    }
+    if (s.kind == StepKind::brk) return s;
+    const std::string& name = m->key == NFT_META_IIFNAME ? p_.iif
+                              : m->key == NFT_META_OIFNAME ? p_.oif
+                                                           : std::string();
+    if ((m->key == NFT_META_IIFNAME || m->key == NFT_META_OIFNAME) && !name.empty()) {
+      Bytes b(name.begin(), name.end());
+      b.resize(16, 0);
+      write_known(d, b, 16, meta_key_name(m->key));
+      return s;
+    }
+    write_unknown(d, m->key == NFT_META_IIFNAME || m->key == NFT_META_OIFNAME ? 16 : 4,
+                  meta_key_name(m->key));
+    return s;
+  }
+  if (const auto* pl = std::get_if<Payload>(&e)) {
+    if (pl->sreg) {
+      ev_.notes.push_back(describe(here_) + ": rewrites the packet (payload set)");
+      return s;
+    }
+    Cells c;
+    const Cells* hdr = pl->base == NFT_PAYLOAD_NETWORK_HEADER     ? &net_
+                       : pl->base == NFT_PAYLOAD_TRANSPORT_HEADER ? &th_
+                                                                  : nullptr;
+    std::string beyond = pl->base == NFT_PAYLOAD_LL_HEADER        ? "link-layer header"
+                         : pl->base == NFT_PAYLOAD_NETWORK_HEADER ? (v4 ? "ip options" : "ip6 extension headers")
+                         : pl->base == NFT_PAYLOAD_TRANSPORT_HEADER ? "icmp payload"
+                                                                    : "inner header";
+    for (uint32_t i = 0; i < pl->len; ++i) {
+      size_t at = pl->offset + i;
+      c.push_back(hdr && at < hdr->size() ? (*hdr)[at] : unknown(beyond));
+    }
+    write(pl->dreg.value_or(0), c);
+    return s;
+  }
+  if (const auto* cmp = std::get_if<Cmp>(&e)) {
+    Cells c = read(cmp->sreg, cmp->data.size());
+    if (any_tainted(c)) return s;
+    if (auto v = value_of(c)) {
+      int d = std::memcmp(v->data(), cmp->data.data(), v->size());
+      bool match = cmp->op == NFT_CMP_EQ    ? d == 0
+                   : cmp->op == NFT_CMP_NEQ ? d != 0
+                   : cmp->op == NFT_CMP_LT  ? d < 0
+                   : cmp->op == NFT_CMP_LTE ? d <= 0
+                   : cmp->op == NFT_CMP_GT  ? d > 0
+                                            : d >= 0;
+      if (!match) s.kind = StepKind::brk;
+      return s;
+    }
+    std::string label = labels_of(c);
+    if (!decide(fmt::format("{} {} {}", label, cmp_op_text(cmp->op), value_text(label, cmp->data))))
+      s.kind = StepKind::brk;
+    return s;
+  }
+  if (const auto* rg = std::get_if<Range>(&e)) {
+    Cells c = read(rg->sreg, rg->from.size());
+    if (any_tainted(c)) return s;
+    if (auto v = value_of(c)) {
+      bool in = std::memcmp(v->data(), rg->from.data(), v->size()) >= 0 &&
+                std::memcmp(v->data(), rg->to.data(), std::min(v->size(), rg->to.size())) <= 0;
+      if (in != (rg->op == NFT_RANGE_EQ)) s.kind = StepKind::brk;
+      return s;
+    }
+    std::string label = labels_of(c);
+    if (!decide(fmt::format("{} {}in {}-{}", label, rg->op == NFT_RANGE_EQ ? "" : "not ",
+                            value_text(label, rg->from), value_text(label, rg->to))))
+      s.kind = StepKind::brk;
+    return s;
+  }
+  if (const auto* b = std::get_if<Bitwise>(&e)) {
+    Cells c = read(b->sreg, b->len);
+    if (b->op == NFT_BITWISE_BOOL) {
+      bool full_mask = std::all_of(b->mask.begin(), b->mask.end(), [](uint8_t x) { return x == 0xff; });
+      std::string masked = full_mask ? "" : " & 0x" + hex(b->mask);
+      for (size_t i = 0; i < c.size(); ++i) {
+        uint8_t mask = i < b->mask.size() ? b->mask[i] : 0;
+        uint8_t x = i < b->xor_.size() ? b->xor_[i] : 0;
+        if (c[i].known || mask == 0) {
+          c[i].value = static_cast<uint8_t>(((c[i].known ? c[i].value : 0) & mask) ^ x);
+          c[i].known = true;
+        }
+        if (!c[i].label.empty() && c[i].label.find(" & ") == std::string::npos) c[i].label += masked;
+      }
+    } else if (!value_of(c)) {
+      for (auto& x : c) x.known = false;
+    } else {
+      // shifts work on 32-bit words in host order
+      uint32_t shift = 0;
+      if (b->data.size() >= 4) std::memcpy(&shift, b->data.data(), 4);
+      for (size_t w = 0; w + 4 <= c.size(); w += 4) {
+        uint32_t v = 0;
+        uint8_t raw[4] = {c[w].value, c[w + 1].value, c[w + 2].value, c[w + 3].value};
+        std::memcpy(&v, raw, 4);
+        v = b->op == NFT_BITWISE_LSHIFT ? v << shift : v >> shift;
+        std::memcpy(raw, &v, 4);
+        for (int k = 0; k < 4; ++k) c[w + k].value = raw[k];
+      }
+    }
+    write(b->dreg, c);
+    return s;
+  }
+  if (const auto* lk = std::get_if<Lookup>(&e)) {
+    const Set* set = t.set(lk->set);
+    if (!set) {
+      terminal(s, Outcome::conditional, fmt::format("set @{} is not in the snapshot", lk->set));
+      return s;
+    }
+    Cells c = read(lk->sreg, set->key_len);
+    bool tainted = any_tainted(c);
+    auto key = value_of(c);
+    const SetElement* el = nullptr;
+    bool found = false;
+    if (key) {
+      el = find_element(*set, *key);
+      found = el != nullptr;
+    } else if (set->elements.empty()) {
+      found = false;
+    } else if (lk->dreg && *lk->dreg == 0) {
+      terminal(s, Outcome::conditional,
+               fmt::format("{} vmap @{} (the packet description does not fix the key)",
+                           labels_of(c), set->name));
+      return s;
+    } else if (tainted) {
+      found = true;
+    } else {
+      found = decide(fmt::format("{} {}in @{}", labels_of(c), lk->inverted() ? "not " : "",
+                                 set->name)) != lk->inverted();
+    }
+    bool match = found != lk->inverted();
+    if (!match) {
+      s.kind = StepKind::brk;
+      return s;
+    }
+    if (!lk->dreg) return s;
+    if (*lk->dreg == 0) {
+      if (!el || !el->verdict) {
+        terminal(s, Outcome::conditional, fmt::format("verdict map @{} holds no verdict", set->name));
+        return s;
+      }
+      s.kind = StepKind::verdict;
+      s.verdict = *el->verdict;
+      s.text = fmt::format("@{} -> ", set->name);
+      return s;
+    }
+    if (el)
+      write_known(*lk->dreg, el->data, 0, "@" + set->name);
+    else
+      write_unknown(*lk->dreg, set->data_len, fmt::format("@{}[{}]", set->name, labels_of(c)));
+    return s;
+  }
+  if (const auto* im = std::get_if<Immediate>(&e)) {
+    if (im->dreg == 0 && im->verdict) {
+      if (im->verdict->code == NFT_CONTINUE) return s;
+      if (im->verdict->code == NFT_BREAK) {
+        s.kind = StepKind::brk;
+        return s;
+      }
+      s.kind = StepKind::verdict;
+      s.verdict = *im->verdict;
+      return s;
+    }
+    write_known(im->dreg, im->data, 0, "");
+    return s;
+  }
+  if (const auto* ct = std::get_if<Counter>(&e)) {
+    ev_.counters.push_back(CounterSeen{here_, "", ct->packets, ct->bytes});
+    return s;
+  }
+  if (const auto* lim = std::get_if<Limit>(&e)) {
+    std::string rate = rate_text(lim->rate, lim->unit, lim->type);
+    commit_limit(rate, fmt::format("{}: limit {}{} burst {}", describe(here_),
+                                   lim->flags & NFT_LIMIT_F_INV ? "over " : "", rate, lim->burst));
+    if (lim->flags & NFT_LIMIT_F_INV) s.kind = StepKind::brk;  // within the rate: no match
+    return s;
+  }
+  if (const auto* o = std::get_if<Objref>(&e)) {
+    if (!o->set.empty()) {
+      ev_.notes.push_back(fmt::format("{}: object chosen by map @{}", describe(here_), o->set));
+      return s;
+    }
+    const Object* obj = t.object(o->name);
+    if (!obj) return s;
+    if (obj->type == NFT_OBJECT_COUNTER) {
+      ev_.counters.push_back(CounterSeen{here_, obj->name, obj->value("packets").value_or(0),
+                                         obj->value("bytes").value_or(0)});
+    } else if (obj->type == NFT_OBJECT_LIMIT) {
+      std::string rate = rate_text(obj->value("rate").value_or(0), obj->value("unit").value_or(1),
+                                   static_cast<uint32_t>(obj->value("type").value_or(0)));
+      bool over = obj->value("flags").value_or(0) & NFT_LIMIT_F_INV;
+      commit_limit(rate, fmt::format("{}: limit object {} {}{}", describe(here_), obj->name,
+                                     over ? "over " : "", rate));
+      if (over) s.kind = StepKind::brk;
+    } else {
+      ev_.notes.push_back(fmt::format("{}: {} object {}", describe(here_), obj->type_name, obj->name));
+    }
+    return s;
+  }
+  if (const auto* ds = std::get_if<Dynset>(&e)) {
+    ev_.notes.push_back(fmt::format("{}: updates set @{}", describe(here_), ds->set));
+    for (const auto& inner : ds->exprs) {
+      Step is = eval_expr(inner, t, r, index);
+      if (is.kind != StepKind::go) return is;
+    }
+    if (!pending_limits_.empty())
+      pending_limits_.back().second += fmt::format(" per element of @{}", ds->set);
+    return s;
+  }
+  if (const auto* ct = std::get_if<Ct>(&e)) {
+    if (ct->sreg) {
+      ev_.notes.push_back(describe(here_) + ": sets " + ct_key_name(ct->key));
+      return s;
+    }
+    write_unknown(ct->dreg.value_or(0), ct->key == NFT_CT_STATE || ct->key == NFT_CT_STATUS ? 4 : 16,
+                  ct_key_name(ct->key));
+    return s;
+  }
+  if (const auto* f = std::get_if<Fib>(&e)) {
+    if (f->result == NFT_FIB_RESULT_ADDRTYPE && (f->flags & NFTA_FIB_F_DADDR)) {
+      uint32_t at = p_.daddr_type.value_or(p_.hook == policy::Hook::input ? RTN_LOCAL : RTN_UNICAST);
+      Bytes b(4);
+      std::memcpy(b.data(), &at, 4);  // host order, as the kernel stores it
+      write_known(f->dreg, b, 4, daddr_type_label());
+      return s;
+    }
+    write_unknown(f->dreg, 16, "fib lookup");
+    return s;
+  }
+  if (const auto* q = std::get_if<Queue>(&e)) {
+    terminal(s, Outcome::queued, fmt::format("queue {}{}", q->num,
+                                             q->flags & NFT_QUEUE_FLAG_BYPASS ? " bypass" : ""));
+    return s;
+  }
+  if (const auto* rj = std::get_if<Reject>(&e)) {
+    terminal(s, Outcome::rejected, fmt::format("reject type {} code {}", rj->type, rj->code));
+    return s;
+  }
+  if (const auto* lg = std::get_if<Log>(&e)) {
+    ev_.notes.push_back(fmt::format("{}: log{}", describe(here_),
+                                    lg->prefix.empty() ? "" : " prefix \"" + lg->prefix + "\""));
+    return s;
+  }
+  if (const auto* mt = std::get_if<Match>(&e)) {
+    // ipt_icmp / ip6t_icmp: type, code range, inversion flag
+    bool icmp_match = (v4 && mt->name == "icmp") || (!v4 && mt->name == "icmp6");
+    if (icmp_match && mt->info.size() >= 4) {
+      uint8_t type = mt->info[0], lo = mt->info[1], hi = mt->info[2];
+      bool m = type == 0xff || (type == p_.type && p_.code >= lo && p_.code <= hi);
+      if (m == static_cast<bool>(mt->info[3] & 1)) s.kind = StepKind::brk;
+      return s;
+    }
+    if (!decide(fmt::format("xt match {} (not modelled)", mt->name))) s.kind = StepKind::brk;
+    return s;
+  }
+  if (const auto* tg = std::get_if<Target>(&e)) {
+    if (tg->name == "NFQUEUE") {
+      terminal(s, Outcome::queued, "xt target NFQUEUE");
+      return s;
+    }
+    if (tg->name == "REJECT") {
+      terminal(s, Outcome::rejected, "xt target REJECT");
+      return s;
+    }
+    static const char* kPassive[] = {"LOG", "NFLOG", "MARK", "CONNMARK", "CT", "TRACE",
+                                     "CLASSIFY", "DSCP", "TOS", "TCPMSS", "SECMARK",
+                                     "CONNSECMARK", "AUDIT", "IDLETIMER", "NOTRACK"};
+    for (const char* n : kPassive)
+      if (tg->name == n) {
+        ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here_), tg->name));
+        return s;
+      }
+    terminal(s, Outcome::conditional, fmt::format("xt target {} (not modelled)", tg->name));
+    return s;
+  }
+  if (const auto* n = std::get_if<Nat>(&e)) {
+    ev_.notes.push_back(fmt::format("{}: {}", describe(here_), n->name));
+    return s;
+  }
+  if (std::holds_alternative<Notrack>(e)) {
+    ev_.notes.push_back(describe(here_) + ": notrack");
+    return s;
+  }
+  if (const auto* u = std::get_if<Unknown>(&e)) {
+    // Whatever it loads is covered by this one condition: the rest of the
+    // rule treats it as satisfied.
+    for (auto& c : regs_) {
+      c.tainted = true;
+      c.known = false;
+      c.label = u->name + " (not modelled)";
+    }
+    if (!decide(fmt::format("expression '{}' (not modelled) lets the rule continue", u->name)))
+      s.kind = StepKind::brk;
+    return s;
+  }
+  return s;
+}
+
+Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r) {
+  here_ = Location{family_name(t.family), t.name, c.name, r.handle};
+  pending_limits_.clear();
+  for (auto& cell : regs_) cell.tainted = false;
+  Step end;
+  for (size_t i = 0; i < r.exprs.size(); ++i) {
+    Step s = eval_expr(r.exprs[i], t, r, i);
+    if (s.kind == StepKind::go) continue;
+    end = s;
+    if (s.kind == StepKind::brk && !pending_limits_.empty()) {
+      // a "limit over" that did not match: it matters if the rule has a verdict
+      bool has_verdict = false;
+      for (size_t k = i + 1; k < r.exprs.size(); ++k) {
+        const Expr& x = r.exprs[k];
+        if (const auto* im = std::get_if<Immediate>(&x); im && im->dreg == 0) has_verdict = true;
+        if (std::holds_alternative<Queue>(x) || std::holds_alternative<Reject>(x)) has_verdict = true;
+      }
+      if (!has_verdict) pending_limits_.clear();
+    }
+    break;
+  }
+  if (end.kind == StepKind::go || (end.kind == StepKind::brk && pending_limits_.empty())) return end;
+  for (auto& [rate, note] : pending_limits_) {
+    if (std::find(rates_.begin(), rates_.end(), rate) == rates_.end()) rates_.push_back(rate);
+    ev_.notes.push_back(note);
+  }
+  pending_limits_.clear();
+  return end;
+}
+
+Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
+  struct Frame {
+    const Chain* chain;
+    size_t next;
+  };
+  std::vector<Frame> stack;
+  const Chain* cur = &base;
+  size_t i = 0;
+  ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
+                                 family_name(t.family), t.name, base.name, hook_text(p_.hook),
+                                 base.hook->priority,
+                                 base.hook->policy == NF_DROP ? "drop" : "accept"));
+  auto policy = [&]() {
+    Location where{family_name(t.family), t.name, base.name, 0};
+    ev_.path.push_back(fmt::format("{}: {}", describe(where),
+                                   base.hook->policy == NF_DROP ? "drop" : "accept"));
+    if (base.hook->policy == NF_DROP) {
+      ev_.outcome = Outcome::dropped;
+      ev_.decided_by = where;
+      return BaseEnd::drop;
+    }
+    accepted_by_policy_ = where;
+    return BaseEnd::accept;
+  };
+  while (true) {
+    if (++steps_ > 100000) {
+      ev_.outcome = Outcome::conditional;
+      ev_.condition = "the walk did not end (a chain loop?)";
+      ev_.decided_by = here_;
+      return BaseEnd::terminal;
+    }
+    if (i >= cur->rules.size()) {
+      if (stack.empty()) return policy();
+      cur = stack.back().chain;
+      i = stack.back().next;
+      stack.pop_back();
+      continue;
+    }
+    const Rule& r = cur->rules[i++];
+    Step s = eval_rule(t, *cur, r);
+    if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
+    if (s.kind == StepKind::terminal) {
+      ev_.path.push_back(fmt::format("{}: {}", describe(here_), s.text));
+      ev_.outcome = s.outcome;
+      if (s.outcome == Outcome::conditional) ev_.condition = s.text + " at " + describe(here_);
+      ev_.decided_by = here_;
+      return BaseEnd::terminal;
+    }
+    ev_.path.push_back(fmt::format("{}: {}{}", describe(here_), s.text, describe(s.verdict)));
+    int32_t code = s.verdict.code;
+    if (code == NFT_JUMP || code == NFT_GOTO) {
+      const Chain* target = t.chain(s.verdict.chain);
+      if (!target) {
+        ev_.outcome = Outcome::conditional;
+        ev_.condition = fmt::format("chain {} is not in the snapshot, at {}", s.verdict.chain,
+                                    describe(here_));
+        ev_.decided_by = here_;
+        return BaseEnd::terminal;
+      }
+      if (code == NFT_JUMP) stack.push_back({cur, i});
+      cur = target;
+      i = 0;
+      continue;
+    }
+    if (code == NFT_RETURN) {
+      if (stack.empty()) return policy();
+      cur = stack.back().chain;
+      i = stack.back().next;
+      stack.pop_back();
+      continue;
+    }
+    switch (code & NF_VERDICT_MASK) {
+      case NF_ACCEPT:
+        accepted_by_rule_ = here_;
+        return BaseEnd::accept;
+      case NF_DROP:
+        ev_.outcome = Outcome::dropped;
+        ev_.decided_by = here_;
+        return BaseEnd::drop;
+      case NF_QUEUE:
+        ev_.outcome = Outcome::queued;
+        ev_.decided_by = here_;
+        return BaseEnd::terminal;
+      default:
+        ev_.outcome = Outcome::conditional;
+        ev_.condition = fmt::format("verdict {} at {}", code, describe(here_));
+        ev_.decided_by = here_;
+        return BaseEnd::terminal;
+    }
+  }
+}
+
+Evaluation Walk::run() {
+  struct Base {
+    int32_t priority;
+    const Table* table;
+    const Chain* chain;
+  };
+  std::vector<Base> bases;
+  for (const auto& t : rs_.tables) {
+    if (!family_applies(t.family, p_.family) || (t.flags & NFT_TABLE_F_DORMANT)) continue;
+    for (const auto& c : t.chains)
+      if (c.hook && c.hook->hooknum == hooknum(p_.hook) && c.hook->devices.empty())
+        bases.push_back({c.hook->priority, &t, &c});
+  }
+  std::stable_sort(bases.begin(), bases.end(),
+                   [](const Base& a, const Base& b) { return a.priority < b.priority; });
+  if (bases.empty()) ev_.path.push_back("no base chain at this hook: accepted");
+  for (const auto& b : bases) {
+    BaseEnd end = run_base(*b.table, *b.chain);
+    if (end != BaseEnd::accept) return std::move(ev_);
+  }
+  ev_.outcome = rates_.empty() ? Outcome::accepted : Outcome::rate_limited;
+  for (const auto& r : rates_) ev_.rate += (ev_.rate.empty() ? "" : ", ") + r;
+  ev_.decided_by = accepted_by_rule_.chain.empty() ? accepted_by_policy_ : accepted_by_rule_;
+  return std::move(ev_);
+}
+
+std::string summary(const Evaluation& e) {
+  if (e.outcome == Outcome::rate_limited) return "rate-limited at " + e.rate;
+  if (e.outcome == Outcome::conditional) return "conditional (" + e.condition + ")";
+  return outcome_name(e.outcome);
+}
+
+bool same(const Evaluation& a, const Evaluation& b) {
+  return a.outcome == b.outcome && a.rate == b.rate && a.condition == b.condition;
+}
+
+Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget) {
+  Walk w(rs, p, decisions);
+  Evaluation ev = w.run();
+  if (!w.new_fork()) return ev;
+  const Fork fork = *w.new_fork();
+  if (--budget <= 0) {
+    ev.outcome = Outcome::conditional;
+    ev.rate.clear();
+    ev.condition = fmt::format("{} at {} (too many open conditions to follow)", fork.text,
+                               describe(fork.where));
+    ev.decided_by = fork.where;
+    return ev;
+  }
+  decisions.push_back(true);
+  Evaluation yes = explore(rs, p, decisions, budget);
+  decisions.back() = false;
+  Evaluation no = explore(rs, p, decisions, budget);
+  decisions.pop_back();
+  if (same(yes, no)) return yes;
+  Evaluation out = std::move(yes);
+  out.condition = fmt::format("if {} at {}: {}; otherwise {}", fork.text, describe(fork.where),
+                              summary(out), summary(no));
+  out.outcome = Outcome::conditional;
+  out.rate.clear();
+  out.decided_by = fork.where;
+  return out;
+}
+
+}  // namespace
+
+std::string outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::accepted: return "accepted";
+    case Outcome::dropped: return "dropped";
+    case Outcome::rejected: return "rejected";
+    case Outcome::rate_limited: return "rate-limited";
+    case Outcome::queued: return "queued";
+    case Outcome::conditional: return "conditional";
+  }
+  return "?";
+}
+
+std::string describe(const Location& l) {
+  if (l.table.empty()) return "(no rule)";
+  if (l.handle == 0) return fmt::format("{} {} {} policy", l.family, l.table, l.chain);
+  return fmt::format("{} {} {} #{}", l.family, l.table, l.chain, l.handle);
+}
+
+Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {
+  std::vector<bool> decisions;
+  int budget = options.max_branches;
+  return explore(rs, p, decisions, budget);
+}
+
+}  // namespace icmpwall::audit

@@ -1,0 +1,108 @@
+// Set membership over a snapshot, and the small parsers of a packet
+// description.
+//
+// find_element() matches a key the way the kernel's set backends do:
+// hash sets by exact key; rbtree interval sets by the greatest element
+// not above the key (a start matches, an interval-end element closes the
+// interval before it); pipapo concatenations by a range per field, each
+// field padded to 4 bytes as in the registers. The catch-all element
+// matches only when nothing else does.
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "icmpwall/audit/evaluate.h"
+
+namespace icmpwall::audit {
+namespace {
+
+bool is_catchall(const SetElement& e) { return e.flags & NFT_SET_ELEM_CATCHALL; }
+
+int compare(const uint8_t* a, const uint8_t* b, size_t n) { return std::memcmp(a, b, n); }
+
+// key in [from, to] for every field (fields: lengths; empty: one field).
+bool in_ranges(const Set& set, const Bytes& key, const SetElement& e) {
+  std::vector<size_t> fields(set.concat.begin(), set.concat.end());
+  if (fields.empty()) fields.push_back(key.size());
+  size_t off = 0;
+  for (size_t len : fields) {
+    if (off + len > key.size() || off + len > e.key.size() || off + len > e.key_end.size())
+      return false;
+    if (compare(key.data() + off, e.key.data() + off, len) < 0) return false;
+    if (compare(key.data() + off, e.key_end.data() + off, len) > 0) return false;
+    off += (len + 3) / 4 * 4;
+  }
+  return true;
+}
+
+}  // namespace
+
+const SetElement* find_element(const Set& set, const Bytes& key) {
+  const SetElement* catchall = nullptr;
+  bool ranged = false;
+  for (const auto& e : set.elements) {
+    if (is_catchall(e)) catchall = &e;
+    else if (!e.key_end.empty()) ranged = true;
+  }
+  if (ranged) {
+    for (const auto& e : set.elements)
+      if (!is_catchall(e) && !e.key_end.empty() && in_ranges(set, key, e)) return &e;
+    return catchall;
+  }
+  if (set.is_interval()) {
+    const SetElement* best = nullptr;
+    for (const auto& e : set.elements) {
+      if (is_catchall(e) || e.key.size() != key.size()) continue;
+      if (compare(e.key.data(), key.data(), key.size()) > 0) continue;
+      if (!best) {
+        best = &e;
+        continue;
+      }
+      int c = compare(e.key.data(), best->key.data(), key.size());
+      // at an equal key an end element closes an interval and a start
+      // opens the next one: the start wins
+      if (c > 0 || (c == 0 && best->interval_end() && !e.interval_end())) best = &e;
+    }
+    if (best && !best->interval_end()) return best;
+    return catchall;
+  }
+  for (const auto& e : set.elements)
+    if (!is_catchall(e) && e.key == key) return &e;
+  return catchall;
+}
+
+std::string family_text(policy::Family f) { return f == policy::Family::ipv4 ? "ipv4" : "ipv6"; }
+
+std::string hook_text(policy::Hook h) {
+  switch (h) {
+    case policy::Hook::input: return "input";
+    case policy::Hook::forward: return "forward";
+    case policy::Hook::output: return "output";
+  }
+  return "?";
+}
+
+Result<policy::Family> parse_family(const std::string& s) {
+  if (s == "ipv4" || s == "ip" || s == "4") return policy::Family::ipv4;
+  if (s == "ipv6" || s == "ip6" || s == "6") return policy::Family::ipv6;
+  return Error{"unknown family '" + s + "' (ipv4, ipv6)", EINVAL};
+}
+
+Result<policy::Hook> parse_hook(const std::string& s) {
+  if (s == "input") return policy::Hook::input;
+  if (s == "forward") return policy::Hook::forward;
+  if (s == "output") return policy::Hook::output;
+  return Error{"unknown hook '" + s + "' (input, forward, output)", EINVAL};
+}
+
+Result<Bytes> parse_address(policy::Family f, const std::string& s) {
+  Bytes out(f == policy::Family::ipv4 ? 4 : 16);
+  int af = f == policy::Family::ipv4 ? AF_INET : AF_INET6;
+  if (inet_pton(af, s.c_str(), out.data()) != 1)
+    return Error{"'" + s + "' is not an " + family_text(f) + " address", EINVAL};
+  return out;
+}
+
+}  // namespace icmpwall::audit

@@ -1,0 +1,188 @@
+// The audit table in text and JSON, and the explanation of one packet.
+//
+// The JSON is written by hand (the audit stage carries no JSON library);
+// strings are escaped per RFC 8259. The text table pads every column to
+// its widest cell so it lines up in a terminal and in a file alike.
+#include "icmpwall/audit/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "icmpwall/policy/icmp_types.h"
+
+namespace icmpwall::audit {
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_or_null(const std::string& s) { return s.empty() ? "null" : json_string(s); }
+
+std::string detail_of(const Evaluation& e) {
+  if (e.outcome == Outcome::rate_limited) return "at " + e.rate;
+  if (e.outcome == Outcome::conditional) return e.condition;
+  return "";
+}
+
+const char* color_of(Outcome o) {
+  switch (o) {
+    case Outcome::accepted: return "\033[32m";
+    case Outcome::rate_limited: return "\033[36m";
+    case Outcome::dropped:
+    case Outcome::rejected: return "\033[31m";
+    case Outcome::queued:
+    case Outcome::conditional: return "\033[33m";
+  }
+  return "";
+}
+
+std::string type_name_of(policy::Family f, uint8_t type, std::optional<uint8_t> code) {
+  const auto* t = policy::find_type(f, type);
+  std::string name = t ? std::string(t->name) : fmt::format("type {}", type);
+  if (code) {
+    const auto* c = policy::find_code(f, type, *code);
+    name += "/" + (c ? std::string(c->name) : std::to_string(*code));
+  }
+  return name;
+}
+
+}  // namespace
+
+ReportEntry report_entry(const Ruleset& rs, const Packet& p) {
+  ReportEntry e;
+  e.packet = p;
+  e.type_name = type_name_of(p.family, p.type, {});
+  e.evaluation = evaluate(rs, p);
+  for (const auto& c : e.evaluation.counters)
+    if (c.where == e.evaluation.decided_by) e.packets = c.packets;
+  return e;
+}
+
+std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter) {
+  std::vector<ReportEntry> out;
+  for (auto family : {policy::Family::ipv4, policy::Family::ipv6}) {
+    if (filter.family && *filter.family != family) continue;
+    for (auto hook : {policy::Hook::input, policy::Hook::forward, policy::Hook::output}) {
+      if (filter.hook && *filter.hook != hook) continue;
+      for (const auto& t : policy::icmp_types()) {
+        if (t.family != family || (filter.type && *filter.type != t.type)) continue;
+        Packet p;
+        p.family = family;
+        p.hook = hook;
+        p.type = t.type;
+        ReportEntry base = report_entry(rs, p);
+        std::vector<ReportEntry> singled;
+        for (const auto& c : policy::icmp_codes()) {
+          if (c.family != family || c.type != t.type || c.code == 0) continue;
+          Packet pc = p;
+          pc.code = c.code;
+          ReportEntry e = report_entry(rs, pc);
+          if (e.evaluation.outcome == base.evaluation.outcome &&
+              e.evaluation.rate == base.evaluation.rate &&
+              e.evaluation.decided_by == base.evaluation.decided_by)
+            continue;
+          e.type_name = type_name_of(family, t.type, c.code);
+          singled.push_back(std::move(e));
+        }
+        out.push_back(std::move(base));
+        for (auto& e : singled) out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
+  std::vector<std::vector<std::string>> rows = {
+      {"FAMILY", "HOOK", "TYPE", "CODE", "NAME", "OUTCOME", "DECIDED BY", "PACKETS", "DETAIL"}};
+  for (const auto& e : entries) {
+    const auto& ev = e.evaluation;
+    rows.push_back({family_text(e.packet.family), hook_text(e.packet.hook),
+                    std::to_string(e.packet.type), std::to_string(e.packet.code), e.type_name,
+                    outcome_name(ev.outcome), describe(ev.decided_by),
+                    e.packets ? std::to_string(*e.packets) : "-", detail_of(ev)});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (size_t n = 0; n < rows.size(); ++n) {
+    std::string line;
+    for (size_t i = 0; i < rows[n].size(); ++i) {
+      std::string cell = rows[n][i];
+      bool last = i + 1 == rows[n].size();
+      std::string padded = last ? cell : cell + std::string(width[i] - cell.size() + 2, ' ');
+      if (color && n > 0 && i == 5)
+        line += color_of(entries[n - 1].evaluation.outcome) + cell + "\033[0m" +
+                padded.substr(cell.size());
+      else
+        line += padded;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  out += "(each packet: unicast, to this host on input and elsewhere on forward/output; "
+         "source, destination, hop limit and interfaces open, see --explain)\n";
+  return out;
+}
+
+std::string render_json(const std::vector<ReportEntry>& entries) {
+  std::string out = "{\"schema\":1,\"entries\":[";
+  for (size_t n = 0; n < entries.size(); ++n) {
+    const auto& e = entries[n];
+    const auto& ev = e.evaluation;
+    std::string path;
+    for (size_t i = 0; i < ev.path.size(); ++i) path += (i ? "," : "") + json_string(ev.path[i]);
+    std::string decided =
+        ev.decided_by.table.empty()
+            ? "null"
+            : fmt::format("{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{}}}",
+                          json_string(ev.decided_by.family), json_string(ev.decided_by.table),
+                          json_string(ev.decided_by.chain), ev.decided_by.handle);
+    out += fmt::format(
+        "{}{{\"family\":{},\"hook\":{},\"type\":{},\"code\":{},\"type_name\":{},\"outcome\":{},"
+        "\"rate\":{},\"condition\":{},\"decided_by\":{},\"path\":[{}],\"packets\":{}}}",
+        n ? "," : "", json_string(family_text(e.packet.family)),
+        json_string(hook_text(e.packet.hook)), e.packet.type, e.packet.code,
+        json_string(e.type_name), json_string(outcome_name(ev.outcome)),
+        json_or_null(ev.outcome == Outcome::rate_limited ? ev.rate : ""),
+        json_or_null(ev.outcome == Outcome::conditional ? ev.condition : ""), decided, path,
+        e.packets ? std::to_string(*e.packets) : "null");
+  }
+  return out + "]}\n";
+}
+
+std::string render_explain(const ReportEntry& e) {
+  const auto& ev = e.evaluation;
+  std::string out = fmt::format("{} {} {} (type {} code {}): {}\n", family_text(e.packet.family),
+                                hook_text(e.packet.hook), e.type_name, e.packet.type,
+                                e.packet.code, outcome_name(ev.outcome));
+  if (!detail_of(ev).empty()) out += "  " + detail_of(ev) + "\n";
+  out += "decided by: " + describe(ev.decided_by) + "\npath:\n";
+  for (const auto& p : ev.path) out += "  " + p + "\n";
+  if (!ev.counters.empty()) out += "counters:\n";
+  for (const auto& c : ev.counters)
+    out += fmt::format("  {}{}: {} packets, {} bytes\n", describe(c.where),
+                       c.name.empty() ? "" : " " + c.name, c.packets, c.bytes);
+  if (!ev.notes.empty()) out += "notes:\n";
+  for (const auto& n : ev.notes) out += "  " + n + "\n";
+  return out;
+}
+
+}  // namespace icmpwall::audit

@@ -1,0 +1,350 @@
+// evaluate(): synthetic rulesets built by hand, walked for one packet.
+#include "icmpwall/audit/evaluate.h"
+
+#include <gtest/gtest.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "icmpwall/audit/report.h"
+
+namespace icmpwall::audit {
+namespace {
+
+using policy::Family;
+using policy::Hook;
+
+Chain base_chain(const std::string& name, int32_t priority, uint32_t policy = NF_ACCEPT,
+                 uint32_t hook = NF_INET_LOCAL_IN) {
+  Chain c;
+  c.name = name;
+  c.hook = BaseHook{hook, priority, "filter", policy, {}};
+  return c;
+}
+
+Chain chain(const std::string& name) {
+  Chain c;
+  c.name = name;
+  return c;
+}
+
+void add_rule(Chain& c, std::vector<Expr> exprs) {
+  Rule r;
+  r.handle = 100 + c.rules.size() + c.name.size() * 1000;
+  r.index = static_cast<uint32_t>(c.rules.size());
+  r.exprs = std::move(exprs);
+  c.rules.push_back(std::move(r));
+}
+
+Expr verdict(int32_t code, const std::string& target = {}) {
+  return Immediate{0, Verdict{code, target}, {}};
+}
+
+// "icmp type N": l4proto icmp, then th+0 == N.
+std::vector<Expr> icmp_type_is(uint8_t type) {
+  return {Meta{NFT_META_L4PROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {1}},
+          Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 1, {}}, Cmp{1, NFT_CMP_EQ, {type}}};
+}
+
+std::vector<Expr> with(std::vector<Expr> a, std::vector<Expr> b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+Table table(uint32_t family, const std::string& name, std::vector<Chain> chains) {
+  Table t;
+  t.family = family;
+  t.name = name;
+  t.chains = std::move(chains);
+  return t;
+}
+
+Packet echo_in() {
+  Packet p;
+  p.family = Family::ipv4;
+  p.hook = Hook::input;
+  p.type = 8;
+  return p;
+}
+
+TEST(Evaluate, NoBaseChainAccepts) {
+  Ruleset rs;
+  EXPECT_EQ(evaluate(rs, echo_in()).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, AcceptInEarlierBaseChainThenDropInLaterOne) {
+  Chain a = base_chain("in", 0);
+  add_rule(a, with(icmp_type_is(8), {verdict(NF_ACCEPT)}));
+  Chain b = base_chain("in", 10);
+  add_rule(b, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Ruleset rs;
+  // the later priority comes first in the snapshot: order is by priority
+  rs.tables = {table(NFPROTO_IPV6, "v6only", {base_chain("in", -50, NF_DROP)}),
+               table(NFPROTO_INET, "late", {b}), table(NFPROTO_IPV4, "early", {a})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.table, "late");
+  EXPECT_EQ(ev.decided_by.handle, rs.tables[1].chains[0].rules[0].handle);
+  ASSERT_GE(ev.path.size(), 2u);
+  EXPECT_NE(ev.path[0].find("ip early in"), std::string::npos) << ev.path[0];
+
+  // echo-reply is not matched by either: both policies accept
+  Packet reply = echo_in();
+  reply.type = 0;
+  EXPECT_EQ(evaluate(rs, reply).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, PriorityDecidesWhichDropWins) {
+  Chain a = base_chain("in", 5);
+  add_rule(a, {verdict(NF_DROP)});
+  Chain b = base_chain("in", -5);
+  add_rule(b, {verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "five", {a}), table(NFPROTO_INET, "minus", {b})};
+  EXPECT_EQ(evaluate(rs, echo_in()).decided_by.table, "minus");
+}
+
+TEST(Evaluate, VerdictMapJump) {
+  Set vmap;
+  vmap.name = "types";
+  vmap.flags = NFT_SET_MAP | NFT_SET_INTERVAL | NFT_SET_CONCAT;
+  vmap.key_len = 8;
+  vmap.concat = {1, 1};
+  vmap.data_type = NFT_DATA_VERDICT;
+  SetElement el;
+  el.key = {8, 0, 0, 0, 0, 0, 0, 0};
+  el.key_end = {8, 0, 0, 0, 255, 0, 0, 0};
+  el.verdict = Verdict{NFT_JUMP, "echo"};
+  vmap.elements = {el};
+
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 1, {}},
+                Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 1, 1, 9, {}}, Lookup{"types", 1, 0, 0}});
+  add_rule(in, {verdict(NF_ACCEPT)});
+  Chain echo = chain("echo");
+  add_rule(echo, {Counter{7, 588}, verdict(NF_DROP)});
+  Table t = table(NFPROTO_IPV4, "f", {in, echo});
+  t.sets = {vmap};
+  Ruleset rs;
+  rs.tables = {t};
+
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.chain, "echo");
+  ASSERT_EQ(ev.counters.size(), 1u);
+  EXPECT_EQ(ev.counters[0].packets, 7u);
+  Packet other = echo_in();
+  other.type = 13;
+  auto ev2 = evaluate(rs, other);
+  EXPECT_EQ(ev2.outcome, Outcome::accepted);
+  EXPECT_EQ(ev2.decided_by.chain, "in");
+}
+
+// jump returns to the rule after the jump; goto returns to the caller's caller.
+TEST(Evaluate, GotoVersusJumpReturn) {
+  auto build = [](int32_t how) {
+    Chain in = base_chain("in", 0);
+    add_rule(in, {verdict(NFT_JUMP, "mid")});
+    add_rule(in, {verdict(NF_ACCEPT)});
+    Chain mid = chain("mid");
+    add_rule(mid, {verdict(how, "leaf")});
+    add_rule(mid, {verdict(NF_DROP)});
+    Chain leaf = chain("leaf");
+    add_rule(leaf, {verdict(NFT_RETURN)});
+    Ruleset rs;
+    rs.tables = {table(NFPROTO_INET, "t", {in, mid, leaf})};
+    return rs;
+  };
+  auto jumped = evaluate(build(NFT_JUMP), echo_in());
+  EXPECT_EQ(jumped.outcome, Outcome::dropped);
+  EXPECT_EQ(jumped.decided_by.chain, "mid");
+  auto went = evaluate(build(NFT_GOTO), echo_in());
+  EXPECT_EQ(went.outcome, Outcome::accepted);
+  EXPECT_EQ(went.decided_by.chain, "in");
+}
+
+TEST(Evaluate, PolicyDrop) {
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, with(icmp_type_is(0), {verdict(NF_ACCEPT)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.handle, 0u);
+  EXPECT_EQ(describe(ev.decided_by), "ip t in policy");
+  // an output packet never meets the input chain
+  Packet out = echo_in();
+  out.hook = Hook::output;
+  EXPECT_EQ(evaluate(rs, out).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, LimitIsRateLimited) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Limit{20, 1, 50, NFT_LIMIT_PKTS, 0}, verdict(NF_ACCEPT)}));
+  add_rule(in, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::rate_limited);
+  EXPECT_EQ(ev.rate, "20/second");
+  Packet reply = echo_in();
+  reply.type = 0;
+  EXPECT_EQ(evaluate(rs, reply).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, LimitOverDropIsRateLimited) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Limit{5, 60, 0, NFT_LIMIT_PKTS, NFT_LIMIT_F_INV}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::rate_limited);
+  EXPECT_EQ(ev.rate, "5/minute");
+}
+
+Ruleset source_set_ruleset() {
+  Set s;
+  s.name = "trusted";
+  s.flags = NFT_SET_INTERVAL;
+  s.key_len = 4;
+  SetElement start, end, zero;
+  zero.key = {0, 0, 0, 0};
+  zero.flags = NFT_SET_ELEM_INTERVAL_END;
+  start.key = {198, 18, 0, 0};
+  end.key = {198, 20, 0, 0};
+  end.flags = NFT_SET_ELEM_INTERVAL_END;
+  s.elements = {end, start, zero};
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, {Payload{NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 1, {}}, Lookup{"trusted", 1, {}, 0},
+                verdict(NF_ACCEPT)});
+  Table t = table(NFPROTO_IPV4, "t", {in});
+  t.sets = {s};
+  Ruleset rs;
+  rs.tables = {t};
+  return rs;
+}
+
+TEST(Evaluate, ConditionalOnSourceSet) {
+  Ruleset rs = source_set_ruleset();
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("ip saddr in @trusted"), std::string::npos) << ev.condition;
+  EXPECT_NE(ev.condition.find("accepted; otherwise dropped"), std::string::npos) << ev.condition;
+  EXPECT_EQ(ev.decided_by.chain, "in");
+  EXPECT_NE(ev.decided_by.handle, 0u);
+
+  Packet inside = echo_in();
+  inside.src = *parse_address(Family::ipv4, "198.19.255.255");
+  EXPECT_EQ(evaluate(rs, inside).outcome, Outcome::accepted);
+  Packet outside = echo_in();
+  outside.src = *parse_address(Family::ipv4, "198.20.0.0");
+  EXPECT_EQ(evaluate(rs, outside).outcome, Outcome::dropped);
+}
+
+TEST(Evaluate, ConditionThatDoesNotMatterFolds) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Ct{NFT_CT_STATE, {}, 1, {}}, Cmp{1, NFT_CMP_NEQ, {0, 0, 0, 0}}, Counter{}});
+  add_rule(in, {verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  EXPECT_EQ(evaluate(rs, echo_in()).outcome, Outcome::dropped);
+}
+
+TEST(Evaluate, UnknownExpressionIsConditionalWithLocation) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Unknown{"socket"}, Cmp{1, NFT_CMP_EQ, {1}}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("'socket'"), std::string::npos) << ev.condition;
+  EXPECT_NE(ev.condition.find(describe(Location{"inet", "t", "in", in.rules[0].handle})),
+            std::string::npos)
+      << ev.condition;
+}
+
+TEST(Evaluate, QueueAndRejectAndXtNfqueue) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Queue{3, 1, 0, {}}}));
+  add_rule(in, with(icmp_type_is(13), {Reject{0, 3}}));
+  add_rule(in, with(icmp_type_is(17), {Target{"NFQUEUE", 3, Bytes(8, 0)}}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  Packet p = echo_in();
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::queued);
+  p.type = 13;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::rejected);
+  p.type = 17;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::queued);
+}
+
+TEST(Evaluate, InterfaceOnlyOnItsHook) {
+  Chain out = base_chain("out", 0, NF_ACCEPT, NF_INET_LOCAL_OUT);
+  // meta iifname "eth0" drop: output packets have no input interface
+  add_rule(out, {Meta{NFT_META_IIFNAME, 1, {}}, Cmp{1, NFT_CMP_EQ, Bytes{'e', 't', 'h', '0', 0}},
+                 verdict(NF_DROP)});
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Meta{NFT_META_IIFNAME, 1, {}}, Cmp{1, NFT_CMP_EQ, Bytes{'e', 't', 'h', '0', 0}},
+                verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {out, in})};
+  Packet p = echo_in();
+  p.hook = Hook::output;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.hook = Hook::input;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::conditional);
+  p.iif = "eth0";
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+  p.iif = "eth1";
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+}
+
+TEST(FindElement, IntervalsAndCatchall) {
+  Ruleset rs = source_set_ruleset();
+  const Set& s = rs.tables[0].sets[0];
+  EXPECT_NE(find_element(s, {198, 18, 0, 0}), nullptr);
+  EXPECT_NE(find_element(s, {198, 19, 9, 9}), nullptr);
+  EXPECT_EQ(find_element(s, {198, 20, 0, 0}), nullptr);
+  EXPECT_EQ(find_element(s, {10, 0, 0, 1}), nullptr);
+  Set h = s;
+  h.flags = 0;
+  SetElement any;
+  any.flags = NFT_SET_ELEM_CATCHALL;
+  h.elements = {SetElement{{1, 2, 3, 4}}, any};
+  EXPECT_EQ(find_element(h, {1, 2, 3, 4}), &h.elements[0]);
+  EXPECT_EQ(find_element(h, {1, 2, 3, 5}), &h.elements[1]);
+}
+
+TEST(Report, JsonShapeAndSingledOutCodes) {
+  Chain in = base_chain("in", 0);
+  // destination-unreachable code 4 (frag-needed) dropped, the rest accepted
+  add_rule(in, with(icmp_type_is(3), {Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 1, 1, 1, {}},
+                                      Cmp{1, NFT_CMP_EQ, {4}}, Counter{2, 100}, verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in})};
+  ReportFilter f;
+  f.family = Family::ipv4;
+  f.hook = Hook::input;
+  f.type = 3;
+  auto entries = build_report(rs, f);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].evaluation.outcome, Outcome::accepted);
+  EXPECT_EQ(entries[1].packet.code, 4);
+  EXPECT_EQ(entries[1].evaluation.outcome, Outcome::dropped);
+  EXPECT_EQ(entries[1].packets, 2u);
+  std::string json = render_json(entries);
+  EXPECT_EQ(json.rfind("{\"schema\":1,\"entries\":[{\"family\":\"ipv4\",\"hook\":\"input\","
+                       "\"type\":3,\"code\":0,\"type_name\":\"destination-unreachable\","
+                       "\"outcome\":\"accepted\",\"rate\":null,\"condition\":null,",
+                       0),
+            0u)
+      << json;
+  EXPECT_NE(json.find("\"decided_by\":{\"family\":\"ip\",\"table\":\"t\",\"chain\":\"in\","),
+            std::string::npos);
+  EXPECT_NE(json.find("\"packets\":2}"), std::string::npos);
+  std::string text = render_text(entries, false);
+  EXPECT_EQ(text.find('\033'), std::string::npos);
+  EXPECT_EQ(text.substr(0, 6), "FAMILY");
+}
+
+}  // namespace
+}  // namespace icmpwall::audit
