@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 
+#include "daemon_process.h"
 #include "harness.h"
 
 namespace icmpwall::integration {
@@ -26,43 +27,12 @@ hooks = ["forward"]
 action = "inspect"
 )";
 
-bool have(const char* tool) { return access(tool, X_OK) == 0; }
-
-// The daemon on the router, started in the root namespace with --netns;
-// stopped with SIGTERM (what systemd sends) when the test ends.
-class Daemon {
- public:
-  Daemon(const Netns& ns, const std::string& policy_path)
-      : proc_(Process::start({icmpwall_binary(), "daemon", "--policy", policy_path, "--netns",
-                              ns.name()})) {}
-  ~Daemon() { stop(); }
-  bool wait_ready() {
-    return poll_until([&] { return proc_.out().find("\"event\":\"ready\"") != std::string::npos; },
-                      Millis(10'000));
-  }
-  std::optional<int> stop() {
-    if (stopped_) return exit_;
-    ::kill(proc_.pid(), SIGTERM);
-    exit_ = proc_.wait_for_exit(Millis(10'000));
-    if (!exit_) proc_.kill();
-    stopped_ = true;
-    return exit_;
-  }
-  bool running() { return proc_.running(); }
-  std::string out() const { return proc_.out(); }
-  std::string err() const { return proc_.err(); }
-
- private:
-  Process proc_;
-  bool stopped_ = false;
-  std::optional<int> exit_;
-};
 
 class DaemonInspectTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ICMPWALL_REQUIRE_ROOT();
-    if (!have("/usr/bin/ptunnel-ng")) GTEST_SKIP() << "needs ptunnel-ng (Debian: ptunnel-ng)";
+    if (!have_tool("/usr/bin/ptunnel-ng")) GTEST_SKIP() << "needs ptunnel-ng (Debian: ptunnel-ng)";
     net_ = std::make_unique<Topology>();
     policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
     payload_ = std::make_unique<TempFile>(random_bytes(kTransfer));

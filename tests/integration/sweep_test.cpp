@@ -11,6 +11,7 @@
 
 #include <sstream>
 
+#include "daemon_process.h"
 #include "harness.h"
 
 namespace icmpwall::integration {
@@ -29,36 +30,6 @@ hooks = ["forward"]
 action = "inspect"
 )";
 
-bool have(const char* tool) { return access(tool, X_OK) == 0; }
-
-// The daemon on the router, started in the root namespace with --netns;
-// stopped with SIGTERM when the test ends.
-class Daemon {
- public:
-  Daemon(const Netns& ns, const std::string& policy_path)
-      : proc_(Process::start({icmpwall_binary(), "daemon", "--policy", policy_path, "--netns",
-                              ns.name()})) {}
-  ~Daemon() { stop(); }
-  bool wait_ready() {
-    return poll_until([&] { return proc_.out().find("\"event\":\"ready\"") != std::string::npos; },
-                      Millis(10'000));
-  }
-  std::optional<int> stop() {
-    if (stopped_) return exit_;
-    ::kill(proc_.pid(), SIGTERM);
-    exit_ = proc_.wait_for_exit(Millis(10'000));
-    if (!exit_) proc_.kill();
-    stopped_ = true;
-    return exit_;
-  }
-  std::string out() const { return proc_.out(); }
-  std::string err() const { return proc_.err(); }
-
- private:
-  Process proc_;
-  bool stopped_ = false;
-  std::optional<int> exit_;
-};
 
 class SweepTest : public ::testing::Test {
  protected:
@@ -111,7 +82,7 @@ class SweepTest : public ::testing::Test {
 };
 
 TEST_F(SweepTest, NmapPingSweepIsDetectedAndItsSourceBlocked) {
-  if (!have("/usr/bin/nmap")) GTEST_SKIP() << "needs nmap (Debian: nmap)";
+  if (!have_tool("/usr/bin/nmap")) GTEST_SKIP() << "needs nmap (Debian: nmap)";
   Daemon daemon(net_->router, policy_->path());
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
