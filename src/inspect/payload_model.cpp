@@ -34,10 +34,16 @@ uint32_t smallest_prefix_period(Bytes b) {
 uint32_t repeat_period(Bytes rest) {
   if (rest.size() < kMinRepeat + 1) return 0;
   // Cheap rejection first: a period p needs rest[p, p+8) == rest[0, 8).
+  // memchr finds the places where rest[0] occurs again (most payload
+  // headers, a timestamp, have few), and only those are compared.
   const size_t last = std::min<size_t>(kMaxPingPeriod, rest.size() - kMinRepeat);
+  const uint8_t* base = rest.data();
   bool candidate = false;
   for (size_t p = 1; p <= last && !candidate; ++p) {
-    candidate = rest[p] == rest[0] && std::memcmp(&rest[p], &rest[0], kMinRepeat) == 0;
+    const void* hit = std::memchr(base + p, base[0], last - p + 1);
+    if (hit == nullptr) break;
+    p = static_cast<size_t>(static_cast<const uint8_t*>(hit) - base);
+    candidate = std::memcmp(base + p, base, kMinRepeat) == 0;
   }
   if (!candidate) return 0;
   const uint32_t p = smallest_prefix_period(rest);
