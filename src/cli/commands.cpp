@@ -60,14 +60,6 @@ size_t count_elements(const nft::Table& t) {
   return n;
 }
 
-bool uses_queue(const nft::Table& t) {
-  for (const auto& c : t.chains)
-    for (const auto& r : c.rules)
-      for (const auto& s : r.stmts)
-        if (std::holds_alternative<nft::Queue>(s)) return true;
-  return false;
-}
-
 // --type: a number, or a name of either family (with its code, if the
 // name implies one). Empty on an unknown name.
 std::vector<policy::NamedMatch> resolve_type(const std::string& text,
@@ -83,6 +75,17 @@ std::vector<policy::NamedMatch> resolve_type(const std::string& text,
   for (const auto& m : policy::lookup_name(text))
     if (!family || *family == m.family) out.push_back(m);
   return out;
+}
+
+// Enters the named network namespace for the rest of the command (empty:
+// stays); reports a failure on stderr.
+std::optional<netlink::EnterNetns> enter_netns(const std::string& name) {
+  auto ns = netlink::EnterNetns::open(name);
+  if (!ns) {
+    std::cerr << "icmpwall: " << ns.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(*ns);
 }
 
 }  // namespace
@@ -106,11 +109,8 @@ int cmd_apply(const ApplyOptions& opts) {
     return kOk;
   }
   // 3. into the namespace, 4. one atomic batch
-  auto ns = netlink::EnterNetns::open(opts.netns);
-  if (!ns) {
-    std::cerr << "icmpwall: " << ns.error().message << "\n";
-    return kKernel;
-  }
+  auto ns = enter_netns(opts.netns);
+  if (!ns) return kKernel;
   netlink::ApplyOptions apply_opts;
   if (opts.queue_mode == "native") apply_opts.queue_mode = netlink::QueueMode::native;
   if (opts.queue_mode == "compat") apply_opts.queue_mode = netlink::QueueMode::compat;
@@ -126,7 +126,7 @@ int cmd_apply(const ApplyOptions& opts) {
       "applied {}: table inet {} ({} rules, {} set elements; {} netlink messages, {} bytes{})\n",
       opts.policy_path, compiled->table.name, count_rules(compiled->table),
       count_elements(compiled->table), stats->messages, stats->bytes,
-      uses_queue(compiled->table)
+      nft::uses_queue(compiled->table)
           ? fmt::format("; NFQUEUE via {}", stats->queue_mode == netlink::QueueMode::native
                                                 ? "nft queue"
                                                 : "xt NFQUEUE (kernel lacks nft queue)")
@@ -145,11 +145,8 @@ int cmd_daemon(const DaemonOptions& opts) {
     return kPolicy;
   }
   // 2. into the namespace: every thread the daemon starts lives there too
-  auto ns = netlink::EnterNetns::open(opts.netns);
-  if (!ns) {
-    std::cerr << "icmpwall: " << ns.error().message << "\n";
-    return kKernel;
-  }
+  auto ns = enter_netns(opts.netns);
+  if (!ns) return kKernel;
   // 3. apply, inspect, until a signal
   daemon::ServeOptions serve;
   if (opts.queue_mode == "native") serve.queue_mode = netlink::QueueMode::native;
@@ -206,11 +203,8 @@ int cmd_audit(const AuditOptions& opts) {
     if (opts.hop_limit) packet.hop_limit = static_cast<uint8_t>(*opts.hop_limit);
   }
   // 2. into the namespace, 3. one consistent dump
-  auto ns = netlink::EnterNetns::open(opts.netns);
-  if (!ns) {
-    std::cerr << "icmpwall: " << ns.error().message << "\n";
-    return kKernel;
-  }
+  auto ns = enter_netns(opts.netns);
+  if (!ns) return kKernel;
   auto ruleset = audit::dump_ruleset();
   if (!ruleset) {
     std::cerr << "icmpwall: audit: " << ruleset.error().message << "\n";
@@ -241,11 +235,8 @@ int cmd_audit(const AuditOptions& opts) {
 }
 
 int cmd_flush(const std::string& netns, const std::string& table) {
-  auto ns = netlink::EnterNetns::open(netns);
-  if (!ns) {
-    std::cerr << "icmpwall: " << ns.error().message << "\n";
-    return kKernel;
-  }
+  auto ns = enter_netns(netns);
+  if (!ns) return kKernel;
   auto removed = netlink::flush_table(table);
   if (!removed) {
     std::cerr << "icmpwall: flush: " << removed.error().message << "\n";

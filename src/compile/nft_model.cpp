@@ -5,6 +5,14 @@
 
 namespace icmpwall::nft {
 
+bool uses_queue(const Table& table) {
+  for (const auto& c : table.chains)
+    for (const auto& r : c.rules)
+      for (const auto& s : r.stmts)
+        if (std::holds_alternative<Queue>(s)) return true;
+  return false;
+}
+
 std::vector<uint8_t> u8(uint8_t v) { return {v}; }
 
 std::vector<uint8_t> u32_host(uint32_t v) {

@@ -23,14 +23,6 @@
 namespace icmpwall::netlink {
 namespace {
 
-bool uses_queue(const nft::Table& t) {
-  for (const auto& c : t.chains)
-    for (const auto& r : c.rules)
-      for (const auto& s : r.stmts)
-        if (std::holds_alternative<nft::Queue>(s)) return true;
-  return false;
-}
-
 const ExprSpan* expr_at(const MessageInfo& info, std::optional<uint32_t> offset) {
   if (!offset) return nullptr;
   for (const auto& e : info.exprs)
@@ -89,8 +81,6 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
                first.code};
 }
 
-uint32_t batch_seq() { return static_cast<uint32_t>(time(nullptr)) << 8; }
-
 }  // namespace
 
 const char* to_string(QueueMode m) { return m == QueueMode::native ? "native" : "compat"; }
@@ -99,7 +89,7 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, cons
   ApplyStats stats;
   if (opts.queue_mode) {
     stats.queue_mode = *opts.queue_mode;
-  } else if (uses_queue(table)) {
+  } else if (nft::uses_queue(table)) {
     TRY(stats.queue_mode, probe_queue_mode());
   }
   const nft::Origin origin{{}, fmt::format("table inet {}", table.name)};

@@ -11,6 +11,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <ctime>
 
 namespace icmpwall::netlink {
 
@@ -26,6 +27,8 @@ const char* to_string(MsgKind k) {
   }
   return "?";
 }
+
+uint32_t batch_seq() { return static_cast<uint32_t>(time(nullptr)) << 8; }
 
 Batch::Batch(uint32_t first_seq) : first_seq_(first_seq), next_seq_(first_seq) {
   auto* nlh = reinterpret_cast<nlmsghdr*>(nftnl_batch_begin(reinterpret_cast<char*>(reserve()), next_seq_));

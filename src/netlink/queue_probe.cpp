@@ -28,7 +28,7 @@ Result<int> try_queue(QueueMode mode) {
   const std::string table = fmt::format("icmpwall-probe-{}-{}", getpid(), std::random_device{}());
   const std::string chain = "probe";
   const nft::Origin origin{{}, "queue probe"};
-  Batch batch(static_cast<uint32_t>(time(nullptr)));
+  Batch batch(batch_seq());
 
   auto t = make_table();
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);

@@ -21,7 +21,7 @@ Result<void> add_timed_elements(const std::string& table, const std::string& set
                                 const std::vector<TimedElement>& elements) {
   if (elements.empty()) return ok();
   const nft::Origin origin{{}, fmt::format("set {} of table inet {}", set, table)};
-  Batch batch(static_cast<uint32_t>(time(nullptr)) << 8);
+  Batch batch(batch_seq());
   auto* nlh = batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, set,
                           origin);
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());

@@ -175,6 +175,9 @@ struct Table {
   std::vector<Chain> chains;    // then chains (all created before any rule)
 };
 
+// True if any rule of the table queues packets (an inspect rule).
+bool uses_queue(const Table& table);
+
 // Byte helpers for building Match values.
 std::vector<uint8_t> u8(uint8_t v);
 std::vector<uint8_t> u32_host(uint32_t v);      // host byte order (meta, fib)

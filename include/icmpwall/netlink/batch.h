@@ -42,6 +42,10 @@ struct MessageInfo {
   bool acked = false;           // sent with NLM_F_ACK
 };
 
+// A first sequence number for a new batch, taken from the clock so that
+// the batches of successive runs do not reuse numbers.
+uint32_t batch_seq();
+
 class Batch {
  public:
   // Room every message is guaranteed when it is begun. Element lists are
