@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "icmpwall/cli/commands.h"
-#include "icmpwall/cli/exit_codes.h"
+#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/version.h"
 

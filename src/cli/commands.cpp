@@ -8,7 +8,7 @@
 
 #include "icmpwall/audit/dump.h"
 #include "icmpwall/audit/report.h"
-#include "icmpwall/cli/exit_codes.h"
+#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"

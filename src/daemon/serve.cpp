@@ -9,7 +9,7 @@
 #include <ostream>
 #include <set>
 
-#include "icmpwall/cli/exit_codes.h"
+#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/daemon/events.h"
 #include "icmpwall/netlink/set_elements.h"
@@ -69,14 +69,14 @@ int serve(const policy::Policy& policy, const nft::Table& table, const ServeOpti
   diags.render(log);
   if (!applied) {
     log << "icmpwall daemon: " << applied.error().message << "; nothing was changed\n";
-    return cli::kKernel;
+    return kKernel;
   }
 
   // 2. the engine
   auto routes = inspect::NetlinkRouteView::open();
   if (!routes) {
     log << "icmpwall daemon: route lookups: " << routes.error().message << "\n";
-    return cli::kKernel;
+    return kKernel;
   }
   const std::string table_name = table.name;
   inspect::Engine engine(
@@ -103,7 +103,7 @@ int serve(const policy::Policy& policy, const nft::Table& table, const ServeOpti
     auto w = queue::Worker::start(qc, inspector);
     if (!w) {
       log << fmt::format("icmpwall daemon: queue {}: {}\n", num, w.error().message);
-      return cli::kKernel;
+      return kKernel;
     }
     workers.push_back(std::move(*w));
   }
@@ -130,7 +130,7 @@ int serve(const policy::Policy& policy, const nft::Table& table, const ServeOpti
     if (!r) log << "icmpwall daemon: flush: " << r.error().message << "\n";
   }
   events << summary_json(engine.counters(), queue_counters) << "\n" << std::flush;
-  return cli::kOk;
+  return kOk;
 }
 
 }  // namespace icmpwall::daemon

@@ -28,7 +28,7 @@ struct ServeOptions {
   inspect::EngineConfig engine;                  // detector thresholds
 };
 
-// Returns an exit code (cli/exit_codes.h). Events go to `events`, status
+// Returns an exit code (util/exit_codes.h). Events go to `events`, status
 // and errors to `log`.
 int serve(const policy::Policy& policy, const nft::Table& table, const ServeOptions& options,
           std::ostream& events, std::ostream& log);

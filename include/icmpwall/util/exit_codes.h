@@ -1,7 +1,8 @@
-// Process exit codes, documented in README.md.
+// Process exit codes, documented in README.md. Shared by the CLI and the
+// daemon, so they live below both.
 #pragma once
 
-namespace icmpwall::cli {
+namespace icmpwall {
 
 enum ExitCode : int {
   kOk = 0,
@@ -12,4 +13,4 @@ enum ExitCode : int {
   kDrift = 5,     // audit --policy: the live ruleset differs from the policy
 };
 
-}  // namespace icmpwall::cli
+}  // namespace icmpwall
