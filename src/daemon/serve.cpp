@@ -10,9 +10,8 @@
 #include <set>
 
 #include "icmpwall/util/exit_codes.h"
-#include "icmpwall/compile/compiler.h"
 #include "icmpwall/daemon/events.h"
-#include "icmpwall/netlink/set_elements.h"
+#include "icmpwall/daemon/source_blocker.h"
 #include "icmpwall/queue/worker.h"
 
 namespace icmpwall::daemon {
@@ -78,19 +77,11 @@ int serve(const policy::Policy& policy, const nft::Table& table, const ServeOpti
     log << "icmpwall daemon: route lookups: " << routes.error().message << "\n";
     return kKernel;
   }
-  const std::string table_name = table.name;
+  SourceBlocker blocker(table.name, events);
   inspect::Engine engine(
       options.engine, std::shared_ptr<inspect::RouteView>(std::move(*routes)),
       [&](const inspect::Event& e) { events << detection_json(e) << "\n" << std::flush; },
-      [&](const inspect::Address& a, std::chrono::seconds s) {
-        const size_t len = a.family == policy::Family::ipv4 ? 4 : 16;
-        auto r = netlink::add_timed_elements(
-            table_name, compile::blocked_set_name(a.family),
-            {{std::vector<uint8_t>(a.bytes.begin(), a.bytes.begin() + len),
-              std::chrono::duration_cast<std::chrono::milliseconds>(s)}});
-        events << block_json(a, static_cast<long>(s.count()), r ? "" : r.error().message) << "\n"
-               << std::flush;
-      });
+      [&](const inspect::Address& a, std::chrono::seconds s) { blocker.block(a, s); });
   auto inspector = std::make_shared<EngineInspector>(engine);
 
   // 3. the workers
