@@ -9,22 +9,31 @@
 // alike fold into one, two that differ become a `conditional` outcome
 // naming the condition, where it is, and what each answer leads to. The
 // number of walks is bounded; past the bound the first open condition is
-// reported as it is.
+// reported as it is. Before a rule raises a condition, a dry run of it
+// (could_match) checks that some answer lets it match: a rule that fails on
+// what the packet fixes (another ICMP type) raises none, which keeps the
+// number of worlds down on large rulesets.
 #include <fmt/format.h>
 #include <linux/if_packet.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/evaluate.h"
+#include "icmpwall/audit/xt.h"
 #include "icmpwall/util/address.h"
 
 namespace icmpwall::audit {
 namespace {
+
+// nft's ct state bits
+constexpr uint32_t kCtInvalid = 1, kCtEstablished = 2, kCtUntracked = 64;
 
 // One byte of the register file or of a header: known or not, and what it
 // is ("ip saddr"). Tainted bytes came from an expression that is not
@@ -65,6 +74,9 @@ std::string labels_of(const Cells& cells) {
 std::string value_text(const std::string& label, const Bytes& data) {
   bool addr = label.find("saddr") != std::string::npos || label.find("daddr") != std::string::npos;
   if (addr && (data.size() == 4 || data.size() == 16)) return format_addr(data.data(), data.size());
+  bool name = label.find("ifname") != std::string::npos;
+  if (name && !data.empty() && data[0] >= 0x20 && data[0] < 0x7f)
+    return "\"" + std::string(data.begin(), std::find(data.begin(), data.end(), 0)) + "\"";
   if (data.size() == 1) return std::to_string(data[0]);
   return "0x" + hex(data);
 }
@@ -174,19 +186,51 @@ Cells transport_header(const Packet& p) {
   return h;
 }
 
-uint32_t hooknum(policy::Hook h) {
+// The hooks a packet passes, in order (NF_INET_INGRESS stands for the
+// netdev ingress hook too).
+std::vector<uint32_t> hook_stages(policy::Hook h) {
   switch (h) {
-    case policy::Hook::input: return NF_INET_LOCAL_IN;
-    case policy::Hook::forward: return NF_INET_FORWARD;
-    case policy::Hook::output: return NF_INET_LOCAL_OUT;
+    case policy::Hook::input: return {NF_INET_INGRESS, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN};
+    case policy::Hook::forward:
+      return {NF_INET_INGRESS, NF_INET_PRE_ROUTING, NF_INET_FORWARD, NF_INET_POST_ROUTING};
+    case policy::Hook::output: return {NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING};
   }
-  return NF_INET_LOCAL_IN;
+  return {NF_INET_LOCAL_IN};
 }
 
-bool family_applies(uint32_t table_family, policy::Family f) {
-  if (table_family == NFPROTO_INET) return true;
-  return table_family == (f == policy::Family::ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+std::string stage_name(uint32_t stage) {
+  switch (stage) {
+    case NF_INET_INGRESS: return "ingress";
+    case NF_INET_PRE_ROUTING: return "prerouting";
+    case NF_INET_LOCAL_IN: return "input";
+    case NF_INET_FORWARD: return "forward";
+    case NF_INET_LOCAL_OUT: return "output";
+    case NF_INET_POST_ROUTING: return "postrouting";
+  }
+  return fmt::format("hook {}", stage);
 }
+
+// Does a base chain of `table_family` sit on `stage` for a packet of `f`?
+bool on_stage(uint32_t table_family, const BaseHook& hook, uint32_t stage, policy::Family f) {
+  if (table_family == NFPROTO_NETDEV)
+    return stage == NF_INET_INGRESS && hook.hooknum == NF_NETDEV_INGRESS;
+  bool family_ok = table_family == NFPROTO_INET ||
+                   table_family == (f == policy::Family::ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+  return family_ok && hook.hooknum == stage;
+}
+
+// The keys of a constant anonymous set, back to back (`ct state { a, b }`);
+// empty for any other set.
+Bytes set_keys_or(const Set& set) {
+  Bytes out;
+  if (!set.is_anonymous() || set.is_map() || set.is_interval()) return out;
+  for (const auto& e : set.elements) out.insert(out.end(), e.key.begin(), e.key.end());
+  return out;
+}
+
+// could_match() of a rule at a hook (meta oif reads differently at
+// prerouting), shared by all walks of one packet.
+using CouldMatch = std::map<std::pair<const Rule*, uint32_t>, bool>;
 
 // What one expression (or a whole rule) did.
 enum class StepKind { go, brk, verdict, terminal };
@@ -205,8 +249,13 @@ struct Fork {
 
 class Walk {
  public:
-  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions)
-      : rs_(rs), p_(p), decisions_(decisions), net_(network_header(p)), th_(transport_header(p)) {
+  // `could` caches could_match(): it depends on the packet and the hook
+  // only, so all walks of one packet share it.
+  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions,
+       CouldMatch& could)
+      : rs_(rs), p_(p), decisions_(decisions), could_(could), net_(network_header(p)),
+        th_(transport_header(p)) {
+    stage_ = hook_stages(p.hook).front();
     regs_.assign(kRegFileBytes, unknown("an unset register"));
   }
 
@@ -219,6 +268,18 @@ class Walk {
   BaseEnd run_base(const Table& t, const Chain& base);
   Step eval_rule(const Table& t, const Chain& c, const Rule& r);
   Step eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index);
+  Step eval_xt_match(const Match& m);
+  // False when the rule breaks on a known value, whatever its open
+  // conditions; then it raises none of them.
+  bool could_match(const Table& t, const Rule& r);
+  // Does the packet's ct state fall in `states`? Known, or decided.
+  bool ct_state_in(uint32_t states);
+  uint8_t pkttype() const;
+  uint32_t daddr_type() const;
+  bool has_iif() const;
+  bool has_oif() const;
+  // A ct state condition's text for cells loaded by `ct state`, if they are.
+  std::optional<std::string> ct_state_condition(const Cells& c, const Bytes& values) const;
 
   Cells read(uint32_t reg, size_t len) const;
   void write(uint32_t reg, const Cells& cells);
@@ -236,8 +297,14 @@ class Walk {
   const Ruleset& rs_;
   const Packet& p_;
   const std::vector<bool>& decisions_;
+  CouldMatch& could_;
   Cells net_, th_, regs_;
   size_t forks_seen_ = 0;
+  std::map<std::string, bool> answered_;
+  // could_match(): a dry run that asks nothing (decide() notes only that
+  // it was asked)
+  bool probing_ = false;
+  bool decided_ = false;
   std::optional<Fork> new_fork_;
   Location here_;
   std::vector<std::pair<std::string, std::string>> pending_limits_;  // rate, note
@@ -245,6 +312,7 @@ class Walk {
   Evaluation ev_;
   Location accepted_by_rule_, accepted_by_policy_;
   size_t steps_ = 0;
+  uint32_t stage_ = NF_INET_LOCAL_IN;
 };
 
 Cells Walk::read(uint32_t reg, size_t len) const {
@@ -275,11 +343,19 @@ void Walk::write_unknown(uint32_t reg, size_t len, const std::string& label) {
 }
 
 bool Walk::decide(const std::string& text) {
+  if (probing_) {  // before the memo: a dry run is the same in every world
+    decided_ = true;
+    return true;
+  }
+  // the same question met again (another rule testing the same interface
+  // or state) has the answer this world already gave it
+  if (auto it = answered_.find(text); it != answered_.end()) return it->second;
   size_t i = forks_seen_++;
   bool answer = i < decisions_.size() ? decisions_[i] : true;
   if (i >= decisions_.size() && !new_fork_) new_fork_ = Fork{text, here_};
   ev_.path.push_back(fmt::format("{}: {} ({})", describe(here_), text,
                                  answer ? "taken as true" : "taken as false"));
+  answered_.emplace(text, answer);
   return answer;
 }
 
@@ -317,8 +393,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       return s;
     }
     uint32_t d = m->dreg.value_or(0);
-    bool has_iif = p_.hook != policy::Hook::output;
-    bool has_oif = p_.hook != policy::Hook::input;
+    bool has_iif = this->has_iif(), has_oif = this->has_oif();
     switch (m->key) {
       case NFT_META_NFPROTO:
         write_known(d, {static_cast<uint8_t>(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6)}, 4, "meta nfproto");
@@ -336,14 +411,9 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       case NFT_META_OIF: case NFT_META_OIFNAME: case NFT_META_OIFTYPE: case NFT_META_OIFGROUP:
         if (!has_oif) s.kind = StepKind::brk;  // not routed yet on input
         break;
-      case NFT_META_PKTTYPE: {
-        uint32_t at = p_.daddr_type.value_or(p_.hook == policy::Hook::input ? RTN_LOCAL : RTN_UNICAST);
-        uint8_t pt = at == RTN_BROADCAST ? PACKET_BROADCAST
-                     : at == RTN_MULTICAST ? PACKET_MULTICAST
-                                           : PACKET_HOST;
-        write_known(d, {pt}, 4, "meta pkttype");
+      case NFT_META_PKTTYPE:
+        write_known(d, {pkttype()}, 4, "meta pkttype");
         return s;
-      }
     }
     if (s.kind == StepKind::brk) return s;
     const std::string& name = m->key == NFT_META_IIFNAME ? p_.iif
@@ -394,7 +464,22 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       return s;
     }
     std::string label = labels_of(c);
-    if (!decide(fmt::format("{} {} {}", label, cmp_op_text(cmp->op), value_text(label, cmp->data))))
+    bool zero = std::all_of(cmp->data.begin(), cmp->data.end(), [](uint8_t x) { return x == 0; });
+    if (auto ct = ct_state_condition(c, {}); ct && zero && cmp->data.size() == 4 &&
+                                             (cmp->op == NFT_CMP_EQ || cmp->op == NFT_CMP_NEQ)) {
+      // ct state A,B: the masked state is not zero
+      if (decide(*ct) != (cmp->op == NFT_CMP_NEQ)) s.kind = StepKind::brk;
+      return s;
+    }
+    if (auto ct = ct_state_condition(c, cmp->data);
+        ct && cmp->data.size() == 4 && (cmp->op == NFT_CMP_EQ || cmp->op == NFT_CMP_NEQ)) {
+      if (decide(*ct) != (cmp->op == NFT_CMP_EQ)) s.kind = StepKind::brk;
+      return s;
+    }
+    // != is asked as ==, so both forms share one answer
+    bool neq = cmp->op == NFT_CMP_NEQ;
+    std::string op = cmp_op_text(neq ? uint32_t{NFT_CMP_EQ} : cmp->op);
+    if (decide(fmt::format("{} {} {}", label, op, value_text(label, cmp->data))) == neq)
       s.kind = StepKind::brk;
     return s;
   }
@@ -468,6 +553,8 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       return s;
     } else if (tainted) {
       found = true;
+    } else if (auto ct = ct_state_condition(c, set_keys_or(*set)); ct && !set->is_map()) {
+      found = decide(*ct);
     } else {
       found = decide(fmt::format("{} {}in @{}", labels_of(c), lk->inverted() ? "not " : "",
                                  set->name)) != lk->inverted();
@@ -516,7 +603,10 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     std::string rate = rate_text(lim->rate, lim->unit, lim->type);
     commit_limit(rate, fmt::format("{}: limit {}{} burst {}", describe(here_),
                                    lim->flags & NFT_LIMIT_F_INV ? "over " : "", rate, lim->burst));
-    if (lim->flags & NFT_LIMIT_F_INV) s.kind = StepKind::brk;  // within the rate: no match
+    if (lim->flags & NFT_LIMIT_F_INV) {  // within the rate: no match, over it the rule acts
+      s.kind = StepKind::brk;
+      decided_ = true;
+    }
     return s;
   }
   if (const auto* o = std::get_if<Objref>(&e)) {
@@ -535,7 +625,10 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       bool over = obj->value("flags").value_or(0) & NFT_LIMIT_F_INV;
       commit_limit(rate, fmt::format("{}: limit object {} {}{}", describe(here_), obj->name,
                                      over ? "over " : "", rate));
-      if (over) s.kind = StepKind::brk;
+      if (over) {
+        s.kind = StepKind::brk;
+        decided_ = true;
+      }
     } else {
       ev_.notes.push_back(fmt::format("{}: {} object {}", describe(here_), obj->type_name, obj->name));
     }
@@ -556,13 +649,33 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       ev_.notes.push_back(describe(here_) + ": sets " + ct_key_name(ct->key));
       return s;
     }
+    if (p_.ct_state) {
+      // told the state: invalid and untracked packets have no conntrack
+      // entry (any other ct key ends the rule, as in the kernel); a tracked
+      // one is taken as not NATed
+      bool entry = !(*p_.ct_state & (kCtInvalid | kCtUntracked));
+      if (ct->key != NFT_CT_STATE && !entry) {
+        s.kind = StepKind::brk;
+        return s;
+      }
+      uint32_t v = ct->key == NFT_CT_STATE ? *p_.ct_state
+                   : ct->key == NFT_CT_STATUS
+                       ? uint32_t{IPS_CONFIRMED} | (*p_.ct_state & kCtEstablished ? uint32_t{IPS_SEEN_REPLY} : 0u)
+                       : 0;
+      if (ct->key == NFT_CT_STATE || ct->key == NFT_CT_STATUS) {
+        Bytes b(4);
+        std::memcpy(b.data(), &v, 4);  // host order, as the kernel stores it
+        write_known(ct->dreg.value_or(0), b, 4, ct_key_name(ct->key));
+        return s;
+      }
+    }
     write_unknown(ct->dreg.value_or(0), ct->key == NFT_CT_STATE || ct->key == NFT_CT_STATUS ? 4 : 16,
                   ct_key_name(ct->key));
     return s;
   }
   if (const auto* f = std::get_if<Fib>(&e)) {
     if (f->result == NFT_FIB_RESULT_ADDRTYPE && (f->flags & NFTA_FIB_F_DADDR)) {
-      uint32_t at = p_.daddr_type.value_or(p_.hook == policy::Hook::input ? RTN_LOCAL : RTN_UNICAST);
+      uint32_t at = daddr_type();
       Bytes b(4);
       std::memcpy(b.data(), &at, 4);  // host order, as the kernel stores it
       write_known(f->dreg, b, 4, daddr_type_label());
@@ -585,19 +698,16 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
                                     lg->prefix.empty() ? "" : " prefix \"" + lg->prefix + "\""));
     return s;
   }
-  if (const auto* mt = std::get_if<Match>(&e)) {
-    // ipt_icmp / ip6t_icmp: type, code range, inversion flag
-    bool icmp_match = (v4 && mt->name == "icmp") || (!v4 && mt->name == "icmp6");
-    if (icmp_match && mt->info.size() >= 4) {
-      uint8_t type = mt->info[0], lo = mt->info[1], hi = mt->info[2];
-      bool m = type == 0xff || (type == p_.type && p_.code >= lo && p_.code <= hi);
-      if (m == static_cast<bool>(mt->info[3] & 1)) s.kind = StepKind::brk;
-      return s;
-    }
-    if (!decide(fmt::format("xt match {} (not modelled)", mt->name))) s.kind = StepKind::brk;
-    return s;
-  }
+  if (const auto* mt = std::get_if<Match>(&e)) return eval_xt_match(*mt);
   if (const auto* tg = std::get_if<Target>(&e)) {
+    for (auto [name, code] : {std::pair{"ACCEPT", NF_ACCEPT}, std::pair{"DROP", NF_DROP},
+                              std::pair{"RETURN", int{NFT_RETURN}}})
+      if (tg->name == name) {
+        s.kind = StepKind::verdict;
+        s.verdict = Verdict{code, {}};
+        s.text = "xt target ";
+        return s;
+      }
     if (tg->name == "NFQUEUE") {
       terminal(s, Outcome::queued, "xt target NFQUEUE");
       return s;
@@ -608,7 +718,8 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     }
     static const char* kPassive[] = {"LOG", "NFLOG", "MARK", "CONNMARK", "CT", "TRACE",
                                      "CLASSIFY", "DSCP", "TOS", "TCPMSS", "SECMARK",
-                                     "CONNSECMARK", "AUDIT", "IDLETIMER", "NOTRACK"};
+                                     "CONNSECMARK", "AUDIT", "IDLETIMER", "NOTRACK",
+                                     "MASQUERADE", "SNAT", "DNAT", "REDIRECT"};
     for (const char* n : kPassive)
       if (tg->name == n) {
         ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here_), tg->name));
@@ -640,10 +751,146 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   return s;
 }
 
+uint32_t Walk::daddr_type() const {
+  return p_.daddr_type.value_or(p_.hook == policy::Hook::input ? RTN_LOCAL : RTN_UNICAST);
+}
+
+uint8_t Walk::pkttype() const {
+  uint32_t at = daddr_type();
+  return at == RTN_BROADCAST   ? PACKET_BROADCAST
+         : at == RTN_MULTICAST ? PACKET_MULTICAST
+                               : PACKET_HOST;
+}
+
+// No input device on a locally sent packet; no output device before routing.
+bool Walk::has_iif() const { return p_.hook != policy::Hook::output; }
+bool Walk::has_oif() const {
+  return p_.hook != policy::Hook::input && stage_ != NF_INET_PRE_ROUTING &&
+         stage_ != NF_INET_INGRESS;
+}
+
+std::optional<std::string> Walk::ct_state_condition(const Cells& c, const Bytes& values) const {
+  if (c.empty() || c.size() > 4 || c[0].label.rfind("ct state", 0) != 0) return std::nullopt;
+  for (const auto& x : c)
+    if (x.label != c[0].label) return std::nullopt;
+  uint32_t states = 0;
+  if (c[0].label.size() > 8) {  // masked: "ct state & 0x06000000"
+    Bytes mask(4);
+    auto hex_part = c[0].label.substr(c[0].label.find("0x") + 2);
+    for (size_t i = 0; i < 4 && 2 * i + 1 < hex_part.size(); ++i)
+      mask[i] = static_cast<uint8_t>(std::stoul(hex_part.substr(2 * i, 2), nullptr, 16));
+    std::memcpy(&states, mask.data(), 4);
+  }
+  // values (a cmp's operand, a set's keys) narrow it to what they name
+  if (!values.empty()) {
+    uint32_t named = 0;
+    for (size_t off = 0; off + 4 <= values.size(); off += 4) {
+      uint32_t v = 0;
+      std::memcpy(&v, values.data() + off, 4);
+      named |= v;
+    }
+    states = named;
+  }
+  if (states == 0) return std::nullopt;
+  return "ct state " + ct_state_names(states);
+}
+
+bool Walk::ct_state_in(uint32_t states) {
+  if (p_.ct_state) return (*p_.ct_state & states) != 0;
+  return decide("ct state " + ct_state_names(states));
+}
+
+Step Walk::eval_xt_match(const Match& m) {
+  Step s;
+  const bool v4 = p_.family == policy::Family::ipv4;
+  auto no_match = [&s] { s.kind = StepKind::brk; };
+  XtMatch x = decode_xt_match(m);
+  if (const auto* ic = std::get_if<XtIcmp>(&x)) {
+    if (m.name != (v4 ? "icmp" : "icmp6")) return no_match(), s;
+    bool any = v4 && ic->type == 0xff;
+    bool in = any || (ic->type == p_.type && p_.code >= ic->code_min && p_.code <= ic->code_max);
+    if (in == ic->invert) no_match();
+    return s;
+  }
+  if (const auto* ct = std::get_if<XtCtState>(&x)) {
+    if (!ct->other.empty() &&
+        !decide(fmt::format("xt match conntrack {} (the audit cannot judge it)", ct->other)))
+      return no_match(), s;
+    if (ct->states == 0xffff) return s;
+    if (ct_state_in(ct->states) == ct->invert) no_match();
+    return s;
+  }
+  if (const auto* lim = std::get_if<XtLimit>(&x)) {
+    std::string rate = rate_text(lim->rate, lim->unit, NFT_LIMIT_PKTS);
+    commit_limit(rate,
+                 fmt::format("{}: xt match limit {} burst {}", describe(here_), rate, lim->burst));
+    return s;
+  }
+  if (const auto* at = std::get_if<XtAddrtype>(&x)) {
+    bool dest_in = (at->dest & (1u << daddr_type())) != 0;
+    if (at->dest && dest_in == at->invert_dest) return no_match(), s;
+    if (at->source &&
+        !decide(fmt::format("xt match addrtype --src-type 0x{:x}{}", at->source,
+                            at->invert_source ? " (inverted)" : "")))
+      return no_match(), s;
+    if (at->limit_iface &&
+        !decide("xt match addrtype --limit-iface (the audit cannot judge it)"))
+      return no_match(), s;
+    return s;
+  }
+  if (const auto* pt = std::get_if<XtPkttype>(&x)) {
+    if ((pt->pkttype == pkttype()) == pt->invert) no_match();
+    return s;
+  }
+  if (const auto* hl = std::get_if<XtHopLimit>(&x)) {
+    static const char* kOps[] = {"==", "!=", "<", ">"};
+    if (!p_.hop_limit) {
+      const char* field = v4 ? "ip ttl" : "ip6 hoplimit";
+      if (!decide(fmt::format("{} {} {}", field, kOps[hl->mode], hl->value))) no_match();
+      return s;
+    }
+    int h = *p_.hop_limit;
+    bool in = hl->mode == 0 ? h == hl->value : hl->mode == 1 ? h != hl->value
+              : hl->mode == 2 ? h < hl->value : h > hl->value;
+    if (!in) no_match();
+    return s;
+  }
+  if (std::holds_alternative<XtRoutingHeader>(x)) return no_match(), s;
+  if (std::holds_alternative<XtComment>(x)) return s;
+  if (!decide(std::get<XtOpaque>(x).why + " (the audit cannot judge it)")) no_match();
+  return s;
+}
+
+bool Walk::could_match(const Table& t, const Rule& r) {
+  const Cells regs = regs_;
+  const size_t path = ev_.path.size(), notes = ev_.notes.size(), counters = ev_.counters.size();
+  probing_ = true;
+  bool could = true;
+  for (size_t i = 0; i < r.exprs.size() && could; ++i) {
+    decided_ = false;
+    Step s = eval_expr(r.exprs[i], t, r, i);
+    if (s.kind == StepKind::brk && !decided_) could = false;
+    if (s.kind == StepKind::verdict || s.kind == StepKind::terminal) break;
+  }
+  probing_ = false;
+  regs_ = regs;
+  ev_.path.resize(path);
+  ev_.notes.resize(notes);
+  ev_.counters.resize(counters);
+  pending_limits_.clear();
+  return could;
+}
+
 Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r) {
-  here_ = Location{family_name(t.family), t.name, c.name, r.handle};
+  here_ = Location{family_name(t.family), t.name, c.name, r.handle, stage_name(stage_)};
   pending_limits_.clear();
   for (auto& cell : regs_) cell.tainted = false;
+  // a rule that fails on what the packet fixes, whatever its open
+  // conditions say, raises none of them
+  auto key = std::pair{&r, stage_};
+  auto known = could_.find(key);
+  if (known == could_.end()) known = could_.emplace(key, could_match(t, r)).first;
+  if (!known->second) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
     Step s = eval_expr(r.exprs[i], t, r, i);
@@ -679,11 +926,11 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
   const Chain* cur = &base;
   size_t i = 0;
   ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
-                                 family_name(t.family), t.name, base.name, hook_text(p_.hook),
+                                 family_name(t.family), t.name, base.name, stage_name(stage_),
                                  base.hook->priority,
                                  base.hook->policy == NF_DROP ? "drop" : "accept"));
   auto policy = [&]() {
-    Location where{family_name(t.family), t.name, base.name, 0};
+    Location where{family_name(t.family), t.name, base.name, 0, stage_name(stage_)};
     ev_.path.push_back(fmt::format("{}: {}", describe(where),
                                    base.hook->policy == NF_DROP ? "drop" : "accept"));
     if (base.hook->policy == NF_DROP) {
@@ -768,20 +1015,36 @@ Evaluation Walk::run() {
     const Table* table;
     const Chain* chain;
   };
-  std::vector<Base> bases;
-  for (const auto& t : rs_.tables) {
-    if (!family_applies(t.family, p_.family) || (t.flags & NFT_TABLE_F_DORMANT)) continue;
-    for (const auto& c : t.chains)
-      if (c.hook && c.hook->hooknum == hooknum(p_.hook) && c.hook->devices.empty())
-        bases.push_back({c.hook->priority, &t, &c});
+  bool any = false;
+  for (uint32_t stage : hook_stages(p_.hook)) {
+    stage_ = stage;
+    std::vector<Base> bases;
+    for (const auto& t : rs_.tables) {
+      if (t.flags & NFT_TABLE_F_DORMANT) continue;
+      for (const auto& c : t.chains)
+        if (c.hook && on_stage(t.family, *c.hook, stage, p_.family))
+          bases.push_back({c.hook->priority, &t, &c});
+    }
+    std::stable_sort(bases.begin(), bases.end(),
+                     [](const Base& a, const Base& b) { return a.priority < b.priority; });
+    for (const auto& b : bases) {
+      const auto& devices = b.chain->hook->devices;
+      if (stage == NF_INET_INGRESS) {
+        // bound to devices: only a packet arriving on one of them
+        here_ = Location{family_name(b.table->family), b.table->name, b.chain->name, 0, "ingress"};
+        bool on = std::find(devices.begin(), devices.end(), p_.iif) != devices.end();
+        if (p_.iif.empty() && !devices.empty())
+          on = decide(fmt::format("meta iifname {{ {} }}", fmt::join(devices, ", ")));
+        if (!on) continue;
+      } else if (!devices.empty()) {
+        continue;
+      }
+      any = true;
+      BaseEnd end = run_base(*b.table, *b.chain);
+      if (end != BaseEnd::accept) return std::move(ev_);
+    }
   }
-  std::stable_sort(bases.begin(), bases.end(),
-                   [](const Base& a, const Base& b) { return a.priority < b.priority; });
-  if (bases.empty()) ev_.path.push_back("no base chain at this hook: accepted");
-  for (const auto& b : bases) {
-    BaseEnd end = run_base(*b.table, *b.chain);
-    if (end != BaseEnd::accept) return std::move(ev_);
-  }
+  if (!any) ev_.path.push_back("no base chain at this hook: accepted");
   ev_.outcome = rates_.empty() ? Outcome::accepted : Outcome::rate_limited;
   for (const auto& r : rates_) ev_.rate += (ev_.rate.empty() ? "" : ", ") + r;
   ev_.decided_by = accepted_by_rule_.chain.empty() ? accepted_by_policy_ : accepted_by_rule_;
@@ -798,8 +1061,9 @@ bool same(const Evaluation& a, const Evaluation& b) {
   return a.outcome == b.outcome && a.rate == b.rate && a.condition == b.condition;
 }
 
-Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget) {
-  Walk w(rs, p, decisions);
+Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget,
+                   CouldMatch& could) {
+  Walk w(rs, p, decisions, could);
   Evaluation ev = w.run();
   if (!w.new_fork()) return ev;
   const Fork fork = *w.new_fork();
@@ -812,11 +1076,11 @@ Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisi
     return ev;
   }
   decisions.push_back(true);
-  Evaluation yes = explore(rs, p, decisions, budget);
+  Evaluation yes = explore(rs, p, decisions, budget, could);
   decisions.back() = false;
-  Evaluation no = explore(rs, p, decisions, budget);
+  Evaluation no = explore(rs, p, decisions, budget, could);
   decisions.pop_back();
-  if (same(yes, no)) return yes;
+  if (same(yes, no)) return no;  // the world where the condition did not hold: the usual one
   Evaluation out = std::move(yes);
   out.condition = fmt::format("if {} at {}: {}; otherwise {}", fork.text, describe(fork.where),
                               summary(out), summary(no));
@@ -849,7 +1113,8 @@ std::string describe(const Location& l) {
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {
   std::vector<bool> decisions;
   int budget = options.max_branches;
-  return explore(rs, p, decisions, budget);
+  CouldMatch could;
+  return explore(rs, p, decisions, budget, could);
 }
 
 }  // namespace icmpwall::audit

@@ -7,6 +7,7 @@
 // interval before it); pipapo concatenations by a range per field, each
 // field padded to 4 bytes as in the registers. The catch-all element
 // matches only when nothing else does.
+#include <fmt/format.h>
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -103,6 +104,24 @@ Result<Bytes> parse_address(policy::Family f, const std::string& s) {
   if (inet_pton(af, s.c_str(), out.data()) != 1)
     return Error{"'" + s + "' is not an " + family_text(f) + " address", EINVAL};
   return out;
+}
+
+namespace {
+const std::pair<uint32_t, const char*> kCtStates[] = {
+    {8, "new"}, {2, "established"}, {4, "related"}, {1, "invalid"}, {64, "untracked"}};
+}
+
+std::string ct_state_names(uint32_t states) {
+  std::string out;
+  for (auto [bit, name] : kCtStates)
+    if (states & bit) out += (out.empty() ? "" : ",") + std::string(name);
+  return out.empty() ? fmt::format("0x{:x}", states) : out;
+}
+
+uint32_t ct_state_bit(const std::string& name) {
+  for (auto [bit, n] : kCtStates)
+    if (name == n) return bit;
+  return 0;
 }
 
 }  // namespace icmpwall::audit

@@ -113,9 +113,13 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
       {"FAMILY", "HOOK", "TYPE", "CODE", "NAME", "OUTCOME", "DECIDED BY", "PACKETS", "DETAIL"}};
   for (const auto& e : entries) {
     const auto& ev = e.evaluation;
+    // decided at another hook than the row's (prerouting, ingress, ...): say which
+    std::string by = describe(ev.decided_by);
+    const std::string& at = ev.decided_by.hook;
+    if (!at.empty() && at != hook_text(e.packet.hook)) by += " @" + at;
     rows.push_back({family_text(e.packet.family), hook_text(e.packet.hook),
                     std::to_string(e.packet.type), std::to_string(e.packet.code), e.type_name,
-                    outcome_name(ev.outcome), describe(ev.decided_by),
+                    outcome_name(ev.outcome), by,
                     e.packets ? std::to_string(*e.packets) : "-", detail_of(ev)});
   }
   std::vector<size_t> width(rows[0].size(), 0);
@@ -138,7 +142,7 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
     out += line + "\n";
   }
   out += "(each packet: unicast, to this host on input and elsewhere on forward/output; "
-         "source, destination, hop limit and interfaces open, see --explain)\n";
+         "source, destination, hop limit, interfaces and conntrack state open, see --explain)\n";
   return out;
 }
 
@@ -152,9 +156,11 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
     std::string decided =
         ev.decided_by.table.empty()
             ? "null"
-            : fmt::format("{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{}}}",
-                          json_string(ev.decided_by.family), json_string(ev.decided_by.table),
-                          json_string(ev.decided_by.chain), ev.decided_by.handle);
+            : fmt::format(
+                  "{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{},\"hook\":{}}}",
+                  json_string(ev.decided_by.family), json_string(ev.decided_by.table),
+                  json_string(ev.decided_by.chain), ev.decided_by.handle,
+                  json_string(ev.decided_by.hook));
     out += fmt::format(
         "{}{{\"family\":{},\"hook\":{},\"type\":{},\"code\":{},\"type_name\":{},\"outcome\":{},"
         "\"rate\":{},\"condition\":{},\"decided_by\":{},\"path\":[{}],\"packets\":{}}}",
@@ -174,7 +180,8 @@ std::string render_explain(const ReportEntry& e) {
                                 hook_text(e.packet.hook), e.type_name, e.packet.type,
                                 e.packet.code, outcome_name(ev.outcome));
   if (!detail_of(ev).empty()) out += "  " + detail_of(ev) + "\n";
-  out += "decided by: " + describe(ev.decided_by) + "\npath:\n";
+  out += "decided by: " + describe(ev.decided_by) +
+         (ev.decided_by.hook.empty() ? "" : " (hook " + ev.decided_by.hook + ")") + "\npath:\n";
   for (const auto& p : ev.path) out += "  " + p + "\n";
   if (!ev.counters.empty()) out += "counters:\n";
   for (const auto& c : ev.counters)

@@ -24,6 +24,22 @@
 // "within the rate": if the packet is then accepted the outcome is
 // `rate_limited` at that rate.
 //
+// The hooks before and after: a packet for this host passes ingress (netdev
+// and inet ingress chains, when bound to its input interface) and
+// prerouting before input; a forwarded one ingress, prerouting, forward
+// and postrouting; a locally sent one output then postrouting. All of
+// those are walked in that order, so a drop in a prerouting chain decides
+// the input and forward outcomes. An ingress chain whose device the packet
+// description does not name is a condition on the input interface.
+//
+// Connection tracking: `ct state` (native, or the xt conntrack / state
+// matches) is known when Packet::ct_state gives it, otherwise a condition
+// ("ct state established,related"). Told the state, an invalid or
+// untracked packet has no conntrack entry (other ct keys do not match); a
+// tracked one is taken as not NATed (ct status dnat/snat clear). xt
+// matches are decoded (xt.h); one the audit cannot judge is a condition
+// naming it.
+//
 // Addresses of the packet are destined, by default, to an ordinary
 // unicast address: local to this host on input, elsewhere on forward and
 // output (`fib daddr type` sees "local" or "unicast"); Packet::daddr_type
@@ -53,6 +69,10 @@ struct Packet {
   std::string iif;                   // interface names; empty: not given
   std::string oif;
   std::optional<uint32_t> daddr_type;  // RTN_*; none: the hook's default
+  // The conntrack state, one bit as nft's ct state (new 8, established 2,
+  // related 4, invalid 1, untracked 64); none: not given, so a ct state
+  // test is a condition of the outcome.
+  std::optional<uint32_t> ct_state;
 };
 
 enum class Outcome { accepted, dropped, rejected, rate_limited, queued, conditional };
@@ -66,6 +86,7 @@ struct Location {
   std::string table;
   std::string chain;
   uint64_t handle = 0;
+  std::string hook;  // the netfilter hook the chain is on: "prerouting", "input", ...
   bool operator==(const Location&) const = default;
 };
 
@@ -107,6 +128,9 @@ std::string family_text(policy::Family f);
 std::string hook_text(policy::Hook h);
 Result<policy::Family> parse_family(const std::string& s);
 Result<policy::Hook> parse_hook(const std::string& s);
+// "established,related" for ct state bits; "new" -> 8 (0: not a state).
+std::string ct_state_names(uint32_t states);
+uint32_t ct_state_bit(const std::string& name);
 // "198.18.0.1" / "2001:db8::1" -> 4 / 16 bytes; the family must match.
 Result<Bytes> parse_address(policy::Family f, const std::string& s);
 

@@ -16,8 +16,10 @@
 //      "rate": "20/second" | null,        // rate-limited only
 //      "condition": "..." | null,         // conditional only
 //      "decided_by": {"family": "inet", "table": "icmpwall",
-//                     "chain": "input.v4.8", "handle": 20} | null,
-//                                         // handle 0: the chain's policy
+//                     "chain": "input.v4.8", "handle": 20,
+//                     "hook": "input"} | null,
+//                                         // handle 0: the chain's policy; hook: the
+//                                         // netfilter hook ("prerouting", ...) it is on
 //      "path": ["...", ...],              // the walk, one line per step
 //      "packets": 12 | null}              // the deciding rule's counter
 //   ]}

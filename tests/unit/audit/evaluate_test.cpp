@@ -2,8 +2,14 @@
 #include "icmpwall/audit/evaluate.h"
 
 #include <gtest/gtest.h>
+
+#include <cstring>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_limit.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
 
 #include "icmpwall/audit/report.h"
 
@@ -296,6 +302,251 @@ TEST(Evaluate, InterfaceOnlyOnItsHook) {
   EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
   p.iif = "eth1";
   EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+}
+
+// An xt match carrying `info` as its bytes.
+template <typename T>
+Match xt(const std::string& name, uint32_t rev, const T& info) {
+  Match m{name, rev, Bytes(sizeof(T))};
+  std::memcpy(m.info.data(), &info, sizeof(T));
+  return m;
+}
+
+// ct state established,related accept: ct load, bitwise & 0x6, cmp != 0.
+std::vector<Expr> ct_state_in(uint32_t mask) {
+  Bytes m(4);
+  std::memcpy(m.data(), &mask, 4);
+  return {Ct{NFT_CT_STATE, {}, 1, {}}, Bitwise{1, 1, 4, NFT_BITWISE_BOOL, m, Bytes(4, 0), {}},
+          Cmp{1, NFT_CMP_NEQ, Bytes(4, 0)}};
+}
+
+Ruleset established_then_drop() {
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, with(ct_state_in(2 | 4), {verdict(NF_ACCEPT)}));
+  add_rule(in, with(icmp_type_is(8), {verdict(NF_ACCEPT)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  return rs;
+}
+
+TEST(Evaluate, CtStateIsAConditionNamedByItsStates) {
+  Ruleset rs = established_then_drop();
+  Packet p = echo_in();
+  p.type = 0;  // echo-reply: only as part of a flow
+  auto ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("if ct state established,related at inet t in #"), std::string::npos)
+      << ev.condition;
+  EXPECT_NE(ev.condition.find(": accepted; otherwise dropped"), std::string::npos) << ev.condition;
+  // echo-request passes either way: the condition folds
+  EXPECT_EQ(evaluate(rs, echo_in()).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, CtStateGivenDecides) {
+  Ruleset rs = established_then_drop();
+  Packet p = echo_in();
+  p.type = 0;
+  p.ct_state = ct_state_bit("established");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.ct_state = ct_state_bit("related");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.ct_state = ct_state_bit("new");
+  auto ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.handle, 0u);  // the policy
+}
+
+TEST(Evaluate, CtStateInAnonymousSet) {
+  // ct state { established, related } accept (firewalld's form)
+  Set s;
+  s.name = "__set0";
+  s.flags = 0x1 | 0x2;  // anonymous, constant
+  s.key_len = 4;
+  for (uint32_t bit : {2u, 4u}) {
+    SetElement e;
+    e.key.resize(4);
+    std::memcpy(e.key.data(), &bit, 4);
+    s.elements.push_back(e);
+  }
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, {Ct{NFT_CT_STATE, {}, 1, {}}, Lookup{"__set0", 1, {}, 0}, verdict(NF_ACCEPT)});
+  Table t = table(NFPROTO_INET, "t", {in});
+  t.sets = {s};
+  Ruleset rs;
+  rs.tables = {t};
+  Packet p = echo_in();
+  auto ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("ct state established,related"), std::string::npos) << ev.condition;
+  p.ct_state = ct_state_bit("established");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.ct_state = ct_state_bit("new");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+}
+
+TEST(Evaluate, CtStatusWithoutConntrackEntryDoesNotMatch) {
+  // ct status dnat accept; then drop: an invalid packet has no entry
+  Bytes dnat(4);
+  uint32_t bit = 0x20;
+  std::memcpy(dnat.data(), &bit, 4);
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Ct{NFT_CT_STATUS, {}, 1, {}},
+                Bitwise{1, 1, 4, NFT_BITWISE_BOOL, dnat, Bytes(4, 0), {}},
+                Cmp{1, NFT_CMP_NEQ, Bytes(4, 0)}, verdict(NF_ACCEPT)});
+  add_rule(in, {verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  Packet p = echo_in();
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::conditional);
+  p.ct_state = ct_state_bit("invalid");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+  p.ct_state = ct_state_bit("new");  // tracked, not NATed
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+}
+
+TEST(Evaluate, PreroutingDropDecidesInputAndForwardNotOutput) {
+  Chain pre = base_chain("pre", -300, NF_ACCEPT, NF_INET_PRE_ROUTING);
+  add_rule(pre, with(icmp_type_is(13), {verdict(NF_DROP)}));
+  Chain in = base_chain("in", 0, NF_ACCEPT, NF_INET_LOCAL_IN);
+  add_rule(in, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Chain post = base_chain("post", 100, NF_ACCEPT, NF_INET_POST_ROUTING);
+  add_rule(post, with(icmp_type_is(14), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "a", {in, post}), table(NFPROTO_INET, "b", {pre})};
+  Packet p = echo_in();
+  p.type = 13;
+  for (Hook h : {Hook::input, Hook::forward}) {
+    p.hook = h;
+    auto ev = evaluate(rs, p);
+    EXPECT_EQ(ev.outcome, Outcome::dropped) << hook_text(h);
+    EXPECT_EQ(ev.decided_by.hook, "prerouting") << hook_text(h);
+    EXPECT_EQ(ev.decided_by.table, "b");
+  }
+  p.hook = Hook::output;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  // postrouting follows output and forward, not input
+  p.type = 14;
+  for (Hook h : {Hook::output, Hook::forward}) {
+    p.hook = h;
+    auto ev = evaluate(rs, p);
+    EXPECT_EQ(ev.outcome, Outcome::dropped) << hook_text(h);
+    EXPECT_EQ(ev.decided_by.hook, "postrouting");
+  }
+  p.hook = Hook::input;
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  // the input chain is named with its hook
+  p.type = 8;
+  EXPECT_EQ(evaluate(rs, p).decided_by.hook, "input");
+}
+
+TEST(Report, NamesTheHookThatDecided) {
+  Chain pre = base_chain("pre", -300, NF_ACCEPT, NF_INET_PRE_ROUTING);
+  add_rule(pre, with(icmp_type_is(13), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "early", {pre})};
+  ReportFilter f;
+  f.family = Family::ipv4;
+  f.hook = Hook::input;
+  f.type = 13;
+  auto entries = build_report(rs, f);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_NE(render_text(entries, false).find("inet early pre #"), std::string::npos);
+  EXPECT_NE(render_text(entries, false).find(" @prerouting"), std::string::npos)
+      << render_text(entries, false);
+  EXPECT_NE(render_json(entries).find("\"hook\":\"prerouting\""), std::string::npos)
+      << render_json(entries);
+}
+
+TEST(Evaluate, IngressChainIsConditionalOnItsDevice) {
+  Chain ing = base_chain("ing", 0, NF_ACCEPT, NF_NETDEV_INGRESS);
+  ing.hook->devices = {"eth0"};
+  add_rule(ing, {Meta{NFT_META_PROTOCOL, 1, {}}, Cmp{1, NFT_CMP_EQ, Bytes{0x08, 0x00}},
+                 Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 1, {}}, Cmp{1, NFT_CMP_EQ, {8}},
+                 verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_NETDEV, "edge", {ing})};
+  Packet p = echo_in();
+  auto ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("meta iifname { eth0 }"), std::string::npos) << ev.condition;
+  p.iif = "eth0";
+  ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.hook, "ingress");
+  p.iif = "eth1";
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.hook = Hook::output;  // never passes ingress
+  p.iif.clear();
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, SameConditionIsAskedOnce) {
+  // iifname "lo" accept; iifname != "lo" drop: one question, two answers
+  Bytes lo{'l', 'o', 0};
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Meta{NFT_META_IIFNAME, 1, {}}, Cmp{1, NFT_CMP_EQ, lo}, verdict(NF_ACCEPT)});
+  add_rule(in, {Meta{NFT_META_IIFNAME, 1, {}}, Cmp{1, NFT_CMP_NEQ, lo}, verdict(NF_DROP)});
+  add_rule(in, {verdict(NF_QUEUE)});  // unreachable: one of the two always decides
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_EQ(ev.condition.find("queued"), std::string::npos) << ev.condition;
+  EXPECT_NE(ev.condition.find("meta iifname == \"lo\""), std::string::npos) << ev.condition;
+}
+
+TEST(Evaluate, XtMatchesFromIptablesNft) {
+  // -m conntrack --ctstate INVALID -j DROP; -p icmp --icmp-type 8 -j ACCEPT;
+  // -m addrtype --dst-type LOCAL -j RETURN (in a jumped chain); -m comment
+  xt_conntrack_mtinfo3 info{};
+  info.match_flags = XT_CONNTRACK_STATE;
+  info.state_mask = XT_CONNTRACK_STATE_INVALID;
+  Match conntrack = xt("conntrack", 3, info);
+  Match echo = xt("icmp", 0, ipt_icmp{8, {0, 0xff}, 0});
+  Match comment = xt("comment", 0, xt_comment_info{"ufw"});
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, {conntrack, verdict(NF_DROP)});
+  add_rule(in, {comment, echo, verdict(NF_ACCEPT)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "filter", {in})};
+  Packet p = echo_in();
+  p.ct_state = ct_state_bit("new");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::accepted);
+  p.ct_state = ct_state_bit("invalid");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+  p.ct_state.reset();
+  auto ev = evaluate(rs, p);
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("ct state invalid"), std::string::npos) << ev.condition;
+  p.type = 0;
+  p.ct_state = ct_state_bit("new");
+  EXPECT_EQ(evaluate(rs, p).outcome, Outcome::dropped);
+}
+
+TEST(Evaluate, XtMatchNotJudgedIsAConditionNamingIt) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Match{"string", 1, Bytes(64, 0)}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "filter", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("xt match string rev 1 (the audit cannot judge it)"),
+            std::string::npos)
+      << ev.condition;
+}
+
+TEST(Evaluate, XtLimitIsRateLimited) {
+  xt_rateinfo info{};
+  info.avg = XT_LIMIT_SCALE * 60 / 3;  // --limit 3/min --limit-burst 10
+  info.burst = 10;
+  Match limit = xt("limit", 0, info);
+  Chain in = base_chain("in", 0, NF_DROP);
+  add_rule(in, {limit, verdict(NF_ACCEPT)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "filter", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::rate_limited);
+  EXPECT_EQ(ev.rate, "3/minute");
 }
 
 TEST(FindElement, IntervalsAndCatchall) {

@@ -1,0 +1,135 @@
+// Overrides by other tables, and the drift report in text and JSON (see
+// drift.h).
+//
+// An override is found by evaluating the same packets twice: over a
+// ruleset that holds only the icmpwall table (what the policy decides)
+// and over the whole ruleset (what the kernel does). Every packet the
+// audit report names in either walk is compared, so a code that only one
+// of the two singles out is still looked at. The only way another table
+// can change the outcome is to end the packet before or after icmpwall's
+// chains (drop, reject, queue) or to make it depend on something
+// (conditional); its accepts end only its own base chain.
+//
+// The JSON uses nlohmann::ordered_json (already a dependency of the
+// project) so keys keep the documented order.
+#include <fmt/format.h>
+#include <linux/netfilter.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+#include "icmpwall/audit/drift.h"
+
+namespace icmpwall::audit {
+namespace {
+
+using Key = std::tuple<policy::Family, policy::Hook, uint8_t, uint8_t>;
+
+Key key_of(const Packet& p) {
+  return {p.family, p.hook, p.type, p.code};
+}
+
+std::string outcome_text(const Evaluation& e) {
+  if (e.outcome == Outcome::rate_limited) return outcome_name(e.outcome) + " at " + e.rate;
+  if (e.outcome == Outcome::conditional) return outcome_name(e.outcome) + " (" + e.condition + ")";
+  return outcome_name(e.outcome);
+}
+
+nlohmann::ordered_json location_json(const Location& l) {
+  if (l.table.empty()) return nullptr;
+  return {{"family", l.family}, {"table", l.table}, {"chain", l.chain}, {"handle", l.handle}};
+}
+
+nlohmann::ordered_json evaluation_json(const Evaluation& e) {
+  nlohmann::ordered_json j = {{"outcome", outcome_name(e.outcome)}};
+  j["rate"] = e.outcome == Outcome::rate_limited ? nlohmann::ordered_json(e.rate) : nullptr;
+  j["condition"] =
+      e.outcome == Outcome::conditional ? nlohmann::ordered_json(e.condition) : nullptr;
+  j["decided_by"] = location_json(e.decided_by);
+  return j;
+}
+
+nlohmann::ordered_json or_null(const std::string& s) {
+  return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
+}
+
+}  // namespace
+
+std::string describe(const Override& o) {
+  return fmt::format("{} {} {} (type {} code {}): policy {}, kernel {} by {}",
+                     family_text(o.packet.family), hook_text(o.packet.hook), o.type_name,
+                     o.packet.type, o.packet.code, outcome_text(o.policy), outcome_text(o.real),
+                     describe(o.real.decided_by));
+}
+
+std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table,
+                                     const ReportFilter& filter) {
+  const Table* ours = rs.table(NFPROTO_INET, table);
+  if (!ours) return {};  // nothing to override; the drift says the table is missing
+  Ruleset alone;
+  alone.generation = rs.generation;
+  alone.tables.push_back(*ours);
+
+  std::map<Key, std::pair<std::optional<ReportEntry>, std::optional<ReportEntry>>> pairs;
+  for (auto& e : build_report(alone, filter)) pairs[key_of(e.packet)].first = std::move(e);
+  for (auto& e : build_report(rs, filter)) pairs[key_of(e.packet)].second = std::move(e);
+
+  std::vector<Override> out;
+  for (auto& [key, pair] : pairs) {
+    auto& [policy_entry, real_entry] = pair;
+    if (!policy_entry) policy_entry = report_entry(alone, real_entry->packet);
+    if (!real_entry) real_entry = report_entry(rs, policy_entry->packet);
+    const auto& p = policy_entry->evaluation;
+    const auto& r = real_entry->evaluation;
+    if (p.outcome == r.outcome && p.rate == r.rate) continue;
+    out.push_back({real_entry->packet, real_entry->type_name, p, r});
+  }
+  return out;
+}
+
+std::string render_drift_text(const DriftReport& r) {
+  std::string out;
+  for (const auto& d : r.differences) out += describe(d) + "\n";
+  for (const auto& o : r.overrides) out += "override: " + describe(o) + "\n";
+  if (!r.drift()) {
+    out += fmt::format(
+        "table inet {}: no drift (the live table is what the policy compiles to, "
+        "and no other table overrides it)\n",
+        r.table);
+  } else {
+    out += fmt::format("table inet {}: drift ({} difference(s), {} override(s))\n", r.table,
+                       r.differences.size(), r.overrides.size());
+  }
+  return out;
+}
+
+std::string render_drift_json(const DriftReport& r) {
+  auto differences = nlohmann::ordered_json::array();
+  for (const auto& d : r.differences) {
+    differences.push_back({{"kind", drift_kind_name(d.kind)},
+                           {"object", d.what.empty() ? d.where : d.where + " " + d.what},
+                           {"live", or_null(d.live)},
+                           {"expected", or_null(d.expected)},
+                           {"text", describe(d)}});
+  }
+  auto overrides = nlohmann::ordered_json::array();
+  for (const auto& o : r.overrides) {
+    overrides.push_back({{"family", family_text(o.packet.family)},
+                         {"hook", hook_text(o.packet.hook)},
+                         {"type", o.packet.type},
+                         {"code", o.packet.code},
+                         {"type_name", o.type_name},
+                         {"policy", evaluation_json(o.policy)},
+                         {"real", evaluation_json(o.real)},
+                         {"text", describe(o)}});
+  }
+  nlohmann::ordered_json j = {{"schema", 1},
+                              {"drift", r.drift()},
+                              {"table", r.table},
+                              {"differences", std::move(differences)},
+                              {"overrides", std::move(overrides)}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace icmpwall::audit
