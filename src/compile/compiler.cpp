@@ -137,8 +137,10 @@ class Compiler {
   }
 
   // Sources the inspection worker blocked: their ICMP dies here, before
-  // the verdict map, without reaching userspace. The worker adds elements
-  // with a timeout over netlink; the set's timeout is the default.
+  // the verdict map, without reaching userspace. The worker adds each
+  // source's prefix (an IPv6 attacker owns a /64 at least) as a range with
+  // a timeout over netlink, so the sets are interval sets; the set's
+  // timeout is the default.
   void declare_blocked_sets() {
     if (!uses_inspect()) return;
     const nft::Origin origin{{}, "sources blocked by the inspection worker"};
@@ -147,6 +149,7 @@ class Compiler {
       nft::Set st;
       st.name = blocked_set_name(f);
       st.key = f == Family::ipv4 ? nft::KeyType::ipv4_addr : nft::KeyType::ipv6_addr;
+      st.interval = true;
       st.timeout_ms = kBlockedTimeoutMs;
       st.size = kBlockedMax;
       st.origin = origin;

@@ -1,13 +1,15 @@
 #include "icmpwall/inspect/engine.h"
 
+#include <algorithm>
+
 namespace icmpwall::inspect {
 namespace {
 
 int severity(Outcome o) { return static_cast<int>(o); }  // pass < log < drop < block
 
-// Sources remembered as blocked at most; beyond this, expired entries are
+// Prefixes remembered as blocked at most; beyond this, expired entries are
 // pruned and, if still full, the map is emptied (a block request repeated
-// for a source is harmless: the kernel already holds it).
+// for a prefix is harmless: the kernel already holds it).
 constexpr size_t kMaxBlockedRemembered = 65536;
 
 }  // namespace
@@ -33,9 +35,32 @@ Engine::Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn o
       tunnel_(config_.tunnel),
       sweep_(config_.sweep) {}
 
+BlockedPrefix mask_prefix(const Address& a, uint8_t length) {
+  const uint8_t width = a.family == Family::ipv4 ? 32 : 128;
+  BlockedPrefix p{a, std::min(length, width)};
+  for (size_t i = 0; i < p.address.bytes.size(); ++i) {
+    const int keep = std::clamp(static_cast<int>(p.length) - static_cast<int>(i) * 8, 0, 8);
+    p.address.bytes[i] &= static_cast<uint8_t>(0xff00u >> keep);
+  }
+  return p;
+}
+
 Finding Engine::inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::time_point now) {
   auto decoded = decode_packet(bytes, DecodeOptions{.allow_truncated = true});
-  std::lock_guard lock(mutex_);
+  std::optional<BlockRequest> block;
+  Finding f;
+  {
+    std::lock_guard lock(mutex_);
+    f = judge_locked(decoded, iif, now, block);
+  }
+  // The netlink round trip runs unlocked: the bookkeeping above already
+  // made sure that no other thread asks for this prefix meanwhile.
+  if (block) on_block_(block->prefix, block->period);
+  return f;
+}
+
+Finding Engine::judge_locked(const Decoded<Packet>& decoded, uint32_t iif, Clock::time_point now,
+                             std::optional<BlockRequest>& block) {
   // Detectors want non-decreasing time; callers on several threads may
   // read the clock in a different order than they take the lock.
   now = std::max(now, last_now_);
@@ -67,7 +92,7 @@ Finding Engine::inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::tim
   if (f.detected()) {
     ++counters_.reasons[f.reason];
     if (on_event_) on_event_(Event{&*decoded.value, &f, iif});
-    if (f.outcome == Outcome::block) request_block(f, decoded.value->ip.src, now);
+    if (f.outcome == Outcome::block) block = block_request(f, decoded.value->ip.src, now);
   }
   return f;
 }
@@ -82,20 +107,29 @@ Finding Engine::judge(const Packet& p, uint32_t iif, Clock::time_point now) {
   return worst;
 }
 
-void Engine::request_block(const Finding& f, const Address& source, Clock::time_point now) {
-  if (!on_block_ || f.block_for.count() <= 0) return;
-  // The kernel's blocked-source sets hold single addresses: a finding about
-  // a whole prefix (an IPv6 /64) blocks the address that sent this packet.
-  const Address subject = f.subject_prefix ? source : f.subject;
-  auto it = blocked_until_.find(subject);
-  if (it != blocked_until_.end() && it->second > now) return;  // the kernel holds it
+std::optional<Engine::BlockRequest> Engine::block_request(const Finding& f, const Address& source,
+                                                          Clock::time_point now) {
+  if (!on_block_ || f.block_for.count() <= 0) return std::nullopt;
+  // A finding about a detector's grouping prefix (a sweep from an IPv6
+  // /64) names the prefix: the packet's sender stands for it. The block
+  // covers the sender's prefix of the configured length.
+  // A link-local source is blocked alone: fe80::/64 (169.254.0.0/16) is
+  // every neighbour's prefix on every link, and blocking it would cut off
+  // neighbour discovery from all of them.
+  const Address& subject = f.subject_prefix ? source : f.subject;
+  uint8_t length =
+      subject.family == Family::ipv4 ? config_.block.ipv4_prefix : config_.block.ipv6_prefix;
+  if (is_link_local(subject)) length = 128;
+  const BlockedPrefix prefix = mask_prefix(subject, length);
+  auto it = blocked_until_.find(prefix.address);
+  if (it != blocked_until_.end() && it->second > now) return std::nullopt;  // the kernel holds it
   if (blocked_until_.size() >= kMaxBlockedRemembered) {
     std::erase_if(blocked_until_, [&](const auto& kv) { return kv.second <= now; });
     if (blocked_until_.size() >= kMaxBlockedRemembered) blocked_until_.clear();
   }
-  blocked_until_[subject] = now + f.block_for;
+  blocked_until_[prefix.address] = now + f.block_for;
   ++counters_.block_requests;
-  on_block_(subject, f.block_for);
+  return BlockRequest{prefix, f.block_for};
 }
 
 EngineCounters Engine::counters() const {

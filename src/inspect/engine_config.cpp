@@ -111,6 +111,8 @@ const Field kFields[] = {
     ICMPWALL_INT("sweep", "max-sources", sweep.max_sources, uint32_t),
     ICMPWALL_SECONDS("sweep", "block-for", sweep.block_for),
     ICMPWALL_ENFORCE("sweep", sweep.enforce),
+    ICMPWALL_INT("block", "ipv4-prefix", block.ipv4_prefix, uint8_t),
+    ICMPWALL_INT("block", "ipv6-prefix", block.ipv6_prefix, uint8_t),
     ICMPWALL_FLAG("redirect", "accept", redirect.accept),
     ICMPWALL_FLAG("redirect", "require-datagram", redirect.require_datagram),
     ICMPWALL_SECONDS("redirect", "block-for", redirect.block_for),

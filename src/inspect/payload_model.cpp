@@ -38,20 +38,36 @@ uint32_t repeat_period(Bytes rest) {
   // headers, a timestamp, have few), and only those are compared.
   const size_t last = std::min<size_t>(kMaxPingPeriod, rest.size() - kMinRepeat);
   const uint8_t* base = rest.data();
-  bool candidate = false;
-  for (size_t p = 1; p <= last && !candidate; ++p) {
+  size_t candidate = 0;  // the first p that passes
+  for (size_t p = 1; p <= last && candidate == 0; ++p) {
     const void* hit = std::memchr(base + p, base[0], last - p + 1);
     if (hit == nullptr) break;
     p = static_cast<size_t>(static_cast<const uint8_t*>(hit) - base);
-    candidate = std::memcmp(base + p, base, kMinRepeat) == 0;
+    if (std::memcmp(base + p, base, kMinRepeat) == 0) candidate = p;
   }
-  if (!candidate) return 0;
+  if (candidate == 0) return 0;
+  // No p below the first candidate is a period. If the whole rest repeats
+  // with it (one memcmp of the rest against itself shifted), it is the
+  // smallest period, which the prefix function below would find too; a
+  // fill of a single byte or a Windows alphabet ends here.
+  if (std::memcmp(base + candidate, base, rest.size() - candidate) == 0)
+    return static_cast<uint32_t>(candidate);
   const uint32_t p = smallest_prefix_period(rest);
   if (p > kMaxPingPeriod || rest.size() < p + kMinRepeat) return 0;
-  for (size_t i = kPrefixWindow; i < rest.size(); ++i) {
-    if (rest[i] != rest[i - p]) return 0;
-  }
+  // rest[i] == rest[i - p] for every i past the window: one memcmp of
+  // the rest against itself shifted by p.
+  if (rest.size() > kPrefixWindow &&
+      std::memcmp(base + kPrefixWindow, base + kPrefixWindow - p, rest.size() - kPrefixWindow) != 0)
+    return 0;
   return p;
+}
+
+// Adds `b` to `a` in each of the eight byte lanes, mod 256 (no carry from
+// one lane into the next).
+uint64_t add_lanes(uint64_t a, uint64_t b) {
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  return ((a & kLow7) + (b & kLow7)) ^ ((a ^ b) & kHigh);
 }
 
 // An arithmetic progression of bytes mod 256 (step 0 is a repeat, found
@@ -60,7 +76,25 @@ uint32_t ramp_step(Bytes rest) {
   if (rest.size() < kMinRamp) return 0;
   const uint8_t step = static_cast<uint8_t>(rest[1] - rest[0]);
   if (step == 0) return 0;
-  for (size_t i = 2; i < rest.size(); ++i) {
+  const size_t n = rest.size();
+  size_t i = 2;
+  if (n >= 16) {
+    // Past a first word checked byte by byte, each 8 bytes are the 8
+    // before them plus 8 * step in every lane.
+    for (; i < 8; ++i) {
+      if (static_cast<uint8_t>(rest[i] - rest[i - 1]) != step) return 0;
+    }
+    const uint64_t advance = 0x0101010101010101ull * static_cast<uint8_t>(step * 8);
+    uint64_t expect;
+    std::memcpy(&expect, rest.data(), 8);
+    for (; i + 8 <= n; i += 8) {
+      expect = add_lanes(expect, advance);
+      uint64_t word;
+      std::memcpy(&word, rest.data() + i, 8);
+      if (word != expect) return 0;
+    }
+  }
+  for (; i < n; ++i) {
     if (static_cast<uint8_t>(rest[i] - rest[i - 1]) != step) return 0;
   }
   return step;

@@ -45,6 +45,14 @@ double estimate_distinct(uint32_t ones) {
   return kBits * std::log(kBits / zeros);
 }
 
+// The estimate grows with the bits set: the first count of bits at which
+// it rounds to `destinations`, so that a packet compares two integers.
+uint32_t ones_for(uint32_t destinations) {
+  uint32_t ones = 0;
+  while (ones < kBits && std::floor(estimate_distinct(ones) + 0.5) < destinations) ++ones;
+  return ones;
+}
+
 }  // namespace
 
 const char* to_string(SweepSignal s) {
@@ -73,7 +81,10 @@ Result<void> validate(const SweepConfig& c) {
 }
 
 SweepDetector::SweepDetector(const SweepConfig& config, uint64_t seed)
-    : config_(config), seed_(seed), sources_(config.max_sources, seed) {}
+    : config_(config),
+      seed_(seed),
+      many_ones_(ones_for(config.max_destinations)),
+      sources_(config.max_sources, seed) {}
 
 Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   ++counters_.packets;
@@ -101,6 +112,8 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
     s.previous = s.current;
     s.current = Bitmap{};
     s.half_start += half;
+    s.ones = 0;
+    for (uint64_t w : s.previous) s.ones = static_cast<uint16_t>(s.ones + std::popcount(w));
   }
 
   Finding finding;
@@ -129,6 +142,7 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   const uint64_t mask = uint64_t{1} << (bit & 63);
   const bool seen = ((s.current[bit >> 6] | s.previous[bit >> 6]) & mask) != 0;
   s.current[bit >> 6] |= mask;
+  if (!seen) ++s.ones;
   // The run: a destination just above the last one extends it; another
   // new one starts a new run; one already seen (a retry, a second probe
   // type) leaves it alone. Rising steps are taken on the address itself,
@@ -142,16 +156,14 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
     s.last_destination = n;
   }
 
-  uint32_t ones = 0;
-  for (size_t i = 0; i < kBitmapWords; ++i) ones += std::popcount(s.current[i] | s.previous[i]);
-  const double distinct = estimate_distinct(ones);
-  const bool many = std::floor(distinct + 0.5) >= c.max_destinations;
+  const bool many = s.ones >= many_ones_;
   const bool sequence = s.run >= c.sequence_run;
   if (many) counters_.count(SweepSignal::destinations);
   if (sequence) counters_.count(SweepSignal::rising_sequence);
   if (!many && !sequence) return finish(Outcome::pass);
 
   s.blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
+  const double distinct = estimate_distinct(s.ones);
   finding.score = std::max(distinct / c.max_destinations, double(s.run) / c.sequence_run);
   finding.signals.push_back(
       {to_string(SweepSignal::destinations), distinct, static_cast<double>(c.max_destinations)});

@@ -76,6 +76,26 @@ std::optional<BodyRule> body_rule(const Query& q) {
 constexpr uint64_t kPayloadSeed = 0x6a09e667f3bcc908ull;
 constexpr uint32_t kStampBytes = 16;  // variation ignores this many leading bytes
 
+// A hash of payload[from, end). Where a ping model explains the payload,
+// the fill past its defining bytes (one period of a repeat, the first byte
+// of a ramp) follows from the model, so only the bytes up to them are
+// read and the model (kind and period or step) is mixed into the seed:
+// two payloads of one length that the same model explains hash alike
+// exactly when their bytes from `from` on are alike (up to collisions, as
+// for a hash of every byte), a payload of another model or none hashes
+// otherwise, and a 1400-byte ping costs what a 56-byte one does.
+uint64_t payload_hash(std::span<const uint8_t> payload, size_t from, const PingModel& model) {
+  from = std::min(from, payload.size());
+  size_t end = payload.size();
+  uint64_t seed = kPayloadSeed;
+  if (model.fill == PingModel::Fill::repeat || model.fill == PingModel::Fill::ramp) {
+    const size_t defining = model.fill == PingModel::Fill::repeat ? model.period : 1;
+    end = std::min(end, std::max<size_t>(from, model.header) + defining);
+    seed ^= (static_cast<uint64_t>(model.fill) << 16 | model.period) * 0x9e3779b97f4a7c15ull;
+  }
+  return hash_bytes(payload.data() + from, end - from, seed);
+}
+
 struct Fired {
   TunnelSignal signal;
   double value;
@@ -233,8 +253,9 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
     }
   }
 
+  PingModel model;
   if (carries_data) {
-    const PingModel model = match_ping_model(payload);
+    model = match_ping_model(payload);
     information = model.information(static_cast<uint32_t>(full_len));
     if (!model.explained()) {
       if (auto layout = match_tunnel_layout(payload, full_len)) {
@@ -262,8 +283,7 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
     }
 
     // Variation: payloads past their timestamp, with their length.
-    const auto tail = payload.subspan(std::min<size_t>(kStampBytes, payload.size()));
-    const uint64_t fingerprint = hash_bytes(tail.data(), tail.size(), kPayloadSeed) ^ full_len;
+    const uint64_t fingerprint = payload_hash(payload, kStampBytes, model) ^ full_len;
     if (!first) {
       const bool changed = fingerprint != flow.fingerprint;
       flow.changes = static_cast<uint8_t>((flow.changes << 1) | (changed ? 1 : 0));
@@ -278,7 +298,7 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   // Echo replies against their requests.
   if (query->kind == QueryKind::echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
-    const uint64_t hash = hash_bytes(payload.data(), payload.size(), kPayloadSeed);
+    const uint64_t hash = payload_hash(payload, 0, model);
     if (query->request) {
       Pending& p = pending_.find_or_insert(pkey).value;
       p = {hash, static_cast<uint32_t>(full_len), now};

@@ -1,4 +1,5 @@
-// NEWSETELEM with per-element timeouts, acked, as one small batch.
+// NEWSETELEM with per-element timeouts (and, for interval sets, the
+// range's interval-end element), acked, as one small batch.
 #include "icmpwall/netlink/set_elements.h"
 
 #include <arpa/inet.h>
@@ -8,6 +9,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -16,6 +18,27 @@
 #include "icmpwall/netlink/socket.h"
 
 namespace icmpwall::netlink {
+
+TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
+                            std::chrono::milliseconds timeout) {
+  TimedElement e{{address.begin(), address.end()}, timeout, {}};
+  const unsigned width = static_cast<unsigned>(address.size()) * 8;
+  length = std::min(length, width);
+  for (unsigned bit = length; bit < width; ++bit) e.key[bit / 8] &= ~(0x80u >> (bit % 8));
+  if (length == 0) return e;  // the whole space: no end
+  // end = start + 2^(width - length): add 1 at the prefix's last bit and
+  // carry towards the front; a carry out of the first byte means the
+  // prefix reaches the top.
+  e.key_end = e.key;
+  unsigned carry = 0x80u >> ((length - 1) % 8);
+  for (size_t i = (length - 1) / 8 + 1; i-- > 0 && carry;) {
+    const unsigned sum = e.key_end[i] + carry;
+    e.key_end[i] = static_cast<uint8_t>(sum);
+    carry = sum >> 8;
+  }
+  if (carry) e.key_end.clear();
+  return e;
+}
 
 Result<void> add_timed_elements(const std::string& table, const std::string& set,
                                 const std::vector<TimedElement>& elements) {
@@ -35,6 +58,12 @@ Result<void> add_timed_elements(const std::string& table, const std::string& set
       nftnl_set_elem_set_u64(elem.get(), NFTNL_SET_ELEM_TIMEOUT,
                              static_cast<uint64_t>(e.timeout.count()));
     nftnl_set_elem_nlmsg_build(nlh, elem.get(), ++index);
+    if (e.key_end.empty()) continue;
+    // The end carries no timeout: the kernel expires it with its start.
+    SetElemPtr end(nftnl_set_elem_alloc());
+    nftnl_set_elem_set(end.get(), NFTNL_SET_ELEM_KEY, e.key_end.data(), e.key_end.size());
+    nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+    nftnl_set_elem_nlmsg_build(nlh, end.get(), ++index);
   }
   mnl_attr_nest_end(nlh, list);
   batch.end(nlh);

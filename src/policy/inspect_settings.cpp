@@ -137,6 +137,12 @@ std::vector<Knob> make_knobs() {
   k.push_back(
       seconds("sweep", "block-for", 1, kWeek, 600, "how long a sweeping source stays blocked"));
   k.push_back(enforce("sweep", "how far the sweep detector may act (see below)"));
+  // [inspect.block]
+  k.push_back(integer("block", "ipv4-prefix", 1, 32, 32,
+                      "a blocked IPv4 source takes its prefix of this length with it"));
+  k.push_back(integer("block", "ipv6-prefix", 1, 128, 64,
+                      "a blocked IPv6 source takes its prefix of this length with it (one holder "
+                      "owns a /64 at least)"));
   // [inspect.redirect]
   k.push_back(boolean(
       "redirect", "accept", true,
@@ -169,7 +175,7 @@ const std::vector<Knob>& inspect_knobs() {
 
 const std::vector<std::string_view>& inspect_sections() {
   static const std::vector<std::string_view> sections = {"tunnel", "tunnel.weights", "sweep",
-                                                         "redirect", "errors"};
+                                                         "block",  "redirect",       "errors"};
   return sections;
 }
 

@@ -1096,7 +1096,7 @@ class Parser {
                  "settings under it");
       return;
     }
-    const Keys sections = {"tunnel", "sweep", "redirect", "errors"};
+    const Keys sections = {"tunnel", "sweep", "block", "redirect", "errors"};
     for (auto&& [k, v] : *tbl) {
       if (!contains(sections, k.str())) {
         error(at(k), fmt::format("unknown section [inspect.{}]", k.str()),

@@ -10,11 +10,15 @@
 // decodes. Every finding that detects something is counted per reason,
 // passed to the event callback (one structured log event per detection)
 // and, for `block`, to the block callback, which asks the kernel to drop
-// the source for a while (at most once per source while its block lasts).
+// the source's prefix (BlockConfig: its /32 or /64 by default) for a while,
+// at most once per prefix while its block lasts: an attacker who owns a
+// /64 gains nothing by moving to the next address of it.
 //
 // Safe to call from several queue workers at once: one mutex guards the
 // detectors' flow state (hash-balanced queues keep a flow on one worker,
-// but a sweep spans flows).
+// but a sweep spans flows). The event callback runs under that mutex, so
+// events come out one at a time; the block callback (a netlink round trip)
+// runs after it is released, so the other workers go on meanwhile.
 #pragma once
 
 #include <array>
@@ -23,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -36,7 +41,26 @@
 
 namespace icmpwall::inspect {
 
+// How much of the address space one block covers: the source's prefix of
+// this length. Lengths beyond the family's width mean the whole address.
+struct BlockConfig {
+  uint8_t ipv4_prefix = 32;
+  uint8_t ipv6_prefix = 64;
+};
+
+// A prefix the engine asks the kernel to drop: `address` with every bit
+// past `length` cleared.
+struct BlockedPrefix {
+  Address address;
+  uint8_t length = 0;
+};
+
+// `a` with every bit past the first `length` cleared (length capped at the
+// family's width).
+BlockedPrefix mask_prefix(const Address& a, uint8_t length);
+
 struct EngineConfig {
+  BlockConfig block;
   TunnelConfig tunnel;
   SweepConfig sweep;
   RedirectConfig redirect;
@@ -49,7 +73,7 @@ struct EngineCounters {
   uint64_t logged = 0;      // passed, but detected (policy: log only)
   uint64_t dropped = 0;
   uint64_t blocked = 0;     // findings with outcome block
-  uint64_t block_requests = 0;  // sources handed to the block callback
+  uint64_t block_requests = 0;  // prefixes handed to the block callback
   std::map<std::string, uint64_t> reasons;  // per detection reason
 };
 
@@ -63,7 +87,7 @@ struct Event {
 class Engine {
  public:
   using EventFn = std::function<void(const Event&)>;
-  using BlockFn = std::function<void(const Address&, std::chrono::seconds)>;
+  using BlockFn = std::function<void(const BlockedPrefix&, std::chrono::seconds)>;
 
   Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn on_event = {},
          BlockFn on_block = {});
@@ -74,8 +98,17 @@ class Engine {
   EngineCounters counters() const;
 
  private:
+  struct BlockRequest {
+    BlockedPrefix prefix;
+    std::chrono::seconds period{0};
+  };
+
+  // inspect()'s part under the mutex; a block to request lands in `block`.
+  Finding judge_locked(const Decoded<Packet>& decoded, uint32_t iif, Clock::time_point now,
+                       std::optional<BlockRequest>& block);
   Finding judge(const Packet& packet, uint32_t iif, Clock::time_point now);
-  void request_block(const Finding& f, const Address& source, Clock::time_point now);
+  std::optional<BlockRequest> block_request(const Finding& f, const Address& source,
+                                            Clock::time_point now);
 
   EngineConfig config_;
   std::shared_ptr<RouteView> routes_;
@@ -88,7 +121,7 @@ class Engine {
   mutable std::mutex mutex_;
   EngineCounters counters_;
   Clock::time_point last_now_{};
-  std::map<Address, Clock::time_point> blocked_until_;  // bounded: pruned on insert
+  std::map<Address, Clock::time_point> blocked_until_;  // per prefix; bounded: pruned on insert
 };
 
 }  // namespace icmpwall::inspect

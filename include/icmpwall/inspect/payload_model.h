@@ -25,10 +25,15 @@
 // whatever its length, so it is never counted as high entropy, text or
 // volume: `ping -s 65000` passes.
 //
-// The repetition test is linear: the smallest period of the first 128 bytes
-// of the rest comes from the prefix function (a fixed array on the stack);
-// by the Fine-Wilf theorem any period up to 64 of the whole rest is a
-// multiple of it, so one pass verifies it.
+// The repetition test is linear. The first p at which the rest's opening 8
+// bytes recur (memchr finds the places) is the only candidate below the
+// others; one memcmp of the rest against itself shifted by p settles the
+// usual case, a fill of one byte or an alphabet. Failing that, the smallest
+// period of the first 128 bytes comes from the prefix function (a fixed
+// array on the stack); by the Fine-Wilf theorem any period up to 64 of the
+// whole rest is a multiple of it, so one memcmp verifies it. The ramp test
+// compares 8 bytes at a time (each word is the one before plus 8 * step in
+// every byte lane).
 #pragma once
 
 #include <cstdint>

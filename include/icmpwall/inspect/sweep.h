@@ -97,11 +97,13 @@ class SweepDetector {
     Bitmap previous{};
     uint64_t last_destination = 0;
     uint32_t run = 0;
+    uint16_t ones = 0;  // bits set in current | previous, kept as they change
     bool started = false;
   };
 
   SweepConfig config_;
   uint64_t seed_;
+  uint32_t many_ones_;  // fewest set bits whose estimate reaches max_destinations
   FlowTable<SourceKey, Source> sources_;
   SweepCounters counters_;
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,23 @@ namespace icmpwall::netlink {
 struct TimedElement {
   std::vector<uint8_t> key;  // e.g. 4 or 16 address bytes, network order
   std::chrono::milliseconds timeout{0};  // 0: the set's default timeout
+  // Interval sets: the first key past the range [key, key_end), sent as an
+  // interval-end element. Empty: no end element (a plain set, or a range
+  // that reaches the top of the key space).
+  std::vector<uint8_t> key_end;
 };
 
+// The prefix `address`/`length` (address bytes in network order, length
+// capped at their width) as one interval element [start, end): start is
+// the address with the bits past `length` cleared, key_end the first
+// address past the prefix (empty when the prefix reaches the top).
+TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
+                            std::chrono::milliseconds timeout);
+
 // Adds `elements` to set <set> of table inet <table>. An element already
-// present is not an error (its timeout is left as it was).
+// present is not an error (its timeout is left as it was). In an interval
+// set the timeout rides on the range's start element; the kernel removes
+// the interval-end element together with it.
 Result<void> add_timed_elements(const std::string& table, const std::string& set,
                                 const std::vector<TimedElement>& elements);
 

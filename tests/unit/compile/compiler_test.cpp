@@ -294,6 +294,7 @@ TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
     const auto* s = set(t, set_name);
     ASSERT_NE(s, nullptr);
     EXPECT_GT(s->timeout_ms, 0u);
+    EXPECT_TRUE(s->interval);  // a blocked prefix is one range
   }
   // Without inspect rules there is no such set.
   auto plain = base_policy();

@@ -72,6 +72,8 @@ TEST(EngineConfigTest, DefaultsWhenThePolicySaysNothing) {
   EXPECT_EQ(c.redirect.require_datagram, d.redirect.require_datagram);
   EXPECT_EQ(c.redirect.block_for, d.redirect.block_for);
   EXPECT_EQ(c.forged_error.drop_quoted_errors, d.forged_error.drop_quoted_errors);
+  EXPECT_EQ(c.block.ipv4_prefix, 32);  // one address
+  EXPECT_EQ(c.block.ipv6_prefix, 64);  // one holder's /64
   // And every knob.
   for (const auto& k : policy::inspect_knobs()) {
     auto v = knob_value(c, k.section, k.key);

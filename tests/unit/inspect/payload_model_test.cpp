@@ -99,6 +99,37 @@ TEST(PingModel, DataIsNotExplained) {
   EXPECT_FALSE(match_ping_model(late).explained());
 }
 
+// Whichever byte breaks a long fill (inside a word the fast comparison
+// reads, or in the bytes after the last word), the fill is not a fill.
+// (Bytes from 100 on: a break closer to the start is a longer period.)
+TEST(PingModel, AFillBrokenAnywhereIsNotExplained) {
+  for (size_t size : {203u, 1400u}) {
+    const Bytes ramp = iputils(size, 1700000000, 5);
+    const Bytes repeat = busybox(size, 77, 0xa5);
+    for (size_t at = 100; at < size; ++at) {
+      Bytes r = ramp;
+      r[at] ^= 0x01;
+      EXPECT_FALSE(match_ping_model(r).explained()) << "ramp of " << size << ", byte " << at;
+      Bytes b = repeat;
+      b[at] ^= 0x80;
+      EXPECT_FALSE(match_ping_model(b).explained()) << "repeat of " << size << ", byte " << at;
+    }
+  }
+  // Steps whose eight-fold wraps in a byte lane.
+  for (uint8_t step : {1, 3, 31, 32, 33, 127, 128, 255}) {
+    Bytes r(300);
+    for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<uint8_t>(7 + i * step);
+    const PingModel m = match_ping_model(r);
+    // A step that is a multiple of 4 repeats within 64 bytes: a repeat.
+    EXPECT_EQ(m.fill, step % 4 == 0 ? Fill::repeat : Fill::ramp) << int{step};
+    if (m.fill == Fill::ramp) {
+      EXPECT_EQ(m.period, step);
+    }
+    r[299] ^= 0x40;
+    EXPECT_FALSE(match_ping_model(r).explained()) << int{step};
+  }
+}
+
 TEST(PayloadStats, Entropy) {
   EXPECT_EQ(shannon_entropy(Bytes(1000, 0x41)), 0.0);
   EXPECT_NEAR(shannon_entropy(iputils(65000, 1, 1)), 8.0, 0.01);  // why the model comes first

@@ -235,6 +235,30 @@ TEST(TunnelSignals, ReplyMismatch) {
   EXPECT_EQ(d.counters().reason(TunnelSignal::reply_mismatch), 2u);
 }
 
+// Large explained payloads are compared by their model and defining
+// bytes: a reply whose fill differs from its request's (another step,
+// another repeated byte) still mismatches; the same fill matches.
+TEST(TunnelSignals, ReplyMismatchOfLargeFills) {
+  TunnelDetector d(sensitive());
+  auto exchange = [&](uint16_t seq, const Bytes& request, const Bytes& reply) {
+    const auto at = t0 + std::chrono::seconds(seq);
+    d.inspect(echo("198.18.0.1", "198.18.0.2", true, 5, seq, request).packet, at);
+    return names(d.inspect(echo("198.18.0.2", "198.18.0.1", false, 5, seq, reply).packet,
+                           at + 1ms))
+        .count("reply-mismatch");
+  };
+  const Bytes ramp = iputils(1400, 1, 1);
+  Bytes ramp2(ramp);
+  for (size_t i = 16; i < ramp2.size(); ++i) ramp2[i] = static_cast<uint8_t>(16 + 2 * (i - 16));
+  EXPECT_EQ(exchange(1, ramp, ramp), 0u);
+  EXPECT_EQ(exchange(2, ramp, ramp2), 1u);
+  EXPECT_EQ(exchange(3, busybox(1400, 9, 0), busybox(1400, 9, 0)), 0u);
+  EXPECT_EQ(exchange(4, busybox(1400, 9, 0), busybox(1400, 9, 1)), 1u);
+  EXPECT_EQ(exchange(5, iputils(1400, 1, 1, {0xab, 0xcd}), iputils(1400, 1, 1, {0xab, 0xce})), 1u);
+  EXPECT_EQ(exchange(6, iputils(1400, 1, 1, {0xab, 0xcd}), iputils(1400, 1, 1, {0xab, 0xcd, 0xab})),
+            1u);
+}
+
 TEST(TunnelSignals, VariationNeedsChangingPayloads) {
   TunnelDetector d(sensitive());
   // the same unexplained (text) payload eight times: no variation

@@ -140,6 +140,20 @@ drop-quoted-errors = false
   EXPECT_FALSE(in.find("sweep", "window"));
 }
 
+TEST(InspectSettingsTest, BlockPrefixLengthsLandWithTheirPositions) {
+  auto p = parse(std::string(kInspectRule) + "[inspect.block]\nipv4-prefix = 24\nipv6-prefix = 48\n");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  EXPECT_TRUE(p.diags.empty()) << rendered(p.diags);
+  const auto* v4 = p.policy->inspect.find("block", "ipv4-prefix");
+  const auto* v6 = p.policy->inspect.find("block", "ipv6-prefix");
+  ASSERT_TRUE(v4);
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v4->value.integer, 24);
+  EXPECT_EQ(v6->value.integer, 48);
+  EXPECT_EQ(v6->loc.line, 6u);
+  EXPECT_EQ(v6->loc.col, 15u);
+}
+
 TEST(InspectSettingsTest, DottedKeysUnderInspectWork) {
   auto p =
       parse(std::string(kInspectRule) + "[inspect]\nsweep.window = 60\ntunnel.weights.rate = 0\n");
@@ -218,7 +232,7 @@ const ErrorCase kErrorCases[] = {
     {"UnknownSection", "[inspect.tunel]\n", 4, 10, "unknown section [inspect.tunel]",
      "did you mean 'tunnel'?"},
     {"UnknownSectionFar", "[inspect.zzzzzz]\n", 4, 10, "unknown section [inspect.zzzzzz]",
-     "the sections are tunnel, sweep, redirect, errors"},
+     "the sections are tunnel, sweep, block, redirect, errors"},
     {"SectionNotATable", "[inspect]\ntunnel = 3\n", 5, 10,
      "'inspect.tunnel' must be a table, not an integer",
      "write [inspect.tunnel] and put its settings under it"},
@@ -260,6 +274,14 @@ const ErrorCase kErrorCases[] = {
      "'block-for' must be an integer, not a string", "block-for: seconds 1..604800, default 600"},
     {"RedirectBlockForNegative", "[inspect.redirect]\nblock-for = -1\n", 5, 13,
      "'block-for' must be between 0 and 604800, not -1", "block-for: seconds 0..604800, default 0"},
+    {"BlockIpv4PrefixTooLong", "[inspect.block]\nipv4-prefix = 33\n", 5, 15,
+     "'ipv4-prefix' must be between 1 and 32, not 33",
+     "ipv4-prefix: integer 1..32, default 32"},
+    {"BlockIpv6PrefixZero", "[inspect.block]\nipv6-prefix = 0\n", 5, 15,
+     "'ipv6-prefix' must be between 1 and 128, not 0",
+     "ipv6-prefix: integer 1..128, default 64"},
+    {"UnknownBlockKey", "[inspect.block]\nipv6-prefx = 48\n", 5, 1,
+     "unknown key 'ipv6-prefx' in [inspect.block]", "did you mean 'ipv6-prefix'?"},
     {"BooleanNotBoolean", "[inspect.redirect]\naccept = \"no\"\n", 5, 10,
      "'accept' must be true or false, not a string", "accept: true or false, default true"},
     {"EnforceUnknown", "[inspect.sweep]\nenforce = \"blok\"\n", 5, 11, "unknown enforce 'blok'",
