@@ -49,7 +49,9 @@ int run(int argc, char** argv) {
   DaemonOptions daemon;
   auto* daemon_cmd = app.add_subcommand(
       "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
-  daemon_cmd->add_option("--policy", daemon.policy_path, "Policy file (TOML)")->required();
+  daemon_cmd->add_option("--config", daemon.config_path,
+                         "Daemon config (default /etc/icmpwall/icmpwall.toml without --policy)");
+  daemon_cmd->add_option("--policy", daemon.policy_path, "Policy file (TOML); overrides the config's");
   daemon_cmd->add_option("--netns", daemon.netns, "Run inside this named network namespace");
   daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
   daemon_cmd->add_option("--queue-mode", daemon.queue_mode,
@@ -59,7 +61,16 @@ int run(int argc, char** argv) {
                          "Bytes of each queued packet to inspect (default 1500)")
       ->check(CLI::Range(64, 65531));
   daemon_cmd->add_flag("--flush-on-exit", daemon.flush_on_exit,
-                       "Remove icmpwall's table when stopping");
+                       "Remove icmpwall's table when stopping (on_stop = \"flush\")");
+  daemon_cmd->add_option("--stats-socket", daemon.stats_socket,
+                         "Serve counters on this Unix socket (\"\" disables it)");
+
+  StatsOptions stats;
+  auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");
+  stats_cmd->add_option("--socket", stats.socket, "The daemon's stats socket");
+  auto* stats_json = stats_cmd->add_flag("--json", stats.json, "JSON (the default)");
+  stats_cmd->add_flag("--prometheus", stats.prometheus, "Prometheus text exposition format")
+      ->excludes(stats_json);
 
   std::string flush_netns, flush_table = "icmpwall";
   auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
@@ -83,6 +94,11 @@ int run(int argc, char** argv) {
   audit_cmd->add_option("--oif", audit.oif, "--explain: the output interface name");
   audit_cmd->add_option("--hop-limit", audit.hop_limit, "--explain: the IPv4 TTL / IPv6 hop limit")
       ->check(CLI::Range(0, 255));
+  audit_cmd
+      ->add_option("--ct-state", audit.ct_state, "--explain: the conntrack state (default new)")
+      ->check(CLI::IsMember({"new", "established", "related", "invalid", "untracked"}));
+  audit_cmd->add_option("--policy", audit.policy_path,
+                        "Compare the live table with this policy; exit 5 on drift or override");
 
   try {
     app.parse(argc, argv);
@@ -113,6 +129,7 @@ int run(int argc, char** argv) {
       audit.color = color == "always" || (color == "auto" && isatty(STDOUT_FILENO));
       return cmd_audit(audit);
     }
+    if (*stats_cmd) return cmd_stats(stats);
     if (*daemon_cmd) {
       daemon.common = common;
       return cmd_daemon(daemon);

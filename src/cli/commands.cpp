@@ -8,6 +8,7 @@
 
 #include "icmpwall/audit/dump.h"
 #include "icmpwall/audit/report.h"
+#include "icmpwall/cli/audit_drift_command.h"
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
 #include "icmpwall/compile/compiler.h"
@@ -135,26 +136,23 @@ int cmd_apply(const ApplyOptions& opts) {
 }
 
 int cmd_daemon(const DaemonOptions& opts) {
-  // 1. policy -> nft model
-  auto compiled = load_and_compile(opts.policy_path, opts.common, "");
-  if (!compiled) return kPolicy;
-  // the detectors' thresholds, from [inspect.*]
-  auto engine = inspect::engine_config(compiled->policy);
-  if (!engine) {
-    std::cerr << "icmpwall: " << engine.error().message << "\n";
-    return kPolicy;
-  }
+  // 1. what to load (again on every SIGHUP): the config file, overridden
+  daemon::LoadRequest request;
+  request.config_path = opts.config_path.empty() && opts.policy_path.empty()
+                            ? daemon::kDefaultConfigPath
+                            : opts.config_path;
+  request.policy_path = opts.policy_path;
+  request.strict = opts.common.strict;
+  if (opts.queue_mode == "native") request.queue_mode = netlink::QueueMode::native;
+  if (opts.queue_mode == "compat") request.queue_mode = netlink::QueueMode::compat;
+  request.copy_range = opts.copy_range;
+  request.flush_on_exit = opts.flush_on_exit;
+  request.stats_socket = opts.stats_socket;
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;
-  // 3. apply, inspect, until a signal
-  daemon::ServeOptions serve;
-  if (opts.queue_mode == "native") serve.queue_mode = netlink::QueueMode::native;
-  if (opts.queue_mode == "compat") serve.queue_mode = netlink::QueueMode::compat;
-  serve.copy_range = opts.copy_range;
-  serve.flush_on_exit = opts.flush_on_exit;
-  serve.engine = std::move(*engine);
-  return daemon::serve(compiled->policy, compiled->table, serve, std::cout, std::cerr);
+  // 3. load, apply, inspect, until a signal
+  return daemon::serve(request, std::cout, std::cerr);
 }
 
 int cmd_audit(const AuditOptions& opts) {
@@ -182,6 +180,17 @@ int cmd_audit(const AuditOptions& opts) {
       return kUsage;
     }
   }
+  if (!opts.policy_path.empty()) {
+    // --policy: drift and overrides (audit_drift_command.cpp)
+    if (opts.explain) return std::cerr << "icmpwall audit: --explain excludes --policy\n", kUsage;
+    auto compiled = load_and_compile(opts.policy_path, CommonOptions{}, "");
+    if (!compiled) return kPolicy;
+    auto ns = enter_netns(opts.netns);
+    if (!ns) return kKernel;
+    audit::ReportFilter filter{family, hook, std::nullopt};
+    if (types.size() == 1) filter = {types[0].family, hook, types[0].type};
+    return audit_drift(compiled->table, filter, opts);
+  }
   audit::Packet packet;
   if (opts.explain) {
     if (!family || !hook || types.empty()) {
@@ -201,6 +210,7 @@ int cmd_audit(const AuditOptions& opts) {
     packet.iif = opts.iif;
     packet.oif = opts.oif;
     if (opts.hop_limit) packet.hop_limit = static_cast<uint8_t>(*opts.hop_limit);
+    packet.ct_state = audit::ct_state_bit(opts.ct_state);
   }
   // 2. into the namespace, 3. one consistent dump
   auto ns = enter_netns(opts.netns);

@@ -1,34 +1,32 @@
-// The daemon's flat list of stages: apply, open the route view, start the
-// queue workers around one engine, wait for a signal, stop, report.
+// The daemon's flat list of stages: load, apply, bind the queues, drop
+// privileges, start the workers around one swappable engine, tell systemd,
+// then a signal loop (reload, watchdog, stop), stop, report.
 #include "icmpwall/daemon/serve.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 
-#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <ostream>
-#include <set>
 
-#include "icmpwall/util/exit_codes.h"
+#include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/events.h"
+#include "icmpwall/daemon/privileges.h"
 #include "icmpwall/daemon/source_blocker.h"
+#include "icmpwall/daemon/stats.h"
+#include "icmpwall/daemon/stats_server.h"
+#include "icmpwall/daemon/systemd.h"
+#include "icmpwall/inspect/routes.h"
 #include "icmpwall/queue/worker.h"
+#include "icmpwall/util/exit_codes.h"
 
 namespace icmpwall::daemon {
 namespace {
 
-// The queue worker's view of the engine: detected means drop.
-class EngineInspector final : public queue::Inspector {
- public:
-  explicit EngineInspector(inspect::Engine& engine) : engine_(engine) {}
-  queue::Verdict inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) override {
-    auto f = engine_.inspect(packet, info.indev, inspect::Clock::now());
-    return f.outcome >= inspect::Outcome::drop ? queue::Verdict::drop : queue::Verdict::accept;
-  }
-
- private:
-  inspect::Engine& engine_;
-};
+using Clock = std::chrono::steady_clock;
 
 // Every queue number an inspect rule sends to, with whether it fails open.
 std::map<uint16_t, bool> queues_of(const policy::Policy& p) {
@@ -43,85 +41,353 @@ std::map<uint16_t, bool> queues_of(const policy::Policy& p) {
   return out;
 }
 
-// SIGINT/SIGTERM blocked in this thread (and so in every worker started
-// after it), and received with sigwait.
-sigset_t termination_signals() {
+size_t count_rules(const nft::Table& t) {
+  size_t n = 0;
+  for (const auto& c : t.chains) n += c.rules.size();
+  return n;
+}
+
+// SIGINT/SIGTERM/SIGHUP blocked in this thread (and so in every thread
+// started after it), and received with sigtimedwait.
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
   return set;
+}
+
+class Daemon {
+ public:
+  Daemon(LoadRequest request, std::ostream& events, std::ostream& log)
+      : request_(std::move(request)), events_(events), log_(log) {}
+
+  int run();
+
+ private:
+  // Diagnostics as log lines (each keeps its file:line:col).
+  void log_diagnostics(const Diagnostics& diags, Priority p);
+  void emit(const std::string& line);
+  std::shared_ptr<inspect::Engine> make_engine(const Loaded& loaded);
+  Result<queue::Worker> start_worker(uint16_t num, bool fail_open, uint32_t copy_range);
+  void reload();
+  std::string status() const;
+  std::string stats_document();
+
+  LoadRequest request_;
+  std::ostream& events_;
+  Log log_;
+  std::mutex out_mutex_;  // log_, written from the workers too
+  std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
+  std::string blocker_table_;
+  const Clock::time_point started_ = Clock::now();
+
+  std::shared_ptr<inspect::RouteView> routes_;
+  std::shared_ptr<EngineSlot> slot_;
+
+  // Everything below changes on reload; the stats thread reads it.
+  mutable std::mutex state_mutex_;
+  Loaded current_;
+  std::map<uint16_t, queue::Worker> workers_;
+  inspect::EngineCounters retired_engines_;
+  std::map<uint16_t, queue::Counters> retired_queues_;
+  uint64_t reloads_ = 0;
+  uint64_t reload_failures_ = 0;
+};
+
+void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
+  for (const auto& d : diags.items()) {
+    std::string text = icmpwall::render(d);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    std::lock_guard lock(out_mutex_);
+    log_.write(d.severity == Severity::error ? p : Priority::warning, text);
+  }
+}
+
+void Daemon::emit(const std::string& line) { blocker_->write_event(line); }
+
+std::shared_ptr<inspect::Engine> Daemon::make_engine(const Loaded& loaded) {
+  // One blocker (and so one event-line mutex) while the table name stays.
+  if (!blocker_ || blocker_table_ != loaded.table.name) {
+    blocker_ = std::make_shared<SourceBlocker>(loaded.table.name, events_);
+    blocker_table_ = loaded.table.name;
+  }
+  auto blocker = blocker_;
+  return std::make_shared<inspect::Engine>(
+      loaded.engine, routes_,
+      [this, blocker](const inspect::Event& e) {
+        blocker->write_event(detection_json(e));
+        if (!log_.journal()) return;
+        Fields f{{"ICMPWALL_EVENT", "detection"},
+                 {"ICMPWALL_REASON", e.finding->reason},
+                 {"ICMPWALL_ACTION", std::string(inspect::to_string(e.finding->outcome))}};
+        if (e.packet) {
+          f.emplace_back("ICMPWALL_SRC", inspect::to_string(e.packet->ip.src));
+          f.emplace_back("ICMPWALL_DST", inspect::to_string(e.packet->ip.dst));
+          f.emplace_back("ICMPWALL_TYPE", std::to_string(e.packet->icmp.type));
+        }
+        std::lock_guard lock(out_mutex_);
+        log_.warning(fmt::format("detection: {} ({})", e.finding->reason,
+                                 inspect::to_string(e.finding->outcome)),
+                     f);
+      },
+      [blocker](const inspect::BlockedPrefix& p, std::chrono::seconds s) { blocker->block(p, s); });
+}
+
+Result<queue::Worker> Daemon::start_worker(uint16_t num, bool fail_open, uint32_t copy_range) {
+  queue::QueueConfig qc;
+  qc.queue = num;
+  qc.copy_range = copy_range;
+  qc.fail_open = fail_open;
+  return queue::Worker::start(qc, slot_);
+}
+
+std::string Daemon::status() const {
+  std::vector<uint16_t> qs;
+  for (const auto& [n, w] : workers_) qs.push_back(n);
+  return fmt::format("STATUS=serving {} (table inet {}, {} rules, queues [{}], {} reloads)",
+                     current_.config.policy, current_.table.name, count_rules(current_.table),
+                     fmt::join(qs, ","), reloads_);
+}
+
+std::string Daemon::stats_document() {
+  std::lock_guard lock(state_mutex_);
+  StatsInput in;
+  in.uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
+  in.reloads = reloads_;
+  in.reload_failures = reload_failures_;
+  in.policy = current_.config.policy;
+  in.table = current_.table.name;
+  in.engine = retired_engines_;
+  add_counters(in.engine, slot_->engine()->counters());
+  auto queues = retired_queues_;
+  for (const auto& [n, w] : workers_) add_counters(queues[n], w.counters());
+  in.queues.assign(queues.begin(), queues.end());
+  in.types = slot_->type_counts();
+  return stats_json(in).dump();
+}
+
+int Daemon::run() {
+  const sigset_t signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // 1. config + policy -> nft model
+  {
+    Diagnostics diags;
+    auto loaded = load(request_, diags);
+    log_diagnostics(diags, Priority::error);
+    if (!loaded) {
+      log_.error(fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
+                             request_.policy_path.empty() ? request_.config_path : request_.policy_path,
+                             diags.count(Severity::error), diags.count(Severity::warning)));
+      return kPolicy;
+    }
+    current_ = std::move(*loaded);
+  }
+
+  // 2. the ruleset, in one atomic batch
+  netlink::ApplyOptions apply_opts;
+  apply_opts.queue_mode = current_.config.queue_mode;
+  Diagnostics diags;
+  auto applied = netlink::apply_table(current_.table, diags, apply_opts);
+  log_diagnostics(diags, Priority::error);
+  if (!applied) {
+    log_.error(applied.error().message + "; nothing was changed");
+    return kKernel;
+  }
+
+  // 3. the queues, bound while we still hold every capability
+  std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;
+  for (const auto& [num, fail_open] : queues_of(current_.policy)) {
+    queue::QueueConfig qc;
+    qc.queue = num;
+    qc.copy_range = current_.config.copy_range;
+    qc.fail_open = fail_open;
+    auto s = queue::QueueSocket::open(qc);
+    if (!s) {
+      log_.error(fmt::format("queue {}: {}", num, s.error().message));
+      return kKernel;
+    }
+    sockets.emplace(num, std::pair{std::move(*s), fail_open});
+  }
+  auto routes = inspect::NetlinkRouteView::open();
+  if (!routes) {
+    log_.error("route lookups: " + routes.error().message);
+    return kKernel;
+  }
+  routes_ = std::shared_ptr<inspect::RouteView>(std::move(*routes));
+
+  // 4. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
+  auto dropped = keep_only_net_admin();
+  if (!dropped) {
+    log_.error("dropping privileges: " + dropped.error().message);
+    return kKernel;
+  }
+  if (!*dropped) log_.warning("no CAP_SETPCAP: the capability bounding set is left as it was");
+
+  // 5. the engine and the workers
+  slot_ = std::make_shared<EngineSlot>(make_engine(current_));
+  for (auto& [num, sock] : sockets) {
+    auto w = queue::Worker::start(std::move(sock.first), slot_);
+    if (!w) {
+      log_.error(fmt::format("queue {}: {}", num, w.error().message));
+      return kKernel;
+    }
+    workers_.emplace(num, std::move(*w));
+  }
+  std::optional<StatsServer> stats;
+  if (!current_.config.stats_socket.empty()) {
+    auto s = StatsServer::start(current_.config.stats_socket, [this] { return stats_document(); });
+    if (s)
+      stats.emplace(std::move(*s));
+    else
+      log_.warning("no stats socket: " + s.error().message);
+  }
+
+  // 6. ready
+  std::vector<uint16_t> queue_list;
+  for (const auto& [n, w] : workers_) queue_list.push_back(n);
+  emit(fmt::format(R"({{"event":"ready","table":"{}","queues":[{}],"queue_mode":"{}"}})",
+                   current_.table.name, fmt::join(queue_list, ","),
+                   netlink::to_string(applied->queue_mode)));
+  log_.info(fmt::format("serving {}: table inet {}, {} rules, queues [{}]", current_.config.policy,
+                        current_.table.name, count_rules(current_.table), fmt::join(queue_list, ",")),
+            {{"ICMPWALL_EVENT", "ready"}, {"ICMPWALL_POLICY", current_.config.policy}});
+  notify("READY=1\n" + status());
+
+  // 7. until told to stop; WATCHDOG=1 at half the interval systemd asked for
+  const auto watchdog = watchdog_interval();
+  while (true) {
+    int sig = 0;
+    if (watchdog) {
+      const auto half = *watchdog / 2;
+      timespec ts{static_cast<time_t>(half.count() / 1'000'000),
+                  static_cast<long>(half.count() % 1'000'000) * 1000};
+      sig = sigtimedwait(&signals, nullptr, &ts);
+      if (sig < 0) {
+        notify("WATCHDOG=1");
+        continue;
+      }
+    } else {
+      sig = sigwaitinfo(&signals, nullptr);
+      if (sig < 0) continue;
+    }
+    if (sig == SIGHUP) {
+      reload();
+      continue;
+    }
+    break;
+  }
+
+  // 8. stop and report
+  notify("STOPPING=1\nSTATUS=stopping");
+  stats.reset();
+  std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
+  for (auto& [num, w] : workers_) {
+    w.stop();
+    if (auto f = w.failure()) log_.error(fmt::format("queue {}: {}", num, f->message));
+    auto c = retired_queues_[num];
+    add_counters(c, w.counters());
+    queue_counters.emplace_back(num, c);
+  }
+  if (current_.config.on_stop == OnStop::flush) {
+    auto r = netlink::flush_table(current_.table.name);
+    if (!r) log_.error("flush: " + r.error().message);
+  }
+  auto engine = retired_engines_;
+  add_counters(engine, slot_->engine()->counters());
+  emit(summary_json(engine, queue_counters));
+  log_.info(fmt::format("stopped; table inet {} {}", current_.table.name,
+                        current_.config.on_stop == OnStop::flush ? "removed" : "kept"));
+  return kOk;
+}
+
+// Everything is checked before anything changes; the table is replaced in
+// one batch after the new queues are listening, so no packet meets an
+// unbound queue and ICMP is never unfiltered.
+void Daemon::reload() {
+  notify(reloading_state());
+  log_.info("reloading", {{"ICMPWALL_EVENT", "reload"}});
+  auto refuse = [&](const std::string& why) {
+    std::lock_guard lock(state_mutex_);
+    ++reload_failures_;
+    log_.error("reload refused, still serving the previous policy: " + why,
+               {{"ICMPWALL_EVENT", "reload-failed"}});
+    emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", nlohmann::json(why).dump()));
+    notify("READY=1\n" + status());
+  };
+
+  // 1. load, lint, compile
+  Diagnostics diags;
+  auto next = load(request_, diags);
+  log_diagnostics(diags, Priority::error);
+  if (!next) {
+    refuse(fmt::format("{} error(s) in {}", diags.count(Severity::error),
+                       request_.policy_path.empty() ? request_.config_path : request_.policy_path));
+    return;
+  }
+
+  // 2. workers for new queues first
+  const auto new_queues = queues_of(next->policy);
+  std::map<uint16_t, queue::Worker> started;
+  for (const auto& [num, fail_open] : new_queues) {
+    if (workers_.count(num)) continue;
+    auto w = start_worker(num, fail_open, next->config.copy_range);
+    if (!w) return refuse(fmt::format("queue {}: {}", num, w.error().message));
+    started.emplace(num, std::move(*w));
+  }
+
+  // 3. the new table in one batch
+  netlink::ApplyOptions apply_opts;
+  apply_opts.queue_mode = next->config.queue_mode;
+  Diagnostics kernel;
+  auto applied = netlink::apply_table(next->table, kernel, apply_opts);
+  log_diagnostics(kernel, Priority::error);
+  if (!applied) return refuse(applied.error().message);  // `started` stop here
+  if (next->table.name != current_.table.name) {
+    auto r = netlink::flush_table(current_.table.name);
+    if (!r) log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
+  }
+
+  // 4. the engine, 5. workers of queues no longer used
+  auto engine = make_engine(*next);
+  std::vector<uint16_t> added, removed;
+  {
+    std::lock_guard lock(state_mutex_);
+    add_counters(retired_engines_, slot_->swap(engine)->counters());
+    for (auto& [num, w] : started) {
+      added.push_back(num);
+      workers_.emplace(num, std::move(w));
+    }
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      if (new_queues.count(it->first)) {
+        ++it;
+        continue;
+      }
+      it->second.stop();
+      add_counters(retired_queues_[it->first], it->second.counters());
+      removed.push_back(it->first);
+      it = workers_.erase(it);
+    }
+    const std::string changes = fmt::format(
+        "reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
+        next->config.policy, next->table.name, count_rules(current_.table), count_rules(next->table),
+        fmt::join(added, ","), fmt::join(removed, ","),
+        next->config.copy_range != current_.config.copy_range
+            ? "; the new copy_range applies to new queues only"
+            : "");
+    current_ = std::move(*next);
+    ++reloads_;
+    log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
+  }
+  emit(fmt::format(R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
+                   current_.table.name, fmt::join(added, ","), fmt::join(removed, ",")));
+  notify("READY=1\n" + status());
 }
 
 }  // namespace
 
-int serve(const policy::Policy& policy, const nft::Table& table, const ServeOptions& options,
-          std::ostream& events, std::ostream& log) {
-  const sigset_t signals = termination_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  // 1. the ruleset
-  netlink::ApplyOptions apply_opts;
-  apply_opts.queue_mode = options.queue_mode;
-  Diagnostics diags;
-  auto applied = netlink::apply_table(table, diags, apply_opts);
-  diags.render(log);
-  if (!applied) {
-    log << "icmpwall daemon: " << applied.error().message << "; nothing was changed\n";
-    return kKernel;
-  }
-
-  // 2. the engine
-  auto routes = inspect::NetlinkRouteView::open();
-  if (!routes) {
-    log << "icmpwall daemon: route lookups: " << routes.error().message << "\n";
-    return kKernel;
-  }
-  SourceBlocker blocker(table.name, events);
-  inspect::Engine engine(
-      options.engine, std::shared_ptr<inspect::RouteView>(std::move(*routes)),
-      [&](const inspect::Event& e) { events << detection_json(e) << "\n" << std::flush; },
-      [&](const inspect::Address& a, std::chrono::seconds s) { blocker.block(a, s); });
-  auto inspector = std::make_shared<EngineInspector>(engine);
-
-  // 3. the workers
-  std::vector<queue::Worker> workers;
-  for (const auto& [num, fail_open] : queues_of(policy)) {
-    queue::QueueConfig qc;
-    qc.queue = num;
-    qc.copy_range = options.copy_range;
-    qc.fail_open = fail_open;
-    auto w = queue::Worker::start(qc, inspector);
-    if (!w) {
-      log << fmt::format("icmpwall daemon: queue {}: {}\n", num, w.error().message);
-      return kKernel;
-    }
-    workers.push_back(std::move(*w));
-  }
-  std::string queue_list;
-  for (const auto& w : workers) queue_list += (queue_list.empty() ? "" : ",") + std::to_string(w.queue());
-  events << fmt::format(R"({{"event":"ready","table":"{}","queues":[{}],"queue_mode":"{}"}})",
-                        table.name, queue_list, netlink::to_string(applied->queue_mode))
-         << "\n"
-         << std::flush;
-
-  // 4. until told to stop
-  int sig = 0;
-  sigwait(&signals, &sig);
-
-  // 5. stop and report
-  std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
-  for (auto& w : workers) {
-    w.stop();
-    if (auto f = w.failure()) log << fmt::format("icmpwall daemon: queue {}: {}\n", w.queue(), f->message);
-    queue_counters.emplace_back(w.queue(), w.counters());
-  }
-  if (options.flush_on_exit) {
-    auto r = netlink::flush_table(table.name);
-    if (!r) log << "icmpwall daemon: flush: " << r.error().message << "\n";
-  }
-  events << summary_json(engine.counters(), queue_counters) << "\n" << std::flush;
-  return kOk;
+int serve(const LoadRequest& request, std::ostream& events, std::ostream& log) {
+  return Daemon(request, events, log).run();
 }
 
 }  // namespace icmpwall::daemon

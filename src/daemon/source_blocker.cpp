@@ -8,16 +8,19 @@
 
 namespace icmpwall::daemon {
 
-void SourceBlocker::block(const inspect::Address& source, std::chrono::seconds period) {
-  const size_t len = source.family == policy::Family::ipv4 ? 4 : 16;
+void SourceBlocker::block(const inspect::BlockedPrefix& prefix, std::chrono::seconds period) {
+  const size_t len = prefix.address.family == policy::Family::ipv4 ? 4 : 16;
   auto r = netlink::add_timed_elements(
-      table_, compile::blocked_set_name(source.family),
-      {{std::vector<uint8_t>(source.bytes.begin(), source.bytes.begin() + len),
-        std::chrono::duration_cast<std::chrono::milliseconds>(period)}});
+      table_, compile::blocked_set_name(prefix.address.family),
+      {netlink::prefix_element(std::span(prefix.address.bytes).first(len), prefix.length,
+                               std::chrono::duration_cast<std::chrono::milliseconds>(period))});
+  write_event(
+      block_json(prefix.address, static_cast<long>(period.count()), r ? "" : r.error().message));
+}
+
+void SourceBlocker::write_event(const std::string& line) {
   std::lock_guard lock(events_mutex_);
-  events_ << block_json(source, static_cast<long>(period.count()), r ? "" : r.error().message)
-          << "\n"
-          << std::flush;
+  events_ << line << "\n" << std::flush;
 }
 
 }  // namespace icmpwall::daemon

@@ -1,19 +1,44 @@
 #include "daemon_process.h"
 
-#include <signal.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <stdexcept>
 
 #include "harness.h"
 
 namespace icmpwall::integration {
+namespace {
+
+Argv daemon_argv(const Netns& ns, const DaemonArgs& a) {
+  Argv argv;
+  if (!a.env.empty()) {
+    argv.push_back("/usr/bin/env");
+    argv.insert(argv.end(), a.env.begin(), a.env.end());
+  }
+  argv.push_back(icmpwall_binary());
+  argv.push_back("daemon");
+  argv.insert(argv.end(), a.args.begin(), a.args.end());
+  argv.push_back("--netns");
+  argv.push_back(ns.name());
+  return argv;
+}
+
+}  // namespace
 
 Daemon::Daemon(const Netns& ns, const std::string& policy_path)
-    : proc_(Process::start(
-          {icmpwall_binary(), "daemon", "--policy", policy_path, "--netns", ns.name()})) {}
+    : Daemon(ns, DaemonArgs{{"--policy", policy_path}, {}}) {}
 
-bool Daemon::wait_ready() {
-  return poll_until([&] { return proc_.out().find("\"event\":\"ready\"") != std::string::npos; },
-                    Millis(10'000));
+Daemon::Daemon(const Netns& ns, const DaemonArgs& args) : proc_(Process::start(daemon_argv(ns, args))) {}
+
+bool Daemon::wait_ready() { return wait_out("\"event\":\"ready\""); }
+
+bool Daemon::wait_out(const std::string& text, Millis timeout) {
+  return poll_until([&] { return proc_.out().find(text) != std::string::npos; }, timeout);
 }
 
 std::optional<int> Daemon::stop() {
@@ -23,6 +48,49 @@ std::optional<int> Daemon::stop() {
   if (!exit_) proc_.kill();
   stopped_ = true;
   return exit_;
+}
+
+void Daemon::kill() {
+  proc_.kill();
+  stopped_ = true;
+}
+
+NotifySocket::NotifySocket() {
+  static std::atomic<int> serial{0};
+  path_ = "/tmp/icmpwall-notify-" + std::to_string(getpid()) + "-" + std::to_string(serial++);
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path_.c_str(), sizeof a.sun_path - 1);
+  ::unlink(path_.c_str());
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    throw std::runtime_error("notify socket " + path_ + ": " + std::strerror(errno));
+}
+
+NotifySocket::~NotifySocket() {
+  if (fd_ >= 0) ::close(fd_);
+  ::unlink(path_.c_str());
+}
+
+const std::vector<std::string>& NotifySocket::messages() {
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) break;
+    messages_.emplace_back(buf, static_cast<size_t>(n));
+  }
+  return messages_;
+}
+
+size_t NotifySocket::count(const std::string& text) {
+  size_t n = 0;
+  for (const auto& m : messages())
+    if (m.find(text) != std::string::npos) ++n;
+  return n;
+}
+
+bool NotifySocket::wait_for(const std::string& text, Millis timeout) {
+  return poll_until([&] { return count(text) > 0; }, timeout);
 }
 
 bool have_tool(const char* tool) { return access(tool, X_OK) == 0; }

@@ -1,27 +1,46 @@
 // `icmpwall daemon` as a test runs it: started in the root namespace with
 // --netns, ready when it prints its "ready" event, stopped with SIGTERM
 // (what systemd sends) when the test ends.
+//
+// NotifySocket plays systemd's side of sd_notify: a datagram socket whose
+// path the daemon gets as $NOTIFY_SOCKET, collecting what it is told.
 #pragma once
+
+#include <signal.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "netns.h"
 
 namespace icmpwall::integration {
 
+struct DaemonArgs {
+  Argv args;                     // after `daemon` (--netns is added)
+  std::vector<std::string> env;  // NAME=value, set for the daemon only (env(1))
+};
+
 class Daemon {
  public:
   Daemon(const Netns& ns, const std::string& policy_path);
+  Daemon(const Netns& ns, const DaemonArgs& args);
   ~Daemon() { stop(); }
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
   // Polls its output for the ready event (bounded).
   bool wait_ready();
+  // Polls stdout for `text` (bounded).
+  bool wait_out(const std::string& text, Millis timeout = Millis(10'000));
   // SIGTERM, then the exit code; SIGKILL if it does not end in time.
   std::optional<int> stop();
+  // A signal to the daemon (SIGHUP: reload).
+  void signal(int sig) { ::kill(proc_.pid(), sig); }
+  // SIGKILL: the daemon ends without any cleanup, as in a crash.
+  void kill();
+  pid_t pid() const { return proc_.pid(); }
   bool running() { return proc_.running(); }
   std::string out() const { return proc_.out(); }
   std::string err() const { return proc_.err(); }
@@ -30,6 +49,28 @@ class Daemon {
   Process proc_;
   bool stopped_ = false;
   std::optional<int> exit_;
+};
+
+class NotifySocket {
+ public:
+  NotifySocket();
+  ~NotifySocket();
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string env() const { return "NOTIFY_SOCKET=" + path_; }
+  // Every datagram received so far, in order (drains the socket first).
+  const std::vector<std::string>& messages();
+  // Polls until a message contains `text` (a line such as "READY=1").
+  bool wait_for(const std::string& text, Millis timeout = Millis(10'000));
+  // How many messages contain `text`.
+  size_t count(const std::string& text);
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::vector<std::string> messages_;
 };
 
 // True if `tool` exists and is executable.

@@ -21,13 +21,23 @@ struct ApplyOptions {
   std::string dump;                 // "", "policy" or "nft"
 };
 
+// Options given on the command line override the config file's.
 struct DaemonOptions {
   CommonOptions common;
+  std::string config_path;  // default /etc/icmpwall/icmpwall.toml without --policy
   std::string policy_path;
   std::string netns;
-  std::string queue_mode = "auto";
-  uint32_t copy_range = 1500;
+  std::string queue_mode;   // "" = the config's (auto)
+  std::optional<uint32_t> copy_range;
   bool flush_on_exit = false;
+  std::optional<std::string> stats_socket;
+};
+
+// stats: the running daemon's counters from its stats socket.
+struct StatsOptions {
+  std::string socket = "/run/icmpwall/stats.sock";
+  bool json = false;
+  bool prometheus = false;
 };
 
 // audit: the live ruleset's outcome per ICMP type and hook, or (explain)
@@ -43,10 +53,13 @@ struct AuditOptions {
   std::optional<int> code;
   std::string src, dst, iif, oif;
   std::optional<int> hop_limit;
+  std::string policy_path;  // --policy: drift against this policy (audit_drift_command.h)
+  std::string ct_state = "new";  // --explain: new, established, related, invalid, untracked
 };
 
 int cmd_apply(const ApplyOptions& opts);
 int cmd_daemon(const DaemonOptions& opts);
+int cmd_stats(const StatsOptions& opts);  // stats_command.cpp
 int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump);
 int cmd_audit(const AuditOptions& opts);
 int cmd_flush(const std::string& netns, const std::string& table);

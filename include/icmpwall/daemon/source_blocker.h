@@ -1,8 +1,14 @@
 // Blocking a source in the kernel: the inspection engine's block callback.
 //
-// block() adds the address to icmpwall's blocked-source set for the given
-// time (the set's rule drops the source's ICMP before it reaches a queue)
-// and writes one JSON "block" event saying whether the kernel took it.
+// block() adds the source's prefix to icmpwall's blocked-source set (an
+// interval set) as one range with the given timeout (the set's rule drops
+// the prefix's ICMP before it reaches a queue) and writes one JSON "block"
+// event saying whether the kernel took it; "address" is the prefix's first
+// address.
+//
+// The engine calls block() without holding its own lock, while other
+// workers write detection events to the same stream: every line of that
+// stream goes through write_event(), which holds one mutex per line.
 #pragma once
 
 #include <chrono>
@@ -10,7 +16,7 @@
 #include <mutex>
 #include <string>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/engine.h"
 
 namespace icmpwall::daemon {
 
@@ -18,7 +24,10 @@ class SourceBlocker {
  public:
   SourceBlocker(std::string table, std::ostream& events) : table_(std::move(table)), events_(events) {}
 
-  void block(const inspect::Address& source, std::chrono::seconds period);
+  void block(const inspect::BlockedPrefix& prefix, std::chrono::seconds period);
+
+  // Writes one line (without its newline) to the events stream, whole.
+  void write_event(const std::string& line);
 
  private:
   std::string table_;

@@ -1,0 +1,45 @@
+// The service's own configuration: /etc/icmpwall/icmpwall.toml.
+//
+//   policy = "/usr/share/icmpwall/policies/host.toml"  # relative: to this file
+//   strict = false            # lint warnings refuse the policy
+//   queue_mode = "auto"       # auto | native | compat
+//   copy_range = 1500         # 64..65531
+//   on_stop = "keep"          # keep | flush
+//   stats_socket = "/run/icmpwall/stats.sock"   # "" disables it
+//
+// Every key is optional except `policy`. Errors are diagnostics with the
+// file's line and column; an unknown key is an error with a did-you-mean
+// hint, so a misspelled setting never silently falls back to its default.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "icmpwall/netlink/apply.h"
+#include "icmpwall/util/diagnostics.h"
+
+namespace icmpwall::daemon {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/icmpwall/icmpwall.toml";
+inline constexpr const char* kDefaultStatsSocket = "/run/icmpwall/stats.sock";
+
+enum class OnStop { keep, flush };
+
+struct DaemonConfig {
+  std::string policy;  // absolute, or relative to the working directory
+  bool strict = false;
+  std::optional<netlink::QueueMode> queue_mode;  // none: auto (probe)
+  uint32_t copy_range = 1500;
+  OnStop on_stop = OnStop::keep;
+  std::string stats_socket = kDefaultStatsSocket;  // empty: no socket
+};
+
+// Parses a config file's text; `path` names it in diagnostics and anchors
+// a relative policy path. Empty (with errors in `diags`) when it is bad.
+std::optional<DaemonConfig> parse_config_text(const std::string& path, std::string text,
+                                              Diagnostics& diags);
+std::optional<DaemonConfig> parse_config_file(const std::string& path, Diagnostics& diags);
+
+std::string_view to_string(OnStop s);
+
+}  // namespace icmpwall::daemon

@@ -1,0 +1,51 @@
+// The inspector the queue workers call: an indirection to the current
+// inspection engine, swapped atomically on reload.
+//
+// Workers load the engine (a std::shared_ptr, atomically) once per packet,
+// so a packet is judged wholly by the old or wholly by the new engine, and
+// the old one lives until the last packet that loaded it is judged. Here
+// too the packets inspected are counted per ICMP type, which the engine
+// does not count.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "icmpwall/inspect/engine.h"
+#include "icmpwall/queue/inspector.h"
+
+namespace icmpwall::daemon {
+
+struct TypeCount {
+  policy::Family family;
+  uint8_t type;
+  uint64_t packets;
+};
+
+class EngineSlot final : public queue::Inspector {
+ public:
+  explicit EngineSlot(std::shared_ptr<inspect::Engine> engine) : engine_(std::move(engine)) {}
+
+  // Detected (drop or block) means drop.
+  queue::Verdict inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) override;
+
+  // Installs `next`; returns the engine it replaces.
+  std::shared_ptr<inspect::Engine> swap(std::shared_ptr<inspect::Engine> next) {
+    return engine_.exchange(std::move(next));
+  }
+  std::shared_ptr<inspect::Engine> engine() const { return engine_.load(); }
+
+  // Packets inspected per family and ICMP type (non-zero ones only).
+  std::vector<TypeCount> type_counts() const;
+  // Counts a packet as inspect() does (the IP header and the ICMP type).
+  void count_type(std::span<const uint8_t> packet);
+
+ private:
+  std::atomic<std::shared_ptr<inspect::Engine>> engine_;
+  std::array<std::atomic<uint64_t>, 512> per_type_{};  // [family * 256 + type]
+};
+
+}  // namespace icmpwall::daemon

@@ -1,0 +1,39 @@
+// One (re)load of the daemon's inputs: the config file (if any), the
+// command line's overrides on top, then the policy it names parsed,
+// linted (strict as configured) and compiled, and the detectors'
+// thresholds. Start-up and every SIGHUP go through the same function, so
+// a reload accepts exactly what a start would.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "icmpwall/compile/nft_model.h"
+#include "icmpwall/daemon/config.h"
+#include "icmpwall/inspect/engine_config.h"
+#include "icmpwall/policy/policy.h"
+#include "icmpwall/util/diagnostics.h"
+
+namespace icmpwall::daemon {
+
+// What the command line gave; each set field overrides the config file.
+struct LoadRequest {
+  std::string config_path;  // empty: no config file, policy_path is required
+  std::string policy_path;
+  bool strict = false;      // --strict (only ever turns strictness on)
+  std::optional<netlink::QueueMode> queue_mode;
+  std::optional<uint32_t> copy_range;
+  bool flush_on_exit = false;
+  std::optional<std::string> stats_socket;
+};
+
+struct Loaded {
+  DaemonConfig config;
+  policy::Policy policy;
+  nft::Table table;
+  inspect::EngineConfig engine;
+};
+
+std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags);
+
+}  // namespace icmpwall::daemon

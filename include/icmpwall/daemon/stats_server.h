@@ -1,0 +1,34 @@
+// The stats socket: a Unix stream socket (mode 0660) on which the daemon
+// answers each connection with one JSON document (stats.h) and closes it.
+// No request is read. One thread serves it, woken by an eventfd to stop;
+// the socket file is removed when the server goes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "icmpwall/util/result.h"
+
+namespace icmpwall::daemon {
+
+class StatsServer {
+ public:
+  using Render = std::function<std::string()>;
+  // Replaces a stale socket file at `path`.
+  static Result<StatsServer> start(const std::string& path, Render render);
+  StatsServer(StatsServer&&) noexcept;
+  StatsServer& operator=(StatsServer&&) noexcept;
+  ~StatsServer();
+
+ private:
+  struct State;
+  explicit StatsServer(std::unique_ptr<State> s);
+  std::unique_ptr<State> state_;
+};
+
+// The client side: connects to `path` and reads the document (bounded
+// by a timeout).
+Result<std::string> read_stats(const std::string& path);
+
+}  // namespace icmpwall::daemon

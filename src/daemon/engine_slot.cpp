@@ -1,0 +1,34 @@
+#include "icmpwall/daemon/engine_slot.h"
+
+#include "icmpwall/inspect/packet.h"
+
+namespace icmpwall::daemon {
+
+queue::Verdict EngineSlot::inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) {
+  count_type(packet);
+  auto engine = engine_.load();
+  auto f = engine->inspect(packet, info.indev, inspect::Clock::now());
+  return f.outcome >= inspect::Outcome::drop ? queue::Verdict::drop : queue::Verdict::accept;
+}
+
+void EngineSlot::count_type(std::span<const uint8_t> packet) {
+  auto ip = inspect::decode_ip(packet);
+  if (!ip || ip.value->fragment_offset != 0) return;
+  const uint8_t want = ip.value->family == policy::Family::ipv4 ? 1 : 58;
+  if (ip.value->protocol != want || ip.value->header_len >= packet.size()) return;
+  const size_t index = (ip.value->family == policy::Family::ipv4 ? 0 : 256) + packet[ip.value->header_len];
+  per_type_[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<TypeCount> EngineSlot::type_counts() const {
+  std::vector<TypeCount> out;
+  for (size_t i = 0; i < per_type_.size(); ++i) {
+    uint64_t n = per_type_[i].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    out.push_back({i < 256 ? policy::Family::ipv4 : policy::Family::ipv6,
+                   static_cast<uint8_t>(i % 256), n});
+  }
+  return out;
+}
+
+}  // namespace icmpwall::daemon

@@ -1,0 +1,44 @@
+#include "icmpwall/daemon/load.h"
+
+#include "icmpwall/compile/compiler.h"
+#include "icmpwall/policy/lint.h"
+#include "icmpwall/policy/parser.h"
+
+namespace icmpwall::daemon {
+
+std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
+  // 1. the config file, 2. the command line on top
+  DaemonConfig config;
+  config.stats_socket.clear();  // only a config file (or --stats-socket) turns it on
+  if (!request.config_path.empty()) {
+    auto c = parse_config_file(request.config_path, diags);
+    if (!c) return std::nullopt;
+    config = std::move(*c);
+  }
+  if (!request.policy_path.empty()) config.policy = request.policy_path;
+  config.strict = config.strict || request.strict;
+  if (request.queue_mode) config.queue_mode = request.queue_mode;
+  if (request.copy_range) config.copy_range = *request.copy_range;
+  if (request.flush_on_exit) config.on_stop = OnStop::flush;
+  if (request.stats_socket) config.stats_socket = *request.stats_socket;
+
+  // 3. the policy: parse, lint, compile
+  auto policy = policy::parse_policy_file(config.policy, diags);
+  if (!policy) return std::nullopt;
+  policy::lint(*policy, diags);
+  if (config.strict) diags.promote_warnings();
+  if (diags.has_errors()) return std::nullopt;
+  auto table = compile::compile(*policy, diags);
+  if (!table || diags.has_errors()) return std::nullopt;
+
+  // 4. the detectors' thresholds, from [inspect.*]
+  auto engine = inspect::engine_config(*policy);
+  if (!engine) {
+    diags.error({std::make_shared<const SourceFile>(config.policy, std::string{}), 0, 0},
+                engine.error().message);
+    return std::nullopt;
+  }
+  return Loaded{std::move(config), std::move(*policy), std::move(*table), std::move(*engine)};
+}
+
+}  // namespace icmpwall::daemon

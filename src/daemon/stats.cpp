@@ -1,0 +1,167 @@
+// Counters to JSON (the socket's document) and JSON to the Prometheus text
+// exposition format. The renderer groups samples by metric family so that
+// each family gets exactly one HELP and one TYPE line, as the format asks.
+#include "icmpwall/daemon/stats.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "icmpwall/policy/icmp_types.h"
+
+namespace icmpwall::daemon {
+
+using json = nlohmann::json;
+
+namespace {
+
+// The per-queue counters the document carries, in order.
+constexpr std::pair<const char*, uint64_t queue::Counters::*> kQueueFields[] = {
+    {"received", &queue::Counters::received},
+    {"accepted", &queue::Counters::accepted},
+    {"dropped", &queue::Counters::dropped},
+    {"truncated", &queue::Counters::truncated},
+    {"enobufs", &queue::Counters::enobufs},
+    {"recv_errors", &queue::Counters::recv_errors},
+    {"batches", &queue::Counters::batches},
+    {"verdict_messages", &queue::Counters::verdict_messages},
+    {"send_errors", &queue::Counters::send_errors},
+    {"verdict_errors", &queue::Counters::verdict_errors},
+};
+
+std::string type_name(policy::Family f, uint8_t type) {
+  if (const auto* t = policy::find_type(f, type)) return std::string(t->name);
+  return std::to_string(type);
+}
+
+std::string escape_label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+// Metric families in the order first declared, samples under each.
+class Exposition {
+ public:
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+
+  void sample(const std::string& name, const char* type, const char* help, const Labels& labels,
+              double value) {
+    auto [it, fresh] = index_.emplace(name, families_.size());
+    if (fresh) families_.push_back({name, type, help, {}});
+    std::string line = "icmpwall_" + name;
+    if (!labels.empty()) {
+      line += "{";
+      for (size_t i = 0; i < labels.size(); ++i)
+        line += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, escape_label(labels[i].second));
+      line += "}";
+    }
+    families_[it->second].samples.push_back(fmt::format("{} {}", line, value));
+  }
+
+  std::string render() const {
+    std::string out;
+    for (const auto& f : families_) {
+      out += fmt::format("# HELP icmpwall_{} {}\n# TYPE icmpwall_{} {}\n", f.name, f.help, f.name, f.type);
+      for (const auto& s : f.samples) out += s + "\n";
+    }
+    return out;
+  }
+
+ private:
+  struct Family {
+    std::string name, type, help;
+    std::vector<std::string> samples;
+  };
+  std::vector<Family> families_;
+  std::map<std::string, size_t> index_;
+};
+
+uint64_t num(const json& j, const char* key) { return j.contains(key) ? j[key].get<uint64_t>() : 0; }
+
+}  // namespace
+
+json stats_json(const StatsInput& in) {
+  json queues = json::array();
+  for (const auto& [n, c] : in.queues) {
+    json q{{"queue", n}};
+    for (const auto& [name, field] : kQueueFields) q[name] = c.*field;
+    queues.push_back(std::move(q));
+  }
+  json types = json::array();
+  for (const auto& t : in.types)
+    types.push_back({{"family", t.family == policy::Family::ipv4 ? "ipv4" : "ipv6"},
+                     {"type", type_name(t.family, t.type)},
+                     {"number", t.type},
+                     {"packets", t.packets}});
+  const auto& e = in.engine;
+  return json{{"schema", 1},
+              {"uptime_s", in.uptime.count()},
+              {"reloads", in.reloads},
+              {"reload_failures", in.reload_failures},
+              {"policy", in.policy},
+              {"table", in.table},
+              {"inspected", e.packets},
+              {"verdicts", {{"pass", e.passed}, {"log", e.logged}, {"drop", e.dropped}, {"block", e.blocked}}},
+              {"block_requests", e.block_requests},
+              {"reasons", e.reasons},
+              {"queues", std::move(queues)},
+              {"types", std::move(types)}};
+}
+
+std::string render_prometheus(const json& s) {
+  Exposition x;
+  x.sample("up", "gauge", "1 while the icmpwall daemon answers.", {}, 1);
+  x.sample("info", "gauge", "The policy and table the daemon serves.",
+           {{"policy", s.value("policy", "")}, {"table", s.value("table", "")}}, 1);
+  x.sample("uptime_seconds", "gauge", "Seconds since the daemon started.", {}, num(s, "uptime_s"));
+  x.sample("reloads_total", "counter", "Reloads (SIGHUP) that replaced the policy.", {},
+           num(s, "reloads"));
+  x.sample("reload_failures_total", "counter", "Reloads refused; the old policy stayed.", {},
+           num(s, "reload_failures"));
+  x.sample("inspected_packets_total", "counter", "Packets the inspection engine judged.", {},
+           num(s, "inspected"));
+  if (s.contains("verdicts"))
+    for (const auto& [verdict, n] : s["verdicts"].items())
+      x.sample("verdicts_total", "counter", "Inspected packets per verdict.", {{"verdict", verdict}},
+               n.get<uint64_t>());
+  x.sample("block_requests_total", "counter", "Sources handed to the kernel block set.", {},
+           num(s, "block_requests"));
+  if (s.contains("reasons"))
+    for (const auto& [reason, n] : s["reasons"].items())
+      x.sample("detections_total", "counter", "Detections per reason.", {{"reason", reason}},
+               n.get<uint64_t>());
+  for (const auto& q : s.value("queues", json::array())) {
+    const std::string queue = std::to_string(q.value("queue", 0));
+    for (const auto& [name, field] : kQueueFields)
+      x.sample(fmt::format("queue_{}_total", name), "counter",
+               fmt::format("NFQUEUE {} per queue.", name).c_str(), {{"queue", queue}}, num(q, name));
+  }
+  for (const auto& t : s.value("types", json::array()))
+    x.sample("icmp_packets_total", "counter", "Inspected packets per ICMP family and type.",
+             {{"family", t.value("family", "")}, {"type", t.value("type", "")}}, num(t, "packets"));
+  return x.render();
+}
+
+void add_counters(inspect::EngineCounters& total, const inspect::EngineCounters& more) {
+  total.packets += more.packets;
+  total.passed += more.passed;
+  total.logged += more.logged;
+  total.dropped += more.dropped;
+  total.blocked += more.blocked;
+  total.block_requests += more.block_requests;
+  for (const auto& [reason, n] : more.reasons) total.reasons[reason] += n;
+}
+
+void add_counters(queue::Counters& total, const queue::Counters& more) {
+  for (const auto& [name, field] : kQueueFields) total.*field += more.*field;
+  total.reads += more.reads;
+  total.batch_verdicts += more.batch_verdicts;
+}
+
+}  // namespace icmpwall::daemon

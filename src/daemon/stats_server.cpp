@@ -1,0 +1,125 @@
+#include "icmpwall/daemon/stats_server.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "icmpwall/util/fd.h"
+
+namespace icmpwall::daemon {
+namespace {
+
+Error fail(const std::string& what) {
+  return Error{fmt::format("{}: {}", what, std::strerror(errno)), errno};
+}
+
+Result<sockaddr_un> address_of(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof a.sun_path)
+    return Error{fmt::format("stats socket path '{}' is empty or too long", path)};
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  return a;
+}
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+struct StatsServer::State {
+  std::string path;
+  Render render;
+  Fd listener;
+  Fd wake;
+  std::thread thread;
+
+  void serve() {
+    pollfd fds[2] = {{listener.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+    while (true) {
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (fds[1].revents) return;
+      Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!conn.valid()) continue;
+      timeval tv{1, 0};
+      setsockopt(conn.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      write_all(conn.get(), render() + "\n");
+    }
+  }
+
+  ~State() {
+    if (thread.joinable()) {
+      uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
+      thread.join();
+    }
+    if (listener.valid()) ::unlink(path.c_str());
+  }
+};
+
+Result<StatsServer> StatsServer::start(const std::string& path, Render render) {
+  TRY(auto addr, address_of(path));
+  auto s = std::make_unique<State>();
+  s->path = path;
+  s->render = std::move(render);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return fail("stats socket");
+  ::unlink(path.c_str());
+  // 0660 from the start: umask 0117 while binding, then chmod to be sure.
+  mode_t old = ::umask(0117);
+  int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old);
+  if (rc != 0) return fail(fmt::format("stats socket {}", path));
+  s->listener = std::move(fd);
+  if (::chmod(path.c_str(), 0660) != 0) return fail(fmt::format("chmod {}", path));
+  if (::listen(s->listener.get(), 16) != 0) return fail(fmt::format("listen {}", path));
+  s->wake = Fd(::eventfd(0, EFD_CLOEXEC));
+  if (!s->wake.valid()) return fail("eventfd");
+  s->thread = std::thread([st = s.get()] { st->serve(); });
+  return StatsServer(std::move(s));
+}
+
+StatsServer::StatsServer(std::unique_ptr<State> s) : state_(std::move(s)) {}
+StatsServer::StatsServer(StatsServer&&) noexcept = default;
+StatsServer& StatsServer::operator=(StatsServer&&) noexcept = default;
+StatsServer::~StatsServer() = default;
+
+Result<std::string> read_stats(const std::string& path) {
+  TRY(auto addr, address_of(path));
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return fail("socket");
+  timeval tv{5, 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return fail(fmt::format("connect {} (is the daemon running?)", path));
+  std::string out;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(fmt::format("read {}", path));
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace icmpwall::daemon

@@ -1,0 +1,311 @@
+// `icmpwall daemon` as systemd runs it, on the server of client — router —
+// server: READY=1 only once the table is in the kernel; SIGHUP reloads a
+// changed policy with no lost packet, or keeps the old one when the new one
+// is bad; the watchdog; SIGTERM with on_stop keep and flush; capabilities
+// after setup; `icmpwall stats`; and what the kernel does with inspect
+// traffic once the daemon is killed (the rule's no-worker setting).
+#include <sys/stat.h>
+
+#include <gmock/gmock.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "daemon_process.h"
+#include "harness.h"
+
+namespace icmpwall::integration {
+namespace {
+
+using ::testing::HasSubstr;
+
+// IPv4 echo goes through queue 0; IPv6 echo requests are dropped.
+constexpr const char* kPolicy = R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo-inspected"
+types = ["echo-request"]
+family = "ipv4"
+hooks = ["input"]
+action = "inspect"
+queue = 0
+
+[[rule]]
+name = "no-v6-echo"
+types = ["echo-request"]
+family = "ipv6"
+hooks = ["input"]
+action = "drop"
+)";
+
+// Line 6 has a misspelled type.
+constexpr const char* kPolicyBad = R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo-inspected"
+types = ["echo-requets"]
+hooks = ["input"]
+action = "inspect"
+)";
+
+// kPolicy without its last rule: IPv6 echo allowed.
+const std::string kPolicyV6Allowed =
+    std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6-echo\""));
+
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+std::string status_field(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) {
+      auto v = line.substr(field.size() + 1);
+      return v.substr(v.find_first_not_of(" \t"));
+    }
+  return "";
+}
+
+class DaemonLifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ICMPWALL_REQUIRE_ROOT();
+    net_ = std::make_unique<Topology>();
+    policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
+  }
+
+  bool pings(const char* dst) { return ping(net_->client, dst).received > 0; }
+
+  // `count` inspected echo requests 10 ms apart; `next` is written over
+  // the policy and the daemon reloads in the middle of them. Empty when
+  // the reload did not end (with `reloaded` printed) while they ran.
+  std::optional<PingResult> flood_across_reload(Daemon& daemon, int count, const std::string& next,
+                                                const std::string& reloaded) {
+    Process& flood = net_->client.spawn(
+        {"ping", "-n", "-i", "0.01", "-c", std::to_string(count), "-W", "1", Addr::server_v4});
+    if (!poll_until([&] { return flood.out().find("icmp_seq=50 ") != std::string::npos; },
+                    Millis(10'000)))
+      return std::nullopt;
+    write(policy_->path(), next);
+    daemon.signal(SIGHUP);
+    if (!daemon.wait_out(reloaded) || !flood.running()) return std::nullopt;
+    if (!flood.wait_for_exit(Millis(30'000))) return std::nullopt;
+    return parse_ping(finished(flood));
+  }
+
+  std::unique_ptr<Topology> net_;
+  std::unique_ptr<TempFile> policy_;
+};
+
+TEST_F(DaemonLifecycleTest, ReadyOnlyOnceTheTableIsLoadedAndTrafficIsFiltered) {
+  NotifySocket notify;
+  Daemon daemon(net_->server, {{"--policy", policy_->path()}, {notify.env()}});
+  ASSERT_TRUE(notify.wait_for("READY=1")) << daemon.err();
+  EXPECT_TRUE(net_->server.has_table("icmpwall")) << "READY=1 before the table was loaded";
+  EXPECT_THAT(notify.messages().front(), HasSubstr("READY=1"));
+  EXPECT_THAT(notify.messages().front(), HasSubstr("STATUS=serving"));
+  ASSERT_TRUE(daemon.wait_ready());
+
+  PingResult v4 = ping(net_->client, Addr::server_v4);
+  EXPECT_EQ(v4.received, 3) << v4.describe();
+  PingResult v6 = ping(net_->client, Addr::server_v6);
+  EXPECT_EQ(v6.received, 0) << v6.describe();
+  EXPECT_EQ(v6.transmitted, 3) << v6.describe();
+}
+
+TEST_F(DaemonLifecycleTest, ReloadAppliesAChangedPolicyWithoutLosingAPacket) {
+  NotifySocket notify;
+  Daemon daemon(net_->server, {{"--policy", policy_->path()}, {notify.env()}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  ASSERT_FALSE(pings(Addr::server_v6));
+
+  auto r = flood_across_reload(daemon, 400, kPolicyV6Allowed, R"("event":"reload","ok":true)");
+  ASSERT_TRUE(r) << "no reload while the flood ran: " << daemon.err();
+  EXPECT_EQ(r->transmitted, 400) << r->describe();
+  EXPECT_EQ(r->received, 400) << "packets lost across the reload: " << r->describe();
+
+  EXPECT_TRUE(pings(Addr::server_v6)) << "the reloaded policy allows IPv6 echo";
+  EXPECT_GE(notify.count("RELOADING=1"), 1u);
+  EXPECT_GE(notify.count("MONOTONIC_USEC="), 1u);
+  EXPECT_GE(notify.count("READY=1"), 2u);
+  EXPECT_THAT(daemon.err(), HasSubstr("reloaded"));
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+// Echo moves from queue 0 to queue 1, failing closed: the worker for
+// queue 1 must listen before the table sends packets there.
+TEST_F(DaemonLifecycleTest, ReloadMovingToANewQueueLosesNoPacket) {
+  std::string closed = kPolicy;
+  closed.replace(closed.find("queue = 0"), 9, "queue = 0\nno-worker = \"drop\"");
+  write(policy_->path(), closed);
+  Daemon daemon(net_->server, policy_->path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  ASSERT_THAT(daemon.out(), HasSubstr(R"("queues":[0])"));
+
+  std::string moved = closed;
+  moved.replace(moved.find("queue = 0"), 9, "queue = 1");
+  auto r = flood_across_reload(daemon, 300, moved, R"("queues_added":[1],"queues_removed":[0])");
+  ASSERT_TRUE(r) << "no reload while the flood ran: " << daemon.err();
+  EXPECT_EQ(r->transmitted, 300) << r->describe();
+  EXPECT_EQ(r->received, 300) << "packets lost across the queue move: " << r->describe();
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST_F(DaemonLifecycleTest, BadReloadKeepsTheRunningPolicy) {
+  NotifySocket notify;
+  Daemon daemon(net_->server, {{"--policy", policy_->path()}, {notify.env()}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  write(policy_->path(), kPolicyBad);
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":false)")) << daemon.err();
+  // The diagnostic points at the misspelled type: file:6:col.
+  EXPECT_THAT(daemon.err(), HasSubstr(policy_->path() + ":6:"));
+  EXPECT_THAT(daemon.err(), HasSubstr("echo-requets"));
+  EXPECT_THAT(daemon.err(), HasSubstr("reload refused"));
+  EXPECT_TRUE(poll_until([&] { return notify.count("READY=1") >= 2; }, Millis(5'000)));
+  // Still the old ruleset, still inspecting.
+  EXPECT_TRUE(daemon.running());
+  EXPECT_EQ(ping(net_->client, Addr::server_v4).received, 3);
+  EXPECT_FALSE(pings(Addr::server_v6));
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST_F(DaemonLifecycleTest, WatchdogPings) {
+  NotifySocket notify;
+  Daemon daemon(net_->server,
+                {{"--policy", policy_->path()}, {notify.env(), "WATCHDOG_USEC=200000"}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  EXPECT_TRUE(poll_until([&] { return notify.count("WATCHDOG=1") >= 3; }, Millis(5'000)))
+      << "watchdog messages: " << notify.count("WATCHDOG=1");
+}
+
+TEST_F(DaemonLifecycleTest, SigtermKeepsTheTableByDefault) {
+  NotifySocket notify;
+  Daemon daemon(net_->server, {{"--policy", policy_->path()}, {notify.env()}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  EXPECT_EQ(daemon.stop(), 0) << daemon.err();
+  EXPECT_TRUE(notify.wait_for("STOPPING=1", Millis(1'000)));
+  EXPECT_TRUE(net_->server.has_table("icmpwall"));
+  EXPECT_THAT(daemon.out(), HasSubstr(R"("event":"stopped")"));
+  EXPECT_FALSE(pings(Addr::server_v6)) << "the kept table still filters";
+}
+
+// A config file: relative policy path, on_stop = "flush", a stats socket.
+TEST_F(DaemonLifecycleTest, ConfigFileFlushOnStopAndStats) {
+  const std::string sock = "/tmp/icmpwall-stats-" + std::to_string(getpid()) + ".sock";
+  const std::string rel = policy_->path().substr(policy_->path().rfind('/') + 1);
+  TempFile config("policy = \"" + rel + "\"\non_stop = \"flush\"\nstats_socket = \"" + sock + "\"\n",
+                  ".toml");
+  NotifySocket notify;
+  Daemon daemon(net_->server, {{"--config", config.path()}, {notify.env()}});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+
+  struct stat st {};
+  ASSERT_EQ(::stat(sock.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  auto before = icmpwall({"stats", "--socket", sock});
+  ASSERT_TRUE(before.ok()) << before.describe();
+  auto j0 = nlohmann::json::parse(before.out);
+  ASSERT_EQ(ping(net_->client, Addr::server_v4, {"-c", "5", "-i", "0.05", "-W", "1"}).received, 5);
+  auto after = icmpwall({"stats", "--socket", sock, "--json"});
+  ASSERT_TRUE(after.ok()) << after.describe();
+  auto j1 = nlohmann::json::parse(after.out);
+  EXPECT_EQ(j1["policy"], policy_->path());
+  EXPECT_EQ(j1["queues"][0]["received"].get<uint64_t>() - j0["queues"][0]["received"].get<uint64_t>(), 5u);
+  EXPECT_EQ(j1["verdicts"]["pass"].get<uint64_t>() - j0["verdicts"]["pass"].get<uint64_t>(), 5u);
+  EXPECT_EQ(j1["types"][0]["type"], "echo-request");
+  EXPECT_GE(j1["types"][0]["packets"].get<uint64_t>(), 5u);
+
+  auto prom = icmpwall({"stats", "--socket", sock, "--prometheus"});
+  ASSERT_TRUE(prom.ok()) << prom.describe();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      prom.out, m, std::regex(R"(icmpwall_icmp_packets_total\{family="ipv4",type="echo-request"\} (\d+))")))
+      << prom.out;
+  EXPECT_GE(std::stoul(m[1]), 5u);
+  EXPECT_THAT(prom.out, HasSubstr("# TYPE icmpwall_queue_received_total counter"));
+  EXPECT_THAT(prom.out, HasSubstr("icmpwall_queue_received_total{queue=\"0\"}"));
+
+  EXPECT_EQ(daemon.stop(), 0) << daemon.err();
+  EXPECT_FALSE(net_->server.has_table("icmpwall")) << "on_stop = flush";
+  EXPECT_NE(::access(sock.c_str(), F_OK), 0) << "the stats socket outlived the daemon";
+  EXPECT_TRUE(pings(Addr::server_v6)) << "no table: nothing filters";
+}
+
+TEST_F(DaemonLifecycleTest, KeepsOnlyNetAdminAndStillReloads) {
+  Daemon daemon(net_->server, policy_->path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  const std::string net_admin = "0000000000001000";  // bit 12
+  EXPECT_EQ(status_field(daemon.pid(), "CapEff"), net_admin);
+  EXPECT_EQ(status_field(daemon.pid(), "CapPrm"), net_admin);
+  EXPECT_EQ(status_field(daemon.pid(), "CapBnd"), net_admin);
+  EXPECT_EQ(status_field(daemon.pid(), "CapInh"), "0000000000000000");
+  EXPECT_EQ(status_field(daemon.pid(), "NoNewPrivs"), "1");
+  // Every thread, not just the main one.
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(daemon.pid()) + "/task")) {
+    std::ifstream in(task.path() / "status");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(text, HasSubstr("CapEff:\t" + net_admin)) << task.path();
+  }
+  write(policy_->path(), kPolicyV6Allowed);
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":true)")) << daemon.err();
+  EXPECT_TRUE(pings(Addr::server_v6));
+}
+
+// Started the way a locked-down unit starts it: root, but CAP_NET_ADMIN
+// alone in every set (no CAP_SETPCAP, no CAP_DAC_OVERRIDE). It serves and
+// reloads all the same.
+TEST_F(DaemonLifecycleTest, RunsAndReloadsWithOnlyNetAdmin) {
+  if (!have_tool("/usr/bin/setpriv")) GTEST_SKIP() << "needs setpriv (util-linux)";
+  Process& daemon = net_->server.spawn({"/usr/bin/setpriv", "--bounding-set=-all,+net_admin",
+                                        "--inh-caps=-all", icmpwall_binary(), "daemon", "--policy",
+                                        policy_->path()});
+  auto out_has = [&](const std::string& text) {
+    return poll_until([&] { return daemon.out().find(text) != std::string::npos; }, Millis(10'000));
+  };
+  ASSERT_TRUE(out_has(R"("event":"ready")")) << daemon.err();
+  EXPECT_EQ(status_field(daemon.pid(), "CapEff"), "0000000000001000");
+  EXPECT_EQ(status_field(daemon.pid(), "CapBnd"), "0000000000001000");
+  EXPECT_EQ(status_field(daemon.pid(), "NoNewPrivs"), "1");
+  EXPECT_EQ(ping(net_->client, Addr::server_v4).received, 3);
+  ASSERT_FALSE(pings(Addr::server_v6));
+  write(policy_->path(), kPolicyV6Allowed);
+  ::kill(daemon.pid(), SIGHUP);
+  ASSERT_TRUE(out_has(R"("event":"reload","ok":true)")) << daemon.err();
+  EXPECT_TRUE(pings(Addr::server_v6));
+  ::kill(daemon.pid(), SIGTERM);
+  EXPECT_EQ(daemon.wait_for_exit(Millis(10'000)), 0) << daemon.err();
+}
+
+// Killed (no cleanup at all): the table stays, the queue has no listener,
+// and the kernel applies the rule's no-worker setting.
+TEST_F(DaemonLifecycleTest, KilledDaemonFailsOpenOrClosedPerPolicy) {
+  for (const char* no_worker : {"accept", "drop"}) {
+    SCOPED_TRACE(no_worker);
+    std::string text = kPolicyV6Allowed;
+    text.insert(text.find("queue = 0") + 9, std::string("\nno-worker = \"") + no_worker + "\"");
+    write(policy_->path(), text);
+    Daemon daemon(net_->server, policy_->path());
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+    ASSERT_TRUE(pings(Addr::server_v4));
+    daemon.kill();
+    ASSERT_TRUE(net_->server.has_table("icmpwall"));
+    PingResult r = ping(net_->client, Addr::server_v4);
+    if (std::string(no_worker) == "accept")
+      EXPECT_EQ(r.received, 3) << r.describe();
+    else
+      EXPECT_EQ(r.received, 0) << r.describe();
+    EXPECT_EQ(flush_policy(net_->server).exit_code, 0);
+  }
+}
+
+}  // namespace
+}  // namespace icmpwall::integration

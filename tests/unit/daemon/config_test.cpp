@@ -1,0 +1,145 @@
+// The daemon config file: every key, the defaults, bad values with their
+// positions, unknown keys with hints, and policy paths relative to the file.
+#include "icmpwall/daemon/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace icmpwall::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Parsed {
+  std::optional<DaemonConfig> config;
+  std::string diagnostics;
+};
+
+Parsed parse(const std::string& text, const std::string& path = "/etc/icmpwall/icmpwall.toml") {
+  Diagnostics diags;
+  Parsed p;
+  p.config = parse_config_text(path, text, diags);
+  std::ostringstream out;
+  diags.render(out);
+  p.diagnostics = out.str();
+  return p;
+}
+
+TEST(DaemonConfig, DefaultsWithOnlyAPolicy) {
+  auto p = parse("policy = \"/usr/share/icmpwall/policies/host.toml\"\n");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  EXPECT_EQ(p.config->policy, "/usr/share/icmpwall/policies/host.toml");
+  EXPECT_FALSE(p.config->strict);
+  EXPECT_FALSE(p.config->queue_mode.has_value());
+  EXPECT_EQ(p.config->copy_range, 1500u);
+  EXPECT_EQ(p.config->on_stop, OnStop::keep);
+  EXPECT_EQ(p.config->stats_socket, "/run/icmpwall/stats.sock");
+}
+
+TEST(DaemonConfig, EveryKeySet) {
+  auto p = parse(R"(policy = "/p.toml"
+strict = true
+queue_mode = "compat"
+copy_range = 128
+on_stop = "flush"
+stats_socket = "/tmp/s.sock"
+)");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  EXPECT_TRUE(p.config->strict);
+  EXPECT_EQ(p.config->queue_mode, netlink::QueueMode::compat);
+  EXPECT_EQ(p.config->copy_range, 128u);
+  EXPECT_EQ(p.config->on_stop, OnStop::flush);
+  EXPECT_EQ(p.config->stats_socket, "/tmp/s.sock");
+}
+
+TEST(DaemonConfig, QueueModes) {
+  EXPECT_EQ(parse("policy = \"/p\"\nqueue_mode = \"native\"\n").config->queue_mode,
+            netlink::QueueMode::native);
+  EXPECT_FALSE(parse("policy = \"/p\"\nqueue_mode = \"auto\"\n").config->queue_mode.has_value());
+}
+
+TEST(DaemonConfig, EmptyStatsSocketDisablesIt) {
+  auto p = parse("policy = \"/p\"\nstats_socket = \"\"\n");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  EXPECT_TRUE(p.config->stats_socket.empty());
+}
+
+TEST(DaemonConfig, RelativePolicyIsRelativeToTheConfigFile) {
+  auto p = parse("policy = \"policies/host.toml\"\n", "/etc/icmpwall/icmpwall.toml");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  EXPECT_EQ(p.config->policy, "/etc/icmpwall/policies/host.toml");
+  EXPECT_EQ(parse("policy = \"../x.toml\"\n", "/etc/icmpwall/icmpwall.toml").config->policy,
+            "/etc/x.toml");
+}
+
+TEST(DaemonConfig, MissingPolicyIsAnError) {
+  auto p = parse("strict = true\n");
+  EXPECT_FALSE(p.config);
+  EXPECT_THAT(p.diagnostics, HasSubstr("names no policy"));
+  EXPECT_FALSE(parse("policy = \"\"\n").config);
+}
+
+TEST(DaemonConfig, UnknownKeyHasPositionAndHint) {
+  auto p = parse("policy = \"/p\"\non_stopp = \"keep\"\n");
+  EXPECT_FALSE(p.config);
+  EXPECT_THAT(p.diagnostics, HasSubstr("icmpwall.toml:2:1: error: unknown key 'on_stopp'"));
+  EXPECT_THAT(p.diagnostics, HasSubstr("did you mean 'on_stop'?"));
+}
+
+TEST(DaemonConfig, UnknownKeyFarFromAllListsThem) {
+  auto p = parse("policy = \"/p\"\nxyzzy = 1\n");
+  EXPECT_FALSE(p.config);
+  EXPECT_THAT(p.diagnostics, HasSubstr("valid keys: policy, strict"));
+}
+
+TEST(DaemonConfig, BadValues) {
+  struct Case {
+    const char* line;
+    const char* message;
+  } cases[] = {
+      {"strict = \"yes\"", "'strict' must be a boolean"},
+      {"queue_mode = \"compt\"", "did you mean 'compat'?"},
+      {"queue_mode = 3", "'queue_mode' must be a string"},
+      {"copy_range = 63", "'copy_range' must be between 64 and 65531, not 63"},
+      {"copy_range = 65532", "between 64 and 65531, not 65532"},
+      {"copy_range = \"1500\"", "'copy_range' must be an integer"},
+      {"on_stop = \"flsh\"", "did you mean 'flush'?"},
+      {"stats_socket = false", "'stats_socket' must be a string"},
+  };
+  for (const auto& c : cases) {
+    auto p = parse(std::string("policy = \"/p\"\n") + c.line + "\n");
+    EXPECT_FALSE(p.config) << c.line;
+    EXPECT_THAT(p.diagnostics, HasSubstr(c.message)) << c.line;
+    EXPECT_THAT(p.diagnostics, HasSubstr("icmpwall.toml:2:")) << c.line;
+  }
+}
+
+TEST(DaemonConfig, PolicyMustBeAString) {
+  auto p = parse("policy = 7\n");
+  EXPECT_FALSE(p.config);
+  EXPECT_THAT(p.diagnostics, HasSubstr("icmpwall.toml:1:10: error: 'policy' must be a string"));
+}
+
+TEST(DaemonConfig, BoundsOfCopyRangeAreAccepted) {
+  EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 64\n").config->copy_range, 64u);
+  EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 65531\n").config->copy_range, 65531u);
+}
+
+TEST(DaemonConfig, InvalidTomlPointsAtTheLine) {
+  auto p = parse("policy = \"/p\"\nstrict = \n");
+  EXPECT_FALSE(p.config);
+  EXPECT_THAT(p.diagnostics, HasSubstr("icmpwall.toml:2:"));
+  EXPECT_THAT(p.diagnostics, HasSubstr("not valid TOML"));
+}
+
+TEST(DaemonConfig, UnreadableFile) {
+  Diagnostics diags;
+  EXPECT_FALSE(parse_config_file("/nonexistent/icmpwall.toml", diags));
+  ASSERT_FALSE(diags.empty());
+  EXPECT_THAT(diags.items()[0].message, HasSubstr("cannot read the daemon config"));
+}
+
+}  // namespace
+}  // namespace icmpwall::daemon

@@ -1,0 +1,70 @@
+// The workers' indirection to the engine: per-type counting, verdicts
+// from the current engine, and a swap that leaves the old engine's
+// counters with the old engine.
+#include "icmpwall/daemon/engine_slot.h"
+
+#include <gtest/gtest.h>
+
+#include "../inspect/icmp_builder.h"
+
+namespace icmpwall::daemon {
+namespace {
+
+using namespace inspect::testing;
+
+std::shared_ptr<inspect::Engine> engine() {
+  return std::make_shared<inspect::Engine>(inspect::EngineConfig{},
+                                           std::make_shared<inspect::StaticRouteView>());
+}
+
+Bytes echo4(uint8_t type = 8) {
+  return icmp4(v4("198.18.1.2"), v4("198.18.2.2"), type, 0, 0x00010001, Bytes(32, 0x61));
+}
+
+TEST(EngineSlot, CountsPacketsPerFamilyAndType) {
+  EngineSlot slot(engine());
+  queue::PacketInfo info;
+  for (int i = 0; i < 3; ++i) slot.inspect(echo4(), info);
+  slot.inspect(echo4(0), info);
+  slot.inspect(icmp6(v6("2001:db8:1::2"), v6("2001:db8:2::2"), 128, 0, 0x00010001, Bytes(8, 0)), info);
+  auto counts = slot.type_counts();
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_EQ(counts[0].family, policy::Family::ipv4);
+  EXPECT_EQ(counts[0].type, 0);
+  EXPECT_EQ(counts[0].packets, 1u);
+  EXPECT_EQ(counts[1].type, 8);
+  EXPECT_EQ(counts[1].packets, 3u);
+  EXPECT_EQ(counts[2].family, policy::Family::ipv6);
+  EXPECT_EQ(counts[2].type, 128);
+}
+
+TEST(EngineSlot, IgnoresWhatIsNotIcmp) {
+  EngineSlot slot(engine());
+  slot.count_type(ipv4(v4("198.18.1.2"), v4("198.18.2.2"), 17, udp_header(1, 2)));
+  slot.count_type(Bytes{0x45, 0x00});
+  slot.count_type({});
+  EXPECT_TRUE(slot.type_counts().empty());
+}
+
+TEST(EngineSlot, PlainEchoIsAccepted) {
+  EngineSlot slot(engine());
+  EXPECT_EQ(slot.inspect(echo4(), {}), queue::Verdict::accept);
+  EXPECT_EQ(slot.engine()->counters().packets, 1u);
+}
+
+TEST(EngineSlot, SwapHandsOverToTheNewEngine) {
+  auto first = engine();
+  EngineSlot slot(first);
+  slot.inspect(echo4(), {});
+  auto next = engine();
+  auto old = slot.swap(next);
+  EXPECT_EQ(old, first);
+  slot.inspect(echo4(), {});
+  slot.inspect(echo4(), {});
+  EXPECT_EQ(first->counters().packets, 1u);
+  EXPECT_EQ(next->counters().packets, 2u);
+  EXPECT_EQ(slot.type_counts()[0].packets, 3u) << "type counts span engines";
+}
+
+}  // namespace
+}  // namespace icmpwall::daemon

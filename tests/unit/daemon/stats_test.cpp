@@ -1,0 +1,143 @@
+// The stats document and its Prometheus rendering: names, one HELP/TYPE
+// per family, labels and their escaping, counters summed over reloads.
+#include "icmpwall/daemon/stats.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace icmpwall::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+
+StatsInput sample_input() {
+  StatsInput in;
+  in.uptime = std::chrono::seconds(42);
+  in.reloads = 2;
+  in.reload_failures = 1;
+  in.policy = "/etc/icmpwall/host.toml";
+  in.table = "icmpwall";
+  in.engine.packets = 10;
+  in.engine.passed = 7;
+  in.engine.dropped = 3;
+  in.engine.reasons = {{"tunnel", 3}, {"sweep", 1}};
+  queue::Counters q0;
+  q0.received = 6;
+  q0.enobufs = 1;
+  queue::Counters q1;
+  q1.received = 4;
+  in.queues = {{0, q0}, {1, q1}};
+  in.types = {{policy::Family::ipv4, 8, 9}, {policy::Family::ipv6, 128, 1}, {policy::Family::ipv4, 250, 2}};
+  return in;
+}
+
+TEST(StatsJson, CarriesEveryCounter) {
+  auto j = stats_json(sample_input());
+  EXPECT_EQ(j["schema"], 1);
+  EXPECT_EQ(j["uptime_s"], 42);
+  EXPECT_EQ(j["reloads"], 2);
+  EXPECT_EQ(j["verdicts"]["drop"], 3);
+  EXPECT_EQ(j["reasons"]["tunnel"], 3);
+  EXPECT_EQ(j["queues"][0]["queue"], 0);
+  EXPECT_EQ(j["queues"][0]["enobufs"], 1);
+  EXPECT_EQ(j["types"][0]["type"], "echo-request");
+  EXPECT_EQ(j["types"][1]["type"], "echo-request");
+  EXPECT_EQ(j["types"][1]["family"], "ipv6");
+  EXPECT_EQ(j["types"][2]["type"], "250");  // unnamed: the number
+}
+
+TEST(Prometheus, SamplesWithLabels) {
+  const auto text = render_prometheus(stats_json(sample_input()));
+  EXPECT_THAT(text, HasSubstr("icmpwall_reloads_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_detections_total{reason=\"tunnel\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_verdicts_total{verdict=\"drop\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_queue_received_total{queue=\"1\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_queue_enobufs_total{queue=\"0\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_icmp_packets_total{family=\"ipv4\",type=\"echo-request\"} 9\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_icmp_packets_total{family=\"ipv6\",type=\"echo-request\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_uptime_seconds 42\n"));
+}
+
+// The exposition format's rules, line by line.
+TEST(Prometheus, OneHelpAndTypePerFamilyBeforeItsSamples) {
+  const auto text = render_prometheus(stats_json(sample_input()));
+  const std::regex name_re("[a-zA-Z_:][a-zA-Z0-9_:]*");
+  std::set<std::string> typed, helped;
+  std::map<std::string, std::string> type_of;
+  std::string current;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    ASSERT_FALSE(line.empty());
+    if (line.rfind("# HELP ", 0) == 0) {
+      auto name = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(helped.insert(name).second) << "second HELP for " << name;
+      continue;
+    }
+    if (line.rfind("# TYPE ", 0) == 0) {
+      auto rest = line.substr(7);
+      auto name = rest.substr(0, rest.find(' '));
+      auto type = rest.substr(rest.find(' ') + 1);
+      EXPECT_TRUE(typed.insert(name).second) << "second TYPE for " << name;
+      EXPECT_TRUE(type == "counter" || type == "gauge") << line;
+      type_of[name] = type;
+      EXPECT_TRUE(helped.count(name)) << "TYPE before HELP for " << name;
+      current = name;
+      continue;
+    }
+    auto name = line.substr(0, line.find_first_of("{ "));
+    EXPECT_TRUE(std::regex_match(name, name_re)) << line;
+    EXPECT_EQ(name.rfind("icmpwall_", 0), 0u) << line;
+    EXPECT_EQ(name, current) << "sample outside its family: " << line;
+    if (name.ends_with("_total")) {
+      EXPECT_EQ(type_of[name], "counter") << line;
+    }
+  }
+  EXPECT_EQ(typed, helped);
+  EXPECT_TRUE(typed.count("icmpwall_queue_received_total"));
+}
+
+TEST(Prometheus, LabelValuesAreEscaped) {
+  auto in = sample_input();
+  in.policy = "/etc/a\"b\\c\nd.toml";
+  const auto text = render_prometheus(stats_json(in));
+  EXPECT_THAT(text, HasSubstr(R"(icmpwall_info{policy="/etc/a\"b\\c\nd.toml",table="icmpwall"} 1)"));
+}
+
+TEST(Prometheus, EmptyDocumentStillHasUp) {
+  const auto text = render_prometheus(nlohmann::json::object());
+  EXPECT_THAT(text, HasSubstr("icmpwall_up 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_reloads_total 0\n"));
+  EXPECT_EQ(text.find("detections_total{"), std::string::npos);
+}
+
+TEST(Counters, AddedAcrossReloads) {
+  inspect::EngineCounters total;
+  total.packets = 1;
+  total.reasons["tunnel"] = 1;
+  inspect::EngineCounters more;
+  more.packets = 2;
+  more.dropped = 2;
+  more.reasons = {{"tunnel", 2}, {"sweep", 1}};
+  add_counters(total, more);
+  EXPECT_EQ(total.packets, 3u);
+  EXPECT_EQ(total.dropped, 2u);
+  EXPECT_EQ(total.reasons["tunnel"], 3u);
+  EXPECT_EQ(total.reasons["sweep"], 1u);
+
+  queue::Counters q, r;
+  q.received = 1;
+  r.received = 5;
+  r.enobufs = 2;
+  add_counters(q, r);
+  EXPECT_EQ(q.received, 6u);
+  EXPECT_EQ(q.enobufs, 2u);
+}
+
+}  // namespace
+}  // namespace icmpwall::daemon
