@@ -90,7 +90,6 @@ check "reload to an inspect policy" systemctl reload icmpwall.service
 # (nft cannot print the xt NFQUEUE target icmpwall falls back to on kernels
 # without nft_queue, so the queue is checked through the daemon's stats.)
 check "queue 0 bound" sh -c "icmpwall stats --json | grep -Eq '\"queue\": ?0'"
-ip link set lo up
 check "pings pass the inspection worker" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "icmpwall stats counts the queued pings" sh -c \
     "icmpwall stats --json | grep -Eq '\"received\": ?[3-5]'"
