@@ -14,7 +14,6 @@
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
 #include "icmpwall/daemon/serve.h"
-#include "icmpwall/inspect/engine_config.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/icmp_types.h"

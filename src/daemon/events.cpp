@@ -1,5 +1,7 @@
 #include "icmpwall/daemon/events.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/inspect/routes.h"
@@ -36,8 +38,12 @@ std::string detection_json(const inspect::Event& e) {
   return j.dump();
 }
 
-std::string block_json(const inspect::Address& address, long seconds, const std::string& error) {
-  json j{{"event", "block"}, {"address", inspect::to_string(address)}, {"seconds", seconds},
+std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const std::string& error) {
+  const std::string address = inspect::to_string(prefix.address);
+  json j{{"event", "block"},
+         {"address", address},
+         {"prefix", fmt::format("{}/{}", address, prefix.length)},
+         {"seconds", seconds},
          {"ok", error.empty()}};
   if (!error.empty()) j["error"] = error;
   return j.dump();

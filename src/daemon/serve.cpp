@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,17 @@ std::map<uint16_t, bool> queues_of(const policy::Policy& p) {
     }
   }
   return out;
+}
+
+// The files the errors are in ("a.toml, b.toml"), or `fallback` when no
+// error names one.
+std::string files_with_errors(const Diagnostics& diags, const std::string& fallback) {
+  std::vector<std::string> files;
+  for (const auto& d : diags.items())
+    if (d.severity == Severity::error && d.loc.file &&
+        std::find(files.begin(), files.end(), d.loc.file->path()) == files.end())
+      files.push_back(d.loc.file->path());
+  return files.empty() ? fallback : fmt::format("{}", fmt::join(files, ", "));
 }
 
 size_t count_rules(const nft::Table& t) {
@@ -177,7 +189,9 @@ int Daemon::run() {
     log_diagnostics(diags, Priority::error);
     if (!loaded) {
       log_.error(fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
-                             request_.policy_path.empty() ? request_.config_path : request_.policy_path,
+                             files_with_errors(diags, request_.policy_path.empty()
+                                                          ? request_.config_path
+                                                          : request_.policy_path),
                              diags.count(Severity::error), diags.count(Severity::warning)));
       return kPolicy;
     }
@@ -248,7 +262,7 @@ int Daemon::run() {
   for (const auto& [n, w] : workers_) queue_list.push_back(n);
   emit(fmt::format(R"({{"event":"ready","table":"{}","queues":[{}],"queue_mode":"{}"}})",
                    current_.table.name, fmt::join(queue_list, ","),
-                   netlink::to_string(applied->queue_mode)));
+                   queue_list.empty() ? "none" : netlink::to_string(applied->queue_mode)));
   log_.info(fmt::format("serving {}: table inet {}, {} rules, queues [{}]", current_.config.policy,
                         current_.table.name, count_rules(current_.table), fmt::join(queue_list, ",")),
             {{"ICMPWALL_EVENT", "ready"}, {"ICMPWALL_POLICY", current_.config.policy}});
@@ -322,7 +336,8 @@ void Daemon::reload() {
   log_diagnostics(diags, Priority::error);
   if (!next) {
     refuse(fmt::format("{} error(s) in {}", diags.count(Severity::error),
-                       request_.policy_path.empty() ? request_.config_path : request_.policy_path));
+                       files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
+                                                                            : request_.policy_path)));
     return;
   }
 

@@ -15,7 +15,7 @@ void SourceBlocker::block(const inspect::BlockedPrefix& prefix, std::chrono::sec
       {netlink::prefix_element(std::span(prefix.address.bytes).first(len), prefix.length,
                                std::chrono::duration_cast<std::chrono::milliseconds>(period))});
   write_event(
-      block_json(prefix.address, static_cast<long>(period.count()), r ? "" : r.error().message));
+      block_json(prefix, static_cast<long>(period.count()), r ? "" : r.error().message));
 }
 
 void SourceBlocker::write_event(const std::string& line) {

@@ -88,6 +88,7 @@ TEST(BlockedPrefixTest, AnIpv6SweepBlocksTheSendersWholeSlash64) {
   const auto blocks = block_events(daemon.out());
   ASSERT_EQ(blocks.size(), 1u) << daemon.out();
   EXPECT_EQ(blocks[0].value("address", ""), "2001:db8:1::");
+  EXPECT_EQ(blocks[0].value("prefix", ""), "2001:db8:1::/64");
   EXPECT_TRUE(blocks[0].value("ok", false)) << blocks[0].dump();
   const auto set =
       net.router.run({"nft", "list", "set", "inet", "icmpwall", "inspect.blocked.v6"}).out;

@@ -20,6 +20,7 @@ namespace icmpwall::integration {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // IPv4 echo goes through queue 0; IPv6 echo requests are dropped.
 constexpr const char* kPolicy = R"([hooks.input]
@@ -157,8 +158,12 @@ TEST_F(DaemonLifecycleTest, ReloadMovingToANewQueueLosesNoPacket) {
 }
 
 TEST_F(DaemonLifecycleTest, BadReloadKeepsTheRunningPolicy) {
+  // Started from a config file that names the policy: the refusal must
+  // name the policy file, where the error is, not the config.
+  const std::string rel = policy_->path().substr(policy_->path().rfind('/') + 1);
+  TempFile config("policy = \"" + rel + "\"\n", ".toml");
   NotifySocket notify;
-  Daemon daemon(net_->server, {{"--policy", policy_->path()}, {notify.env()}});
+  Daemon daemon(net_->server, {{"--config", config.path()}, {notify.env()}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
   write(policy_->path(), kPolicyBad);
   daemon.signal(SIGHUP);
@@ -167,6 +172,8 @@ TEST_F(DaemonLifecycleTest, BadReloadKeepsTheRunningPolicy) {
   EXPECT_THAT(daemon.err(), HasSubstr(policy_->path() + ":6:"));
   EXPECT_THAT(daemon.err(), HasSubstr("echo-requets"));
   EXPECT_THAT(daemon.err(), HasSubstr("reload refused"));
+  EXPECT_THAT(daemon.err(), HasSubstr("1 error(s) in " + policy_->path()));
+  EXPECT_THAT(daemon.err(), Not(HasSubstr("error(s) in " + config.path())));
   EXPECT_TRUE(poll_until([&] { return notify.count("READY=1") >= 2; }, Millis(5'000)));
   // Still the old ruleset, still inspecting.
   EXPECT_TRUE(daemon.running());
