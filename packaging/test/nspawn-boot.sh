@@ -100,6 +100,12 @@ check "a bad policy on reload keeps the service running" systemctl -q is-active 
 check "and keeps answering the inspect rule" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "through the queue" sh -c "icmpwall stats --json | grep -Eq '\"received\": ?([6-9]|[1-9][0-9])'"
 cp /tmp/good.toml /etc/icmpwall/policy.toml
+# Under systemd the daemon logs to journald with its own fields.
+check "journald: structured ready entry" sh -c \
+    "journalctl -b -u icmpwall.service -o verbose --no-pager | grep -q 'ICMPWALL_EVENT=ready'"
+check "journald: the refused reload, with its policy error" sh -c \
+    "journalctl -b -u icmpwall.service -o verbose --no-pager | grep -q 'ICMPWALL_EVENT=reload-failed' &&
+     journalctl -b -u icmpwall.service --no-pager | grep -q 'policy.toml:3:'"
 # The watchdog (2 s here, by the drop-in below): after several intervals
 # the same process still runs and systemd never restarted it.
 sleep 5
