@@ -76,6 +76,9 @@ Result<void> validate(const SweepConfig& c) {
   if (c.ipv6_prefix < 1 || c.ipv6_prefix > 128) return bad("ipv6_prefix must be 1 to 128");
   if (c.max_sources < 1 || c.max_sources > (1u << 24))
     return bad("max_sources must be 1 to 16777216");
+  if (!(c.protected_share >= 0 && c.protected_share <= 0.9)) {
+    return bad("protected_share must be in [0, 0.9]");
+  }
   if (c.block_for.count() <= 0) return bad("block_for must be positive");
   return ok();
 }
@@ -84,7 +87,8 @@ SweepDetector::SweepDetector(const SweepConfig& config, uint64_t seed)
     : config_(config),
       seed_(seed),
       many_ones_(ones_for(config.max_destinations)),
-      sources_(config.max_sources, seed) {}
+      sources_(config.max_sources, seed,
+               protected_entries(config.max_sources, config.protected_share)) {}
 
 Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   ++counters_.packets;
@@ -98,8 +102,9 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   const uint8_t prefix = src.family == Family::ipv4 ? c.ipv4_prefix : c.ipv6_prefix;
   const SourceKey key{masked(src, prefix), static_cast<uint8_t>(src.family)};
   const uint64_t evicted_before = sources_.evictions();
-  Source& s = sources_.find_or_insert(key).value;
+  const auto slot = sources_.find_or_insert(key);
   counters_.evictions += sources_.evictions() - evicted_before;
+  Source& s = slot.value;
 
   const auto half = std::chrono::duration_cast<Clock::duration>(c.window) / 2;
   if (!s.started || now - s.half_start >= 2 * half) {
@@ -131,6 +136,7 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   };
 
   if (s.blocked_until > now) {
+    sources_.protect(slot);
     counters_.count(SweepSignal::blocked);
     finding.signals.push_back({to_string(SweepSignal::blocked), 1, 0});
     return finish(Outcome::drop);
@@ -143,6 +149,8 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   const bool seen = ((s.current[bit >> 6] | s.previous[bit >> 6]) & mask) != 0;
   s.current[bit >> 6] |= mask;
   if (!seen) ++s.ones;
+  // A second destination: the source may be sweeping.
+  if (s.ones >= 2) sources_.protect(slot);
   // The run: a destination just above the last one extends it; another
   // new one starts a new run; one already seen (a retry, a second probe
   // type) leaves it alone. Rising steps are taken on the address itself,

@@ -108,6 +108,13 @@ class Signals {
     if (n_ < fired_.size()) fired_[n_++] = {s, value, threshold};
   }
   std::span<const Fired> all() const { return {fired_.data(), n_}; }
+  // Whether a signal other than `s` fired.
+  bool any_besides(TunnelSignal s) const {
+    for (const Fired& f : all()) {
+      if (f.signal != s) return true;
+    }
+    return false;
+  }
   double score(const TunnelWeights& w) const {
     double sum = 0;
     for (const Fired& f : all()) sum += w.of(f.signal);
@@ -195,6 +202,9 @@ Result<void> validate(const TunnelConfig& c) {
   if (c.score_half_life.count() <= 0) return bad("score_half_life must be positive");
   if (c.block_for.count() <= 0) return bad("block_for must be positive");
   if (c.max_flows < 1 || c.max_flows > (1u << 24)) return bad("max_flows must be 1 to 16777216");
+  if (!(c.protected_share >= 0 && c.protected_share <= 0.9)) {
+    return bad("protected_share must be in [0, 0.9]");
+  }
   if (c.max_pending_requests < 1 || c.max_pending_requests > (1u << 24)) {
     return bad("max_pending_requests must be 1 to 16777216");
   }
@@ -207,7 +217,7 @@ Result<void> validate(const TunnelConfig& c) {
 TunnelDetector::TunnelDetector(const TunnelConfig& config, uint64_t seed)
     : config_(config),
       seed_(seed),
-      flows_(config.max_flows, seed),
+      flows_(config.max_flows, seed, protected_entries(config.max_flows, config.protected_share)),
       pending_(config.max_pending_requests, seed ^ 0x5bd1e995) {}
 
 Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
@@ -332,6 +342,7 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   if (packet_score >= c.drop_score) flow.score += packet_score;
   flow.last_seen = now;
   ++flow.seen;
+  if (flow.score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
 
   const bool was_blocked = flow.blocked_until > now;
   Outcome outcome = Outcome::pass;

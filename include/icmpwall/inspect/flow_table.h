@@ -1,16 +1,27 @@
-// A fixed-capacity hash table with least-recently-used eviction, for the
-// per-flow and per-source state of the detectors: state that a remote
-// sender can create as many keys for as it has addresses.
+// A fixed-capacity hash table with segmented least-recently-used eviction,
+// for the per-flow and per-source state of the detectors: state that a
+// remote sender can create as many keys for as it has addresses.
 //
 // Everything is allocated once, in the constructor: a pool of `capacity`
 // nodes and a bucket array of the next power of two at or above twice the
 // capacity (load factor at most 1/2). Each node is linked twice, by 32-bit
 // indices: into the chain of its bucket (lookup in O(1) expected) and into
-// one LRU list, most recently used at the head. A lookup that finds its key
-// moves the node to the head. Inserting a new key takes a free node while
-// there is one, else the node at the LRU tail: it is unlinked from its
-// bucket, its value is reset, and it is reused for the new key. A flood
-// from random sources therefore churns the tail and nothing else; the
+// the LRU list of its segment, most recently used at the head. A lookup
+// that finds its key moves the node to the head of its segment.
+//
+// Two segments share the pool. Every entry starts in the probationary
+// segment. The owner promotes an entry that has earned its keep (protect():
+// a flow that scored, a source mid-sweep) into the protected segment, which
+// holds at most `protected_capacity` entries; promoting into a full
+// protected segment demotes its least recently used entry to the head of
+// the probationary segment, never drops it. Inserting a new key takes a
+// free node while there is one, else the node at the probationary tail
+// (the protected tail only when the probationary segment is empty): it is
+// unlinked from its bucket, its value is reset, and it is reused for the
+// new key. A flood from random sources, one packet each, therefore churns
+// the probationary tail and nothing else: an entry in the protected
+// segment survives any number of them, and a flood that earns promotion
+// too can take at most the protected segment's share of the table. The
 // table's memory is the same after a billion packets as after the first.
 //
 // Buckets are chosen by a keyed hash with a per-table random seed, so a
@@ -23,6 +34,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +74,12 @@ inline uint64_t random_seed() {
   return (uint64_t{rd()} << 32) ^ rd();
 }
 
+// The protected segment's size for a table of `capacity` entries of which
+// `share` (0 to 1) is protected, rounded down.
+inline uint32_t protected_entries(uint32_t capacity, double share) {
+  return static_cast<uint32_t>(capacity * std::clamp(share, 0.0, 1.0));
+}
+
 template <typename Key, typename Value>
 class FlowTable {
   static_assert(std::has_unique_object_representations_v<Key>,
@@ -71,8 +89,12 @@ class FlowTable {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  explicit FlowTable(uint32_t capacity, uint64_t seed = random_seed())
+  // `protected_capacity` is capped below the capacity, so that a new key
+  // always finds a probationary node to take; 0 makes a plain LRU table.
+  explicit FlowTable(uint32_t capacity, uint64_t seed = random_seed(),
+                     uint32_t protected_capacity = 0)
       : seed_(seed), nodes_(capacity < 1 ? 1 : capacity) {
+    protected_cap_ = std::min<size_t>(protected_capacity, nodes_.size() - 1);
     size_t buckets = std::bit_ceil(size_t{nodes_.size()} * 2);
     buckets_.assign(buckets, kNone);
     mask_ = buckets - 1;
@@ -101,6 +123,7 @@ class FlowTable {
   struct Slot {
     Value& value;
     bool inserted;  // a new entry, value-initialised (Value{})
+    uint32_t node;  // for protect()
   };
 
   // The value for `key`, inserted if absent (evicting the least recently
@@ -110,13 +133,13 @@ class FlowTable {
     uint32_t i = lookup(key, b);
     if (i != kNone) {
       touch(i);
-      return {nodes_[i].value, false};
+      return {nodes_[i].value, false, i};
     }
     if (free_ != kNone) {
       i = free_;
       free_ = nodes_[i].chain;
     } else {
-      i = tail_;
+      i = lists_[kProbation].tail != kNone ? lists_[kProbation].tail : lists_[kProtected].tail;
       unlink_bucket(i);
       unlink_lru(i);
       --size_;
@@ -128,9 +151,27 @@ class FlowTable {
     n.bucket = b;
     n.chain = buckets_[b];
     buckets_[b] = i;
-    push_front(i);
+    push_front(i, kProbation);
     ++size_;
-    return {n.value, true};
+    return {n.value, true, i};
+  }
+
+  // Moves the entry of `slot` into the protected segment, as its most
+  // recently used entry, demoting the protected segment's least recently
+  // used entry if it is full. Does nothing when it is protected already
+  // or the table has no protected segment. Valid only until the next
+  // insertion, which may reuse the node.
+  void protect(const Slot& slot) {
+    const uint32_t i = slot.node;
+    if (protected_cap_ == 0 || nodes_[i].segment == kProtected) return;
+    if (lists_[kProtected].size >= protected_cap_) {
+      const uint32_t old = lists_[kProtected].tail;
+      unlink_lru(old);
+      push_front(old, kProbation);
+      ++demotions_;
+    }
+    unlink_lru(i);
+    push_front(i, kProtected);
   }
 
   bool erase(const Key& key) {
@@ -140,15 +181,18 @@ class FlowTable {
     return true;
   }
 
-  // Removes entries from the LRU tail while `stale(value)` holds, at most
-  // `max` of them; returns how many. Called per packet with a small `max`,
-  // it keeps idle entries from lingering without a sweep over the table.
+  // Removes entries from the LRU tails (probationary first, then
+  // protected) while `stale(value)` holds, at most `max` of them in all;
+  // returns how many. Called per packet with a small `max`, it keeps idle
+  // entries from lingering without a sweep over the table.
   template <typename Stale>
   size_t expire(Stale stale, size_t max) {
     size_t n = 0;
-    while (n < max && tail_ != kNone && stale(nodes_[tail_].value)) {
-      release(tail_);
-      ++n;
+    for (List& l : lists_) {
+      while (n < max && l.tail != kNone && stale(nodes_[l.tail].value)) {
+        release(l.tail);
+        ++n;
+      }
     }
     return n;
   }
@@ -159,13 +203,21 @@ class FlowTable {
       nodes_[i].chain = i + 1 < nodes_.size() ? i + 1 : kNone;
     }
     free_ = 0;
-    head_ = tail_ = kNone;
+    lists_ = {};
     size_ = 0;
   }
 
   size_t size() const { return size_; }
   size_t capacity() const { return nodes_.size(); }
+  size_t protected_size() const { return lists_[kProtected].size; }
+  size_t protected_capacity() const { return protected_cap_; }
+  bool is_protected(const Key& key) const {
+    uint32_t i = lookup(key, bucket_of(key));
+    return i != kNone && nodes_[i].segment == kProtected;
+  }
   uint64_t evictions() const { return evictions_; }
+  // Protected entries moved back to the probationary segment.
+  uint64_t demotions() const { return demotions_; }
   // Bytes held by the table (constant from construction on).
   size_t memory_bytes() const {
     return nodes_.capacity() * sizeof(Node) + buckets_.capacity() * sizeof(uint32_t);
@@ -175,10 +227,19 @@ class FlowTable {
   struct Node {
     Key key{};
     uint32_t chain = kNone;  // next in bucket, or next free
-    uint32_t bucket = 0;
-    uint32_t prev = kNone;  // LRU list
+    uint32_t bucket : 31 = 0;  // at most 2^25 buckets
+    uint32_t segment : 1 = kProbation;
+    uint32_t prev = kNone;  // LRU list of the segment
     uint32_t next = kNone;
     Value value{};
+  };
+
+  static constexpr uint8_t kProbation = 0;
+  static constexpr uint8_t kProtected = 1;
+  struct List {
+    uint32_t head = kNone;
+    uint32_t tail = kNone;
+    size_t size = 0;
   };
 
   uint32_t bucket_of(const Key& key) const {
@@ -200,24 +261,30 @@ class FlowTable {
 
   void unlink_lru(uint32_t i) {
     Node& n = nodes_[i];
-    (n.prev == kNone ? head_ : nodes_[n.prev].next) = n.next;
-    (n.next == kNone ? tail_ : nodes_[n.next].prev) = n.prev;
+    List& l = lists_[n.segment];
+    (n.prev == kNone ? l.head : nodes_[n.prev].next) = n.next;
+    (n.next == kNone ? l.tail : nodes_[n.next].prev) = n.prev;
     n.prev = n.next = kNone;
+    --l.size;
   }
 
-  void push_front(uint32_t i) {
+  void push_front(uint32_t i, uint8_t segment) {
     Node& n = nodes_[i];
+    List& l = lists_[segment];
+    n.segment = segment;
     n.prev = kNone;
-    n.next = head_;
-    if (head_ != kNone) nodes_[head_].prev = i;
-    head_ = i;
-    if (tail_ == kNone) tail_ = i;
+    n.next = l.head;
+    if (l.head != kNone) nodes_[l.head].prev = i;
+    l.head = i;
+    if (l.tail == kNone) l.tail = i;
+    ++l.size;
   }
 
   void touch(uint32_t i) {
-    if (head_ == i) return;
+    const uint8_t segment = nodes_[i].segment;
+    if (lists_[segment].head == i) return;
     unlink_lru(i);
-    push_front(i);
+    push_front(i, segment);
   }
 
   void release(uint32_t i) {
@@ -232,11 +299,12 @@ class FlowTable {
   uint64_t mask_ = 0;
   std::vector<Node> nodes_;
   std::vector<uint32_t> buckets_;
+  size_t protected_cap_ = 0;
   uint32_t free_ = kNone;
-  uint32_t head_ = kNone;
-  uint32_t tail_ = kNone;
+  std::array<List, 2> lists_{};  // by segment
   size_t size_ = 0;
   uint64_t evictions_ = 0;
+  uint64_t demotions_ = 0;
 };
 
 }  // namespace icmpwall::inspect

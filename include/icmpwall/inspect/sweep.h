@@ -21,7 +21,8 @@
 // A source reaching max_destinations, or a rising run of sequence_run, is
 // blocked for block_for (capped by `enforce`); its packets until then are
 // dropped without a second block. Sources live in a FlowTable of
-// max_sources entries (about 210 bytes each), allocated at construction.
+// max_sources entries (about 210 bytes each), allocated at construction,
+// sources mid-sweep in its protected share (SweepConfig::protected_share).
 #pragma once
 
 #include <array>
@@ -61,6 +62,14 @@ struct SweepConfig {
   uint8_t ipv6_prefix = 64;
   // Sources tracked at once (LRU beyond).
   uint32_t max_sources = 65536;
+  // Share of max_sources kept for sources mid-sweep: a source is promoted
+  // once it has queried a second distinct destination within the window
+  // (or was blocked). Such sources are evicted only by one another, least
+  // recently used first, so a flood of one-packet spoofed sources cannot
+  // flush a sweep in progress (see flow_table.h); a flood of sources with
+  // two destinations each takes at most this share. 0 makes the table a
+  // plain LRU.
+  double protected_share = 0.25;
   std::chrono::seconds block_for{600};
   Enforce enforce = Enforce::block;
 };
@@ -80,6 +89,7 @@ class SweepDetector {
   const SweepConfig& config() const { return config_; }
   const SweepCounters& counters() const { return counters_; }
   size_t sources() const { return sources_.size(); }
+  size_t protected_sources() const { return sources_.protected_size(); }
   size_t memory_bytes() const { return sources_.memory_bytes(); }
 
   struct SourceKey {

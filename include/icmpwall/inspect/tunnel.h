@@ -36,8 +36,10 @@
 // rate can fire, and rate alone weighs less than drop_score.
 //
 // State is two FlowTables (flows, and requests awaiting their reply), both
-// allocated at construction; inspect() allocates nothing unless it returns
-// a detection (the Finding's signal list). One detector per worker thread.
+// allocated at construction, suspect flows in a protected share of the
+// flow table (TunnelConfig::protected_share); inspect() allocates nothing
+// unless it returns a detection (the Finding's signal list). One detector
+// per worker thread.
 #pragma once
 
 #include <array>
@@ -147,6 +149,14 @@ struct TunnelConfig {
   // --- state -------------------------------------------------------------
   // Flows tracked at once (LRU beyond). About 170 bytes each.
   uint32_t max_flows = 65536;
+  // Share of max_flows kept for suspect flows: a flow is suspect once one
+  // of its packets fired a signal other than rate (a flood ping's rate
+  // alone is no evidence), and so also once it has any score. Suspect
+  // flows are evicted only by other suspect flows, least recently used
+  // first, so a flood of one-packet spoofed sources cannot flush a
+  // scoring tunnel's state (see flow_table.h); a flood of suspect flows
+  // takes at most this share. 0 makes the table a plain LRU.
+  double protected_share = 0.25;
   // Echo requests remembered for reply matching (LRU beyond). A ping has
   // one outstanding at a time, and a tunnel's reply follows its request
   // within milliseconds, so the newest 16384 are plenty; about 90 bytes
@@ -175,6 +185,7 @@ class TunnelDetector {
   const TunnelConfig& config() const { return config_; }
   const TunnelCounters& counters() const { return counters_; }
   size_t flows() const { return flows_.size(); }
+  size_t protected_flows() const { return flows_.protected_size(); }
   size_t pending_requests() const { return pending_.size(); }
   size_t memory_bytes() const { return flows_.memory_bytes() + pending_.memory_bytes(); }
 

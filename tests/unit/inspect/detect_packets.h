@@ -111,6 +111,13 @@ inline Wire echo(std::string_view src, std::string_view dst, bool request, uint1
   return wire(build(s, addr(dst), type, id, seq, payload));
 }
 
+// Gives an IPv4 packet a random source address, as a spoofed flood does
+// (straight into the decoded packet; the bytes are not rewritten).
+inline void spoof_source(Wire& w, std::mt19937& rng) {
+  const uint32_t r = rng();
+  std::memcpy(w.packet.ip.src.bytes.data(), &r, 4);
+}
+
 inline Bytes from_hex(std::string_view hex) {
   Bytes b;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {

@@ -66,6 +66,62 @@ TEST(FlowTable, FindInsertEvictInLruOrder) {
   EXPECT_NE(t.peek({1}), nullptr);
 }
 
+TEST(FlowTable, ProtectedEntriesOutliveProbationaryOnes) {
+  FlowTable<Key, Value> t(4, 42, 2);
+  EXPECT_EQ(t.protected_capacity(), 2u);
+  auto one = t.find_or_insert({1});
+  t.protect(one);
+  EXPECT_TRUE(t.is_protected({1}));
+  EXPECT_EQ(t.protected_size(), 1u);
+  // Any number of new keys churn the other three nodes only.
+  for (uint32_t k = 100; k < 1100; ++k) t.find_or_insert({k});
+  EXPECT_NE(t.peek({1}), nullptr);
+  EXPECT_EQ(t.size(), 4u);
+  EXPECT_EQ(t.evictions(), 997u);
+  // Protecting twice is a no-op; a third protected key demotes the least
+  // recently used one to the probationary head, where it is evicted last.
+  auto two = t.find_or_insert({2});
+  t.protect(two);
+  t.protect(two);
+  EXPECT_EQ(t.protected_size(), 2u);
+  t.find({1});  // 2 is now the least recent protected entry
+  t.protect(t.find_or_insert({3}));
+  EXPECT_EQ(t.protected_size(), 2u);
+  EXPECT_EQ(t.demotions(), 1u);
+  EXPECT_FALSE(t.is_protected({2}));
+  EXPECT_TRUE(t.is_protected({1}));
+  EXPECT_TRUE(t.is_protected({3}));
+  t.find_or_insert({4});  // evicts the last flood key, not 2
+  EXPECT_NE(t.peek({2}), nullptr);
+  t.find_or_insert({5});  // now 2, the probationary tail
+  EXPECT_EQ(t.peek({2}), nullptr);
+  EXPECT_NE(t.peek({1}), nullptr);
+  // expire reaches the protected tail once the probationary one is fresh
+  EXPECT_EQ(t.expire([](const Value& v) { return v.hits == 0; }, 10), 4u);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.protected_size(), 0u);
+}
+
+TEST(FlowTable, ProtectedSegmentNeverExceedsItsCap) {
+  FlowTable<Key, Value> t(1000, 3, protected_entries(1000, 0.25));
+  EXPECT_EQ(t.protected_capacity(), 250u);
+  for (uint32_t k = 0; k < 10000; ++k) {
+    t.protect(t.find_or_insert({k}));
+    ASSERT_LE(t.protected_size(), 250u);
+    ASSERT_LE(t.size(), 1000u);
+  }
+  EXPECT_EQ(t.protected_size(), 250u);
+  EXPECT_EQ(t.size(), 1000u);
+  EXPECT_EQ(t.demotions(), 10000u - 250u);
+  // A whole-table share still leaves a node to take for a new key.
+  FlowTable<Key, Value> all(2, 3, 2);
+  EXPECT_EQ(all.protected_capacity(), 1u);
+  all.protect(all.find_or_insert({1}));
+  all.protect(all.find_or_insert({2}));
+  EXPECT_TRUE(all.find_or_insert({3}).inserted);
+  EXPECT_EQ(all.size(), 2u);
+}
+
 TEST(FlowTable, ManyKeysCollidingBucketsStillFound) {
   FlowTable<Key, Value> t(5000, 7);
   for (uint32_t i = 0; i < 5000; ++i) t.find_or_insert({i * 65536}).value.hits = i;
@@ -79,7 +135,7 @@ TEST(FlowTable, ManyKeysCollidingBucketsStillFound) {
 TEST(FlowTable, MillionRandomSourcesStayUnderCapAndFlat) {
   if (!heap_measurable()) GTEST_SKIP() << "mallinfo2 does not see this allocator";
   const size_t before = heap_in_use();
-  FlowTable<TunnelDetector::FlowKey, Value> t(100000);
+  FlowTable<TunnelDetector::FlowKey, Value> t(100000, random_seed(), 25000);
   const size_t allocated = heap_in_use() - before;
   EXPECT_GE(allocated, t.memory_bytes());
   std::mt19937 rng(1);
@@ -88,8 +144,10 @@ TEST(FlowTable, MillionRandomSourcesStayUnderCapAndFlat) {
   for (int i = 0; i < 1000000; ++i) {
     const uint32_t r = rng();
     std::memcpy(k.initiator.data(), &r, 4);
-    ++t.find_or_insert(k).value.hits;
+    auto slot = t.find_or_insert(k);
+    if (++slot.value.hits == 1 && (r & 1)) t.protect(slot);  // half of them, promoted
     ASSERT_LE(t.size(), 100000u);
+    ASSERT_LE(t.protected_size(), 25000u);
     if (i == 200000) warm = heap_in_use();
   }
   EXPECT_EQ(heap_in_use(), warm);
@@ -138,6 +196,7 @@ TEST(DetectorMemory, MillionPacketsFromRandomSources) {
       std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(heap_in_use(), warm);
   EXPECT_EQ(tunnel.flows(), 100000u);
+  EXPECT_EQ(tunnel.protected_flows(), 25000u);  // the tunnel packets' flows, capped
   EXPECT_EQ(sweep.sources(), 100000u);
   EXPECT_LE(state, 64u << 20);  // tables for 100 000 flows, pending replies and sources
   std::printf("state %.1f MiB, %.0f ns per packet (both detectors), %llu detections\n",

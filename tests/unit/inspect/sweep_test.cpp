@@ -237,6 +237,65 @@ TEST(Sweep, SourcesStayWithinTheCap) {
   EXPECT_GT(d.counters().evictions, 9000u);
 }
 
+// A slow sweep beside a spoofed flood: one source probes `dsts` half a
+// second apart; after its second probe, `flood_between` one-packet probes
+// from random sources come before each further one. Returns the index of
+// the first probe not passed (-1 if none).
+int sweep_under_flood(SweepDetector& d, const std::vector<std::string>& dsts, int flood_between) {
+  auto spoofed = echo("198.18.0.3", "198.18.0.2", true, 1, 1, iputils(56, 1, 1));
+  std::mt19937 rng(13);
+  for (size_t p = 0; p < dsts.size(); ++p) {
+    const Clock::time_point start = t0 + static_cast<int>(p) * 500ms;
+    for (int i = 0; p >= 2 && i < flood_between; ++i) {
+      spoof_source(spoofed, rng);
+      EXPECT_FALSE(d.inspect(spoofed.packet, start + i * 10us).detected());
+    }
+    auto w = echo("198.18.0.1", dsts[p], true, 7, static_cast<uint16_t>(p), iputils(56, 1, 1));
+    if (d.inspect(w.packet, start + 400ms).detected()) return static_cast<int>(p);
+  }
+  return -1;
+}
+
+TEST(Sweep, SourceMidSweepSurvivesFloodOfRandomSources) {
+  SweepConfig c;
+  c.max_sources = 256;
+  SweepDetector d(c);
+  // 40 x 300 new sources: each gap alone flushes a plain LRU table.
+  const int at = sweep_under_flood(d, scattered(40, 14), 300);
+  EXPECT_GE(at, 25);  // about max_destinations, as without the flood
+  EXPECT_LT(at, 40);
+  EXPECT_GT(d.counters().evictions, 8000u);
+  EXPECT_EQ(d.protected_sources(), 1u);
+}
+
+TEST(Sweep, WithoutProtectedShareTheFloodHidesTheSweep) {
+  SweepConfig c;
+  c.max_sources = 256;
+  c.protected_share = 0;
+  SweepDetector d(c);
+  EXPECT_EQ(sweep_under_flood(d, scattered(40, 14), 300), -1);
+  EXPECT_EQ(d.protected_sources(), 0u);
+}
+
+TEST(Sweep, SourcesWithTwoDestinationsTakeAtMostTheProtectedShare) {
+  SweepConfig c;
+  c.max_sources = 256;
+  SweepDetector d(c);
+  auto a = echo("198.18.0.1", "198.18.0.2", true, 1, 1, iputils(56, 1, 1));
+  auto b = echo("198.18.0.1", "198.18.9.9", true, 1, 1, iputils(56, 1, 1));
+  std::mt19937 rng(15);
+  for (int i = 0; i < 5000; ++i) {
+    const uint32_t r = rng();
+    std::memcpy(a.packet.ip.src.bytes.data(), &r, 4);
+    std::memcpy(b.packet.ip.src.bytes.data(), &r, 4);
+    EXPECT_FALSE(d.inspect(a.packet, t0 + i * 1ms).detected());
+    EXPECT_FALSE(d.inspect(b.packet, t0 + i * 1ms).detected());
+    ASSERT_LE(d.protected_sources(), 64u);
+    ASSERT_LE(d.sources(), 256u);
+  }
+  EXPECT_EQ(d.protected_sources(), 64u);
+}
+
 TEST(SweepConfigCheck, Validate) {
   EXPECT_TRUE(validate(SweepConfig{}).ok());
   SweepConfig c;
@@ -247,6 +306,9 @@ TEST(SweepConfigCheck, Validate) {
   EXPECT_FALSE(validate(c).ok());
   c = {};
   c.window = 1s;
+  EXPECT_FALSE(validate(c).ok());
+  c = {};
+  c.protected_share = -0.1;
   EXPECT_FALSE(validate(c).ok());
 }
 

@@ -492,6 +492,11 @@ TEST(TunnelConfigCheck, Validate) {
   c = {};
   c.rate_window = 0s;
   EXPECT_FALSE(validate(c).ok());
+  c = {};
+  c.protected_share = 0.95;
+  EXPECT_FALSE(validate(c).ok());
+  c.protected_share = 0;
+  EXPECT_TRUE(validate(c).ok());
 }
 
 TEST(TunnelState, FlowsStayWithinTheCap) {
@@ -510,6 +515,88 @@ TEST(TunnelState, FlowsStayWithinTheCap) {
   }
   EXPECT_EQ(d.flows(), 1000u);
   EXPECT_GT(d.counters().evictions, 18000u);
+}
+
+// A slow tunnel beside a spoofed flood: `packets` shell packets (each
+// drop-worthy, none a block alone), one a second from one flow, with
+// `flood_between` one-packet pings from random sources before each.
+// Returns the outcome and flow score of each tunnel packet.
+std::vector<Finding> tunnel_under_flood(TunnelDetector& d, int packets, int flood_between) {
+  auto tun = echo("198.18.0.1", "198.18.0.2", true, 9, 1, text("whoami\n"));
+  auto spoofed = echo("198.18.0.3", "198.18.0.2", true, 1, 1, iputils(56, 1, 1));
+  std::mt19937 rng(11);
+  std::vector<Finding> out;
+  for (int p = 0; p < packets; ++p) {
+    const Clock::time_point start = t0 + p * 1s;
+    for (int i = 0; i < flood_between; ++i) {
+      spoof_source(spoofed, rng);
+      EXPECT_FALSE(d.inspect(spoofed.packet, start + i * 10us).detected());
+    }
+    out.push_back(d.inspect(tun.packet, start + 500ms));
+  }
+  return out;
+}
+
+TEST(TunnelState, ScoringFlowSurvivesFloodOfRandomSources) {
+  TunnelConfig c;
+  c.max_flows = 1000;
+  TunnelDetector d(c);
+  // 10 x 1000 new sources: each gap alone flushes a plain LRU table.
+  const auto found = tunnel_under_flood(d, 10, 1000);
+  ASSERT_EQ(found.size(), 10u);
+  EXPECT_EQ(found[0].outcome, Outcome::drop);
+  for (size_t i = 1; i < found.size(); ++i) {
+    EXPECT_GT(found[i].score, found[i - 1].score) << "packet " << i;
+  }
+  EXPECT_TRUE(std::any_of(found.begin(), found.end(),
+                          [](const Finding& f) { return f.outcome == Outcome::block; }));
+  EXPECT_GT(d.counters().evictions, 8000u);  // the flood did churn the table
+  EXPECT_EQ(d.protected_flows(), 1u);        // and none of it was promoted
+}
+
+TEST(TunnelState, WithoutProtectedShareTheFloodResetsTheScore) {
+  TunnelConfig c;
+  c.max_flows = 1000;
+  c.protected_share = 0;
+  TunnelDetector d(c);
+  const auto found = tunnel_under_flood(d, 10, 1000);
+  ASSERT_EQ(found.size(), 10u);
+  for (const Finding& f : found) {
+    EXPECT_EQ(f.outcome, Outcome::drop);
+    EXPECT_EQ(f.score, c.weights.shell);  // a fresh flow every time
+  }
+  EXPECT_EQ(d.protected_flows(), 0u);
+}
+
+TEST(TunnelState, ScoringFloodTakesAtMostTheProtectedShare) {
+  TunnelConfig c;
+  c.max_flows = 1000;
+  TunnelDetector d(c);
+  auto w = echo("198.18.0.1", "198.18.0.2", true, 1, 1, text("whoami\n"));
+  std::mt19937 rng(12);
+  for (int i = 0; i < 10000; ++i) {
+    spoof_source(w, rng);
+    EXPECT_TRUE(d.inspect(w.packet, t0 + i * 100us).detected());
+    ASSERT_LE(d.protected_flows(), 250u);
+    ASSERT_LE(d.flows(), 1000u);
+  }
+  EXPECT_EQ(d.protected_flows(), 250u);
+  EXPECT_EQ(d.flows(), 1000u);  // demoted flows wait in the probationary part
+}
+
+TEST(TunnelState, RealPingsAndFloodPingsAreNotPromoted) {
+  TunnelDetector d(TunnelConfig{});
+  ping(d, {"198.18.0.1", "198.18.0.2", 0x3c1}, 20, 1s,
+       [](int i) { return iputils(56, sec(i), usec(i)); });
+  EXPECT_EQ(d.protected_flows(), 0u);
+  // A flood ping: rate fires on every packet, and is no evidence alone.
+  for (int i = 0; i < 500; ++i) {
+    auto req = echo("198.18.0.5", "198.18.0.2", true, 4, static_cast<uint16_t>(i + 1),
+                    iputils(56, sec(0), usec(i)));
+    d.inspect(req.packet, t0 + i * 5ms);
+  }
+  EXPECT_GT(d.counters().reason(TunnelSignal::rate), 0u);
+  EXPECT_EQ(d.protected_flows(), 0u);
 }
 
 }  // namespace
