@@ -4,15 +4,24 @@
 //
 // One Walk follows one world: each open condition it meets takes the
 // answer a list of decisions gives it (true beyond the list's end, and
-// the first such condition is remembered). explore() runs a Walk, and if
-// a new condition turned up, runs both answers to it; two worlds that end
-// alike fold into one, two that differ become a `conditional` outcome
-// naming the condition, where it is, and what each answer leads to. The
-// number of walks is bounded; past the bound the first open condition is
-// reported as it is. Before a rule raises a condition, a dry run of it
-// (could_match) checks that some answer lets it match: a rule that fails on
-// what the packet fixes (another ICMP type) raises none, which keeps the
-// number of worlds down on large rulesets.
+// the conditions met there are remembered in order). explore() runs a
+// Walk, and if a new condition turned up, runs both answers to it; two
+// worlds that end alike fold into one, two that differ become a
+// `conditional` outcome naming the condition, where it is, and what each
+// answer leads to. The number of walks is bounded; past the bound the
+// first open condition is reported as it is. Before a rule raises a
+// condition, a dry run of it (could_match) checks that some answer lets it
+// match: a rule that fails on what the packet fixes (another ICMP type)
+// raises none, which keeps the number of worlds down on large rulesets.
+//
+// Cost on large rulesets (thousands of rules, up to 256 walks per packet):
+// the dry run's answer is kept per rule and hook for all walks of a
+// packet, and a run of rules known to fail is passed over in one step
+// (ChainCandidates), so a walk costs the rules that can match this packet,
+// not the chain's length. The walk that answered true to every new
+// condition is also the walk of each of its yes branches, so explore()
+// replays it for them instead of walking again. Texts (locations,
+// conditions) are made only when a walk reports them.
 #include <fmt/format.h>
 #include <linux/if_packet.h>
 #include <linux/netfilter.h>
@@ -22,7 +31,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/evaluate.h"
@@ -37,14 +47,33 @@ constexpr uint32_t kCtInvalid = 1, kCtEstablished = 2, kCtUntracked = 64;
 
 // One byte of the register file or of a header: known or not, and what it
 // is ("ip saddr"). Tainted bytes came from an expression that is not
-// modelled; the fork at that expression already stands for them.
+// modelled; the fork at that expression already stands for them. Labels
+// are few and copied with every byte: each text is kept once (in Labels)
+// and cells point at it, so equal labels are equal pointers.
 struct Cell {
   bool known = false;
   uint8_t value = 0;
-  std::string label;
+  const std::string* label = nullptr;
   bool tainted = false;
 };
 using Cells = std::vector<Cell>;
+
+const std::string kNoLabel;
+
+// The texts of labels, each once.
+class Labels {
+ public:
+  const std::string* get(const std::string& text) {
+    if (text.empty()) return &kNoLabel;
+    return &*texts_.insert(text).first;
+  }
+
+ private:
+  std::unordered_set<std::string> texts_;  // nodes: the pointers stay valid
+};
+
+// Rules and chain ends one walk passes before it is taken for a loop.
+constexpr size_t kMaxSteps = 100000;
 
 // Register 0 (verdict, 16 bytes), 1..4 (16 bytes each) = 8..23 (4 each).
 constexpr size_t kRegFileBytes = 16 + 4 * 16;
@@ -56,17 +85,19 @@ size_t reg_offset(uint32_t reg) {
   return kRegFileBytes;  // invalid: reads as unknown, writes are dropped
 }
 
-Cell known(uint8_t v, std::string label = {}) { return Cell{true, v, std::move(label), false}; }
-Cell unknown(std::string label) { return Cell{false, 0, std::move(label), false}; }
+Cell known(uint8_t v, const std::string* label = &kNoLabel) {
+  return Cell{true, v, label, false};
+}
+Cell unknown(const std::string* label) { return Cell{false, 0, label, false}; }
 
 // The labels of `cells` in order, each once, joined with " . ".
 std::string labels_of(const Cells& cells) {
-  std::vector<std::string> seen;
+  std::vector<const std::string*> seen;
   for (const auto& c : cells)
-    if (!c.label.empty() && std::find(seen.begin(), seen.end(), c.label) == seen.end())
+    if (!c.label->empty() && std::find(seen.begin(), seen.end(), c.label) == seen.end())
       seen.push_back(c.label);
   std::string out;
-  for (const auto& s : seen) out += (out.empty() ? "" : " . ") + s;
+  for (const auto* s : seen) out += (out.empty() ? "" : " . ") + *s;
   return out.empty() ? "a register" : out;
 }
 
@@ -139,35 +170,35 @@ std::string rate_text(uint64_t rate, uint64_t unit, uint32_t type) {
 }
 
 // The network and transport headers of the packet, as far as known.
-Cells network_header(const Packet& p) {
+Cells network_header(const Packet& p, Labels& labels) {
   Cells h;
   auto add = [&](size_t n, const std::string& label) {
-    for (size_t i = 0; i < n; ++i) h.push_back(unknown(label));
+    for (size_t i = 0; i < n; ++i) h.push_back(unknown(labels.get(label)));
   };
   auto addr = [&](const Bytes& a, size_t n, const std::string& label) {
     if (a.size() == n)
-      for (uint8_t b : a) h.push_back(known(b, label));
+      for (uint8_t b : a) h.push_back(known(b, labels.get(label)));
     else
       add(n, label);
   };
   auto hop = [&](const std::string& label) {
-    h.push_back(p.hop_limit ? known(*p.hop_limit, label) : unknown(label));
+    h.push_back(p.hop_limit ? known(*p.hop_limit, labels.get(label)) : unknown(labels.get(label)));
   };
   if (p.family == policy::Family::ipv4) {
-    h.push_back(known(0x45, "ip version"));
+    h.push_back(known(0x45, labels.get("ip version")));
     add(1, "ip dscp");
     add(2, "ip length");
     add(2, "ip id");
     add(2, "ip frag-off");
     hop("ip ttl");
-    h.push_back(known(IPPROTO_ICMP, "ip protocol"));
+    h.push_back(known(IPPROTO_ICMP, labels.get("ip protocol")));
     add(2, "ip checksum");
     addr(p.src, 4, "ip saddr");
     addr(p.dst, 4, "ip daddr");
   } else {
     add(4, "ip6 flowlabel");
     add(2, "ip6 length");
-    h.push_back(known(IPPROTO_ICMPV6, "ip6 nexthdr"));
+    h.push_back(known(IPPROTO_ICMPV6, labels.get("ip6 nexthdr")));
     hop("ip6 hoplimit");
     addr(p.src, 16, "ip6 saddr");
     addr(p.dst, 16, "ip6 daddr");
@@ -175,14 +206,14 @@ Cells network_header(const Packet& p) {
   return h;
 }
 
-Cells transport_header(const Packet& p) {
+Cells transport_header(const Packet& p, Labels& labels) {
   std::string icmp = p.family == policy::Family::ipv4 ? "icmp" : "icmpv6";
   Cells h;
-  h.push_back(known(p.type, icmp + " type"));
-  h.push_back(known(p.code, icmp + " code"));
-  h.push_back(unknown(icmp + " checksum"));
-  h.push_back(unknown(icmp + " checksum"));
-  for (int i = 0; i < 4; ++i) h.push_back(unknown(icmp + " rest-of-header"));
+  h.push_back(known(p.type, labels.get(icmp + " type")));
+  h.push_back(known(p.code, labels.get(icmp + " code")));
+  h.push_back(unknown(labels.get(icmp + " checksum")));
+  h.push_back(unknown(labels.get(icmp + " checksum")));
+  for (int i = 0; i < 4; ++i) h.push_back(unknown(labels.get(icmp + " rest-of-header")));
   return h;
 }
 
@@ -228,9 +259,56 @@ Bytes set_keys_or(const Set& set) {
   return out;
 }
 
-// could_match() of a rule at a hook (meta oif reads differently at
-// prerouting), shared by all walks of one packet.
-using CouldMatch = std::map<std::pair<const Rule*, uint32_t>, bool>;
+// could_match() of each rule of one chain at one hook (meta oif reads
+// differently at prerouting), filled in as the walks reach the rules and
+// shared by all walks of one packet. Runs of rules known not to match are
+// jumped over in one step: next_ links each such rule to a later one, and
+// candidate() follows and shortens the links (as in a union-find).
+class ChainCandidates {
+ public:
+  enum : int8_t { unasked = -1, no = 0, yes = 1 };
+  explicit ChainCandidates(size_t rules) : could_(rules, unasked), next_(rules) {
+    for (size_t i = 0; i < rules; ++i) next_[i] = i;
+  }
+  int8_t& could(size_t i) { return could_[i]; }
+  // The first rule at or after `i` not known to fail (the chain's size if none).
+  size_t candidate(size_t i) {
+    size_t j = i;
+    while (j < next_.size() && could_[j] == no) j = next_[j] == j ? j + 1 : next_[j];
+    for (size_t k = i; k < next_.size() && k < j && could_[k] == no;) {
+      size_t after = next_[k] == k ? k + 1 : next_[k];
+      next_[k] = j;
+      k = after;
+    }
+    return j;
+  }
+
+ private:
+  std::vector<int8_t> could_;
+  std::vector<size_t> next_;
+};
+
+struct ChainStageHash {
+  size_t operator()(const std::pair<const Chain*, uint32_t>& k) const {
+    return std::hash<const void*>()(k.first) ^ (size_t{k.second} << 1);
+  }
+};
+using CouldMatch =
+    std::unordered_map<std::pair<const Chain*, uint32_t>, ChainCandidates, ChainStageHash>;
+
+// The text of a condition an expression raised, with the labels it was
+// made for: the same expression on the same fields says the same again.
+struct ConditionText {
+  std::string labels;
+  std::string text;
+};
+
+// What all walks of one packet share.
+struct PacketMemo {
+  CouldMatch could;
+  Labels labels;
+  std::unordered_map<const Expr*, ConditionText> texts;
+};
 
 // What one expression (or a whole rule) did.
 enum class StepKind { go, brk, verdict, terminal };
@@ -249,24 +327,31 @@ struct Fork {
 
 class Walk {
  public:
-  // `could` caches could_match(): it depends on the packet and the hook
-  // only, so all walks of one packet share it.
-  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions,
-       CouldMatch& could)
-      : rs_(rs), p_(p), decisions_(decisions), could_(could), net_(network_header(p)),
-        th_(transport_header(p)) {
+  // `memo` caches could_match() (it depends on the packet and the hook
+  // only) and holds the labels: all walks of one packet share it.
+  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo)
+      : rs_(rs), p_(p), decisions_(decisions), could_(memo.could), labels_(memo.labels),
+        texts_(memo.texts),
+        net_(network_header(p, memo.labels)), th_(transport_header(p, memo.labels)),
+        invalid_register_(labels_.get("an invalid register")) {
     stage_ = hook_stages(p.hook).front();
-    regs_.assign(kRegFileBytes, unknown("an unset register"));
+    regs_.assign(kRegFileBytes, unknown(labels_.get("an unset register")));
   }
 
   Evaluation run();
-  const std::optional<Fork>& new_fork() const { return new_fork_; }
+  // The conditions met beyond the decisions, in order, each taken as true.
+  std::vector<Fork>& new_forks() { return new_forks_; }
 
  private:
   enum class BaseEnd { accept, drop, terminal };
 
   BaseEnd run_base(const Table& t, const Chain& base);
-  Step eval_rule(const Table& t, const Chain& c, const Rule& r);
+  // `could`: the rule's could_match() at this hook, asked on first use.
+  Step eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& could);
+  // What starting a rule leaves behind: where the walk is, and no limit or
+  // taint carried over from the rule before.
+  void enter_rule(const Table& t, const Chain& c, const Rule& r);
+  ChainCandidates& candidates(const Chain& c);
   Step eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index);
   Step eval_xt_match(const Match& m);
   // False when the rule breaks on a known value, whatever its open
@@ -287,6 +372,22 @@ class Walk {
   void write_unknown(uint32_t reg, size_t len, const std::string& label);
   // An open condition: the decision for it in this world.
   bool decide(const std::string& text);
+  // decide() on a text made only when a world asks it (a dry run does not).
+  template <class Text>
+  bool decide_with(const Text& text) {
+    if (probing_) return decide({});
+    return decide(text());
+  }
+  // The condition `e` raises on fields named `labels`: made once per packet.
+  template <class Make>
+  const std::string& condition_text(const Expr& e, std::string labels, const Make& make) {
+    auto& kept = texts_[&e];
+    if (kept.text.empty() || kept.labels != labels) {
+      kept.text = make(labels);
+      kept.labels = std::move(labels);
+    }
+    return kept.text;
+  }
   // Cells all known: their bytes.
   static std::optional<Bytes> value_of(const Cells& c);
   static bool any_tainted(const Cells& c);
@@ -298,15 +399,27 @@ class Walk {
   const Packet& p_;
   const std::vector<bool>& decisions_;
   CouldMatch& could_;
-  Cells net_, th_, regs_;
+  Labels& labels_;
+  std::unordered_map<const Expr*, ConditionText>& texts_;
+  Cells net_, th_, regs_, saved_regs_;
+  const std::string* invalid_register_;
   size_t forks_seen_ = 0;
-  std::map<std::string, bool> answered_;
+  std::unordered_map<std::string, bool> answered_;
   // could_match(): a dry run that asks nothing (decide() notes only that
   // it was asked)
   bool probing_ = false;
   bool decided_ = false;
-  std::optional<Fork> new_fork_;
-  Location here_;
+  std::vector<Fork> new_forks_;
+  // The rule (or the chain, handle 0) being evaluated, as pointers: a
+  // Location's strings are built only when something is reported there.
+  struct Here {
+    const Table* table = nullptr;
+    const Chain* chain = nullptr;
+    uint64_t handle = 0;
+    uint32_t stage = 0;
+  };
+  Here here_;
+  Location here() const;
   std::vector<std::pair<std::string, std::string>> pending_limits_;  // rate, note
   std::vector<std::string> rates_;
   Evaluation ev_;
@@ -315,11 +428,18 @@ class Walk {
   uint32_t stage_ = NF_INET_LOCAL_IN;
 };
 
+Location Walk::here() const {
+  if (!here_.table) return {};
+  return Location{family_name(here_.table->family), here_.table->name, here_.chain->name,
+                  here_.handle, stage_name(here_.stage)};
+}
+
 Cells Walk::read(uint32_t reg, size_t len) const {
   size_t off = reg_offset(reg);
   Cells out;
+  out.reserve(len);
   for (size_t i = 0; i < len; ++i)
-    out.push_back(off + i < regs_.size() ? regs_[off + i] : unknown("an invalid register"));
+    out.push_back(off + i < regs_.size() ? regs_[off + i] : unknown(invalid_register_));
   return out;
 }
 
@@ -333,13 +453,15 @@ void Walk::write(uint32_t reg, const Cells& cells) {
 
 void Walk::write_known(uint32_t reg, const Bytes& data, size_t pad_to, const std::string& label) {
   Cells c;
-  for (uint8_t b : data) c.push_back(known(b, label));
+  const std::string* l = labels_.get(label);
+  c.reserve(std::max(data.size(), pad_to));
+  for (uint8_t b : data) c.push_back(known(b, l));
   while (c.size() < pad_to) c.push_back(known(0));
   write(reg, c);
 }
 
 void Walk::write_unknown(uint32_t reg, size_t len, const std::string& label) {
-  write(reg, Cells(len, unknown(label)));
+  write(reg, Cells(len, unknown(labels_.get(label))));
 }
 
 bool Walk::decide(const std::string& text) {
@@ -352,8 +474,8 @@ bool Walk::decide(const std::string& text) {
   if (auto it = answered_.find(text); it != answered_.end()) return it->second;
   size_t i = forks_seen_++;
   bool answer = i < decisions_.size() ? decisions_[i] : true;
-  if (i >= decisions_.size() && !new_fork_) new_fork_ = Fork{text, here_};
-  ev_.path.push_back(fmt::format("{}: {} ({})", describe(here_), text,
+  if (i >= decisions_.size()) new_forks_.push_back(Fork{text, here()});
+  ev_.path.push_back(fmt::format("{}: {} ({})", describe(here()), text,
                                  answer ? "taken as true" : "taken as false"));
   answered_.emplace(text, answer);
   return answer;
@@ -389,7 +511,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   const bool v4 = p_.family == policy::Family::ipv4;
   if (const auto* m = std::get_if<Meta>(&e)) {
     if (m->sreg) {
-      ev_.notes.push_back(describe(here_) + ": sets " + meta_key_name(m->key));
+      ev_.notes.push_back(describe(here()) + ": sets " + meta_key_name(m->key));
       return s;
     }
     uint32_t d = m->dreg.value_or(0);
@@ -431,7 +553,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   }
   if (const auto* pl = std::get_if<Payload>(&e)) {
     if (pl->sreg) {
-      ev_.notes.push_back(describe(here_) + ": rewrites the packet (payload set)");
+      ev_.notes.push_back(describe(here()) + ": rewrites the packet (payload set)");
       return s;
     }
     Cells c;
@@ -442,9 +564,11 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
                          : pl->base == NFT_PAYLOAD_NETWORK_HEADER ? (v4 ? "ip options" : "ip6 extension headers")
                          : pl->base == NFT_PAYLOAD_TRANSPORT_HEADER ? "icmp payload"
                                                                     : "inner header";
+    const std::string* beyond_label = labels_.get(beyond);
+    c.reserve(pl->len);
     for (uint32_t i = 0; i < pl->len; ++i) {
       size_t at = pl->offset + i;
-      c.push_back(hdr && at < hdr->size() ? (*hdr)[at] : unknown(beyond));
+      c.push_back(hdr && at < hdr->size() ? (*hdr)[at] : unknown(beyond_label));
     }
     write(pl->dreg.value_or(0), c);
     return s;
@@ -463,7 +587,6 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       if (!match) s.kind = StepKind::brk;
       return s;
     }
-    std::string label = labels_of(c);
     bool zero = std::all_of(cmp->data.begin(), cmp->data.end(), [](uint8_t x) { return x == 0; });
     if (auto ct = ct_state_condition(c, {}); ct && zero && cmp->data.size() == 4 &&
                                              (cmp->op == NFT_CMP_EQ || cmp->op == NFT_CMP_NEQ)) {
@@ -479,8 +602,12 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     // != is asked as ==, so both forms share one answer
     bool neq = cmp->op == NFT_CMP_NEQ;
     std::string op = cmp_op_text(neq ? uint32_t{NFT_CMP_EQ} : cmp->op);
-    if (decide(fmt::format("{} {} {}", label, op, value_text(label, cmp->data))) == neq)
-      s.kind = StepKind::brk;
+    auto text = [&] {
+      return condition_text(e, labels_of(c), [&](const std::string& label) {
+        return fmt::format("{} {} {}", label, op, value_text(label, cmp->data));
+      });
+    };
+    if (decide_with(text) == neq) s.kind = StepKind::brk;
     return s;
   }
   if (const auto* rg = std::get_if<Range>(&e)) {
@@ -492,10 +619,13 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
       if (in != (rg->op == NFT_RANGE_EQ)) s.kind = StepKind::brk;
       return s;
     }
-    std::string label = labels_of(c);
-    if (!decide(fmt::format("{} {}in {}-{}", label, rg->op == NFT_RANGE_EQ ? "" : "not ",
-                            value_text(label, rg->from), value_text(label, rg->to))))
-      s.kind = StepKind::brk;
+    auto text = [&] {
+      return condition_text(e, labels_of(c), [&](const std::string& label) {
+        return fmt::format("{} {}in {}-{}", label, rg->op == NFT_RANGE_EQ ? "" : "not ",
+                           value_text(label, rg->from), value_text(label, rg->to));
+      });
+    };
+    if (!decide_with(text)) s.kind = StepKind::brk;
     return s;
   }
   if (const auto* b = std::get_if<Bitwise>(&e)) {
@@ -510,7 +640,8 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
           c[i].value = static_cast<uint8_t>(((c[i].known ? c[i].value : 0) & mask) ^ x);
           c[i].known = true;
         }
-        if (!c[i].label.empty() && c[i].label.find(" & ") == std::string::npos) c[i].label += masked;
+        if (!c[i].label->empty() && c[i].label->find(" & ") == std::string::npos)
+          c[i].label = labels_.get(*c[i].label + masked);
       }
     } else if (!value_of(c)) {
       for (auto& x : c) x.known = false;
@@ -556,8 +687,10 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     } else if (auto ct = ct_state_condition(c, set_keys_or(*set)); ct && !set->is_map()) {
       found = decide(*ct);
     } else {
-      found = decide(fmt::format("{} {}in @{}", labels_of(c), lk->inverted() ? "not " : "",
-                                 set->name)) != lk->inverted();
+      found = decide_with([&] {
+                return fmt::format("{} {}in @{}", labels_of(c), lk->inverted() ? "not " : "",
+                                   set->name);
+              }) != lk->inverted();
     }
     bool match = found != lk->inverted();
     if (!match) {
@@ -596,12 +729,12 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     return s;
   }
   if (const auto* ct = std::get_if<Counter>(&e)) {
-    ev_.counters.push_back(CounterSeen{here_, "", ct->packets, ct->bytes});
+    ev_.counters.push_back(CounterSeen{here(), "", ct->packets, ct->bytes});
     return s;
   }
   if (const auto* lim = std::get_if<Limit>(&e)) {
     std::string rate = rate_text(lim->rate, lim->unit, lim->type);
-    commit_limit(rate, fmt::format("{}: limit {}{} burst {}", describe(here_),
+    commit_limit(rate, fmt::format("{}: limit {}{} burst {}", describe(here()),
                                    lim->flags & NFT_LIMIT_F_INV ? "over " : "", rate, lim->burst));
     if (lim->flags & NFT_LIMIT_F_INV) {  // within the rate: no match, over it the rule acts
       s.kind = StepKind::brk;
@@ -611,31 +744,32 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   }
   if (const auto* o = std::get_if<Objref>(&e)) {
     if (!o->set.empty()) {
-      ev_.notes.push_back(fmt::format("{}: object chosen by map @{}", describe(here_), o->set));
+      ev_.notes.push_back(fmt::format("{}: object chosen by map @{}", describe(here()), o->set));
       return s;
     }
     const Object* obj = t.object(o->name);
     if (!obj) return s;
     if (obj->type == NFT_OBJECT_COUNTER) {
-      ev_.counters.push_back(CounterSeen{here_, obj->name, obj->value("packets").value_or(0),
+      ev_.counters.push_back(CounterSeen{here(), obj->name, obj->value("packets").value_or(0),
                                          obj->value("bytes").value_or(0)});
     } else if (obj->type == NFT_OBJECT_LIMIT) {
       std::string rate = rate_text(obj->value("rate").value_or(0), obj->value("unit").value_or(1),
                                    static_cast<uint32_t>(obj->value("type").value_or(0)));
       bool over = obj->value("flags").value_or(0) & NFT_LIMIT_F_INV;
-      commit_limit(rate, fmt::format("{}: limit object {} {}{}", describe(here_), obj->name,
+      commit_limit(rate, fmt::format("{}: limit object {} {}{}", describe(here()), obj->name,
                                      over ? "over " : "", rate));
       if (over) {
         s.kind = StepKind::brk;
         decided_ = true;
       }
     } else {
-      ev_.notes.push_back(fmt::format("{}: {} object {}", describe(here_), obj->type_name, obj->name));
+      ev_.notes.push_back(
+          fmt::format("{}: {} object {}", describe(here()), obj->type_name, obj->name));
     }
     return s;
   }
   if (const auto* ds = std::get_if<Dynset>(&e)) {
-    ev_.notes.push_back(fmt::format("{}: updates set @{}", describe(here_), ds->set));
+    ev_.notes.push_back(fmt::format("{}: updates set @{}", describe(here()), ds->set));
     for (const auto& inner : ds->exprs) {
       Step is = eval_expr(inner, t, r, index);
       if (is.kind != StepKind::go) return is;
@@ -646,7 +780,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   }
   if (const auto* ct = std::get_if<Ct>(&e)) {
     if (ct->sreg) {
-      ev_.notes.push_back(describe(here_) + ": sets " + ct_key_name(ct->key));
+      ev_.notes.push_back(describe(here()) + ": sets " + ct_key_name(ct->key));
       return s;
     }
     if (p_.ct_state) {
@@ -694,7 +828,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     return s;
   }
   if (const auto* lg = std::get_if<Log>(&e)) {
-    ev_.notes.push_back(fmt::format("{}: log{}", describe(here_),
+    ev_.notes.push_back(fmt::format("{}: log{}", describe(here()),
                                     lg->prefix.empty() ? "" : " prefix \"" + lg->prefix + "\""));
     return s;
   }
@@ -722,27 +856,28 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
                                      "MASQUERADE", "SNAT", "DNAT", "REDIRECT"};
     for (const char* n : kPassive)
       if (tg->name == n) {
-        ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here_), tg->name));
+        ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here()), tg->name));
         return s;
       }
     terminal(s, Outcome::conditional, fmt::format("xt target {} (not modelled)", tg->name));
     return s;
   }
   if (const auto* n = std::get_if<Nat>(&e)) {
-    ev_.notes.push_back(fmt::format("{}: {}", describe(here_), n->name));
+    ev_.notes.push_back(fmt::format("{}: {}", describe(here()), n->name));
     return s;
   }
   if (std::holds_alternative<Notrack>(e)) {
-    ev_.notes.push_back(describe(here_) + ": notrack");
+    ev_.notes.push_back(describe(here()) + ": notrack");
     return s;
   }
   if (const auto* u = std::get_if<Unknown>(&e)) {
     // Whatever it loads is covered by this one condition: the rest of the
     // rule treats it as satisfied.
+    const std::string* label = labels_.get(u->name + " (not modelled)");
     for (auto& c : regs_) {
       c.tainted = true;
       c.known = false;
-      c.label = u->name + " (not modelled)";
+      c.label = label;
     }
     if (!decide(fmt::format("expression '{}' (not modelled) lets the rule continue", u->name)))
       s.kind = StepKind::brk;
@@ -770,13 +905,13 @@ bool Walk::has_oif() const {
 }
 
 std::optional<std::string> Walk::ct_state_condition(const Cells& c, const Bytes& values) const {
-  if (c.empty() || c.size() > 4 || c[0].label.rfind("ct state", 0) != 0) return std::nullopt;
+  if (c.empty() || c.size() > 4 || c[0].label->rfind("ct state", 0) != 0) return std::nullopt;
   for (const auto& x : c)
     if (x.label != c[0].label) return std::nullopt;
   uint32_t states = 0;
-  if (c[0].label.size() > 8) {  // masked: "ct state & 0x06000000"
+  if (c[0].label->size() > 8) {  // masked: "ct state & 0x06000000"
     Bytes mask(4);
-    auto hex_part = c[0].label.substr(c[0].label.find("0x") + 2);
+    auto hex_part = c[0].label->substr(c[0].label->find("0x") + 2);
     for (size_t i = 0; i < 4 && 2 * i + 1 < hex_part.size(); ++i)
       mask[i] = static_cast<uint8_t>(std::stoul(hex_part.substr(2 * i, 2), nullptr, 16));
     std::memcpy(&states, mask.data(), 4);
@@ -823,7 +958,7 @@ Step Walk::eval_xt_match(const Match& m) {
   if (const auto* lim = std::get_if<XtLimit>(&x)) {
     std::string rate = rate_text(lim->rate, lim->unit, NFT_LIMIT_PKTS);
     commit_limit(rate,
-                 fmt::format("{}: xt match limit {} burst {}", describe(here_), rate, lim->burst));
+                 fmt::format("{}: xt match limit {} burst {}", describe(here()), rate, lim->burst));
     return s;
   }
   if (const auto* at = std::get_if<XtAddrtype>(&x)) {
@@ -862,7 +997,7 @@ Step Walk::eval_xt_match(const Match& m) {
 }
 
 bool Walk::could_match(const Table& t, const Rule& r) {
-  const Cells regs = regs_;
+  saved_regs_ = regs_;  // into the same buffer each time
   const size_t path = ev_.path.size(), notes = ev_.notes.size(), counters = ev_.counters.size();
   probing_ = true;
   bool could = true;
@@ -873,7 +1008,7 @@ bool Walk::could_match(const Table& t, const Rule& r) {
     if (s.kind == StepKind::verdict || s.kind == StepKind::terminal) break;
   }
   probing_ = false;
-  regs_ = regs;
+  regs_ = saved_regs_;
   ev_.path.resize(path);
   ev_.notes.resize(notes);
   ev_.counters.resize(counters);
@@ -881,16 +1016,26 @@ bool Walk::could_match(const Table& t, const Rule& r) {
   return could;
 }
 
-Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r) {
-  here_ = Location{family_name(t.family), t.name, c.name, r.handle, stage_name(stage_)};
+void Walk::enter_rule(const Table& t, const Chain& c, const Rule& r) {
+  here_ = Here{&t, &c, r.handle, stage_};
   pending_limits_.clear();
   for (auto& cell : regs_) cell.tainted = false;
+}
+
+ChainCandidates& Walk::candidates(const Chain& c) {
+  auto key = std::pair{&c, stage_};
+  auto it = could_.find(key);
+  if (it == could_.end()) it = could_.emplace(key, ChainCandidates(c.rules.size())).first;
+  return it->second;
+}
+
+Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& could) {
+  enter_rule(t, c, r);
   // a rule that fails on what the packet fixes, whatever its open
   // conditions say, raises none of them
-  auto key = std::pair{&r, stage_};
-  auto known = could_.find(key);
-  if (known == could_.end()) known = could_.emplace(key, could_match(t, r)).first;
-  if (!known->second) return Step{StepKind::brk, {}, {}, {}};
+  if (could == ChainCandidates::unasked)
+    could = could_match(t, r) ? ChainCandidates::yes : ChainCandidates::no;
+  if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
     Step s = eval_expr(r.exprs[i], t, r, i);
@@ -924,6 +1069,7 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
   };
   std::vector<Frame> stack;
   const Chain* cur = &base;
+  ChainCandidates* cand = &candidates(base);
   size_t i = 0;
   ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
                                  family_name(t.family), t.name, base.name, stage_name(stage_),
@@ -942,68 +1088,80 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
     return BaseEnd::accept;
   };
   while (true) {
-    if (++steps_ > 100000) {
+    if (++steps_ > kMaxSteps) {
       ev_.outcome = Outcome::conditional;
       ev_.condition = "the walk did not end (a chain loop?)";
-      ev_.decided_by = here_;
+      ev_.decided_by = here();
       return BaseEnd::terminal;
     }
     if (i >= cur->rules.size()) {
       if (stack.empty()) return policy();
       cur = stack.back().chain;
+      cand = &candidates(*cur);
       i = stack.back().next;
       stack.pop_back();
       continue;
     }
-    const Rule& r = cur->rules[i++];
-    Step s = eval_rule(t, *cur, r);
+    // rules known not to match end at once, leaving only what starting them
+    // leaves: pass over them, each still a step
+    if (size_t j = cand->candidate(i); j > i && steps_ + (j - i - 1) <= kMaxSteps) {
+      steps_ += j - i - 1;
+      enter_rule(t, *cur, cur->rules[j - 1]);
+      i = j;
+      continue;
+    }
+    const Rule& r = cur->rules[i];
+    Step s = eval_rule(t, *cur, r, cand->could(i));
+    ++i;
     if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
     if (s.kind == StepKind::terminal) {
-      ev_.path.push_back(fmt::format("{}: {}", describe(here_), s.text));
+      ev_.path.push_back(fmt::format("{}: {}", describe(here()), s.text));
       ev_.outcome = s.outcome;
-      if (s.outcome == Outcome::conditional) ev_.condition = s.text + " at " + describe(here_);
-      ev_.decided_by = here_;
+      if (s.outcome == Outcome::conditional) ev_.condition = s.text + " at " + describe(here());
+      ev_.decided_by = here();
       return BaseEnd::terminal;
     }
-    ev_.path.push_back(fmt::format("{}: {}{}", describe(here_), s.text, describe(s.verdict)));
+    ev_.path.push_back(fmt::format("{}: {}{}", describe(here()), s.text, describe(s.verdict)));
     int32_t code = s.verdict.code;
     if (code == NFT_JUMP || code == NFT_GOTO) {
       const Chain* target = t.chain(s.verdict.chain);
       if (!target) {
         ev_.outcome = Outcome::conditional;
         ev_.condition = fmt::format("chain {} is not in the snapshot, at {}", s.verdict.chain,
-                                    describe(here_));
-        ev_.decided_by = here_;
+                                    describe(here()));
+        ev_.decided_by = here();
         return BaseEnd::terminal;
       }
       if (code == NFT_JUMP) stack.push_back({cur, i});
       cur = target;
+      cand = &candidates(*cur);
       i = 0;
       continue;
     }
     if (code == NFT_RETURN) {
       if (stack.empty()) return policy();
       cur = stack.back().chain;
+      cand = &candidates(*cur);
       i = stack.back().next;
       stack.pop_back();
       continue;
     }
     switch (code & NF_VERDICT_MASK) {
       case NF_ACCEPT:
-        accepted_by_rule_ = here_;
+        accepted_by_rule_ = here();
         return BaseEnd::accept;
       case NF_DROP:
         ev_.outcome = Outcome::dropped;
-        ev_.decided_by = here_;
+        ev_.decided_by = here();
         return BaseEnd::drop;
       case NF_QUEUE:
         ev_.outcome = Outcome::queued;
-        ev_.decided_by = here_;
+        ev_.decided_by = here();
         return BaseEnd::terminal;
       default:
         ev_.outcome = Outcome::conditional;
-        ev_.condition = fmt::format("verdict {} at {}", code, describe(here_));
-        ev_.decided_by = here_;
+        ev_.condition = fmt::format("verdict {} at {}", code, describe(here()));
+        ev_.decided_by = here();
         return BaseEnd::terminal;
     }
   }
@@ -1031,7 +1189,7 @@ Evaluation Walk::run() {
       const auto& devices = b.chain->hook->devices;
       if (stage == NF_INET_INGRESS) {
         // bound to devices: only a packet arriving on one of them
-        here_ = Location{family_name(b.table->family), b.table->name, b.chain->name, 0, "ingress"};
+        here_ = Here{b.table, b.chain, 0, stage};
         bool on = std::find(devices.begin(), devices.end(), p_.iif) != devices.end();
         if (p_.iif.empty() && !devices.empty())
           on = decide(fmt::format("meta iifname {{ {} }}", fmt::join(devices, ", ")));
@@ -1061,13 +1219,29 @@ bool same(const Evaluation& a, const Evaluation& b) {
   return a.outcome == b.outcome && a.rate == b.rate && a.condition == b.condition;
 }
 
+// One walk's result, replayed: the walk that answers true to every open
+// condition beyond its decisions is also the walk of those decisions plus
+// `true`, so the yes branch of each fork it met needs no walk of its own.
+struct Walked {
+  Evaluation ev;
+  std::vector<Fork> forks;
+};
+
 Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget,
-                   CouldMatch& could) {
-  Walk w(rs, p, decisions, could);
-  Evaluation ev = w.run();
-  if (!w.new_fork()) return ev;
-  const Fork fork = *w.new_fork();
+                   PacketMemo& memo, Walked* walked = nullptr, size_t first = 0) {
+  Walked fresh;
+  if (!walked) {
+    Walk w(rs, p, decisions, memo);
+    fresh.ev = w.run();
+    fresh.forks = std::move(w.new_forks());
+    walked = &fresh;
+    first = 0;
+  }
+  // the branch that ends here takes the evaluation: no other needs it
+  if (first >= walked->forks.size()) return std::move(walked->ev);
+  const Fork& fork = walked->forks[first];
   if (--budget <= 0) {
+    Evaluation ev = std::move(walked->ev);
     ev.outcome = Outcome::conditional;
     ev.rate.clear();
     ev.condition = fmt::format("{} at {} (too many open conditions to follow)", fork.text,
@@ -1076,9 +1250,9 @@ Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisi
     return ev;
   }
   decisions.push_back(true);
-  Evaluation yes = explore(rs, p, decisions, budget, could);
+  Evaluation yes = explore(rs, p, decisions, budget, memo, walked, first + 1);
   decisions.back() = false;
-  Evaluation no = explore(rs, p, decisions, budget, could);
+  Evaluation no = explore(rs, p, decisions, budget, memo);
   decisions.pop_back();
   if (same(yes, no)) return no;  // the world where the condition did not hold: the usual one
   Evaluation out = std::move(yes);
@@ -1113,8 +1287,8 @@ std::string describe(const Location& l) {
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {
   std::vector<bool> decisions;
   int budget = options.max_branches;
-  CouldMatch could;
-  return explore(rs, p, decisions, budget, could);
+  PacketMemo memo;
+  return explore(rs, p, decisions, budget, memo);
 }
 
 }  // namespace icmpwall::audit

@@ -14,6 +14,10 @@ and peak RSS (GNU time), and the ratio audit/nft (> 1: the audit costs
 more). Needs root. Usage:
 
     audit_scale.py BUILD/icmpwall [--rules 10000] [--elements 100000] [--runs 3]
+                   [--save-json FILE]
+
+--save-json writes the audit's JSON of the first run to FILE, so two builds
+can be checked for the same verdicts (cmp the files).
 """
 import argparse
 import ipaddress
@@ -97,6 +101,7 @@ def main():
     ap.add_argument("--rules", type=int, default=10000)
     ap.add_argument("--elements", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--save-json", metavar="FILE")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("audit_scale: needs root (it creates a network namespace)")
@@ -112,6 +117,10 @@ def main():
                                 capture_output=True, text=True).stdout
         loaded_rules = sum(1 for line in counts.splitlines() if "# handle" in line and
                            not line.strip().startswith(("chain", "table", "set", "map")))
+        if args.save_json:
+            with open(args.save_json, "w") as out:
+                subprocess.run(enter + [args.icmpwall, "audit", "--json"], check=True,
+                               stdout=out)
         audit, nft = [], []
         for _ in range(args.runs):
             audit.append(timed(enter + [args.icmpwall, "audit", "--json"]))

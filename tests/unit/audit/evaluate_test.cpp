@@ -495,6 +495,86 @@ TEST(Evaluate, SameConditionIsAskedOnce) {
   EXPECT_NE(ev.condition.find("meta iifname == \"lo\""), std::string::npos) << ev.condition;
 }
 
+// "ip saddr == 198.18.0.N"
+std::vector<Expr> saddr_is(uint8_t n) {
+  return {Payload{NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 1, {}}, Cmp{1, NFT_CMP_EQ, {198, 18, 0, n}}};
+}
+
+TEST(Evaluate, RulesForOtherTypesArePassedOverInEveryWorld) {
+  // runs of rules for other types (which never match an echo request)
+  // around the one rule that matters, before a jump and at the end of the
+  // jumped chain, in every world of the case split
+  Chain in = base_chain("in", 0);
+  for (int i = 0; i < 40; ++i) add_rule(in, with(icmp_type_is(0), {verdict(NF_DROP)}));
+  add_rule(in, with(saddr_is(1), with(icmp_type_is(8), {Counter{3, 252}, verdict(NF_DROP)})));
+  for (int i = 0; i < 40; ++i) add_rule(in, with(icmp_type_is(13), {verdict(NF_DROP)}));
+  add_rule(in, {verdict(NFT_JUMP, "sub")});
+  add_rule(in, with(saddr_is(2), {verdict(NF_QUEUE)}));
+  Chain sub = chain("sub");
+  add_rule(sub, with(saddr_is(1), {Counter{}}));
+  for (int i = 0; i < 40; ++i) add_rule(sub, with(icmp_type_is(0), {verdict(NF_ACCEPT)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in, sub})};
+  const uint64_t drop_handle = in.rules[40].handle, queue_handle = in.rules[82].handle;
+
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_EQ(ev.decided_by.handle, drop_handle);
+  EXPECT_EQ(ev.condition,
+            "if ip saddr == 198.18.0.1 at ip t in #" + std::to_string(drop_handle) +
+                ": dropped; otherwise conditional (if ip saddr == 198.18.0.2 at ip t in #" +
+                std::to_string(queue_handle) + ": queued; otherwise accepted)");
+  // the world kept is the one where the first condition held
+  ASSERT_EQ(ev.counters.size(), 1u);
+  EXPECT_EQ(ev.counters[0].packets, 3u);
+  ASSERT_FALSE(ev.path.empty());
+  EXPECT_NE(ev.path[1].find("(taken as true)"), std::string::npos) << ev.path[1];
+
+  // a reply matches the type-0 rules: the first one drops it, no condition asked
+  Packet reply = echo_in();
+  reply.type = 0;
+  auto r = evaluate(rs, reply);
+  EXPECT_EQ(r.outcome, Outcome::dropped);
+  EXPECT_EQ(r.decided_by.handle, in.rules[0].handle);
+}
+
+TEST(Evaluate, ConditionsThatDoNotMatterFoldWithinTheBudgetOnly) {
+  // six conditions, none deciding anything: 64 worlds, all dropped
+  Chain in = base_chain("in", 0);
+  for (uint8_t n = 1; n <= 6; ++n) add_rule(in, with(saddr_is(n), {Counter{}}));
+  add_rule(in, {verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped) << ev.condition;
+  EXPECT_EQ(ev.decided_by.handle, in.rules[6].handle);
+  // the world kept is the one where no condition held: no counter counted
+  EXPECT_TRUE(ev.counters.empty());
+
+  // with fewer walks than worlds the split stops at an unresolved condition
+  EvaluateOptions few;
+  few.max_branches = 4;
+  auto cut = evaluate(rs, echo_in(), few);
+  EXPECT_EQ(cut.outcome, Outcome::conditional);
+  EXPECT_NE(cut.condition.find("(too many open conditions to follow)"), std::string::npos)
+      << cut.condition;
+  EXPECT_EQ(cut.condition.rfind("if ip saddr == 198.18.0.1 at ip t in #", 0), 0u) << cut.condition;
+}
+
+TEST(Evaluate, LoopThroughRulesThatNeverMatchEndsTheWalk) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {verdict(NFT_JUMP, "spin")});
+  Chain spin = chain("spin");
+  for (int i = 0; i < 30; ++i) add_rule(spin, with(icmp_type_is(0), {verdict(NF_ACCEPT)}));
+  add_rule(spin, {verdict(NFT_GOTO, "spin")});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in, spin})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("the walk did not end"), std::string::npos) << ev.condition;
+  EXPECT_EQ(ev.decided_by.chain, "spin");
+}
+
 TEST(Evaluate, XtMatchesFromIptablesNft) {
   // -m conntrack --ctstate INVALID -j DROP; -p icmp --icmp-type 8 -j ACCEPT;
   // -m addrtype --dst-type LOCAL -j RETURN (in a jumped chain); -m comment
