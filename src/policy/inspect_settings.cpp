@@ -95,6 +95,9 @@ std::vector<Knob> make_knobs() {
   k.push_back(
       integer("tunnel", "max-flows", 1, kMaxTable, 65536,
               "flows tracked at once, least recently seen dropped beyond (about 170 bytes each)"));
+  k.push_back(number("tunnel", "protected-share", 0, false, 0.9, 0.25,
+                     "share of `max-flows` kept for flows that showed a signal other than "
+                     "`rate`: a flood of new sources cannot evict them (0: plain LRU)"));
   k.push_back(integer("tunnel", "max-pending-requests", 1, kMaxTable, 16384,
                       "echo requests remembered for reply matching (about 90 bytes each)"));
   k.push_back(
@@ -134,6 +137,9 @@ std::vector<Knob> make_knobs() {
   k.push_back(integer(
       "sweep", "max-sources", 1, kMaxTable, 65536,
       "sources tracked at once, least recently seen dropped beyond (about 210 bytes each)"));
+  k.push_back(number("sweep", "protected-share", 0, false, 0.9, 0.25,
+                     "share of `max-sources` kept for sources that queried two or more "
+                     "destinations: a flood of new sources cannot evict them (0: plain LRU)"));
   k.push_back(
       seconds("sweep", "block-for", 1, kWeek, 600, "how long a sweeping source stays blocked"));
   k.push_back(enforce("sweep", "how far the sweep detector may act (see below)"));

@@ -134,6 +134,7 @@ score-half-life = 90
 block-for = 300
 enforce = "drop"
 max-flows = 1024
+protected-share = 0.5
 max-pending-requests = 2048
 flow-idle-timeout = 180
 reply-timeout = 20
@@ -161,6 +162,7 @@ sequence-max-gap = 4
 ipv4-prefix = 24
 ipv6-prefix = 56
 max-sources = 4096
+protected-share = 0.125
 block-for = 900
 enforce = "log"
 
@@ -189,6 +191,7 @@ drop-quoted-errors = false
   EXPECT_EQ(t.block_for, 300s);
   EXPECT_EQ(t.enforce, Enforce::drop);
   EXPECT_EQ(t.max_flows, 1024u);
+  EXPECT_DOUBLE_EQ(t.protected_share, 0.5);
   EXPECT_EQ(t.max_pending_requests, 2048u);
   EXPECT_EQ(t.flow_idle_timeout, 180s);
   EXPECT_EQ(t.reply_timeout, 20s);
@@ -214,6 +217,7 @@ drop-quoted-errors = false
   EXPECT_EQ(s.ipv4_prefix, 24);
   EXPECT_EQ(s.ipv6_prefix, 56);
   EXPECT_EQ(s.max_sources, 4096u);
+  EXPECT_DOUBLE_EQ(s.protected_share, 0.125);
   EXPECT_EQ(s.block_for, 900s);
   EXPECT_EQ(s.enforce, Enforce::log);
   EXPECT_FALSE(c.redirect.accept);
