@@ -14,7 +14,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "../policy/nearest.h"
+#include "icmpwall/util/nearest.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -74,7 +74,7 @@ class ConfigReader {
         if (auto s = string_of(v, key)) c.stats_socket = *s;
       } else {
         std::vector<std::string_view> valid(kKeys.begin(), kKeys.end());
-        auto near = policy::detail::nearest_of(key, valid, 1);
+        auto near = nearest_of(key, valid, 1);
         diags_.error(at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
                      near.empty() ? fmt::format("valid keys: {}", fmt::join(kKeys, ", "))
                                   : fmt::format("did you mean '{}'?", near.front()));
@@ -106,7 +106,7 @@ class ConfigReader {
     if (!s) return std::nullopt;
     for (auto c : choices)
       if (*s == c) return s;
-    auto near = policy::detail::nearest_of(*s, choices, 1);
+    auto near = nearest_of(*s, choices, 1);
     std::string all = fmt::format("'{}' is one of: {}", key, fmt::join(choices, ", "));
     diags_.error(at(n.source()), fmt::format("unknown {} '{}'", key, *s),
                  near.empty() ? all : fmt::format("did you mean '{}'? ({})", near.front(), all));

@@ -30,7 +30,7 @@
 #include "icmpwall/policy/inspect_settings.h"
 #include "icmpwall/util/address.h"
 #include "icmpwall/util/fd.h"
-#include "nearest.h"
+#include "icmpwall/util/nearest.h"
 
 namespace icmpwall::policy {
 namespace {
@@ -92,7 +92,7 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 // "did you mean 'x'?" or, when nothing is close, `otherwise`.
 std::string suggest(std::string_view word, const Keys& valid, std::string otherwise) {
-  auto near = detail::nearest_of(word, valid, 1);
+  auto near = nearest_of(word, valid, 1);
   if (near.empty()) return otherwise;
   return fmt::format("did you mean '{}'?", near.front());
 }
@@ -260,7 +260,7 @@ class Parser {
     if (!s) return std::nullopt;
     if (contains(choices, *s)) return s;
     std::string all = fmt::format("'{}' is one of: {}", key, join(choices));
-    auto near = detail::nearest_of(*s, choices, 1);
+    auto near = nearest_of(*s, choices, 1);
     error(at(n), fmt::format("unknown {} '{}'", key, *s),
           near.empty() ? all : fmt::format("did you mean '{}'? ({})", near.front(), all));
     return std::nullopt;
@@ -306,7 +306,7 @@ class Parser {
         // "10/sec", "10/s", "10/seconds": offer the unit that was meant.
         for (auto u : kRateUnits)
           if (u.substr(0, 1) == unit.substr(0, 1) &&
-              (u.starts_with(unit) || unit.starts_with(u) || detail::edit_distance(unit, u) <= 2)) {
+              (u.starts_with(unit) || unit.starts_with(u) || edit_distance(unit, u) <= 2)) {
             hint = fmt::format("did you mean '{}/{}'?", *count, u);
             break;
           }

@@ -1,4 +1,4 @@
-// Spelling suggestions for the policy stage: the known words closest to a
+// Spelling suggestions (the policy and the daemon config use them): the known words closest to a
 // misspelled one (optimal string alignment distance, case-insensitive), so
 // that "echo-requets" or "ipv6_prefix" get a "did you mean" hint. Words too
 // far away are not suggested at all: a wrong hint is worse than none.
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace icmpwall::policy::detail {
+namespace icmpwall {
 
 // Edit distance with adjacent transpositions counted as one edit.
 size_t edit_distance(std::string_view a, std::string_view b);
@@ -20,4 +20,4 @@ size_t edit_distance(std::string_view a, std::string_view b);
 std::vector<std::string> nearest_of(std::string_view word, const std::vector<std::string_view>& candidates,
                                     size_t n = 3);
 
-}  // namespace icmpwall::policy::detail
+}  // namespace icmpwall
