@@ -37,12 +37,7 @@ Engine::Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn o
 
 BlockedPrefix mask_prefix(const Address& a, uint8_t length) {
   const uint8_t width = a.family == Family::ipv4 ? 32 : 128;
-  BlockedPrefix p{a, std::min(length, width)};
-  for (size_t i = 0; i < p.address.bytes.size(); ++i) {
-    const int keep = std::clamp(static_cast<int>(p.length) - static_cast<int>(i) * 8, 0, 8);
-    p.address.bytes[i] &= static_cast<uint8_t>(0xff00u >> keep);
-  }
-  return p;
+  return BlockedPrefix{masked(a, length), std::min(length, width)};
 }
 
 Finding Engine::inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::time_point now) {

@@ -1,9 +1,10 @@
 // Address predicates shared by the route views and the validators: prefix
-// containment and the special ranges (unspecified, multicast, loopback,
+// containment and masking, the special ranges (unspecified, multicast, loopback,
 // link-local, limited broadcast) of each family, and text conversion.
 #include <arpa/inet.h>
 
 #include "icmpwall/inspect/routes.h"
+#include "icmpwall/util/address.h"
 
 namespace icmpwall::inspect {
 
@@ -33,6 +34,13 @@ std::string to_string(const Address& a) {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(a.family == Family::ipv4 ? AF_INET : AF_INET6, a.bytes.data(), buf, sizeof buf);
   return buf;
+}
+
+Address masked(const Address& a, uint8_t len) {
+  const size_t n = a.family == Family::ipv4 ? 4 : 16;
+  Address out{a.family, {}};
+  int_to_addr(prefix_range(a.bytes.data(), n, len).first, out.bytes.data(), n);
+  return out;
 }
 
 bool prefix_contains(const Address& network, uint8_t len, const Address& a) {

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include "icmpwall/inspect/routes.h"
+
 namespace icmpwall::inspect {
 
 namespace {
@@ -11,20 +13,6 @@ namespace {
 bool is_probe(Family family, uint8_t type) {
   if (family == Family::ipv6) return type == 128 || type == 139;
   return type == 8 || type == 13 || type == 15 || type == 17;
-}
-
-std::array<uint8_t, 16> masked(const Address& a, uint8_t prefix) {
-  std::array<uint8_t, 16> out{};
-  const size_t len = a.family == Family::ipv4 ? 4 : 16;
-  for (size_t i = 0; i < len; ++i) {
-    const int bits = static_cast<int>(prefix) - static_cast<int>(i * 8);
-    if (bits >= 8) {
-      out[i] = a.bytes[i];
-    } else if (bits > 0) {
-      out[i] = static_cast<uint8_t>(a.bytes[i] & (0xff << (8 - bits)));
-    }
-  }
-  return out;
 }
 
 // The destination as a number, for the rising run: IPv4 whole, IPv6 its
@@ -100,7 +88,7 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   const Address& src = packet.ip.src;
   const Address& dst = packet.ip.dst;
   const uint8_t prefix = src.family == Family::ipv4 ? c.ipv4_prefix : c.ipv6_prefix;
-  const SourceKey key{masked(src, prefix), static_cast<uint8_t>(src.family)};
+  const SourceKey key{masked(src, prefix).bytes, static_cast<uint8_t>(src.family)};
   const uint64_t evicted_before = sources_.evictions();
   const auto slot = sources_.find_or_insert(key);
   counters_.evictions += sources_.evictions() - evicted_before;

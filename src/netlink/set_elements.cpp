@@ -16,27 +16,23 @@
 #include "icmpwall/netlink/batch.h"
 #include "icmpwall/netlink/handles.h"
 #include "icmpwall/netlink/socket.h"
+#include "icmpwall/util/address.h"
 
 namespace icmpwall::netlink {
 
 TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
                             std::chrono::milliseconds timeout) {
-  TimedElement e{{address.begin(), address.end()}, timeout, {}};
-  const unsigned width = static_cast<unsigned>(address.size()) * 8;
-  length = std::min(length, width);
-  for (unsigned bit = length; bit < width; ++bit) e.key[bit / 8] &= ~(0x80u >> (bit % 8));
-  if (length == 0) return e;  // the whole space: no end
-  // end = start + 2^(width - length): add 1 at the prefix's last bit and
-  // carry towards the front; a carry out of the first byte means the
-  // prefix reaches the top.
-  e.key_end = e.key;
-  unsigned carry = 0x80u >> ((length - 1) % 8);
-  for (size_t i = (length - 1) / 8 + 1; i-- > 0 && carry;) {
-    const unsigned sum = e.key_end[i] + carry;
-    e.key_end[i] = static_cast<uint8_t>(sum);
-    carry = sum >> 8;
+  const size_t len = address.size();
+  const unsigned width = static_cast<unsigned>(len) * 8;
+  const AddrRange r = prefix_range(address.data(), len, static_cast<uint8_t>(std::min(length, width)));
+  TimedElement e{std::vector<uint8_t>(len), timeout, {}};
+  int_to_addr(r.first, e.key.data(), len);
+  // The first address past the prefix, unless the prefix reaches the top.
+  const U128 top = width == 128 ? ~U128{0} : (U128{1} << width) - 1;
+  if (r.last != top) {
+    e.key_end.resize(len);
+    int_to_addr(r.last + 1, e.key_end.data(), len);
   }
-  if (carry) e.key_end.clear();
   return e;
 }
 

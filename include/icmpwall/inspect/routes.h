@@ -75,6 +75,9 @@ Address make_v4(uint32_t host_order);
 // Parses a textual address (either family); none if it is not one.
 std::optional<Address> parse_address(const std::string& text);
 std::string to_string(const Address& a);
+// `a` with every bit past the first `len` cleared (len capped at the
+// family's width; the bytes past the family's width are zero).
+Address masked(const Address& a, uint8_t len);
 // True if the first `len` bits of `a` and `b` agree (same family).
 bool prefix_contains(const Address& network, uint8_t len, const Address& a);
 bool is_unspecified(const Address& a);        // 0.0.0.0 / ::
