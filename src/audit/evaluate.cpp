@@ -1087,6 +1087,16 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
     accepted_by_policy_ = where;
     return BaseEnd::accept;
   };
+  // Back to the rule after the jump that entered this chain (its end or a
+  // return); false in the base chain, whose policy then decides.
+  auto pop = [&] {
+    if (stack.empty()) return false;
+    cur = stack.back().chain;
+    cand = &candidates(*cur);
+    i = stack.back().next;
+    stack.pop_back();
+    return true;
+  };
   while (true) {
     if (++steps_ > kMaxSteps) {
       ev_.outcome = Outcome::conditional;
@@ -1095,11 +1105,7 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
       return BaseEnd::terminal;
     }
     if (i >= cur->rules.size()) {
-      if (stack.empty()) return policy();
-      cur = stack.back().chain;
-      cand = &candidates(*cur);
-      i = stack.back().next;
-      stack.pop_back();
+      if (!pop()) return policy();
       continue;
     }
     // rules known not to match end at once, leaving only what starting them
@@ -1139,11 +1145,7 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
       continue;
     }
     if (code == NFT_RETURN) {
-      if (stack.empty()) return policy();
-      cur = stack.back().chain;
-      cand = &candidates(*cur);
-      i = stack.back().next;
-      stack.pop_back();
+      if (!pop()) return policy();
       continue;
     }
     switch (code & NF_VERDICT_MASK) {
