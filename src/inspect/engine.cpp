@@ -35,6 +35,18 @@ Engine::Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn o
       tunnel_(config_.tunnel),
       sweep_(config_.sweep) {}
 
+const char* to_string(Conntrack c) {
+  switch (c) {
+    case Conntrack::unknown: return "unknown";
+    case Conntrack::none: return "none";
+    case Conntrack::new_flow: return "new";
+    case Conntrack::established: return "established";
+    case Conntrack::reply: return "reply";
+    case Conntrack::related: return "related";
+  }
+  return "unknown";
+}
+
 BlockedPrefix mask_prefix(const Address& a, uint8_t length) {
   const uint8_t width = a.family == Family::ipv4 ? 32 : 128;
   return BlockedPrefix{masked(a, length), std::min(length, width)};

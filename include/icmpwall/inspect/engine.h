@@ -30,7 +30,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "icmpwall/inspect/context.h"
+#include "icmpwall/inspect/enforcement.h"
 #include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/forged_error.h"
 #include "icmpwall/inspect/packet.h"
@@ -46,6 +49,23 @@ namespace icmpwall::inspect {
 struct BlockConfig {
   uint8_t ipv4_prefix = 32;
   uint8_t ipv6_prefix = 64;
+  // Prefixes never blocked whatever their traffic ([inspect.block]
+  // never-block: monitoring systems, resolvers, peers). The host's own
+  // addresses, its gateways and routers, link-local, loopback, multicast
+  // and unspecified addresses are never blocked either, listed or not.
+  struct Prefix {
+    Address network;
+    uint8_t len = 0;
+  };
+  std::vector<Prefix> never_block;
+  // What a sender must prove before the kernel blocks it (a spoofed source
+  // must never get its victim blocked): `link`: it is on a directly
+  // connected network and the frame came from its own link-layer address
+  // (neighbour table), off-link senders are dropped per packet only;
+  // `route`: as `link`, and off-link senders also when the route back to
+  // them leaves by the interface the packet came in on (reverse path).
+  enum class Verify : uint8_t { link, route };
+  Verify verify = Verify::link;
 };
 
 // A prefix the engine asks the kernel to drop: `address` with every bit
@@ -60,6 +80,14 @@ struct BlockedPrefix {
 BlockedPrefix mask_prefix(const Address& a, uint8_t length);
 
 struct EngineConfig {
+  // The namespace tracks connections (the policy reassembles fragments
+  // through conntrack), so a packet without a conntrack entry belongs to
+  // no known flow (PacketContext::ct == none).
+  bool conntrack = false;
+  // Policy-wide cap on every detector ([inspect] enforce): "log" rolls
+  // detection out without dropping anything; events say what would have
+  // happened. None: each detector's own setting.
+  std::optional<Enforce> enforce;
   BlockConfig block;
   TunnelConfig tunnel;
   SweepConfig sweep;
