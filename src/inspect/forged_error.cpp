@@ -19,7 +19,6 @@ Finding not_ours(const Packet& packet, const char* signal) {
   f.reason = "error-not-ours";
   f.score = 1;
   f.signals.push_back({signal, 1, 0});
-  f.subject = packet.ip.src;
   return f;
 }
 

@@ -29,13 +29,12 @@ Finding pass() {
   return Finding{};
 }
 
-Finding drop(const Packet& packet, const char* reason, std::vector<Signal> signals = {}) {
+Finding drop(const Packet&, const char* reason, std::vector<Signal> signals = {}) {
   Finding f;
   f.outcome = Outcome::drop;
   f.reason = reason;
   f.score = 1;
   f.signals = std::move(signals);
-  f.subject = packet.ip.src;
   return f;
 }
 

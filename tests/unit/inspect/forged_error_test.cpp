@@ -60,7 +60,6 @@ TEST_F(ForgedErrorTest, V4ErrorsAboutOthersDatagramsAreDropped) {
     Finding f = check(error_v4(type, 0, "198.18.0.77"));
     EXPECT_EQ(f.reason, "error-not-ours") << int(type);
     EXPECT_EQ(f.outcome, Outcome::drop) << int(type);
-    EXPECT_EQ(f.subject, v4("198.18.0.1"));
     ASSERT_EQ(f.signals.size(), 1u);
     EXPECT_EQ(f.signals[0].name, "quoted-source-not-local");
   }

@@ -105,7 +105,6 @@ TEST_F(RedirectTest, RefusedByPolicy) {
   Finding f = check(V4Redirect{}.bytes(), kLink, no);
   EXPECT_EQ(f.reason, "redirect-refused");
   EXPECT_EQ(f.outcome, Outcome::drop);
-  EXPECT_EQ(f.subject, v4("198.18.0.1"));
 }
 
 TEST_F(RedirectTest, V4OnRouter) {
@@ -145,7 +144,6 @@ TEST_F(RedirectTest, V4NotFromGateway) {
   Finding f = check(r.bytes());
   EXPECT_EQ(f.reason, "redirect-not-from-gateway");
   EXPECT_EQ(f.outcome, Outcome::drop);
-  EXPECT_EQ(f.subject, v4("198.18.0.3"));
 }
 
 TEST_F(RedirectTest, V4NotFromGatewayBlocksWhenConfigured) {
@@ -156,7 +154,6 @@ TEST_F(RedirectTest, V4NotFromGatewayBlocksWhenConfigured) {
   Finding f = check(r.bytes(), 0, c);
   EXPECT_EQ(f.outcome, Outcome::block);
   EXPECT_EQ(f.block_for, std::chrono::seconds(60));
-  EXPECT_EQ(f.subject, v4("198.18.0.3"));
   // The other rules only drop: their source may be the real gateway.
   r = V4Redirect{};
   r.gateway = "198.18.5.5";
@@ -399,7 +396,6 @@ TEST_F(RedirectTest, V6NotFromFirstHopRouter) {
   r.src = "fe80::3";
   Finding f = check(r.bytes());
   EXPECT_EQ(f.reason, "redirect-not-from-gateway");
-  EXPECT_EQ(f.subject, v6("fe80::3"));
   // The destination is on-link: no router may redirect it.
   r = V6Redirect{};
   r.destination = "2001:db8::50";
