@@ -152,7 +152,7 @@ void Engine::count(Outcome o) {
 
 Finding Engine::judge(const Packet& p, const PacketContext& ctx, Clock::time_point now) {
   if (RedirectValidator::applies(p)) return redirect_.check(p, ctx.iif);
-  if (ForgedErrorValidator::applies(p)) return forged_error_.check(p);
+  if (ForgedErrorValidator::applies(p)) return forged_error_.check(p, ctx);
   if (p.is_error) return {};
   Finding worst = tunnel_.inspect(p, now);
   Finding sweep = sweep_.inspect(p, now);

@@ -37,6 +37,7 @@
 #include <utility>
 
 #include "icmpwall/inspect/routes.h"
+#include "routes_conntrack.h"
 
 namespace icmpwall::inspect {
 
@@ -249,6 +250,7 @@ struct NetlinkRouteView::State {
   std::optional<SteadyClock::time_point> neighbours_at;
   uint64_t kernel_queries = 0;
   uint64_t invalidations = 0;
+  std::unique_ptr<ConntrackLookup> conntrack;  // null: ctnetlink unavailable
 
   bool fresh(SteadyClock::time_point at) const { return SteadyClock::now() - at < options.ttl; }
 
@@ -425,6 +427,8 @@ Result<std::unique_ptr<NetlinkRouteView>> NetlinkRouteView::open(RouteCacheOptio
         0)
       return errno_error(fmt::format("joining rtnetlink group {}", group));
   }
+  // Without ctnetlink (no permission, no support) flows are not known.
+  if (auto ct = ConntrackLookup::open()) state->conntrack = std::move(*ct);
   return std::unique_ptr<NetlinkRouteView>(new NetlinkRouteView(std::move(state)));
 }
 
@@ -488,6 +492,12 @@ std::optional<LinkAddress> NetlinkRouteView::neighbour(const Address& addr, uint
   for (const auto& n : state_->neighbour_table())
     if (n.addr == addr && n.ifindex == ifindex) return n.lladdr;
   return std::nullopt;
+}
+
+std::optional<bool> NetlinkRouteView::flow_known(const FlowTuple& flow) {
+  std::lock_guard lock(state_->mu);
+  if (!state_->conntrack) return std::nullopt;
+  return state_->conntrack->knows(flow);
 }
 
 uint64_t NetlinkRouteView::kernel_queries() const {

@@ -80,4 +80,21 @@ std::optional<LinkAddress> StaticRouteView::neighbour(const Address& addr, uint3
   return std::nullopt;
 }
 
+std::optional<bool> StaticRouteView::flow_known(const FlowTuple& flow) {
+  if (!conntrack_) return std::nullopt;
+  for (const auto& f : flows_)
+    if (f == flow) return true;
+  return false;
+}
+
+StaticRouteView& StaticRouteView::set_conntrack(bool on) {
+  conntrack_ = on;
+  return *this;
+}
+
+StaticRouteView& StaticRouteView::add_flow(const FlowTuple& flow) {
+  flows_.push_back(flow);
+  return *this;
+}
+
 }  // namespace icmpwall::inspect

@@ -59,6 +59,21 @@ struct LinkAddress {
   bool operator==(const LinkAddress&) const = default;
 };
 
+// A flow as connection tracking keys it, in the direction its first
+// packet went: what a datagram quoted by an ICMP error was. Ports for
+// TCP, UDP, UDP-Lite, SCTP, DCCP; type, code and id for ICMP queries.
+struct FlowTuple {
+  Address src;
+  Address dst;
+  uint8_t protocol = 0;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  uint8_t icmp_type = 0;
+  uint8_t icmp_code = 0;
+  uint16_t icmp_id = 0;
+  bool operator==(const FlowTuple&) const = default;
+};
+
 // An address prefix bound to an interface (a directly connected network).
 struct ConnectedPrefix {
   Address network;  // any address inside the prefix; compared under `len`
@@ -92,6 +107,10 @@ class RouteView {
   // interface `ifindex`; none if there is no usable entry (none at all,
   // incomplete, failed, or without a link-layer address).
   virtual std::optional<LinkAddress> neighbour(const Address& addr, uint32_t ifindex) = 0;
+  // Whether connection tracking holds an entry for `flow` (in either
+  // direction); none when it cannot tell: connections are not tracked in
+  // this namespace, or the flow is not of a kind it keys (RFC 5927 4).
+  virtual std::optional<bool> flow_known(const FlowTuple& flow) = 0;
 };
 
 // --- address predicates ---------------------------------------------------
@@ -134,6 +153,11 @@ class NetlinkRouteView final : public RouteView {
   bool is_router(const Address& addr) override;
   bool holds_local_or_router(const Address& network, uint8_t len) override;
   std::optional<LinkAddress> neighbour(const Address& addr, uint32_t ifindex) override;
+  // Over ctnetlink (IPCTNL_MSG_CT_GET for the tuple). Whether the
+  // namespace tracks connections at all is probed with a datagram this
+  // view sends to itself over loopback (its entry must then exist),
+  // asked again every few seconds while it is not.
+  std::optional<bool> flow_known(const FlowTuple& flow) override;
 
   // Questions answered by the kernel (not from the cache), and cache
   // drops caused by notifications: for tests and counters.
@@ -172,6 +196,10 @@ class StaticRouteView final : public RouteView {
   bool is_router(const Address& addr) override;
   bool holds_local_or_router(const Address& network, uint8_t len) override;
   std::optional<LinkAddress> neighbour(const Address& addr, uint32_t ifindex) override;
+  // none until set_conntrack(true); then known iff added.
+  std::optional<bool> flow_known(const FlowTuple& flow) override;
+  StaticRouteView& set_conntrack(bool on);
+  StaticRouteView& add_flow(const FlowTuple& flow);
 
  private:
   struct Neighbour {
@@ -185,6 +213,8 @@ class StaticRouteView final : public RouteView {
   std::vector<Address> locals_;
   std::vector<ConnectedPrefix> connected_;
   std::vector<Neighbour> neighbours_;
+  std::vector<FlowTuple> flows_;
+  bool conntrack_ = false;
   bool forwarding_v4_ = false;
   bool forwarding_v6_ = false;
 };
