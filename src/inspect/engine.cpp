@@ -151,7 +151,7 @@ void Engine::count(Outcome o) {
 }
 
 Finding Engine::judge(const Packet& p, const PacketContext& ctx, Clock::time_point now) {
-  if (RedirectValidator::applies(p)) return redirect_.check(p, ctx.iif);
+  if (RedirectValidator::applies(p)) return redirect_.check(p, ctx);
   if (ForgedErrorValidator::applies(p)) return forged_error_.check(p, ctx);
   if (p.is_error) return {};
   Finding worst = tunnel_.inspect(p, now);
@@ -179,10 +179,7 @@ bool Engine::sender_verified(const Address& source, const PacketContext& ctx) {
   const bool on_link = routes_->on_link(source, ctx.iif);
   if (on_link && ctx.hwaddr_len > 0) {
     auto known = routes_->neighbour(source, ctx.iif);
-    LinkAddress seen;
-    std::copy_n(ctx.hwaddr.begin(), ctx.hwaddr_len, seen.bytes.begin());
-    seen.len = ctx.hwaddr_len;
-    return known && *known == seen;
+    return known && *known == make_link_address({ctx.hwaddr.data(), ctx.hwaddr_len});
   }
   if (config_.block.verify != BlockConfig::Verify::route) return false;
   // Reverse path: the way back to the sender leaves by the interface its

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ struct LinkAddress {
   uint8_t len = 0;
   bool operator==(const LinkAddress&) const = default;
 };
+// The first (at most 8) bytes of `bytes` as a link-layer address.
+LinkAddress make_link_address(std::span<const uint8_t> bytes);
 
 // A flow as connection tracking keys it, in the direction its first
 // packet went: what a datagram quoted by an ICMP error was. Ports for
