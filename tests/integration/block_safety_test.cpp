@@ -150,41 +150,54 @@ class BlockSafetyTest : public ::testing::Test {
     }
   }
 
+  struct Spoofs {
+    std::vector<std::string> from_client, from_server;
+    std::string server, client;
+    std::vector<const char*> pinged_from_client, pinged_from_server;
+  };
+  void spoof_and_check(const Spoofs& s);
+
   std::unique_ptr<Topology> net_;
   std::unique_ptr<TempFile> tunnel_, router_policy_, server_policy_;
   std::unique_ptr<Daemon> router_, server_;
 };
 
-TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV4) {
-  // From the client LAN, towards the server: the client's gateway, the
-  // server, the router's other address, a link-local address.
-  send_tunnel(net_->client, {Addr::router_c_v4, Addr::server_v4, Addr::router_s_v4, "169.254.7.7"},
-              Addr::server_v4);
-  // From the server LAN, towards the client: the server's gateway, the
-  // client, the client's gateway.
-  send_tunnel(net_->server, {Addr::router_s_v4, Addr::client_v4, Addr::router_c_v4}, Addr::client_v4);
+// Spoofs `from_client` towards the server and `from_server` towards the
+// client; then nothing may be blocked, some blocks must have been
+// withheld (the traffic is block-worthy), and the spoofed addresses of
+// both LANs still answer pings.
+void BlockSafetyTest::spoof_and_check(const Spoofs& s) {
+  send_tunnel(net_->client, s.from_client, s.server);
+  send_tunnel(net_->server, s.from_server, s.client);
   expect_nothing_blocked();
   const std::string events = router_->out() + server_->out();
   std::printf("detections: %zu, blocks withheld: %zu (%s)\n",
               count(events, R"("event":"detection")"), count(events, R"("block_withheld")"),
               withheld_reasons(events).c_str());
   EXPECT_GT(count(events, R"("block_withheld")"), 0u) << "the traffic must be block-worthy";
-  expect_pings(net_->client, {Addr::router_c_v4, Addr::server_v4, Addr::router_s_v4});
-  expect_pings(net_->server, {Addr::router_s_v4, Addr::client_v4});
+  expect_pings(net_->client, s.pinged_from_client);
+  expect_pings(net_->server, s.pinged_from_server);
+}
+
+TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV4) {
+  // From the client LAN: the client's gateway, the server, the router's
+  // other address, a link-local address. From the server LAN: the
+  // server's gateway, the client, the client's gateway.
+  spoof_and_check({{Addr::router_c_v4, Addr::server_v4, Addr::router_s_v4, "169.254.7.7"},
+                   {Addr::router_s_v4, Addr::client_v4, Addr::router_c_v4},
+                   Addr::server_v4,
+                   Addr::client_v4,
+                   {Addr::router_c_v4, Addr::server_v4, Addr::router_s_v4},
+                   {Addr::router_s_v4, Addr::client_v4}});
 }
 
 TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV6) {
-  send_tunnel(net_->client, {Addr::router_c_v6, Addr::server_v6, Addr::router_s_v6, "fe80::77"},
-              Addr::server_v6);
-  send_tunnel(net_->server, {Addr::router_s_v6, Addr::client_v6, Addr::router_c_v6}, Addr::client_v6);
-  expect_nothing_blocked();
-  const std::string events = router_->out() + server_->out();
-  std::printf("detections: %zu, blocks withheld: %zu (%s)\n",
-              count(events, R"("event":"detection")"), count(events, R"("block_withheld")"),
-              withheld_reasons(events).c_str());
-  EXPECT_GT(count(events, R"("block_withheld")"), 0u) << "the traffic must be block-worthy";
-  expect_pings(net_->client, {Addr::router_c_v6, Addr::server_v6, Addr::router_s_v6});
-  expect_pings(net_->server, {Addr::router_s_v6, Addr::client_v6});
+  spoof_and_check({{Addr::router_c_v6, Addr::server_v6, Addr::router_s_v6, "fe80::77"},
+                   {Addr::router_s_v6, Addr::client_v6, Addr::router_c_v6},
+                   Addr::server_v6,
+                   Addr::client_v6,
+                   {Addr::router_c_v6, Addr::server_v6, Addr::router_s_v6},
+                   {Addr::router_s_v6, Addr::client_v6}});
 }
 
 // The positive control: the same requests from the client's own address
