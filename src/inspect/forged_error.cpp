@@ -10,7 +10,11 @@ namespace icmpwall::inspect {
 
 namespace {
 
-constexpr uint8_t kForwardHook = 2;  // NF_INET_FORWARD
+// NF_INET_FORWARD, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING: errors this
+// host passes on or sends, not ones addressed to it.
+bool not_addressed_to_us(uint8_t hook) {
+  return hook == 2 || hook == 3 || hook == 4;
+}
 constexpr size_t kIcmpHeader = 8;
 constexpr size_t kRfc4884MinQuote = 128;
 
@@ -97,7 +101,7 @@ Finding ForgedErrorValidator::check(const Packet& packet, const PacketContext& c
   const Embedded& e = *packet.embedded;
   if (const size_t extra = appended_bytes(packet, e))
     return drop("error-smuggling", "appended", double(extra), 0);
-  if (ctx.hook == kForwardHook) return Finding{};
+  if (not_addressed_to_us(ctx.hook)) return Finding{};
 
   if (e.ip.family != packet.ip.family || !routes_.is_local(e.ip.src))
     return drop("error-not-ours", "quoted-source-not-local");

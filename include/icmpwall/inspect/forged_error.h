@@ -42,7 +42,8 @@
 // structure (version 2) may follow it.
 //
 // These checks are about errors addressed to this host; on the forward
-// hook (a router passing errors on for others) only smuggling is judged.
+// hook (a router passing errors on for others) and the output hooks (errors
+// this host sends) only smuggling is judged.
 // Errors never block: their source may be an honest router.
 #pragma once
 

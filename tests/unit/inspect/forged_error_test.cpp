@@ -261,8 +261,12 @@ TEST_F(ForgedErrorTest, TheKernelsConntrackStateDecidesWhenItIsReported) {
     EXPECT_EQ(reason_in(b, related), "pass");
     EXPECT_EQ(reason_in(b, forward), "pass") << "a router passes errors on for others";
   }
-  // On the forward hook the quote need not be ours either.
+  // On the forward hook the quote need not be ours either, nor on output
+  // (an error this host sends quotes someone else's datagram).
   EXPECT_EQ(reason_in(error_v4(3, 3, "198.18.0.77"), forward), "pass");
+  PacketContext output;
+  output.hook = 3;  // NF_INET_LOCAL_OUT
+  EXPECT_EQ(reason_in(error_v6(1, 4, "2001:db8::77"), output), "pass");
   // Related, but quoting someone else's datagram: still not ours.
   EXPECT_EQ(reason_in(error_v4(3, 3, "198.18.0.77"), related), "error-not-ours");
 }
