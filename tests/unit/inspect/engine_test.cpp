@@ -263,6 +263,10 @@ TEST(EngineBlockGuardTest, SpecialAddressesAreNeverBlocked) {
   EXPECT_EQ(withheld("127.0.0.9", "198.18.3.", routes), "loopback");
   EXPECT_EQ(withheld("::1", "2001:db8:3::", routes), "loopback");
   EXPECT_EQ(withheld("0.0.0.0", "198.18.3.", routes), "unspecified");
+  EXPECT_EQ(withheld("::", "2001:db8:3::", routes), "unspecified");
+  EXPECT_EQ(withheld("224.0.0.9", "198.18.3.", routes), "multicast");
+  EXPECT_EQ(withheld("ff02::9", "2001:db8:3::", routes), "multicast");
+  EXPECT_EQ(withheld("255.255.255.255", "198.18.3.", routes), "broadcast");
 }
 
 TEST(EngineBlockGuardTest, NeverBlockPrefixesAreNeverBlocked) {
@@ -328,9 +332,12 @@ TEST(EngineBlockGuardTest, OffLinkSendersNeedTheReversePathCheck) {
 TEST(EngineBlockGuardTest, RouteVerificationStillChecksOnLinkSendersByLinkLayer) {
   EngineConfig config;
   config.block.verify = BlockConfig::Verify::route;
-  auto routes = senders_view({"198.18.1.2"});
+  auto routes = senders_view({"198.18.1.2", "2001:db8:1::2"});
   routes->add_route(addr("198.18.0.0"), 15, Route{std::nullopt, 1});
+  routes->add_route(addr("2001:db8::"), 40, Route{std::nullopt, 1});
   EXPECT_EQ(withheld("198.18.1.2", "198.18.2.", routes, config, ctx_from(kOtherMac)),
+            "unverified-sender");
+  EXPECT_EQ(withheld("2001:db8:1::2", "2001:db8:2::", routes, config, ctx_from(kOtherMac)),
             "unverified-sender");
 }
 
