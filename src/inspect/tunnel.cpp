@@ -369,7 +369,6 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   }
   finding.signals.push_back({"score", flow.score, c.block_score});
   if (outcome == Outcome::block) finding.block_for = c.block_for;
-  finding.subject = initiator;
   return finding;
 }
 

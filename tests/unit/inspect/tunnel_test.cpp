@@ -346,14 +346,12 @@ TEST(TunnelTools, PtunnelBlocksItsInitiator) {
   EXPECT_EQ(f.outcome, Outcome::block);
   EXPECT_EQ(f.reason, "tunnel");
   EXPECT_TRUE(names(f).count("ptunnel"));
-  EXPECT_EQ(f.subject, addr("198.18.0.1"));
   EXPECT_EQ(f.block_for, 600s);
   // the proxy's answer in the same flow: dropped, the block already asked for
   const Bytes back = ptunnel(0xDEADC0DE, 2 | kProxyFlag, random_bytes(900, rng));
   f = d.inspect(echo("203.0.113.9", "198.18.0.1", false, 0x4321, 1, back).packet, t0 + 10ms);
   EXPECT_EQ(f.outcome, Outcome::drop);
   EXPECT_TRUE(names(f).count("blocked"));
-  EXPECT_EQ(f.subject, addr("198.18.0.1"));
   EXPECT_EQ(d.counters().outcome(Outcome::block), 1u);
 }
 
@@ -434,7 +432,6 @@ TEST(TunnelTools, EncryptedTunnelWithoutKnownLayout) {
     if (first_drop < 0 && (a.detected() || b.detected())) first_drop = i;
     if (first_block < 0 && (a.outcome == Outcome::block || b.outcome == Outcome::block)) {
       first_block = i;
-      EXPECT_EQ((a.outcome == Outcome::block ? a : b).subject, addr("198.18.0.8"));
     }
   }
   EXPECT_EQ(first_drop, 0);  // the first reply: entropy + mismatch
