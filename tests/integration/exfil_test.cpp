@@ -87,6 +87,8 @@ class ExfilTest : public ::testing::Test {
     };
     auto r1 = router_obs_->wait_for(
         [&](const Observer::Snapshot& now) { return at_router(now, Stage::before) >= sent; });
+    // A packet that never reached the router must not pass for one stopped.
+    EXPECT_GE(at_router(r1, Stage::before), sent) << "the router did not see every packet sent";
     auto s1 = server_obs_->snapshot();
     uint64_t forwarded = at_router(r1, Stage::after);
     uint64_t got = Observer::delta(from, s1, "input", Stage::after, f, type);

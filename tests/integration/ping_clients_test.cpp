@@ -3,8 +3,9 @@
 // router inspecting forwarded echo requests and replies, and a second one on
 // the server inspecting its input echo; every ICMP echo client Debian ships
 // (tools, libraries, monitoring probers) pings the server in both families,
-// at its default size and a large one, and the four most used in monitoring
-// run long sessions of 300 pings 10 ms apart.
+// at its default size and a large one, and iputils, icmplib and fping run
+// long sessions of 300 pings 10 ms apart (the corpus has 300 probes of the
+// blackbox exporter too; live they take a minute, one HTTP request each).
 //
 // For every session: the client reports success, every request that reached
 // the server was answered and the answer reached the client, the observer
@@ -322,7 +323,7 @@ INSTANTIATE_TEST_SUITE_P(Debian, PingClients,
                          param_name);
 
 INSTANTIATE_TEST_SUITE_P(Debian, PingClientsLong,
-                         ::testing::Values("iputils", "icmplib", "fping", "blackbox"), param_name);
+                         ::testing::Values("iputils", "icmplib", "fping"), param_name);
 
 }  // namespace
 }  // namespace icmpwall::integration

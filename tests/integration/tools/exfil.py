@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Data exfiltration over ICMP, the ways a tunnel detector must stop.
 
-Run inside a test namespace; packets go through its IP stack (raw socket),
-so the source must be one of its addresses (--src, else the kernel picks).
+Run inside a test namespace; packets go through its IP stack (raw sockets:
+its routes and neighbour table apply), so the source must be one of its
+addresses (--src, else the kernel picks).
 The family follows --dst. Every mode is bounded by --count.
 
   slow     one echo request every --min-gap..--max-gap seconds, one
@@ -22,11 +23,12 @@ Prints `sent N`.
 import argparse
 import base64
 import random
+import socket
 import struct
 import time
 
 from scapy.all import ICMP, IP, UDP, IPv6, ICMPv6DestUnreach, ICMPv6EchoReply  # noqa: E402
-from scapy.all import ICMPv6EchoRequest, Raw, conf  # noqa: E402
+from scapy.all import ICMPv6EchoRequest, Raw  # noqa: E402
 
 SECRET = (
     b"root:$6$Qx9d$kq1v7Yb3mZ:19000:0:99999:7:::\n"
@@ -51,6 +53,25 @@ def echo(args, ident, seq, data, reply=False):
         cls = ICMPv6EchoReply if reply else ICMPv6EchoRequest
         return ip_layer(args) / cls(id=ident, seq=seq, data=data)
     return ip_layer(args) / ICMP(type=0 if reply else 8, id=ident, seq=seq) / Raw(data)
+
+
+class Sender:
+    """IPv4: whole packets on an IPPROTO_RAW socket. IPv6: the ICMPv6
+    message on an ICMPv6 raw socket bound to the source (the kernel writes
+    the IPv6 header and the checksum)."""
+
+    def __init__(self, args):
+        self.dst = args.dst
+        if is_v6(args.dst):
+            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+            if args.src:
+                self.sock.bind((args.src, 0))
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+
+    def send(self, pkt):
+        data = bytes(pkt[IPv6].payload) if is_v6(self.dst) else bytes(pkt)
+        self.sock.sendto(data, (self.dst, 0))
 
 
 def chunks(size):
@@ -84,7 +105,7 @@ def main():
         ap.error("--count must be 1..10000")
     rng = random.Random(args.seed)
     ident = rng.randrange(1, 0xFFFF)
-    sock = conf.L3socket6() if is_v6(args.dst) else conf.L3socket()
+    sock = Sender(args)
     source = chunks(40)
     sent = 0
 
