@@ -82,25 +82,7 @@ for (1 .. $n) { $ok++ if $p->ping($host); select(undef, undef, undef, 0.01); }
 print "$ok/$n\n";
 exit($ok == $n ? 0 : 1);'
 probes='for i in $(seq "$1"); do curl -sf -o /dev/null "http://127.0.0.1:9115/probe?module=$2&target=$3" || exit 1; done'
-cat >"$tmp/blackbox.yml" <<'EOF'
-modules:
-  icmp_v4:
-    prober: icmp
-    timeout: 2s
-    icmp: {preferred_ip_protocol: ip4, ip_protocol_fallback: false}
-  icmp_v6:
-    prober: icmp
-    timeout: 2s
-    icmp: {preferred_ip_protocol: ip6, ip_protocol_fallback: false}
-  icmp_v4_1400:
-    prober: icmp
-    timeout: 2s
-    icmp: {preferred_ip_protocol: ip4, ip_protocol_fallback: false, payload_size: 1400}
-  icmp_v6_1400:
-    prober: icmp
-    timeout: 2s
-    icmp: {preferred_ip_protocol: ip6, ip_protocol_fallback: false, payload_size: 1400}
-EOF
+blackbox_yml=$(cd "$(dirname "$0")" && pwd)/blackbox.yml
 
 rows=()
 missing=()
@@ -206,7 +188,7 @@ if need $check_icmp check_icmp; then
 fi
 
 if need prometheus-blackbox-exporter blackbox; then
-    ip netns exec "$A" timeout 600 prometheus-blackbox-exporter --config.file="$tmp/blackbox.yml" \
+    ip netns exec "$A" timeout 600 prometheus-blackbox-exporter --config.file="$blackbox_yml" \
         --web.listen-address=127.0.0.1:9115 >"$tmp/blackbox.log" 2>&1 &
     bb_pid=$!
     for _ in $(seq 100); do
@@ -293,7 +275,7 @@ EOF
     printf '`ICMPLIB_PING` (python3-icmplib):\n\n```python\n%s\n```\n\n' "$icmplib_ping"
     printf '`NET_PING` (Perl'"'"'s Net::Ping):\n\n```perl\n%s\n```\n\n' "$netping"
     printf '`PROBES` (Prometheus blackbox exporter, running in the client namespace as\n`prometheus-blackbox-exporter --config.file=blackbox.yml --web.listen-address=127.0.0.1:9115`):\n\n```sh\n%s\n```\n\n' "$probes"
-    printf '`blackbox.yml`:\n\n```yaml\n%s\n```\n' "$(cat "$tmp/blackbox.yml")"
+    printf '`blackbox.yml`:\n\n```yaml\n%s\n```\n' "$(grep -v '^#' "$blackbox_yml")"
     if [ "${#missing[@]}" -gt 0 ]; then
         echo
         echo "Left out (not installed when captured): ${missing[*]}."
