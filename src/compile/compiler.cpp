@@ -112,7 +112,7 @@ class Compiler {
   void declare_objects() {
     for (const auto& r : policy_.rules) {
       table_.objects.push_back({nft::ObjectKind::counter, counter_name(r), {}, origin_of(r)});
-      if (r.action == Action::rate_limit) {
+      if (r.limit) {  // rate-limit, or inspect limited before the queue
         table_.objects.push_back(
             {nft::ObjectKind::counter, counter_name(r) + ".over", {}, origin_of(r)});
         if (!r.limit->per_source)
@@ -443,18 +443,21 @@ class Compiler {
         // Balanced by a hash of the addresses (not CPU fanout), so every
         // packet of a flow reaches the same worker and its flow state.
         q.fanout = false;
-        rule({nft::CounterRef{counter_name(r)}, q});
+        if (!r.limit) {
+          rule({nft::CounterRef{counter_name(r)}, q});
+          break;
+        }
+        // Rate-limit, then inspect: within the limit the packet is queued
+        // (a verdict, so the rule ends there); over it, it falls to the
+        // next rule and dies in the kernel, counted, never reaching the
+        // worker: a flood cannot fill the queue and force fail-open.
+        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, q});
+        rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
         break;
       }
       case Action::rate_limit: {
         const auto& l = *r.limit;
-        nft::Limit limit{l.rate, burst_of(l)};
-        if (l.per_source) {
-          rule({per_source_limit(r, f, limit), nft::CounterRef{counter_name(r)},
-                nft::Verdict{VerdictKind::accept, {}}});
-        } else {
-          rule({nft::LimitRef{counter_name(r)}, nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
-        }
+        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         if (l.over_drop)
           rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
@@ -463,6 +466,14 @@ class Compiler {
         break;
       }
     }
+  }
+
+  // The limit a rule's packets must be within: one global token bucket
+  // (the limit object rule.NAME), or one per source prefix (a dynamic set).
+  nft::Stmt limit_stmt(const policy::Rule& r, Family f) {
+    const auto& l = *r.limit;
+    if (l.per_source) return per_source_limit(r, f, nft::Limit{l.rate, burst_of(l)});
+    return nft::LimitRef{counter_name(r)};
   }
 
   nft::DynsetLimit per_source_limit(const policy::Rule& r, Family f, nft::Limit limit) {

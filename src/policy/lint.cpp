@@ -252,7 +252,8 @@ class Linter {
         std::string what = f == v4 ? "frag-needed" : "packet-too-big";
         for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
         for (const auto& o : outs)
-          if (o.fate == Fate::limited) note(Kind::pmtu, o, hp, "rate-limits", f, what);
+          if (o.fate == Fate::limited || (o.fate == Fate::inspect && o.rule && o.rule->limit))
+            note(Kind::pmtu, o, hp, "rate-limits", f, what);
       }
       // Neighbor discovery, on the hooks that see it.
       if (hp.hook != Hook::forward) {

@@ -558,10 +558,13 @@ class Parser {
       bool rate_key = contains(kRateLimitKeys, key);
       bool inspect_key = contains(kInspectKeys, key);
       if (contains(kRuleCommonKeys, key) || ((rate_key || inspect_key) && !st.action_known)) continue;
-      if (rate_key && rule.action != Action::rate_limit) {
+      // An inspect rule takes the rate-limit keys: limited, then inspected.
+      if (rate_key && rule.action != Action::rate_limit && rule.action != Action::inspect) {
         error(at(k), fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", key, rule.name,
                                  to_string(rule.action)),
-              fmt::format("remove '{}', or set action = \"rate-limit\"", key));
+              fmt::format("remove '{}', or set action = \"rate-limit\" (or \"inspect\", to limit before "
+                          "inspecting)",
+                          key));
       } else if (inspect_key && rule.action != Action::inspect) {
         error(at(k), fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", key, rule.name,
                                  to_string(rule.action)),
@@ -575,7 +578,11 @@ class Parser {
     }
 
     if (st.action_known && rule.action == Action::rate_limit) rule.limit = parse_rate_limit(tbl, rule);
-    if (st.action_known && rule.action == Action::inspect) rule.inspect = parse_inspect(tbl, rule);
+    if (st.action_known && rule.action == Action::inspect) {
+      rule.inspect = parse_inspect(tbl, rule);
+      bool limited = std::any_of(tbl.begin(), tbl.end(), [](const auto& kv) { return contains(kRateLimitKeys, kv.first.str()); });
+      if (limited) rule.limit = parse_rate_limit(tbl, rule);
+    }
 
     // Duplicate names, default ones included.
     for (const auto& other : policy.rules) {
@@ -1024,6 +1031,20 @@ class Parser {
         l.rate = *r;
       else
         ok = false;
+    } else if (rule.action == Action::inspect) {
+      // Some other rate-limit key without a rate: point at the first one.
+      const toml::key* first = nullptr;
+      for (auto&& [k, v] : tbl)
+        if (contains(kRateLimitKeys, k.str()) &&
+            (!first || std::tie(k.source().begin.line, k.source().begin.column) <
+                           std::tie(first->source().begin.line, first->source().begin.column)))
+          first = &k;
+      error(at(*first),
+            fmt::format("'{}' limits inspect rule '{}', which has no 'rate'", first->str(), rule.name),
+            fmt::format(R"(add rate = "N/second" (e.g. rate = "10/second") to limit the packets before they are )"
+                        R"(inspected, or remove '{}')",
+                        first->str()));
+      ok = false;
     } else {
       error(rule.action_loc, fmt::format("rate-limit rule '{}' has no 'rate'", rule.name),
             R"(add rate = "N/second", "N/minute", "N/hour" or "N/day", e.g. rate = "10/second")");
@@ -1036,7 +1057,17 @@ class Parser {
       if (auto p = get_choice(*n, "per", {"global", "source"})) l.per_source = *p == "source"; else ok = false;
     }
     if (const auto* n = tbl.get("over")) {
-      if (auto o = get_choice(*n, "over", {"drop", "continue"})) l.over_drop = *o == "drop"; else ok = false;
+      if (auto o = get_choice(*n, "over", {"drop", "continue"})) {
+        l.over_drop = *o == "drop";
+        if (!l.over_drop && rule.action == Action::inspect) {
+          error(at(*n), fmt::format("inspect rule '{}' cannot let packets over its limit continue", rule.name),
+                "over the limit they are dropped before the queue, so a flood never reaches the inspection "
+                "worker; remove 'over' (or write over = \"drop\")");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
     }
     for (auto&& [k, v] : tbl) {
       if (!contains(kPerSourceKeys, k.str()) || l.per_source) continue;

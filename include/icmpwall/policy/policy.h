@@ -117,7 +117,10 @@ struct Rule {
   std::vector<IcmpMatch> matches;
   Action action = Action::drop;
   SourceLoc action_loc;
-  std::optional<RateLimit> limit;   // set iff action == rate_limit
+  // Set iff action == rate_limit, or action == inspect with a `rate`:
+  // then the packets over the limit are dropped in the kernel and only
+  // the rest is queued (over_drop is always true).
+  std::optional<RateLimit> limit;
   std::optional<Inspect> inspect;   // set iff action == inspect
   std::optional<Log> log;
   Scope scope;

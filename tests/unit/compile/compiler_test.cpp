@@ -303,3 +303,69 @@ TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
 }
 
 }  // namespace
+
+namespace {
+
+// Rate-limit, then inspect: the limit comes before the queue in the same
+// rule, and what is over it is counted and dropped by the next rule, in
+// the kernel.
+TEST(CompilerTest, LimitedInspectQueuesWithinTheLimitAndDropsTheRest) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::inspect, {v4(8), v6(128)});
+  r.inspect = policy::Inspect{3, 1, true, {}};
+  policy::RateLimit l;
+  l.rate = {10, policy::RateUnit::second};
+  l.burst = 20;
+  l.per_source = true;
+  l.ipv6_prefix = 48;
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  for (auto [name, key] : {std::pair{"input.v4.8", nft::Field::ip_saddr},
+                           std::pair{"input.v6.128", nft::Field::ip6_saddr}}) {
+    const auto* c = chain(t, name);
+    ASSERT_NE(c, nullptr) << name;
+    ASSERT_EQ(c->rules.size(), 2u) << name;
+    const auto& first = c->rules[0].stmts;
+    ASSERT_EQ(first.size(), 3u);
+    const auto& dyn = std::get<nft::DynsetLimit>(first[0]);
+    EXPECT_EQ(dyn.key, key);
+    EXPECT_EQ(dyn.limit.burst, 20u);
+    EXPECT_EQ(std::get<nft::CounterRef>(first[1]).name, "rule.echo");
+    EXPECT_EQ(std::get<nft::Queue>(first[2]).num, 3);
+    EXPECT_EQ(counters(*c), (std::vector<std::string>{"rule.echo", "rule.echo.over"}));
+    EXPECT_EQ(std::get<nft::Verdict>(c->rules[1].stmts.back()).kind, nft::VerdictKind::drop);
+  }
+  EXPECT_NE(set(t, "echo.sources.v6"), nullptr);
+  auto over = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
+    return o.kind == nft::ObjectKind::counter && o.name == "rule.echo.over";
+  });
+  EXPECT_NE(over, t.objects.end());
+  EXPECT_NE(compile::render_nft(t).find("update @echo.sources.v4 { ip saddr limit rate 10/second burst 20 "
+                                        "packets } counter name \"rule.echo\" queue num 3 bypass\n"),
+            std::string::npos)
+      << compile::render_nft(t);
+}
+
+TEST(CompilerTest, GloballyLimitedInspectUsesTheNamedLimit) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::inspect, {v4(8)});
+  r.inspect = policy::Inspect{0, 1, true, {}};
+  policy::RateLimit l;
+  l.rate = {100, policy::RateUnit::minute};
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto* c = chain(t, "input.v4.8");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(std::get<nft::LimitRef>(c->rules[0].stmts[0]).name, "rule.echo");
+  auto obj = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
+    return o.kind == nft::ObjectKind::limit && o.name == "rule.echo";
+  });
+  ASSERT_NE(obj, t.objects.end());
+  EXPECT_EQ(obj->limit.rate.count, 100u);
+  EXPECT_NE(compile::render_nft(t).find("limit name \"rule.echo\" counter name \"rule.echo\" queue num 0 bypass\n"),
+            std::string::npos);
+}
+
+}  // namespace

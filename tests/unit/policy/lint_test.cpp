@@ -190,6 +190,28 @@ rate = "100/second"
                        "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
 }
 
+// Inspecting PMTU messages is fine; limiting them before inspection is not.
+TEST(LintTest, RateLimitedInspectionOfPacketTooBig) {
+  auto d = lint_text(R"([[rule]]
+name = "ptb"
+types = ["frag-needed", "packet-too-big"]
+action = "inspect"
+rate = "100/second"
+)");
+  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
+                       "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
+                       "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
+                       "4.3.1)",
+                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""))
+      << rendered(d);
+  auto plain = lint_text(R"([[rule]]
+name = "ptb"
+types = ["frag-needed", "packet-too-big"]
+action = "inspect"
+)");
+  EXPECT_EQ(warnings_containing(plain, "frag-needed"), 0u) << rendered(plain);
+}
+
 TEST(LintTest, CodeSpecificAllowBeforeTypeWideDropKeepsPmtu) {
   auto d = lint_text(R"([[rule]]
 types = ["destination-unreachable"]
