@@ -189,7 +189,9 @@ Cells network_header(const Packet& p, Labels& labels) {
     add(1, "ip dscp");
     add(2, "ip length");
     add(2, "ip id");
-    add(2, "ip frag-off");
+    // not a fragment (and no DF bit: nothing here depends on it)
+    h.push_back(known(0, labels.get("ip frag-off")));
+    h.push_back(known(0, labels.get("ip frag-off")));
     hop("ip ttl");
     h.push_back(known(IPPROTO_ICMP, labels.get("ip protocol")));
     add(2, "ip checksum");
@@ -805,6 +807,20 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     }
     write_unknown(ct->dreg.value_or(0), ct->key == NFT_CT_STATE || ct->key == NFT_CT_STATUS ? 4 : 16,
                   ct_key_name(ct->key));
+    return s;
+  }
+  if (const auto* x = std::get_if<Exthdr>(&e)) {
+    if (x->sreg) {
+      ev_.notes.push_back(describe(here()) + ": rewrites an option (exthdr set)");
+      return s;
+    }
+    // The packet described is ICMP without IPv6 extension headers or IPv4
+    // options, unfragmented: no header or option of any kind is there.
+    if (x->flags & NFT_EXTHDR_F_PRESENT) {
+      write_known(x->dreg.value_or(0), {0}, 4, "exthdr present");
+      return s;
+    }
+    s.kind = StepKind::brk;  // the kernel breaks the rule when it finds none
     return s;
   }
   if (const auto* f = std::get_if<Fib>(&e)) {

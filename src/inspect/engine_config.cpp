@@ -156,6 +156,10 @@ Result<EngineConfig> engine_config(const policy::Policy& policy) {
   EngineConfig config;
   // RFC 1812 5.2.7.2: a router does not take redirects.
   config.redirect.accept = policy.role != policy::Role::router;
+  // fragments = "reassemble" puts a ct expression in the table: the
+  // namespace then tracks connections, and a packet without an entry
+  // belongs to no flow the kernel knows.
+  config.conntrack = policy.fragments == policy::Fragments::reassemble;
   for (const auto& s : policy.inspect.values) {
     if (!s.knob) continue;
     const Field* f = find_field(s.knob->section, s.knob->key);

@@ -47,7 +47,7 @@ constexpr size_t kMaxKeyDots = 4096;
 constexpr size_t kMaxLogPrefix = 127;
 
 const Keys kTopKeys = {"icmpwall", "hooks", "rule", "inspect"};
-const Keys kIcmpwallKeys = {"table", "priority", "role"};
+const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments"};
 const Keys kHookNames = {"input", "forward", "output"};
 const Keys kHookKeys = {"default", "log"};
 const Keys kLogKeys = {"prefix", "rate", "burst"};
@@ -414,7 +414,8 @@ class Parser {
   void parse_settings(const toml::node& n, Policy& policy) {
     const auto* tbl = n.as_table();
     if (!tbl) {
-      wrong_kind(n, "icmpwall", "a table", "write [icmpwall] and put table, priority and role under it");
+      wrong_kind(n, "icmpwall", "a table",
+                 "write [icmpwall] and put table, priority, role and fragments under it");
       return;
     }
     for (auto&& [k, v] : *tbl) {
@@ -434,6 +435,12 @@ class Parser {
         if (auto r = get_choice(v, "role", {"host", "router"})) {
           policy.role = *r == "router" ? Role::router : Role::host;
           policy.role_loc = at(v);
+        }
+      } else if (k.str() == "fragments") {
+        const Keys modes = {"reassemble", "follow", "drop"};
+        if (auto f = get_choice(v, "fragments", modes)) {
+          policy.fragments = static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
+          policy.fragments_loc = at(v);
         }
       } else {
         unknown_key(k, kIcmpwallKeys, "[icmpwall]");

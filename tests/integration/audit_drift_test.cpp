@@ -83,6 +83,20 @@ TEST(AuditDriftTest, EveryPresetIsInStepRightAfterApply) {
   EXPECT_EQ(other.exit_code, kDrift) << other.describe();
 }
 
+// The fragment rules (ip frag-off, the IPv6 fragment header through
+// exthdr) and the ct rule of "reassemble" decode back to what was encoded.
+TEST(AuditDriftTest, EveryFragmentsModeIsInStepRightAfterApply) {
+  ICMPWALL_REQUIRE_ROOT();
+  Netns ns;
+  for (const char* mode : {"reassemble", "follow", "drop"}) {
+    SCOPED_TRACE(mode);
+    TempFile policy(std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kInspectPolicy, ".toml");
+    auto applied = apply_policy(ns, policy.path());
+    ASSERT_TRUE(applied.ok()) << applied.describe();
+    expect_in_step(ns, policy.path());
+  }
+}
+
 TEST(AuditDriftTest, InsertedRuleIsExtra) {
   ICMPWALL_REQUIRE_ROOT();
   Netns ns;

@@ -43,7 +43,10 @@
 // Addresses of the packet are destined, by default, to an ordinary
 // unicast address: local to this host on input, elsewhere on forward and
 // output (`fib daddr type` sees "local" or "unicast"); Packet::daddr_type
-// overrides it.
+// overrides it. The packet is not a fragment and has no IPv4 options or
+// IPv6 extension headers: `ip frag-off` reads 0, and an `exthdr` finds no
+// header (the rule breaks, or "present" reads 0), so icmpwall's fragment
+// rules never change an outcome.
 #pragma once
 
 #include <cstdint>

@@ -238,6 +238,14 @@ TEST(EngineConfigTest, EnforceChoicesMapToTheirLevels) {
       Enforce::drop);
 }
 
+// fragments = "reassemble" makes the namespace track connections.
+TEST(EngineConfigTest, ConntrackIffThePolicyReassembles) {
+  EXPECT_FALSE(config_of(kInspectRule).conntrack);
+  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"follow\"\n") + kInspectRule).conntrack);
+  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"drop\"\n") + kInspectRule).conntrack);
+  EXPECT_TRUE(config_of(std::string("[icmpwall]\nfragments = \"reassemble\"\n") + kInspectRule).conntrack);
+}
+
 TEST(EngineConfigTest, RouterRefusesRedirectsUnlessThePolicySaysOtherwise) {
   const std::string router = std::string("[icmpwall]\nrole = \"router\"\n") + kInspectRule;
   EXPECT_FALSE(config_of(router).redirect.accept);

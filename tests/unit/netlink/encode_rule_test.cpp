@@ -270,6 +270,39 @@ TEST(EncodeRule, PerSourceLimitBeforeTheQueue) {
             "  [ queue num 3 bypass ]\n");
 }
 
+// As `nft --debug=netlink` prints `ip frag-off & 0x1fff != 0 counter
+// name "fragments.input" accept` and `frag frag-off != 0 ...` in an inet table.
+TEST(EncodeRule, NonFirstFragments) {
+  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv4}, nft::CounterRef{"frags"}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ payload load 2b @ network header + 6 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name frags ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv6}, nft::CounterRef{"frags"}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ exthdr load ipv6 2b @ 44 + 2 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000f8ff ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name frags ]\n"
+            "  [ immediate reg 0 accept ]\n");
+}
+
+// ct state invalid counter name "ct"
+TEST(EncodeRule, CtStateInvalid) {
+  EXPECT_EQ(encode({nft::CtState{nft::kCtInvalid}, nft::CounterRef{"ctinv"}}),
+            "inet icmpwall c\n"
+            "  [ ct load state => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x00000001 ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name ctinv ]\n");
+}
+
 TEST(EncodeRule, Verdicts) {
   EXPECT_EQ(encode({nft::Verdict{nft::VerdictKind::return_, {}}}),
             "inet icmpwall c\n  [ immediate reg 0 return ]\n");

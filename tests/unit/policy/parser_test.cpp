@@ -362,6 +362,21 @@ action = "inspect"
   EXPECT_FALSE(p.policy->rules[1].limit);
 }
 
+TEST(ParserTest, FragmentsModeAndItsPosition) {
+  auto none = parse("");
+  ASSERT_TRUE(none.policy);
+  EXPECT_EQ(none.policy->fragments, Fragments::follow);
+  EXPECT_FALSE(none.policy->fragments_loc.known());
+  for (auto [text, mode] : {std::pair{"reassemble", Fragments::reassemble}, std::pair{"follow", Fragments::follow},
+                            std::pair{"drop", Fragments::drop}}) {
+    auto p = parse(std::string("[icmpwall]\nfragments = \"") + text + "\"\n");
+    ASSERT_TRUE(p.policy) << rendered(p.diags);
+    EXPECT_EQ(p.policy->fragments, mode);
+    EXPECT_EQ(p.policy->fragments_loc.line, 2u);
+    EXPECT_EQ(p.policy->fragments_loc.col, 13u);
+  }
+}
+
 TEST(ParserTest, DuplicateEntryIsAWarningAndListedOnce) {
   auto p = parse(R"([[rule]]
 types = ["echo-request", "icmp:8", "echo-request"]
@@ -543,7 +558,11 @@ const ErrorCase kErrorCases[] = {
     {"InspectNotATable", "inspect = 1\n", 1, 11, "'inspect' must be a table, not an integer",
      "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the settings under it"},
     {"SettingsNotATable", "icmpwall = 1\n", 1, 12, "'icmpwall' must be a table, not an integer",
-     "write [icmpwall] and put table, priority and role under it"},
+     "write [icmpwall] and put table, priority, role and fragments under it"},
+    {"FragmentsUnknown", "[icmpwall]\nfragments = \"reasemble\"\n", 2, 13, "unknown fragments 'reasemble'",
+     "did you mean 'reassemble'? ('fragments' is one of: reassemble, follow, drop)"},
+    {"FragmentsNotString", "[icmpwall]\nfragments = true\n", 2, 13, "'fragments' must be a string, not a boolean",
+     "'fragments' is one of: reassemble, follow, drop"},
     {"TableNameUpperCase", "[icmpwall]\ntable = \"Icmp\"\n", 2, 9,
      "table name 'Icmp' must match [a-z][a-z0-9_-]{0,31}", "did you mean 'icmp'?"},
     {"TableNameBad", "[icmpwall]\ntable = \"9 x\"\n", 2, 9, "table name '9 x' must match [a-z][a-z0-9_-]{0,31}",
