@@ -1136,9 +1136,18 @@ class Parser {
     }
     const Keys sections = {"tunnel", "sweep", "block", "redirect", "errors"};
     for (auto&& [k, v] : *tbl) {
+      // [inspect] itself holds the policy-wide settings (enforce).
+      if (const Knob* knob = find_knob("", k.str())) {
+        if (auto value = get_knob(v, *knob)) policy.inspect.values.push_back({knob, *value, at(v)});
+        continue;
+      }
       if (!contains(sections, k.str())) {
+        Keys valid = sections;
+        for (auto key : inspect_keys("")) valid.push_back(key);
         error(at(k), fmt::format("unknown section [inspect.{}]", k.str()),
-              suggest(k.str(), sections, fmt::format("the sections are {}", join(sections))));
+              suggest(k.str(), valid,
+                      fmt::format("the sections are {}; [inspect] itself takes {}", join(sections),
+                                  join(inspect_keys("")))));
         continue;
       }
       parse_inspect_section(v, std::string(k.str()), policy);
@@ -1156,7 +1165,7 @@ class Parser {
   }
 
   void parse_inspect_section(const toml::node& n, const std::string& section, Policy& policy) {
-    const std::string where = fmt::format("[inspect.{}]", section);
+    const std::string where = section_header(section);
     const auto* tbl = n.as_table();
     if (!tbl) {
       wrong_kind(n, fmt::format("inspect.{}", section), "a table",
@@ -1227,8 +1236,42 @@ class Parser {
                                             knob.choices.begin());
         return value;
       }
+      case KnobKind::prefixes: return get_prefixes(n, key);
     }
     return std::nullopt;
+  }
+
+  // An array of prefixes (empty: none), each checked like a rule's source;
+  // kept as "address/length", duplicates once.
+  std::optional<KnobValue> get_prefixes(const toml::node& n, const std::string& key) {
+    const auto* arr = n.as_array();
+    if (!arr) {
+      wrong_kind(n, key, "an array of prefixes",
+                 n.is_string() ? fmt::format(R"(write {} = ["{}"])", key, n.as_string()->get())
+                               : fmt::format(R"(e.g. {} = ["198.18.0.0/15", "2001:db8::/32"])", key));
+      return std::nullopt;
+    }
+    KnobValue value;
+    bool ok = true;
+    for (const auto& e : *arr) {
+      const auto* str = e.as_string();
+      if (!str) {
+        error(at(e), fmt::format("a '{}' entry must be a string, not {}", key, node_kind(e)), kPrefixExample);
+        ok = false;
+        continue;
+      }
+      auto p = parse_prefix(str->get(), at(e));
+      if (!p) {
+        ok = false;
+        continue;
+      }
+      std::string text =
+          fmt::format("{}/{}", format_addr(p->addr.data(), p->family == Family::ipv4 ? 4 : 16), p->len);
+      if (std::find(value.prefixes.begin(), value.prefixes.end(), text) == value.prefixes.end())
+        value.prefixes.push_back(std::move(text));
+    }
+    if (!ok) return std::nullopt;
+    return value;
   }
 
   std::shared_ptr<const SourceFile> file_;
