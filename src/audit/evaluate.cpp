@@ -426,6 +426,10 @@ class Walk {
   std::vector<std::string> rates_;
   Evaluation ev_;
   Location accepted_by_rule_, accepted_by_policy_;
+  // A queue on the path: the worker's accept goes on to the next base
+  // chain (and hook), so a later drop still decides; otherwise the
+  // outcome is `queued`, decided here.
+  std::optional<Location> queued_by_;
   size_t steps_ = 0;
   uint32_t stage_ = NF_INET_LOCAL_IN;
 };
@@ -1136,6 +1140,11 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
     Step s = eval_rule(t, *cur, r, cand->could(i));
     ++i;
     if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
+    if (s.kind == StepKind::terminal && s.outcome == Outcome::queued) {
+      ev_.path.push_back(fmt::format("{}: {} (the worker decides; its accept goes on)", describe(here()), s.text));
+      if (!queued_by_) queued_by_ = here();
+      return BaseEnd::accept;
+    }
     if (s.kind == StepKind::terminal) {
       ev_.path.push_back(fmt::format("{}: {}", describe(here()), s.text));
       ev_.outcome = s.outcome;
@@ -1173,9 +1182,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
         ev_.decided_by = here();
         return BaseEnd::drop;
       case NF_QUEUE:
-        ev_.outcome = Outcome::queued;
-        ev_.decided_by = here();
-        return BaseEnd::terminal;
+        if (!queued_by_) queued_by_ = here();
+        return BaseEnd::accept;
       default:
         ev_.outcome = Outcome::conditional;
         ev_.condition = fmt::format("verdict {} at {}", code, describe(here()));
@@ -1221,6 +1229,11 @@ Evaluation Walk::run() {
     }
   }
   if (!any) ev_.path.push_back("no base chain at this hook: accepted");
+  if (queued_by_) {
+    ev_.outcome = Outcome::queued;
+    ev_.decided_by = *queued_by_;
+    return std::move(ev_);
+  }
   ev_.outcome = rates_.empty() ? Outcome::accepted : Outcome::rate_limited;
   for (const auto& r : rates_) ev_.rate += (ev_.rate.empty() ? "" : ", ") + r;
   ev_.decided_by = accepted_by_rule_.chain.empty() ? accepted_by_policy_ : accepted_by_rule_;

@@ -8,7 +8,8 @@
 //
 // Each preset passes `ping -s 2000 / 8000 / 65000` in both families where
 // it is applied (host on the server, router on the router and host on
-// both ends, lockdown on client and server). A "ping of death" (fragments
+// both ends, lockdown on client and server); host and router reassemble
+// (conntrack), lockdown follows. A "ping of death" (fragments
 // that reassemble past the 65535 bytes an IP datagram may have) gets no
 // reply, while the same crafted request at a legal size does: the crafter
 // and its capture are shown to work before the test believes a zero. Then
@@ -101,38 +102,41 @@ class FragmentsTest : public ::testing::Test {
       EXPECT_GE(death.sent, 50) << death.cmd.describe();
       EXPECT_EQ(death.replies, 0) << f << ": a datagram past 65535 bytes was answered\n"
                                   << death.cmd.describe();
-      if (f == Family::v4)
+      if (f == Family::v4) {
         EXPECT_GT(reasm_fails_v4(v4_reassembler), fails) << "the kernel did not refuse the reassembly";
-      else if (v6_param_problem)
+      } else if (v6_param_problem) {
         EXPECT_GE(death.errors, 1) << "no parameter problem for the fragment past 65535\n"
                                    << death.cmd.describe();
+      }
     }
   }
   std::unique_ptr<Topology> net_;
 };
 
-// host.toml on the server: IPv4 arrives whole at input; IPv6 later
-// fragments (no ICMP header) follow their first fragment's verdict.
+// host.toml on the server (fragments = "reassemble"): IPv4 arrives whole
+// at input anyway; IPv6 is reassembled by conntrack before it.
 TEST_F(FragmentsTest, HostPresetPassesLargePingsAndRefusesAPingOfDeath) {
   apply(net_->server, "host");
   large_pings_pass();
   auto c = read_counters(net_->server, "icmpwall");
-  EXPECT_GT(c["fragments.input"].packets, 0u) << "no IPv6 later fragment was followed";
-  EXPECT_GE(c[rule_counter("echo-request")].packets, 12u);
-  ping_of_death_is_refused(net_->server, true);
+  EXPECT_EQ(c["fragments.input"].packets, 0u) << "a fragment reached the input hook";
+  EXPECT_EQ(c[rule_counter("echo-request")].packets, 12u);  // one per datagram, whole
+  ping_of_death_is_refused(net_->server, false);
 }
 
-// router.toml on the router (host.toml on both ends): the forward hook
-// sees raw fragments in both families and follows them.
+// router.toml on the router (fragments = "reassemble", host.toml on both
+// ends): the forward hook sees whole datagrams, refragmented on the way
+// out; the router refuses the ping of death itself.
 TEST_F(FragmentsTest, RouterPresetPassesLargePingsAndRefusesAPingOfDeath) {
   apply(net_->router, "router");
   apply(net_->client, "host");
   apply(net_->server, "host");
   large_pings_pass();
   auto c = read_counters(net_->router, "icmpwall");
-  EXPECT_GT(c["fragments.forward"].packets, 0u) << "no later fragment was followed";
+  EXPECT_EQ(c["fragments.forward"].packets, 0u) << "a fragment reached the forward hook";
+  EXPECT_EQ(c[rule_counter("transit-echo-request")].packets, 12u);  // one per datagram, whole
   EXPECT_EQ(c["default.forward"].packets, 0u);
-  ping_of_death_is_refused(net_->server, true);
+  ping_of_death_is_refused(net_->router, false);
 }
 
 // lockdown.toml on client and server (fragments = "follow" by default).

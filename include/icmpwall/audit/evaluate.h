@@ -17,7 +17,9 @@
 //
 // Verdicts: accept ends only its own base chain (the next base chain of
 // the hook still sees the packet), drop and reject are final, queue (nft
-// queue or the xt NFQUEUE target) is `queued`. jump pushes a return
+// queue or the xt NFQUEUE target) hands the packet to a worker whose
+// accept, like any accept, goes on to the next base chain: a later drop
+// decides, else the outcome is `queued`, decided by the queueing rule. jump pushes a return
 // point, goto does not, return (or the end of a regular chain) pops; the
 // end of a base chain applies its policy. A limit on the path (a limit
 // expression, one inside a set update, a limit object) is evaluated as

@@ -322,6 +322,26 @@ TEST(Evaluate, QueueAndRejectAndXtNfqueue) {
   EXPECT_EQ(evaluate(rs, p).outcome, Outcome::queued);
 }
 
+// The worker's accept goes on to the next base chain, as in the kernel: a
+// later drop decides; without one the queueing rule does.
+TEST(Evaluate, QueuedPacketsStillMeetLaterBaseChains) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Queue{3, 1, 0, {}}}));
+  Chain later = base_chain("later", 10);
+  add_rule(later, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in}), table(NFPROTO_INET, "other", {later})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.table, "other");
+  Ruleset alone;
+  alone.tables = {table(NFPROTO_INET, "t", {in})};
+  auto q = evaluate(alone, echo_in());
+  EXPECT_EQ(q.outcome, Outcome::queued);
+  EXPECT_EQ(q.decided_by.table, "t");
+  EXPECT_NE(q.decided_by.handle, 0u);
+}
+
 TEST(Evaluate, InterfaceOnlyOnItsHook) {
   Chain out = base_chain("out", 0, NF_ACCEPT, NF_INET_LOCAL_OUT);
   // meta iifname "eth0" drop: output packets have no input interface
