@@ -150,10 +150,37 @@ void Engine::count(Outcome o) {
   }
 }
 
+Conntrack Engine::reply_conntrack(const Packet& p, const PacketContext& ctx,
+                                  Clock::time_point now) {
+  constexpr uint8_t kLocalIn = 1;  // NF_INET_LOCAL_IN
+  const bool echo_reply = p.icmp.type == (p.ip.family == Family::ipv4 ? 0 : 129);
+  if (ctx.ct != Conntrack::unknown || !config_.conntrack || ctx.hook != kLocalIn || !echo_reply)
+    return ctx.ct;
+  if (now - lookup_second_ >= std::chrono::seconds(1)) {
+    lookup_second_ = now;
+    lookups_this_second_ = 0;
+  }
+  if (lookups_this_second_ >= kConntrackLookupsPerSecond) return Conntrack::unknown;
+  ++lookups_this_second_;
+  // The request this reply answers, as conntrack holds it (original
+  // direction: from this host to the replier).
+  FlowTuple request;
+  request.src = p.ip.dst;
+  request.dst = p.ip.src;
+  request.protocol = p.ip.family == Family::ipv4 ? 1 : 58;
+  request.icmp_type = p.ip.family == Family::ipv4 ? 8 : 128;
+  request.icmp_id = p.icmp.id();
+  const std::optional<bool> known = routes_->flow_known(request);
+  if (!known) return Conntrack::unknown;
+  return *known ? Conntrack::reply : Conntrack::none;
+}
+
 Finding Engine::judge(const Packet& p, const PacketContext& ctx, Clock::time_point now) {
   if (RedirectValidator::applies(p)) return redirect_.check(p, ctx);
   if (ForgedErrorValidator::applies(p)) return forged_error_.check(p, ctx);
   if (p.is_error) return {};
+  PacketContext query_ctx = ctx;
+  query_ctx.ct = reply_conntrack(p, ctx, now);
   Finding worst = tunnel_.inspect(p, now);
   Finding sweep = sweep_.inspect(p, now);
   if (severity(sweep.outcome) > severity(worst.outcome)) worst = std::move(sweep);

@@ -178,6 +178,14 @@ class Engine {
   Finding judge_locked(const Decoded<Packet>& decoded, const PacketContext& ctx,
                        Clock::time_point now, std::optional<BlockRequest>& block);
   Finding judge(const Packet& packet, const PacketContext& ctx, Clock::time_point now);
+  // The conntrack state of an echo reply arriving on the input hook when
+  // the kernel did not report one (kernels without NETLINK_GLUE_CT): a
+  // host's own pings leave through the output hook, so the tunnel
+  // detector never sees their requests; conntrack does. Asked over
+  // ctnetlink, at most kConntrackLookupsPerSecond times a second (beyond
+  // that, and where the namespace does not track, the state stays
+  // unknown), so a flood of replies cannot turn into a flood of lookups.
+  Conntrack reply_conntrack(const Packet& packet, const PacketContext& ctx, Clock::time_point now);
   // EngineConfig::enforce applied to `f`; `event.would` records a change.
   void enforce(Finding& f, Event& event) const;
   void count(Outcome o);
@@ -192,8 +200,12 @@ class Engine {
   std::optional<BlockRequest> block_request(const Finding& f, const BlockedPrefix& prefix,
                                             Clock::time_point now);
 
+  static constexpr uint32_t kConntrackLookupsPerSecond = 1000;
+
   EngineConfig config_;
   std::shared_ptr<RouteView> routes_;
+  Clock::time_point lookup_second_{};
+  uint32_t lookups_this_second_ = 0;
   EventFn on_event_;
   BlockFn on_block_;
   RedirectValidator redirect_;
