@@ -108,7 +108,7 @@ Finding Engine::judge(const Packet& p, uint32_t iif, Clock::time_point now) {
   if (RedirectValidator::applies(p)) return redirect_.check(p, iif);
   if (ForgedErrorValidator::applies(p)) return forged_error_.check(p);
   if (p.is_error) return {};
-  Finding worst = tunnel_.inspect(p, now);
+  Finding worst = tunnel_.inspect(p, PacketContext{}, now);
   Finding sweep = sweep_.inspect(p, now);
   if (severity(sweep.outcome) > severity(worst.outcome)) worst = std::move(sweep);
   return worst;

@@ -71,4 +71,18 @@ inline constexpr uint32_t kMaxPingPeriod = 64;
 // are still open to the text test.
 PingModel match_ping_model(std::span<const uint8_t> payload);
 
+// The length of a plausible send timestamp at the start of `payload`, as
+// real pings write it, or 0:
+//   16  a 64-bit Linux struct timeval (iputils, inetutils, check_icmp):
+//       seconds little-endian with their high 4 bytes zero, microseconds
+//       below 1 000 000 with their high 4 bytes zero;
+//   8   two 32-bit words, seconds (a date from 2000 to 2106) and
+//       microseconds below 1 000 000, in network order (BSD, macOS) or
+//       little-endian (a 32-bit timeval).
+// Random bytes pass the 16-byte test about once in 10^19 payloads and the
+// 8-byte one about once in 3000. A payload that carries such a header and
+// then text or random bytes imitates a real ping's layout with data in
+// place of its fill (the tunnel detector's `mimicry`).
+uint32_t timestamp_header(std::span<const uint8_t> payload);
+
 }  // namespace icmpwall::inspect

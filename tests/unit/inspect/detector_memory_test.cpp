@@ -185,7 +185,7 @@ TEST(DetectorMemory, MillionPacketsFromRandomSources) {
     std::memcpy(w.packet.ip.src.bytes.data(), &a, 4);
     std::memcpy(w.packet.ip.dst.bytes.data() + (i & 1) * 4, &b, 4);
     const auto now = t0 + i * 1us;
-    detections += tunnel.inspect(w.packet, now).detected();
+    detections += tunnel.inspect(w.packet, {}, now).detected();
     detections += sweep.inspect(w.packet, now).detected();
     ASSERT_LE(tunnel.flows(), 100000u);
     ASSERT_LE(tunnel.pending_requests(), 100000u);
