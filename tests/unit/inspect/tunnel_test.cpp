@@ -469,6 +469,192 @@ TEST(TunnelSignals, NotQueriesPassUntouched) {
   EXPECT_EQ(d.counters().packets, 2u);
 }
 
+// --- misses closed -----------------------------------------------------------
+
+// Sends requests only (the router drops what it drops; a passing request is
+// answered with its echo) and counts the requests that did not pass.
+int exfil(TunnelDetector& d, const PingRun& s, int count,
+          const std::function<Clock::duration(int)>& at, const std::function<Bytes(int)>& payload,
+          int* blocks = nullptr) {
+  int dropped = 0;
+  for (int i = 0; i < count; ++i) {
+    const Bytes p = payload(i);
+    auto req = echo(s.src, s.dst, true, s.id, static_cast<uint16_t>(i + 1), p);
+    auto f = run(d, req.packet, t0 + at(i));
+    if (blocks && f.outcome == Outcome::block) ++*blocks;
+    if (f.detected()) {
+      ++dropped;
+      continue;
+    }
+    auto rep = echo(s.dst, s.src, false, s.id, static_cast<uint16_t>(i + 1), p);
+    EXPECT_NE(run(d, rep.packet, t0 + at(i) + 1ms).outcome, Outcome::block);
+  }
+  return dropped;
+}
+
+Bytes encode(std::string_view alphabet, size_t n, std::mt19937& rng) {
+  Bytes b(n);
+  for (auto& c : b) c = static_cast<uint8_t>(alphabet[rng() % alphabet.size()]);
+  return b;
+}
+
+// iputils' layout (timeval, then 40 bytes) with hex or base32 text where
+// its counting fill belongs, 10 a second: every request dropped (the
+// first base32 one may pass as filler: its class skew shows over two).
+TEST(TunnelMisses, MimicryTimevalThenText) {
+  for (const char* src : {"198.18.0.1", "2001:db8::1"}) {
+    const std::string dst =
+        std::string(src).find(':') != std::string::npos ? "2001:db8::9" : "198.18.0.9";
+    for (std::string_view alphabet : {"0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}) {
+      TunnelDetector d(TunnelConfig{});
+      std::mt19937 rng(41);
+      const int dropped = exfil(
+          d, {src, dst, 0x777}, 50, [](int i) { return i * 100ms; },
+          [&](int i) {
+            Bytes p = iputils(56, sec(i), usec(i));
+            const Bytes data = encode(alphabet, 40, rng);
+            std::copy(data.begin(), data.end(), p.begin() + 16);
+            return p;
+          });
+      EXPECT_GE(dropped, 49) << src << " " << alphabet;
+      EXPECT_GT(d.counters().reason(TunnelSignal::mimicry), 0u);
+    }
+  }
+}
+
+// 24 runs of `ping -c 1 -p <16 secret bytes>` from one source to one
+// destination, each a new identifier and one packet: past the fourth
+// distinct pattern every one is dropped.
+TEST(TunnelMisses, PingPatternExfil) {
+  for (const char* src : {"198.18.0.1", "2001:db8::1"}) {
+    const std::string dst =
+        std::string(src).find(':') != std::string::npos ? "2001:db8::9" : "198.18.0.9";
+    TunnelDetector d(TunnelConfig{});
+    std::mt19937 rng(42);
+    int dropped = 0;
+    for (int run_no = 0; run_no < 24; ++run_no) {
+      const Bytes secret = random_bytes(16, rng);
+      const auto id = static_cast<uint16_t>(1000 + run_no * 17);
+      dropped += exfil(
+          d, {src, dst, id}, 1, [&](int) { return run_no * 1s; },
+          [&](int i) { return iputils(56, sec(run_no), usec(i), secret); });
+    }
+    EXPECT_EQ(dropped, 20) << src;
+    EXPECT_EQ(d.counters().reason(TunnelSignal::pattern_variety), 20u);
+  }
+}
+
+// An admin trying patterns: the default fill, -p ff, -p 00, -p aa55, a few
+// pings each, some twice: nothing is dropped. Another source or another
+// destination has its own count.
+TEST(TunnelMisses, AFewPingPatternsPass) {
+  TunnelDetector d(TunnelConfig{});
+  const std::vector<Bytes> patterns = {{}, {0xff}, {0x00}, {0xaa, 0x55}, {0xff}, {}};
+  for (size_t k = 0; k < patterns.size(); ++k) {
+    const auto id = static_cast<uint16_t>(300 + k);
+    EXPECT_EQ(ping(
+                  d, {"198.18.0.1", "198.18.0.9", id}, 3, 1s,
+                  [&](int i) { return iputils(56, sec(i), usec(i), patterns[k]); }, t0 + k * 10s),
+              0);
+  }
+  EXPECT_EQ(d.counters().reason(TunnelSignal::pattern_variety), 0u);
+  EXPECT_EQ(d.pattern_pairs(), 1u);
+}
+
+// Slow exfil: one echo every 1 to 5 s, each a new encrypted or text chunk.
+// Dropped from the third packet on (the first two cannot show a change).
+TEST(TunnelMisses, SlowExfil) {
+  std::mt19937 rng(43);
+  std::uniform_int_distribution<int> gap(1000, 5000);
+  std::vector<Clock::duration> at(40);
+  for (size_t i = 1; i < at.size(); ++i) at[i] = at[i - 1] + std::chrono::milliseconds(gap(rng));
+  const std::vector<std::string> lines = {
+      "4711;Jane Doe;jane@example.com;4929 1234 5678 9012", "4712;John Roe;john@example.org;12/29",
+      "4713;Erika Mustermann;erika@example.net;5500 0000 0000 0004",
+      "4714;Max Mustermann;max@example.com;3400 0000 0000 009"};
+  for (const char* src : {"198.18.0.1", "2001:db8::1"}) {
+    const std::string dst =
+        std::string(src).find(':') != std::string::npos ? "2001:db8::9" : "198.18.0.9";
+    TunnelDetector encrypted(TunnelConfig{});
+    EXPECT_EQ(exfil(
+                  encrypted, {src, dst, 5}, 40, [&](int i) { return at[i]; },
+                  [&](int) { return random_bytes(64, rng); }),
+              38)
+        << src;
+    TunnelDetector plain(TunnelConfig{});
+    EXPECT_EQ(exfil(
+                  plain, {src, dst, 6}, 40, [&](int i) { return at[i]; },
+                  [&](int i) { return text(lines[i % lines.size()] + " #" + std::to_string(i)); }),
+              38)
+        << src;
+  }
+}
+
+// IPv6 bulk exfil: 1400-byte random payloads, 20 a second. Dropped from
+// the third, and the client blocked once its own packets scored enough (the
+// first two were answered: an exchange completed).
+TEST(TunnelMisses, Ipv6BulkExfil) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(44);
+  int blocks = 0;
+  EXPECT_EQ(exfil(
+                d, {"2001:db8::1", "2001:db8:1::9", 11}, 100, [](int i) { return i * 50ms; },
+                [&](int) { return random_bytes(1400, rng); }, &blocks),
+            98);
+  EXPECT_GE(blocks, 1);
+  // Larger than the copy range: the first packet is dropped already.
+  TunnelDetector big(TunnelConfig{});
+  auto w = echo("2001:db8::1", "2001:db8:1::9", true, 12, 1, random_bytes(8000, rng));
+  auto cut = decode_packet(std::span(w.bytes).first(1500), DecodeOptions{.allow_truncated = true});
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(run(big, *cut.value, t0).outcome, Outcome::drop);
+}
+
+// A packet of `size` payload bytes cut to the 1500-byte copy range.
+struct Cut {
+  Bytes bytes;
+  Packet packet;
+};
+Cut cut_echo(const std::string& src, const std::string& dst, bool request, uint16_t id,
+             uint16_t seq, const Bytes& payload) {
+  Cut c{echo(src, dst, request, id, seq, payload).bytes, {}};
+  c.bytes.resize(1500);
+  auto d = decode_packet(c.bytes, DecodeOptions{.allow_truncated = true});
+  EXPECT_TRUE(d);
+  if (d) c.packet = *d.value;
+  return c;
+}
+
+// Bytes past the copy range are unseen and may hold anything: they count
+// as information. `ping -s 65000` at 1/s (64 KB/s) passes; the same fill
+// in the first 1500 bytes of big pings at 10/s (635 KB/s) is dropped once
+// the window shows it.
+TEST(TunnelMisses, UnseenBytesCount) {
+  for (const char* src : {"198.18.0.1", "2001:db8::1"}) {
+    const std::string dst =
+        std::string(src).find(':') != std::string::npos ? "2001:db8::9" : "198.18.0.9";
+    TunnelDetector d(TunnelConfig{});
+    for (int i = 0; i < 60; ++i) {
+      const Bytes p = iputils(65000, sec(i), usec(i));
+      auto req = cut_echo(src, dst, true, 1, static_cast<uint16_t>(i), p);
+      auto rep = cut_echo(dst, src, false, 1, static_cast<uint16_t>(i), p);
+      EXPECT_FALSE(run(d, req.packet, t0 + i * 1s).detected()) << i;
+      EXPECT_FALSE(run(d, rep.packet, t0 + i * 1s + 1ms).detected()) << i;
+    }
+    int passed = 0, dropped_late = 0;
+    for (int i = 0; i < 100; ++i) {
+      const Bytes p = iputils(65000, sec(i), usec(i));
+      auto req = cut_echo(src, dst, true, 2, static_cast<uint16_t>(i), p);
+      const auto f = run(d, req.packet, t0 + 100s + i * 100ms);
+      passed += !f.detected();
+      dropped_late += i >= 50 && f.detected();
+    }
+    EXPECT_LE(passed, 45) << src;
+    EXPECT_EQ(dropped_late, 50) << src;
+    EXPECT_GT(d.counters().reason(TunnelSignal::bulk), 0u);
+  }
+}
+
 // --- tools -----------------------------------------------------------------
 
 TEST(TunnelTools, PtunnelBlocksItsInitiator) {
