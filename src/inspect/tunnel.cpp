@@ -385,6 +385,11 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
         }
       }
       if (!filler && flow.filler_len != 0) flow.not_filler = true;
+      // Filler is believable at a prober's volume only: past the volume
+      // budget it is judged as data (a channel of random letters moves at
+      // most max_bytes_per_second unjudged).
+      const auto window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
+      if (filler && side.bytes.per_second(now, window) > c.max_bytes_per_second) filler = false;
     }
     if (!model.explained() && !filler) {
       if (auto layout = match_tunnel_layout(payload, full_len)) {

@@ -66,7 +66,10 @@
 // requests are prober filler while each is (fixed length, alphabet and
 // class proportions, the class counts summed over the flow too) and every
 // reply returns its request unchanged; the first request that is not
-// ends the explanation for the rest of the flow.
+// ends the explanation for the rest of the flow. Filler is explained only
+// while the initiator's volume stays within max_bytes_per_second: a
+// prober sends a few packets a second, a channel of random letters faster
+// than that is judged as the data it may be.
 //
 // State is three FlowTables (flows, requests awaiting their reply, fill
 // patterns per source and destination), all allocated at construction,

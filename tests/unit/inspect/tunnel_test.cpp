@@ -655,6 +655,19 @@ TEST(TunnelMisses, UnseenBytesCount) {
   }
 }
 
+// Random letters shaped like icmplib's, but fast: a channel of base62
+// data. Explained only while within the volume budget (4 KB/s): 1400
+// bytes at 10/s (14 KB/s) is judged as data once the window shows it.
+TEST(TunnelMisses, FillerBeyondTheVolumeBudgetIsData) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(22);
+  const int dropped = exfil(
+      d, {"198.18.0.1", "198.18.0.2", 0x4c5}, 100, [](int i) { return i * 100ms; },
+      [&](int) { return icmplib(1400, rng); });
+  EXPECT_GE(dropped, 65);  // all but the first 3 s or so: 40 KB in the 10 s window
+  EXPECT_GT(d.counters().reason(TunnelSignal::text), 0u);
+}
+
 // --- tools -----------------------------------------------------------------
 
 TEST(TunnelTools, PtunnelBlocksItsInitiator) {
