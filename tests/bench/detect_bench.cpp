@@ -68,7 +68,7 @@ void run_sweep(benchmark::State& state, bool random_sources) {
       const uint32_t r = rng();
       std::memcpy(w.packet.ip.src.bytes.data(), &r, 4);
     }
-    benchmark::DoNotOptimize(d.inspect(w.packet, {}, t0 + i++ * 1ms));
+    benchmark::DoNotOptimize(d.inspect(w.packet, t0 + i++ * 1ms));
   }
   state.SetItemsProcessed(state.iterations());
 }
