@@ -451,7 +451,11 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   if (pps > c.max_packets_per_second)
     signals.add(TunnelSignal::rate, pps, c.max_packets_per_second);
   if (bps > c.max_bytes_per_second) signals.add(TunnelSignal::volume, bps, c.max_bytes_per_second);
-  if (bps > c.max_bulk_bytes_per_second) {
+  // Bulk: only a packet that carries more than a timestamp header (bytes
+  // unseen, or not a ping fill) adds to it; a flood ping's timestamps at
+  // 20 000 a second are a flood, not a bulk transfer (rate's business).
+  const bool bulky = information > model.header || unseen > 0;
+  if (bps > c.max_bulk_bytes_per_second && bulky) {
     signals.add(TunnelSignal::bulk, bps, c.max_bulk_bytes_per_second);
   }
 

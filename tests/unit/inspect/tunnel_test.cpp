@@ -167,6 +167,13 @@ TEST(TunnelRealPings, FloodPingOnlyRaisesRate) {
             0);
   EXPECT_GT(d.counters().reason(TunnelSignal::rate), 0u);
   EXPECT_EQ(d.counters().reason(TunnelSignal::variation), 0u);
+  // ping -f on a fast link: 20 000 a second for 15 s, 16-byte timestamps
+  // (320 KB/s of them): rate and volume, no drop.
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 31}, 300000, 50us,
+                 [](int i) { return iputils(56, sec(i / 1000000), usec(i % 1000000)); }),
+            0);
+  EXPECT_GT(d.counters().reason(TunnelSignal::volume), 0u);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::bulk), 0u);
 }
 
 // python3-icmplib: every request fresh random letters and digits
