@@ -29,6 +29,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine_feed.h"
 #include "icmpwall/inspect/engine.h"
 
 namespace icmpwall::inspect {
@@ -237,23 +238,6 @@ bool is_echo_request(const Bytes& ip) {
   return ip.size() > 40 && (ip[0] >> 4) == 6 && ip[6] == 58 && ip[40] == 128;
 }
 
-// Engine::inspect with the packet's context where the engine takes one,
-// else with its input interface.
-template <typename E>
-void feed(E& engine, std::span<const uint8_t> bytes, const PacketContext& ctx,
-          Clock::time_point now) {
-  if constexpr (requires { engine.inspect(bytes, ctx, now); }) {
-    engine.inspect(bytes, ctx, now);
-  } else {
-    engine.inspect(bytes, ctx.iif, now);
-  }
-}
-template <typename E>
-constexpr bool takes_context = requires(E& e, std::span<const uint8_t> b, const PacketContext& c,
-                                        Clock::time_point t) {
-  e.inspect(b, c, t);
-};
-
 enum class View { router, host };
 
 struct Replay {
@@ -287,7 +271,7 @@ Replay replay(const std::filesystem::path& path, View view) {
     }
     if (packet->size() > kCopyRange) packet->resize(kCopyRange);
     ++r.packets;
-    feed(engine, *packet, ctx, t0 + f.at);
+    engine_feed(engine, *packet, ctx, t0 + f.at);
   }
   return r;
 }
@@ -306,7 +290,7 @@ TEST(PingCorpus, NoDetectionOnAnyRealPingSession) {
   size_t packets = 0, detections = 0;
   for (const View view : {View::router, View::host}) {
     const char* name = view == View::router ? "router" : "host";
-    if (view == View::host && !takes_context<Engine>) {
+    if (view == View::host && !engine_takes_context<Engine>) {
       std::printf("host view: the engine takes no packet context here, left out\n");
       continue;
     }
