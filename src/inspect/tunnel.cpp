@@ -333,14 +333,17 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   }
 
   PingModel model;
-  if (carries_data) model = match_ping_model(payload);
+  uint64_t hash = 0;  // the whole payload's (see payload_hash)
+  if (carries_data || query->kind == QueryKind::echo) {
+    model = match_ping_model(payload);
+    hash = payload_hash(payload, 0, model);
+  }
 
   // Echo replies against their requests.
   bool echoed = false;       // the reply returns its request unchanged
   bool unsolicited = false;  // a reply to no request seen
   if (query->kind == QueryKind::echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
-    const uint64_t hash = payload_hash(payload, 0, model);
     if (query->request) {
       Pending& p = pending_.find_or_insert(pkey).value;
       p = {hash, static_cast<uint32_t>(full_len), now};
@@ -364,14 +367,20 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
 
   // The payload's own content, for packets that carry their own data.
   uint64_t information = 0;
+  // The same payload this side last sent and got through carries nothing
+  // new (a fixed random or text payload: nping --data-length, fping -R,
+  // oping): not measured again. Only a packet that passed sets the
+  // reference, so a dropped chunk sent again is judged again.
+  const uint64_t whole = hash ^ full_len;
+  const bool repeat = unseen == 0 && side.seen > 0 && whole == side.passed;
   if (carries_data && !echoed) {
-    information = model.information(static_cast<uint32_t>(full_len));
+    information = repeat ? 0 : model.information(static_cast<uint32_t>(full_len));
     if (model.explained()) information += unseen;
     // Prober filler: requests only (a prober's replies echo them).
     bool filler = false;
     const bool open_text =
         model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp;
-    if (open_text && query->request && !flow.not_filler) {
+    if (open_text && query->request && !flow.not_filler && !repeat) {
       AlnumCounts counts;
       const uint32_t stamp = timestamp_header(payload);
       if (is_prober_fill(payload.subspan(stamp), counts) &&
@@ -395,11 +404,11 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
       if (auto layout = match_tunnel_layout(payload, full_len)) {
         signals.add(layout_signal(layout.layout), layout.offset, 0);
       }
-      if (full_len > c.max_echo_payload) {
+      if (full_len > c.max_echo_payload && !repeat) {
         signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
       }
-      test_content(payload, c, signals);
-    } else if (model.fill == PingModel::Fill::stamp && !filler &&
+      if (!repeat) test_content(payload, c, signals);
+    } else if (model.fill == PingModel::Fill::stamp && !filler && !repeat &&
                payload.size() >= c.text_min_payload) {
       // A bare 4, 8 or 16 bytes: explained, but open to the text test.
       const double ratio = printable_ratio(payload);
@@ -484,7 +493,10 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
 
   for (const Fired& f : signals.all()) counters_.count(f.signal);
   counters_.count(outcome);
-  if (outcome == Outcome::pass) return {};
+  if (outcome == Outcome::pass) {
+    if (carries_data && !echoed) side.passed = whole;
+    return {};
+  }
 
   Finding finding;
   finding.outcome = outcome;

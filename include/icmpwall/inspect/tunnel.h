@@ -60,6 +60,10 @@
 //   ip-packet     the payload is itself an IPv4/IPv6 packet
 //   ptunnel, hans, pingtunnel  a known tool's layout (tunnel_layouts.h)
 //
+// A payload identical to the last one its side got through (a fixed
+// random or text payload: nping --data-length, fping -R, oping's string)
+// carries nothing new: it is not measured again and counts no volume.
+//
 // Real pings pass: their payloads are fills the models explain (fixed
 // patterns: payload_model.h; random prober filler: prober_fill.h), so only
 // rate or volume can fire, and neither alone reaches drop_score. A flow's
@@ -277,6 +281,7 @@ class TunnelDetector {
     double score = 0;
     SlidingCount bytes;  // information
     uint64_t fingerprint = 0;
+    uint64_t passed = 0;   // hash and length of the last payload that passed
     uint32_t seen = 0;     // packets whose content was tested
     uint32_t pattern = 0;  // the last fill pattern recorded (0: none)
     uint8_t variety = 0;   // distinct patterns of the pair when it was recorded

@@ -176,6 +176,30 @@ TEST(TunnelRealPings, FloodPingOnlyRaisesRate) {
   EXPECT_EQ(d.counters().reason(TunnelSignal::bulk), 0u);
 }
 
+// A fixed random payload (nping --data-length, fping -R: drawn once per
+// run) or a fixed string (oping, the blackbox exporter), fast: measured
+// once, then nothing new.
+TEST(TunnelRealPings, FixedRandomOrTextPayloadAtHighRate) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(23);
+  const Bytes random = random_bytes(1400, rng);
+  const Bytes oping = text("liboping -- ICMP ping library <http://octo.it/liboping/>");
+  EXPECT_EQ(ping(d, {"198.18.0.1", "198.18.0.2", 40}, 3000, 10ms, [&](int) { return random; }), 0);
+  EXPECT_EQ(ping(d, {"2001:db8::1", "2001:db8::2", 41}, 3000, 10ms, [&](int) { return oping; }), 0);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::entropy), 1u);
+  EXPECT_EQ(d.counters().reason(TunnelSignal::text), 1u);
+}
+
+// ... but a chunk that was dropped is judged again when sent again.
+TEST(TunnelSignals, ADroppedPayloadSentAgainIsDroppedAgain) {
+  TunnelDetector d(TunnelConfig{});
+  for (int i = 0; i < 5; ++i) {
+    auto f =
+        run(d, echo("198.18.0.1", "198.18.0.2", true, 42, i, text("whoami\n")).packet, t0 + i * 1s);
+    EXPECT_EQ(f.outcome, Outcome::drop) << i;
+  }
+}
+
 // python3-icmplib: every request fresh random letters and digits
 // (random.choices over [a-zA-Z0-9]), a fixed length, one id per session.
 Bytes icmplib(size_t size, std::mt19937& rng) {
