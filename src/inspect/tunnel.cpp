@@ -340,8 +340,9 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   }
 
   // Echo replies against their requests.
-  bool echoed = false;       // the reply returns its request unchanged
-  bool unsolicited = false;  // a reply to no request seen
+  bool echoed = false;        // the reply returns its request unchanged
+  bool request_seen = false;  // the reply's request is in the table
+  bool unsolicited = false;   // a reply to no request seen
   if (query->kind == QueryKind::echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
     if (query->request) {
@@ -356,6 +357,7 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
         flow.not_filler = true;
       }
       echoed = same;
+      request_seen = true;
       pending_.erase(pkey);
     } else if (ct_known) {
       flow.exchanged = true;
@@ -376,11 +378,16 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   if (carries_data && !echoed) {
     information = repeat ? 0 : model.information(static_cast<uint32_t>(full_len));
     if (model.explained()) information += unseen;
-    // Prober filler: requests only (a prober's replies echo them).
+    // Prober filler: in requests, and in replies to requests this
+    // detector did not see but conntrack did (a host's own pings, sent
+    // through the output hook): those return the host's filler. A reply
+    // to a request seen is an echo or a mismatch, one to nothing is
+    // unsolicited: neither is filler.
     bool filler = false;
+    const bool filler_side = query->request || (!request_seen && !unsolicited);
     const bool open_text =
         model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp;
-    if (open_text && query->request && !flow.not_filler && !repeat) {
+    if (open_text && filler_side && !flow.not_filler && !repeat) {
       AlnumCounts counts;
       const uint32_t stamp = timestamp_header(payload);
       if (is_prober_fill(payload.subspan(stamp), counts) &&

@@ -67,7 +67,8 @@
 // Real pings pass: their payloads are fills the models explain (fixed
 // patterns: payload_model.h; random prober filler: prober_fill.h), so only
 // rate or volume can fire, and neither alone reaches drop_score. A flow's
-// requests are prober filler while each is (fixed length, alphabet and
+// requests (or, where the requests left unseen through the output hook,
+// its replies that conntrack knows) are prober filler while each is (fixed length, alphabet and
 // class proportions, the class counts summed over the flow too) and every
 // reply returns its request unchanged; the first request that is not
 // ends the explanation for the rest of the flow. Filler is explained only

@@ -231,6 +231,26 @@ TEST(TunnelRealPings, IcmplibRandomLettersBothFamilies) {
   EXPECT_EQ(d.counters().reason(TunnelSignal::variation), 0u);
 }
 
+// A host inspecting its input sees only the replies to its own pings (the
+// requests leave through the output hook); conntrack knows them. icmplib's
+// replies are filler there too: nothing detected, nobody blocked.
+TEST(TunnelRealPings, IcmplibRepliesSeenAloneOnAHost) {
+  TunnelDetector d(TunnelConfig{});
+  std::mt19937 rng(24);
+  const PacketContext reply_ct{.ct = Conntrack::reply};
+  for (size_t size : {56, 1400}) {
+    for (int i = 0; i < 300; ++i) {
+      const auto id = static_cast<uint16_t>(0x4d0 + size);
+      auto w = echo("2001:db8:1::10", "2001:db8::1", false, id, static_cast<uint16_t>(i),
+                    icmplib(size, rng));
+      EXPECT_FALSE(run(d, w.packet, t0 + i * 1s, reply_ct).detected()) << size << " " << i;
+    }
+  }
+  // Without conntrack's word the same replies are unsolicited: dropped.
+  auto w = echo("2001:db8:1::10", "2001:db8::1", false, 0x4ff, 1, icmplib(56, rng));
+  EXPECT_EQ(run(d, w.packet, t0 + 400s).outcome, Outcome::drop);
+}
+
 // --- evidence direction ------------------------------------------------------
 
 // Echo replies nobody asked for, carrying text, from a host on the client
