@@ -17,6 +17,17 @@
 //   Cisco, fping,   a repeated one- or two-byte pattern, zeros, or a short
 //   nmap, traceroute  header before one.
 //
+// The ping-client corpus (tests/corpus/pings, real sessions) adds:
+// inetutils and check_icmp (a 16-byte timeval, then bytes counting up or,
+// for check_icmp, a 2-byte id and zeros), fping, mtr and scamper (zeros),
+// hping3 ('X' repeated), Perl Net::Ping and traceroute -I (bytes counting
+// up from 0 or 0x48), nmap and nping (nothing, or with --data-length one
+// random block drawn per run), oping and the Prometheus blackbox exporter
+// (a fixed string), and python3-icmplib (fresh random letters and digits
+// per request: prober filler, see prober_fill.h). Fixed strings and fixed
+// random blocks are not fills: the tunnel detector measures them once per
+// flow side and then sees them repeat (tunnel.h).
+//
 // So a payload is explained when, after a header of 0 to 32 bytes (in
 // steps of 4), the rest is either a repetition of a block of at most 64
 // bytes (seen repeating for at least 8 bytes) or an arithmetic progression
