@@ -212,7 +212,7 @@ Result<void> validate(const TunnelConfig& c) {
         "max_packets_per_second, max_bytes_per_second and max_bulk_bytes_per_second "
         "must be positive");
   }
-  if (c.max_fill_patterns < 1 || c.max_fill_patterns >= FillPatterns::kSlots) {
+  if (c.max_fill_patterns < 1 || c.max_fill_patterns >= PairHistory::kSlots) {
     return bad("max_fill_patterns must be 1 to 7");
   }
   if (c.pattern_window.count() <= 0) return bad("pattern_window must be positive");
@@ -241,7 +241,7 @@ TunnelDetector::TunnelDetector(const TunnelConfig& config, uint64_t seed)
       seed_(seed),
       flows_(config.max_flows, seed, protected_entries(config.max_flows, config.protected_share)),
       pending_(config.max_pending_requests, seed ^ 0x5bd1e995),
-      patterns_(config.max_pattern_pairs, seed ^ 0x2545f4914f6cdd1dull) {}
+      pairs_(config.max_pattern_pairs, seed ^ 0x2545f4914f6cdd1dull) {}
 
 namespace {
 
@@ -427,17 +427,33 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
 
     // Variation: this side's payloads past their timestamp, with their
     // length. Prober filler changes by design and is exempt.
+    // Across flows too: the sender's unexplained payloads to this
+    // destination, new ones counted (a tunnel that takes a new identifier
+    // every packet or two).
     const uint64_t fingerprint = payload_hash(payload, kStampBytes, model) ^ full_len;
+    auto varies = [&](uint32_t changes, uint32_t transitions) {
+      return changes >= c.variation_changes || (transitions >= 2 && changes == transitions);
+    };
+    uint32_t changes = 0;
+    bool variation = false;
     if (side.seen > 0) {
       const bool changed = fingerprint != side.fingerprint;
       side.changes = static_cast<uint8_t>((side.changes << 1) | (changed ? 1 : 0));
-      const uint32_t changes = static_cast<uint32_t>(std::popcount(side.changes));
-      const uint32_t transitions = std::min<uint32_t>(side.seen, 8);
-      if (!filler &&
-          (changes >= c.variation_changes || (transitions >= 2 && changes == transitions))) {
-        signals.add(TunnelSignal::variation, changes, c.variation_changes);
+      changes = static_cast<uint32_t>(std::popcount(side.changes));
+      variation = varies(changes, std::min<uint32_t>(side.seen, 8));
+    }
+    if (!model.explained() && !filler && !repeat) {
+      const auto horizon = std::chrono::duration_cast<Clock::duration>(c.rate_window);
+      const auto novelty = pairs_.record_content(
+          packet.ip.src, packet.ip.dst, static_cast<uint32_t>(fingerprint ^ (fingerprint >> 32)),
+          now, horizon);
+      const auto fresh = static_cast<uint32_t>(std::popcount(novelty.bits));
+      if (!variation && varies(fresh, novelty.count)) {
+        variation = true;
+        changes = fresh;
       }
     }
+    if (variation && !filler) signals.add(TunnelSignal::variation, changes, c.variation_changes);
     side.fingerprint = fingerprint;
     ++side.seen;
 
@@ -449,7 +465,7 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
         const auto window = std::chrono::duration_cast<Clock::duration>(c.pattern_window);
         side.pattern = pattern;
         side.variety = static_cast<uint8_t>(
-            patterns_.record(packet.ip.src, packet.ip.dst, pattern, now, window));
+            pairs_.record_pattern(packet.ip.src, packet.ip.dst, pattern, now, window));
       }
       if (side.variety > c.max_fill_patterns) {
         signals.add(TunnelSignal::pattern_variety, side.variety, c.max_fill_patterns);

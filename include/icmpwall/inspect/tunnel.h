@@ -41,7 +41,10 @@
 //   variation     consecutive payloads of one side differ past their first
 //                 16 bytes (real pings change only their timestamp): at
 //                 least variation_changes of the last 8, or every one of
-//                 the first two or three
+//                 the first two or three; or, across flows, the sender's
+//                 unexplained payloads to this destination are new by the
+//                 same count, each within rate_window of the one before
+//                 (a tunnel changing its identifier; pair_history.h)
 //   rate          packets per second of the flow over rate_window
 //   volume        information bytes per second of one side over
 //                 volume_window: the whole payload when unexplained or
@@ -54,7 +57,7 @@
 //                 carry unlimited data unseen
 //   pattern-variety  the source sent this destination more distinct fill
 //                 patterns (ping -p) within pattern_window than
-//                 max_fill_patterns, across flows (fill_patterns.h)
+//                 max_fill_patterns, across flows (pair_history.h)
 //   query-size    timestamp, information, address mask or node
 //                 information message whose body is not its type's size
 //   ip-packet     the payload is itself an IPv4/IPv6 packet
@@ -91,10 +94,10 @@
 #include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/counters.h"
 #include "icmpwall/inspect/enforcement.h"
-#include "icmpwall/inspect/fill_patterns.h"
 #include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/flow_table.h"
 #include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/pair_history.h"
 #include "icmpwall/inspect/prober_fill.h"
 #include "icmpwall/inspect/sliding_window.h"
 #include "icmpwall/util/result.h"
@@ -256,9 +259,9 @@ class TunnelDetector {
   size_t flows() const { return flows_.size(); }
   size_t protected_flows() const { return flows_.protected_size(); }
   size_t pending_requests() const { return pending_.size(); }
-  size_t pattern_pairs() const { return patterns_.pairs(); }
+  size_t pattern_pairs() const { return pairs_.pairs(); }
   size_t memory_bytes() const {
-    return flows_.memory_bytes() + pending_.memory_bytes() + patterns_.memory_bytes();
+    return flows_.memory_bytes() + pending_.memory_bytes() + pairs_.memory_bytes();
   }
 
   // Flow and reply-table keys (public for the tables' sake).
@@ -307,7 +310,7 @@ class TunnelDetector {
   uint64_t seed_;
   FlowTable<FlowKey, Flow> flows_;
   FlowTable<PendingKey, Pending> pending_;
-  FillPatterns patterns_;
+  PairHistory pairs_;
   TunnelCounters counters_;
 };
 

@@ -456,9 +456,10 @@ TEST(TunnelSignals, VariationNeedsChangingPayloads) {
   }
   EXPECT_EQ(first, 2);
   // one change, then the same again: a new fill chosen once, no variation
+  // (to another destination: the one above has seen new payloads lately)
   for (int i = 0; i < 8; ++i) {
     std::string s = i < 1 ? "status probe 0001 from monitor A" : "status probe 0001 from monitor B";
-    auto f = run(d, echo("198.18.0.1", "198.18.0.2", true, 3, i, text(s)).packet, t0 + i * 1s);
+    auto f = run(d, echo("198.18.0.1", "198.18.0.3", true, 3, i, text(s)).packet, t0 + i * 1s);
     EXPECT_FALSE(names(f).count("variation")) << i;
   }
 }
@@ -638,6 +639,53 @@ TEST(TunnelMisses, SlowExfil) {
                   [&](int i) { return text(lines[i % lines.size()] + " #" + std::to_string(i)); }),
               38)
         << src;
+  }
+}
+
+// The same, with a new identifier for every packet (a flow each): the
+// sender's payloads to that destination are new every time, across flows.
+TEST(TunnelMisses, SlowExfilRotatingIdentifiers) {
+  std::mt19937 rng(45);
+  std::uniform_int_distribution<int> gap(1000, 5000);
+  for (const char* src : {"198.18.0.1", "2001:db8::1"}) {
+    const std::string dst =
+        std::string(src).find(':') != std::string::npos ? "2001:db8::9" : "198.18.0.9";
+    TunnelDetector d(TunnelConfig{});
+    Clock::duration at{};
+    int dropped = 0;
+    for (int i = 0; i < 40; ++i) {
+      at += std::chrono::milliseconds(gap(rng));
+      const auto id = static_cast<uint16_t>(rng());
+      dropped += exfil(
+          d, {src, dst, id}, 1, [&](int) { return at; },
+          [&](int) { return random_bytes(64, rng); });
+    }
+    EXPECT_EQ(dropped, 38) << src;
+  }
+}
+
+// Fixed strings of two tools that probe one target with a new identifier
+// each time (oping -c 1, a blackbox probe), alternating, are not new: they
+// pass. So does a fresh random block drawn once a minute (nping
+// --data-length run from cron).
+TEST(TunnelRealPings, FixedStringsOfSeveralToolsAcrossFlows) {
+  TunnelDetector d(TunnelConfig{});
+  const Bytes oping = text("liboping -- ICMP ping library <http://octo.it/liboping/>");
+  const Bytes blackbox = text("Prometheus Blackbox Exporter");
+  for (int i = 0; i < 100; ++i) {
+    const auto id = static_cast<uint16_t>(100 + i);
+    EXPECT_EQ(ping(
+                  d, {"198.18.0.1", "198.18.0.2", id}, 1, 1s,
+                  [&](int) { return i % 2 ? oping : blackbox; }, t0 + i * 2s),
+              0);
+  }
+  std::mt19937 rng(25);
+  for (int i = 0; i < 20; ++i) {
+    const auto id = static_cast<uint16_t>(300 + i);
+    EXPECT_EQ(ping(
+                  d, {"198.18.0.1", "198.18.0.3", id}, 1, 1s,
+                  [&](int) { return random_bytes(100, rng); }, t0 + 1000s + i * 60s),
+              0);
   }
 }
 
