@@ -96,7 +96,7 @@ std::vector<Knob> make_knobs() {
   k.push_back(enforce("tunnel", "how far the tunnel detector may act (see below)"));
   k.push_back(
       integer("tunnel", "max-flows", 1, kMaxTable, 65536,
-              "flows tracked at once, least recently seen dropped beyond (about 270 bytes each)"));
+              "flows tracked at once, least recently seen dropped beyond (about 290 bytes each)"));
   k.push_back(number("tunnel", "protected-share", 0, false, 0.9, 0.25,
                      "share of `max-flows` kept for flows that showed a signal other than "
                      "`rate`: a flood of new sources cannot evict them (0: plain LRU)"));
@@ -115,8 +115,8 @@ std::vector<Knob> make_knobs() {
   k.push_back(seconds("tunnel", "pattern-window", 1, kDay, 600,
                       "window in which a source's distinct fill patterns are counted"));
   k.push_back(integer("tunnel", "max-pattern-pairs", 1, kMaxTable, 16384,
-                      "(source, destination) pairs whose fill patterns are remembered (about 170 "
-                      "bytes each)"));
+                      "(source, destination) pairs whose fill patterns and recent payloads are "
+                      "remembered (about 190 bytes each)"));
   // [inspect.tunnel.weights]: 0 turns a signal off.
   k.push_back(weight("size", 1, "weight of `size`: a large payload no ping model explains"));
   k.push_back(weight("entropy", 3, "weight of `entropy`: an unexplained payload of high entropy"));

@@ -214,7 +214,7 @@ struct TunnelConfig {
   Enforce enforce = Enforce::block;
 
   // --- state -------------------------------------------------------------
-  // Flows tracked at once (LRU beyond). About 170 bytes each.
+  // Flows tracked at once (LRU beyond). About 290 bytes each.
   uint32_t max_flows = 65536;
   // Share of max_flows kept for suspect flows: a flow is suspect once one
   // of its packets fired a signal other than rate (a flood ping's rate
@@ -230,8 +230,8 @@ struct TunnelConfig {
   // each, 1.4 MiB in all, small enough to stay in cache (a 65536-entry
   // table cost a tenth of the worker's throughput in cache misses).
   uint32_t max_pending_requests = 16384;
-  // (source, destination) pairs whose fill patterns are remembered (LRU
-  // beyond); about 150 bytes each.
+  // (source, destination) pairs whose fill patterns and recent payloads
+  // are remembered (LRU beyond); about 190 bytes each.
   uint32_t max_pattern_pairs = 16384;
   // A flow idle this long starts afresh; a request unanswered this long is
   // forgotten (iputils waits at most 10 s for a reply by default).
