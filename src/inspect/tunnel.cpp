@@ -457,8 +457,13 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
     side.fingerprint = fingerprint;
     ++side.seen;
 
-    // Fill patterns across flows, from the sender of the fill.
-    if (model.fill == PingModel::Fill::repeat || model.fill == PingModel::Fill::ramp) {
+    // Fill patterns across flows, from the sender of the fill: the ones a
+    // user chooses (ping -p: a repeated block). Counting bytes and zeros,
+    // the defaults of nearly every client, are nobody's choice and are not
+    // recorded (nor looked up: a flood of new flows costs no pair lookup).
+    const bool chosen =
+        model.fill == PingModel::Fill::repeat && !(model.period == 1 && payload[model.header] == 0);
+    if (chosen) {
       const uint64_t h = payload_hash(payload, model.header, model);
       const uint32_t pattern = static_cast<uint32_t>(h ^ (h >> 32)) | 1;
       if (pattern != side.pattern) {

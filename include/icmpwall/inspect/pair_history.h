@@ -8,9 +8,10 @@
 // times with 24 different patterns, that is 384 bytes moved past every
 // per-flow test. A person tries a pattern or two (`-p ff`, then `-p 00`)
 // besides the default fill; a program moving data sends a new one every
-// time. So the record counts the distinct patterns (the repeated block, or
-// a ramp's step and start, hashed with the fill's kind and period) each
-// (source, destination) pair sent within a window. Each pair keeps its
+// time. So the record counts the distinct patterns (the repeated block,
+// hashed with its period) each (source, destination) pair sent within a
+// window; the default fills nobody chooses (counting bytes, zeros) are not
+// recorded. Each pair keeps its
 // last kSlots patterns with the time each was last seen (a new pattern
 // replaces the one seen longest ago).
 //

@@ -193,9 +193,10 @@ struct TunnelConfig {
   // about four 65000-byte pings a second (their unseen bytes count).
   double max_bulk_bytes_per_second = 262144;
   // Distinct fill patterns one source may send one destination within
-  // pattern_window, across flows: the default fill, `-p ff`, `-p 00` and
-  // one more. Each pattern can hold 16 chosen bytes (ping -p), so this
-  // bounds a `ping -p` channel at 64 bytes per window.
+  // pattern_window, across flows: `-p ff`, `-p aa55` and two more (the
+  // defaults, counting bytes and zeros, are not counted; Windows' alphabet
+  // and hping3's 'X' are). Each pattern can hold 16 chosen bytes (ping
+  // -p), so this bounds a `ping -p` channel at 64 bytes per window.
   uint32_t max_fill_patterns = 4;
   std::chrono::seconds pattern_window{600};
 
