@@ -316,7 +316,10 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   Flow& flow = slot.value;
   if (!slot.inserted && now - flow.last_seen > idle) flow = Flow{};
   const bool first = flow.last_seen == Clock::time_point{};
-  Side& side = flow.side[query->request ? kInitiator : kResponder];
+  const size_t sender = query->request ? kInitiator : kResponder;
+  Side& side = flow.side[sender];
+  double& score = flow.score[sender];
+  Clock::time_point& blocked_until = flow.blocked_until[sender];
   // Conntrack knows the flow: it saw the request of this reply, or a reply
   // to this flow's requests.
   const bool ct_known = context.ct != Conntrack::unknown && context.ct != Conntrack::none;
@@ -502,21 +505,21 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   // An unsolicited reply adds nothing: it can never lead to a block.
   const double packet_score = signals.score(c.weights);
   const Clock::duration elapsed = first ? Clock::duration{} : now - flow.last_seen;
-  for (Side& s : flow.side) s.score = decay(s.score, elapsed, c.score_half_life);
-  if (packet_score >= c.drop_score && !unsolicited) side.score += packet_score;
+  for (double& s : flow.score) s = decay(s, elapsed, c.score_half_life);
+  if (packet_score >= c.drop_score && !unsolicited) score += packet_score;
   flow.last_seen = now;
-  if (side.score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
+  if (score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
 
   const bool was_blocked =
-      flow.side[kInitiator].blocked_until > now || flow.side[kResponder].blocked_until > now;
+      flow.blocked_until[kInitiator] > now || flow.blocked_until[kResponder] > now;
   Outcome outcome = Outcome::pass;
-  if (side.score >= c.block_score && flow.exchanged && !unsolicited && side.blocked_until <= now) {
+  if (score >= c.block_score && flow.exchanged && !unsolicited && blocked_until <= now) {
     outcome = Outcome::block;
-    side.blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
+    blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
   } else if (was_blocked || packet_score >= c.drop_score) {
     outcome = Outcome::drop;
   }
-  if (was_blocked) signals.add(TunnelSignal::blocked, side.score, c.block_score);
+  if (was_blocked) signals.add(TunnelSignal::blocked, score, c.block_score);
   outcome = cap(outcome, c.enforce);
 
   for (const Fired& f : signals.all()) counters_.count(f.signal);
@@ -529,12 +532,12 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   Finding finding;
   finding.outcome = outcome;
   finding.reason = "tunnel";
-  finding.score = side.score;
+  finding.score = score;
   finding.signals.reserve(signals.all().size() + 1);
   for (const Fired& f : signals.all()) {
     finding.signals.push_back({to_string(f.signal), f.value, f.threshold});
   }
-  finding.signals.push_back({"score", side.score, c.block_score});
+  finding.signals.push_back({"score", score, c.block_score});
   if (outcome == Outcome::block) finding.block_for = c.block_for;
   return finding;
 }

@@ -280,10 +280,10 @@ class TunnelDetector {
   };
 
  private:
-  // What one side (requests, or replies) of a flow sent on its own.
+  // What one side (requests, or replies) of a flow sent on its own; its
+  // score and block are in the Flow, beside the other side's (the fields
+  // every packet reads share cache lines).
   struct Side {
-    Clock::time_point blocked_until{};
-    double score = 0;
     SlidingCount bytes;  // information
     uint64_t fingerprint = 0;
     uint64_t passed = 0;   // hash and length of the last payload that passed
@@ -295,11 +295,13 @@ class TunnelDetector {
   struct Flow {
     Clock::time_point last_seen{};
     SlidingCount packets;
-    std::array<Side, 2> side;  // kInitiator, kResponder
-    AlnumCounts filler;        // class counts of the requests explained as prober filler
-    uint32_t filler_len = 0;   // their payload length
-    bool exchanged = false;    // a reply answered a request (or conntrack says so)
-    bool not_filler = false;   // a request or reply broke the prober filler model
+    std::array<double, 2> score{};                     // by side: kInitiator, kResponder
+    std::array<Clock::time_point, 2> blocked_until{};  // by side
+    bool exchanged = false;   // a reply answered a request (or conntrack says so)
+    bool not_filler = false;  // a request or reply broke the prober filler model
+    uint32_t filler_len = 0;  // the length of the requests explained as prober filler
+    AlnumCounts filler;       // and their class counts
+    std::array<Side, 2> side;
   };
   struct Pending {
     uint64_t hash = 0;
