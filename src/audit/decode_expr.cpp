@@ -140,6 +140,17 @@ Expr decode_expr(const nftnl_expr* e) {
     ct.sreg = opt_u32(e, NFTNL_EXPR_CT_SREG);
     return ct;
   }
+  if (name == "exthdr") {
+    Exthdr x;
+    x.op = u32(e, NFTNL_EXPR_EXTHDR_OP);
+    x.type = nftnl_expr_get_u8(e, NFTNL_EXPR_EXTHDR_TYPE);
+    x.offset = u32(e, NFTNL_EXPR_EXTHDR_OFFSET);
+    x.len = u32(e, NFTNL_EXPR_EXTHDR_LEN);
+    x.flags = u32(e, NFTNL_EXPR_EXTHDR_FLAGS);
+    x.dreg = opt_u32(e, NFTNL_EXPR_EXTHDR_DREG);
+    x.sreg = opt_u32(e, NFTNL_EXPR_EXTHDR_SREG);
+    return x;
+  }
   if (name == "fib") {
     return Fib{u32(e, NFTNL_EXPR_FIB_FLAGS), u32(e, NFTNL_EXPR_FIB_RESULT),
                u32(e, NFTNL_EXPR_FIB_DREG)};

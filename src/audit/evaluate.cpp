@@ -189,7 +189,9 @@ Cells network_header(const Packet& p, Labels& labels) {
     add(1, "ip dscp");
     add(2, "ip length");
     add(2, "ip id");
-    add(2, "ip frag-off");
+    // not a fragment (and no DF bit: nothing here depends on it)
+    h.push_back(known(0, labels.get("ip frag-off")));
+    h.push_back(known(0, labels.get("ip frag-off")));
     hop("ip ttl");
     h.push_back(known(IPPROTO_ICMP, labels.get("ip protocol")));
     add(2, "ip checksum");
@@ -424,6 +426,10 @@ class Walk {
   std::vector<std::string> rates_;
   Evaluation ev_;
   Location accepted_by_rule_, accepted_by_policy_;
+  // A queue on the path: the worker's accept goes on to the next base
+  // chain (and hook), so a later drop still decides; otherwise the
+  // outcome is `queued`, decided here.
+  std::optional<Location> queued_by_;
   size_t steps_ = 0;
   uint32_t stage_ = NF_INET_LOCAL_IN;
 };
@@ -807,6 +813,20 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
                   ct_key_name(ct->key));
     return s;
   }
+  if (const auto* x = std::get_if<Exthdr>(&e)) {
+    if (x->sreg) {
+      ev_.notes.push_back(describe(here()) + ": rewrites an option (exthdr set)");
+      return s;
+    }
+    // The packet described is ICMP without IPv6 extension headers or IPv4
+    // options, unfragmented: no header or option of any kind is there.
+    if (x->flags & NFT_EXTHDR_F_PRESENT) {
+      write_known(x->dreg.value_or(0), {0}, 4, "exthdr present");
+      return s;
+    }
+    s.kind = StepKind::brk;  // the kernel breaks the rule when it finds none
+    return s;
+  }
   if (const auto* f = std::get_if<Fib>(&e)) {
     if (f->result == NFT_FIB_RESULT_ADDRTYPE && (f->flags & NFTA_FIB_F_DADDR)) {
       uint32_t at = daddr_type();
@@ -1120,6 +1140,11 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
     Step s = eval_rule(t, *cur, r, cand->could(i));
     ++i;
     if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
+    if (s.kind == StepKind::terminal && s.outcome == Outcome::queued) {
+      ev_.path.push_back(fmt::format("{}: {} (the worker decides; its accept goes on)", describe(here()), s.text));
+      if (!queued_by_) queued_by_ = here();
+      return BaseEnd::accept;
+    }
     if (s.kind == StepKind::terminal) {
       ev_.path.push_back(fmt::format("{}: {}", describe(here()), s.text));
       ev_.outcome = s.outcome;
@@ -1157,9 +1182,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
         ev_.decided_by = here();
         return BaseEnd::drop;
       case NF_QUEUE:
-        ev_.outcome = Outcome::queued;
-        ev_.decided_by = here();
-        return BaseEnd::terminal;
+        if (!queued_by_) queued_by_ = here();
+        return BaseEnd::accept;
       default:
         ev_.outcome = Outcome::conditional;
         ev_.condition = fmt::format("verdict {} at {}", code, describe(here()));
@@ -1205,6 +1229,11 @@ Evaluation Walk::run() {
     }
   }
   if (!any) ev_.path.push_back("no base chain at this hook: accepted");
+  if (queued_by_) {
+    ev_.outcome = Outcome::queued;
+    ev_.decided_by = *queued_by_;
+    return std::move(ev_);
+  }
   ev_.outcome = rates_.empty() ? Outcome::accepted : Outcome::rate_limited;
   for (const auto& r : rates_) ev_.rate += (ev_.rate.empty() ? "" : ", ") + r;
   ev_.decided_by = accepted_by_rule_.chain.empty() ? accepted_by_policy_ : accepted_by_rule_;

@@ -45,6 +45,8 @@ std::string expr_name(const Expr& e) {
           return "dynset";
         else if constexpr (std::is_same_v<T, Ct>)
           return "ct";
+        else if constexpr (std::is_same_v<T, Exthdr>)
+          return "exthdr";
         else if constexpr (std::is_same_v<T, Fib>)
           return "fib";
         else if constexpr (std::is_same_v<T, Queue>)

@@ -5,7 +5,10 @@
 //   chain H            base chain, policy accept. Sends ICMP of each family
 //                      to its dispatcher; everything else falls through
 //                      untouched.
-//   chain H.vF         dispatcher: one lookup in verdicts.H.vF, then the
+//   chain H.vF         dispatcher: sources the inspection worker blocked
+//                      (inspect policies), fragments ([icmpwall] fragments:
+//                      counter fragments.H, and ct-invalid.H when
+//                      reassembling), one lookup in verdicts.H.vF, then the
 //                      hook's default (counter default.H, accept or drop).
 //   map verdicts.H.vF  type . code (interval) -> jump key chain. A rule that
 //                      names a whole type becomes `t . 0-255`; where other
@@ -112,7 +115,7 @@ class Compiler {
   void declare_objects() {
     for (const auto& r : policy_.rules) {
       table_.objects.push_back({nft::ObjectKind::counter, counter_name(r), {}, origin_of(r)});
-      if (r.action == Action::rate_limit) {
+      if (r.limit) {  // rate-limit, or inspect limited before the queue
         table_.objects.push_back(
             {nft::ObjectKind::counter, counter_name(r) + ".over", {}, origin_of(r)});
         if (!r.limit->per_source)
@@ -121,11 +124,56 @@ class Compiler {
                                     {r.limit->loc, fmt::format("rate limit of rule '{}'", r.name)}});
       }
     }
-    for (const auto& hp : policy_.hooks)
+    for (const auto& hp : policy_.hooks) {
+      const std::string hook = policy::to_string(hp.hook);
       table_.objects.push_back({nft::ObjectKind::counter,
-                                fmt::format("default.{}", policy::to_string(hp.hook)),
+                                fmt::format("default.{}", hook),
                                 {},
-                                {hp.loc, fmt::format("default of hook {}", policy::to_string(hp.hook))}});
+                                {hp.loc, fmt::format("default of hook {}", hook)}});
+      table_.objects.push_back({nft::ObjectKind::counter, fragments_counter(hp.hook), {},
+                                fragments_origin(hp)});
+      if (policy_.fragments == policy::Fragments::reassemble)
+        table_.objects.push_back({nft::ObjectKind::counter, ct_invalid_counter(hp.hook), {},
+                                  fragments_origin(hp)});
+    }
+  }
+
+  static std::string fragments_counter(Hook h) { return fmt::format("fragments.{}", policy::to_string(h)); }
+  static std::string ct_invalid_counter(Hook h) { return fmt::format("ct-invalid.{}", policy::to_string(h)); }
+  nft::Origin fragments_origin(const policy::HookPolicy& hp) const {
+    return {policy_.fragments_loc.known() ? policy_.fragments_loc : hp.loc,
+            fmt::format("fragments = \"{}\" on hook {}", policy::to_string(policy_.fragments),
+                        policy::to_string(hp.hook))};
+  }
+
+  // Fragments, before the type lookup (which cannot match a non-first
+  // fragment: it has no ICMP header, so the payload load breaks the rule).
+  //   reassemble: `ct state invalid counter`: a ct expression makes the
+  //     kernel track connections and reassemble (both families) before the
+  //     filter hooks; the counter shows ICMP that belongs to no known flow
+  //     (errors quoting a flow conntrack never saw, replies without a
+  //     request). No verdict: it changes no packet's fate. Non-first
+  //     fragments then never reach this chain; should one (a datagram the
+  //     defragmenter let through), it is followed as below.
+  //   follow: non-first fragments are accepted and counted: their first
+  //     fragment carried the type and met the policy; without it the
+  //     receiver cannot reassemble (nor past 65535 bytes).
+  //   drop: they are dropped and counted.
+  void fragment_rules(const policy::HookPolicy& hp, Family f, nft::Chain& chain) {
+    const nft::Origin origin = fragments_origin(hp);
+    if (policy_.fragments == policy::Fragments::reassemble) {
+      nft::Rule ct;
+      ct.origin = origin;
+      ct.stmts = {nft::CtState{nft::kCtInvalid}, nft::CounterRef{ct_invalid_counter(hp.hook)}};
+      chain.rules.push_back(std::move(ct));
+    }
+    nft::Rule r;
+    r.origin = origin;
+    r.stmts = {nft::NonFirstFragment{f}, nft::CounterRef{fragments_counter(hp.hook)},
+               nft::Verdict{policy_.fragments == policy::Fragments::drop ? nft::VerdictKind::drop
+                                                                         : nft::VerdictKind::accept,
+                            {}}};
+    chain.rules.push_back(std::move(r));
   }
 
   static uint32_t burst_of(const policy::RateLimit& l) { return l.burst ? l.burst : 5; }
@@ -209,6 +257,7 @@ class Compiler {
     chain.name = dispatcher;
     chain.origin = map.origin;
     if (uses_inspect()) chain.rules.push_back(blocked_rule(f));
+    fragment_rules(hp, f, chain);
     nft::Rule lookup;
     lookup.origin = map.origin;
     lookup.stmts.push_back(nft::VmapLookup{
@@ -443,18 +492,21 @@ class Compiler {
         // Balanced by a hash of the addresses (not CPU fanout), so every
         // packet of a flow reaches the same worker and its flow state.
         q.fanout = false;
-        rule({nft::CounterRef{counter_name(r)}, q});
+        if (!r.limit) {
+          rule({nft::CounterRef{counter_name(r)}, q});
+          break;
+        }
+        // Rate-limit, then inspect: within the limit the packet is queued
+        // (a verdict, so the rule ends there); over it, it falls to the
+        // next rule and dies in the kernel, counted, never reaching the
+        // worker: a flood cannot fill the queue and force fail-open.
+        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, q});
+        rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
         break;
       }
       case Action::rate_limit: {
         const auto& l = *r.limit;
-        nft::Limit limit{l.rate, burst_of(l)};
-        if (l.per_source) {
-          rule({per_source_limit(r, f, limit), nft::CounterRef{counter_name(r)},
-                nft::Verdict{VerdictKind::accept, {}}});
-        } else {
-          rule({nft::LimitRef{counter_name(r)}, nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
-        }
+        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         if (l.over_drop)
           rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
@@ -463,6 +515,14 @@ class Compiler {
         break;
       }
     }
+  }
+
+  // The limit a rule's packets must be within: one global token bucket
+  // (the limit object rule.NAME), or one per source prefix (a dynamic set).
+  nft::Stmt limit_stmt(const policy::Rule& r, Family f) {
+    const auto& l = *r.limit;
+    if (l.per_source) return per_source_limit(r, f, nft::Limit{l.rate, burst_of(l)});
+    return nft::LimitRef{counter_name(r)};
   }
 
   nft::DynsetLimit per_source_limit(const policy::Rule& r, Family f, nft::Limit limit) {

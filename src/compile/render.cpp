@@ -104,6 +104,17 @@ struct StmtText {
   std::string operator()(const nft::Match& m) const {
     return fmt::format("{} {}", field_name(m.field), value(m.field, m.value));
   }
+  std::string operator()(const nft::NonFirstFragment& f) const {
+    return f.family == policy::Family::ipv4 ? "ip frag-off & 0x1fff != 0" : "frag frag-off != 0";
+  }
+  std::string operator()(const nft::CtState& c) const {
+    static const std::pair<uint32_t, const char*> kNames[] = {
+        {1, "invalid"}, {2, "established"}, {4, "related"}, {8, "new"}, {64, "untracked"}};
+    std::string out;
+    for (auto [bit, name] : kNames)
+      if (c.states & bit) out += (out.empty() ? "" : ",") + std::string(name);
+    return "ct state " + out;
+  }
   std::string operator()(const nft::SetMatch& m) const {
     return fmt::format("{} @{}", field_name(m.field), m.set);
   }

@@ -4,10 +4,25 @@
 
 namespace icmpwall::daemon {
 
+inspect::PacketContext packet_context(const queue::PacketInfo& info, bool conntrack) {
+  inspect::PacketContext ctx;
+  ctx.iif = info.indev;
+  ctx.oif = info.outdev;
+  ctx.hook = info.hook;
+  ctx.hwaddr = info.hwaddr;
+  ctx.hwaddr_len = info.hwaddr_len;
+  if (info.ct_info)
+    ctx.ct = inspect::conntrack_from_ctinfo(*info.ct_info);
+  else if (info.ct_reported && conntrack)
+    ctx.ct = inspect::Conntrack::none;  // the kernel would have said: no entry
+  return ctx;
+}
+
 queue::Verdict EngineSlot::inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) {
   count_type(packet);
   auto engine = engine_.load();
-  auto f = engine->inspect(packet, info.indev, inspect::Clock::now());
+  const auto ctx = packet_context(info, engine->config().conntrack);
+  auto f = engine->inspect(packet, ctx, inspect::Clock::now());
   return f.outcome >= inspect::Outcome::drop ? queue::Verdict::drop : queue::Verdict::accept;
 }
 

@@ -26,15 +26,27 @@ std::string detection_json(const inspect::Event& e) {
     j["id"] = p.icmp.id();
     j["length"] = p.ip.total_len;
   }
-  if (e.iif) j["iif"] = e.iif;
+  const auto& ctx = *e.context;
+  if (ctx.iif) j["iif"] = ctx.iif;
+  if (ctx.oif) j["oif"] = ctx.oif;
+  if (ctx.hwaddr_len) {
+    std::string mac;
+    for (size_t i = 0; i < ctx.hwaddr_len; ++i)
+      mac += fmt::format("{}{:02x}", i ? ":" : "", ctx.hwaddr[i]);
+    j["hwaddr"] = mac;
+  }
+  if (ctx.ct != inspect::Conntrack::unknown) j["ct"] = inspect::to_string(ctx.ct);
   json signals = json::array();
   for (const auto& s : e.finding->signals)
     signals.push_back({{"name", s.name}, {"value", s.value}, {"threshold", s.threshold}});
   j["signals"] = std::move(signals);
   if (e.finding->outcome == inspect::Outcome::block) {
     j["block_s"] = e.finding->block_for.count();
-    j["subject"] = inspect::to_string(e.finding->subject);
+    if (e.block)
+      j["block_prefix"] = fmt::format("{}/{}", inspect::to_string(e.block->address), e.block->length);
   }
+  if (e.block_withheld) j["block_withheld"] = e.block_withheld;
+  if (e.would) j["would"] = inspect::to_string(*e.would);
   return j.dump();
 }
 
@@ -65,7 +77,8 @@ std::string summary_json(const inspect::EngineCounters& engine,
                   {"recv_errors", c.recv_errors},
                   {"batches", c.batches},
                   {"verdict_messages", c.verdict_messages},
-                  {"send_errors", c.send_errors}});
+                  {"send_errors", c.send_errors},
+                  {"no_conntrack", c.no_conntrack}});
   return json{{"event", "stopped"}, {"engine", e}, {"queues", qs}}.dump();
 }
 

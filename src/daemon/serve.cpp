@@ -137,6 +137,8 @@ std::shared_ptr<inspect::Engine> Daemon::make_engine(const Loaded& loaded) {
           f.emplace_back("ICMPWALL_DST", inspect::to_string(e.packet->ip.dst));
           f.emplace_back("ICMPWALL_TYPE", std::to_string(e.packet->icmp.type));
         }
+        if (e.would) f.emplace_back("ICMPWALL_WOULD", std::string(inspect::to_string(*e.would)));
+        if (e.block_withheld) f.emplace_back("ICMPWALL_BLOCK_WITHHELD", std::string(e.block_withheld));
         std::lock_guard lock(out_mutex_);
         log_.warning(fmt::format("detection: {} ({})", e.finding->reason,
                                  inspect::to_string(e.finding->outcome)),
@@ -221,6 +223,11 @@ int Daemon::run() {
       log_.error(fmt::format("queue {}: {}", num, s.error().message));
       return kKernel;
     }
+    if (s->conntrack_refused())
+      log_.warning(fmt::format("queue {}: the kernel reports no conntrack state "
+                               "(NFQA_CFG_F_CONNTRACK refused); packets count as "
+                               "conntrack unknown",
+                               num));
     sockets.emplace(num, std::pair{std::move(*s), fail_open});
   }
   auto routes = inspect::NetlinkRouteView::open();

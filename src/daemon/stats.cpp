@@ -27,6 +27,7 @@ constexpr std::pair<const char*, uint64_t queue::Counters::*> kQueueFields[] = {
     {"verdict_messages", &queue::Counters::verdict_messages},
     {"send_errors", &queue::Counters::send_errors},
     {"verdict_errors", &queue::Counters::verdict_errors},
+    {"no_conntrack", &queue::Counters::no_conntrack},
 };
 
 std::string type_name(policy::Family f, uint8_t type) {

@@ -52,13 +52,25 @@ BlockedPrefix mask_prefix(const Address& a, uint8_t length) {
   return BlockedPrefix{masked(a, length), std::min(length, width)};
 }
 
-Finding Engine::inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::time_point now) {
+Conntrack conntrack_from_ctinfo(uint32_t ctinfo) {
+  switch (ctinfo) {
+    case 0: return Conntrack::established;  // IP_CT_ESTABLISHED
+    case 1: return Conntrack::related;      // IP_CT_RELATED
+    case 2: return Conntrack::new_flow;     // IP_CT_NEW
+    case 3: return Conntrack::reply;        // IP_CT_ESTABLISHED_REPLY
+    case 4: return Conntrack::related;      // IP_CT_RELATED_REPLY
+    default: return Conntrack::unknown;     // IP_CT_UNTRACKED (7) and anything new
+  }
+}
+
+Finding Engine::inspect(std::span<const uint8_t> bytes, const PacketContext& ctx,
+                        Clock::time_point now) {
   auto decoded = decode_packet(bytes, DecodeOptions{.allow_truncated = true});
   std::optional<BlockRequest> block;
   Finding f;
   {
     std::lock_guard lock(mutex_);
-    f = judge_locked(decoded, iif, now, block);
+    f = judge_locked(decoded, ctx, now, block);
   }
   // The netlink round trip runs unlocked: the bookkeeping above already
   // made sure that no other thread asks for this prefix meanwhile.
@@ -66,25 +78,65 @@ Finding Engine::inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::tim
   return f;
 }
 
-Finding Engine::judge_locked(const Decoded<Packet>& decoded, uint32_t iif, Clock::time_point now,
-                             std::optional<BlockRequest>& block) {
+Finding Engine::judge_locked(const Decoded<Packet>& decoded, const PacketContext& ctx,
+                             Clock::time_point now, std::optional<BlockRequest>& block) {
   // Detectors want non-decreasing time; callers on several threads may
   // read the clock in a different order than they take the lock.
   now = std::max(now, last_now_);
   last_now_ = now;
   ++counters_.packets;
+  Event event;
+  event.context = &ctx;
   if (!decoded) {
     Finding f;
     f.outcome = Outcome::drop;
     f.reason = "malformed";
     f.signals.push_back({std::string("decode:") + std::string(to_string(decoded.error)), 0, 0});
-    ++counters_.dropped;
+    enforce(f, event);
+    count(f.outcome);
     ++counters_.reasons[f.reason];
-    if (on_event_) on_event_(Event{nullptr, &f, iif});
+    event.finding = &f;
+    if (on_event_) on_event_(event);
     return f;
   }
-  Finding f = judge(*decoded.value, iif, now);
-  switch (f.outcome) {
+  const Packet& packet = *decoded.value;
+  Finding f = judge(packet, ctx, now);
+  if (!f.detected()) {
+    count(f.outcome);
+    return f;
+  }
+  // Only the packet's sender is ever blocked, and only when it passes the
+  // guards; otherwise the packet alone is dropped.
+  std::optional<BlockedPrefix> prefix;
+  if (f.outcome == Outcome::block) {
+    event.block_withheld = block_guard(packet.ip.src, ctx);
+    if (event.block_withheld)
+      f.outcome = Outcome::drop;
+    else
+      prefix = block_prefix(packet.ip.src);
+  }
+  enforce(f, event);
+  count(f.outcome);
+  if (f.outcome == Outcome::block) {
+    event.block = prefix;
+    block = block_request(f, *prefix, now);
+  }
+  ++counters_.reasons[f.reason];
+  event.packet = &packet;
+  event.finding = &f;
+  if (on_event_) on_event_(event);
+  return f;
+}
+
+void Engine::enforce(Finding& f, Event& event) const {
+  if (!config_.enforce) return;
+  const Outcome capped = cap(f.outcome, *config_.enforce);
+  if (capped != f.outcome) event.would = f.outcome;
+  f.outcome = capped;
+}
+
+void Engine::count(Outcome o) {
+  switch (o) {
     case Outcome::pass: ++counters_.passed; break;
     case Outcome::log:
       ++counters_.passed;
@@ -96,38 +148,62 @@ Finding Engine::judge_locked(const Decoded<Packet>& decoded, uint32_t iif, Clock
       ++counters_.blocked;
       break;
   }
-  if (f.detected()) {
-    ++counters_.reasons[f.reason];
-    if (on_event_) on_event_(Event{&*decoded.value, &f, iif});
-    if (f.outcome == Outcome::block) block = block_request(f, decoded.value->ip.src, now);
-  }
-  return f;
 }
 
-Finding Engine::judge(const Packet& p, uint32_t iif, Clock::time_point now) {
-  if (RedirectValidator::applies(p)) return redirect_.check(p, iif);
-  if (ForgedErrorValidator::applies(p)) return forged_error_.check(p);
+Finding Engine::judge(const Packet& p, const PacketContext& ctx, Clock::time_point now) {
+  if (RedirectValidator::applies(p)) return redirect_.check(p, ctx);
+  if (ForgedErrorValidator::applies(p)) return forged_error_.check(p, ctx);
   if (p.is_error) return {};
-  Finding worst = tunnel_.inspect(p, PacketContext{}, now);
+  Finding worst = tunnel_.inspect(p, ctx, now);
   Finding sweep = sweep_.inspect(p, now);
   if (severity(sweep.outcome) > severity(worst.outcome)) worst = std::move(sweep);
   return worst;
 }
 
-std::optional<Engine::BlockRequest> Engine::block_request(const Finding& f, const Address& source,
+const char* Engine::block_guard(const Address& source, const PacketContext& ctx) {
+  if (is_unspecified(source)) return "unspecified";
+  if (is_loopback(source)) return "loopback";
+  if (is_multicast(source)) return "multicast";
+  if (is_limited_broadcast(source)) return "broadcast";
+  if (is_link_local(source)) return "link-local";
+  for (const auto& p : config_.block.never_block)
+    if (prefix_contains(p.network, p.len, source)) return "never-block";
+  if (routes_->is_local(source)) return "own-address";
+  if (routes_->is_router(source)) return "gateway";
+  if (!sender_verified(source, ctx)) return "unverified-sender";
+  return nullptr;
+}
+
+bool Engine::sender_verified(const Address& source, const PacketContext& ctx) {
+  if (ctx.iif == 0) return false;  // locally generated or unknown: nothing to prove it by
+  const bool on_link = routes_->on_link(source, ctx.iif);
+  if (on_link && ctx.hwaddr_len > 0) {
+    auto known = routes_->neighbour(source, ctx.iif);
+    return known && *known == make_link_address({ctx.hwaddr.data(), ctx.hwaddr_len});
+  }
+  if (config_.block.verify != BlockConfig::Verify::route) return false;
+  // Reverse path: the way back to the sender leaves by the interface its
+  // packet came in on.
+  auto back = routes_->route(source, std::nullopt);
+  return back && back->oif == ctx.iif;
+}
+
+BlockedPrefix Engine::block_prefix(const Address& source) {
+  const uint8_t width = source.family == Family::ipv4 ? 32 : 128;
+  const uint8_t length =
+      source.family == Family::ipv4 ? config_.block.ipv4_prefix : config_.block.ipv6_prefix;
+  BlockedPrefix prefix = mask_prefix(source, length);
+  if (prefix.length >= width) return prefix;
+  bool narrow = routes_->holds_local_or_router(prefix.address, prefix.length);
+  for (const auto& p : config_.block.never_block)
+    narrow = narrow || prefix_contains(prefix.address, prefix.length, p.network);
+  return narrow ? mask_prefix(source, width) : prefix;
+}
+
+std::optional<Engine::BlockRequest> Engine::block_request(const Finding& f,
+                                                          const BlockedPrefix& prefix,
                                                           Clock::time_point now) {
   if (!on_block_ || f.block_for.count() <= 0) return std::nullopt;
-  // A finding about a detector's grouping prefix (a sweep from an IPv6
-  // /64) names the prefix: the packet's sender stands for it. The block
-  // covers the sender's prefix of the configured length.
-  // A link-local source is blocked alone: fe80::/64 (169.254.0.0/16) is
-  // every neighbour's prefix on every link, and blocking it would cut off
-  // neighbour discovery from all of them.
-  const Address& subject = f.subject_prefix ? source : f.subject;
-  uint8_t length =
-      subject.family == Family::ipv4 ? config_.block.ipv4_prefix : config_.block.ipv6_prefix;
-  if (is_link_local(subject)) length = 128;
-  const BlockedPrefix prefix = mask_prefix(subject, length);
   auto it = blocked_until_.find(prefix.address);
   if (it != blocked_until_.end() && it->second > now) return std::nullopt;  // the kernel holds it
   if (blocked_until_.size() >= kMaxBlockedRemembered) {

@@ -4,10 +4,13 @@
 // or a field without a knob, is caught by the unit tests.
 #include "icmpwall/inspect/engine_config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <string>
+
+#include "icmpwall/util/address.h"
 
 namespace icmpwall::inspect {
 namespace {
@@ -69,7 +72,25 @@ uint8_t to_choice(Enforce e) {
         [](const EngineConfig& c) { return KnobValue{.choice = to_choice(c.field)}; } \
   }
 
+// "198.18.0.0/15" -> a never-block prefix (the parser checked it).
+std::optional<BlockConfig::Prefix> block_prefix(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  std::string addr = text.substr(0, slash);
+  BlockConfig::Prefix p;
+  const bool v6 = addr.find(':') != std::string::npos;
+  p.network.family = v6 ? policy::Family::ipv6 : policy::Family::ipv4;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, addr.c_str(), p.network.bytes.data()) != 1) return std::nullopt;
+  p.len = static_cast<uint8_t>(std::stoi(text.substr(slash + 1)));
+  return p;
+}
+
+uint8_t to_choice(std::optional<Enforce> cap) { return to_choice(cap.value_or(Enforce::block)); }
+
 const Field kFields[] = {
+    // [inspect] enforce: a cap on every detector ("block" caps nothing).
+    Field{"", "enforce", [](EngineConfig& c, const KnobValue& v) { c.enforce = to_enforce(v.choice); },
+          [](const EngineConfig& c) { return KnobValue{.choice = to_choice(c.enforce)}; }},
     ICMPWALL_INT("tunnel", "max-echo-payload", tunnel.max_echo_payload, uint32_t),
     ICMPWALL_INT("tunnel", "entropy-min-payload", tunnel.entropy_min_payload, uint32_t),
     ICMPWALL_NUMBER("tunnel", "entropy-bits", tunnel.entropy_bits),
@@ -123,6 +144,27 @@ const Field kFields[] = {
     ICMPWALL_ENFORCE("sweep", sweep.enforce),
     ICMPWALL_INT("block", "ipv4-prefix", block.ipv4_prefix, uint8_t),
     ICMPWALL_INT("block", "ipv6-prefix", block.ipv6_prefix, uint8_t),
+    Field{"block", "never-block",
+          [](EngineConfig& c, const KnobValue& v) {
+            c.block.never_block.clear();
+            for (const auto& text : v.prefixes)
+              if (auto p = block_prefix(text)) c.block.never_block.push_back(*p);
+          },
+          [](const EngineConfig& c) {
+            KnobValue v;
+            for (const auto& p : c.block.never_block)
+              v.prefixes.push_back(fmt::format(
+                  "{}/{}", format_addr(p.network.bytes.data(), p.network.family == policy::Family::ipv4 ? 4 : 16),
+                  p.len));
+            return v;
+          }},
+    Field{"block", "verify",
+          [](EngineConfig& c, const KnobValue& v) {
+            c.block.verify = v.choice == 1 ? BlockConfig::Verify::route : BlockConfig::Verify::link;
+          },
+          [](const EngineConfig& c) {
+            return KnobValue{.choice = static_cast<uint8_t>(c.block.verify == BlockConfig::Verify::route)};
+          }},
     ICMPWALL_FLAG("redirect", "accept", redirect.accept),
     ICMPWALL_FLAG("redirect", "require-datagram", redirect.require_datagram),
     ICMPWALL_SECONDS("redirect", "block-for", redirect.block_for),
@@ -149,7 +191,7 @@ Error policy_error(const policy::Policy& policy, std::string_view section,
   std::string text = message;
   if (auto colon = text.find(": "); colon != std::string::npos) text = text.substr(colon + 2);
   std::replace(text.begin(), text.end(), '_', '-');
-  text = fmt::format("[inspect.{}] {}", section, text);
+  text = fmt::format("{} {}", policy::section_header(section), text);
   for (const auto& s : policy.inspect.values) {
     if (!s.knob || s.knob->section != section || !s.loc.known()) continue;
     if (text.find(std::string(s.knob->key)) == std::string::npos) continue;
@@ -164,12 +206,16 @@ Result<EngineConfig> engine_config(const policy::Policy& policy) {
   EngineConfig config;
   // RFC 1812 5.2.7.2: a router does not take redirects.
   config.redirect.accept = policy.role != policy::Role::router;
+  // fragments = "reassemble" puts a ct expression in the table: the
+  // namespace then tracks connections, and a packet without an entry
+  // belongs to no flow the kernel knows.
+  config.conntrack = policy.fragments == policy::Fragments::reassemble;
   for (const auto& s : policy.inspect.values) {
     if (!s.knob) continue;
     const Field* f = find_field(s.knob->section, s.knob->key);
     if (!f)
-      return Error{fmt::format("[inspect.{}] {}: no inspection setting answers to this key",
-                               s.knob->section, s.knob->key)};
+      return Error{fmt::format("{} {}: no inspection setting answers to this key",
+                               policy::section_header(s.knob->section), s.knob->key)};
     f->set(config, s.value);
   }
   if (auto r = validate(config.tunnel); !r)

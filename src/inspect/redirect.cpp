@@ -29,13 +29,12 @@ Finding pass() {
   return Finding{};
 }
 
-Finding drop(const Packet& packet, const char* reason, std::vector<Signal> signals = {}) {
+Finding drop(const Packet&, const char* reason, std::vector<Signal> signals = {}) {
   Finding f;
   f.outcome = Outcome::drop;
   f.reason = reason;
   f.score = 1;
   f.signals = std::move(signals);
-  f.subject = packet.ip.src;
   return f;
 }
 
@@ -96,16 +95,17 @@ bool RedirectValidator::applies(const Packet& packet) {
                                           : packet.icmp.type == kRedirectV6;
 }
 
-Finding RedirectValidator::check(const Packet& packet, uint32_t iif) const {
+Finding RedirectValidator::check(const Packet& packet, const PacketContext& ctx) const {
   if (!applies(packet)) return pass();
   if (!config_.accept) return drop(packet, "redirect-refused");
   if (routes_.forwarding(packet.ip.family)) return drop(packet, "redirect-on-router");
-  return packet.ip.family == Family::ipv4 ? check_v4(packet, iif) : check_v6(packet, iif);
+  return packet.ip.family == Family::ipv4 ? check_v4(packet, ctx) : check_v6(packet, ctx);
 }
 
 Finding RedirectValidator::check_route(const Packet& packet, const Address& dst,
-                                       const std::optional<Address>& src, uint32_t iif,
+                                       const std::optional<Address>& src, const PacketContext& ctx,
                                        Route& route) const {
+  const uint32_t iif = ctx.iif;
   auto r = routes_.route(dst, src);
   if (!r) return drop(packet, "redirect-no-route");
   route = *r;
@@ -119,10 +119,19 @@ Finding RedirectValidator::check_route(const Packet& packet, const Address& dst,
   }
   if (iif != 0 && route.oif != iif)
     return drop(packet, "redirect-wrong-interface", {{"iif", double(iif), double(route.oif)}});
+  // The IP source is easy to forge; the frame's link-layer source on a
+  // switched segment is the sender's own.
+  if (ctx.hwaddr_len > 0) {
+    auto known = routes_.neighbour(*route.gateway, iif != 0 ? iif : route.oif);
+    if (!known)
+      return drop(packet, "redirect-link-layer-mismatch", {{"no-neighbour-entry", 1, 0}});
+    if (*known != make_link_address({ctx.hwaddr.data(), ctx.hwaddr_len}))
+      return drop(packet, "redirect-link-layer-mismatch", {{"link-layer-source", 1, 0}});
+  }
   return pass();
 }
 
-Finding RedirectValidator::check_v4(const Packet& packet, uint32_t iif) const {
+Finding RedirectValidator::check_v4(const Packet& packet, const PacketContext& ctx) const {
   if (packet.icmp.code > 3)
     return drop(packet, "redirect-code", {{"code", double(packet.icmp.code), 3}});
   if (!packet.embedded || packet.embedded->ip.family != Family::ipv4)
@@ -131,7 +140,7 @@ Finding RedirectValidator::check_v4(const Packet& packet, uint32_t iif) const {
   if (!routes_.is_local(inner.src)) return drop(packet, "redirect-datagram-not-ours");
 
   Route route;
-  Finding f = check_route(packet, inner.dst, inner.src, iif, route);
+  Finding f = check_route(packet, inner.dst, inner.src, ctx, route);
   if (f.detected()) return f;
 
   const Address new_gateway = make_v4(packet.icmp.rest);
@@ -143,7 +152,7 @@ Finding RedirectValidator::check_v4(const Packet& packet, uint32_t iif) const {
   return pass();
 }
 
-Finding RedirectValidator::check_v6(const Packet& packet, uint32_t iif) const {
+Finding RedirectValidator::check_v6(const Packet& packet, const PacketContext& ctx) const {
   if (packet.ip.ttl != 255)
     return drop(packet, "redirect-hop-limit", {{"hop-limit", double(packet.ip.ttl), 255}});
   if (!is_link_local(packet.ip.src) || is_multicast(packet.ip.src))
@@ -175,7 +184,7 @@ Finding RedirectValidator::check_v6(const Packet& packet, uint32_t iif) const {
   }
 
   Route route;
-  return check_route(packet, destination, inner_src, iif, route);
+  return check_route(packet, destination, inner_src, ctx, route);
 }
 
 }  // namespace icmpwall::inspect

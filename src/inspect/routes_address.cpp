@@ -3,6 +3,8 @@
 // link-local, limited broadcast) of each family, and text conversion.
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "icmpwall/inspect/routes.h"
 #include "icmpwall/util/address.h"
 
@@ -78,6 +80,13 @@ bool is_loopback(const Address& a) {
 bool is_link_local(const Address& a) {
   if (a.family == Family::ipv4) return a.bytes[0] == 169 && a.bytes[1] == 254;
   return a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+}
+
+LinkAddress make_link_address(std::span<const uint8_t> bytes) {
+  LinkAddress a;
+  a.len = static_cast<uint8_t>(std::min(bytes.size(), a.bytes.size()));
+  std::copy_n(bytes.begin(), a.len, a.bytes.begin());
+  return a;
 }
 
 bool is_limited_broadcast(const Address& a) {

@@ -25,6 +25,12 @@ StaticRouteView& StaticRouteView::set_forwarding(Family family, bool on) {
   return *this;
 }
 
+StaticRouteView& StaticRouteView::add_neighbour(const Address& addr, uint32_t ifindex,
+                                               LinkAddress lladdr, bool router) {
+  neighbours_.push_back({addr, ifindex, lladdr, router});
+  return *this;
+}
+
 std::optional<Route> StaticRouteView::route(const Address& dst, const std::optional<Address>&) {
   const Entry* best = nullptr;
   for (const auto& e : routes_)
@@ -48,6 +54,47 @@ bool StaticRouteView::on_link(const Address& addr, uint32_t ifindex) {
 
 bool StaticRouteView::forwarding(Family family) {
   return family == Family::ipv4 ? forwarding_v4_ : forwarding_v6_;
+}
+
+bool StaticRouteView::is_router(const Address& addr) {
+  for (const auto& e : routes_)
+    if (e.route.gateway == addr) return true;
+  for (const auto& n : neighbours_)
+    if (n.router && n.addr == addr) return true;
+  return false;
+}
+
+bool StaticRouteView::holds_local_or_router(const Address& network, uint8_t len) {
+  for (const auto& a : locals_)
+    if (prefix_contains(network, len, a)) return true;
+  for (const auto& e : routes_)
+    if (e.route.gateway && prefix_contains(network, len, *e.route.gateway)) return true;
+  for (const auto& n : neighbours_)
+    if (n.router && prefix_contains(network, len, n.addr)) return true;
+  return false;
+}
+
+std::optional<LinkAddress> StaticRouteView::neighbour(const Address& addr, uint32_t ifindex) {
+  for (const auto& n : neighbours_)
+    if (n.addr == addr && n.ifindex == ifindex) return n.lladdr;
+  return std::nullopt;
+}
+
+std::optional<bool> StaticRouteView::flow_known(const FlowTuple& flow) {
+  if (!conntrack_) return std::nullopt;
+  for (const auto& f : flows_)
+    if (f == flow) return true;
+  return false;
+}
+
+StaticRouteView& StaticRouteView::set_conntrack(bool on) {
+  conntrack_ = on;
+  return *this;
+}
+
+StaticRouteView& StaticRouteView::add_flow(const FlowTuple& flow) {
+  flows_.push_back(flow);
+  return *this;
 }
 
 }  // namespace icmpwall::inspect

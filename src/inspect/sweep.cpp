@@ -116,8 +116,6 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
     if (outcome == Outcome::pass) return Finding{};
     finding.outcome = outcome;
     finding.reason = "sweep";
-    finding.subject.family = src.family;
-    finding.subject.bytes = key.prefix;
     finding.subject_prefix = prefix;
     if (outcome == Outcome::block) finding.block_for = c.block_for;
     return std::move(finding);

@@ -98,6 +98,42 @@ class RuleEncoder {
 
   Result<void> operator()(const nft::Match&) { return ok(); }  // handled in stmts()
 
+  // ip frag-off & 0x1fff != 0 / frag frag-off != 0, as nft encodes them.
+  Result<void> operator()(const nft::NonFirstFragment& f) {
+    const bool v4 = f.family == policy::Family::ipv4;
+    TRY_VOID(dependency({Src::payload, 0, 0, 0, v4 ? Dep::ipv4 : Dep::ipv6,
+                         v4 ? "ip frag-off" : "frag frag-off"}));
+    if (v4) {
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG_1);
+    } else {
+      auto e = make_expr("exthdr");
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_DREG, NFT_REG_1);
+      nftnl_expr_set_u8(e.get(), NFTNL_EXPR_EXTHDR_TYPE, 44);  // IPPROTO_FRAGMENT
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_OFFSET, 2);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_LEN, 2);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_FLAGS, 0);
+      add(std::move(e));
+    }
+    // IPv4: the 13-bit offset below the flags; IPv6: above the M flag.
+    bitwise(v4 ? std::vector<uint8_t>{0x1f, 0xff} : std::vector<uint8_t>{0xff, 0xf8});
+    cmp(NFT_CMP_NEQ, {0, 0});
+    return ok();
+  }
+
+  // ct state S: the state bits, masked, not zero.
+  Result<void> operator()(const nft::CtState& c) {
+    auto e = make_expr("ct");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+    add(std::move(e));
+    std::vector<uint8_t> mask(4);
+    std::memcpy(mask.data(), &c.states, 4);  // host order, as the kernel stores the state
+    bitwise(mask);
+    cmp(NFT_CMP_NEQ, std::vector<uint8_t>(4, 0));
+    return ok();
+  }
+
   Result<void> operator()(const nft::SetMatch& m) {
     auto d = describe(m.field);
     TRY_VOID(dependency(d));
@@ -148,14 +184,7 @@ class RuleEncoder {
     if (!d.mask.empty()) {
       if (d.mask.size() != desc.len)
         return Error{fmt::format("mask of {} bytes for {} ({} bytes)", d.mask.size(), desc.name, desc.len)};
-      std::vector<uint8_t> zero(desc.len, 0);
-      auto e = make_expr("bitwise");
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, desc.len);
-      nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, d.mask.data(), d.mask.size());
-      nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), zero.size());
-      add(std::move(e));
+      bitwise(d.mask);
     }
     auto e = make_expr("dynset");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
@@ -319,11 +348,25 @@ class RuleEncoder {
     add(std::move(e));
   }
 
-  void cmp_eq(const std::vector<uint8_t>& value) {
+  void cmp_eq(const std::vector<uint8_t>& value) { cmp(NFT_CMP_EQ, value); }
+
+  void cmp(uint32_t op, const std::vector<uint8_t>& value) {
     auto e = make_expr("cmp");
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op);
     nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, value.data(), value.size());
+    add(std::move(e));
+  }
+
+  // reg 1 = reg 1 & mask (xor 0), over the mask's length.
+  void bitwise(const std::vector<uint8_t>& mask) {
+    std::vector<uint8_t> zero(mask.size(), 0);
+    auto e = make_expr("bitwise");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BITWISE_LEN, static_cast<uint32_t>(mask.size()));
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_MASK, mask.data(), mask.size());
+    nftnl_expr_set(e.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), zero.size());
     add(std::move(e));
   }
 

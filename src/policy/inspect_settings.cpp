@@ -52,12 +52,27 @@ Knob enforce(std::string_view section, std::string_view doc) {
           doc};
 }
 
+Knob choice(std::string_view section, std::string_view key, std::vector<std::string_view> choices,
+            uint8_t def, std::string_view doc) {
+  return {section, key, KnobKind::choice, 0, static_cast<double>(choices.size() - 1), false,
+          std::move(choices), KnobValue{.choice = def}, doc};
+}
+
+Knob prefixes(std::string_view section, std::string_view key, std::string_view doc) {
+  return {section, key, KnobKind::prefixes, 0, 0, false, {}, KnobValue{}, doc};
+}
+
 Knob weight(std::string_view key, double def, std::string_view doc) {
   return number("tunnel.weights", key, 0, false, 1000, def, doc);
 }
 
 std::vector<Knob> make_knobs() {
   std::vector<Knob> k;
+  // [inspect]
+  k.push_back(enforce("",
+                      "the cap on every detector: `\"log\"` drops and blocks nothing and its events "
+                      "say what would have been done (how to roll detection out), `\"drop\"` blocks "
+                      "nobody, `\"block\"` leaves each detector its own `enforce`"));
   // [inspect.tunnel]
   k.push_back(integer(
       "tunnel", "max-echo-payload", 0, 65535, 1472,
@@ -170,6 +185,16 @@ std::vector<Knob> make_knobs() {
   k.push_back(integer("block", "ipv6-prefix", 1, 128, 64,
                       "a blocked IPv6 source takes its prefix of this length with it (one holder "
                       "owns a /64 at least)"));
+  k.push_back(prefixes("block", "never-block",
+                       "prefixes never blocked whatever their traffic (monitoring systems, "
+                       "resolvers, peers); the host's own addresses, its gateways and routers, "
+                       "link-local, loopback and multicast never are, listed or not"));
+  k.push_back(choice("block", "verify", {"link", "route"}, 0,
+                     "what a sender must prove before the kernel blocks it: `\"link\"`: it is "
+                     "on a directly connected network and the frame came from its own "
+                     "link-layer address (off-link senders: their packets are dropped, nobody "
+                     "is blocked); `\"route\"`: as `link`, and off-link senders too when the "
+                     "route back to them leaves by the interface the packet came in on"));
   // [inspect.redirect]
   k.push_back(boolean(
       "redirect", "accept", true,
@@ -201,9 +226,13 @@ const std::vector<Knob>& inspect_knobs() {
 }
 
 const std::vector<std::string_view>& inspect_sections() {
-  static const std::vector<std::string_view> sections = {"tunnel", "tunnel.weights", "sweep",
-                                                         "block",  "redirect",       "errors"};
+  static const std::vector<std::string_view> sections = {"",      "tunnel", "tunnel.weights", "sweep",
+                                                         "block", "redirect", "errors"};
   return sections;
+}
+
+std::string section_header(std::string_view section) {
+  return section.empty() ? "[inspect]" : fmt::format("[inspect.{}]", section);
 }
 
 std::vector<std::string_view> inspect_keys(std::string_view section) {
@@ -228,6 +257,11 @@ std::string format_value(const Knob& knob, const KnobValue& value) {
     case KnobKind::choice:
       return value.choice < knob.choices.size() ? fmt::format("\"{}\"", knob.choices[value.choice])
                                                 : "?";
+    case KnobKind::prefixes: {
+      std::string out;
+      for (const auto& p : value.prefixes) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", p);
+      return "[" + out + "]";
+    }
   }
   return "?";
 }
@@ -242,6 +276,7 @@ std::string describe_range(const Knob& knob) {
       return fmt::format("number in {}{}, {}]", knob.min_open ? "(" : "[", format_number(knob.min),
                          format_number(knob.max));
     case KnobKind::boolean: return "true or false";
+    case KnobKind::prefixes: return "array of prefixes";
     case KnobKind::choice: {
       std::string out;
       for (size_t i = 0; i < knob.choices.size(); ++i) {
@@ -265,6 +300,7 @@ bool in_range(const Knob& knob, const KnobValue& value) {
              (knob.min_open ? value.number > knob.min : value.number >= knob.min) &&
              value.number <= knob.max;
     case KnobKind::boolean: return true;
+    case KnobKind::prefixes: return true;  // the parser checks each prefix
     case KnobKind::choice: return value.choice < knob.choices.size();
   }
   return false;
@@ -273,8 +309,8 @@ bool in_range(const Knob& knob, const KnobValue& value) {
 std::string inspect_settings_markdown() {
   std::string out;
   for (auto section : inspect_sections()) {
-    out += fmt::format("`[inspect.{}]`\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
-                       section);
+    out += fmt::format("`{}`\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
+                       section_header(section));
     for (const auto& k : inspect_knobs()) {
       if (k.section != section) continue;
       std::string range = describe_range(k);

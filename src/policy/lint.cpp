@@ -216,6 +216,7 @@ class Linter {
     check_smurf();
     check_echo();
     emit();
+    check_fragments();
     check_shadowed();
   }
 
@@ -252,7 +253,8 @@ class Linter {
         std::string what = f == v4 ? "frag-needed" : "packet-too-big";
         for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
         for (const auto& o : outs)
-          if (o.fate == Fate::limited) note(Kind::pmtu, o, hp, "rate-limits", f, what);
+          if (o.fate == Fate::limited || (o.fate == Fate::inspect && o.rule && o.rule->limit))
+            note(Kind::pmtu, o, hp, "rate-limits", f, what);
       }
       // Neighbor discovery, on the hooks that see it.
       if (hp.hook != Hook::forward) {
@@ -427,6 +429,28 @@ class Linter {
     for (size_t i = 0; i < items.size(); ++i)
       out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
     return out;
+  }
+
+  // Inspection without reassembly sees only the first fragment of a
+  // fragmented message: whatever a sender puts in the later fragments
+  // passes uninspected (RFC 1858 on filters that see only first fragments).
+  void check_fragments() {
+    if (p_.fragments == Fragments::reassemble) return;
+    const Rule* first = nullptr;
+    for (const auto& r : p_.rules)
+      if (r.action == Action::inspect) {
+        first = &r;
+        break;
+      }
+    if (!first) return;
+    const SourceLoc& loc = p_.fragments_loc.known() ? p_.fragments_loc : first->loc;
+    diags_.warning(loc,
+                   fmt::format("rule '{}' inspects, but fragments = \"{}\": the inspection worker sees only the "
+                               "first fragment of a fragmented message, so data in later fragments is never "
+                               "inspected (RFC 1858)",
+                               first->name, to_string(p_.fragments)),
+                   "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
+                   "before the filter hooks and the worker sees whole messages");
   }
 
   // ---- shadowed rules ---------------------------------------------------------------

@@ -47,7 +47,7 @@ constexpr size_t kMaxKeyDots = 4096;
 constexpr size_t kMaxLogPrefix = 127;
 
 const Keys kTopKeys = {"icmpwall", "hooks", "rule", "inspect"};
-const Keys kIcmpwallKeys = {"table", "priority", "role"};
+const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments"};
 const Keys kHookNames = {"input", "forward", "output"};
 const Keys kHookKeys = {"default", "log"};
 const Keys kLogKeys = {"prefix", "rate", "burst"};
@@ -414,7 +414,8 @@ class Parser {
   void parse_settings(const toml::node& n, Policy& policy) {
     const auto* tbl = n.as_table();
     if (!tbl) {
-      wrong_kind(n, "icmpwall", "a table", "write [icmpwall] and put table, priority and role under it");
+      wrong_kind(n, "icmpwall", "a table",
+                 "write [icmpwall] and put table, priority, role and fragments under it");
       return;
     }
     for (auto&& [k, v] : *tbl) {
@@ -434,6 +435,12 @@ class Parser {
         if (auto r = get_choice(v, "role", {"host", "router"})) {
           policy.role = *r == "router" ? Role::router : Role::host;
           policy.role_loc = at(v);
+        }
+      } else if (k.str() == "fragments") {
+        const Keys modes = {"reassemble", "follow", "drop"};
+        if (auto f = get_choice(v, "fragments", modes)) {
+          policy.fragments = static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
+          policy.fragments_loc = at(v);
         }
       } else {
         unknown_key(k, kIcmpwallKeys, "[icmpwall]");
@@ -558,10 +565,13 @@ class Parser {
       bool rate_key = contains(kRateLimitKeys, key);
       bool inspect_key = contains(kInspectKeys, key);
       if (contains(kRuleCommonKeys, key) || ((rate_key || inspect_key) && !st.action_known)) continue;
-      if (rate_key && rule.action != Action::rate_limit) {
+      // An inspect rule takes the rate-limit keys: limited, then inspected.
+      if (rate_key && rule.action != Action::rate_limit && rule.action != Action::inspect) {
         error(at(k), fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", key, rule.name,
                                  to_string(rule.action)),
-              fmt::format("remove '{}', or set action = \"rate-limit\"", key));
+              fmt::format("remove '{}', or set action = \"rate-limit\" (or \"inspect\", to limit before "
+                          "inspecting)",
+                          key));
       } else if (inspect_key && rule.action != Action::inspect) {
         error(at(k), fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", key, rule.name,
                                  to_string(rule.action)),
@@ -575,7 +585,11 @@ class Parser {
     }
 
     if (st.action_known && rule.action == Action::rate_limit) rule.limit = parse_rate_limit(tbl, rule);
-    if (st.action_known && rule.action == Action::inspect) rule.inspect = parse_inspect(tbl, rule);
+    if (st.action_known && rule.action == Action::inspect) {
+      rule.inspect = parse_inspect(tbl, rule);
+      bool limited = std::any_of(tbl.begin(), tbl.end(), [](const auto& kv) { return contains(kRateLimitKeys, kv.first.str()); });
+      if (limited) rule.limit = parse_rate_limit(tbl, rule);
+    }
 
     // Duplicate names, default ones included.
     for (const auto& other : policy.rules) {
@@ -1024,6 +1038,20 @@ class Parser {
         l.rate = *r;
       else
         ok = false;
+    } else if (rule.action == Action::inspect) {
+      // Some other rate-limit key without a rate: point at the first one.
+      const toml::key* first = nullptr;
+      for (auto&& [k, v] : tbl)
+        if (contains(kRateLimitKeys, k.str()) &&
+            (!first || std::tie(k.source().begin.line, k.source().begin.column) <
+                           std::tie(first->source().begin.line, first->source().begin.column)))
+          first = &k;
+      error(at(*first),
+            fmt::format("'{}' limits inspect rule '{}', which has no 'rate'", first->str(), rule.name),
+            fmt::format(R"(add rate = "N/second" (e.g. rate = "10/second") to limit the packets before they are )"
+                        R"(inspected, or remove '{}')",
+                        first->str()));
+      ok = false;
     } else {
       error(rule.action_loc, fmt::format("rate-limit rule '{}' has no 'rate'", rule.name),
             R"(add rate = "N/second", "N/minute", "N/hour" or "N/day", e.g. rate = "10/second")");
@@ -1036,7 +1064,17 @@ class Parser {
       if (auto p = get_choice(*n, "per", {"global", "source"})) l.per_source = *p == "source"; else ok = false;
     }
     if (const auto* n = tbl.get("over")) {
-      if (auto o = get_choice(*n, "over", {"drop", "continue"})) l.over_drop = *o == "drop"; else ok = false;
+      if (auto o = get_choice(*n, "over", {"drop", "continue"})) {
+        l.over_drop = *o == "drop";
+        if (!l.over_drop && rule.action == Action::inspect) {
+          error(at(*n), fmt::format("inspect rule '{}' cannot let packets over its limit continue", rule.name),
+                "over the limit they are dropped before the queue, so a flood never reaches the inspection "
+                "worker; remove 'over' (or write over = \"drop\")");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
     }
     for (auto&& [k, v] : tbl) {
       if (!contains(kPerSourceKeys, k.str()) || l.per_source) continue;
@@ -1098,9 +1136,18 @@ class Parser {
     }
     const Keys sections = {"tunnel", "sweep", "block", "redirect", "errors"};
     for (auto&& [k, v] : *tbl) {
+      // [inspect] itself holds the policy-wide settings (enforce).
+      if (const Knob* knob = find_knob("", k.str())) {
+        if (auto value = get_knob(v, *knob)) policy.inspect.values.push_back({knob, *value, at(v)});
+        continue;
+      }
       if (!contains(sections, k.str())) {
+        Keys valid = sections;
+        for (auto key : inspect_keys("")) valid.push_back(key);
         error(at(k), fmt::format("unknown section [inspect.{}]", k.str()),
-              suggest(k.str(), sections, fmt::format("the sections are {}", join(sections))));
+              suggest(k.str(), valid,
+                      fmt::format("the sections are {}; [inspect] itself takes {}", join(sections),
+                                  join(inspect_keys("")))));
         continue;
       }
       parse_inspect_section(v, std::string(k.str()), policy);
@@ -1118,7 +1165,7 @@ class Parser {
   }
 
   void parse_inspect_section(const toml::node& n, const std::string& section, Policy& policy) {
-    const std::string where = fmt::format("[inspect.{}]", section);
+    const std::string where = section_header(section);
     const auto* tbl = n.as_table();
     if (!tbl) {
       wrong_kind(n, fmt::format("inspect.{}", section), "a table",
@@ -1189,8 +1236,42 @@ class Parser {
                                             knob.choices.begin());
         return value;
       }
+      case KnobKind::prefixes: return get_prefixes(n, key);
     }
     return std::nullopt;
+  }
+
+  // An array of prefixes (empty: none), each checked like a rule's source;
+  // kept as "address/length", duplicates once.
+  std::optional<KnobValue> get_prefixes(const toml::node& n, const std::string& key) {
+    const auto* arr = n.as_array();
+    if (!arr) {
+      wrong_kind(n, key, "an array of prefixes",
+                 n.is_string() ? fmt::format(R"(write {} = ["{}"])", key, n.as_string()->get())
+                               : fmt::format(R"(e.g. {} = ["198.18.0.0/15", "2001:db8::/32"])", key));
+      return std::nullopt;
+    }
+    KnobValue value;
+    bool ok = true;
+    for (const auto& e : *arr) {
+      const auto* str = e.as_string();
+      if (!str) {
+        error(at(e), fmt::format("a '{}' entry must be a string, not {}", key, node_kind(e)), kPrefixExample);
+        ok = false;
+        continue;
+      }
+      auto p = parse_prefix(str->get(), at(e));
+      if (!p) {
+        ok = false;
+        continue;
+      }
+      std::string text =
+          fmt::format("{}/{}", format_addr(p->addr.data(), p->family == Family::ipv4 ? 4 : 16), p->len);
+      if (std::find(value.prefixes.begin(), value.prefixes.end(), text) == value.prefixes.end())
+        value.prefixes.push_back(std::move(text));
+    }
+    if (!ok) return std::nullopt;
+    return value;
   }
 
   std::shared_ptr<const SourceFile> file_;

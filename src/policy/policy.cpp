@@ -42,6 +42,15 @@ const char* to_string(AddrType t) {
   return "?";
 }
 
+const char* to_string(Fragments f) {
+  switch (f) {
+    case Fragments::reassemble: return "reassemble";
+    case Fragments::follow: return "follow";
+    case Fragments::drop: return "drop";
+  }
+  return "?";
+}
+
 const char* to_string(RateUnit u) {
   switch (u) {
     case RateUnit::second: return "second";

@@ -10,7 +10,9 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace icmpwall::queue {
 namespace {
@@ -48,10 +50,12 @@ size_t build_config(std::span<uint8_t> buf, const ConfigRequest& req) {
   uint32_t flags = 0;
   if (req.fail_open) flags |= NFQA_CFG_F_FAIL_OPEN;
   if (req.gso) flags |= NFQA_CFG_F_GSO;
+  if (req.conntrack) flags |= NFQA_CFG_F_CONNTRACK;
   // The mask names every flag we decide, so the ones we leave off are
   // cleared rather than inherited.
   mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
-  mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
+  mnl_attr_put_u32(nlh, NFQA_CFG_MASK,
+                   htonl(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK));
   return nlh->nlmsg_len;
 }
 
@@ -87,6 +91,17 @@ std::optional<PacketMessage> parse_packet(const nlmsghdr* nlh) {
   if (attr[NFQA_MARK]) m.info.mark = be32_attr(attr[NFQA_MARK]);
   if (attr[NFQA_IFINDEX_INDEV]) m.info.indev = be32_attr(attr[NFQA_IFINDEX_INDEV]);
   if (attr[NFQA_IFINDEX_OUTDEV]) m.info.outdev = be32_attr(attr[NFQA_IFINDEX_OUTDEV]);
+  if (attr[NFQA_HWADDR] &&
+      mnl_attr_get_payload_len(attr[NFQA_HWADDR]) >= sizeof(nfqnl_msg_packet_hw)) {
+    auto* hw = static_cast<const nfqnl_msg_packet_hw*>(mnl_attr_get_payload(attr[NFQA_HWADDR]));
+    const size_t len = std::min<size_t>(ntohs(hw->hw_addrlen), m.info.hwaddr.size());
+    std::memcpy(m.info.hwaddr.data(), hw->hw_addr, len);
+    m.info.hwaddr_len = static_cast<uint8_t>(len);
+  }
+  // Present only when the queue asked for conntrack (NFQA_CFG_F_CONNTRACK)
+  // and the packet has an entry; the kernel puts it as a big-endian u32.
+  if (attr[NFQA_CT_INFO] && mnl_attr_get_payload_len(attr[NFQA_CT_INFO]) >= sizeof(uint32_t))
+    m.info.ct_info = be32_attr(attr[NFQA_CT_INFO]);
   if (attr[NFQA_SKB_INFO]) m.info.gso = (be32_attr(attr[NFQA_SKB_INFO]) & NFQA_SKB_GSO) != 0;
   if (attr[NFQA_PAYLOAD]) {
     m.payload = {static_cast<const uint8_t*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),

@@ -82,7 +82,12 @@ Result<QueueSocket> QueueSocket::open(const QueueConfig& config) {
   if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &off, sizeof off) != 0)
     return errno_error(fmt::format("queue {}: NETLINK_NO_ENOBUFS", config.queue));
 
-  TRY_VOID(qs.configure());
+  auto configured = qs.configure(config.conntrack);
+  if (!configured && config.conntrack && configured.error().code == EAGAIN)
+    configured = qs.configure(true);
+  if (!configured && config.conntrack && configured.error().code == EOPNOTSUPP)
+    configured = qs.configure(false);
+  TRY_VOID(configured);
   return qs;
 }
 
@@ -95,7 +100,7 @@ Result<void> QueueSocket::send(std::span<const uint8_t> bytes) const {
   }
 }
 
-Result<void> QueueSocket::configure() {
+Result<void> QueueSocket::configure(bool conntrack) {
   std::array<uint8_t, kConfigMsgCapacity> req{};
   ConfigRequest cr;
   cr.queue = config_.queue;
@@ -104,6 +109,7 @@ Result<void> QueueSocket::configure() {
   cr.max_len = config_.max_len;
   cr.fail_open = config_.fail_open;
   cr.gso = config_.gso;
+  cr.conntrack = conntrack;
   const size_t n = build_config(req, cr);
   TRY_VOID(send(std::span(req.data(), n)));
 
@@ -145,6 +151,7 @@ Result<void> QueueSocket::configure() {
     if (has_packets) early_.emplace_back(dgram.begin(), dgram.end());
     if (!answer) continue;
     if (*answer != 0) return errno_error(explain_bind_error(config_.queue, *answer), *answer);
+    conntrack_ = conntrack;
     return ok();
   }
 }

@@ -56,6 +56,7 @@ Counters Reader::counters() const {
   c.verdict_messages = get(counters_.verdict_messages);
   c.batch_verdicts = get(counters_.batch_verdicts);
   c.send_errors = get(counters_.send_errors);
+  c.no_conntrack = get(counters_.no_conntrack);
   c.verdict_errors = get(counters_.verdict_errors);
   return c;
 }
@@ -133,6 +134,8 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     }
     bump(counters_.received);
     if (pkt->info.truncated) bump(counters_.truncated);
+    pkt->info.ct_reported = socket_.conntrack();
+    if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
     const Verdict v = inspector_.inspect(pkt->payload, pkt->info);
     bump(v == Verdict::accept ? counters_.accepted : counters_.dropped);
     const Decision d{pkt->info.packet_id, v};

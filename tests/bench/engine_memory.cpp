@@ -140,7 +140,7 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
       const auto w0 = std::chrono::steady_clock::now();
       for (const auto& p : pkts) {
         now += std::chrono::microseconds(1);
-        if (engine.inspect(p, 2, now).outcome >= inspect::Outcome::drop) ++dropped;
+        if (engine.inspect(p, inspect::PacketContext{.iif = 2}, now).outcome >= inspect::Outcome::drop) ++dropped;
       }
       const double ns =
           std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - w0).count() /

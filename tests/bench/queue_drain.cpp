@@ -114,7 +114,10 @@ class FullInspection final : public queue::Inspector {
   explicit FullInspection(const std::string& dst)
       : engine_(inspect::EngineConfig{}, make_routes(dst)) {}
   Verdict inspect(std::span<const uint8_t> p, const PacketInfo& info) override {
-    auto f = engine_.inspect(p, info.indev, inspect::Clock::now());
+    inspect::PacketContext ctx{.iif = info.indev, .oif = info.outdev, .hook = info.hook};
+    ctx.hwaddr = info.hwaddr;
+    ctx.hwaddr_len = info.hwaddr_len;
+    auto f = engine_.inspect(p, ctx, inspect::Clock::now());
     return f.outcome >= inspect::Outcome::drop ? Verdict::drop : Verdict::accept;
   }
   const inspect::Engine& engine() const { return engine_; }

@@ -83,6 +83,20 @@ TEST(AuditDriftTest, EveryPresetIsInStepRightAfterApply) {
   EXPECT_EQ(other.exit_code, kDrift) << other.describe();
 }
 
+// The fragment rules (ip frag-off, the IPv6 fragment header through
+// exthdr) and the ct rule of "reassemble" decode back to what was encoded.
+TEST(AuditDriftTest, EveryFragmentsModeIsInStepRightAfterApply) {
+  ICMPWALL_REQUIRE_ROOT();
+  Netns ns;
+  for (const char* mode : {"reassemble", "follow", "drop"}) {
+    SCOPED_TRACE(mode);
+    TempFile policy(std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kInspectPolicy, ".toml");
+    auto applied = apply_policy(ns, policy.path());
+    ASSERT_TRUE(applied.ok()) << applied.describe();
+    expect_in_step(ns, policy.path());
+  }
+}
+
 TEST(AuditDriftTest, InsertedRuleIsExtra) {
   ICMPWALL_REQUIRE_ROOT();
   Netns ns;
@@ -152,8 +166,9 @@ TEST(AuditDriftTest, AnotherTablesDropIsAnOverrideThatPingConfirms) {
   ASSERT_TRUE(loaded.ok()) << loaded.describe();
   auto audit = audit_policy(net.server, policy);
   EXPECT_EQ(audit.exit_code, kDrift) << audit.describe();
+  // host.toml inspects echo requests (limited, then queued)
   EXPECT_THAT(audit.out, HasSubstr("override: ipv4 input echo-request (type 8 code 0): policy "
-                                   "rate-limited at 20/second, kernel dropped by inet other in #"));
+                                   "queued, kernel dropped by inet other in #"));
   EXPECT_THAT(audit.out, HasSubstr("drift (0 difference(s), 1 override(s))"));
   auto json = audit_policy(net.server, policy, true);
   EXPECT_THAT(json.out, HasSubstr("\"table\": \"other\""));

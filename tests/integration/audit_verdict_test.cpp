@@ -9,6 +9,8 @@
 // `icmpwall audit` command line must report the same in its JSON.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
@@ -64,11 +66,14 @@ TEST_F(AuditVerdictTest, HostPresetOutcomes) {
   auto rs = dump_in(*host_);
   ASSERT_TRUE(rs.ok()) << rs.error().message;
 
+  // echo requests: limited per source, then queued for inspection
   auto echo = evaluate(*rs, v4_input(8));
-  EXPECT_EQ(echo.outcome, Outcome::rate_limited) << echo.condition;
-  EXPECT_EQ(echo.rate, "20/second");
+  EXPECT_EQ(echo.outcome, Outcome::queued) << echo.condition;
   EXPECT_EQ(echo.decided_by.table, "icmpwall");
   EXPECT_EQ(echo.decided_by.chain, "input.v4.8");
+  EXPECT_TRUE(std::any_of(echo.notes.begin(), echo.notes.end(), [](const std::string& n) {
+    return n.find("limit 20/second") != std::string::npos;
+  })) << "the limit before the queue is not on the path";
 
   auto redirect = evaluate(*rs, v4_input(5));
   EXPECT_EQ(redirect.outcome, Outcome::dropped);
@@ -78,7 +83,7 @@ TEST_F(AuditVerdictTest, HostPresetOutcomes) {
     EXPECT_EQ(ts.outcome, Outcome::dropped) << int(t);
   }
   auto reply = evaluate(*rs, v4_input(0));
-  EXPECT_EQ(reply.outcome, Outcome::accepted);
+  EXPECT_EQ(reply.outcome, Outcome::queued);  // inspected (reply-only exfiltration)
   EXPECT_EQ(reply.decided_by.chain, "input.v4.0");
   // an unnamed type falls to the default
   auto unknown = evaluate(*rs, v4_input(200));
@@ -103,8 +108,7 @@ TEST_F(AuditVerdictTest, HostPresetOutcomes) {
   EXPECT_EQ(j["schema"], 1);
   ASSERT_EQ(j["entries"].size(), 1u) << j.dump();
   const auto& e = j["entries"][0];
-  EXPECT_EQ(e["outcome"], "rate-limited");
-  EXPECT_EQ(e["rate"], "20/second");
+  EXPECT_EQ(e["outcome"], "queued");
   EXPECT_EQ(e["decided_by"]["chain"], "input.v4.8");
   EXPECT_GE(e["packets"].get<uint64_t>(), 3u) << e.dump();
 
@@ -138,8 +142,8 @@ table inet other {
   // icmpwall's chain came first on the path
   ASSERT_FALSE(echo.path.empty());
   EXPECT_NE(echo.path.front().find("icmpwall"), std::string::npos) << echo.path.front();
-  // echo-reply is untouched by the other table
-  EXPECT_EQ(evaluate(*rs, v4_input(0)).outcome, Outcome::accepted);
+  // echo-reply is untouched by the other table (icmpwall queues it)
+  EXPECT_EQ(evaluate(*rs, v4_input(0)).outcome, Outcome::queued);
 
   // reality: nothing comes back
   auto p = ping(*peer_, "198.18.77.2");

@@ -95,4 +95,49 @@ bool NotifySocket::wait_for(const std::string& text, Millis timeout) {
 
 bool have_tool(const char* tool) { return access(tool, X_OK) == 0; }
 
+const char* const kRouterInspectPolicy = R"([icmpwall]
+role = "router"
+
+[hooks.forward]
+default = "allow"
+
+[[rule]]
+name = "echo"
+types = ["echo-request", "echo-reply"]
+hooks = ["forward"]
+action = "inspect"
+no-worker = "accept"
+)";
+
+std::string host_inspect_policy(const std::string& icmpwall_keys) {
+  return "[icmpwall]\nrole = \"host\"\n" + icmpwall_keys + R"(
+[hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo"
+types = ["echo-request", "echo-reply"]
+hooks = ["input"]
+action = "inspect"
+no-worker = "accept"
+
+[[rule]]
+name = "errors"
+types = ["destination-unreachable", "time-exceeded", "parameter-problem", "packet-too-big"]
+hooks = ["input"]
+action = "inspect"
+no-worker = "accept"
+)";
+}
+
+std::string blocked_sets_with_elements(const Netns& ns) {
+  std::string out;
+  for (const char* set : {"inspect.blocked.v4", "inspect.blocked.v6"}) {
+    auto r = ns.run({"nft", "list", "set", "inet", "icmpwall", set});
+    if (!r.ok()) return "cannot list " + std::string(set) + ":\n" + r.describe();
+    if (r.out.find("elements") != std::string::npos) out += r.out;
+  }
+  return out;
+}
+
 }  // namespace icmpwall::integration

@@ -76,4 +76,15 @@ class NotifySocket {
 // True if `tool` exists and is executable.
 bool have_tool(const char* tool);
 
+// Inline policies that inspect the way the presets do, failing open when no
+// worker listens: a router inspecting forwarded echo requests and replies,
+// and a host inspecting its input echo and errors; `icmpwall_keys` (lines)
+// go into the host's [icmpwall] table.
+extern const char* const kRouterInspectPolicy;
+std::string host_inspect_policy(const std::string& icmpwall_keys = "");
+
+// The listings of icmpwall's blocked-source sets in `ns` that hold any
+// element: empty when nobody is blocked.
+std::string blocked_sets_with_elements(const Netns& ns);
+
 }  // namespace icmpwall::integration

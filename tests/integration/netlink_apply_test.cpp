@@ -514,6 +514,20 @@ TEST(NetlinkNetns, EntersAndLeaves) {
 // loaded by `nft -f` and the netlink batch must give the same ruleset.
 class PresetRenderVsEncode : public testing::TestWithParam<std::string> {};
 
+// Where the kernel lacks the native queue expression, `nft -f` cannot load
+// a `queue` statement (apply falls back to the xt NFQUEUE target, which nft
+// syntax cannot express): both sides then get an accept in its place, and
+// everything else of the preset is still compared. Each queue encoding has
+// its own tests (unit: QueueNative, QueueCompat...; QueueWorkerTest).
+void without_queues_unless_native(nft::Table& table) {
+  auto mode = probe_queue_mode();
+  if (mode.ok() && *mode == QueueMode::native) return;
+  for (auto& c : table.chains)
+    for (auto& r : c.rules)
+      for (auto& st : r.stmts)
+        if (std::holds_alternative<nft::Queue>(st)) st = nft::Verdict{nft::VerdictKind::accept, {}};
+}
+
 TEST_P(PresetRenderVsEncode, DryRunTextAndNetlinkBatchAgree) {
   REQUIRE_ROOT();
   const std::string path = std::string(ICMPWALL_SOURCE_DIR) + "/policies/" + GetParam() + ".toml";
@@ -522,6 +536,7 @@ TEST_P(PresetRenderVsEncode, DryRunTextAndNetlinkBatchAgree) {
   ASSERT_TRUE(parsed.has_value());
   auto table = compile::compile(*parsed, pdiags);
   ASSERT_TRUE(table.has_value());
+  without_queues_unless_native(*table);
   ScopedNetns ours, reference;
   Diagnostics diags;
   auto stats = apply_in(ours, *table, diags);

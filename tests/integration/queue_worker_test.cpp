@@ -18,7 +18,10 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <cstdio>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -182,6 +185,76 @@ TEST_F(QueueWorkerTest, DropsMarkedEchoAndAcceptsTheRest) {
   worker->stop();
   EXPECT_FALSE(worker->running());
   EXPECT_FALSE(worker->failure());
+}
+
+// Remembers the metadata of every packet. Called from the worker thread.
+class RecordingInspector final : public queue::Inspector {
+ public:
+  Verdict inspect(std::span<const uint8_t>, const PacketInfo& info) override {
+    std::lock_guard lock(mu);
+    infos.push_back(info);
+    return Verdict::accept;
+  }
+  std::vector<PacketInfo> taken() {
+    std::lock_guard lock(mu);
+    return infos;
+  }
+  std::mutex mu;
+  std::vector<PacketInfo> infos;
+};
+
+// The context the kernel reports with each packet: input interface, the
+// frame's link-layer source, and the conntrack state once the namespace
+// tracks connections (a table of its own with a ct rule turns it on).
+TEST_F(QueueWorkerTest, ReportsInterfaceLinkLayerSourceAndConntrackState) {
+  apply_inspect(8, "accept");
+  auto inspector = std::make_shared<RecordingInspector>();
+  auto worker = Worker::start(config(8), inspector);
+  ASSERT_TRUE(worker) << worker.error().message;
+  const uint32_t qs0 = server_->ifindex_of("qs0");
+  const std::string client_mac = client_->mac_of("qc0");
+  auto mac_text = [](const PacketInfo& i) {
+    std::string out;
+    char b[4];
+    for (size_t k = 0; k < i.hwaddr_len; ++k) {
+      std::snprintf(b, sizeof b, k ? ":%02x" : "%02x", i.hwaddr[k]);
+      out += b;
+    }
+    return out;
+  };
+
+  for (const char* dst : {kServerV4, kServerV6}) EXPECT_EQ(ping(dst, false, 1).received, 1);
+  ASSERT_TRUE(wait_received(*worker, 2));
+  // A kernel without CONFIG_NETFILTER_NETLINK_GLUE_CT refuses
+  // NFQA_CFG_F_CONNTRACK: the queue is bound without it and every packet
+  // is counted as without conntrack state.
+  const bool reported = inspector->taken().front().ct_reported;
+  for (const auto& i : inspector->taken()) {
+    EXPECT_EQ(i.indev, qs0);
+    EXPECT_EQ(mac_text(i), client_mac);
+    EXPECT_EQ(i.ct_reported, reported);
+    EXPECT_FALSE(i.ct_info) << "no table tracks connections in this namespace yet";
+  }
+
+  ASSERT_TRUE(server_
+                  ->nft_load("table inet ct_on {\n chain in {\n type filter hook input priority -10\n"
+                             " ct state new counter\n }\n}\n")
+                  .ok());
+  for (const char* dst : {kServerV4, kServerV6}) EXPECT_EQ(ping(dst, false, 1).received, 1);
+  ASSERT_TRUE(wait_received(*worker, 4));
+  auto infos = inspector->taken();
+  ASSERT_EQ(infos.size(), 4u);
+  if (reported) {
+    for (size_t k = 2; k < 4; ++k) {
+      ASSERT_TRUE(infos[k].ct_info) << "packet " << k;
+      EXPECT_EQ(*infos[k].ct_info, 2u) << "a first echo request: IP_CT_NEW";
+    }
+    EXPECT_EQ(worker->counters().no_conntrack, 0u);
+  } else {
+    std::printf("note: this kernel refuses NFQA_CFG_F_CONNTRACK (no NETFILTER_NETLINK_GLUE_CT)\n");
+    for (const auto& i : infos) EXPECT_FALSE(i.ct_info);
+    EXPECT_EQ(worker->counters().no_conntrack, 4u);
+  }
 }
 
 TEST_F(QueueWorkerTest, BypassWithoutWorkerLetsEchoThrough) {

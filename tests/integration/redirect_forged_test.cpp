@@ -24,8 +24,14 @@
 //     taken (shared_media=1, the default, only wants a unicast address
 //     with a reachable neighbour);
 //   - IPv6, source spoofed to be the gateway, quoting a datagram the
-//     victim never sent: taken.
-// icmpwall drops all three; the true gateway's redirect passes.
+//     victim never sent: taken;
+//   - both families, source spoofed to be the gateway (IPv6: its fe80::
+//     address, hop limit 255), every field valid (a new gateway on the
+//     victim's network, a datagram the victim did send), but sent from the
+//     attacker's MAC: taken.
+// icmpwall drops all of them (the last because the frame's link-layer
+// source is not the gateway's neighbour entry); the true gateway's
+// redirect passes.
 //
 // The validator runs in a queue worker bound in the victim's namespace,
 // with NetlinkRouteView opened there (EnterNetns), exactly as the daemon
@@ -110,7 +116,10 @@ class RedirectInspector final : public queue::Inspector {
     std::string reason = "malformed";
     queue::Verdict verdict = queue::Verdict::drop;
     if (p) {
-      Finding f = validator_.check(*p.value, info.indev);
+      inspect::PacketContext ctx{.iif = info.indev, .hook = info.hook};
+      ctx.hwaddr = info.hwaddr;
+      ctx.hwaddr_len = info.hwaddr_len;
+      Finding f = validator_.check(*p.value, ctx);
       reason = f.detected() ? f.reason : "pass";
       verdict = f.detected() ? queue::Verdict::drop : queue::Verdict::accept;
     }
@@ -166,8 +175,8 @@ class RedirectForgeryTest : public ::testing::Test {
     victim_mac_ = victim_->mac_of("vv0");
     other_mac_ = other_->mac_of("ov0");
     // The segment works (and the victim knows its neighbours).
-    for (const char* dst : {"198.18.0.1", "198.18.0.3", "2001:db8::1", "2001:db8::3"}) {
-      auto r = victim_->run({"ping", "-n", "-c", "1", "-W", "2", dst}, {Millis(10'000)});
+    for (const char* dst : {"198.18.0.1", "198.18.0.3", "2001:db8::1", "2001:db8::3", "fe80::1"}) {
+      auto r = victim_->run({"ping", "-n", "-c", "1", "-W", "2", "-I", "vv0", dst}, {Millis(10'000)});
       ASSERT_TRUE(r.ok()) << r.describe();
     }
   }
@@ -257,6 +266,9 @@ TEST_F(RedirectForgeryTest, V4ForgedRedirectsLeaveTheRouteUnchanged) {
              first_hop("198.18.9.11");
   send(*gw_, "br0", v4(gw, "198.18.0.3", "198.18.9.12"));
   EXPECT_TRUE(first_hop_becomes("198.18.9.12", "198.18.0.3")) << first_hop("198.18.9.12");
+  // The same redirect, valid in every field, from the attacker's MAC.
+  send(*other_, "ov0", v4(gw, "198.18.0.3", "198.18.9.13"));
+  EXPECT_TRUE(first_hop_becomes("198.18.9.13", "198.18.0.3")) << first_hop("198.18.9.13");
 
   // With validation.
   enable_validation();
@@ -266,12 +278,16 @@ TEST_F(RedirectForgeryTest, V4ForgedRedirectsLeaveTheRouteUnchanged) {
   ASSERT_TRUE(judged(4)) << inspector_->reasons().size();
   EXPECT_EQ(first_hop("198.18.9.20"), gw);
   EXPECT_EQ(first_hop("198.18.9.21"), gw);
-  send(*gw_, "br0", v4(gw, "198.18.0.3", "198.18.9.22"));
+  send(*other_, "ov0", v4(gw, "198.18.0.3", "198.18.9.23"));
   ASSERT_TRUE(judged(5));
+  EXPECT_EQ(first_hop("198.18.9.23"), gw);
+  send(*gw_, "br0", v4(gw, "198.18.0.3", "198.18.9.22"));
+  ASSERT_TRUE(judged(6));
   EXPECT_TRUE(first_hop_becomes("198.18.9.22", "198.18.0.3")) << first_hop("198.18.9.22");
   EXPECT_EQ(inspector_->reasons(),
-            (Reasons{"redirect-not-from-gateway", "redirect-gateway-not-on-link",
-                     "redirect-gateway-not-on-link", "redirect-gateway-not-on-link", "pass"}));
+            (Reasons{"redirect-not-from-gateway", "redirect-link-layer-mismatch",
+                     "redirect-link-layer-mismatch", "redirect-link-layer-mismatch",
+                     "redirect-link-layer-mismatch", "pass"}));
   // The earlier, forged routes stay where the forgery had put them: the
   // validator judges them against the route the victim uses now.
   EXPECT_EQ(first_hop("198.18.9.11"), "198.18.5.5");
@@ -296,6 +312,10 @@ TEST_F(RedirectForgeryTest, V6ForgedRedirectsLeaveTheRouteUnchanged) {
              first_hop("2001:db8:9::11");
   send(*gw_, "br0", v6(gw, "2001:db8:9::12", "2001:db8::2"));
   EXPECT_TRUE(first_hop_becomes("2001:db8:9::12", "fe80::3")) << first_hop("2001:db8:9::12");
+  // Spoofed as the router's fe80::1 with hop limit 255, quoting a datagram
+  // the victim did send, from the attacker's MAC.
+  send(*other_, "ov0", v6(gw, "2001:db8:9::13", "2001:db8::2"));
+  EXPECT_TRUE(first_hop_becomes("2001:db8:9::13", "fe80::3")) << first_hop("2001:db8:9::13");
 
   // With validation.
   enable_validation();
@@ -305,11 +325,15 @@ TEST_F(RedirectForgeryTest, V6ForgedRedirectsLeaveTheRouteUnchanged) {
   ASSERT_TRUE(judged(2)) << inspector_->reasons().size();
   EXPECT_EQ(first_hop("2001:db8:9::20"), gw);
   EXPECT_EQ(first_hop("2001:db8:9::21"), gw);
-  send(*gw_, "br0", v6(gw, "2001:db8:9::22", "2001:db8::2"));
+  send(*other_, "ov0", v6(gw, "2001:db8:9::23", "2001:db8::2"));
   ASSERT_TRUE(judged(3));
+  EXPECT_EQ(first_hop("2001:db8:9::23"), gw);
+  send(*gw_, "br0", v6(gw, "2001:db8:9::22", "2001:db8::2"));
+  ASSERT_TRUE(judged(4));
   EXPECT_TRUE(first_hop_becomes("2001:db8:9::22", "fe80::3")) << first_hop("2001:db8:9::22");
   EXPECT_EQ(inspector_->reasons(),
-            (Reasons{"redirect-not-from-gateway", "redirect-datagram-not-ours", "pass"}));
+            (Reasons{"redirect-not-from-gateway", "redirect-datagram-not-ours",
+                     "redirect-link-layer-mismatch", "pass"}));
 }
 
 }  // namespace

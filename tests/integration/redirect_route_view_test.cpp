@@ -1,7 +1,8 @@
 // NetlinkRouteView against a real kernel: what it answers about routes,
-// local addresses, connected networks and forwarding in a scratch
-// namespace, that the answers are cached, and that the kernel's
-// notifications drop the cache at once.
+// local addresses, connected networks, forwarding, routers (gateways of
+// routes, IPv6 neighbours flagged as routers) and neighbours' link-layer
+// addresses in a scratch namespace, that the answers are cached, and that
+// the kernel's notifications drop the cache at once.
 //
 // Two scratch namespaces (netns.h), joined by a veth pair:
 //
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -171,6 +173,65 @@ TEST_F(NetlinkRouteViewTest, ZeroTtlAsksTheKernelEveryTime) {
   const uint64_t asked = view->kernel_queries();
   ASSERT_TRUE(view->route(addr("198.18.40.9"), std::nullopt));
   EXPECT_EQ(view->kernel_queries(), asked + 1);
+}
+
+inspect::LinkAddress mac(const std::string& text) {
+  inspect::LinkAddress m;
+  unsigned b[6] = {};
+  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+    throw std::runtime_error("bad MAC in test: " + text);
+  for (int i = 0; i < 6; ++i) m.bytes[i] = static_cast<uint8_t>(b[i]);
+  m.len = 6;
+  return m;
+}
+
+TEST_F(NetlinkRouteViewTest, RoutersAreGatewaysOfRoutesAndIpv6NeighboursFlaggedAsRouters) {
+  host_->ip({"route", "add", "198.18.50.0/24", "nexthop", "via", "198.18.20.1", "nexthop", "via",
+             "198.18.20.9"});
+  host_->ip({"-6", "neigh", "add", "2001:db8:20::fe", "lladdr", "02:00:00:00:20:fe", "dev", "rv0",
+             "router", "nud", "permanent"});
+  auto view = open_view();
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view->is_router(addr("198.18.20.1")));
+  EXPECT_TRUE(view->is_router(addr("198.18.20.9"))) << "a multipath nexthop";
+  EXPECT_TRUE(view->is_router(addr("fe80::1")));
+  EXPECT_TRUE(view->is_router(addr("2001:db8:20::fe"))) << "neighbour with the router flag";
+  EXPECT_FALSE(view->is_router(addr("198.18.20.7")));
+  EXPECT_FALSE(view->is_router(addr("2001:db8:20::7")));
+
+  EXPECT_TRUE(view->holds_local_or_router(addr("2001:db8:20::"), 64));  // ::2 and ::fe
+  EXPECT_TRUE(view->holds_local_or_router(addr("198.18.20.0"), 24));
+  EXPECT_FALSE(view->holds_local_or_router(addr("2001:db8:21::"), 64));
+  EXPECT_FALSE(view->holds_local_or_router(addr("198.18.21.0"), 24));
+}
+
+TEST_F(NetlinkRouteViewTest, NeighboursLinkLayerAddressesAndTheirChanges) {
+  RouteCacheOptions hour;
+  hour.ttl = std::chrono::hours(1);
+  auto view = open_view(hour);
+  ASSERT_TRUE(view);
+  // A neighbour learned from real traffic.
+  EXPECT_FALSE(view->neighbour(addr("198.18.20.1"), rv0_));
+  host_->run_checked({"ping", "-c", "1", "-W", "2", "198.18.20.1"});
+  const auto peer_mac = mac(peer_->mac_of("pv0"));
+  EXPECT_TRUE(poll_until([&] { return view->neighbour(addr("198.18.20.1"), rv0_) == peer_mac; },
+                         Millis(2000)));
+  EXPECT_FALSE(view->neighbour(addr("198.18.20.1"), 1)) << "on rv0, not on lo";
+
+  // Entries added and changed by hand: the notification drops the cached table.
+  host_->ip({"-6", "neigh", "add", "2001:db8:20::7", "lladdr", "02:00:00:00:20:07", "dev", "rv0",
+             "nud", "permanent"});
+  EXPECT_TRUE(poll_until(
+      [&] { return view->neighbour(addr("2001:db8:20::7"), rv0_) == mac("02:00:00:00:20:07"); },
+      Millis(2000)));
+  host_->ip({"-6", "neigh", "replace", "2001:db8:20::7", "lladdr", "02:00:00:00:20:08", "dev",
+             "rv0", "nud", "permanent"});
+  EXPECT_TRUE(poll_until(
+      [&] { return view->neighbour(addr("2001:db8:20::7"), rv0_) == mac("02:00:00:00:20:08"); },
+      Millis(2000)));
+  // An entry that never resolved has no usable link-layer address.
+  host_->run({"ping", "-c", "1", "-W", "1", "198.18.20.66"});
+  EXPECT_FALSE(view->neighbour(addr("198.18.20.66"), rv0_));
 }
 
 }  // namespace

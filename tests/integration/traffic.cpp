@@ -68,13 +68,20 @@ std::string TransferResult::describe() const {
 
 TransferResult tcp_transfer(Netns& sender, Netns& receiver, const std::string& receiver_addr,
                             size_t bytes, Millis timeout, int port) {
+  return tcp_transfer_via(sender, receiver_addr, port, receiver, receiver_addr, port, bytes,
+                          timeout);
+}
+
+TransferResult tcp_transfer_via(Netns& sender, const std::string& connect_addr, int connect_port,
+                                Netns& receiver, const std::string& listen_addr, int listen_port,
+                                size_t bytes, Millis timeout) {
   TransferResult r;
   std::string payload(bytes, '\0');
   std::mt19937 gen(42);
   for (auto& c : payload) c = static_cast<char>(gen());
 
-  Process& listener = receiver.spawn({"nc", "-n", "-l", receiver_addr, std::to_string(port)});
-  if (!receiver.wait_tcp_listening(port)) {
+  Process& listener = receiver.spawn({"nc", "-n", "-l", listen_addr, std::to_string(listen_port)});
+  if (!receiver.wait_tcp_listening(listen_port)) {
     r.sender.err = "the listener never listened:\n" + listener.err();
     listener.kill();
     return r;
@@ -82,7 +89,7 @@ TransferResult tcp_transfer(Netns& sender, Netns& receiver, const std::string& r
   RunOptions opts;
   opts.timeout = timeout;
   opts.input = payload;
-  r.sender = sender.run({"nc", "-n", "-N", receiver_addr, std::to_string(port)}, opts);
+  r.sender = sender.run({"nc", "-n", "-N", connect_addr, std::to_string(connect_port)}, opts);
   r.elapsed = r.sender.elapsed;
   // The sender has closed (or was killed): the listener ends at EOF.
   listener.wait_for_exit(r.sender.timed_out ? Millis(0) : Millis(5'000));

@@ -55,4 +55,11 @@ struct TransferResult {
 TransferResult tcp_transfer(Netns& sender, Netns& receiver, const std::string& receiver_addr,
                             size_t bytes, Millis timeout, int port = 5001);
 
+// The same through a relay: the receiver listens on `listen_addr:listen_port`
+// and the sender connects to `connect_addr:connect_port` (a tunnel's local
+// end that forwards to the listener).
+TransferResult tcp_transfer_via(Netns& sender, const std::string& connect_addr, int connect_port,
+                                Netns& receiver, const std::string& listen_addr, int listen_port,
+                                size_t bytes, Millis timeout);
+
 }  // namespace icmpwall::integration

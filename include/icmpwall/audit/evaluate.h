@@ -17,7 +17,9 @@
 //
 // Verdicts: accept ends only its own base chain (the next base chain of
 // the hook still sees the packet), drop and reject are final, queue (nft
-// queue or the xt NFQUEUE target) is `queued`. jump pushes a return
+// queue or the xt NFQUEUE target) hands the packet to a worker whose
+// accept, like any accept, goes on to the next base chain: a later drop
+// decides, else the outcome is `queued`, decided by the queueing rule. jump pushes a return
 // point, goto does not, return (or the end of a regular chain) pops; the
 // end of a base chain applies its policy. A limit on the path (a limit
 // expression, one inside a set update, a limit object) is evaluated as
@@ -43,7 +45,10 @@
 // Addresses of the packet are destined, by default, to an ordinary
 // unicast address: local to this host on input, elsewhere on forward and
 // output (`fib daddr type` sees "local" or "unicast"); Packet::daddr_type
-// overrides it.
+// overrides it. The packet is not a fragment and has no IPv4 options or
+// IPv6 extension headers: `ip frag-off` reads 0, and an `exthdr` finds no
+// header (the rule breaks, or "present" reads 0), so icmpwall's fragment
+// rules never change an outcome.
 #pragma once
 
 #include <cstdint>

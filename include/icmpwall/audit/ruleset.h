@@ -117,6 +117,18 @@ struct Ct {
   std::optional<uint32_t> sreg;  // store (ct set)
 };
 
+// An extension header or option field: IPv6 extension headers (op 0),
+// TCP options, IPv4 options, SCTP chunks, DCCP options.
+struct Exthdr {
+  uint32_t op = 0;    // NFT_EXTHDR_OP_{IPV6,TCPOPT,IPV4,SCTP,DCCP}
+  uint8_t type = 0;   // header or option number (IPv6: 44 fragment)
+  uint32_t offset = 0;
+  uint32_t len = 0;
+  uint32_t flags = 0;  // NFT_EXTHDR_F_PRESENT: load "is there" instead
+  std::optional<uint32_t> dreg;  // load
+  std::optional<uint32_t> sreg;  // store (TCP option set)
+};
+
 struct Fib {
   uint32_t flags = 0;   // NFTA_FIB_F_*
   uint32_t result = 0;  // NFT_FIB_RESULT_*
@@ -184,7 +196,7 @@ struct Dynset {
 
 using ExprVariant =
     std::variant<Meta, Payload, Cmp, Bitwise, Range, Lookup, Immediate, Counter, Limit, Objref,
-                 Dynset, Ct, Fib, Queue, Reject, Log, Match, Target, Nat, Notrack, Unknown>;
+                 Dynset, Ct, Exthdr, Fib, Queue, Reject, Log, Match, Target, Nat, Notrack, Unknown>;
 
 // One expression of a rule; std::visit and std::get work on it directly.
 struct Expr : ExprVariant {

@@ -56,6 +56,24 @@ struct Match {
   std::vector<uint8_t> value;
 };
 
+// A non-first fragment of `family`: `ip frag-off & 0x1fff != 0` (IPv4,
+// dependency meta nfproto ipv4) or `frag frag-off != 0` (IPv6: the
+// fragment extension header's offset, dependency meta nfproto ipv6). The
+// ICMP header is only in the first fragment, so nothing else of a later
+// fragment can be matched on.
+struct NonFirstFragment {
+  policy::Family family = policy::Family::ipv4;
+};
+
+// `ct state S[,S...]`: the packet's conntrack state is one of `states`
+// (nft's bits: invalid 1, established 2, related 4, new 8, untracked 64).
+// Any ct expression makes the kernel track connections in the namespace,
+// both families, and reassemble fragments before the filter hooks.
+struct CtState {
+  uint32_t states = 0;
+};
+inline constexpr uint32_t kCtInvalid = 1;
+
 // `field @set` (a named set lookup).
 struct SetMatch {
   Field field;
@@ -109,8 +127,8 @@ struct Verdict {
   std::string chain;  // jump/goto target
 };
 
-using Stmt = std::variant<Match, SetMatch, VmapLookup, CounterRef, LimitRef, Limit,
-                          DynsetLimit, Log, Queue, Verdict>;
+using Stmt = std::variant<Match, NonFirstFragment, CtState, SetMatch, VmapLookup, CounterRef,
+                          LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
 
 struct Rule {
   std::vector<Stmt> stmts;

@@ -25,6 +25,12 @@ struct TypeCount {
   uint64_t packets;
 };
 
+// The packet's context from its queue metadata. Without an NFQA_CT_INFO
+// attribute the packet has no conntrack entry (Conntrack::none) only when
+// the queue reports conntrack state and the engine's namespace tracks
+// connections (EngineConfig::conntrack); otherwise nothing is known.
+inspect::PacketContext packet_context(const queue::PacketInfo& info, bool conntrack);
+
 class EngineSlot final : public queue::Inspector {
  public:
   explicit EngineSlot(std::shared_ptr<inspect::Engine> engine) : engine_(std::move(engine)) {}

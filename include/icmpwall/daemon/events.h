@@ -9,8 +9,13 @@
 namespace icmpwall::daemon {
 
 // {"event":"detection","reason":...,"action":...,"score":...,"family":...,
-//  "src":...,"dst":...,"type":...,"code":...,"id":...,"iif":...,
-//  "signals":[{"name":...,"value":...,"threshold":...}],"block_s":...}
+//  "src":...,"dst":...,"type":...,"code":...,"id":...,"iif":...,"oif":...,
+//  "hwaddr":"aa:bb:..","ct":"none|new|established|reply|related",
+//  "signals":[{"name":...,"value":...,"threshold":...}],
+//  "block_s":...,"block_prefix":"A/LEN"  (action block)
+//  "block_withheld":"own-address|gateway|never-block|unverified-sender|link-local|..."
+//  "would":"block|drop"  (EngineConfig::enforce lowered the action)}
+// "action" is what was done to the packet.
 std::string detection_json(const inspect::Event& event);
 
 // {"event":"block","address":...,"prefix":"A/LEN","seconds":...,"ok":true|false,"error":...}

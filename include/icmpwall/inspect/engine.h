@@ -1,4 +1,5 @@
-// The inspection engine: one decoded packet in, one Finding out.
+// The inspection engine: one decoded packet and its context in, one
+// Finding out.
 //
 // decode (packet.h) -> the detector that judges this kind of packet:
 //   redirects           RedirectValidator (redirect.h)
@@ -10,9 +11,39 @@
 // decodes. Every finding that detects something is counted per reason,
 // passed to the event callback (one structured log event per detection)
 // and, for `block`, to the block callback, which asks the kernel to drop
-// the source's prefix (BlockConfig: its /32 or /64 by default) for a while,
+// the sender's prefix (BlockConfig: its /32 or /64 by default) for a while,
 // at most once per prefix while its block lasts: an attacker who owns a
 // /64 gains nothing by moving to the next address of it.
+//
+// Who gets blocked. A block names the IP source of the packet whose
+// finding says block, never a destination and never an address a detector
+// names, and only when that source passes every guard below; otherwise
+// the finding is lowered to a drop of the packet and its event says why
+// ("block_withheld"):
+//   own-address        one of this host's addresses (RouteView::is_local)
+//   gateway            one of its routers: the gateway of any of its routes
+//                      or an IPv6 neighbour flagged as a router
+//   link-local, loopback, multicast, unspecified, broadcast
+//                      addresses that are never a single remote sender
+//   never-block        inside a BlockConfig::never_block prefix
+//   unverified-sender  the sender is not proven (BlockConfig::verify):
+//                      `link`: it is on a network directly connected to
+//                      the interface the packet came in on AND the frame's
+//                      link-layer source is the one the neighbour table
+//                      holds for it on that interface (no entry: unproven);
+//                      `route`: as `link`, and an off-link sender (or one
+//                      behind a device without link-layer addresses) also
+//                      passes when the route back to it leaves by the
+//                      interface the packet came in on (reverse path).
+// A spoofed source therefore costs its victim at most the spoofed packets
+// themselves. A prefix-wide block whose prefix would also hold one of this
+// host's addresses, one of its routers or (part of) a never-block prefix is
+// narrowed to the sender's address alone (/32, /128): the sender is still
+// blocked, its neighbours are not.
+//
+// Dry run. EngineConfig::enforce caps every finding after the guards
+// (log: everything passes and is logged; drop: nobody is blocked); the
+// event then carries the outcome the cap lowered ("would").
 //
 // Safe to call from several queue workers at once: one mutex guards the
 // detectors' flow state (hash-balanced queues keep a flow on one worker,
@@ -73,6 +104,7 @@ struct BlockConfig {
 struct BlockedPrefix {
   Address address;
   uint8_t length = 0;
+  bool operator==(const BlockedPrefix&) const = default;
 };
 
 // `a` with every bit past the first `length` cleared (length capped at the
@@ -108,8 +140,17 @@ struct EngineCounters {
 // What the engine tells the outside world about a detection.
 struct Event {
   const Packet* packet = nullptr;  // null for "malformed"
-  const Finding* finding = nullptr;
-  uint32_t iif = 0;
+  const Finding* finding = nullptr;  // its outcome is what is done to the packet
+  const PacketContext* context = nullptr;  // never null
+  // The outcome before EngineConfig::enforce capped it; none when the cap
+  // changed nothing.
+  std::optional<Outcome> would;
+  // Why a block the detector asked for was lowered to a drop (a guard:
+  // "own-address", "gateway", "never-block", "unverified-sender", ...);
+  // null when nothing was withheld.
+  const char* block_withheld = nullptr;
+  // The prefix blocked (or already held blocked) for outcome block.
+  std::optional<BlockedPrefix> block;
 };
 
 class Engine {
@@ -120,10 +161,12 @@ class Engine {
   Engine(EngineConfig config, std::shared_ptr<RouteView> routes, EventFn on_event = {},
          BlockFn on_block = {});
 
-  // `bytes` from the IP header; `truncated`: the copy range cut it.
-  Finding inspect(std::span<const uint8_t> bytes, uint32_t iif, Clock::time_point now);
+  // `bytes` from the IP header (possibly cut by the queue's copy range);
+  // `ctx`: what the kernel says about the packet.
+  Finding inspect(std::span<const uint8_t> bytes, const PacketContext& ctx, Clock::time_point now);
 
   EngineCounters counters() const;
+  const EngineConfig& config() const { return config_; }
 
  private:
   struct BlockRequest {
@@ -132,10 +175,21 @@ class Engine {
   };
 
   // inspect()'s part under the mutex; a block to request lands in `block`.
-  Finding judge_locked(const Decoded<Packet>& decoded, uint32_t iif, Clock::time_point now,
-                       std::optional<BlockRequest>& block);
-  Finding judge(const Packet& packet, uint32_t iif, Clock::time_point now);
-  std::optional<BlockRequest> block_request(const Finding& f, const Address& source,
+  Finding judge_locked(const Decoded<Packet>& decoded, const PacketContext& ctx,
+                       Clock::time_point now, std::optional<BlockRequest>& block);
+  Finding judge(const Packet& packet, const PacketContext& ctx, Clock::time_point now);
+  // EngineConfig::enforce applied to `f`; `event.would` records a change.
+  void enforce(Finding& f, Event& event) const;
+  void count(Outcome o);
+  // The guard that forbids blocking `source` (see above), or null.
+  const char* block_guard(const Address& source, const PacketContext& ctx);
+  bool sender_verified(const Address& source, const PacketContext& ctx);
+  // The prefix a block of `source` covers: the configured length, narrowed
+  // to the address alone when the prefix holds something protected.
+  BlockedPrefix block_prefix(const Address& source);
+  // The request to hand to the block callback; none if the prefix is
+  // blocked already (or there is no callback).
+  std::optional<BlockRequest> block_request(const Finding& f, const BlockedPrefix& prefix,
                                             Clock::time_point now);
 
   EngineConfig config_;

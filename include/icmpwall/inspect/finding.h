@@ -37,9 +37,11 @@ struct Finding {
   std::string reason;            // stable detection reason: "tunnel", "sweep", "redirect-not-gateway", ...
   double score = 0;              // detector-specific; 0 when pass
   std::vector<Signal> signals;   // why
-  std::chrono::seconds block_for{0};  // for Outcome::block
-  Address subject;               // the address to block (normally the packet's source)
-  uint8_t subject_prefix = 0;    // block subject/prefix (e.g. an IPv6 /64); 0: the whole address
+  std::chrono::seconds block_for{0};  // for Outcome::block: the packet's IP source, never another address
+  // The source prefix the detector grouped its evidence by (a sweep from
+  // an IPv6 /64), for the event; 0: the source address alone. The block
+  // still names the packet's source (engine.h).
+  uint8_t subject_prefix = 0;
 
   bool detected() const { return outcome != Outcome::pass; }
 };

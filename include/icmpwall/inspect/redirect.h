@@ -19,6 +19,16 @@
 //                                      (or the destination is on-link)
 //          redirect-wrong-interface    it arrived on another interface than
 //                                      the route leaves by (when known)
+//          redirect-link-layer-mismatch  the frame's link-layer source is not
+//                                      the one the neighbour table holds for
+//                                      the gateway on that interface, or
+//                                      there is no such entry (a host that
+//                                      uses a gateway has resolved it, so a
+//                                      genuine redirect never meets a missing
+//                                      entry; dropping a redirect costs only
+//                                      the better route). Not judged when the
+//                                      link-layer source is not reported (a
+//                                      device without one).
 //          redirect-gateway-invalid    the new gateway is unspecified,
 //                                      multicast, broadcast, loopback or local
 //          redirect-gateway-not-on-link  the new gateway is not on a network
@@ -39,8 +49,9 @@
 //          redirect-datagram-not-ours  that datagram's source is not local
 //          redirect-datagram-mismatch  its destination is not the redirect's
 //          redirect-no-route, redirect-not-from-gateway,
-//          redirect-wrong-interface    as for IPv4, against the route to the
-//                                      ICMP destination address
+//          redirect-wrong-interface,
+//          redirect-link-layer-mismatch  as for IPv4, against the route to
+//                                      the ICMP destination address
 //
 // What icmpwall adds over the Linux kernel (6.x, checked by
 // tests/integration/redirect_forged_test.cpp): for IPv4 the kernel, with
@@ -59,6 +70,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/packet.h"
 #include "icmpwall/inspect/routes.h"
@@ -80,17 +92,19 @@ class RedirectValidator {
   // True for ICMPv4 type 5 and ICMPv6 type 137: what check() judges.
   static bool applies(const Packet& packet);
 
-  // A pass Finding for anything that is not a redirect. `iif` is the
-  // interface the packet arrived on (0: unknown, not checked).
-  Finding check(const Packet& packet, uint32_t iif = 0) const;
+  // A pass Finding for anything that is not a redirect. `ctx.iif` is the
+  // interface the packet arrived on (0: unknown, not checked), `ctx.hwaddr`
+  // the frame's link-layer source (none reported: not checked).
+  Finding check(const Packet& packet, const PacketContext& ctx = {}) const;
 
  private:
-  Finding check_v4(const Packet& packet, uint32_t iif) const;
-  Finding check_v6(const Packet& packet, uint32_t iif) const;
+  Finding check_v4(const Packet& packet, const PacketContext& ctx) const;
+  Finding check_v6(const Packet& packet, const PacketContext& ctx) const;
   // The route checks both families share: a unicast route to `dst`
-  // whose gateway sent the redirect, on the interface it arrived by.
+  // whose gateway sent the redirect, on the interface it arrived by, in a
+  // frame from the gateway's own link-layer address.
   Finding check_route(const Packet& packet, const Address& dst, const std::optional<Address>& src,
-                      uint32_t iif, Route& route) const;
+                      const PacketContext& ctx, Route& route) const;
 
   RedirectConfig config_;
   RouteView& routes_;

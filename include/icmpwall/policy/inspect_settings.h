@@ -1,5 +1,6 @@
-// The inspection thresholds a policy may set: [inspect.tunnel],
-// [inspect.tunnel.weights], [inspect.sweep], [inspect.redirect] and
+// The inspection settings a policy may set: [inspect] itself (the
+// policy-wide cap), [inspect.tunnel], [inspect.tunnel.weights],
+// [inspect.sweep], [inspect.block], [inspect.redirect] and
 // [inspect.errors].
 //
 // The policy stage knows the knobs only as a table (section, key, kind,
@@ -26,21 +27,24 @@ enum class KnobKind : uint8_t {
   seconds,  // a TOML integer, whole seconds
   boolean,  // true or false
   choice,   // one of Knob::choices, as a string
+  prefixes, // an array of address prefixes ("198.18.0.0/15"), host bits clear
 };
 
 // A knob's value: integer and seconds knobs use `integer`, number knobs
 // `number`, boolean knobs `flag`, choice knobs `choice` (an index into
-// Knob::choices).
+// Knob::choices), prefix knobs `prefixes` (each as "address/length", the
+// address as util's format_addr prints it).
 struct KnobValue {
   int64_t integer = 0;
   double number = 0;
   bool flag = false;
   uint8_t choice = 0;
+  std::vector<std::string> prefixes;
   bool operator==(const KnobValue&) const = default;
 };
 
 struct Knob {
-  std::string_view section;  // "tunnel", "tunnel.weights", "sweep", "redirect", "errors"
+  std::string_view section;  // "" ([inspect] itself), "tunnel", "tunnel.weights", "sweep", ...
   std::string_view key;      // kebab-case, "max-echo-payload"
   KnobKind kind = KnobKind::integer;
   double min = 0;  // integer, number, seconds: the valid range
@@ -53,8 +57,11 @@ struct Knob {
 
 // Every knob, grouped by section in the order of inspect_sections().
 const std::vector<Knob>& inspect_knobs();
-// "tunnel", "tunnel.weights", "sweep", "redirect", "errors".
+// "" ([inspect] itself), "tunnel", "tunnel.weights", "sweep", "block",
+// "redirect", "errors".
 const std::vector<std::string_view>& inspect_sections();
+// "[inspect]" for "", "[inspect.tunnel]" for "tunnel".
+std::string section_header(std::string_view section);
 // The keys of one section, in table order.
 std::vector<std::string_view> inspect_keys(std::string_view section);
 const Knob* find_knob(std::string_view section, std::string_view key);

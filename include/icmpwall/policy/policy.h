@@ -117,7 +117,10 @@ struct Rule {
   std::vector<IcmpMatch> matches;
   Action action = Action::drop;
   SourceLoc action_loc;
-  std::optional<RateLimit> limit;   // set iff action == rate_limit
+  // Set iff action == rate_limit, or action == inspect with a `rate`:
+  // then the packets over the limit are dropped in the kernel and only
+  // the rest is queued (over_drop is always true).
+  std::optional<RateLimit> limit;
   std::optional<Inspect> inspect;   // set iff action == inspect
   std::optional<Log> log;
   Scope scope;
@@ -131,12 +134,25 @@ struct HookPolicy {
   SourceLoc loc;
 };
 
+// What the table does with fragments of ICMP messages ([icmpwall] fragments).
+//   reassemble: the table uses connection tracking, so the kernel
+//               reassembles every datagram of the namespace before the
+//               filter hooks (both families); the rules see whole messages.
+//   follow:     non-first fragments (no ICMP header to match) are accepted;
+//               their first fragment carries the type and gets the verdict,
+//               and the receiver cannot reassemble without it.
+//   drop:       non-first fragments are dropped.
+enum class Fragments : uint8_t { reassemble, follow, drop };
+const char* to_string(Fragments f);  // "reassemble" / "follow" / "drop"
+
 struct Policy {
   std::shared_ptr<const SourceFile> source;
   std::string table = "icmpwall";
   int32_t priority = 0;  // base chain priority (nft "filter" is 0)
   Role role = Role::host;
   SourceLoc role_loc;
+  Fragments fragments = Fragments::follow;
+  SourceLoc fragments_loc;  // unknown when the policy does not say
   std::vector<HookPolicy> hooks;  // in input, forward, output order
   std::vector<Rule> rules;        // in file order
   InspectSettings inspect;        // [inspect.*]: thresholds of the inspection worker

@@ -8,7 +8,9 @@
 // must be safe for that.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace icmpwall::queue {
@@ -27,6 +29,17 @@ struct PacketInfo {
   uint32_t copied_len = 0;  // bytes handed over (packet_len capped by the copy range)
   bool truncated = false;   // copied_len < packet_len
   bool gso = false;         // a GSO packet, larger than the device MTU, kept whole
+  // NFQA_HWADDR: the link-layer source of the frame (input and forward
+  // hooks of devices that have one); hwaddr_len 0: none reported.
+  std::array<uint8_t, 8> hwaddr{};
+  uint8_t hwaddr_len = 0;
+  // NFQA_CT_INFO, enum ip_conntrack_info (0 established, 1 related, 2 new,
+  // 3 established reply, 4 related reply, 7 untracked): present only when
+  // the packet has a conntrack entry.
+  std::optional<uint32_t> ct_info;
+  // The queue was bound with NFQA_CFG_F_CONNTRACK, so a missing ct_info
+  // means the packet has no conntrack entry (not merely that nobody asked).
+  bool ct_reported = false;
 };
 
 class Inspector {

@@ -29,6 +29,7 @@ struct ConfigRequest {
   uint32_t max_len = 0;     // packets the kernel keeps waiting for a verdict
   bool fail_open = false;   // NFQA_CFG_F_FAIL_OPEN: accept instead of drop when the queue is full
   bool gso = false;         // NFQA_CFG_F_GSO: hand over GSO packets whole
+  bool conntrack = false;   // NFQA_CFG_F_CONNTRACK: report each packet's conntrack state
 };
 
 // The largest copy range the kernel takes (0xffff minus an attribute header).

@@ -12,6 +12,11 @@
 //
 // Packets that arrive between the bind and its ack are kept and handed
 // out by take_early(), so the reader sees every packet.
+//
+// The kernel checks the flags before it binds, so a refused
+// NFQA_CFG_F_CONNTRACK (EOPNOTSUPP: no conntrack netlink support) leaves
+// nothing bound; the bind is then sent again without it. EAGAIN (the
+// kernel has just loaded the conntrack netlink module) is retried with it.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +37,10 @@ struct QueueConfig {
   bool fail_open = true;       // full queue: accept (true) or drop (false)
   bool gso = true;             // large GSO packets are handed over whole, not segmented
   int rcvbuf_bytes = 8 << 20;  // socket receive buffer asked for
+  // Ask for each packet's conntrack state (NFQA_CFG_F_CONNTRACK). A kernel
+  // that refuses the flag gets the bind again without it (conntrack()
+  // then says false).
+  bool conntrack = true;
 };
 
 class QueueSocket {
@@ -46,6 +55,10 @@ class QueueSocket {
   uint16_t queue() const { return config_.queue; }
   // The receive buffer the kernel granted (it doubles what is asked).
   int rcvbuf_bytes() const { return rcvbuf_; }
+  // The kernel reports conntrack state on this queue.
+  bool conntrack() const { return conntrack_; }
+  // Conntrack state was asked for and the kernel refused it.
+  bool conntrack_refused() const { return config_.conntrack && !conntrack_; }
 
   // One sendto of a buffer of netlink messages.
   Result<void> send(std::span<const uint8_t> bytes) const;
@@ -55,11 +68,13 @@ class QueueSocket {
 
  private:
   QueueSocket() = default;
-  Result<void> configure();
+  // One bind-and-configure exchange; the kernel's errno as an Error.
+  Result<void> configure(bool conntrack);
 
   QueueConfig config_;
   netlink::MnlSocketPtr sock_;
   int rcvbuf_ = 0;
+  bool conntrack_ = false;
   std::vector<std::vector<uint8_t>> early_;
 };
 

@@ -49,6 +49,7 @@ struct Counters {
   uint64_t batch_verdicts = 0;    // ... of which NFQNL_MSG_VERDICT_BATCH
   uint64_t send_errors = 0;       // verdict sends that failed
   uint64_t verdict_errors = 0;    // verdicts the kernel answered with an error
+  uint64_t no_conntrack = 0;      // packets without conntrack state: the kernel refused to report it
 };
 
 class Reader {
@@ -71,7 +72,7 @@ class Reader {
   struct AtomicCounters {
     std::atomic<uint64_t> received{0}, accepted{0}, dropped{0}, truncated{0}, enobufs{0},
         recv_errors{0}, reads{0}, batches{0}, verdict_messages{0}, batch_verdicts{0},
-        send_errors{0}, verdict_errors{0};
+        send_errors{0}, verdict_errors{0}, no_conntrack{0};
   };
 
   void handle_datagram(std::span<const uint8_t> datagram);

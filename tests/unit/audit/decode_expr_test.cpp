@@ -123,6 +123,26 @@ TEST(DecodeExpr, XtTargetAndUnknown) {
   EXPECT_EQ(describe(decode_expr(u.get())), "unknown tproxy");
 }
 
+TEST(DecodeExpr, ExthdrOfTheFragmentHeader) {
+  // frag frag-off != 0 loads 2 bytes at offset 2 of the fragment header
+  auto e = make_expr("exthdr");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_DREG, NFT_REG_1);
+  nftnl_expr_set_u8(e.get(), NFTNL_EXPR_EXTHDR_TYPE, 44);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_OFFSET, 2);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_LEN, 2);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
+  Expr x = decode_expr(e.get());
+  const auto* h = std::get_if<Exthdr>(&x);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->type, 44);
+  EXPECT_EQ(h->offset, 2u);
+  EXPECT_EQ(h->len, 2u);
+  EXPECT_EQ(h->dreg, uint32_t{NFT_REG_1});
+  EXPECT_FALSE(h->sreg);
+  EXPECT_EQ(expr_name(x), "exthdr");
+  EXPECT_EQ(describe(x), "exthdr ipv6 44 2b @ 2 -> r1");
+}
+
 TEST(DecodeExpr, DynsetCarriesInnerExpressions) {
   auto d = make_expr("dynset");
   nftnl_expr_set_str(d.get(), NFTNL_EXPR_DYNSET_SET_NAME, "meter");

@@ -255,6 +255,45 @@ TEST(Evaluate, ConditionThatDoesNotMatterFolds) {
   EXPECT_EQ(evaluate(rs, echo_in()).outcome, Outcome::dropped);
 }
 
+// icmpwall's fragment rules (ip frag-off & 0x1fff != 0 / frag frag-off !=
+// 0 ... accept) and its reassembly rule (ct state invalid counter) in
+// front of a drop: the packet described is an ordinary unfragmented one,
+// so the fragment rules do not match and the ct rule changes nothing.
+TEST(Evaluate, FragmentRulesDoNotMatchAnUnfragmentedPacket) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Ct{NFT_CT_STATE, {}, 1, {}}, Bitwise{1, 1, 4, NFT_BITWISE_BOOL, {1, 0, 0, 0}, {0, 0, 0, 0}, {}},
+                Cmp{1, NFT_CMP_NEQ, {0, 0, 0, 0}}, Counter{}});
+  add_rule(in, {Meta{NFT_META_NFPROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {NFPROTO_IPV4}},
+                Payload{NFT_PAYLOAD_NETWORK_HEADER, 6, 2, 1, {}},
+                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0x1f, 0xff}, {0, 0}, {}}, Cmp{1, NFT_CMP_NEQ, {0, 0}},
+                verdict(NF_ACCEPT)});
+  add_rule(in, {Meta{NFT_META_NFPROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {NFPROTO_IPV6}},
+                Exthdr{NFT_EXTHDR_OP_IPV6, 44, 2, 2, 0, 1, {}},
+                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0xff, 0xf8}, {0, 0}, {}}, Cmp{1, NFT_CMP_NEQ, {0, 0}},
+                verdict(NF_ACCEPT)});
+  add_rule(in, {verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  for (Family f : {Family::ipv4, Family::ipv6}) {
+    Packet p = echo_in();
+    p.family = f;
+    p.type = f == Family::ipv4 ? 8 : 128;
+    auto ev = evaluate(rs, p);
+    EXPECT_EQ(ev.outcome, Outcome::dropped) << ev.condition;
+    EXPECT_TRUE(ev.condition.empty()) << ev.condition;
+  }
+  // An exthdr asked only whether the header is there reads "no".
+  Chain present = base_chain("in", 0);
+  add_rule(present, {Exthdr{NFT_EXTHDR_OP_IPV6, 44, 0, 1, NFT_EXTHDR_F_PRESENT, 1, {}},
+                     Cmp{1, NFT_CMP_EQ, {0}}, verdict(NF_DROP)});
+  Ruleset rs2;
+  rs2.tables = {table(NFPROTO_INET, "t", {present})};
+  Packet p6 = echo_in();
+  p6.family = Family::ipv6;
+  p6.type = 128;
+  EXPECT_EQ(evaluate(rs2, p6).outcome, Outcome::dropped);
+}
+
 TEST(Evaluate, UnknownExpressionIsConditionalWithLocation) {
   Chain in = base_chain("in", 0);
   add_rule(in, {Unknown{"socket"}, Cmp{1, NFT_CMP_EQ, {1}}, verdict(NF_DROP)});
@@ -281,6 +320,26 @@ TEST(Evaluate, QueueAndRejectAndXtNfqueue) {
   EXPECT_EQ(evaluate(rs, p).outcome, Outcome::rejected);
   p.type = 17;
   EXPECT_EQ(evaluate(rs, p).outcome, Outcome::queued);
+}
+
+// The worker's accept goes on to the next base chain, as in the kernel: a
+// later drop decides; without one the queueing rule does.
+TEST(Evaluate, QueuedPacketsStillMeetLaterBaseChains) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Queue{3, 1, 0, {}}}));
+  Chain later = base_chain("later", 10);
+  add_rule(later, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in}), table(NFPROTO_INET, "other", {later})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped);
+  EXPECT_EQ(ev.decided_by.table, "other");
+  Ruleset alone;
+  alone.tables = {table(NFPROTO_INET, "t", {in})};
+  auto q = evaluate(alone, echo_in());
+  EXPECT_EQ(q.outcome, Outcome::queued);
+  EXPECT_EQ(q.decided_by.table, "t");
+  EXPECT_NE(q.decided_by.handle, 0u);
 }
 
 TEST(Evaluate, InterfaceOnlyOnItsHook) {

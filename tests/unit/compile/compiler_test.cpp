@@ -91,10 +91,10 @@ TEST(CompilerTest, BaseChainOnlyDivertsIcmpOfEachFamily) {
   }
   EXPECT_EQ(std::get<nft::Verdict>(in->rules[0].stmts[2]).chain, "input.v4");
   EXPECT_EQ(std::get<nft::Verdict>(in->rules[1].stmts[2]).chain, "input.v6");
-  // The dispatcher ends with the hook default.
+  // The dispatcher decides fragments and ends with the hook default.
   const auto* disp = chain(t, "input.v4");
   ASSERT_NE(disp, nullptr);
-  EXPECT_EQ(counters(*disp), std::vector<std::string>{"default.input"});
+  EXPECT_EQ(counters(*disp), (std::vector<std::string>{"fragments.input", "default.input"}));
   EXPECT_EQ(std::get<nft::Verdict>(disp->rules.back().stmts.back()).kind, nft::VerdictKind::drop);
 }
 
@@ -253,7 +253,7 @@ TEST(CompilerTest, PerPacketLookupIsOneMapWhateverTheNumberOfTypes) {
   auto t = compile_ok(p);
   const auto* disp = chain(t, "input.v4");
   ASSERT_NE(disp, nullptr);
-  EXPECT_EQ(disp->rules.size(), 2u);  // vmap lookup + default
+  EXPECT_EQ(disp->rules.size(), 3u);  // fragments, vmap lookup, default
   EXPECT_EQ(set(t, "verdicts.input.v4")->elements.size(), 40u);
 }
 
@@ -290,7 +290,9 @@ TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
     ASSERT_GE(c->rules.size(), 3u);
     EXPECT_EQ(std::get<nft::SetMatch>(c->rules[0].stmts[0]).set, set_name);
     EXPECT_EQ(std::get<nft::Verdict>(c->rules[0].stmts.back()).kind, nft::VerdictKind::drop);
-    EXPECT_TRUE(std::holds_alternative<nft::VmapLookup>(c->rules[1].stmts[0]));
+    // then fragments (no ICMP header to look up), then the lookup
+    EXPECT_TRUE(std::holds_alternative<nft::NonFirstFragment>(c->rules[1].stmts[0]));
+    EXPECT_TRUE(std::holds_alternative<nft::VmapLookup>(c->rules[2].stmts[0]));
     const auto* s = set(t, set_name);
     ASSERT_NE(s, nullptr);
     EXPECT_GT(s->timeout_ms, 0u);
@@ -300,6 +302,119 @@ TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
   auto plain = base_policy();
   plain.rules.push_back(rule("echo", 2, Action::allow, {v4(8)}));
   EXPECT_EQ(set(compile_ok(plain), "inspect.blocked.v4"), nullptr);
+}
+
+}  // namespace
+
+namespace {
+
+// Rate-limit, then inspect: the limit comes before the queue in the same
+// rule, and what is over it is counted and dropped by the next rule, in
+// the kernel.
+TEST(CompilerTest, LimitedInspectQueuesWithinTheLimitAndDropsTheRest) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::inspect, {v4(8), v6(128)});
+  r.inspect = policy::Inspect{3, 1, true, {}};
+  policy::RateLimit l;
+  l.rate = {10, policy::RateUnit::second};
+  l.burst = 20;
+  l.per_source = true;
+  l.ipv6_prefix = 48;
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  for (auto [name, key] : {std::pair{"input.v4.8", nft::Field::ip_saddr},
+                           std::pair{"input.v6.128", nft::Field::ip6_saddr}}) {
+    const auto* c = chain(t, name);
+    ASSERT_NE(c, nullptr) << name;
+    ASSERT_EQ(c->rules.size(), 2u) << name;
+    const auto& first = c->rules[0].stmts;
+    ASSERT_EQ(first.size(), 3u);
+    const auto& dyn = std::get<nft::DynsetLimit>(first[0]);
+    EXPECT_EQ(dyn.key, key);
+    EXPECT_EQ(dyn.limit.burst, 20u);
+    EXPECT_EQ(std::get<nft::CounterRef>(first[1]).name, "rule.echo");
+    EXPECT_EQ(std::get<nft::Queue>(first[2]).num, 3);
+    EXPECT_EQ(counters(*c), (std::vector<std::string>{"rule.echo", "rule.echo.over"}));
+    EXPECT_EQ(std::get<nft::Verdict>(c->rules[1].stmts.back()).kind, nft::VerdictKind::drop);
+  }
+  EXPECT_NE(set(t, "echo.sources.v6"), nullptr);
+  auto over = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
+    return o.kind == nft::ObjectKind::counter && o.name == "rule.echo.over";
+  });
+  EXPECT_NE(over, t.objects.end());
+  EXPECT_NE(compile::render_nft(t).find("update @echo.sources.v4 { ip saddr limit rate 10/second burst 20 "
+                                        "packets } counter name \"rule.echo\" queue num 3 bypass\n"),
+            std::string::npos)
+      << compile::render_nft(t);
+}
+
+TEST(CompilerTest, GloballyLimitedInspectUsesTheNamedLimit) {
+  auto p = base_policy();
+  auto r = rule("echo", 2, Action::inspect, {v4(8)});
+  r.inspect = policy::Inspect{0, 1, true, {}};
+  policy::RateLimit l;
+  l.rate = {100, policy::RateUnit::minute};
+  r.limit = l;
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  const auto* c = chain(t, "input.v4.8");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(std::get<nft::LimitRef>(c->rules[0].stmts[0]).name, "rule.echo");
+  auto obj = std::find_if(t.objects.begin(), t.objects.end(), [](const nft::Object& o) {
+    return o.kind == nft::ObjectKind::limit && o.name == "rule.echo";
+  });
+  ASSERT_NE(obj, t.objects.end());
+  EXPECT_EQ(obj->limit.rate.count, 100u);
+  EXPECT_NE(compile::render_nft(t).find("limit name \"rule.echo\" counter name \"rule.echo\" queue num 0 bypass\n"),
+            std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// [icmpwall] fragments: the rules in front of the type lookup.
+TEST(CompilerTest, FragmentsAreDecidedBeforeTheLookup) {
+  for (auto mode : {policy::Fragments::follow, policy::Fragments::drop, policy::Fragments::reassemble}) {
+    SCOPED_TRACE(policy::to_string(mode));
+    auto p = base_policy();
+    p.fragments = mode;
+    p.rules.push_back(rule("echo", 2, Action::allow, {v4(8), v6(128)}));
+    auto t = compile_ok(p);
+    for (auto [name, family] : {std::pair{"input.v4", Family::ipv4}, std::pair{"input.v6", Family::ipv6}}) {
+      const auto* c = chain(t, name);
+      ASSERT_NE(c, nullptr);
+      size_t i = 0;
+      if (mode == policy::Fragments::reassemble) {
+        // ct state invalid counter: counts, decides nothing
+        ASSERT_GE(c->rules.size(), 4u);
+        EXPECT_EQ(std::get<nft::CtState>(c->rules[0].stmts[0]).states, nft::kCtInvalid);
+        EXPECT_EQ(std::get<nft::CounterRef>(c->rules[0].stmts[1]).name, "ct-invalid.input");
+        EXPECT_EQ(c->rules[0].stmts.size(), 2u);
+        i = 1;
+      }
+      const auto& frag = c->rules[i].stmts;
+      ASSERT_EQ(frag.size(), 3u);
+      EXPECT_EQ(std::get<nft::NonFirstFragment>(frag[0]).family, family);
+      EXPECT_EQ(std::get<nft::CounterRef>(frag[1]).name, "fragments.input");
+      EXPECT_EQ(std::get<nft::Verdict>(frag[2]).kind,
+                mode == policy::Fragments::drop ? nft::VerdictKind::drop : nft::VerdictKind::accept);
+      EXPECT_TRUE(std::holds_alternative<nft::VmapLookup>(c->rules[i + 1].stmts[0]));
+    }
+    auto has_counter = [&](const std::string& n) {
+      return std::any_of(t.objects.begin(), t.objects.end(),
+                         [&](const nft::Object& o) { return o.kind == nft::ObjectKind::counter && o.name == n; });
+    };
+    EXPECT_TRUE(has_counter("fragments.input"));
+    EXPECT_EQ(has_counter("ct-invalid.input"), mode == policy::Fragments::reassemble);
+    const std::string text = compile::render_nft(t);
+    EXPECT_NE(text.find("ip frag-off & 0x1fff != 0 counter name \"fragments.input\""), std::string::npos) << text;
+    EXPECT_NE(text.find("frag frag-off != 0 counter name \"fragments.input\""), std::string::npos) << text;
+    EXPECT_EQ(text.find("ct state invalid counter name \"ct-invalid.input\"\n") != std::string::npos,
+              mode == policy::Fragments::reassemble)
+        << text;
+  }
 }
 
 }  // namespace

@@ -66,5 +66,31 @@ TEST(EngineSlot, SwapHandsOverToTheNewEngine) {
   EXPECT_EQ(slot.type_counts()[0].packets, 3u) << "type counts span engines";
 }
 
+TEST(PacketContext, FromTheQueueMetadata) {
+  queue::PacketInfo info;
+  info.indev = 4;
+  info.outdev = 6;
+  info.hook = 2;  // NF_INET_FORWARD
+  info.hwaddr = {2, 1, 2, 3, 4, 5};
+  info.hwaddr_len = 6;
+  auto ctx = packet_context(info, true);
+  EXPECT_EQ(ctx.iif, 4u);
+  EXPECT_EQ(ctx.oif, 6u);
+  EXPECT_EQ(ctx.hook, 2);
+  EXPECT_EQ(ctx.hwaddr_len, 6);
+  EXPECT_EQ(ctx.hwaddr[5], 5);
+  // Nobody asked the kernel: nothing is known.
+  EXPECT_EQ(ctx.ct, inspect::Conntrack::unknown);
+  // Asked, and no entry reported: no known flow, if the namespace tracks.
+  info.ct_reported = true;
+  EXPECT_EQ(packet_context(info, true).ct, inspect::Conntrack::none);
+  EXPECT_EQ(packet_context(info, false).ct, inspect::Conntrack::unknown);
+  info.ct_info = 1;  // IP_CT_RELATED
+  EXPECT_EQ(packet_context(info, true).ct, inspect::Conntrack::related);
+  EXPECT_EQ(packet_context(info, false).ct, inspect::Conntrack::related);
+  info.ct_info = 7;  // IP_CT_UNTRACKED: a notrack rule, nothing to conclude
+  EXPECT_EQ(packet_context(info, true).ct, inspect::Conntrack::unknown);
+}
+
 }  // namespace
 }  // namespace icmpwall::daemon

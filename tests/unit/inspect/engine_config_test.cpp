@@ -49,9 +49,18 @@ std::string other_value(const policy::Knob& k) {
       return policy::format_value(k, {.number = v});
     }
     case KnobKind::boolean: return k.default_value.flag ? "false" : "true";
-    case KnobKind::choice: return k.default_value.choice == 0 ? "\"drop\"" : "\"log\"";
+    case KnobKind::choice:
+      return "\"" + std::string(k.choices[k.default_value.choice == 0 ? 1 : 0]) + "\"";
+    case KnobKind::prefixes: return R"(["198.18.0.0/15", "2001:db8::/32"])";
   }
   return "";
+}
+
+// A policy with an inspect rule and `key = value` in the knob's section.
+std::string with_knob(const policy::Knob& k, const std::string& value) {
+  // [inspect] itself must come before any [inspect.x] header
+  return std::string(kInspectRule) + policy::section_header(k.section) + "\n" + std::string(k.key) +
+         " = " + value + "\n";
 }
 
 TEST(EngineConfigTest, DefaultsWhenThePolicySaysNothing) {
@@ -100,8 +109,7 @@ TEST(EngineConfigTest, EachKnobLandsInItsOwnField) {
   for (const auto& k : policy::inspect_knobs()) {
     const std::string value = other_value(k);
     SCOPED_TRACE(std::string(k.section) + "." + std::string(k.key) + " = " + value);
-    EngineConfig c = config_of(std::string(kInspectRule) + "[inspect." + std::string(k.section) +
-                               "]\n" + std::string(k.key) + " = " + value + "\n");
+    EngineConfig c = config_of(with_knob(k, value));
     for (const auto& other : policy::inspect_knobs()) {
       auto got = knob_value(c, other.section, other.key);
       auto def = knob_value(d, other.section, other.key);
@@ -226,6 +234,37 @@ drop-quoted-errors = false
   EXPECT_FALSE(c.forged_error.drop_quoted_errors);
 }
 
+// [inspect] enforce caps every detector; [inspect.block] names who is
+// never blocked and what a sender must prove.
+TEST(EngineConfigTest, PolicyWideEnforceNeverBlockAndVerify) {
+  EngineConfig d = config_of(kInspectRule);
+  EXPECT_FALSE(d.enforce);  // no cap: each detector's own
+  EXPECT_TRUE(d.block.never_block.empty());
+  EXPECT_EQ(d.block.verify, BlockConfig::Verify::link);
+  EngineConfig c = config_of(std::string(kInspectRule) + R"(
+[inspect]
+enforce = "log"
+
+[inspect.block]
+never-block = ["198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9"]
+verify = "route"
+)");
+  ASSERT_TRUE(c.enforce);
+  EXPECT_EQ(*c.enforce, Enforce::log);
+  EXPECT_EQ(c.tunnel.enforce, Enforce::block);  // the detectors keep theirs; the engine applies the cap
+  ASSERT_EQ(c.block.never_block.size(), 3u);
+  EXPECT_EQ(c.block.never_block[0].network.family, policy::Family::ipv4);
+  EXPECT_EQ(c.block.never_block[0].network.bytes[2], 7);
+  EXPECT_EQ(c.block.never_block[0].len, 24);
+  EXPECT_EQ(c.block.never_block[1].network.family, policy::Family::ipv6);
+  EXPECT_EQ(c.block.never_block[1].network.bytes[5], 7);
+  EXPECT_EQ(c.block.never_block[1].len, 48);
+  EXPECT_EQ(c.block.never_block[2].len, 32);
+  EXPECT_EQ(c.block.verify, BlockConfig::Verify::route);
+  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"drop\"\n").enforce, Enforce::drop);
+  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"block\"\n").enforce, Enforce::block);
+}
+
 TEST(EngineConfigTest, EnforceChoicesMapToTheirLevels) {
   EXPECT_EQ(
       config_of(std::string(kInspectRule) + "[inspect.tunnel]\nenforce = \"log\"\n").tunnel.enforce,
@@ -236,6 +275,14 @@ TEST(EngineConfigTest, EnforceChoicesMapToTheirLevels) {
   EXPECT_EQ(
       config_of(std::string(kInspectRule) + "[inspect.sweep]\nenforce = \"drop\"\n").sweep.enforce,
       Enforce::drop);
+}
+
+// fragments = "reassemble" makes the namespace track connections.
+TEST(EngineConfigTest, ConntrackIffThePolicyReassembles) {
+  EXPECT_FALSE(config_of(kInspectRule).conntrack);
+  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"follow\"\n") + kInspectRule).conntrack);
+  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"drop\"\n") + kInspectRule).conntrack);
+  EXPECT_TRUE(config_of(std::string("[icmpwall]\nfragments = \"reassemble\"\n") + kInspectRule).conntrack);
 }
 
 TEST(EngineConfigTest, RouterRefusesRedirectsUnlessThePolicySaysOtherwise) {

@@ -82,4 +82,23 @@ TEST(StaticRouteViewTest, LocalConnectedForwarding) {
   EXPECT_TRUE(routes.forwarding(Family::ipv6));
 }
 
+TEST(StaticRouteViewTest, RoutersAndNeighbours) {
+  const LinkAddress a{{2, 0, 0, 0, 0, 1}, 6};
+  StaticRouteView routes;
+  routes.add_local(v6("2001:db8:1::2"))
+      .add_route(v4("0.0.0.0"), 0, Route{v4("198.18.0.1"), 2})
+      .add_neighbour(v4("198.18.0.7"), 2, a)
+      .add_neighbour(v6("fe80::fe"), 2, a, /*router=*/true);
+  EXPECT_TRUE(routes.is_router(v4("198.18.0.1")));
+  EXPECT_TRUE(routes.is_router(v6("fe80::fe")));
+  EXPECT_FALSE(routes.is_router(v4("198.18.0.7")));
+  EXPECT_EQ(routes.neighbour(v4("198.18.0.7"), 2), a);
+  EXPECT_FALSE(routes.neighbour(v4("198.18.0.7"), 3));
+  EXPECT_FALSE(routes.neighbour(v4("198.18.0.8"), 2));
+  EXPECT_TRUE(routes.holds_local_or_router(v6("2001:db8:1::"), 64));
+  EXPECT_TRUE(routes.holds_local_or_router(v4("198.18.0.0"), 24));
+  EXPECT_FALSE(routes.holds_local_or_router(v4("198.18.1.0"), 24));
+  EXPECT_FALSE(routes.holds_local_or_router(v6("2001:db8:2::"), 64));
+}
+
 }  // namespace

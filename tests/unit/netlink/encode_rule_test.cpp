@@ -249,6 +249,60 @@ TEST(EncodeRule, PerSourceLimitWithoutMask) {
             "packets flags 0x0 ] ]\n");
 }
 
+TEST(EncodeRule, PerSourceLimitBeforeTheQueue) {
+  // update @r.sources.v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 10/second burst 20 packets }
+  //   counter name "rx" queue num 3 bypass   (rate-limit, then inspect)
+  nft::DynsetLimit d;
+  d.set = "r.sources.v6";
+  d.key = Field::ip6_saddr;
+  d.mask = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
+  d.limit = {{10, policy::RateUnit::second}, 20};
+  EXPECT_EQ(encode({d, nft::CounterRef{"rx"}, nft::Queue{3, 1, true, false}}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ "
+            "0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+            "  [ dynset update reg_key 1 set r.sources.v6 expr [ limit rate 10/second burst 20 type "
+            "packets flags 0x0 ] ]\n"
+            "  [ objref type 1 name rx ]\n"
+            "  [ queue num 3 bypass ]\n");
+}
+
+// As `nft --debug=netlink` prints `ip frag-off & 0x1fff != 0 counter
+// name "fragments.input" accept` and `frag frag-off != 0 ...` in an inet table.
+TEST(EncodeRule, NonFirstFragments) {
+  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv4}, nft::CounterRef{"frags"}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ payload load 2b @ network header + 6 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name frags ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv6}, nft::CounterRef{"frags"}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ exthdr load ipv6 2b @ 44 + 2 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000f8ff ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name frags ]\n"
+            "  [ immediate reg 0 accept ]\n");
+}
+
+// ct state invalid counter name "ct"
+TEST(EncodeRule, CtStateInvalid) {
+  EXPECT_EQ(encode({nft::CtState{nft::kCtInvalid}, nft::CounterRef{"ctinv"}}),
+            "inet icmpwall c\n"
+            "  [ ct load state => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x00000001 ) ^ 0x00000000 ]\n"
+            "  [ cmp neq reg 1 0x00000000 ]\n"
+            "  [ objref type 1 name ctinv ]\n");
+}
+
 TEST(EncodeRule, Verdicts) {
   EXPECT_EQ(encode({nft::Verdict{nft::VerdictKind::return_, {}}}),
             "inet icmpwall c\n  [ immediate reg 0 return ]\n");

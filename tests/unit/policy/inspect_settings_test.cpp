@@ -154,6 +154,40 @@ TEST(InspectSettingsTest, BlockPrefixLengthsLandWithTheirPositions) {
   EXPECT_EQ(v6->loc.col, 15u);
 }
 
+TEST(InspectSettingsTest, PolicyWideEnforceNeverBlockAndVerify) {
+  auto p = parse(std::string(kInspectRule) + R"([inspect]
+enforce = "log"
+
+[inspect.block]
+never-block = ["198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9", "198.18.7.0/24"]
+verify = "route"
+)");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  EXPECT_TRUE(p.diags.empty()) << rendered(p.diags);
+  const auto* enforce = p.policy->inspect.find("", "enforce");
+  ASSERT_TRUE(enforce);
+  EXPECT_EQ(enforce->value.choice, 0);  // "log"
+  EXPECT_EQ(enforce->loc.line, 5u);
+  const auto* never = p.policy->inspect.find("block", "never-block");
+  ASSERT_TRUE(never);
+  // canonical, each once
+  EXPECT_EQ(never->value.prefixes,
+            (std::vector<std::string>{"198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9/32"}));
+  EXPECT_EQ(never->loc.line, 8u);
+  const auto* verify = p.policy->inspect.find("block", "verify");
+  ASSERT_TRUE(verify);
+  EXPECT_EQ(verify->value.choice, 1);  // "route"
+  const Knob* k = find_knob("block", "never-block");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(format_value(*k, never->value), R"(["198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9/32"])");
+  EXPECT_EQ(format_value(*k, k->default_value), "[]");
+  EXPECT_EQ(describe_range(*k), "array of prefixes");
+  // an empty list is no list
+  auto empty = parse(std::string(kInspectRule) + "[inspect.block]\nnever-block = []\n");
+  ASSERT_TRUE(empty.policy) << rendered(empty.diags);
+  EXPECT_TRUE(empty.policy->inspect.find("block", "never-block")->value.prefixes.empty());
+}
+
 TEST(InspectSettingsTest, DottedKeysUnderInspectWork) {
   auto p =
       parse(std::string(kInspectRule) + "[inspect]\nsweep.window = 60\ntunnel.weights.rate = 0\n");
@@ -232,7 +266,25 @@ const ErrorCase kErrorCases[] = {
     {"UnknownSection", "[inspect.tunel]\n", 4, 10, "unknown section [inspect.tunel]",
      "did you mean 'tunnel'?"},
     {"UnknownSectionFar", "[inspect.zzzzzz]\n", 4, 10, "unknown section [inspect.zzzzzz]",
-     "the sections are tunnel, sweep, block, redirect, errors"},
+     "the sections are tunnel, sweep, block, redirect, errors; [inspect] itself takes enforce"},
+    {"UnknownTopKeyNearEnforce", "[inspect]\nenforc = \"log\"\n", 5, 1, "unknown section [inspect.enforc]",
+     "did you mean 'enforce'?"},
+    {"PolicyEnforceUnknown", "[inspect]\nenforce = \"dry-run\"\n", 5, 11, "unknown enforce 'dry-run'",
+     "'enforce' is one of: log, drop, block"},
+    {"NeverBlockHostBits", "[inspect.block]\nnever-block = [\"198.18.0.0/15\", \"198.18.7.1/24\"]\n", 5, 33,
+     "'198.18.7.1/24' has host bits set", "did you mean '198.18.7.0/24'?"},
+    {"NeverBlockHostBitsV6", "[inspect.block]\nnever-block = [\"2001:db8::1/64\"]\n", 5, 16,
+     "'2001:db8::1/64' has host bits set", "did you mean '2001:db8::/64'?"},
+    {"NeverBlockNotAPrefix", "[inspect.block]\nnever-block = [\"monitoring\"]\n", 5, 16,
+     "'monitoring' is not an IPv4 or IPv6 address or prefix",
+     "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
+    {"NeverBlockNotAnArray", "[inspect.block]\nnever-block = \"198.18.0.0/15\"\n", 5, 15,
+     "'never-block' must be an array of prefixes, not a string", "write never-block = [\"198.18.0.0/15\"]"},
+    {"NeverBlockEntryNotString", "[inspect.block]\nnever-block = [15]\n", 5, 16,
+     "a 'never-block' entry must be a string, not an integer",
+     "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
+    {"VerifyUnknown", "[inspect.block]\nverify = \"rout\"\n", 5, 10, "unknown verify 'rout'",
+     "did you mean 'route'? ('verify' is one of: link, route)"},
     {"SectionNotATable", "[inspect]\ntunnel = 3\n", 5, 10,
      "'inspect.tunnel' must be a table, not an integer",
      "write [inspect.tunnel] and put its settings under it"},

@@ -190,6 +190,69 @@ rate = "100/second"
                        "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
 }
 
+// Inspecting PMTU messages is fine; limiting them before inspection is not.
+TEST(LintTest, RateLimitedInspectionOfPacketTooBig) {
+  auto d = lint_text(R"([[rule]]
+name = "ptb"
+types = ["frag-needed", "packet-too-big"]
+action = "inspect"
+rate = "100/second"
+)");
+  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
+                       "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
+                       "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
+                       "4.3.1)",
+                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""))
+      << rendered(d);
+  auto plain = lint_text(R"([[rule]]
+name = "ptb"
+types = ["frag-needed", "packet-too-big"]
+action = "inspect"
+)");
+  EXPECT_EQ(warnings_containing(plain, "frag-needed"), 0u) << rendered(plain);
+}
+
+// Inspection without reassembly sees first fragments only.
+TEST(LintTest, InspectingWithoutReassemblyWarns) {
+  auto by_default = lint_text(R"([[rule]]
+name = "echo"
+types = ["echo-request"]
+action = "inspect"
+)");
+  EXPECT_TRUE(has_diag(by_default, Severity::warning, 1, 1,
+                       "rule 'echo' inspects, but fragments = \"follow\": the inspection worker sees only the first "
+                       "fragment of a fragmented message, so data in later fragments is never inspected (RFC 1858)",
+                       "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
+                       "before the filter hooks and the worker sees whole messages"))
+      << rendered(by_default);
+  auto dropping = lint_text(R"([icmpwall]
+fragments = "drop"
+
+[[rule]]
+name = "echo"
+types = ["echo-request"]
+action = "inspect"
+)");
+  EXPECT_EQ(warnings_containing(dropping, "fragments = \"drop\""), 1u) << rendered(dropping);
+  const auto* d = find_diag(dropping, "fragments = \"drop\"");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->loc.line, 2u);  // at the setting
+  EXPECT_EQ(d->loc.col, 13u);
+  auto reassembling = lint_text(R"([icmpwall]
+fragments = "reassemble"
+
+[[rule]]
+name = "echo"
+types = ["echo-request"]
+action = "inspect"
+)");
+  EXPECT_EQ(warnings_containing(reassembling, "fragment"), 0u) << rendered(reassembling);
+  // Without inspection, no warning whatever the mode.
+  EXPECT_EQ(warnings_containing(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"),
+                                "fragment"),
+            0u);
+}
+
 TEST(LintTest, CodeSpecificAllowBeforeTypeWideDropKeepsPmtu) {
   auto d = lint_text(R"([[rule]]
 types = ["destination-unreachable"]
@@ -430,7 +493,9 @@ rate = "1/second"
 
 TEST(LintTest, DroppingOrDefaultingDeprecatedTypesIsFine) {
   EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"source-quench\", \"info-request\"]\naction = \"drop\"\n").empty());
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"address-mask-request\"]\naction = \"inspect\"\n").empty());
+  EXPECT_TRUE(lint_text("[icmpwall]\nfragments = \"reassemble\"\n[[rule]]\ntypes = [\"address-mask-request\"]\n"
+                        "action = \"inspect\"\n")
+                  .empty());
 }
 
 // ---- redirects on a router ---------------------------------------------------------

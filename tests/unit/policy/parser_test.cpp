@@ -322,6 +322,61 @@ rate = "3/day"
   EXPECT_EQ(l.max_sources, 65535u);
 }
 
+// An inspect rule takes the rate-limit keys: limited in the kernel, then
+// inspected.
+TEST(ParserTest, InspectTakesRateLimitKeys) {
+  auto p = parse(R"([[rule]]
+name = "echo"
+type = "echo-request"
+action = "inspect"
+no-worker = "accept"
+rate = "20/second"
+burst = 50
+per = "source"
+ipv6-prefix = 56
+timeout = 30
+max-sources = 1000
+over = "drop"
+
+[[rule]]
+name = "plain"
+type = "echo-reply"
+action = "inspect"
+)");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  EXPECT_TRUE(p.diags.empty()) << rendered(p.diags);
+  const auto& r = p.policy->rules[0];
+  ASSERT_TRUE(r.inspect);
+  EXPECT_TRUE(r.inspect->fail_open);
+  ASSERT_TRUE(r.limit);
+  EXPECT_EQ(r.limit->rate, (Rate{20, RateUnit::second}));
+  EXPECT_EQ(r.limit->burst, 50u);
+  EXPECT_TRUE(r.limit->per_source);
+  EXPECT_EQ(r.limit->ipv6_prefix, 56);
+  EXPECT_EQ(r.limit->timeout_s, 30u);
+  EXPECT_EQ(r.limit->max_sources, 1000u);
+  EXPECT_TRUE(r.limit->over_drop);
+  EXPECT_EQ(r.limit->loc.line, 6u);  // the rate
+  // Without rate-limit keys an inspect rule has no limit.
+  EXPECT_TRUE(p.policy->rules[1].inspect);
+  EXPECT_FALSE(p.policy->rules[1].limit);
+}
+
+TEST(ParserTest, FragmentsModeAndItsPosition) {
+  auto none = parse("");
+  ASSERT_TRUE(none.policy);
+  EXPECT_EQ(none.policy->fragments, Fragments::follow);
+  EXPECT_FALSE(none.policy->fragments_loc.known());
+  for (auto [text, mode] : {std::pair{"reassemble", Fragments::reassemble}, std::pair{"follow", Fragments::follow},
+                            std::pair{"drop", Fragments::drop}}) {
+    auto p = parse(std::string("[icmpwall]\nfragments = \"") + text + "\"\n");
+    ASSERT_TRUE(p.policy) << rendered(p.diags);
+    EXPECT_EQ(p.policy->fragments, mode);
+    EXPECT_EQ(p.policy->fragments_loc.line, 2u);
+    EXPECT_EQ(p.policy->fragments_loc.col, 13u);
+  }
+}
+
 TEST(ParserTest, DuplicateEntryIsAWarningAndListedOnce) {
   auto p = parse(R"([[rule]]
 types = ["echo-request", "icmp:8", "echo-request"]
@@ -503,7 +558,11 @@ const ErrorCase kErrorCases[] = {
     {"InspectNotATable", "inspect = 1\n", 1, 11, "'inspect' must be a table, not an integer",
      "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the settings under it"},
     {"SettingsNotATable", "icmpwall = 1\n", 1, 12, "'icmpwall' must be a table, not an integer",
-     "write [icmpwall] and put table, priority and role under it"},
+     "write [icmpwall] and put table, priority, role and fragments under it"},
+    {"FragmentsUnknown", "[icmpwall]\nfragments = \"reasemble\"\n", 2, 13, "unknown fragments 'reasemble'",
+     "did you mean 'reassemble'? ('fragments' is one of: reassemble, follow, drop)"},
+    {"FragmentsNotString", "[icmpwall]\nfragments = true\n", 2, 13, "'fragments' must be a string, not a boolean",
+     "'fragments' is one of: reassemble, follow, drop"},
     {"TableNameUpperCase", "[icmpwall]\ntable = \"Icmp\"\n", 2, 9,
      "table name 'Icmp' must match [a-z][a-z0-9_-]{0,31}", "did you mean 'icmp'?"},
     {"TableNameBad", "[icmpwall]\ntable = \"9 x\"\n", 2, 9, "table name '9 x' must match [a-z][a-z0-9_-]{0,31}",
@@ -702,12 +761,24 @@ const ErrorCase kErrorCases[] = {
     // keys of another action
     {"RateKeyOnAllow", RULE("rate = \"1/second\""), 4, 1,
      "'rate' is a rate-limit key, but rule 'rule-1' has action = \"allow\"",
-     "remove 'rate', or set action = \"rate-limit\""},
+     "remove 'rate', or set action = \"rate-limit\" (or \"inspect\", to limit before inspecting)"},
     {"InspectKeyOnAllow", RULE("queue = 1"), 4, 1, "'queue' is an inspect key, but rule 'rule-1' has action = \"allow\"",
      "remove 'queue', or set action = \"inspect\""},
-    {"RateKeyOnInspect", INSPECT_RULE("per = \"source\""), 4, 1,
-     "'per' is a rate-limit key, but rule 'rule-1' has action = \"inspect\"",
-     "remove 'per', or set action = \"rate-limit\""},
+    {"RateKeyOnDrop", "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nper = \"source\"\n", 4, 1,
+     "'per' is a rate-limit key, but rule 'rule-1' has action = \"drop\"",
+     "remove 'per', or set action = \"rate-limit\" (or \"inspect\", to limit before inspecting)"},
+    // inspect with a limit
+    {"InspectLimitWithoutRate", INSPECT_RULE("burst = 10\nper = \"source\""), 4, 1,
+     "'burst' limits inspect rule 'rule-1', which has no 'rate'",
+     "add rate = \"N/second\" (e.g. rate = \"10/second\") to limit the packets before they are inspected, or "
+     "remove 'burst'"},
+    {"InspectOverContinue", INSPECT_RULE("rate = \"5/second\"\nover = \"continue\""), 5, 8,
+     "inspect rule 'rule-1' cannot let packets over its limit continue",
+     "over the limit they are dropped before the queue, so a flood never reaches the inspection worker; remove "
+     "'over' (or write over = \"drop\")"},
+    {"InspectPerSourceKeyWithoutPer", INSPECT_RULE("rate = \"5/second\"\nipv4-prefix = 24"), 5, 1,
+     "'ipv4-prefix' applies only with per = \"source\"", "add per = \"source\", or remove 'ipv4-prefix'"},
+    {"InspectBadRate", INSPECT_RULE("rate = \"5/sec\""), 4, 8, "bad rate '5/sec'", "did you mean '5/second'?"},
     {"InspectKeyOnRateLimit", RATE_RULE("no-worker = \"drop\""), 5, 1,
      "'no-worker' is an inspect key, but rule 'rule-1' has action = \"rate-limit\"",
      "remove 'no-worker', or set action = \"inspect\""},

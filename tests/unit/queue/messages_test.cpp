@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <map>
@@ -74,7 +75,23 @@ TEST(BuildConfig, OneAckedMessageBindsAndConfigures) {
   ASSERT_TRUE(a.count(NFQA_CFG_FLAGS));
   ASSERT_TRUE(a.count(NFQA_CFG_MASK));
   EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_FLAGS])), NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO);
-  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_MASK])), NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO);
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_MASK])),
+            NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK);
+}
+
+TEST(BuildConfig, ConntrackAsksForEachPacketsConntrackState) {
+  std::array<uint8_t, kConfigMsgCapacity> buf{};
+  ConfigRequest req{.queue = 1, .seq = 1, .copy_range = 100, .max_len = 10, .conntrack = true};
+  build_config(buf, req);
+  auto a = attrs_of(reinterpret_cast<const nlmsghdr*>(buf.data()));
+  ASSERT_TRUE(a.count(NFQA_CFG_FLAGS));
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_FLAGS])), NFQA_CFG_F_CONNTRACK);
+  req.conntrack = false;
+  build_config(buf, req);
+  a = attrs_of(reinterpret_cast<const nlmsghdr*>(buf.data()));
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_FLAGS])), 0u);
+  EXPECT_TRUE(ntohl(mnl_attr_get_u32(a[NFQA_CFG_MASK])) & NFQA_CFG_F_CONNTRACK)
+      << "left off is cleared, not inherited";
 }
 
 TEST(BuildConfig, FailClosedClearsTheFlagThroughTheMask) {
@@ -86,7 +103,8 @@ TEST(BuildConfig, FailClosedClearsTheFlagThroughTheMask) {
   EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_FLAGS])), 0u);
   // The mask still names both flags: the kernel clears them instead of
   // leaving what a previous owner set.
-  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_MASK])), NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO);
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(a[NFQA_CFG_MASK])),
+            NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK);
 }
 
 TEST(AppendVerdicts, SingleAndBatchMessagesBackToBack) {
@@ -139,6 +157,13 @@ class PacketBuilder {
     mnl_attr_put_u32(nlh_, type, htonl(v));
     return *this;
   }
+  PacketBuilder& hwaddr(std::vector<uint8_t> mac) {
+    nfqnl_msg_packet_hw hw{};
+    hw.hw_addrlen = htons(static_cast<uint16_t>(mac.size()));
+    std::copy(mac.begin(), mac.end(), hw.hw_addr);
+    mnl_attr_put(nlh_, NFQA_HWADDR, sizeof hw, &hw);
+    return *this;
+  }
   PacketBuilder& payload(const std::vector<uint8_t>& p) {
     mnl_attr_put(nlh_, NFQA_PAYLOAD, p.size(), p.data());
     return *this;
@@ -168,7 +193,48 @@ TEST(ParsePacket, MetadataAndPayload) {
   EXPECT_EQ(m->info.packet_len, pkt.size());
   EXPECT_FALSE(m->info.truncated);
   EXPECT_FALSE(m->info.gso);
+  EXPECT_EQ(m->info.hwaddr_len, 0u) << "none reported";
+  EXPECT_FALSE(m->info.ct_info) << "no conntrack entry reported";
+  EXPECT_FALSE(m->info.ct_reported) << "the reader's to say, not the message's";
   EXPECT_EQ(std::vector<uint8_t>(m->payload.begin(), m->payload.end()), pkt);
+}
+
+TEST(ParsePacket, LinkLayerSourceAndConntrackState) {
+  std::vector<uint8_t> pkt{0x60, 0, 0, 0, 0, 8, 58, 64};
+  for (uint32_t ctinfo : {0u, 1u, 2u, 3u, 4u, 7u}) {
+    PacketBuilder b(0, 5);
+    b.hwaddr({0x02, 0x11, 0x22, 0x33, 0x44, 0x55}).u32(NFQA_CT_INFO, ctinfo).payload(pkt);
+    auto m = parse_packet(b.nlh());
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->info.hwaddr_len, 6u);
+    EXPECT_EQ(m->info.hwaddr[0], 0x02);
+    EXPECT_EQ(m->info.hwaddr[5], 0x55);
+    EXPECT_EQ(m->info.hwaddr[6], 0) << "only what was reported";
+    ASSERT_TRUE(m->info.ct_info);
+    EXPECT_EQ(*m->info.ct_info, ctinfo);
+  }
+  // A link-layer address length past the attribute's 8 bytes is capped.
+  PacketBuilder b(0, 6);
+  nfqnl_msg_packet_hw hw{};
+  hw.hw_addrlen = htons(200);
+  mnl_attr_put(const_cast<nlmsghdr*>(b.nlh()), NFQA_HWADDR, sizeof hw, &hw);
+  auto m = parse_packet(b.nlh());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->info.hwaddr_len, 8u);
+}
+
+TEST(ParsePacket, ShortLinkLayerAndConntrackAttributesAreRefused) {
+  PacketBuilder b(0, 7);
+  uint16_t two_bytes = 0;
+  mnl_attr_put(const_cast<nlmsghdr*>(b.nlh()), NFQA_HWADDR, sizeof two_bytes, &two_bytes);
+  // Refused whole (the library validates the size) or the attribute
+  // ignored: either way no link-layer address is read from it.
+  auto m = parse_packet(b.nlh());
+  EXPECT_TRUE(!m || m->info.hwaddr_len == 0);
+  PacketBuilder c(0, 8);
+  mnl_attr_put(const_cast<nlmsghdr*>(c.nlh()), NFQA_CT_INFO, sizeof two_bytes, &two_bytes);
+  m = parse_packet(c.nlh());
+  EXPECT_TRUE(!m || !m->info.ct_info);
 }
 
 TEST(ParsePacket, CapLenMarksATruncatedCopy) {
