@@ -181,7 +181,7 @@ Finding Engine::judge(const Packet& p, const PacketContext& ctx, Clock::time_poi
   if (p.is_error) return {};
   PacketContext query_ctx = ctx;
   query_ctx.ct = reply_conntrack(p, ctx, now);
-  Finding worst = tunnel_.inspect(p, now);
+  Finding worst = tunnel_.inspect(p, query_ctx, now);
   Finding sweep = sweep_.inspect(p, now);
   if (severity(sweep.outcome) > severity(worst.outcome)) worst = std::move(sweep);
   return worst;

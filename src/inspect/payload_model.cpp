@@ -100,7 +100,30 @@ uint32_t ramp_step(Bytes rest) {
   return step;
 }
 
+uint32_t le32(Bytes b, size_t at) {
+  return uint32_t{b[at]} | uint32_t{b[at + 1]} << 8 | uint32_t{b[at + 2]} << 16 |
+         uint32_t{b[at + 3]} << 24;
+}
+uint32_t be32(Bytes b, size_t at) {
+  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
+}
+
+constexpr uint32_t kMicroseconds = 1000000;
+constexpr uint32_t kYear2000 = 946684800;
+
 }  // namespace
+
+uint32_t timestamp_header(Bytes p) {
+  if (p.size() >= 16 && le32(p, 4) == 0 && le32(p, 12) == 0 && le32(p, 8) < kMicroseconds &&
+      le32(p, 0) >= kYear2000) {
+    return 16;
+  }
+  if (p.size() >= 8) {
+    if (be32(p, 0) >= kYear2000 && be32(p, 4) < kMicroseconds) return 8;
+    if (le32(p, 0) >= kYear2000 && le32(p, 4) < kMicroseconds) return 8;
+  }
+  return 0;
+}
 
 PingModel match_ping_model(Bytes payload) {
   using Fill = PingModel::Fill;

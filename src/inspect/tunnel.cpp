@@ -2,9 +2,12 @@
 //
 // Per packet, in order: classify the query (echo, timestamp, information,
 // address mask, node information; anything else passes), find its flow,
-// test the payload (ping model first; only what the model does not explain
-// is measured for entropy, text and known layouts), match echo replies to
-// their requests, update the flow's change history and windows, then score.
+// match an echo reply to its request (an unchanged echo is not tested
+// again; a reply to nothing is unsolicited), test the payload (ping model
+// first, then prober filler; only what neither explains is measured for
+// entropy, text and known layouts, also past a timestamp header), update
+// the sending side's change history, fill patterns and windows, then
+// score that side.
 // Signals collect in a fixed array; a Finding is built only for a
 // detection, so a passing packet allocates nothing.
 #include "icmpwall/inspect/tunnel.h"
@@ -15,6 +18,7 @@
 
 #include "icmpwall/inspect/payload_model.h"
 #include "icmpwall/inspect/payload_stats.h"
+#include "icmpwall/inspect/prober_fill.h"
 #include "icmpwall/inspect/tunnel_layouts.h"
 
 namespace icmpwall::inspect {
@@ -158,6 +162,10 @@ const char* to_string(TunnelSignal s) {
     case TunnelSignal::ptunnel: return "ptunnel";
     case TunnelSignal::hans: return "hans";
     case TunnelSignal::pingtunnel: return "pingtunnel";
+    case TunnelSignal::mimicry: return "mimicry";
+    case TunnelSignal::unsolicited: return "unsolicited";
+    case TunnelSignal::bulk: return "bulk";
+    case TunnelSignal::pattern_variety: return "pattern-variety";
     case TunnelSignal::blocked: return "blocked";
   }
   return "?";
@@ -178,6 +186,10 @@ double TunnelWeights::of(TunnelSignal s) const {
     case TunnelSignal::ptunnel: return ptunnel;
     case TunnelSignal::hans: return hans;
     case TunnelSignal::pingtunnel: return pingtunnel;
+    case TunnelSignal::mimicry: return mimicry;
+    case TunnelSignal::unsolicited: return unsolicited;
+    case TunnelSignal::bulk: return bulk;
+    case TunnelSignal::pattern_variety: return pattern_variety;
     case TunnelSignal::blocked: return 0;
   }
   return 0;
@@ -194,8 +206,18 @@ Result<void> validate(const TunnelConfig& c) {
   if (c.rate_window.count() <= 0 || c.volume_window.count() <= 0) {
     return bad("rate_window and volume_window must be positive");
   }
-  if (c.max_packets_per_second <= 0 || c.max_bytes_per_second <= 0) {
-    return bad("max_packets_per_second and max_bytes_per_second must be positive");
+  if (c.max_packets_per_second <= 0 || c.max_bytes_per_second <= 0 ||
+      c.max_bulk_bytes_per_second <= 0) {
+    return bad(
+        "max_packets_per_second, max_bytes_per_second and max_bulk_bytes_per_second "
+        "must be positive");
+  }
+  if (c.max_fill_patterns < 1 || c.max_fill_patterns >= PairHistory::kSlots) {
+    return bad("max_fill_patterns must be 1 to 7");
+  }
+  if (c.pattern_window.count() <= 0) return bad("pattern_window must be positive");
+  if (c.max_pattern_pairs < 1 || c.max_pattern_pairs > (1u << 24)) {
+    return bad("max_pattern_pairs must be 1 to 16777216");
   }
   if (c.drop_score <= 0 || c.block_score <= 0)
     return bad("drop_score and block_score must be positive");
@@ -218,9 +240,51 @@ TunnelDetector::TunnelDetector(const TunnelConfig& config, uint64_t seed)
     : config_(config),
       seed_(seed),
       flows_(config.max_flows, seed, protected_entries(config.max_flows, config.protected_share)),
-      pending_(config.max_pending_requests, seed ^ 0x5bd1e995) {}
+      pending_(config.max_pending_requests, seed ^ 0x5bd1e995),
+      pairs_(config.max_pattern_pairs, seed ^ 0x2545f4914f6cdd1dull) {}
 
-Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
+namespace {
+
+constexpr size_t kInitiator = 0;
+constexpr size_t kResponder = 1;
+
+// Entropy and text of `bytes`; whether either fired.
+bool measure(std::span<const uint8_t> bytes, const TunnelConfig& c, Signals& signals) {
+  bool found = false;
+  if (bytes.size() >= c.entropy_min_payload) {
+    const double h = shannon_entropy(bytes);
+    const double limit = entropy_threshold(c.entropy_bits, bytes.size());
+    if (h >= limit) {
+      signals.add(TunnelSignal::entropy, h, limit);
+      found = true;
+    }
+  }
+  if (bytes.size() >= c.text_min_payload) {
+    const double ratio = printable_ratio(bytes);
+    if (ratio >= c.text_min_ratio) {
+      signals.add(has_shell_marker(bytes) ? TunnelSignal::shell : TunnelSignal::text, ratio,
+                  c.text_min_ratio);
+      found = true;
+    }
+  }
+  return found;
+}
+
+// Content signals of a payload no model explains: entropy and text of
+// the whole payload, else of what follows a plausible timestamp header
+// (then with mimicry: a real ping's layout around data).
+void test_content(std::span<const uint8_t> payload, const TunnelConfig& c, Signals& signals) {
+  if (measure(payload, c, signals)) return;
+  const uint32_t stamp = timestamp_header(payload);
+  if (stamp != 0 && measure(payload.subspan(stamp), c, signals)) {
+    signals.add(TunnelSignal::mimicry, stamp, 0);
+  }
+}
+
+}  // namespace
+
+Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& context,
+                                Clock::time_point now) {
   ++counters_.packets;
   std::optional<Query> query;
   if (!packet.is_error) query = classify(packet.ip.family, packet.icmp.type);
@@ -236,6 +300,7 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   const size_t full_len = packet.ip.total_len >= overhead + payload.size()
                               ? packet.ip.total_len - overhead
                               : payload.size();
+  const size_t unseen = full_len - payload.size();
 
   // Idle flows leave from the LRU tail a couple at a time.
   const auto idle = std::chrono::duration_cast<Clock::duration>(c.flow_idle_timeout);
@@ -250,10 +315,17 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   counters_.evictions += flows_.evictions() - evicted_before;
   Flow& flow = slot.value;
   if (!slot.inserted && now - flow.last_seen > idle) flow = Flow{};
-  const bool first = flow.seen == 0;
+  const bool first = flow.last_seen == Clock::time_point{};
+  const size_t sender = query->request ? kInitiator : kResponder;
+  Side& side = flow.side[sender];
+  double& score = flow.score[sender];
+  Clock::time_point& blocked_until = flow.blocked_until[sender];
+  // Conntrack knows the flow: it saw the request of this reply, or a reply
+  // to this flow's requests.
+  const bool ct_known = context.ct != Conntrack::unknown && context.ct != Conntrack::none;
+  if (query->request && context.ct == Conntrack::established) flow.exchanged = true;
 
   Signals signals;
-  uint64_t information = full_len;
   const bool carries_data = query->kind == QueryKind::echo ||
                             (query->kind == QueryKind::node_information && !query->request);
 
@@ -264,60 +336,148 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   }
 
   PingModel model;
-  if (carries_data) {
+  uint64_t hash = 0;  // the whole payload's (see payload_hash)
+  if (carries_data || query->kind == QueryKind::echo) {
     model = match_ping_model(payload);
-    information = model.information(static_cast<uint32_t>(full_len));
-    if (!model.explained()) {
-      if (auto layout = match_tunnel_layout(payload, full_len)) {
-        signals.add(layout_signal(layout.layout), layout.offset, 0);
-      }
-      if (full_len > c.max_echo_payload) {
-        signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
-      }
-      if (payload.size() >= c.entropy_min_payload) {
-        const double h = shannon_entropy(payload);
-        const double limit = entropy_threshold(c.entropy_bits, payload.size());
-        if (h >= limit) signals.add(TunnelSignal::entropy, h, limit);
-      }
-    }
-    if ((model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp) &&
-        payload.size() >= c.text_min_payload) {
-      const double ratio = printable_ratio(payload);
-      if (ratio >= c.text_min_ratio) {
-        if (has_shell_marker(payload)) {
-          signals.add(TunnelSignal::shell, ratio, c.text_min_ratio);
-        } else {
-          signals.add(TunnelSignal::text, ratio, c.text_min_ratio);
-        }
-      }
-    }
-
-    // Variation: payloads past their timestamp, with their length.
-    const uint64_t fingerprint = payload_hash(payload, kStampBytes, model) ^ full_len;
-    if (!first) {
-      const bool changed = fingerprint != flow.fingerprint;
-      flow.changes = static_cast<uint8_t>((flow.changes << 1) | (changed ? 1 : 0));
-      const int changes = std::popcount(flow.changes);
-      if (static_cast<uint32_t>(changes) >= c.variation_changes) {
-        signals.add(TunnelSignal::variation, changes, c.variation_changes);
-      }
-    }
-    flow.fingerprint = fingerprint;
+    hash = payload_hash(payload, 0, model);
   }
 
   // Echo replies against their requests.
+  bool echoed = false;        // the reply returns its request unchanged
+  bool request_seen = false;  // the reply's request is in the table
+  bool unsolicited = false;   // a reply to no request seen
   if (query->kind == QueryKind::echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
-    const uint64_t hash = payload_hash(payload, 0, model);
     if (query->request) {
       Pending& p = pending_.find_or_insert(pkey).value;
       p = {hash, static_cast<uint32_t>(full_len), now};
     } else if (const Pending* p = pending_.peek(pkey)) {
+      flow.exchanged = true;
       const auto wait = std::chrono::duration_cast<Clock::duration>(c.reply_timeout);
-      if (now - p->sent <= wait && (p->hash != hash || p->len != full_len)) {
+      const bool same = p->hash == hash && p->len == full_len;
+      if (now - p->sent <= wait && !same) {
         signals.add(TunnelSignal::reply_mismatch, static_cast<double>(full_len), p->len);
+        flow.not_filler = true;
       }
+      echoed = same;
+      request_seen = true;
       pending_.erase(pkey);
+    } else if (ct_known) {
+      flow.exchanged = true;
+    } else {
+      unsolicited = true;
+      signals.add(TunnelSignal::unsolicited, 1, 0);
+    }
+  }
+
+  // The payload's own content, for packets that carry their own data.
+  uint64_t information = 0;
+  // The same payload this side last sent and got through carries nothing
+  // new (a fixed random or text payload: nping --data-length, fping -R,
+  // oping): not measured again. Only a packet that passed sets the
+  // reference, so a dropped chunk sent again is judged again.
+  const uint64_t whole = hash ^ full_len;
+  const bool repeat = unseen == 0 && side.seen > 0 && whole == side.passed;
+  if (carries_data && !echoed) {
+    information = repeat ? 0 : model.information(static_cast<uint32_t>(full_len));
+    if (model.explained()) information += unseen;
+    // Prober filler: in requests, and in replies to requests this
+    // detector did not see but conntrack did (a host's own pings, sent
+    // through the output hook): those return the host's filler. A reply
+    // to a request seen is an echo or a mismatch, one to nothing is
+    // unsolicited: neither is filler.
+    bool filler = false;
+    const bool filler_side = query->request || (!request_seen && !unsolicited);
+    const bool open_text =
+        model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp;
+    if (open_text && filler_side && !flow.not_filler && !repeat) {
+      AlnumCounts counts;
+      const uint32_t stamp = timestamp_header(payload);
+      if (is_prober_fill(payload.subspan(stamp), counts) &&
+          (flow.filler_len == 0 || flow.filler_len == full_len)) {
+        AlnumCounts total = flow.filler;
+        total += counts;
+        filler = alnum_g(total) <= kMaxAlnumG;
+        if (filler) {
+          flow.filler = total;
+          flow.filler_len = static_cast<uint32_t>(full_len);
+        }
+      }
+      if (!filler && flow.filler_len != 0) flow.not_filler = true;
+      // Filler is believable at a prober's volume only: past the volume
+      // budget it is judged as data (a channel of random letters moves at
+      // most max_bytes_per_second unjudged).
+      const auto window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
+      if (filler && side.bytes.per_second(now, window) > c.max_bytes_per_second) filler = false;
+    }
+    if (!model.explained() && !filler) {
+      if (auto layout = match_tunnel_layout(payload, full_len)) {
+        signals.add(layout_signal(layout.layout), layout.offset, 0);
+      }
+      if (full_len > c.max_echo_payload && !repeat) {
+        signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
+      }
+      if (!repeat) test_content(payload, c, signals);
+    } else if (model.fill == PingModel::Fill::stamp && !filler && !repeat &&
+               payload.size() >= c.text_min_payload) {
+      // A bare 4, 8 or 16 bytes: explained, but open to the text test.
+      const double ratio = printable_ratio(payload);
+      if (ratio >= c.text_min_ratio) {
+        signals.add(has_shell_marker(payload) ? TunnelSignal::shell : TunnelSignal::text, ratio,
+                    c.text_min_ratio);
+      }
+    }
+
+    // Variation: this side's payloads past their timestamp, with their
+    // length. Prober filler changes by design and is exempt.
+    // Across flows too: the sender's unexplained payloads to this
+    // destination, new ones counted (a tunnel that takes a new identifier
+    // every packet or two).
+    const uint64_t fingerprint = payload_hash(payload, kStampBytes, model) ^ full_len;
+    auto varies = [&](uint32_t changes, uint32_t transitions) {
+      return changes >= c.variation_changes || (transitions >= 2 && changes == transitions);
+    };
+    uint32_t changes = 0;
+    bool variation = false;
+    if (side.seen > 0) {
+      const bool changed = fingerprint != side.fingerprint;
+      side.changes = static_cast<uint8_t>((side.changes << 1) | (changed ? 1 : 0));
+      changes = static_cast<uint32_t>(std::popcount(side.changes));
+      variation = varies(changes, std::min<uint32_t>(side.seen, 8));
+    }
+    if (!model.explained() && !filler && !repeat) {
+      const auto horizon = std::chrono::duration_cast<Clock::duration>(c.rate_window);
+      const auto novelty = pairs_.record_content(
+          packet.ip.src, packet.ip.dst, static_cast<uint32_t>(fingerprint ^ (fingerprint >> 32)),
+          now, horizon);
+      const auto fresh = static_cast<uint32_t>(std::popcount(novelty.bits));
+      if (!variation && varies(fresh, novelty.count)) {
+        variation = true;
+        changes = fresh;
+      }
+    }
+    if (variation && !filler) signals.add(TunnelSignal::variation, changes, c.variation_changes);
+    side.fingerprint = fingerprint;
+    ++side.seen;
+
+    // Fill patterns across flows, from the sender of the fill: the ones a
+    // user chooses (ping -p: a repeated block). Counting bytes and zeros,
+    // the defaults of nearly every client, are nobody's choice and are not
+    // recorded (nor looked up: a flood of new flows costs no pair lookup).
+    const bool chosen =
+        model.fill == PingModel::Fill::repeat && !(model.period == 1 && payload[model.header] == 0);
+    if (chosen) {
+      const uint64_t h = payload_hash(payload, model.header, model);
+      const uint32_t pattern = static_cast<uint32_t>(h ^ (h >> 32)) | 1;
+      if (pattern != side.pattern) {
+        const auto window = std::chrono::duration_cast<Clock::duration>(c.pattern_window);
+        side.pattern = pattern;
+        side.variety = static_cast<uint8_t>(
+            pairs_.record_pattern(packet.ip.src, packet.ip.dst, pattern, now, window));
+      }
+      if (side.variety > c.max_fill_patterns) {
+        signals.add(TunnelSignal::pattern_variety, side.variety, c.max_fill_patterns);
+      }
     }
   }
 
@@ -325,49 +485,59 @@ Finding TunnelDetector::inspect(const Packet& packet, Clock::time_point now) {
   const auto rate_window = std::chrono::duration_cast<Clock::duration>(c.rate_window);
   const auto volume_window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
   flow.packets.add(now, rate_window, 1);
-  flow.bytes.add(now, volume_window, information);
+  side.bytes.add(now, volume_window, information);
   const double pps = flow.packets.per_second(now, rate_window);
-  const double bps = flow.bytes.per_second(now, volume_window);
+  const double bps = side.bytes.per_second(now, volume_window);
   if (pps > c.max_packets_per_second)
     signals.add(TunnelSignal::rate, pps, c.max_packets_per_second);
   if (bps > c.max_bytes_per_second) signals.add(TunnelSignal::volume, bps, c.max_bytes_per_second);
+  // Bulk: only a packet that carries more than a timestamp header (bytes
+  // unseen, or not a ping fill) adds to it; a flood ping's timestamps at
+  // 20 000 a second are a flood, not a bulk transfer (rate's business).
+  const bool bulky = information > model.header || unseen > 0;
+  if (bps > c.max_bulk_bytes_per_second && bulky) {
+    signals.add(TunnelSignal::bulk, bps, c.max_bulk_bytes_per_second);
+  }
 
-  // Score.
-  // Only packets that are drop-worthy themselves add to the flow: a flow
-  // signal that fires on every packet (a flood ping's rate) weighs less
-  // than drop_score and must never add up to a block.
+  // Score the sending side. Only packets that are drop-worthy themselves
+  // add to it: a flow signal that fires on every packet (a flood ping's
+  // rate) weighs less than drop_score and must never add up to a block.
+  // An unsolicited reply adds nothing: it can never lead to a block.
   const double packet_score = signals.score(c.weights);
-  flow.score =
-      decay(flow.score, first ? Clock::duration{} : now - flow.last_seen, c.score_half_life);
-  if (packet_score >= c.drop_score) flow.score += packet_score;
+  const Clock::duration elapsed = first ? Clock::duration{} : now - flow.last_seen;
+  for (double& s : flow.score) s = decay(s, elapsed, c.score_half_life);
+  if (packet_score >= c.drop_score && !unsolicited) score += packet_score;
   flow.last_seen = now;
-  ++flow.seen;
-  if (flow.score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
+  if (score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
 
-  const bool was_blocked = flow.blocked_until > now;
+  const bool was_blocked =
+      flow.blocked_until[kInitiator] > now || flow.blocked_until[kResponder] > now;
   Outcome outcome = Outcome::pass;
-  if (flow.score >= c.block_score && !was_blocked) {
+  if (score >= c.block_score && flow.exchanged && !unsolicited && blocked_until <= now) {
     outcome = Outcome::block;
-    flow.blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
+    blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
   } else if (was_blocked || packet_score >= c.drop_score) {
     outcome = Outcome::drop;
   }
-  if (was_blocked) signals.add(TunnelSignal::blocked, flow.score, c.block_score);
+  if (was_blocked) signals.add(TunnelSignal::blocked, score, c.block_score);
   outcome = cap(outcome, c.enforce);
 
   for (const Fired& f : signals.all()) counters_.count(f.signal);
   counters_.count(outcome);
-  if (outcome == Outcome::pass) return {};
+  if (outcome == Outcome::pass) {
+    if (carries_data && !echoed) side.passed = whole;
+    return {};
+  }
 
   Finding finding;
   finding.outcome = outcome;
   finding.reason = "tunnel";
-  finding.score = flow.score;
+  finding.score = score;
   finding.signals.reserve(signals.all().size() + 1);
   for (const Fired& f : signals.all()) {
     finding.signals.push_back({to_string(f.signal), f.value, f.threshold});
   }
-  finding.signals.push_back({"score", flow.score, c.block_score});
+  finding.signals.push_back({"score", score, c.block_score});
   if (outcome == Outcome::block) finding.block_for = c.block_for;
   return finding;
 }

@@ -102,14 +102,16 @@ std::vector<Knob> make_knobs() {
   k.push_back(number("tunnel", "drop-score", 0, true, 1000, 4,
                      "a packet whose signals weigh this much is dropped"));
   k.push_back(number("tunnel", "block-score", 0, true, 1000, 12,
-                     "a flow whose decayed score reaches this has its initiator blocked"));
+                     "a side of a flow (its requests, or its replies) whose decayed score reaches "
+                     "this is blocked: the sender of that evidence, once the flow completed an "
+                     "exchange"));
   k.push_back(seconds("tunnel", "score-half-life", 1, kDay, 60, "half-life of a flow's score"));
   k.push_back(
-      seconds("tunnel", "block-for", 1, kWeek, 600, "how long a blocked initiator stays blocked"));
+      seconds("tunnel", "block-for", 1, kWeek, 600, "how long a blocked sender stays blocked"));
   k.push_back(enforce("tunnel", "how far the tunnel detector may act (see below)"));
   k.push_back(
       integer("tunnel", "max-flows", 1, kMaxTable, 65536,
-              "flows tracked at once, least recently seen dropped beyond (about 170 bytes each)"));
+              "flows tracked at once, least recently seen dropped beyond (about 290 bytes each)"));
   k.push_back(number("tunnel", "protected-share", 0, false, 0.9, 0.25,
                      "share of `max-flows` kept for flows that showed a signal other than "
                      "`rate`: a flood of new sources cannot evict them (0: plain LRU)"));
@@ -119,6 +121,17 @@ std::vector<Knob> make_knobs() {
       seconds("tunnel", "flow-idle-timeout", 1, kDay, 120, "a flow idle this long starts afresh"));
   k.push_back(seconds("tunnel", "reply-timeout", 1, 3600, 30,
                       "a request unanswered this long is forgotten"));
+  k.push_back(number("tunnel", "max-bulk-bytes-per-second", 0, true, 1e9, 262144,
+                     "information bytes per second of one side over which `bulk` fires (bytes "
+                     "past the copy range count)"));
+  k.push_back(integer("tunnel", "max-fill-patterns", 1, 7, 4,
+                      "distinct fill patterns (`ping -p`) one source may send one destination "
+                      "within `pattern-window`, across flows"));
+  k.push_back(seconds("tunnel", "pattern-window", 1, kDay, 600,
+                      "window in which a source's distinct fill patterns are counted"));
+  k.push_back(integer("tunnel", "max-pattern-pairs", 1, kMaxTable, 16384,
+                      "(source, destination) pairs whose fill patterns and recent payloads are "
+                      "remembered (about 190 bytes each)"));
   // [inspect.tunnel.weights]: 0 turns a signal off.
   k.push_back(weight("size", 1, "weight of `size`: a large payload no ping model explains"));
   k.push_back(weight("entropy", 3, "weight of `entropy`: an unexplained payload of high entropy"));
@@ -136,6 +149,14 @@ std::vector<Knob> make_knobs() {
   k.push_back(weight("ptunnel", 12, "weight of `ptunnel`: ptunnel's layout"));
   k.push_back(weight("hans", 12, "weight of `hans`: hans' layout"));
   k.push_back(weight("pingtunnel", 12, "weight of `pingtunnel`: pingtunnel's layout"));
+  k.push_back(weight("mimicry", 2,
+                     "weight of `mimicry`: text or random bytes after a real ping's timestamp"));
+  k.push_back(
+      weight("unsolicited", 2, "weight of `unsolicited`: an echo reply to no request seen"));
+  k.push_back(
+      weight("bulk", 4, "weight of `bulk`: information bytes per second far over any ping"));
+  k.push_back(weight("pattern-variety", 4,
+                     "weight of `pattern-variety`: more distinct fill patterns than allowed"));
   // [inspect.sweep]
   k.push_back(seconds("sweep", "window", 2, 3600, 30,
                       "window in which a source's distinct destinations are counted"));

@@ -34,7 +34,7 @@ void run_tunnel(benchmark::State& state, const Bytes& payload, bool random_sourc
       const uint32_t r = rng();
       std::memcpy(w.packet.ip.src.bytes.data(), &r, 4);
     }
-    benchmark::DoNotOptimize(d.inspect(w.packet, t0 + i++ * 1ms));
+    benchmark::DoNotOptimize(d.inspect(w.packet, {}, t0 + i++ * 1ms));
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -165,7 +165,7 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
       now += std::chrono::microseconds(1);
       auto d = inspect::decode_packet(p);
       if (!d) continue;
-      tunnel.inspect(*d.value, now);
+      tunnel.inspect(*d.value, {}, now);
       sweep.inspect(*d.value, now);
     }
   std::printf("  tracked: tunnel flows %zu, pending requests %zu (%.1f MiB of tables), "

@@ -17,6 +17,17 @@
 //   Cisco, fping,   a repeated one- or two-byte pattern, zeros, or a short
 //   nmap, traceroute  header before one.
 //
+// The ping-client corpus (tests/corpus/pings, real sessions) adds:
+// inetutils and check_icmp (a 16-byte timeval, then bytes counting up or,
+// for check_icmp, a 2-byte id and zeros), fping, mtr and scamper (zeros),
+// hping3 ('X' repeated), Perl Net::Ping and traceroute -I (bytes counting
+// up from 0 or 0x48), nmap and nping (nothing, or with --data-length one
+// random block drawn per run), oping and the Prometheus blackbox exporter
+// (a fixed string), and python3-icmplib (fresh random letters and digits
+// per request: prober filler, see prober_fill.h). Fixed strings and fixed
+// random blocks are not fills: the tunnel detector measures them once per
+// flow side and then sees them repeat (tunnel.h).
+//
 // So a payload is explained when, after a header of 0 to 32 bytes (in
 // steps of 4), the rest is either a repetition of a block of at most 64
 // bytes (seen repeating for at least 8 bytes) or an arithmetic progression
@@ -70,5 +81,19 @@ inline constexpr uint32_t kMaxPingPeriod = 64;
 // their timestamp); it counts as explained, but being so short, its bytes
 // are still open to the text test.
 PingModel match_ping_model(std::span<const uint8_t> payload);
+
+// The length of a plausible send timestamp at the start of `payload`, as
+// real pings write it, or 0:
+//   16  a 64-bit Linux struct timeval (iputils, inetutils, check_icmp):
+//       seconds little-endian with their high 4 bytes zero, microseconds
+//       below 1 000 000 with their high 4 bytes zero;
+//   8   two 32-bit words, seconds (a date from 2000 to 2106) and
+//       microseconds below 1 000 000, in network order (BSD, macOS) or
+//       little-endian (a 32-bit timeval).
+// Random bytes pass the 16-byte test about once in 10^19 payloads and the
+// 8-byte one about once in 3000. A payload that carries such a header and
+// then text or random bytes imitates a real ping's layout with data in
+// place of its fill (the tunnel detector's `mimicry`).
+uint32_t timestamp_header(std::span<const uint8_t> payload);
 
 }  // namespace icmpwall::inspect

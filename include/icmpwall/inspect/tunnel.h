@@ -1,16 +1,29 @@
 // ICMP tunnel detection: echo and the other query types that can carry
-// data, scored per flow.
+// data, scored per flow and per side of it.
 //
 // A flow is a query exchange between two hosts: (initiator, responder,
 // identifier, query kind), where the initiator sends the requests and the
 // responder the replies, so both directions of one ping land in one flow.
-// Each packet is tested for signals; each signal that fires adds its weight
-// to the packet's score (flow signals such as variation and rate included).
-// A packet whose score reaches drop_score is dropped, and its score is
-// added to the flow's, which decays with a half-life; a flow whose score
-// reaches block_score has its initiator blocked for block_for (capped by
-// `enforce`). Packets below drop_score never add up: a flood ping's rate
-// signal fires on every packet and must not become a block.
+//
+// Evidence has a direction. Each packet is tested for signals; the
+// signals it fires weigh against the side that sent it: the initiator for
+// a request, the responder for a reply. A reply that returns its request's
+// payload unchanged (matched by identifier and sequence in a bounded
+// table) carries nothing of its own: its content was the request's and
+// was judged there, so it is not tested again and adds nothing to the
+// responder. A packet whose signals weigh drop_score is dropped, and its
+// score is added to its side's, which decays with a half-life. A side
+// whose score reaches block_score is blocked (Outcome::block: the engine
+// blocks the packet's IP source, the side that carried the evidence),
+// but only once the flow has completed an exchange: a reply answered one
+// of its requests (or conntrack reports the flow established). A flow
+// whose requests were never answered, or whose replies were never asked
+// for, is what a spoofed source produces: its packets may be dropped, it
+// is never blocked. An unsolicited reply (no request in the table and,
+// where conntrack is known, no conntrack entry either) fires `unsolicited`
+// and never leads to a block. Packets below drop_score never add up: a
+// flood ping's rate signal fires on every packet and must not become a
+// block.
 //
 // Signals (names are stable; they appear in findings and counters):
 //
@@ -19,38 +32,73 @@
 //   entropy       unexplained payload with byte entropy over the threshold
 //   text          unexplained payload that is printable text
 //   shell         ... that is shell commands or their output (icmpsh)
+//   mimicry       text or entropy found past a plausible timestamp header
+//                 (payload_model.h): a real ping's layout with data where
+//                 its fill belongs; no real client follows its timestamp
+//                 with text or random bytes
 //   reply-mismatch  echo reply whose payload differs from its request's
-//                 (matched by identifier and sequence in a bounded table)
-//   variation     consecutive payloads of the flow differ past their first
-//                 16 bytes (real pings change only their timestamp)
+//   unsolicited   echo reply to no request seen (reply-only exfil)
+//   variation     consecutive payloads of one side differ past their first
+//                 16 bytes (real pings change only their timestamp): at
+//                 least variation_changes of the last 8, or every one of
+//                 the first two or three; or, across flows, the sender's
+//                 unexplained payloads to this destination are new by the
+//                 same count, each within rate_window of the one before
+//                 (a tunnel changing its identifier; pair_history.h)
 //   rate          packets per second of the flow over rate_window
-//   volume        information bytes per second over volume_window: the
-//                 whole payload when unexplained, only the timestamp
-//                 header when it is a ping fill (a fill carries nothing)
+//   volume        information bytes per second of one side over
+//                 volume_window: the whole payload when unexplained or
+//                 prober filler, only the timestamp header of a ping fill,
+//                 plus every byte past the copy range (unseen bytes may
+//                 hold anything)
+//   bulk          the same over max_bulk_bytes_per_second: far more than
+//                 any ping sends (ping -s 65000 at 1/s is 64 KB/s), so a
+//                 big ping with a fake fill in its first bytes cannot
+//                 carry unlimited data unseen
+//   pattern-variety  the source sent this destination more distinct fill
+//                 patterns (ping -p) within pattern_window than
+//                 max_fill_patterns, across flows (pair_history.h)
 //   query-size    timestamp, information, address mask or node
 //                 information message whose body is not its type's size
 //   ip-packet     the payload is itself an IPv4/IPv6 packet
 //   ptunnel, hans, pingtunnel  a known tool's layout (tunnel_layouts.h)
 //
-// Real pings pass: their payloads are fills the models explain, so only
-// rate can fire, and rate alone weighs less than drop_score.
+// A payload identical to the last one its side got through (a fixed
+// random or text payload: nping --data-length, fping -R, oping's string)
+// carries nothing new: it is not measured again and counts no volume.
 //
-// State is two FlowTables (flows, and requests awaiting their reply), both
-// allocated at construction, suspect flows in a protected share of the
-// flow table (TunnelConfig::protected_share); inspect() allocates nothing
-// unless it returns a detection (the Finding's signal list). One detector
-// per worker thread.
+// Real pings pass: their payloads are fills the models explain (fixed
+// patterns: payload_model.h; random prober filler: prober_fill.h), so only
+// rate or volume can fire, and neither alone reaches drop_score. A flow's
+// requests (or, where the requests left unseen through the output hook,
+// its replies that conntrack knows) are prober filler while each is (fixed length, alphabet and
+// class proportions, the class counts summed over the flow too) and every
+// reply returns its request unchanged; the first request that is not
+// ends the explanation for the rest of the flow. Filler is explained only
+// while the initiator's volume stays within max_bytes_per_second: a
+// prober sends a few packets a second, a channel of random letters faster
+// than that is judged as the data it may be.
+//
+// State is three FlowTables (flows, requests awaiting their reply, fill
+// patterns per source and destination), all allocated at construction,
+// suspect flows in a protected share of the flow table
+// (TunnelConfig::protected_share); inspect() allocates nothing unless it
+// returns a detection (the Finding's signal list). One detector per
+// worker thread.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
 
+#include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/counters.h"
 #include "icmpwall/inspect/enforcement.h"
 #include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/flow_table.h"
 #include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/pair_history.h"
+#include "icmpwall/inspect/prober_fill.h"
 #include "icmpwall/inspect/sliding_window.h"
 #include "icmpwall/util/result.h"
 
@@ -70,9 +118,13 @@ enum class TunnelSignal : uint8_t {
   ptunnel,
   hans,
   pingtunnel,
+  mimicry,
+  unsolicited,
+  bulk,
+  pattern_variety,
   blocked,  // not a signal of its own: the flow was blocked earlier
 };
-inline constexpr size_t kTunnelSignalCount = 14;
+inline constexpr size_t kTunnelSignalCount = 18;
 const char* to_string(TunnelSignal s);
 
 struct TunnelWeights {
@@ -89,6 +141,12 @@ struct TunnelWeights {
   double ptunnel = 12;
   double hans = 12;
   double pingtunnel = 12;
+  // With text or entropy (which it never fires without) it drops.
+  double mimicry = 2;
+  // With text or entropy it drops: reply-only exfil.
+  double unsolicited = 2;
+  double bulk = 4;
+  double pattern_variety = 4;
   double of(TunnelSignal s) const;
 };
 
@@ -131,6 +189,16 @@ struct TunnelConfig {
   // carries kilobytes.
   std::chrono::seconds volume_window{10};
   double max_bytes_per_second = 4096;
+  // Information bytes per second of one side that drop every packet:
+  // about four 65000-byte pings a second (their unseen bytes count).
+  double max_bulk_bytes_per_second = 262144;
+  // Distinct fill patterns one source may send one destination within
+  // pattern_window, across flows: `-p ff`, `-p aa55` and two more (the
+  // defaults, counting bytes and zeros, are not counted; Windows' alphabet
+  // and hping3's 'X' are). Each pattern can hold 16 chosen bytes (ping
+  // -p), so this bounds a `ping -p` channel at 64 bytes per window.
+  uint32_t max_fill_patterns = 4;
+  std::chrono::seconds pattern_window{600};
 
   // --- scoring and verdicts ------------------------------------------
   TunnelWeights weights;
@@ -147,7 +215,7 @@ struct TunnelConfig {
   Enforce enforce = Enforce::block;
 
   // --- state -------------------------------------------------------------
-  // Flows tracked at once (LRU beyond). About 170 bytes each.
+  // Flows tracked at once (LRU beyond). About 290 bytes each.
   uint32_t max_flows = 65536;
   // Share of max_flows kept for suspect flows: a flow is suspect once one
   // of its packets fired a signal other than rate (a flood ping's rate
@@ -163,6 +231,9 @@ struct TunnelConfig {
   // each, 1.4 MiB in all, small enough to stay in cache (a 65536-entry
   // table cost a tenth of the worker's throughput in cache misses).
   uint32_t max_pending_requests = 16384;
+  // (source, destination) pairs whose fill patterns and recent payloads
+  // are remembered (LRU beyond); about 190 bytes each.
+  uint32_t max_pattern_pairs = 16384;
   // A flow idle this long starts afresh; a request unanswered this long is
   // forgotten (iputils waits at most 10 s for a reply by default).
   std::chrono::seconds flow_idle_timeout{120};
@@ -179,15 +250,20 @@ class TunnelDetector {
   explicit TunnelDetector(const TunnelConfig& config, uint64_t seed = random_seed());
 
   // Inspects one decoded packet seen at `now` (non-decreasing per
-  // detector). ICMP errors and types that are not queries pass untouched.
-  Finding inspect(const Packet& packet, Clock::time_point now);
+  // detector); `context` says what conntrack knows of it. ICMP errors and
+  // types that are not queries pass untouched. Outcome::block names the
+  // packet's own source: the side whose packets carried the evidence.
+  Finding inspect(const Packet& packet, const PacketContext& context, Clock::time_point now);
 
   const TunnelConfig& config() const { return config_; }
   const TunnelCounters& counters() const { return counters_; }
   size_t flows() const { return flows_.size(); }
   size_t protected_flows() const { return flows_.protected_size(); }
   size_t pending_requests() const { return pending_.size(); }
-  size_t memory_bytes() const { return flows_.memory_bytes() + pending_.memory_bytes(); }
+  size_t pattern_pairs() const { return pairs_.pairs(); }
+  size_t memory_bytes() const {
+    return flows_.memory_bytes() + pending_.memory_bytes() + pairs_.memory_bytes();
+  }
 
   // Flow and reply-table keys (public for the tables' sake).
   struct FlowKey {
@@ -204,15 +280,28 @@ class TunnelDetector {
   };
 
  private:
+  // What one side (requests, or replies) of a flow sent on its own; its
+  // score and block are in the Flow, beside the other side's (the fields
+  // every packet reads share cache lines).
+  struct Side {
+    SlidingCount bytes;  // information
+    uint64_t fingerprint = 0;
+    uint64_t passed = 0;   // hash and length of the last payload that passed
+    uint32_t seen = 0;     // packets whose content was tested
+    uint32_t pattern = 0;  // the last fill pattern recorded (0: none)
+    uint8_t variety = 0;   // distinct patterns of the pair when it was recorded
+    uint8_t changes = 0;   // bit i: payload i packets ago differed from the one before it
+  };
   struct Flow {
     Clock::time_point last_seen{};
-    Clock::time_point blocked_until{};
-    double score = 0;
     SlidingCount packets;
-    SlidingCount bytes;
-    uint64_t fingerprint = 0;
-    uint32_t seen = 0;
-    uint8_t changes = 0;  // bit i: payload i packets ago differed from the one before it
+    std::array<double, 2> score{};                     // by side: kInitiator, kResponder
+    std::array<Clock::time_point, 2> blocked_until{};  // by side
+    bool exchanged = false;   // a reply answered a request (or conntrack says so)
+    bool not_filler = false;  // a request or reply broke the prober filler model
+    uint32_t filler_len = 0;  // the length of the requests explained as prober filler
+    AlnumCounts filler;       // and their class counts
+    std::array<Side, 2> side;
   };
   struct Pending {
     uint64_t hash = 0;
@@ -224,6 +313,7 @@ class TunnelDetector {
   uint64_t seed_;
   FlowTable<FlowKey, Flow> flows_;
   FlowTable<PendingKey, Pending> pending_;
+  PairHistory pairs_;
   TunnelCounters counters_;
 };
 

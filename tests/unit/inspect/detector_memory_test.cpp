@@ -1,12 +1,17 @@
 // Flow state under floods: the flow table never exceeds its cap and the
-// detectors' heap use stays flat after warm-up, whatever the sources.
+// detectors' heap use stays flat after warm-up, whatever the sources; a
+// packet that passes costs no allocation at all (operator new is counted
+// in this test binary).
 // Heap use is read with mallinfo2 (glibc): bytes in use by malloc, in the
 // heap and in blocks it mapped (large tables are mmapped).
 #include <gtest/gtest.h>
 #include <malloc.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 #include "detect_packets.h"
@@ -17,6 +22,23 @@
 using namespace icmpwall::inspect;
 using namespace detect_test;
 using namespace std::chrono_literals;
+
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+// Every allocation of the test binary through operator new is counted.
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -185,7 +207,7 @@ TEST(DetectorMemory, MillionPacketsFromRandomSources) {
     std::memcpy(w.packet.ip.src.bytes.data(), &a, 4);
     std::memcpy(w.packet.ip.dst.bytes.data() + (i & 1) * 4, &b, 4);
     const auto now = t0 + i * 1us;
-    detections += tunnel.inspect(w.packet, now).detected();
+    detections += tunnel.inspect(w.packet, {}, now).detected();
     detections += sweep.inspect(w.packet, now).detected();
     ASSERT_LE(tunnel.flows(), 100000u);
     ASSERT_LE(tunnel.pending_requests(), 100000u);
@@ -201,6 +223,39 @@ TEST(DetectorMemory, MillionPacketsFromRandomSources) {
   EXPECT_LE(state, 64u << 20);  // tables for 100 000 flows, pending replies and sources
   std::printf("state %.1f MiB, %.0f ns per packet (both detectors), %llu detections\n",
               state / 1048576.0, ns / 1e6, static_cast<unsigned long long>(detections));
+}
+
+// The pass path allocates nothing: real pings of every kind (fixed fills,
+// prober filler, a reply to no request that is a plain ping, fill
+// patterns recorded) through a warm detector.
+TEST(DetectorMemory, PassingPacketsAllocateNothing) {
+  TunnelDetector tunnel(TunnelConfig{});
+  std::mt19937 rng(3);
+  static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890";
+  std::vector<Wire> packets;
+  for (uint16_t seq = 1; seq <= 50; ++seq) {
+    Bytes letters(56);
+    for (auto& c : letters) c = static_cast<uint8_t>(alnum[rng() % 62]);
+    uint16_t id = 0;
+    for (const Bytes& p : {iputils(56, 1764921600 + seq, seq), windows(), busybox(56, seq), letters,
+                           iputils(1000, 1764921600 + seq, seq, {0xff})}) {
+      ++id;
+      packets.push_back(echo("198.18.0.1", "198.18.0.2", true, id, seq, p));
+      packets.push_back(echo("198.18.0.2", "198.18.0.1", false, id, seq, p));
+    }
+    packets.push_back(echo("2001:db8::2", "2001:db8::1", false, 9, seq, macos(56, seq, seq)));
+  }
+  const Clock::time_point t0 = Clock::time_point{} + 1000h;
+  int detections = 0;
+  for (int round = 0; round < 2; ++round) {
+    const uint64_t before = g_allocations.load();
+    for (size_t i = 0; i < packets.size(); ++i) {
+      detections += tunnel.inspect(packets[i].packet, {}, t0 + round * 1h + i * 1ms).detected();
+    }
+    if (round == 1) EXPECT_EQ(g_allocations.load() - before, 0u);
+  }
+  EXPECT_EQ(detections, 0);
+  EXPECT_EQ(tunnel.flows(), 6u);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <random>
+
 #include "detect_packets.h"
 #include "icmpwall/inspect/payload_stats.h"
 
@@ -128,6 +131,27 @@ TEST(PingModel, AFillBrokenAnywhereIsNotExplained) {
     r[299] ^= 0x40;
     EXPECT_FALSE(match_ping_model(r).explained()) << int{step};
   }
+}
+
+// Timestamps as real pings write them are recognised; random bytes and
+// text are not.
+TEST(TimestampHeader, RealPingStampsAndNotData) {
+  EXPECT_EQ(timestamp_header(iputils(56, 1764921600, 999999)), 16u);
+  EXPECT_EQ(timestamp_header(iputils(16, 1764921600, 0)), 16u);
+  EXPECT_EQ(timestamp_header(macos(56, 1764921600, 12345)), 8u);
+  Bytes le32(8);  // a 32-bit timeval, little-endian
+  const uint32_t sec = 1764921600, usec = 500000;
+  std::memcpy(le32.data(), &sec, 4);
+  std::memcpy(le32.data() + 4, &usec, 4);
+  EXPECT_EQ(timestamp_header(le32), 8u);
+  EXPECT_EQ(timestamp_header(macos(56, 1764921600, 2000000)), 0u);  // usec out of range
+  EXPECT_EQ(timestamp_header(text("0123456789abcdef0123456789abcdef")), 0u);
+  EXPECT_EQ(timestamp_header(Bytes(56, 0)), 0u);  // a zero fill is no date
+  EXPECT_EQ(timestamp_header(Bytes(4, 0x11)), 0u);
+  std::mt19937 rng(3);
+  int stamps = 0;
+  for (int i = 0; i < 10000; ++i) stamps += timestamp_header(random_bytes(56, rng)) != 0;
+  EXPECT_LE(stamps, 10);  // about 1 in 3000
 }
 
 TEST(PayloadStats, Entropy) {
