@@ -110,9 +110,10 @@ Finding Engine::judge_locked(const Decoded<Packet>& decoded, const PacketContext
   std::optional<BlockedPrefix> prefix;
   if (f.outcome == Outcome::block) {
     event.block_withheld = block_guard(packet.ip.src, ctx);
-    if (event.block_withheld)
+    if (event.block_withheld) {
       f.outcome = Outcome::drop;
-    else
+      if (f.reason == "tunnel") tunnel_.withhold(packet);
+    } else
       prefix = block_prefix(packet.ip.src);
   }
   enforce(f, event);

@@ -119,6 +119,16 @@ class Signals {
     }
     return false;
   }
+  // Whether a known tool's layout or a whole IP packet was found: what
+  // no ping sends, whatever its client.
+  bool tool() const {
+    for (const Fired& f : all()) {
+      if (f.signal == TunnelSignal::ptunnel || f.signal == TunnelSignal::hans ||
+          f.signal == TunnelSignal::pingtunnel || f.signal == TunnelSignal::ip_packet)
+        return true;
+    }
+    return false;
+  }
   double score(const TunnelWeights& w) const {
     double sum = 0;
     for (const Fired& f : all()) sum += w.of(f.signal);
@@ -282,6 +292,20 @@ void test_content(std::span<const uint8_t> payload, const TunnelConfig& c, Signa
 }
 
 }  // namespace
+
+void TunnelDetector::withhold(const Packet& packet) {
+  std::optional<Query> query;
+  if (!packet.is_error) query = classify(packet.ip.family, packet.icmp.type);
+  if (!query) return;
+  const Address& initiator = query->request ? packet.ip.src : packet.ip.dst;
+  const Address& responder = query->request ? packet.ip.dst : packet.ip.src;
+  const FlowKey key{initiator.bytes, responder.bytes,
+                    query->has_id ? packet.icmp.id() : uint16_t{0},
+                    static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
+  if (Flow* flow = flows_.find(key)) {
+    flow->blocked_until[query->request ? kInitiator : kResponder] = Clock::time_point{};
+  }
+}
 
 Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& context,
                                 Clock::time_point now) {
@@ -513,7 +537,13 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   const bool was_blocked =
       flow.blocked_until[kInitiator] > now || flow.blocked_until[kResponder] > now;
   Outcome outcome = Outcome::pass;
-  if (score >= c.block_score && flow.exchanged && !unsolicited && blocked_until <= now) {
+  // A block needs a completed exchange (a spoofed source never completes
+  // one), or a tool's own layout in the sender's packets: a tunnel whose
+  // first packet gives it away is dropped before any reply, so it would
+  // never complete one. Either way the engine grants the block only to a
+  // sender it can prove (its link-layer address, or the reverse path).
+  const bool pinned = flow.exchanged || signals.tool();
+  if (score >= c.block_score && pinned && !unsolicited && blocked_until <= now) {
     outcome = Outcome::block;
     blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
   } else if (was_blocked || packet_score >= c.drop_score) {

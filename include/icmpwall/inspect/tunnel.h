@@ -254,6 +254,12 @@ class TunnelDetector {
   // types that are not queries pass untouched. Outcome::block names the
   // packet's own source: the side whose packets carried the evidence.
   Finding inspect(const Packet& packet, const PacketContext& context, Clock::time_point now);
+  // The block `packet`'s finding asked for was not granted (the engine
+  // could not prove its sender, or the sender is protected): its side of
+  // the flow is not treated as blocked; later packets are judged on their
+  // own evidence, so spoofed evidence cannot condemn the flow of the
+  // address it names.
+  void withhold(const Packet& packet);
 
   const TunnelConfig& config() const { return config_; }
   const TunnelCounters& counters() const { return counters_; }

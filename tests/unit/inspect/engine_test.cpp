@@ -366,6 +366,45 @@ TEST(EngineBlockGuardTest, APrefixHoldingSomethingProtectedIsNarrowedToTheSender
 
 // --- dry run ---------------------------------------------------------------
 
+// A tunnel's block that the engine withholds (the frame did not come from
+// the sender's own link-layer address: spoofable) drops the packet that
+// asked for it, but does not condemn the flow: the next clean packet of
+// the same session passes. Spoofed evidence cannot cut off the session of
+// the address it names.
+TEST(EngineBlockGuardTest, AWithheldTunnelBlockDoesNotCondemnTheFlow) {
+  for (const char* src : {"198.18.1.2", "2001:db8:1::2"}) {
+    const bool v4 = addr(src).family == Family::ipv4;
+    const std::string dst = v4 ? "198.18.2.2" : "2001:db8:2::2";
+    const uint8_t req = v4 ? 8 : 128, rep = v4 ? 0 : 129;
+    Blocks blocks;
+    std::vector<Seen> events;
+    Engine engine = engine_with(blocks, {}, nullptr, &events);
+    const PacketContext spoofed = ctx_from(kOtherMac);
+    auto clean = [&](uint16_t seq) { return iputils(56, 1700000000, seq); };
+    // A completed exchange, so the flow may lead to a block.
+    Finding f = engine.inspect(detect_test::build(addr(src), addr(dst), req, 7, 1, clean(1)),
+                               spoofed, t0);
+    ASSERT_EQ(f.outcome, Outcome::pass) << src;
+    f = engine.inspect(detect_test::build(addr(dst), addr(src), rep, 7, 1, clean(1)), ctx1(),
+                       t0 + 1ms);
+    ASSERT_EQ(f.outcome, Outcome::pass) << src;
+    // An IP packet inside an echo request: block-worthy on its own.
+    Bytes data(64);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * i * 131 + 7);
+    const Bytes inner = detect_test::build(addr(src), addr(dst), req, 9, 9, data);
+    f = engine.inspect(detect_test::build(addr(src), addr(dst), req, 7, 2, inner), spoofed,
+                       t0 + 1s);
+    EXPECT_EQ(f.outcome, Outcome::drop) << src;
+    ASSERT_FALSE(events.empty()) << src;
+    EXPECT_EQ(events.back().withheld, "unverified-sender") << src;
+    EXPECT_TRUE(blocks.prefixes.empty()) << src;
+    // The session's next ordinary ping passes.
+    f = engine.inspect(detect_test::build(addr(src), addr(dst), req, 7, 3, clean(3)), spoofed,
+                       t0 + 2s);
+    EXPECT_EQ(f.outcome, Outcome::pass) << src;
+  }
+}
+
 TEST(EngineEnforceTest, LogPassesEverythingAndSaysWhatWouldHaveHappened) {
   EngineConfig config;
   config.enforce = Enforce::log;

@@ -774,18 +774,26 @@ TEST(TunnelTools, PtunnelBlocksItsInitiator) {
   TunnelDetector d(TunnelConfig{});
   std::mt19937 rng(6);
   const Bytes p = ptunnel(0xDEADC0DE, 2 | kUserFlag, random_bytes(1024, rng), 0, 0, 0, 1, 0x77);
-  // No exchange completed yet (a spoofed source looks like this): dropped,
-  // never blocked.
+  // ptunnel's own layout in the initiator's first packet pins it, with no
+  // completed exchange (the proxy never answers a dropped request): the
+  // detector asks for a block of this request's source; the engine grants
+  // it only to a sender it can prove (see engine_test).
   auto f = run(d, echo("198.18.0.1", "203.0.113.9", true, 0x4321, 1, p).packet, t0);
-  EXPECT_EQ(f.outcome, Outcome::drop);
-  EXPECT_TRUE(names(f).count("ptunnel"));
-  // Conntrack saw the proxy answer this flow: the initiator is blocked (the
-  // engine blocks this request's source).
-  f = run(d, echo("198.18.0.1", "203.0.113.9", true, 0x4321, 2, p).packet, t0 + 1ms, kEstablished);
   EXPECT_EQ(f.outcome, Outcome::block);
   EXPECT_EQ(f.reason, "tunnel");
   EXPECT_TRUE(names(f).count("ptunnel"));
   EXPECT_EQ(f.block_for, 600s);
+  // Shell text without a completed exchange (a spoofed source looks like
+  // this) is dropped, never blocked: that evidence does not pin a sender.
+  for (int i = 0; i < 6; ++i) {
+    const std::string cmd = "uid=0(root) gid=0(root) groups=0(root) $ cat /etc/shadow #" +
+                            std::to_string(i);
+    f = run(d, echo("198.18.0.5", "203.0.113.9", true, 0x99, static_cast<uint16_t>(i),
+                    Bytes(cmd.begin(), cmd.end()))
+                   .packet,
+            t0 + i * 10ms);
+    EXPECT_NE(f.outcome, Outcome::block) << i;
+  }
   // The initiator's next packet: dropped, its block already asked for.
   f = run(d, echo("198.18.0.1", "203.0.113.9", true, 0x4321, 3, p).packet, t0 + 2ms, kEstablished);
   EXPECT_EQ(f.outcome, Outcome::drop);
