@@ -293,7 +293,12 @@ int Daemon::run() {
       if (sig < 0) continue;
     }
     if (sig == SIGHUP) {
+      // The watchdog is fed on either side of a reload too: a SIGHUP that
+      // lands just before a wait would have timed out, plus the reload's
+      // own time, must not add up to a missed interval.
+      if (watchdog) notify("WATCHDOG=1");
       reload();
+      if (watchdog) notify("WATCHDOG=1");
       continue;
     }
     break;
