@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "icmpwall/util/fd.h"
+#include "mnl_socket.h"
 
 namespace icmpwall::inspect {
 
@@ -34,17 +35,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kProbeFor = std::chrono::seconds(5);
 constexpr int kTimeoutMs = 1000;
-
-struct CloseMnl {
-  void operator()(mnl_socket* s) const {
-    if (s) mnl_socket_close(s);
-  }
-};
-
-Error errno_error(const std::string& what) {
-  int e = errno;
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 bool has_ports(uint8_t protocol) {
   return protocol == IPPROTO_TCP || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE ||
@@ -59,7 +49,7 @@ int on_answer(const nlmsghdr* nlh, void* data) {
 }  // namespace
 
 struct ConntrackLookup::State {
-  std::unique_ptr<mnl_socket, CloseMnl> nl;
+  MnlSocket nl;
   uint32_t portid = 0;
   uint32_t seq = 0;
   Fd probe;  // UDP, bound to 127.0.0.1:port

@@ -38,19 +38,13 @@
 
 #include "icmpwall/inspect/routes.h"
 #include "routes_conntrack.h"
+#include "mnl_socket.h"
 
 namespace icmpwall::inspect {
 
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-struct CloseMnl {
-  void operator()(mnl_socket* s) const {
-    if (s) mnl_socket_close(s);
-  }
-};
-using MnlSocket = std::unique_ptr<mnl_socket, CloseMnl>;
 
 constexpr size_t kBufferSize = 32768;
 constexpr int kTimeoutMs = 1000;
@@ -74,11 +68,6 @@ std::optional<Address> address_from(int af, const void* data, size_t len) {
     return std::nullopt;
   }
   return a;
-}
-
-Error errno_error(const std::string& what) {
-  int e = errno;
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
 }
 
 Result<MnlSocket> open_socket(unsigned groups, bool nonblocking) {
