@@ -373,9 +373,8 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   if (query->kind == QueryKind::echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
     if (query->request) {
-      Pending& p = pending_.find_or_insert(pkey).value;
-      p = {hash, static_cast<uint32_t>(full_len), now};
-    } else if (const Pending* p = pending_.peek(pkey)) {
+      pending_.insert(pkey, {hash, static_cast<uint32_t>(full_len), now});
+    } else if (const auto p = pending_.take(pkey)) {
       flow.exchanged = true;
       const auto wait = std::chrono::duration_cast<Clock::duration>(c.reply_timeout);
       const bool same = p->hash == hash && p->len == full_len;
@@ -385,7 +384,6 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
       }
       echoed = same;
       request_seen = true;
-      pending_.erase(pkey);
     } else if (ct_known) {
       flow.exchanged = true;
     } else {

@@ -8,6 +8,8 @@
 
 #include <cstring>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "../unit/inspect/detect_packets.h"
 #include "icmpwall/inspect/sweep.h"
@@ -56,6 +58,54 @@ void BM_TunnelWindows(benchmark::State& s) {
   run_tunnel(s, windows(), false);
 }
 
+// The queue_drain benchmark's load: 64 sources of one /24, one identifier
+// each, sequence numbers counting up, payloads as iputils (56 bytes, every
+// 8th source 1400), Windows, BusyBox and macOS write them; with
+// `replies`, every request is followed by its echo reply. 65536 packets
+// prebuilt (more than the reply table holds, so every request is a new
+// key as in a real drain), cycled with time advancing 2 us a packet.
+void run_drain_load(benchmark::State& state, bool replies) {
+  std::vector<Wire> load;
+  constexpr int kSources = 64;
+  constexpr int kPerSource = 65536 / kSources;
+  for (int seq = 1; seq <= kPerSource; ++seq) {
+    for (int src = 0; src < kSources; ++src) {
+      Bytes payload;
+      switch (src % 4) {
+        case 0: payload = iputils(src % 8 == 0 ? 1400 : 56, 1000 + seq, 17 * seq); break;
+        case 1: payload = windows(); break;
+        case 2: payload = busybox(56, 1000 * seq); break;
+        default: payload = macos(56, 1000 + seq, 13 * seq); break;
+      }
+      const std::string from = "198.18.20." + std::to_string(10 + src);
+      load.push_back(echo(from, "198.18.20.2", true, static_cast<uint16_t>(100 + src),
+                          static_cast<uint16_t>(seq), payload));
+      if (replies) {
+        load.push_back(echo("198.18.20.2", from, false, static_cast<uint16_t>(100 + src),
+                            static_cast<uint16_t>(seq), payload));
+      }
+    }
+  }
+  TunnelDetector d{TunnelConfig{}};
+  SweepDetector sweep{SweepConfig{}};
+  size_t i = 0;
+  for (auto _ : state) {
+    const Wire& w = load[i % load.size()];
+    const auto now = t0 + std::chrono::microseconds(2 * static_cast<int64_t>(i));
+    benchmark::DoNotOptimize(d.inspect(w.packet, {}, now));
+    benchmark::DoNotOptimize(sweep.inspect(w.packet, now));
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_DrainLoadRequests(benchmark::State& s) {
+  run_drain_load(s, false);
+}
+void BM_DrainLoadWithReplies(benchmark::State& s) {
+  run_drain_load(s, true);
+}
+
 void run_sweep(benchmark::State& state, bool random_sources) {
   SweepConfig c;
   c.max_sources = 100000;
@@ -87,6 +137,8 @@ BENCHMARK(BM_TunnelIputilsRandomSources);
 BENCHMARK(BM_TunnelPing65000);
 BENCHMARK(BM_TunnelRandom1400);
 BENCHMARK(BM_TunnelWindows);
+BENCHMARK(BM_DrainLoadRequests);
+BENCHMARK(BM_DrainLoadWithReplies);
 BENCHMARK(BM_SweepOneSource);
 BENCHMARK(BM_SweepRandomSources);
 BENCHMARK_MAIN();

@@ -79,7 +79,7 @@
 // prober sends a few packets a second, a channel of random letters faster
 // than that is judged as the data it may be.
 //
-// State is three FlowTables (flows, requests awaiting their reply, fill
+// State is three tables (flows, requests awaiting their reply, fill
 // patterns per source and destination), all allocated at construction,
 // suspect flows in a protected share of the flow table
 // (TunnelConfig::protected_share); inspect() allocates nothing unless it
@@ -99,6 +99,7 @@
 #include "icmpwall/inspect/packet.h"
 #include "icmpwall/inspect/pair_history.h"
 #include "icmpwall/inspect/prober_fill.h"
+#include "icmpwall/inspect/request_table.h"
 #include "icmpwall/inspect/sliding_window.h"
 #include "icmpwall/util/result.h"
 
@@ -225,11 +226,11 @@ struct TunnelConfig {
   // scoring tunnel's state (see flow_table.h); a flood of suspect flows
   // takes at most this share. 0 makes the table a plain LRU.
   double protected_share = 0.25;
-  // Echo requests remembered for reply matching (LRU beyond). A ping has
-  // one outstanding at a time, and a tunnel's reply follows its request
-  // within milliseconds, so the newest 16384 are plenty; about 90 bytes
-  // each, 1.4 MiB in all, small enough to stay in cache (a 65536-entry
-  // table cost a tenth of the worker's throughput in cache misses).
+  // Echo requests remembered for reply matching (beyond, the oldest of
+  // the new request's set of four goes: request_table.h). A ping has one
+  // outstanding at a time, and a tunnel's reply follows its request within
+  // milliseconds, so 16384 are plenty; 32 bytes each, 512 KiB in all,
+  // small enough to stay in cache. Rounded down to a multiple of 4.
   uint32_t max_pending_requests = 16384;
   // (source, destination) pairs whose fill patterns and recent payloads
   // are remembered (LRU beyond); about 190 bytes each.
@@ -309,16 +310,11 @@ class TunnelDetector {
     AlnumCounts filler;       // and their class counts
     std::array<Side, 2> side;
   };
-  struct Pending {
-    uint64_t hash = 0;
-    uint32_t len = 0;
-    Clock::time_point sent{};
-  };
 
   TunnelConfig config_;
   uint64_t seed_;
   FlowTable<FlowKey, Flow> flows_;
-  FlowTable<PendingKey, Pending> pending_;
+  RequestTable<PendingKey> pending_;
   PairHistory pairs_;
   TunnelCounters counters_;
 };
