@@ -125,15 +125,53 @@ uint32_t timestamp_header(Bytes p) {
   return 0;
 }
 
+namespace {
+
+// Whether the payload's last 8 bytes occur again p bytes before them for
+// some period p: what any repeat fill ends with, whichever header it
+// follows (repeat_period's result is a period of the whole rest, and the
+// rest is at least p + 8 bytes). One test for all headers, so a payload
+// that repeats nothing (a ramp, random data) skips every period search.
+bool tail_repeats(Bytes b) {
+  if (b.size() < kMinRepeat + 1) return false;
+  const size_t end = b.size() - kMinRepeat;
+  uint64_t tail;
+  std::memcpy(&tail, b.data() + end, 8);
+  for (size_t p = 1; p <= kMaxPingPeriod && p <= end; ++p) {
+    uint64_t w;
+    std::memcpy(&w, b.data() + end - p, 8);
+    if (w == tail) return true;
+  }
+  return false;
+}
+
+// Whether the payload's last 3 bytes count up (or down) by a step other
+// than 0: what any ramp fill ends with (ramp_step needs 4 or more bytes,
+// all of them one progression).
+bool tail_ramps(Bytes b) {
+  const size_t n = b.size();
+  if (n < kMinRamp) return false;
+  const uint8_t step = static_cast<uint8_t>(b[n - 1] - b[n - 2]);
+  return step != 0 && static_cast<uint8_t>(b[n - 2] - b[n - 3]) == step;
+}
+
+}  // namespace
+
 PingModel match_ping_model(Bytes payload) {
   using Fill = PingModel::Fill;
   if (payload.empty()) return {Fill::empty, 0, 0};
-  for (uint32_t header = 0; header <= kMaxPingHeader && header < payload.size(); header += 4) {
+  // The fill runs to the payload's end, so its end says which fills can
+  // be there at all; most payloads rule one of the two out (and random
+  // data both) before any header is tried.
+  const bool repeats = tail_repeats(payload);
+  const bool ramps = tail_ramps(payload);
+  for (uint32_t header = 0;
+       (repeats || ramps) && header <= kMaxPingHeader && header < payload.size(); header += 4) {
     Bytes rest = payload.subspan(header);
-    if (uint32_t p = repeat_period(rest)) {
+    if (uint32_t p = repeats ? repeat_period(rest) : 0) {
       return {Fill::repeat, static_cast<uint8_t>(header), static_cast<uint16_t>(p)};
     }
-    if (uint32_t step = ramp_step(rest)) {
+    if (uint32_t step = ramps ? ramp_step(rest) : 0) {
       return {Fill::ramp, static_cast<uint8_t>(header), static_cast<uint16_t>(step)};
     }
   }

@@ -360,10 +360,13 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   }
 
   PingModel model;
-  uint64_t hash = 0;  // the whole payload's (see payload_hash)
+  uint64_t past_stamp = 0;  // the hash of the payload past its first kStampBytes
+  uint64_t hash = 0;        // and of the whole payload: its first bytes and that
   if (carries_data || query->kind == QueryKind::echo) {
     model = match_ping_model(payload);
-    hash = payload_hash(payload, 0, model);
+    past_stamp = payload_hash(payload, kStampBytes, model);
+    hash = hash_bytes(payload.data(), std::min<size_t>(payload.size(), kStampBytes),
+                      past_stamp ^ kPayloadSeed);
   }
 
   // Echo replies against their requests.
@@ -455,7 +458,7 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
     // Across flows too: the sender's unexplained payloads to this
     // destination, new ones counted (a tunnel that takes a new identifier
     // every packet or two).
-    const uint64_t fingerprint = payload_hash(payload, kStampBytes, model) ^ full_len;
+    const uint64_t fingerprint = past_stamp ^ full_len;
     auto varies = [&](uint32_t changes, uint32_t transitions) {
       return changes >= c.variation_changes || (transitions >= 2 && changes == transitions);
     };
