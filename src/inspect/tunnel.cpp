@@ -136,7 +136,7 @@ class Signals {
   }
 
  private:
-  std::array<Fired, kTunnelSignalCount> fired_{};
+  std::array<Fired, kTunnelSignalCount> fired_;  // [0, n_) set: nothing to clear per packet
   size_t n_ = 0;
 };
 
