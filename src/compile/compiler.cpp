@@ -17,6 +17,10 @@
 //   chain H.vF.t[.c]   key chain: the rules naming that type (and code), in
 //                      precedence order. Falling off its end returns to the
 //                      dispatcher, which applies the default.
+//   chain prerouting.notrack, output.notrack
+//                      with fragments = "reassemble" and inspect rules:
+//                      ICMP queries exempt from connection tracking (see
+//                      declare_notrack_chains).
 //
 // So a packet costs one map lookup plus the rules that name its own type,
 // however many types the policy names. Precedence inside a key chain:
@@ -29,6 +33,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/util/address.h"
@@ -102,6 +107,7 @@ class Compiler {
     declare_blocked_sets();
     for (const auto& hp : policy_.hooks) compile_hook(hp);
     if (diags_.has_errors()) return std::nullopt;
+    declare_notrack_chains();
     // Base chains first, then dispatchers, then key chains: the order the
     // chains appear in is the order nft lists them.
     std::stable_sort(table_.chains.begin(), table_.chains.end(),
@@ -176,6 +182,56 @@ class Compiler {
     chain.rules.push_back(std::move(r));
   }
 
+  // ICMP queries are not tracked where the table both tracks connections
+  // (fragments = "reassemble") and queues packets. Conntrack creates an
+  // entry for a new query flow (echo requests of one identifier) when its
+  // first packet arrives and inserts it when that packet leaves the last
+  // hook; a second request of the flow that arrives while the first waits
+  // in the queue gets an entry of its own, which then clashes with the
+  // first one's and the kernel drops the packet (insert_failed). Clients
+  // with requests in flight together lose replies that way: mtr, ping -l,
+  // flood pings, any burst. So, ahead of conntrack (priority raw, -300):
+  //   prerouting.notrack: every query message that arrives, requests and
+  //     replies (replies to untracked requests would count as invalid);
+  //   output.notrack: the replies this host sends (the same).
+  // The host's own requests stay tracked, so the replies to them are still
+  // known to conntrack (Engine's reply lookup), and so is every flow an
+  // error can quote.
+  void declare_notrack_chains() {
+    if (policy_.fragments != policy::Fragments::reassemble || !uses_inspect()) return;
+    // ICMP: echo, timestamp, information, address mask (request, reply);
+    // ICMPv6: echo, node information (query, response).
+    constexpr uint8_t kV4Requests[] = {8, 13, 15, 17};
+    constexpr uint8_t kV4Replies[] = {0, 14, 16, 18};
+    constexpr uint8_t kV6Requests[] = {128, 139};
+    constexpr uint8_t kV6Replies[] = {129, 140};
+    const nft::Origin origin{policy_.fragments_loc,
+                             "ICMP queries exempt from connection tracking (fragments = "
+                             "\"reassemble\" with inspect rules)"};
+    auto chain = [&](const char* name, nft::NfHook hook, bool requests) {
+      nft::Chain c;
+      c.name = name;
+      c.base = nft::BaseHook{hook, kRawPriority, false};
+      c.origin = origin;
+      auto add = [&](nft::Field field, std::span<const uint8_t> types) {
+        for (uint8_t t : types) {
+          nft::Rule r;
+          r.origin = origin;
+          r.stmts = {nft::Match{field, nft::u8(t)}, nft::Notrack{}};
+          c.rules.push_back(std::move(r));
+        }
+      };
+      if (requests) add(nft::Field::icmp_type, kV4Requests);
+      add(nft::Field::icmp_type, kV4Replies);
+      if (requests) add(nft::Field::icmpv6_type, kV6Requests);
+      add(nft::Field::icmpv6_type, kV6Replies);
+      table_.chains.push_back(std::move(c));
+    };
+    chain("prerouting.notrack", nft::NfHook::prerouting, true);
+    chain("output.notrack", nft::NfHook::output, false);
+  }
+  static constexpr int32_t kRawPriority = -300;  // NF_IP_PRI_RAW: before conntrack (-200)
+
   static uint32_t burst_of(const policy::RateLimit& l) { return l.burst ? l.burst : 5; }
 
   bool uses_inspect() const {
@@ -219,7 +275,7 @@ class Compiler {
     const std::string hook = policy::to_string(hp.hook);
     nft::Chain base;
     base.name = hook;
-    base.base = nft::BaseHook{hp.hook, policy_.priority, false};
+    base.base = nft::BaseHook{nft::nf_hook(hp.hook), policy_.priority, false};
     base.origin = {hp.loc, fmt::format("base chain for hook {}", hook)};
     for (Family f : {Family::ipv4, Family::ipv6}) {
       const std::string dispatcher = fmt::format("{}.{}", hook, fam_tag(f));

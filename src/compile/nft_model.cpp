@@ -13,6 +13,25 @@ bool uses_queue(const Table& table) {
   return false;
 }
 
+NfHook nf_hook(policy::Hook h) {
+  switch (h) {
+    case policy::Hook::input: return NfHook::input;
+    case policy::Hook::forward: return NfHook::forward;
+    case policy::Hook::output: return NfHook::output;
+  }
+  return NfHook::input;
+}
+
+const char* to_string(NfHook h) {
+  switch (h) {
+    case NfHook::prerouting: return "prerouting";
+    case NfHook::input: return "input";
+    case NfHook::forward: return "forward";
+    case NfHook::output: return "output";
+  }
+  return "input";
+}
+
 std::vector<uint8_t> u8(uint8_t v) { return {v}; }
 
 std::vector<uint8_t> u32_host(uint32_t v) {

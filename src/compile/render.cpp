@@ -115,6 +115,7 @@ struct StmtText {
       if (c.states & bit) out += (out.empty() ? "" : ",") + std::string(name);
     return "ct state " + out;
   }
+  std::string operator()(const nft::Notrack&) const { return "notrack"; }
   std::string operator()(const nft::SetMatch& m) const {
     return fmt::format("{} @{}", field_name(m.field), m.set);
   }
@@ -219,7 +220,7 @@ std::string render_nft(const nft::Table& t) {
     out += fmt::format("\tchain {} {{\n", c.name);
     if (c.base)
       out += fmt::format("\t\ttype filter hook {} priority {}; policy {};\n",
-                         policy::to_string(c.base->hook), c.base->priority,
+                         nft::to_string(c.base->hook), c.base->priority,
                          c.base->policy_drop ? "drop" : "accept");
     out += "\t}\n";
   }

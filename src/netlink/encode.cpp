@@ -22,11 +22,12 @@ namespace {
 // Largest element list payload per message (the nest length is a u16).
 constexpr size_t kMaxElementNest = 0xffff - 256;
 
-uint32_t hook_number(policy::Hook h) {
+uint32_t hook_number(nft::NfHook h) {
   switch (h) {
-    case policy::Hook::input: return NF_INET_LOCAL_IN;
-    case policy::Hook::forward: return NF_INET_FORWARD;
-    case policy::Hook::output: return NF_INET_LOCAL_OUT;
+    case nft::NfHook::prerouting: return NF_INET_PRE_ROUTING;
+    case nft::NfHook::input: return NF_INET_LOCAL_IN;
+    case nft::NfHook::forward: return NF_INET_FORWARD;
+    case nft::NfHook::output: return NF_INET_LOCAL_OUT;
   }
   return NF_INET_LOCAL_IN;
 }

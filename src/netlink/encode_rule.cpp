@@ -134,6 +134,11 @@ class RuleEncoder {
     return ok();
   }
 
+  Result<void> operator()(const nft::Notrack&) {
+    add(make_expr("notrack"));
+    return ok();
+  }
+
   Result<void> operator()(const nft::SetMatch& m) {
     auto d = describe(m.field);
     TRY_VOID(dependency(d));

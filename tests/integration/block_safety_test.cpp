@@ -14,6 +14,10 @@
 // control in the same file: the same traffic from the client with its own
 // address and its own MAC is blocked by the router.
 //
+// Each test runs twice: with the inspect-everything policies below and
+// with the shipped presets (router.toml, host.toml: rate limits before the
+// queue, reassembly, every other rule).
+//
 // Not covered here: a never-block prefix (the policy has no key for it
 // yet; the engine's guard is unit-tested in EngineBlockGuardTest).
 #include <fmt/format.h>
@@ -84,18 +88,26 @@ for i in range(count):
 
 constexpr int kRounds = 40;
 
-class BlockSafetyTest : public ::testing::Test {
+// The policies: "inline" (the ones above) or "presets" (router.toml on
+// the router, host.toml on the server, as shipped).
+class BlockSafetyTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ICMPWALL_REQUIRE_ROOT();
     ICMPWALL_REQUIRE_CRAFT();
     net_ = std::make_unique<Topology>();
     tunnel_ = std::make_unique<TempFile>(kTunnel, ".py");
-    router_policy_ = std::make_unique<TempFile>(kRouterPolicy, ".toml");
-    server_policy_ = std::make_unique<TempFile>(kServerPolicy, ".toml");
-    router_ = std::make_unique<Daemon>(net_->router, router_policy_->path());
+    std::string router_path = preset_path("router");
+    std::string server_path = preset_path("host");
+    if (GetParam() == "inline") {
+      router_policy_ = std::make_unique<TempFile>(kRouterPolicy, ".toml");
+      server_policy_ = std::make_unique<TempFile>(kServerPolicy, ".toml");
+      router_path = router_policy_->path();
+      server_path = server_policy_->path();
+    }
+    router_ = std::make_unique<Daemon>(net_->router, router_path);
     ASSERT_TRUE(router_->wait_ready()) << router_->err();
-    server_ = std::make_unique<Daemon>(net_->server, server_policy_->path());
+    server_ = std::make_unique<Daemon>(net_->server, server_path);
     ASSERT_TRUE(server_->wait_ready()) << server_->err();
   }
 
@@ -180,7 +192,7 @@ void BlockSafetyTest::spoof_and_check(const Spoofs& s) {
   expect_pings(net_->server, s.pinged_from_server);
 }
 
-TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV4) {
+TEST_P(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV4) {
   // From the client LAN: the client's gateway, the server, the router's
   // other address, a link-local address. From the server LAN: the
   // server's gateway, the client, the client's gateway.
@@ -192,7 +204,7 @@ TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV4) {
                    {Addr::router_s_v4, Addr::client_v4}});
 }
 
-TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV6) {
+TEST_P(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV6) {
   spoof_and_check({{Addr::router_c_v6, Addr::server_v6, Addr::router_s_v6, "fe80::77"},
                    {Addr::router_s_v6, Addr::client_v6, Addr::router_c_v6},
                    Addr::server_v6,
@@ -203,7 +215,7 @@ TEST_F(BlockSafetyTest, SpoofedSourcesAreNeverBlockedV6) {
 
 // The positive control: the same requests from the client's own address
 // and MAC get the client blocked by the router, and only the client.
-TEST_F(BlockSafetyTest, TheRealSenderIsBlocked) {
+TEST_P(BlockSafetyTest, TheRealSenderIsBlocked) {
   for (const char* f : {"v4", "v6"}) {
     const bool v4 = std::string(f) == "v4";
     const char* client = v4 ? Addr::client_v4 : Addr::client_v6;
@@ -221,6 +233,9 @@ TEST_F(BlockSafetyTest, TheRealSenderIsBlocked) {
   EXPECT_EQ(server_->out().find(R"("event":"block")"), std::string::npos)
       << "the server cannot verify an off-link sender's link-layer address: " << server_->out();
 }
+
+INSTANTIATE_TEST_SUITE_P(Policies, BlockSafetyTest, ::testing::Values("inline", "presets"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace icmpwall::integration

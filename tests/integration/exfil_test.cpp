@@ -10,10 +10,16 @@
 // icmpwall, so a pass is not an artefact of the test network. What reaches
 // the server is counted by the observer table behind icmpwall's chains on
 // the server's input hook.
+//
+// ctest runs every test here twice: as discovered, with policies that
+// inspect without limits (the detectors alone), and as PresetAttackMatrix
+// with the shipped presets, router.toml on the router and host.toml on the
+// server (rate limits before the queue, reassembly, every other rule).
 #include <gmock/gmock.h>
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 
 #include "daemon_process.h"
 #include "harness.h"
@@ -61,12 +67,24 @@ class ExfilTest : public ::testing::Test {
     }
   }
 
+  // The daemons' policies: inspect-everything ones without rate limits
+  // (the router's echo, the host's echo and errors; `server_toml` for the
+  // server), or, with ICMPWALL_TEST_POLICIES=presets in the environment
+  // (the PresetAttackMatrix test), the shipped router.toml and host.toml.
   void start_daemons(const std::string& server_toml = host_inspect_policy()) {
-    router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
-    server_policy_ = std::make_unique<TempFile>(server_toml, ".toml");
-    router_daemon_ = std::make_unique<Daemon>(net_->router, router_policy_->path());
+    std::string router_path = preset_path("router");
+    std::string server_path = preset_path("host");
+    const char* policies = std::getenv("ICMPWALL_TEST_POLICIES");
+    if (policies == nullptr || std::string(policies) != "presets") {
+      router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
+      server_policy_ = std::make_unique<TempFile>(server_toml, ".toml");
+      router_path = router_policy_->path();
+      server_path = server_policy_->path();
+    }
+    std::printf("policies: %s, %s\n", router_path.c_str(), server_path.c_str());
+    router_daemon_ = std::make_unique<Daemon>(net_->router, router_path);
     ASSERT_TRUE(router_daemon_->wait_ready()) << router_daemon_->out() << router_daemon_->err();
-    server_daemon_ = std::make_unique<Daemon>(net_->server, server_policy_->path());
+    server_daemon_ = std::make_unique<Daemon>(net_->server, server_path);
     ASSERT_TRUE(server_daemon_->wait_ready()) << server_daemon_->out() << server_daemon_->err();
   }
 

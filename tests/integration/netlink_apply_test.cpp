@@ -162,8 +162,8 @@ nft::Table every_statement(const std::string& name = "iwtest") {
   t.objects.push_back({nft::ObjectKind::counter, "default.input", {}, at(1, "default")});
   t.objects.push_back({nft::ObjectKind::limit, "echo-ok", {{10, policy::RateUnit::second}, 5}, at(2, "limit")});
 
-  nft::Chain base{"input", nft::BaseHook{policy::Hook::input, 0, false}, {}, at(1, "base chain")};
-  nft::Chain out{"output", nft::BaseHook{policy::Hook::output, 10, false}, {}, at(1, "base chain")};
+  nft::Chain base{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, at(1, "base chain")};
+  nft::Chain out{"output", nft::BaseHook{nft::NfHook::output, 10, false}, {}, at(1, "base chain")};
   nft::Chain disp{"input.v4", std::nullopt, {}, at(1, "dispatcher")};
   nft::Chain disp6{"input.v6", std::nullopt, {}, at(1, "dispatcher")};
   nft::Chain key{"input.v4.8", std::nullopt, {}, at(2, "rule 'echo'")};
@@ -409,7 +409,7 @@ TEST(NetlinkApply, HundredThousandIntervalElements) {
     s.elements.push_back({lo, hi, {}});
   }
   t.sets.push_back(s);
-  nft::Chain c{"input", nft::BaseHook{policy::Hook::input, 0, false}, {}, at(1, "base")};
+  nft::Chain c{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, at(1, "base")};
   c.rules.push_back(rule({nft::SetMatch{Field::ip6_saddr, "many"}, nft::Verdict{nft::VerdictKind::drop, {}}}));
   t.chains.push_back(c);
 
@@ -451,7 +451,7 @@ TEST(NetlinkApply, QueueProbeAndCompatTarget) {
   nft::Table t;
   t.name = "iwqueue";
   t.objects.push_back({nft::ObjectKind::counter, "inspect", {}, at(1, "c")});
-  nft::Chain c{"output", nft::BaseHook{policy::Hook::output, 0, false}, {}, at(1, "base")};
+  nft::Chain c{"output", nft::BaseHook{nft::NfHook::output, 0, false}, {}, at(1, "base")};
   c.rules.push_back(rule({nft::Match{Field::nfproto, {2}}, nft::Match{Field::l4proto, {1}},
                           nft::CounterRef{"inspect"}, nft::Queue{7, 1, false, false}},
                          "rule 'deep' (inspect)", 7));

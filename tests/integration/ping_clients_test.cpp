@@ -12,6 +12,9 @@
 // tables on router and server count the same echo packets before and after
 // icmpwall's chains (nothing dropped), and at the end neither daemon has
 // reported a detection or a block and both blocked-source sets are empty.
+// PingClientsPresets runs the same sessions through the shipped presets
+// (router.toml, host.toml): their per-source rate limits, reassembly and
+// other rules must not cost a ping either.
 // A client whose binary is missing is skipped, saying which; .ci/deps
 // installs them all. tests/corpus/pings holds captures of the same clients.
 #include <gmock/gmock.h>
@@ -202,11 +205,17 @@ class PingClients : public ::testing::TestWithParam<std::string> {
     if (c.name == "icmplib" && !run({kPython, "-c", "import icmplib"}).ok())
       GTEST_SKIP() << "icmplib not installed (Debian: python3-icmplib)";
     net_ = std::make_unique<Topology>();
-    router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
-    server_policy_ = std::make_unique<TempFile>(host_inspect_policy(), ".toml");
-    router_daemon_ = std::make_unique<Daemon>(net_->router, router_policy_->path());
+    std::string router_path = preset_path("router");
+    std::string server_path = preset_path("host");
+    if (!presets()) {
+      router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
+      server_policy_ = std::make_unique<TempFile>(host_inspect_policy(), ".toml");
+      router_path = router_policy_->path();
+      server_path = server_policy_->path();
+    }
+    router_daemon_ = std::make_unique<Daemon>(net_->router, router_path);
     ASSERT_TRUE(router_daemon_->wait_ready()) << router_daemon_->err();
-    server_daemon_ = std::make_unique<Daemon>(net_->server, server_policy_->path());
+    server_daemon_ = std::make_unique<Daemon>(net_->server, server_path);
     ASSERT_TRUE(server_daemon_->wait_ready()) << server_daemon_->err();
     client_obs_ = std::make_unique<Observer>(net_->client, std::vector<std::string>{"input"});
     router_obs_ = std::make_unique<Observer>(net_->router, std::vector<std::string>{"forward"});
@@ -295,6 +304,11 @@ class PingClients : public ::testing::TestWithParam<std::string> {
     }
   }
 
+  // Whether the daemons run the shipped presets (router.toml on the
+  // router, host.toml on the server) instead of inspect-everything policies
+  // without rate limits.
+  virtual bool presets() const { return false; }
+
   std::unique_ptr<Topology> net_;
   std::unique_ptr<TempFile> router_policy_, server_policy_;
   std::unique_ptr<Daemon> router_daemon_, server_daemon_;
@@ -302,6 +316,17 @@ class PingClients : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(PingClients, DefaultAndLargePingsPassUndetected) {
+  usual_sessions();
+}
+
+// The same sessions through the presets as shipped: their rate limits in
+// front of the queue, fragment reassembly, the other types' rules.
+class PingClientsPresets : public PingClients {
+ protected:
+  bool presets() const override { return true; }
+};
+
+TEST_P(PingClientsPresets, DefaultAndLargePingsPassUndetected) {
   usual_sessions();
 }
 
@@ -316,10 +341,16 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
   return info.param;
 }
 
+const std::vector<std::string> kEveryClient = {
+    "iputils", "inetutils", "busybox", "fping", "oping",    "icmplib", "check_icmp",
+    "blackbox", "mtr",     "nping",   "hping3", "scamper", "netping", "nmap"};
+
 INSTANTIATE_TEST_SUITE_P(Debian, PingClients,
-                         ::testing::Values("iputils", "inetutils", "busybox", "fping", "oping",
-                                           "icmplib", "check_icmp", "blackbox", "mtr", "nping",
-                                           "hping3", "scamper", "netping", "nmap"),
+                         ::testing::ValuesIn(kEveryClient),
+                         param_name);
+
+INSTANTIATE_TEST_SUITE_P(Debian, PingClientsPresets,
+                         ::testing::ValuesIn(kEveryClient),
                          param_name);
 
 INSTANTIATE_TEST_SUITE_P(Debian, PingClientsLong,

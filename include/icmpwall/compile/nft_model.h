@@ -74,6 +74,10 @@ struct CtState {
 };
 inline constexpr uint32_t kCtInvalid = 1;
 
+// `notrack`: the kernel does not track the packet's connection (no
+// conntrack entry is created for it); the rule goes on.
+struct Notrack {};
+
 // `field @set` (a named set lookup).
 struct SetMatch {
   Field field;
@@ -127,7 +131,7 @@ struct Verdict {
   std::string chain;  // jump/goto target
 };
 
-using Stmt = std::variant<Match, NonFirstFragment, CtState, SetMatch, VmapLookup, CounterRef,
+using Stmt = std::variant<Match, NonFirstFragment, CtState, Notrack, SetMatch, VmapLookup, CounterRef,
                           LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
 
 struct Rule {
@@ -136,8 +140,14 @@ struct Rule {
   Origin origin;
 };
 
+// The netfilter hooks icmpwall's base chains attach to: the policy's
+// hooks, and prerouting for the connection-tracking exemptions.
+enum class NfHook : uint8_t { prerouting, input, forward, output };
+NfHook nf_hook(policy::Hook h);
+const char* to_string(NfHook h);  // "prerouting", "input", ...
+
 struct BaseHook {
-  policy::Hook hook;
+  NfHook hook;
   int32_t priority = 0;
   bool policy_drop = false;  // always false for icmpwall's chains
 };

@@ -138,6 +138,8 @@ struct HookPolicy {
 //   reassemble: the table uses connection tracking, so the kernel
 //               reassembles every datagram of the namespace before the
 //               filter hooks (both families); the rules see whole messages.
+//               With inspect rules, ICMP queries are exempt from tracking
+//               (compiler.cpp, declare_notrack_chains).
 //   follow:     non-first fragments (no ICMP header to match) are accepted;
 //               their first fragment carries the type and gets the verdict,
 //               and the receiver cannot reassemble without it.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "icmpwall/compile/render.h"
 
@@ -373,6 +374,50 @@ TEST(CompilerTest, GloballyLimitedInspectUsesTheNamedLimit) {
 }  // namespace
 
 namespace {
+
+// Reassembly (conntrack) with a queue: ICMP queries are exempt from
+// tracking ahead of conntrack, so requests that wait in the queue together
+// cannot clash on insertion; without either, no exemption chains.
+TEST(CompilerTest, QueriesAreUntrackedWhereTheQueueMeetsConntrack) {
+  for (auto mode : {policy::Fragments::follow, policy::Fragments::reassemble}) {
+    for (auto action : {Action::allow, Action::inspect}) {
+      SCOPED_TRACE(std::string(policy::to_string(mode)) + (action == Action::inspect ? " inspect" : " allow"));
+      auto p = base_policy();
+      p.fragments = mode;
+      p.rules.push_back(rule("echo", 2, action, {v4(8), v6(128)}));
+      auto t = compile_ok(p);
+      const auto* pre = chain(t, "prerouting.notrack");
+      const auto* out = chain(t, "output.notrack");
+      if (mode != policy::Fragments::reassemble || action != Action::inspect) {
+        EXPECT_EQ(pre, nullptr);
+        EXPECT_EQ(out, nullptr);
+        continue;
+      }
+      ASSERT_NE(pre, nullptr);
+      ASSERT_NE(out, nullptr);
+      ASSERT_TRUE(pre->base && out->base);
+      EXPECT_EQ(pre->base->hook, nft::NfHook::prerouting);
+      EXPECT_EQ(out->base->hook, nft::NfHook::output);
+      EXPECT_EQ(pre->base->priority, -300);  // raw: before conntrack at -200
+      EXPECT_EQ(out->base->priority, -300);
+      auto types = [](const nft::Chain& c, nft::Field field) {
+        std::set<int> out;
+        for (const auto& r : c.rules) {
+          EXPECT_EQ(r.stmts.size(), 2u);
+          EXPECT_TRUE(std::holds_alternative<nft::Notrack>(r.stmts.back()));
+          const auto& m = std::get<nft::Match>(r.stmts[0]);
+          if (m.field == field) out.insert(m.value[0]);
+        }
+        return out;
+      };
+      EXPECT_EQ(types(*pre, nft::Field::icmp_type), (std::set<int>{0, 8, 13, 14, 15, 16, 17, 18}));
+      EXPECT_EQ(types(*pre, nft::Field::icmpv6_type), (std::set<int>{128, 129, 139, 140}));
+      // Only the replies this host sends: its own requests stay tracked.
+      EXPECT_EQ(types(*out, nft::Field::icmp_type), (std::set<int>{0, 14, 16, 18}));
+      EXPECT_EQ(types(*out, nft::Field::icmpv6_type), (std::set<int>{129, 140}));
+    }
+  }
+}
 
 // [icmpwall] fragments: the rules in front of the type lookup.
 TEST(CompilerTest, FragmentsAreDecidedBeforeTheLookup) {

@@ -27,7 +27,7 @@ nft::Table small_table() {
   nft::Set s{"src", nft::KeyType::ipv4_addr, false, true, false, 0, 0, {}, origin(4, "rule 'echo' (allow)")};
   s.elements.push_back({{198, 18, 0, 0}, {198, 18, 0, 255}, {}});
   t.sets.push_back(s);
-  nft::Chain base{"input", nft::BaseHook{policy::Hook::input, 0, false}, {}, origin(1, "base chain")};
+  nft::Chain base{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, origin(1, "base chain")};
   nft::Rule r;
   r.stmts = {nft::SetMatch{nft::Field::ip_saddr, "src"}, nft::CounterRef{"echo"},
              nft::Queue{4, 2, true, true}};

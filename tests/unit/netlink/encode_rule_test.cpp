@@ -293,6 +293,19 @@ TEST(EncodeRule, NonFirstFragments) {
             "  [ immediate reg 0 accept ]\n");
 }
 
+// icmp type echo-request notrack
+TEST(EncodeRule, Notrack) {
+  EXPECT_EQ(encode({nft::Match{nft::Field::icmp_type, nft::u8(8)}, nft::Notrack{}}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ meta load l4proto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000001 ]\n"
+            "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000008 ]\n"
+            "  [ notrack ]\n");
+}
+
 // ct state invalid counter name "ct"
 TEST(EncodeRule, CtStateInvalid) {
   EXPECT_EQ(encode({nft::CtState{nft::kCtInvalid}, nft::CounterRef{"ctinv"}}),
