@@ -1054,8 +1054,15 @@ Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& coul
   enter_rule(t, c, r);
   // a rule that fails on what the packet fixes, whatever its open
   // conditions say, raises none of them
-  if (could == ChainCandidates::unasked)
-    could = could_match(t, r) ? ChainCandidates::yes : ChainCandidates::no;
+  if (could == ChainCandidates::unasked) {
+    bool can = could_match(t, r);
+    // the answer holds for every walk only if the rule reads nothing the
+    // rules before it left in the registers
+    if (!reads_entry_registers(t, r))
+      could = can ? ChainCandidates::yes : ChainCandidates::no;
+    else if (!can)
+      return Step{StepKind::brk, {}, {}, {}};
+  }
   if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
@@ -1097,6 +1104,7 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
   const Chain* cur = &base;
   ChainCandidates* cand = &candidates(base);
   size_t i = 0;
+  here_ = Here{&t, &base, 0, stage_};  // where a budget cut before the first rule is
   ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
                                  family_name(t.family), t.name, base.name, stage_name(stage_),
                                  base.hook->priority,
@@ -1355,6 +1363,14 @@ std::string describe(const Location& l) {
   if (l.table.empty()) return "(no rule)";
   if (l.handle == 0) return fmt::format("{} {} {} policy", l.family, l.table, l.chain);
   return fmt::format("{} {} {} #{}", l.family, l.table, l.chain, l.handle);
+}
+
+EvaluateOptions evaluate_options(double seconds) {
+  EvaluateOptions o;
+  o.deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(seconds));
+  return o;
 }
 
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {

@@ -157,6 +157,9 @@ struct EvaluateOptions {
 
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options = {});
 
+// The default options with a deadline `seconds` from now.
+EvaluateOptions evaluate_options(double seconds);
+
 // The element of `set` that `key` (set.key_len bytes) falls in: exact
 // keys, intervals (start / end-flagged elements), concatenated ranges
 // (key .. key_end per field), and the catch-all last. nullptr if none.
