@@ -10,8 +10,8 @@
 // chains (drop, reject, queue) or to make it depend on something
 // (conditional); its accepts end only its own base chain.
 //
-// The JSON uses nlohmann::ordered_json (already a dependency of the
-// project) so keys keep the documented order.
+// The JSON uses nlohmann::ordered_json (report_json.h) so keys keep the
+// documented order, and is valid whatever bytes a live rule's comment holds.
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 
@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "icmpwall/audit/drift.h"
+#include "report_json.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -36,22 +37,14 @@ std::string outcome_text(const Evaluation& e) {
   return outcome_name(e.outcome);
 }
 
-nlohmann::ordered_json location_json(const Location& l) {
-  if (l.table.empty()) return nullptr;
-  return {{"family", l.family}, {"table", l.table}, {"chain", l.chain}, {"handle", l.handle}};
-}
-
 nlohmann::ordered_json evaluation_json(const Evaluation& e) {
   nlohmann::ordered_json j = {{"outcome", outcome_name(e.outcome)}};
   j["rate"] = e.outcome == Outcome::rate_limited ? nlohmann::ordered_json(e.rate) : nullptr;
   j["condition"] =
       e.outcome == Outcome::conditional ? nlohmann::ordered_json(e.condition) : nullptr;
-  j["decided_by"] = location_json(e.decided_by);
+  j["decided_by"] = location_json(e.decided_by, false);
+  add_findings(j, e, false);
   return j;
-}
-
-nlohmann::ordered_json or_null(const std::string& s) {
-  return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
 }
 
 }  // namespace
@@ -64,7 +57,7 @@ std::string describe(const Override& o) {
 }
 
 std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table,
-                                     const ReportFilter& filter) {
+                                     const ReportFilter& filter, const EvaluateOptions& options) {
   const Table* ours = rs.table(NFPROTO_INET, table);
   if (!ours) return {};  // nothing to override; the drift says the table is missing
   Ruleset alone;
@@ -72,17 +65,21 @@ std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table
   alone.tables.push_back(*ours);
 
   std::map<Key, std::pair<std::optional<ReportEntry>, std::optional<ReportEntry>>> pairs;
-  for (auto& e : build_report(alone, filter)) pairs[key_of(e.packet)].first = std::move(e);
-  for (auto& e : build_report(rs, filter)) pairs[key_of(e.packet)].second = std::move(e);
+  for (auto& e : build_report(alone, filter, options)) pairs[key_of(e.packet)].first = std::move(e);
+  for (auto& e : build_report(rs, filter, options)) pairs[key_of(e.packet)].second = std::move(e);
 
   std::vector<Override> out;
   for (auto& [key, pair] : pairs) {
     auto& [policy_entry, real_entry] = pair;
-    if (!policy_entry) policy_entry = report_entry(alone, real_entry->packet);
-    if (!real_entry) real_entry = report_entry(rs, policy_entry->packet);
+    if (!policy_entry) policy_entry = report_entry(alone, real_entry->packet, options);
+    if (!real_entry) real_entry = report_entry(rs, policy_entry->packet, options);
     const auto& p = policy_entry->evaluation;
     const auto& r = real_entry->evaluation;
-    if (p.outcome == r.outcome && p.rate == r.rate) continue;
+    // a walk cut short in the kernel's ruleset and not in the policy's is
+    // an outcome the audit cannot vouch for: reported, never "no drift"
+    if (p.outcome == r.outcome && p.rate == r.rate &&
+        p.unknown_beyond.has_value() == r.unknown_beyond.has_value())
+      continue;
     out.push_back({real_entry->packet, real_entry->type_name, p, r});
   }
   return out;
@@ -129,7 +126,7 @@ std::string render_drift_json(const DriftReport& r) {
                               {"table", r.table},
                               {"differences", std::move(differences)},
                               {"overrides", std::move(overrides)}};
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 }  // namespace icmpwall::audit

@@ -34,10 +34,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "chain_memo.h"
+#include "field_text.h"
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/evaluate.h"
 #include "icmpwall/audit/xt.h"
 #include "icmpwall/util/address.h"
+#include "walk_budget.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -101,17 +104,6 @@ std::string labels_of(const Cells& cells) {
   return out.empty() ? "a register" : out;
 }
 
-// A value for condition text: addresses as addresses, counts as numbers.
-std::string value_text(const std::string& label, const Bytes& data) {
-  bool addr = label.find("saddr") != std::string::npos || label.find("daddr") != std::string::npos;
-  if (addr && (data.size() == 4 || data.size() == 16)) return format_addr(data.data(), data.size());
-  bool name = label.find("ifname") != std::string::npos;
-  if (name && !data.empty() && data[0] >= 0x20 && data[0] < 0x7f)
-    return "\"" + std::string(data.begin(), std::find(data.begin(), data.end(), 0)) + "\"";
-  if (data.size() == 1) return std::to_string(data[0]);
-  return "0x" + hex(data);
-}
-
 std::string cmp_op_text(uint32_t op) {
   switch (op) {
     case NFT_CMP_EQ: return "==";
@@ -122,40 +114,6 @@ std::string cmp_op_text(uint32_t op) {
     case NFT_CMP_GTE: return ">=";
   }
   return "?";
-}
-
-std::string meta_key_name(uint32_t key) {
-  switch (key) {
-    case NFT_META_LEN: return "meta length";
-    case NFT_META_MARK: return "meta mark";
-    case NFT_META_IIF: return "meta iif";
-    case NFT_META_OIF: return "meta oif";
-    case NFT_META_IIFNAME: return "meta iifname";
-    case NFT_META_OIFNAME: return "meta oifname";
-    case NFT_META_IIFTYPE: return "meta iiftype";
-    case NFT_META_OIFTYPE: return "meta oiftype";
-    case NFT_META_SKUID: return "meta skuid";
-    case NFT_META_SKGID: return "meta skgid";
-    case NFT_META_PKTTYPE: return "meta pkttype";
-    case NFT_META_CPU: return "meta cpu";
-    case NFT_META_CGROUP: return "meta cgroup";
-    case NFT_META_IIFGROUP: return "meta iifgroup";
-    case NFT_META_OIFGROUP: return "meta oifgroup";
-    case NFT_META_PRANDOM: return "meta random";
-  }
-  return fmt::format("meta key {}", key);
-}
-
-std::string ct_key_name(uint32_t key) {
-  switch (key) {
-    case NFT_CT_STATE: return "ct state";
-    case NFT_CT_DIRECTION: return "ct direction";
-    case NFT_CT_STATUS: return "ct status";
-    case NFT_CT_MARK: return "ct mark";
-    case NFT_CT_ZONE: return "ct zone";
-    case NFT_CT_HELPER: return "ct helper";
-  }
-  return fmt::format("ct key {}", key);
 }
 
 std::string rate_text(uint64_t rate, uint64_t unit, uint32_t type) {
@@ -307,9 +265,12 @@ struct ConditionText {
 
 // What all walks of one packet share.
 struct PacketMemo {
+  explicit PacketMemo(const EvaluateOptions& o) : budget(o.max_steps, o.deadline) {}
   CouldMatch could;
   Labels labels;
   std::unordered_map<const Expr*, ConditionText> texts;
+  RegisterIndependence independence;
+  WalkBudget budget;
 };
 
 // What one expression (or a whole rule) did.
@@ -333,7 +294,7 @@ class Walk {
   // only) and holds the labels: all walks of one packet share it.
   Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo)
       : rs_(rs), p_(p), decisions_(decisions), could_(memo.could), labels_(memo.labels),
-        texts_(memo.texts),
+        texts_(memo.texts), independence_(memo.independence), budget_(memo.budget),
         net_(network_header(p, memo.labels)), th_(transport_header(p, memo.labels)),
         invalid_register_(labels_.get("an invalid register")) {
     stage_ = hook_stages(p.hook).front();
@@ -394,6 +355,12 @@ class Walk {
   static std::optional<Bytes> value_of(const Cells& c);
   static bool any_tainted(const Cells& c);
   void terminal(Step& s, Outcome o, std::string text);
+  // An expression the audit cannot model, met here (not in a dry run).
+  void unmodelled(std::string expression);
+  // The walk stops here: `reason` ran out, nothing beyond is known.
+  void cut_off(std::string reason, std::string condition);
+  // How entering `c` now is remembered: the registers count only if `c` sees them.
+  ReturnedChains::Key entry_key(const Table& t, const Chain& c);
   void commit_limit(const std::string& rate, const std::string& note);
   std::string daddr_type_label() const;
 
@@ -403,6 +370,10 @@ class Walk {
   CouldMatch& could_;
   Labels& labels_;
   std::unordered_map<const Expr*, ConditionText>& texts_;
+  RegisterIndependence& independence_;
+  WalkBudget& budget_;
+  // Chains this world entered that returned (chain_memo.h).
+  ReturnedChains returned_;
   Cells net_, th_, regs_, saved_regs_;
   const std::string* invalid_register_;
   size_t forks_seen_ = 0;
@@ -504,6 +475,31 @@ void Walk::terminal(Step& s, Outcome o, std::string text) {
   s.kind = StepKind::terminal;
   s.outcome = o;
   s.text = std::move(text);
+}
+
+void Walk::unmodelled(std::string expression) {
+  if (probing_) return;
+  Unmodelled u{std::move(expression), here()};
+  if (std::find(ev_.unmodelled.begin(), ev_.unmodelled.end(), u) == ev_.unmodelled.end())
+    ev_.unmodelled.push_back(std::move(u));
+}
+
+void Walk::cut_off(std::string reason, std::string condition) {
+  ev_.outcome = Outcome::conditional;
+  ev_.condition = std::move(condition);
+  ev_.decided_by = here();
+  ev_.unknown_beyond = Cutoff{std::move(reason), here()};
+}
+
+ReturnedChains::Key Walk::entry_key(const Table& t, const Chain& c) {
+  ReturnedChains::Key k{&c, stage_, {}};
+  if (independence_.independent(t, c)) return k;
+  k.regs.reserve(regs_.size() * 2);
+  for (const auto& cell : regs_) {
+    k.regs.push_back(uint64_t{cell.known} | uint64_t{cell.value} << 8 | uint64_t{cell.tainted} << 16);
+    k.regs.push_back(reinterpret_cast<uintptr_t>(cell.label));
+  }
+  return k;
 }
 
 void Walk::commit_limit(const std::string& rate, const std::string& note) {
@@ -638,7 +634,6 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
     Cells c = read(b->sreg, b->len);
     if (b->op == NFT_BITWISE_BOOL) {
       bool full_mask = std::all_of(b->mask.begin(), b->mask.end(), [](uint8_t x) { return x == 0xff; });
-      std::string masked = full_mask ? "" : " & 0x" + hex(b->mask);
       for (size_t i = 0; i < c.size(); ++i) {
         uint8_t mask = i < b->mask.size() ? b->mask[i] : 0;
         uint8_t x = i < b->xor_.size() ? b->xor_[i] : 0;
@@ -646,8 +641,8 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
           c[i].value = static_cast<uint8_t>(((c[i].known ? c[i].value : 0) & mask) ^ x);
           c[i].known = true;
         }
-        if (!c[i].label->empty() && c[i].label->find(" & ") == std::string::npos)
-          c[i].label = labels_.get(*c[i].label + masked);
+        if (!full_mask && !c[i].label->empty() && c[i].label->find(" & ") == std::string::npos)
+          c[i].label = labels_.get(*c[i].label + mask_text(*c[i].label, b->mask));
       }
     } else if (!value_of(c)) {
       for (auto& x : c) x.known = false;
@@ -879,6 +874,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
         ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here()), tg->name));
         return s;
       }
+    unmodelled(fmt::format("xt target {}", tg->name));
     terminal(s, Outcome::conditional, fmt::format("xt target {} (not modelled)", tg->name));
     return s;
   }
@@ -893,6 +889,7 @@ Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index)
   if (const auto* u = std::get_if<Unknown>(&e)) {
     // Whatever it loads is covered by this one condition: the rest of the
     // rule treats it as satisfied.
+    unmodelled(fmt::format("expression '{}'", u->name));
     const std::string* label = labels_.get(u->name + " (not modelled)");
     for (auto& c : regs_) {
       c.tainted = true;
@@ -968,9 +965,11 @@ Step Walk::eval_xt_match(const Match& m) {
     return s;
   }
   if (const auto* ct = std::get_if<XtCtState>(&x)) {
-    if (!ct->other.empty() &&
-        !decide(fmt::format("xt match conntrack {} (the audit cannot judge it)", ct->other)))
-      return no_match(), s;
+    if (!ct->other.empty()) {
+      unmodelled(fmt::format("xt match conntrack {}", ct->other));
+      if (!decide(fmt::format("xt match conntrack {} (the audit cannot judge it)", ct->other)))
+        return no_match(), s;
+    }
     if (ct->states == 0xffff) return s;
     if (ct_state_in(ct->states) == ct->invert) no_match();
     return s;
@@ -988,9 +987,10 @@ Step Walk::eval_xt_match(const Match& m) {
         !decide(fmt::format("xt match addrtype --src-type 0x{:x}{}", at->source,
                             at->invert_source ? " (inverted)" : "")))
       return no_match(), s;
-    if (at->limit_iface &&
-        !decide("xt match addrtype --limit-iface (the audit cannot judge it)"))
-      return no_match(), s;
+    if (at->limit_iface) {
+      unmodelled("xt match addrtype --limit-iface");
+      if (!decide("xt match addrtype --limit-iface (the audit cannot judge it)")) return no_match(), s;
+    }
     return s;
   }
   if (const auto* pt = std::get_if<XtPkttype>(&x)) {
@@ -1012,6 +1012,7 @@ Step Walk::eval_xt_match(const Match& m) {
   }
   if (std::holds_alternative<XtRoutingHeader>(x)) return no_match(), s;
   if (std::holds_alternative<XtComment>(x)) return s;
+  unmodelled(std::get<XtOpaque>(x).why);
   if (!decide(std::get<XtOpaque>(x).why + " (the audit cannot judge it)")) no_match();
   return s;
 }
@@ -1053,8 +1054,15 @@ Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& coul
   enter_rule(t, c, r);
   // a rule that fails on what the packet fixes, whatever its open
   // conditions say, raises none of them
-  if (could == ChainCandidates::unasked)
-    could = could_match(t, r) ? ChainCandidates::yes : ChainCandidates::no;
+  if (could == ChainCandidates::unasked) {
+    bool can = could_match(t, r);
+    // the answer holds for every walk only if the rule reads nothing the
+    // rules before it left in the registers
+    if (!reads_entry_registers(t, r))
+      could = can ? ChainCandidates::yes : ChainCandidates::no;
+    else if (!can)
+      return Step{StepKind::brk, {}, {}, {}};
+  }
   if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
@@ -1083,14 +1091,20 @@ Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& coul
 }
 
 Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
+  // A return point, and the chains entered since the jump that made it
+  // (the jump's target, then any goto): when the call returns, each of
+  // them returned from the state it was entered in.
   struct Frame {
     const Chain* chain;
     size_t next;
+    std::vector<ReturnedChains::Key> entered;
   };
   std::vector<Frame> stack;
+  std::vector<ReturnedChains::Key> entered;
   const Chain* cur = &base;
   ChainCandidates* cand = &candidates(base);
   size_t i = 0;
+  here_ = Here{&t, &base, 0, stage_};  // where a budget cut before the first rule is
   ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
                                  family_name(t.family), t.name, base.name, stage_name(stage_),
                                  base.hook->priority,
@@ -1111,6 +1125,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
   // return); false in the base chain, whose policy then decides.
   auto pop = [&] {
     if (stack.empty()) return false;
+    for (auto& k : entered) returned_.add(std::move(k));
+    entered = std::move(stack.back().entered);
     cur = stack.back().chain;
     cand = &candidates(*cur);
     i = stack.back().next;
@@ -1119,9 +1135,12 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
   };
   while (true) {
     if (++steps_ > kMaxSteps) {
-      ev_.outcome = Outcome::conditional;
-      ev_.condition = "the walk did not end (a chain loop?)";
-      ev_.decided_by = here();
+      cut_off("the walk did not end (a chain loop?)", "the walk did not end (a chain loop?)");
+      return BaseEnd::terminal;
+    }
+    if (!budget_.spend()) {
+      cut_off(budget_.why(), fmt::format("{} at {}: unknown beyond here", budget_.why(),
+                                         describe(here())));
       return BaseEnd::terminal;
     }
     if (i >= cur->rules.size()) {
@@ -1163,7 +1182,18 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
         ev_.decided_by = here();
         return BaseEnd::terminal;
       }
-      if (code == NFT_JUMP) stack.push_back({cur, i});
+      // walked before in this world from the same state: it returns again
+      ReturnedChains::Key key = entry_key(t, *target);
+      if (returned_.contains(key)) {
+        if (code == NFT_JUMP) continue;
+        if (!pop()) return policy();  // a goto to it: this call returns
+        continue;
+      }
+      if (code == NFT_JUMP) {
+        stack.push_back({cur, i, std::move(entered)});
+        entered.clear();
+      }
+      entered.push_back(std::move(key));
       cur = target;
       cand = &candidates(*cur);
       i = 0;
@@ -1250,6 +1280,15 @@ bool same(const Evaluation& a, const Evaluation& b) {
   return a.outcome == b.outcome && a.rate == b.rate && a.condition == b.condition;
 }
 
+// What the other world found that holds for the packet whatever the
+// world: expressions not modelled, and where the audit stopped short.
+void merge_findings(Evaluation& into, const Evaluation& other) {
+  for (const auto& u : other.unmodelled)
+    if (std::find(into.unmodelled.begin(), into.unmodelled.end(), u) == into.unmodelled.end())
+      into.unmodelled.push_back(u);
+  if (!into.unknown_beyond && other.unknown_beyond) into.unknown_beyond = other.unknown_beyond;
+}
+
 // One walk's result, replayed: the walk that answers true to every open
 // condition beyond its decisions is also the walk of those decisions plus
 // `true`, so the yes branch of each fork it met needs no walk of its own.
@@ -1271,12 +1310,19 @@ Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisi
   // the branch that ends here takes the evaluation: no other needs it
   if (first >= walked->forks.size()) return std::move(walked->ev);
   const Fork& fork = walked->forks[first];
-  if (--budget <= 0) {
+  if (--budget <= 0 || memo.budget.spent()) {
     Evaluation ev = std::move(walked->ev);
     ev.outcome = Outcome::conditional;
     ev.rate.clear();
-    ev.condition = fmt::format("{} at {} (too many open conditions to follow)", fork.text,
-                               describe(fork.where));
+    if (memo.budget.spent()) {
+      ev.condition = fmt::format("{} at {} ({}: unknown beyond here)", fork.text,
+                                 describe(fork.where), memo.budget.why());
+      ev.unknown_beyond = Cutoff{memo.budget.why(), fork.where};
+    } else {
+      ev.condition = fmt::format("{} at {} (too many open conditions to follow)", fork.text,
+                                 describe(fork.where));
+      ev.unknown_beyond = Cutoff{"too many open conditions to follow", fork.where};
+    }
     ev.decided_by = fork.where;
     return ev;
   }
@@ -1285,13 +1331,17 @@ Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisi
   decisions.back() = false;
   Evaluation no = explore(rs, p, decisions, budget, memo);
   decisions.pop_back();
-  if (same(yes, no)) return no;  // the world where the condition did not hold: the usual one
+  if (same(yes, no)) {  // the world where the condition did not hold: the usual one
+    merge_findings(no, yes);
+    return no;
+  }
   Evaluation out = std::move(yes);
   out.condition = fmt::format("if {} at {}: {}; otherwise {}", fork.text, describe(fork.where),
                               summary(out), summary(no));
   out.outcome = Outcome::conditional;
   out.rate.clear();
   out.decided_by = fork.where;
+  merge_findings(out, no);
   return out;
 }
 
@@ -1315,10 +1365,18 @@ std::string describe(const Location& l) {
   return fmt::format("{} {} {} #{}", l.family, l.table, l.chain, l.handle);
 }
 
+EvaluateOptions evaluate_options(double seconds) {
+  EvaluateOptions o;
+  o.deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(seconds));
+  return o;
+}
+
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {
   std::vector<bool> decisions;
   int budget = options.max_branches;
-  PacketMemo memo;
+  PacketMemo memo(options);
   return explore(rs, p, decisions, budget, memo);
 }
 

@@ -1,7 +1,7 @@
 // The audit table in text and JSON, and the explanation of one packet.
 //
-// The JSON is written by hand (the audit stage carries no JSON library);
-// strings are escaped per RFC 8259. The text table pads every column to
+// The JSON is nlohmann's (report_json.h): valid whatever bytes the
+// ruleset's names and comments hold. The text table pads every column to
 // its widest cell so it lines up in a terminal and in a file alike.
 #include "icmpwall/audit/report.h"
 
@@ -10,29 +10,10 @@
 #include <algorithm>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "report_json.h"
 
 namespace icmpwall::audit {
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_or_null(const std::string& s) { return s.empty() ? "null" : json_string(s); }
 
 std::string detail_of(const Evaluation& e) {
   if (e.outcome == Outcome::rate_limited) return "at " + e.rate;
@@ -64,17 +45,18 @@ std::string type_name_of(policy::Family f, uint8_t type, std::optional<uint8_t> 
 
 }  // namespace
 
-ReportEntry report_entry(const Ruleset& rs, const Packet& p) {
+ReportEntry report_entry(const Ruleset& rs, const Packet& p, const EvaluateOptions& options) {
   ReportEntry e;
   e.packet = p;
   e.type_name = type_name_of(p.family, p.type, {});
-  e.evaluation = evaluate(rs, p);
+  e.evaluation = evaluate(rs, p, options);
   for (const auto& c : e.evaluation.counters)
     if (c.where == e.evaluation.decided_by) e.packets = c.packets;
   return e;
 }
 
-std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter) {
+std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter,
+                                     const EvaluateOptions& options) {
   std::vector<ReportEntry> out;
   for (auto family : {policy::Family::ipv4, policy::Family::ipv6}) {
     if (filter.family && *filter.family != family) continue;
@@ -86,13 +68,13 @@ std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& fil
         p.family = family;
         p.hook = hook;
         p.type = t.type;
-        ReportEntry base = report_entry(rs, p);
+        ReportEntry base = report_entry(rs, p, options);
         std::vector<ReportEntry> singled;
         for (const auto& c : policy::icmp_codes()) {
           if (c.family != family || c.type != t.type || c.code == 0) continue;
           Packet pc = p;
           pc.code = c.code;
-          ReportEntry e = report_entry(rs, pc);
+          ReportEntry e = report_entry(rs, pc, options);
           if (e.evaluation.outcome == base.evaluation.outcome &&
               e.evaluation.rate == base.evaluation.rate &&
               e.evaluation.decided_by == base.evaluation.decided_by)
@@ -143,35 +125,36 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
   }
   out += "(each packet: unicast, to this host on input and elsewhere on forward/output; "
          "source, destination, hop limit, interfaces and conntrack state open, see --explain)\n";
+  std::vector<std::string> seen;
+  for (const auto& e : entries)
+    for (const auto& u : e.evaluation.unmodelled) {
+      std::string line = "unmodelled: " + u.expression + " at " + describe(u.where) +
+                         " (the outcomes that meet it depend on it)\n";
+      if (std::find(seen.begin(), seen.end(), line) == seen.end()) seen.push_back(line);
+    }
+  for (const auto& line : seen) out += line;
   return out;
 }
 
 std::string render_json(const std::vector<ReportEntry>& entries) {
-  std::string out = "{\"schema\":1,\"entries\":[";
-  for (size_t n = 0; n < entries.size(); ++n) {
-    const auto& e = entries[n];
+  Json list = Json::array();
+  for (const auto& e : entries) {
     const auto& ev = e.evaluation;
-    std::string path;
-    for (size_t i = 0; i < ev.path.size(); ++i) path += (i ? "," : "") + json_string(ev.path[i]);
-    std::string decided =
-        ev.decided_by.table.empty()
-            ? "null"
-            : fmt::format(
-                  "{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{},\"hook\":{}}}",
-                  json_string(ev.decided_by.family), json_string(ev.decided_by.table),
-                  json_string(ev.decided_by.chain), ev.decided_by.handle,
-                  json_string(ev.decided_by.hook));
-    out += fmt::format(
-        "{}{{\"family\":{},\"hook\":{},\"type\":{},\"code\":{},\"type_name\":{},\"outcome\":{},"
-        "\"rate\":{},\"condition\":{},\"decided_by\":{},\"path\":[{}],\"packets\":{}}}",
-        n ? "," : "", json_string(family_text(e.packet.family)),
-        json_string(hook_text(e.packet.hook)), e.packet.type, e.packet.code,
-        json_string(e.type_name), json_string(outcome_name(ev.outcome)),
-        json_or_null(ev.outcome == Outcome::rate_limited ? ev.rate : ""),
-        json_or_null(ev.outcome == Outcome::conditional ? ev.condition : ""), decided, path,
-        e.packets ? std::to_string(*e.packets) : "null");
+    Json j = {{"family", family_text(e.packet.family)},
+              {"hook", hook_text(e.packet.hook)},
+              {"type", e.packet.type},
+              {"code", e.packet.code},
+              {"type_name", e.type_name},
+              {"outcome", outcome_name(ev.outcome)},
+              {"rate", or_null(ev.outcome == Outcome::rate_limited ? ev.rate : "")},
+              {"condition", or_null(ev.outcome == Outcome::conditional ? ev.condition : "")},
+              {"decided_by", location_json(ev.decided_by, true)},
+              {"path", ev.path},
+              {"packets", e.packets ? Json(*e.packets) : Json(nullptr)}};
+    add_findings(j, ev, true);
+    list.push_back(std::move(j));
   }
-  return out + "]}\n";
+  return dump_json(Json{{"schema", 1}, {"entries", std::move(list)}}, -1) + "\n";
 }
 
 std::string render_explain(const ReportEntry& e) {
@@ -189,6 +172,11 @@ std::string render_explain(const ReportEntry& e) {
                        c.name.empty() ? "" : " " + c.name, c.packets, c.bytes);
   if (!ev.notes.empty()) out += "notes:\n";
   for (const auto& n : ev.notes) out += "  " + n + "\n";
+  if (ev.unknown_beyond)
+    out += fmt::format("unknown beyond {}: {}\n", describe(ev.unknown_beyond->where),
+                       ev.unknown_beyond->reason);
+  if (!ev.unmodelled.empty()) out += "unmodelled:\n";
+  for (const auto& u : ev.unmodelled) out += "  " + u.expression + " at " + describe(u.where) + "\n";
   return out;
 }
 

@@ -57,7 +57,8 @@ int audit_drift(const nft::Table& table, const audit::ReportFilter& filter,
   audit::DriftReport report;
   report.table = table.name;
   report.differences = audit::compare_tables(live, *expected);
-  report.overrides = audit::find_overrides(*ruleset, table.name, filter);
+  report.overrides = audit::find_overrides(*ruleset, table.name, filter,
+                                           audit::evaluate_options(opts.time_budget));
   // 5. print
   std::cout << (opts.json ? audit::render_drift_json(report) : audit::render_drift_text(report));
   return report.drift() ? kDrift : kOk;

@@ -99,6 +99,11 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"new", "established", "related", "invalid", "untracked"}));
   audit_cmd->add_option("--policy", audit.policy_path,
                         "Compare the live table with this policy; exit 5 on drift or override");
+  audit_cmd
+      ->add_option("--time-budget", audit.time_budget,
+                   "Seconds the evaluation may take; past them outcomes are 'unknown beyond here' "
+                   "(default 60)")
+      ->check(CLI::PositiveNumber);
 
   try {
     app.parse(argc, argv);

@@ -219,9 +219,10 @@ int cmd_audit(const AuditOptions& opts) {
     std::cerr << "icmpwall: audit: " << ruleset.error().message << "\n";
     return kKernel;
   }
-  // 4. evaluate and print
+  // 4. evaluate (within the time budget) and print
+  const auto options = audit::evaluate_options(opts.time_budget);
   if (opts.explain) {
-    auto entry = audit::report_entry(*ruleset, packet);
+    auto entry = audit::report_entry(*ruleset, packet, options);
     if (opts.json)
       std::cout << audit::render_json({entry});
     else
@@ -236,7 +237,7 @@ int cmd_audit(const AuditOptions& opts) {
       filter.family = t.family;
       filter.type = t.type;
     }
-    auto part = audit::build_report(*ruleset, filter);
+    auto part = audit::build_report(*ruleset, filter, options);
     for (auto& e : part) entries.push_back(std::move(e));
   }
   std::cout << (opts.json ? audit::render_json(entries) : audit::render_text(entries, opts.color));

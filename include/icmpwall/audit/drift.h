@@ -82,7 +82,8 @@ std::string describe(const Override& o);
 // Where another table changes the outcome of `table` (family inet) for a
 // type at a hook. The filter narrows the families, hooks and types.
 std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table,
-                                     const ReportFilter& filter = {});
+                                     const ReportFilter& filter = {},
+                                     const EvaluateOptions& options = {});
 
 struct DriftReport {
   std::string table;

@@ -21,10 +21,16 @@
 // accept, like any accept, goes on to the next base chain: a later drop
 // decides, else the outcome is `queued`, decided by the queueing rule. jump pushes a return
 // point, goto does not, return (or the end of a regular chain) pops; the
-// end of a base chain applies its policy. A limit on the path (a limit
-// expression, one inside a set update, a limit object) is evaluated as
-// "within the rate": if the packet is then accepted the outcome is
-// `rate_limited` at that rate.
+// end of a base chain applies its policy. A chain that returned is not
+// walked again in the same world from the same state (chain_memo.h), so a
+// walk costs at most each chain once per state, not once per path to it.
+// A limit on the path (a limit expression, one inside a set update, a
+// limit object) is evaluated as "within the rate": if the packet is then
+// accepted the outcome is `rate_limited` at that rate.
+//
+// Budgets (EvaluateOptions): open conditions followed, rule steps, time.
+// When one runs out the outcome is conditional and `unknown_beyond` says
+// where and why: an answer, never a hang.
 //
 // The hooks before and after: a packet for this host passes ingress (netdev
 // and inet ingress chains, when bound to its input interface) and
@@ -51,6 +57,7 @@
 // rules never change an outcome.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,6 +112,25 @@ struct CounterSeen {
   uint64_t bytes = 0;
 };
 
+// Where the evaluation stopped short: a budget ran out (too many open
+// conditions, too many steps, the time) or a walk did not end. The outcome
+// is conditional, and what the packet meets beyond `where` is unknown.
+struct Cutoff {
+  std::string reason;
+  Location where;
+  bool operator==(const Cutoff&) const = default;
+};
+
+// An expression the audit cannot model, met on the way (in any world of
+// the case split): an expression kind it does not know, an xt match it
+// cannot judge, an xt target it does not know. Its effect is a condition
+// of the outcome.
+struct Unmodelled {
+  std::string expression;  // "xt match string rev 1", "expression 'osf'"
+  Location where;
+  bool operator==(const Unmodelled&) const = default;
+};
+
 struct Evaluation {
   Outcome outcome = Outcome::accepted;
   std::string rate;       // rate_limited: "20/second"
@@ -113,15 +139,26 @@ struct Evaluation {
   std::vector<std::string> path;  // one line per rule that acted, in order
   std::vector<CounterSeen> counters;
   std::vector<std::string> notes;  // log, ct set, nat, ... on the path
+  std::optional<Cutoff> unknown_beyond;
+  std::vector<Unmodelled> unmodelled;
 };
 
 struct EvaluateOptions {
   // Forks followed before giving up on a full case split (the outcome
   // then is conditional on the first unresolved condition).
   int max_branches = 256;
+  // Rule steps over all walks of one packet (each walk also stops after
+  // 100000 steps, taken for a loop). With chains already walked in a world
+  // not walked again, ordinary rulesets stay far below it.
+  size_t max_steps = 4'000'000;
+  // None: no time limit. A report shares one deadline over all its packets.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& options = {});
+
+// The default options with a deadline `seconds` from now.
+EvaluateOptions evaluate_options(double seconds);
 
 // The element of `set` that `key` (set.key_len bytes) falls in: exact
 // keys, intervals (start / end-flagged elements), concatenated ranges

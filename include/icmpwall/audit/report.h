@@ -21,8 +21,17 @@
 //                                         // handle 0: the chain's policy; hook: the
 //                                         // netfilter hook ("prerouting", ...) it is on
 //      "path": ["...", ...],              // the walk, one line per step
-//      "packets": 12 | null}              // the deciding rule's counter
+//      "packets": 12 | null,              // the deciding rule's counter
+//      "unknown_beyond": {"reason": "...", "at": {location}},
+//                                         // only when a budget cut the walk short
+//                                         // (the outcome is then conditional)
+//      "unmodelled": [{"expression": "xt match string rev 1", "at": {location}}, ...]}
+//                                         // only when the walk met expressions
+//                                         // the audit cannot model
 //   ]}
+//
+// Strings hold what the ruleset holds; bytes that are not UTF-8 (a comment
+// with 0xff) read as U+FFFD, so the document is always valid JSON.
 #pragma once
 
 #include <optional>
@@ -46,7 +55,8 @@ struct ReportEntry {
   std::optional<uint64_t> packets;  // the counter of the deciding rule, if it counts
 };
 
-std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter = {});
+std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter = {},
+                                     const EvaluateOptions& options = {});
 
 // An aligned table, one line per entry; ANSI colors for the outcome when
 // `color`.
@@ -56,6 +66,6 @@ std::string render_json(const std::vector<ReportEntry>& entries);
 std::string render_explain(const ReportEntry& entry);
 
 // An entry for one packet (evaluated, named, its counter found).
-ReportEntry report_entry(const Ruleset& rs, const Packet& p);
+ReportEntry report_entry(const Ruleset& rs, const Packet& p, const EvaluateOptions& options = {});
 
 }  // namespace icmpwall::audit

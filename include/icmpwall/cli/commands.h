@@ -55,6 +55,9 @@ struct AuditOptions {
   std::optional<int> hop_limit;
   std::string policy_path;  // --policy: drift against this policy (audit_drift_command.h)
   std::string ct_state = "new";  // --explain: new, established, related, invalid, untracked
+  // Seconds the walks of the whole audit may take; past them every outcome
+  // not yet known is "unknown beyond here" (evaluate.h).
+  double time_budget = 60;
 };
 
 int cmd_apply(const ApplyOptions& opts);

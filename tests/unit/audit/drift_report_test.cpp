@@ -122,5 +122,50 @@ TEST(DriftReportTest, TextListsEachDifferenceOrSaysNoDrift) {
   EXPECT_THAT(text, ::testing::Not(HasSubstr("no drift")));
 }
 
+
+TEST(DriftReportTest, JsonStaysValidWhenALiveCommentIsNotUtf8) {
+  // a rule someone added with comment "\xff": the JSON still parses (the
+  // byte reads as U+FFFD) instead of the writer throwing
+  DriftReport r;
+  r.table = "icmpwall";
+  r.differences.push_back(
+      {DriftKind::extra, "chain input", "rule 1 (handle 9)", "drop comment \"x\xffy\"", ""});
+  std::string json = render_drift_json(r);
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << json;
+  EXPECT_TRUE(j["drift"].get<bool>());
+  EXPECT_EQ(j["differences"][0]["live"], "drop comment \"x\xef\xbf\xbdy\"");
+  EXPECT_THAT(render_drift_text(r), HasSubstr("x\xffy"));  // text keeps the bytes
+}
+
+TEST(DriftReportTest, WalkCutShortOnlyInTheKernelsRulesetIsAnOverride) {
+  // the same outcome, but the kernel's ruleset could not be followed to
+  // the end: not "no drift"
+  Ruleset rs;
+  rs.tables = {table_with("icmpwall", 0, {NF_DROP}), table_with("other", -10, {})};
+  // the policy's own outcome is conditional: drops one source
+  auto& ours = rs.tables[0].chains[0].rules[0].exprs;
+  ours.insert(ours.begin(), {Payload{NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 1, {}},
+                             Cmp{1, NFT_CMP_EQ, {198, 18, 9, 9}}});
+  Chain& other = rs.tables[1].chains[0];
+  for (int i = 0; i < 5; ++i) {
+    Rule r;
+    r.handle = 50 + i;
+    r.exprs = {Payload{NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 1, {}},
+               Cmp{1, NFT_CMP_EQ, {198, 18, 0, static_cast<uint8_t>(i)}}, Counter{}};
+    other.rules.push_back(std::move(r));
+  }
+  EvaluateOptions few;
+  few.max_branches = 2;
+  auto overrides = find_overrides(rs, "icmpwall", kEchoIn, few);
+  ASSERT_EQ(overrides.size(), 1u);
+  EXPECT_TRUE(overrides[0].real.unknown_beyond.has_value());
+  EXPECT_FALSE(overrides[0].policy.unknown_beyond.has_value());
+  DriftReport d;
+  d.table = "icmpwall";
+  d.overrides = overrides;
+  EXPECT_THAT(render_drift_json(d), HasSubstr("\"unknown_beyond\": {"));
+}
+
 }  // namespace
 }  // namespace icmpwall::audit

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -10,6 +11,8 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
+
+#include <nlohmann/json.hpp>
 
 #include "icmpwall/audit/report.h"
 
@@ -734,6 +737,238 @@ TEST(Report, JsonShapeAndSingledOutCodes) {
   std::string text = render_text(entries, false);
   EXPECT_EQ(text.find('\033'), std::string::npos);
   EXPECT_EQ(text.substr(0, 6), "FAMILY");
+}
+
+
+// ---- chain DAGs, budgets, unmodelled expressions, byte order -------------
+
+// `layers` chains, each jumping to the next from 4 rules with distinct
+// source conditions; the last one drops echo requests from one source.
+Ruleset chain_dag(int layers, bool mark_before_jump = false) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {verdict(NFT_JUMP, "l0")});
+  std::vector<Chain> chains = {in};
+  for (int k = 0; k < layers; ++k) {
+    Chain c = chain("l" + std::to_string(k));
+    std::string next = k + 1 < layers ? "l" + std::to_string(k + 1) : "bottom";
+    for (uint8_t j = 1; j <= 4; ++j) {
+      std::vector<Expr> rule;
+      // `meta mark set j`: the registers differ at each jump
+      if (mark_before_jump) rule = {Immediate{9, {}, {j, 0, 0, 0}}, Meta{NFT_META_MARK, {}, 9}};
+      rule = with(rule, {Payload{NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 1, {}},
+                         Cmp{1, NFT_CMP_EQ, {198, 18, static_cast<uint8_t>(k), j}},
+                         verdict(NFT_JUMP, next)});
+      add_rule(c, rule);
+    }
+    chains.push_back(c);
+  }
+  Chain bottom = chain("bottom");
+  add_rule(bottom, with(saddr_is(99), with(icmp_type_is(8), {verdict(NF_DROP)})));
+  chains.push_back(bottom);
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "dag", chains)};
+  return rs;
+}
+
+TEST(Evaluate, ChainDagIsWalkedInBoundedTime) {
+  // Walked path by path this is 4^14 chain entries per walk; each world now
+  // walks a chain that returned once.
+  for (bool mark : {false, true}) {
+    Ruleset rs = chain_dag(14, mark);
+    auto start = std::chrono::steady_clock::now();
+    auto ev = evaluate(rs, echo_in());
+    Packet reply = echo_in();
+    reply.type = 0;
+    auto r = evaluate(rs, reply);
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_LT(took, std::chrono::seconds(2)) << "mark " << mark;
+    // the hidden drop is found, behind the first condition of each layer
+    EXPECT_EQ(ev.outcome, Outcome::conditional);
+    EXPECT_NE(ev.condition.find("if ip saddr == 198.18.13.1 at ip dag l13 #"), std::string::npos)
+        << ev.condition.substr(0, 2000);
+    EXPECT_NE(ev.condition.find(": dropped; otherwise"), std::string::npos);
+    EXPECT_EQ(ev.condition.find("the walk did not end"), std::string::npos);
+    // more conditions than the case split follows: said so, structured
+    ASSERT_TRUE(ev.unknown_beyond.has_value());
+    EXPECT_EQ(ev.unknown_beyond->reason, "too many open conditions to follow");
+    EXPECT_EQ(r.condition.find("the walk did not end"), std::string::npos);
+    EXPECT_EQ(r.condition.find("dropped"), std::string::npos) << "an echo reply is never dropped";
+  }
+}
+
+TEST(Evaluate, ShallowChainDagIsDecidedExactly) {
+  // one layer: 5 conditions, every world followed
+  Ruleset rs = chain_dag(1);
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_FALSE(ev.unknown_beyond.has_value()) << ev.condition;
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_NE(ev.condition.find("dropped"), std::string::npos);
+  // told the source, the DAG is decided
+  Packet from = echo_in();
+  from.src = {198, 18, 0, 99};
+  EXPECT_EQ(evaluate(rs, from).outcome, Outcome::accepted);
+}
+
+TEST(Evaluate, ChainThatReadsItsCallersRegistersIsWalkedAgainWithOtherValues) {
+  // sub compares a register its caller set: entered with 1 it returns,
+  // entered with 2 it drops. Remembering "sub returned" without the
+  // registers would skip the second entry.
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Immediate{9, {}, {1, 0, 0, 0}}, verdict(NFT_JUMP, "sub")});
+  add_rule(in, {Immediate{9, {}, {2, 0, 0, 0}}, verdict(NFT_JUMP, "sub")});
+  Chain sub = chain("sub");
+  add_rule(sub, {Cmp{9, NFT_CMP_EQ, {2, 0, 0, 0}}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in, sub})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::dropped) << ev.condition;
+  EXPECT_EQ(ev.decided_by.chain, "sub");
+}
+
+TEST(Evaluate, StepBudgetGivesAnAnswerMarkedUnknownBeyond) {
+  Ruleset rs = chain_dag(3);
+  EvaluateOptions few;
+  few.max_steps = 5;
+  auto ev = evaluate(rs, echo_in(), few);
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  ASSERT_TRUE(ev.unknown_beyond.has_value());
+  EXPECT_NE(ev.unknown_beyond->reason.find("step budget"), std::string::npos);
+  EXPECT_FALSE(ev.unknown_beyond->where.chain.empty());
+  EXPECT_NE(ev.condition.find("unknown beyond here"), std::string::npos) << ev.condition;
+
+  ReportEntry e;
+  e.packet = echo_in();
+  e.type_name = "echo-request";
+  e.evaluation = ev;
+  std::string json = render_json({e});
+  EXPECT_NE(json.find("\"unknown_beyond\":{\"reason\":\"the audit's step budget"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(render_explain(e).find("unknown beyond ip dag "), std::string::npos);
+}
+
+TEST(Evaluate, TimeBudgetSpentMarksEveryOutcomeUnknown) {
+  Ruleset rs = chain_dag(3);
+  EvaluateOptions late;
+  late.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  ReportFilter f;
+  f.family = Family::ipv4;
+  f.hook = Hook::input;
+  auto entries = build_report(rs, f, late);
+  ASSERT_FALSE(entries.empty());
+  for (const auto& e : entries) {
+    ASSERT_TRUE(e.evaluation.unknown_beyond.has_value()) << e.type_name;
+    EXPECT_EQ(e.evaluation.unknown_beyond->reason, "the audit's time budget ran out");
+    EXPECT_EQ(e.evaluation.outcome, Outcome::conditional);
+  }
+  // with the default options nothing is cut and the JSON has no such key
+  auto fine = build_report(chain_dag(1), f);
+  EXPECT_EQ(render_json(fine).find("unknown_beyond"), std::string::npos);
+}
+
+TEST(Evaluate, UnmodelledExpressionsAreListedWithTheirPlace) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Unknown{"osf"}, verdict(NF_DROP)}));
+  add_rule(in, {Match{"string", 1, Bytes(64, 0)}, verdict(NF_DROP)});
+  add_rule(in, with(icmp_type_is(0), {Unknown{"synproxy"}, verdict(NF_DROP)}));  // not met
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "filter", {in})};
+  auto ev = evaluate(rs, echo_in());
+  ASSERT_EQ(ev.unmodelled.size(), 2u);
+  EXPECT_EQ(ev.unmodelled[0].expression, "expression 'osf'");
+  EXPECT_EQ(ev.unmodelled[0].where.handle, in.rules[0].handle);
+  EXPECT_EQ(ev.unmodelled[1].expression, "xt match string rev 1");
+  EXPECT_EQ(ev.unmodelled[1].where.handle, in.rules[1].handle);
+
+  ReportEntry e;
+  e.packet = echo_in();
+  e.type_name = "echo-request";
+  e.evaluation = ev;
+  std::string json = render_json({e});
+  EXPECT_NE(json.find("\"unmodelled\":[{\"expression\":\"expression 'osf'\",\"at\":{"
+                      "\"family\":\"ip\",\"table\":\"filter\",\"chain\":\"in\",\"handle\":" +
+                      std::to_string(in.rules[0].handle)),
+            std::string::npos)
+      << json;
+  EXPECT_NE(render_text({e}, false).find("unmodelled: xt match string rev 1 at ip filter in #"),
+            std::string::npos);
+  // a ruleset without them: no such key
+  Ruleset plain;
+  plain.tables = {table(NFPROTO_IPV4, "filter", {base_chain("in", 0)})};
+  EXPECT_EQ(render_json({report_entry(plain, echo_in())}).find("unmodelled"), std::string::npos);
+}
+
+template <class T>
+Bytes host_bytes(T v) {
+  Bytes b(sizeof v);
+  std::memcpy(b.data(), &v, sizeof v);
+  return b;
+}
+
+// The condition a lone `load; cmp == value` rule raises.
+std::string condition_of(Expr load, Bytes value) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, {load, Cmp{1, NFT_CMP_EQ, value}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  return evaluate(rs, echo_in()).condition;
+}
+
+TEST(Evaluate, HostOrderFieldsShowTheirValue) {
+  EXPECT_NE(condition_of(Meta{NFT_META_MARK, 1, {}}, host_bytes<uint32_t>(1))
+                .find("if meta mark == 0x00000001 at"),
+            std::string::npos);
+  EXPECT_NE(condition_of(Ct{NFT_CT_ZONE, {}, 1, {}}, host_bytes<uint16_t>(5))
+                .find("if ct zone == 5 at"),
+            std::string::npos);
+  EXPECT_NE(condition_of(Ct{NFT_CT_MARK, {}, 1, {}}, host_bytes<uint32_t>(0x10))
+                .find("if ct mark == 0x00000010 at"),
+            std::string::npos);
+  EXPECT_NE(condition_of(Meta{NFT_META_PRIORITY, 1, {}}, host_bytes<uint32_t>(0x10002))
+                .find("if meta priority == 1:2 at"),
+            std::string::npos);
+  EXPECT_NE(condition_of(Meta{NFT_META_SKUID, 1, {}}, host_bytes<uint32_t>(1000))
+                .find("if meta skuid == 1000 at"),
+            std::string::npos);
+  // big-endian fields keep their bytes: meta protocol, addresses
+  EXPECT_NE(condition_of(Meta{NFT_META_PRANDOM, 1, {}}, Bytes{0, 0, 0, 7})
+                .find("if meta random == 0x00000007 at"),
+            std::string::npos);
+  // a mask in the field's byte order too: meta mark & 0xff00 == 0x100
+  Chain in = base_chain("in", 0);
+  add_rule(in, {Meta{NFT_META_MARK, 1, {}},
+                Bitwise{1, 1, 4, NFT_BITWISE_BOOL, host_bytes<uint32_t>(0xff00), Bytes(4, 0), {}},
+                Cmp{1, NFT_CMP_EQ, host_bytes<uint32_t>(0x100)}, verdict(NF_DROP)});
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  EXPECT_NE(evaluate(rs, echo_in()).condition.find(
+                "if meta mark & 0x0000ff00 == 0x00000100 at"),
+            std::string::npos)
+      << evaluate(rs, echo_in()).condition;
+}
+
+TEST(Evaluate, EveryMetaKeyHasItsName) {
+  for (uint32_t key : {uint32_t{NFT_META_PRIORITY}, uint32_t{NFT_META_SECMARK},
+                       uint32_t{NFT_META_CGROUP}, uint32_t{NFT_META_SDIFNAME}}) {
+    std::string c = condition_of(Meta{key, 1, {}}, host_bytes<uint32_t>(1));
+    EXPECT_EQ(c.find("meta key"), std::string::npos) << c;
+  }
+  EXPECT_NE(condition_of(Meta{NFT_META_PRIORITY, 1, {}}, host_bytes<uint32_t>(1))
+                .find("meta priority"),
+            std::string::npos);
+}
+
+TEST(Report, JsonStaysValidWithBytesThatAreNotUtf8) {
+  // a chain name with 0xff (as a comment or name may hold): in the path
+  Chain in = base_chain(std::string("in\xff\xfe"), 0);
+  add_rule(in, with(icmp_type_is(8), {verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_IPV4, "t", {in})};
+  auto entry = report_entry(rs, echo_in());
+  std::string json = render_json({entry});
+  auto parsed = nlohmann::json::parse(json, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << json;
+  EXPECT_EQ(parsed["entries"][0]["decided_by"]["chain"], "in\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 }  // namespace
