@@ -17,6 +17,9 @@
 #include <iterator>
 #include <vector>
 
+#include "icmpwall/audit/decode.h"
+#include "icmpwall/netlink/handles.h"
+
 namespace icmpwall::audit {
 namespace {
 
@@ -126,6 +129,24 @@ TEST(DumpMessages, NothingIsAnEmptyRuleset) {
   auto rs = decode_dump_messages({});
   ASSERT_TRUE(rs.ok());
   EXPECT_TRUE(rs->tables.empty());
+}
+
+// Found by audit_decode_fuzz: a NEWCHAIN answer without NFTA_CHAIN_NAME
+// made decode_chain build a std::string from a null pointer (SEGV). The
+// kernel always names them; a model decoded from other bytes must not die.
+TEST(DumpMessages, ObjectsWithoutANameDecodeWithAnEmptyName) {
+  auto t = netlink::make_table();
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  EXPECT_EQ(decode_table(t.get()).name, "");
+  auto c = netlink::make_chain();
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, "t");
+  EXPECT_EQ(decode_chain(c.get()).name, "");
+  auto s = netlink::make_set();
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, "t");
+  EXPECT_EQ(decode_set(s.get()).name, "");
+  auto o = netlink::make_obj();
+  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_CT_HELPER);
+  EXPECT_EQ(decode_object(o.get()).name, "");
 }
 
 }  // namespace
