@@ -20,6 +20,12 @@
 namespace icmpwall::audit {
 namespace {
 
+// mnl_nlmsg_ok compares nlmsg_len as a signed int: a length of 2^31 or
+// more would pass for a whole message (and mnl_nlmsg_next step by 0).
+bool whole_message(const nlmsghdr* nlh, int len) {
+  return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= static_cast<uint32_t>(len);
+}
+
 std::string chain_key(uint32_t family, const char* table, const char* chain) {
   return fmt::format("{}\n{}\n{}", family, table ? table : "", chain ? chain : "");
 }
@@ -139,7 +145,7 @@ Result<Ruleset> decode_dump_messages(std::span<const uint8_t> bytes) {
   int len = static_cast<int>(copy.size());
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(copy.data());
   size_t index = 0;
-  for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len), ++index) {
+  for (; whole_message(nlh, len); nlh = mnl_nlmsg_next(nlh, &len), ++index) {
     if (nlh->nlmsg_type == NLMSG_DONE) return rs;
     if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
       return bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));

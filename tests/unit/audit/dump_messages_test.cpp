@@ -125,6 +125,18 @@ TEST(DumpMessages, DoneEndsTheRecordingAndOtherControlMessagesAreRefused) {
   }
 }
 
+// Found by audit_decode_fuzz: libmnl's mnl_nlmsg_ok compares the length
+// as a signed int, so a message claiming 0xffffffff bytes passed for a
+// whole one; libnftnl then parsed far past the buffer.
+TEST(DumpMessages, ALengthBeyondTheBytesIsACutMessage) {
+  Bytes table = split(seed("icmpwall_host")).front();
+  uint32_t huge = 0xffffffff;
+  std::memcpy(table.data(), &huge, sizeof huge);
+  auto rs = decode_dump_messages(table);
+  ASSERT_FALSE(rs.ok());
+  EXPECT_EQ(rs.error().code, EBADMSG);
+}
+
 TEST(DumpMessages, NothingIsAnEmptyRuleset) {
   auto rs = decode_dump_messages({});
   ASSERT_TRUE(rs.ok());
