@@ -23,7 +23,10 @@
 // before decoding: a set element attribute of a type above
 // NFTA_SET_ELEM_MAX (11) but not above NFTA_SET_MAX (18) passes libnftnl's
 // check (nftnl_set_elem_parse_attr_cb compares with the wrong maximum) and
-// is stored past the end of its tb[NFTA_SET_ELEM_MAX + 1] on the stack.
+// is stored past the end of its tb[NFTA_SET_ELEM_MAX + 1] on the stack;
+// and with an element attribute of type 0 the element reports
+// NFTNL_SET_ELEM_OBJREF as set while its string is NULL, so that
+// nftnl_set_elem_get_str runs strlen(NULL) inside libnftnl.
 //
 // Seeds: tests/fuzz/corpus/audit_decode/, whole dumps recorded from
 // namespaces with icmpwall's presets and third-party rulesets loaded
@@ -69,7 +72,7 @@ std::vector<const nlattr*> attrs(const nlattr* parent) {
 }
 
 // A NEWSETELEM message with an element attribute libnftnl 1.2.4 would
-// store past the end of its stack array (see above).
+// store past the end of its stack array, or one of type 0 (see above).
 bool overflows_libnftnl(const uint8_t* data, size_t size) {
   std::vector<uint8_t> copy(data, data + size);
   int len = static_cast<int>(copy.size());
@@ -82,7 +85,7 @@ bool overflows_libnftnl(const uint8_t* data, size_t size) {
       if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS) continue;
       for (const nlattr* elem : attrs(list))
         for (const nlattr* a : attrs(elem))
-          if (mnl_attr_get_type(a) > NFTA_SET_ELEM_MAX) return true;
+          if (mnl_attr_get_type(a) == 0 || mnl_attr_get_type(a) > NFTA_SET_ELEM_MAX) return true;
     }
   }
   return false;
