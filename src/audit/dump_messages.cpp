@@ -10,6 +10,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -138,11 +139,14 @@ Result<Ruleset> decode_dump_messages(std::span<const uint8_t> bytes) {
     return Error{fmt::format("recorded dump messages: {}", what), code};
   };
   if (bytes.size() > (1u << 30)) return bad("more than 1 GiB");
-  // libmnl reads the headers in place: an aligned copy, exactly as long.
-  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  // libmnl reads the headers in place: an aligned copy. libnftnl strdup()s
+  // string attributes without checking for their NUL; the zeros after the
+  // bytes end such a read inside the copy.
+  std::vector<uint8_t> copy(bytes.size() + 8, 0);
+  std::copy(bytes.begin(), bytes.end(), copy.begin());
   Ruleset rs;
   DumpAssembler out(rs);
-  int len = static_cast<int>(copy.size());
+  int len = static_cast<int>(bytes.size());
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(copy.data());
   size_t index = 0;
   for (; whole_message(nlh, len); nlh = mnl_nlmsg_next(nlh, &len), ++index) {
