@@ -38,6 +38,11 @@ std::string obj_type_name(uint32_t type) {
   }
 }
 
+// libnftnl returns NULL for a name the message did not carry.
+std::string text(const char* s) {
+  return s ? s : "";
+}
+
 Bytes elem_bytes(nftnl_set_elem* e, uint16_t attr) {
   if (!nftnl_set_elem_is_set(e, attr)) return {};
   uint32_t len = 0;
@@ -50,7 +55,7 @@ Bytes elem_bytes(nftnl_set_elem* e, uint16_t attr) {
 Table decode_table(const nftnl_table* t) {
   Table table;
   table.family = nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY);
-  table.name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+  table.name = text(nftnl_table_get_str(t, NFTNL_TABLE_NAME));
   table.flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
   if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
     table.handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
@@ -61,7 +66,7 @@ Table decode_table(const nftnl_table* t) {
 
 Chain decode_chain(const nftnl_chain* c) {
   Chain chain;
-  chain.name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+  chain.name = text(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
   if (nftnl_chain_is_set(c, NFTNL_CHAIN_HANDLE))
     chain.handle = nftnl_chain_get_u64(c, NFTNL_CHAIN_HANDLE);
   if (nftnl_chain_is_set(c, NFTNL_CHAIN_FLAGS))
@@ -87,7 +92,7 @@ Chain decode_chain(const nftnl_chain* c) {
 
 Set decode_set(const nftnl_set* s) {
   Set set;
-  set.name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+  set.name = text(nftnl_set_get_str(s, NFTNL_SET_NAME));
   if (nftnl_set_is_set(s, NFTNL_SET_HANDLE)) set.handle = nftnl_set_get_u64(s, NFTNL_SET_HANDLE);
   set.flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
   set.key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
@@ -142,7 +147,7 @@ Object decode_object(nftnl_obj* o) {
   Object obj;
   obj.type = nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE);
   obj.type_name = obj_type_name(obj.type);
-  obj.name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+  obj.name = text(nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
   if (nftnl_obj_is_set(o, NFTNL_OBJ_HANDLE)) obj.handle = nftnl_obj_get_u64(o, NFTNL_OBJ_HANDLE);
   auto put = [&](const char* key, uint16_t attr, int width) {
     if (!nftnl_obj_is_set(o, attr)) return;

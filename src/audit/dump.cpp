@@ -33,11 +33,10 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <memory>
 #include <utility>
 
-#include "icmpwall/audit/decode.h"
+#include "icmpwall/audit/dump_messages.h"
 #include "icmpwall/netlink/handles.h"
 
 namespace icmpwall::audit {
@@ -158,124 +157,22 @@ Result<uint32_t> get_generation(DumpSocket& sock) {
   return *gen;
 }
 
-// Where a table's parts go while the dumps come in.
-class Assembler {
- public:
-  explicit Assembler(Ruleset& rs) : rs_(rs) {}
-
-  void add_table(Table t) {
-    tables_[{t.family, t.name}] = rs_.tables.size();
-    rs_.tables.push_back(std::move(t));
-  }
-  Table* table(uint32_t family, const char* name) {
-    auto it = tables_.find({family, name ? name : ""});
-    return it == tables_.end() ? nullptr : &rs_.tables[it->second];
-  }
-  int add_chain(uint32_t family, const char* table_name, Chain c) {
-    Table* t = table(family, table_name);
-    if (!t) return EINTR;  // a table created after the table dump
-    chains_[key(family, table_name, c.name.c_str())] = {t - rs_.tables.data(), t->chains.size()};
-    t->chains.push_back(std::move(c));
-    return 0;
-  }
-  int add_rule(uint32_t family, const char* table_name, const char* chain_name, Rule r) {
-    auto it = chains_.find(key(family, table_name, chain_name));
-    if (it == chains_.end()) return EINTR;
-    Chain& c = rs_.tables[it->second.first].chains[it->second.second];
-    r.index = static_cast<uint32_t>(c.rules.size());
-    c.rules.push_back(std::move(r));
-    return 0;
-  }
-
- private:
-  static std::string key(uint32_t family, const char* table, const char* chain) {
-    return fmt::format("{}\n{}\n{}", family, table ? table : "", chain ? chain : "");
-  }
-  Ruleset& rs_;
-  std::map<std::pair<uint32_t, std::string>, size_t> tables_;
-  std::map<std::string, std::pair<size_t, size_t>> chains_;
-};
-
-Result<void> dump_tables(DumpSocket& sock, Assembler& out) {
-  return sock.exchange(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr,
-                       [&](const nlmsghdr* nlh) {
-                         auto t = netlink::make_table();
-                         if (!t || nftnl_table_nlmsg_parse(nlh, t.get()) < 0) return EBADMSG;
-                         out.add_table(decode_table(t.get()));
-                         return 0;
-                       });
+Result<void> dump_kind(DumpSocket& sock, uint16_t type, DumpAssembler& out,
+                       int (DumpAssembler::*on_msg)(const nlmsghdr*)) {
+  return sock.exchange(type, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr,
+                       [&](const nlmsghdr* nlh) { return (out.*on_msg)(nlh); });
 }
 
-Result<void> dump_chains(DumpSocket& sock, Assembler& out) {
-  return sock.exchange(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr,
-                       [&](const nlmsghdr* nlh) {
-                         auto c = netlink::make_chain();
-                         if (!c || nftnl_chain_nlmsg_parse(nlh, c.get()) < 0) return EBADMSG;
-                         return out.add_chain(nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY),
-                                              nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE),
-                                              decode_chain(c.get()));
-                       });
-}
-
-Result<void> dump_elements(DumpSocket& sock, uint32_t family, const std::string& table, Set& set) {
+Result<void> dump_elements(DumpSocket& sock, uint32_t family, const std::string& table,
+                           const std::string& set, DumpAssembler& out) {
   auto s = netlink::make_set();
   if (!s) return Error{"out of memory", ENOMEM};
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.name.c_str());
-  TRY_VOID(sock.exchange(
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
+  return sock.exchange(
       NFT_MSG_GETSETELEM, static_cast<uint16_t>(family), NLM_F_DUMP,
       [&](nlmsghdr* nlh) { nftnl_set_elems_nlmsg_build_payload(nlh, s.get()); },
-      [&](const nlmsghdr* nlh) {
-        return nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0 ? EBADMSG : 0;
-      }));
-  nftnl_set_elem_foreach(
-      s.get(),
-      [](nftnl_set_elem* e, void* data) {
-        static_cast<Set*>(data)->elements.push_back(decode_set_elem(e));
-        return 0;
-      },
-      &set);
-  return ok();
-}
-
-Result<void> dump_sets(DumpSocket& sock, Assembler& out, Ruleset& rs) {
-  TRY_VOID(
-      sock.exchange(NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr, [&](const nlmsghdr* nlh) {
-        auto s = netlink::make_set();
-        if (!s || nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return EBADMSG;
-        Table* t = out.table(nftnl_set_get_u32(s.get(), NFTNL_SET_FAMILY),
-                             nftnl_set_get_str(s.get(), NFTNL_SET_TABLE));
-        if (!t) return EINTR;
-        t->sets.push_back(decode_set(s.get()));
-        return 0;
-      }));
-  for (auto& t : rs.tables)
-    for (auto& set : t.sets) TRY_VOID(dump_elements(sock, t.family, t.name, set));
-  return ok();
-}
-
-Result<void> dump_objects(DumpSocket& sock, Assembler& out) {
-  return sock.exchange(NFT_MSG_GETOBJ, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr,
-                       [&](const nlmsghdr* nlh) {
-                         auto o = netlink::make_obj();
-                         if (!o || nftnl_obj_nlmsg_parse(nlh, o.get()) < 0) return EBADMSG;
-                         Table* t = out.table(nftnl_obj_get_u32(o.get(), NFTNL_OBJ_FAMILY),
-                                              nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE));
-                         if (!t) return EINTR;
-                         t->objects.push_back(decode_object(o.get()));
-                         return 0;
-                       });
-}
-
-Result<void> dump_rules(DumpSocket& sock, Assembler& out) {
-  return sock.exchange(
-      NFT_MSG_GETRULE, NFPROTO_UNSPEC, NLM_F_DUMP, nullptr, [&](const nlmsghdr* nlh) {
-        auto r = netlink::make_rule();
-        if (!r || nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return EBADMSG;
-        return out.add_rule(nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY),
-                            nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE),
-                            nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN), decode_rule(r.get()));
-      });
+      [&](const nlmsghdr* nlh) { return out.set_elements(nlh); });
 }
 
 // One attempt; an Error with a change code (is_change) means "try again".
@@ -284,12 +181,14 @@ Result<Ruleset> dump_once() {
   Ruleset rs;
   TRY(rs.generation, get_generation(sock));
   sock.expect_generation(rs.generation);
-  Assembler out(rs);
-  TRY_VOID(dump_tables(sock, out));
-  TRY_VOID(dump_chains(sock, out));
-  TRY_VOID(dump_sets(sock, out, rs));
-  TRY_VOID(dump_objects(sock, out));
-  TRY_VOID(dump_rules(sock, out));
+  DumpAssembler out(rs);
+  TRY_VOID(dump_kind(sock, NFT_MSG_GETTABLE, out, &DumpAssembler::table));
+  TRY_VOID(dump_kind(sock, NFT_MSG_GETCHAIN, out, &DumpAssembler::chain));
+  TRY_VOID(dump_kind(sock, NFT_MSG_GETSET, out, &DumpAssembler::set));
+  for (const Table& t : rs.tables)
+    for (const Set& set : t.sets) TRY_VOID(dump_elements(sock, t.family, t.name, set.name, out));
+  TRY_VOID(dump_kind(sock, NFT_MSG_GETOBJ, out, &DumpAssembler::object));
+  TRY_VOID(dump_kind(sock, NFT_MSG_GETRULE, out, &DumpAssembler::rule));
   bool moved = sock.generation_moved();
   TRY(uint32_t after, get_generation(sock));
   if (moved || after != rs.generation)

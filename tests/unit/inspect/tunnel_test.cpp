@@ -78,7 +78,7 @@ uint32_t sec(int i) {
   return 1700000000u + static_cast<uint32_t>(i);
 }
 uint32_t usec(int i) {
-  return static_cast<uint32_t>(123457 * i % 1000000);
+  return static_cast<uint32_t>(123457LL * i % 1000000);
 }
 
 // --- real pings pass -----------------------------------------------------
