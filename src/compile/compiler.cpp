@@ -489,9 +489,27 @@ class Compiler {
     return st;
   }
 
+  // The kernel's time to add a named set grows with the sets already in
+  // the table (each NEWSET and each lookup walks the table's list of sets
+  // by name), so a table's load time grows with the square of its sets:
+  // 5000 take about 1 s of kernel time, 10 000 about 5 s, 20 000 about 20 s.
+  // Past kMaxSets the policy is refused rather than stalling apply.
+  static constexpr size_t kMaxSets = 10000;
+
   template <typename Make>
   void ensure_set(const std::string& name, Make make) {
-    if (set_names_.insert(name).second) table_.sets.push_back(make());
+    if (!set_names_.insert(name).second) return;
+    nft::Set set = make();
+    if (table_.sets.size() >= kMaxSets && !too_many_sets_) {
+      too_many_sets_ = true;
+      diags_.error(set.origin.loc,
+                   fmt::format("the policy needs more than {} sets in the kernel (this one: {})", kMaxSets, name),
+                   "each rule with several prefixes, interfaces or destination types gets a set, and the "
+                   "kernel's time to load a table grows with the square of its sets; give such rules one "
+                   "prefix each (matched in the rule), or merge rules with the same action and types into one "
+                   "rule with one list");
+    }
+    table_.sets.push_back(std::move(set));
   }
 
   static nft::Rule log_rule(std::vector<nft::Stmt> conds, const policy::Log& log, nft::Origin origin) {
@@ -595,6 +613,7 @@ class Compiler {
   std::set<std::pair<const policy::Rule*, const policy::Rule*>> reported_;
   std::unordered_map<const policy::Rule*, std::string> condition_keys_;
   std::unordered_set<std::string> set_names_;
+  bool too_many_sets_ = false;  // reported
 };
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include "icmpwall/util/address.h"
 #include "icmpwall/util/fd.h"
 #include "icmpwall/util/nearest.h"
+#include "emptiness.h"
 #include "kernel_limits.h"
 #include "key_depth.h"
 #include "shown.h"
@@ -430,37 +431,15 @@ class Parser {
     }
   }
 
-  // A policy without rules is refused unless it says it is meant to be
-  // empty: a file cut short, or emptied by mistake, would otherwise
-  // replace a strict ruleset with one that filters nothing.
   // A policy with other errors is refused already: they say more.
   void check_emptiness(const toml::table& root, bool declares_hooks) {
     const toml::node* rules = root.get("rule");
-    const size_t count = rules && rules->as_array() ? rules->as_array()->size() : rules ? 1 : 0;
-    if (declared_empty_ && count > 0) {
-      error(*declared_empty_, fmt::format("empty = true, but the policy has {} rule{}", count, count == 1 ? "" : "s"),
-            "remove 'empty', or the rules");
-      return;
-    }
-    if (declared_empty_ || count > 0 || diags_.has_errors()) return;
-    const char* hint =
-        "a policy without rules is refused so that an empty or cut-off file cannot replace a ruleset; "
-        "if it is meant to have none, say so: empty = true under [icmpwall]";
-    if (!declares_hooks)
-      error(end_of_text(), "the policy is empty: it declares no hook and no [[rule]]", hint);
-    else
-      error(end_of_text(), "the policy has no [[rule]]", hint);
-  }
-
-  // Just past the last character that is not whitespace (1:1 for a blank text).
-  SourceLoc end_of_text() const {
-    const std::string& text = file_->text();
-    size_t end = text.find_last_not_of(" \t\r\n");
-    if (end == std::string::npos) return {file_, 1, 1};
-    size_t line_start = text.rfind('\n', end);
-    line_start = line_start == std::string::npos ? 0 : line_start + 1;
-    auto line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(end), '\n') + 1);
-    return {file_, line, static_cast<uint32_t>(end - line_start + 2)};
+    Contents c;
+    c.rules = rules && rules->as_array() ? rules->as_array()->size() : rules ? 1 : 0;
+    c.hooks = declares_hooks;
+    c.declared_empty = declared_empty_;
+    if (!c.declared_empty && diags_.has_errors()) return;
+    if (auto d = emptiness_error(file_, c)) diags_.add(std::move(*d));
   }
 
   void parse_hooks(const toml::node& n, Policy& policy) {

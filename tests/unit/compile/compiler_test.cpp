@@ -3,6 +3,7 @@
 // conflicts, prefix merging and per-source limits.
 #include "icmpwall/compile/compiler.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -200,6 +201,27 @@ TEST(CompilerTest, SinglePrefixIsMatchedInTheRule) {
   EXPECT_EQ(m->addr, (std::vector<uint8_t>{198, 18, 0, 0}));
   EXPECT_EQ(m->len, 15);
   EXPECT_TRUE(std::holds_alternative<nft::SetMatch>(chain(t, "input.v6.128")->rules.at(0).stmts.at(0)));
+}
+
+// The kernel's load time grows with the square of a table's sets: past
+// 10 000 the policy is refused, at the rule that needs one more.
+TEST(CompilerTest, MoreThanTenThousandSetsAreRefused) {
+  auto make = [](size_t rules) {
+    auto p = base_policy();
+    for (size_t i = 0; i < rules; ++i) {
+      auto r = rule(fmt::format("r{}", i), static_cast<uint32_t>(i % 40), Action::drop, {v4(8)});
+      const auto hi = static_cast<uint8_t>(i >> 8), lo = static_cast<uint8_t>(i);
+      r.scope.source = {{Family::ipv4, {198, 18, hi, lo}, 32, {}}, {Family::ipv4, {198, 19, hi, lo}, 32, {}}};
+      p.rules.push_back(r);
+    }
+    return p;
+  };
+  Diagnostics ok;
+  EXPECT_TRUE(compile::compile(make(9999), ok).has_value());  // 9999 sets and one verdict map
+  Diagnostics d;
+  EXPECT_FALSE(compile::compile(make(10001), d).has_value());
+  ASSERT_EQ(d.count(Severity::error), 1u);
+  EXPECT_EQ(d.items()[0].message, "the policy needs more than 10000 sets in the kernel (this one: r10000.source.v4)");
 }
 
 // Conflicts are found by grouping rules with equal conditions: each rule is
