@@ -4,6 +4,7 @@
 // and `apply` with exit 3 at file:line:col, and the namespace's ruleset is
 // left exactly as it was; the explicitly empty policy and the numbers at
 // the kernel's own limits are applied.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <regex>
@@ -117,6 +118,33 @@ TEST_F(PolicyGuardTest, AHugeValueGivesAShortDiagnostic) {
   EXPECT_LT(r.err.size(), 2000u) << r.err.substr(0, 2000);
   EXPECT_THAT(r.err, StartsWith(file.path() + ":2:9: error: table name 'xxxx"));
   EXPECT_THAT(r.err, HasSubstr(std::string(80, 'x') + "…'"));
+}
+
+// A rule's single prefix is matched in the rule (no set); the netlink
+// encoding must be what nft makes of the --dry-run text, at every kind of
+// prefix length: whole bytes, partial bytes, full addresses.
+TEST(PrefixMatchTest, AppliedTableEqualsNftOfTheDryRunText) {
+  ICMPWALL_REQUIRE_ROOT();
+  std::string toml = "[hooks.input]\n[hooks.output]\n";
+  int i = 0;
+  for (const char* prefix : {"198.18.0.0/15", "198.18.0.0/16", "198.18.7.0/24", "198.18.7.9", "198.18.7.8/31",
+                             "2001:db8::/32", "2001:db8::/33", "2001:db8:1::/64", "2001:db8::1", "fe80::/10"}) {
+    toml += fmt::format("[[rule]]\nname = \"p{}\"\ntypes = [\"echo-request\", \"echo-reply\"]\n"
+                        "source = \"{}\"\ndestination = \"{}\"\naction = \"{}\"\n",
+                        i, prefix, prefix, i % 2 ? "drop" : "allow");
+    ++i;
+  }
+  TempFile file(toml, ".toml");
+  auto dry = icmpwall({"apply", "--dry-run", file.path()});
+  ASSERT_TRUE(dry.ok()) << dry.describe();
+  EXPECT_THAT(dry.out, HasSubstr("ip saddr 198.18.0.0/15 ip daddr 198.18.0.0/15 "));
+  EXPECT_THAT(dry.out, HasSubstr("ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::1 "));
+  EXPECT_THAT(dry.out, ::testing::Not(HasSubstr("set p")));
+  Netns ours, reference;
+  auto r = apply_policy(ours, file.path());
+  ASSERT_TRUE(r.ok()) << r.describe();
+  ASSERT_TRUE(reference.nft_load(dry.out).ok());
+  EXPECT_EQ(ruleset(ours), ruleset(reference));
 }
 
 }  // namespace
