@@ -34,6 +34,9 @@
 #include <map>
 #include <set>
 #include <span>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/util/address.h"
@@ -67,23 +70,34 @@ bool rule_in_hook(const policy::Rule& r, Hook h) {
          std::find(r.scope.hooks.begin(), r.scope.hooks.end(), h) != r.scope.hooks.end();
 }
 
-// Scope equality for conflict detection (hooks aside: the caller already
-// knows both rules apply to the hook at hand).
-bool same_conditions(const policy::Scope& a, const policy::Scope& b) {
-  auto sorted = [](auto v) {
+// A rule's conditions as one canonical string (hooks aside: the caller
+// already knows both rules apply to the hook at hand). Two rules conflict
+// when their keys are equal and their actions differ; grouping by key keeps
+// the check linear in the number of rules.
+std::string conditions_key(const policy::Scope& s) {
+  std::string key;
+  auto add_sorted = [&key](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
-    return v;
+    for (const auto& x : v) key += x + '\0';
+    key += '\1';
   };
-  auto sorted_prefixes = [](std::vector<policy::Prefix> v) {
-    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
-      return std::tie(x.family, x.addr, x.len) < std::tie(y.family, y.addr, y.len);
-    });
-    return v;
-  };
-  return sorted(a.iif) == sorted(b.iif) && sorted(a.oif) == sorted(b.oif) &&
-         sorted_prefixes(a.source) == sorted_prefixes(b.source) &&
-         sorted_prefixes(a.destination) == sorted_prefixes(b.destination) &&
-         sorted(a.destination_type) == sorted(b.destination_type) && a.hop_limit == b.hop_limit;
+  add_sorted(s.iif);
+  add_sorted(s.oif);
+  for (const auto* list : {&s.source, &s.destination}) {
+    std::vector<std::string> prefixes;
+    for (const auto& p : *list) {
+      std::string one(reinterpret_cast<const char*>(p.addr.data()), p.addr.size());
+      one += static_cast<char>(p.family);
+      one += static_cast<char>(p.len);
+      prefixes.push_back(std::move(one));
+    }
+    add_sorted(std::move(prefixes));
+  }
+  std::vector<std::string> types;
+  for (auto t : s.destination_type) types.emplace_back(1, static_cast<char>(t));
+  add_sorted(std::move(types));
+  if (s.hop_limit) key += static_cast<char>(*s.hop_limit);
+  return key;
 }
 
 uint32_t rtn_of(policy::AddrType t) {
@@ -371,12 +385,14 @@ class Compiler {
 
     std::vector<std::pair<std::string, std::vector<const policy::Rule*>>> chains;
     if (!type_wide.empty()) chains.emplace_back(wide_chain, ordered(type_wide));
+    const auto wide_ordered = ordered(type_wide);
     for (const auto& [code, rules] : by_code) {
       std::string name = fmt::format("{}.{}", wide_chain, code);
       key_element(code, code, name);
       auto list = ordered(rules);
-      for (const auto* r : ordered(type_wide))
-        if (std::find(list.begin(), list.end(), r) == list.end()) list.push_back(r);
+      const std::unordered_set<const policy::Rule*> named(list.begin(), list.end());
+      for (const auto* r : wide_ordered)
+        if (!named.contains(r)) list.push_back(r);
       chains.emplace_back(name, std::move(list));
     }
     // Keep map elements sorted by code.
@@ -399,26 +415,40 @@ class Compiler {
     return rules;
   }
 
+  const std::string& key_of(const policy::Rule* r) {
+    auto [it, fresh] = condition_keys_.try_emplace(r);
+    if (fresh) it->second = conditions_key(r->scope);
+    return it->second;
+  }
+
+  // Rules with the same conditions and different actions. Each rule is
+  // reported once per other action, against the first rule (in file order)
+  // that has it.
   void check_conflicts(Hook h, Family f, uint8_t type, std::optional<uint8_t> code,
                        const std::vector<const policy::Rule*>& rules) {
-    for (size_t i = 0; i < rules.size(); ++i)
-      for (size_t j = i + 1; j < rules.size(); ++j) {
-        const auto* a = rules[i];
-        const auto* b = rules[j];
-        if (a == b || a->action == b->action || !same_conditions(a->scope, b->scope)) continue;
-        auto key = std::make_pair(std::min(a, b), std::max(a, b));
-        if (!reported_.insert(key).second) continue;
-        const auto* first = a->loc.line <= b->loc.line ? a : b;
-        const auto* second = first == a ? b : a;
-        auto& d = diags_.error(
-            second->loc,
-            fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
-                        second->name, policy::to_string(second->action), first->name,
-                        policy::to_string(first->action), policy::describe(f, type, code),
-                        policy::to_string(h)),
-            "give one of them a narrower scope (source, iif, ...) or remove one");
-        d.related.push_back({first->loc, fmt::format("rule '{}' is here", first->name)});
+    std::unordered_map<std::string_view, std::vector<const policy::Rule*>> groups;
+    for (const auto* r : rules) groups[key_of(r)].push_back(r);
+    for (auto& [key, group] : groups) {
+      if (group.size() < 2) continue;
+      std::stable_sort(group.begin(), group.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->loc.line, a->loc.col) < std::tie(b->loc.line, b->loc.col);
+      });
+      std::map<Action, const policy::Rule*> first_of;
+      for (const auto* second : group) {
+        for (const auto& [action, first] : first_of) {
+          if (action == second->action || !reported_.insert({first, second}).second) continue;
+          auto& d = diags_.error(
+              second->loc,
+              fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
+                          second->name, policy::to_string(second->action), first->name,
+                          policy::to_string(first->action), policy::describe(f, type, code),
+                          policy::to_string(h)),
+              "give one of them a narrower scope (source, iif, ...) or remove one");
+          d.related.push_back({first->loc, fmt::format("rule '{}' is here", first->name)});
+        }
+        first_of.try_emplace(second->action, second);
       }
+    }
   }
 
   // The conditions of a rule's scope for family f, as statements.
@@ -450,10 +480,21 @@ class Compiler {
 
     auto prefixes = [&](const std::vector<policy::Prefix>& list, bool src) {
       if (list.empty()) return;
-      std::string set = fmt::format("{}.{}.{}", r.name, src ? "source" : "destination", fam_tag(f));
-      ensure_set(set, [&] { return prefix_set(set, list, f, origin_of(r)); });
       nft::Field field = f == Family::ipv4 ? (src ? nft::Field::ip_saddr : nft::Field::ip_daddr)
                                            : (src ? nft::Field::ip6_saddr : nft::Field::ip6_daddr);
+      // One prefix of the family: matched in the rule (a set per rule
+      // would cost the kernel time quadratic in the number of rules).
+      const policy::Prefix* only = nullptr;
+      size_t count = 0;
+      for (const auto& p : list)
+        if (p.family == f && ++count == 1) only = &p;
+      if (count == 1 && only->len > 0) {
+        const size_t len = f == Family::ipv4 ? 4 : 16;
+        out.push_back(nft::PrefixMatch{field, {only->addr.begin(), only->addr.begin() + len}, only->len});
+        return;
+      }
+      std::string set = fmt::format("{}.{}.{}", r.name, src ? "source" : "destination", fam_tag(f));
+      ensure_set(set, [&] { return prefix_set(set, list, f, origin_of(r)); });
       out.push_back(nft::SetMatch{field, set});
     };
     prefixes(s.source, true);
@@ -504,11 +545,27 @@ class Compiler {
     return st;
   }
 
+  // The kernel's time to add a named set grows with the sets already in
+  // the table (each NEWSET and each lookup walks the table's list of sets
+  // by name), so a table's load time grows with the square of its sets:
+  // 5000 take about 1 s of kernel time, 10 000 about 5 s, 20 000 about 20 s.
+  // Past kMaxSets the policy is refused rather than stalling apply.
+  static constexpr size_t kMaxSets = 10000;
+
   template <typename Make>
   void ensure_set(const std::string& name, Make make) {
-    for (const auto& s : table_.sets)
-      if (s.name == name) return;
-    table_.sets.push_back(make());
+    if (!set_names_.insert(name).second) return;
+    nft::Set set = make();
+    if (table_.sets.size() >= kMaxSets && !too_many_sets_) {
+      too_many_sets_ = true;
+      diags_.error(set.origin.loc,
+                   fmt::format("the policy needs more than {} sets in the kernel (this one: {})", kMaxSets, name),
+                   "each rule with several prefixes, interfaces or destination types gets a set, and the "
+                   "kernel's time to load a table grows with the square of its sets; give such rules one "
+                   "prefix each (matched in the rule), or merge rules with the same action and types into one "
+                   "rule with one list");
+    }
+    table_.sets.push_back(std::move(set));
   }
 
   static nft::Rule log_rule(std::vector<nft::Stmt> conds, const policy::Log& log, nft::Origin origin) {
@@ -610,6 +667,9 @@ class Compiler {
   Diagnostics& diags_;
   nft::Table table_;
   std::set<std::pair<const policy::Rule*, const policy::Rule*>> reported_;
+  std::unordered_map<const policy::Rule*, std::string> condition_keys_;
+  std::unordered_set<std::string> set_names_;
+  bool too_many_sets_ = false;  // reported
 };
 
 }  // namespace

@@ -104,6 +104,11 @@ struct StmtText {
   std::string operator()(const nft::Match& m) const {
     return fmt::format("{} {}", field_name(m.field), value(m.field, m.value));
   }
+  std::string operator()(const nft::PrefixMatch& m) const {
+    std::string text = fmt::format("{} {}", field_name(m.field), format_addr(m.addr.data(), m.addr.size()));
+    if (m.len < m.addr.size() * 8) text += fmt::format("/{}", m.len);
+    return text;
+  }
   std::string operator()(const nft::NonFirstFragment& f) const {
     return f.family == policy::Family::ipv4 ? "ip frag-off & 0x1fff != 0" : "frag frag-off != 0";
   }

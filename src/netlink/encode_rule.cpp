@@ -98,6 +98,28 @@ class RuleEncoder {
 
   Result<void> operator()(const nft::Match&) { return ok(); }  // handled in stmts()
 
+  // As nft: a whole-byte prefix loads and compares only its bytes; any
+  // other loads the whole address and masks it.
+  Result<void> operator()(const nft::PrefixMatch& m) {
+    auto d = describe(m.field);
+    if (d.src != Src::payload || m.addr.size() != d.len || m.len == 0 || m.len > d.len * 8)
+      return Error{fmt::format("{} prefix of {} bytes and length {}", d.name, m.addr.size(), m.len)};
+    TRY_VOID(dependency(d));
+    if (m.len % 8 == 0) {
+      payload(d.key, d.offset, m.len / 8u, NFT_REG_1);
+      cmp_eq({m.addr.begin(), m.addr.begin() + m.len / 8});
+      return ok();
+    }
+    payload(d.key, d.offset, d.len, NFT_REG_1);
+    std::vector<uint8_t> mask(d.len, 0);
+    for (size_t bit = 0; bit < m.len; ++bit) mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    bitwise(mask);
+    std::vector<uint8_t> value = m.addr;
+    for (size_t i = 0; i < value.size(); ++i) value[i] &= mask[i];
+    cmp_eq(value);
+    return ok();
+  }
+
   // ip frag-off & 0x1fff != 0 / frag frag-off != 0, as nft encodes them.
   Result<void> operator()(const nft::NonFirstFragment& f) {
     const bool v4 = f.family == policy::Family::ipv4;

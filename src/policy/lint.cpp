@@ -29,7 +29,8 @@
 #include <tuple>
 
 #include "icmpwall/policy/icmp_types.h"
-#include "icmpwall/util/address.h"
+#include "lint_shadowed.h"
+#include "rule_match.h"
 
 namespace icmpwall::policy {
 namespace {
@@ -56,16 +57,6 @@ struct Packet {
   uint8_t code;
   std::optional<AddrType> dest_type;
 };
-
-bool applies_to(const Rule& r, Hook h, const Policy& p) {
-  if (r.scope.hooks.empty()) return p.hook(h) != nullptr;
-  return std::find(r.scope.hooks.begin(), r.scope.hooks.end(), h) != r.scope.hooks.end();
-}
-
-bool has_match(const Rule& r, Family f, uint8_t type, std::optional<uint8_t> code) {
-  return std::any_of(r.matches.begin(), r.matches.end(),
-                     [&](const IcmpMatch& m) { return m.family == f && m.type == type && m.code == code; });
-}
 
 bool names_type(const Rule& r, Family f, uint8_t type) {
   return std::any_of(r.matches.begin(), r.matches.end(),
@@ -217,19 +208,18 @@ class Linter {
     check_echo();
     emit();
     check_fragments();
-    check_shadowed();
+    check_shadowed(p_, diags_);
   }
 
  private:
   void note(Kind kind, const Outcome& o, const HookPolicy& hp, std::string verb, std::optional<Family> family,
             std::string name, std::string tail = {}) {
-    Finding* f = nullptr;
-    for (auto& x : findings_)
-      if (x.kind == kind && x.rule == o.rule && x.verb == verb && (o.rule || x.hook == &hp)) f = &x;
-    if (!f) {
-      findings_.push_back({kind, o.rule, o.rule ? nullptr : &hp, std::move(verb), std::move(tail), {}, {}});
-      f = &findings_.back();
-    }
+    // One finding per (kind, rule or hook default, verb): an index, since
+    // a policy may hold 100 000 rules.
+    const HookPolicy* hook = o.rule ? nullptr : &hp;
+    auto [slot, fresh] = finding_index_.try_emplace({kind, o.rule, hook, verb}, findings_.size());
+    if (fresh) findings_.push_back({kind, o.rule, hook, std::move(verb), std::move(tail), {}, {}});
+    Finding* f = &findings_[slot->second];
     auto it = std::find_if(f->what.begin(), f->what.end(), [&](const auto& w) { return w.first == name; });
     if (it == f->what.end()) {
       f->what.push_back({std::move(name), {}});
@@ -453,86 +443,10 @@ class Linter {
                    "before the filter hooks and the worker sees whole messages");
   }
 
-  // ---- shadowed rules ---------------------------------------------------------------
-
-  static bool prefix_within(const Prefix& inner, const Prefix& outer) {
-    if (inner.family != outer.family || inner.len < outer.len) return false;
-    size_t len = inner.family == v4 ? 4 : 16;
-    auto a = prefix_range(inner.addr.data(), len, inner.len);
-    auto b = prefix_range(outer.addr.data(), len, outer.len);
-    return a.first >= b.first && a.last <= b.last;
-  }
-
-  // Every packet of family f matching `b`'s conditions also matches `a`'s.
-  static bool implies(const Scope& b, const Scope& a, Family f) {
-    auto subset = [](const auto& inner, const auto& outer) {
-      if (outer.empty()) return true;
-      if (inner.empty()) return false;
-      return std::all_of(inner.begin(), inner.end(), [&](const auto& x) {
-        return std::find(outer.begin(), outer.end(), x) != outer.end();
-      });
-    };
-    auto prefixes = [f](const std::vector<Prefix>& inner, const std::vector<Prefix>& outer) {
-      if (outer.empty()) return true;
-      bool any = false;
-      for (const auto& p : inner) {
-        if (p.family != f) continue;
-        any = true;
-        if (std::none_of(outer.begin(), outer.end(), [&](const Prefix& q) { return prefix_within(p, q); }))
-          return false;
-      }
-      return any;
-    };
-    return subset(b.iif, a.iif) && subset(b.oif, a.oif) && prefixes(b.source, a.source) &&
-           prefixes(b.destination, a.destination) && subset(b.destination_type, a.destination_type) &&
-           (!a.hop_limit || a.hop_limit == b.hop_limit);
-  }
-
-  void check_shadowed() {
-    const auto& rules = p_.rules;
-    for (size_t j = 0; j < rules.size(); ++j) {
-      const Rule& b = rules[j];
-      std::vector<const Rule*> by;
-      bool reachable = b.matches.empty();
-      for (const auto& hp : p_.hooks) {
-        if (reachable) break;
-        if (!applies_to(b, hp.hook, p_)) continue;
-        for (const auto& m : b.matches) {
-          const Rule* cover = nullptr;
-          for (size_t i = 0; i < rules.size() && !cover; ++i) {
-            const Rule& a = rules[i];
-            if (i == j || !applies_to(a, hp.hook, p_) || !has_match(a, m.family, m.type, m.code)) continue;
-            bool first = (a.scope.conditional() && !b.scope.conditional()) ||
-                         (a.scope.conditional() == b.scope.conditional() && i < j);
-            bool decides = a.action != Action::rate_limit || !a.limit || a.limit->over_drop;
-            if (!first || !decides || !implies(b.scope, a.scope, m.family)) continue;
-            // Same conditions, different actions: a conflict, which the compiler reports.
-            if (a.action != b.action && implies(a.scope, b.scope, m.family)) continue;
-            cover = &a;
-          }
-          if (!cover) {
-            reachable = true;
-            break;
-          }
-          if (std::find(by.begin(), by.end(), cover) == by.end()) by.push_back(cover);
-        }
-      }
-      if (reachable || by.empty()) continue;
-      std::string names;
-      for (size_t i = 0; i < by.size(); ++i)
-        names += (i == 0 ? "" : i + 1 == by.size() ? " and " : ", ") + fmt::format("'{}'", by[i]->name);
-      auto& d = diags_.warning(b.loc,
-                               fmt::format("rule '{}' is never reached: {} {} {} every packet it matches first",
-                                           b.name, by.size() == 1 ? "rule" : "rules", names,
-                                           by.size() == 1 ? "decides" : "decide"),
-                               "remove it, or narrow the rule before it");
-      for (const auto* a : by) d.related.push_back({a->loc, fmt::format("rule '{}' is here", a->name)});
-    }
-  }
-
   const Policy& p_;
   Diagnostics& diags_;
   std::vector<Finding> findings_;
+  std::map<std::tuple<Kind, const Rule*, const HookPolicy*, std::string>, size_t> finding_index_;
   std::vector<AddrType> smurf_dests_;
 };
 

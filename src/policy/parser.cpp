@@ -24,6 +24,7 @@
 #include <cstring>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <toml++/toml.h>
 
 #include "icmpwall/policy/icmp_types.h"
@@ -31,6 +32,10 @@
 #include "icmpwall/util/address.h"
 #include "icmpwall/util/fd.h"
 #include "icmpwall/util/nearest.h"
+#include "emptiness.h"
+#include "kernel_limits.h"
+#include "key_depth.h"
+#include "shown.h"
 
 namespace icmpwall::policy {
 namespace {
@@ -40,14 +45,11 @@ using Keys = std::vector<std::string_view>;
 // Far beyond any real policy (100 000 prefixes take about 3 MiB); keeps
 // the parser's cost bounded.
 constexpr size_t kMaxPolicyBytes = 64 << 20;
-// TOML++ recurses once per key part and has no limit on dotted keys
-// ("a.b.c..." or [a.b.c...]); real policies have a handful of them.
-constexpr size_t kMaxKeyDots = 4096;
 // nft's log prefix limit (NF_LOG_PREFIXLEN, with its terminating NUL).
 constexpr size_t kMaxLogPrefix = 127;
 
 const Keys kTopKeys = {"icmpwall", "hooks", "rule", "inspect"};
-const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments"};
+const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments", "empty"};
 const Keys kHookNames = {"input", "forward", "output"};
 const Keys kHookKeys = {"default", "log"};
 const Keys kLogKeys = {"prefix", "rate", "burst"};
@@ -129,49 +131,6 @@ std::optional<uint64_t> parse_number(std::string_view s) {
   return v;
 }
 
-// The position of the first '.' outside strings and comments beyond
-// kMaxKeyDots, if any: a cheap scan that keeps TOML++ off deep recursion.
-std::optional<std::pair<uint32_t, uint32_t>> too_many_key_dots(std::string_view text) {
-  size_t dots = 0;
-  uint32_t line = 1, col = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    ++col;
-    if (c == '\n') {
-      ++line;
-      col = 0;
-    } else if (c == '#') {
-      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
-    } else if (c == '"' || c == '\'') {
-      // Skip a string: basic ("), literal ('), or their multi-line forms.
-      bool multi = text.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "'''");
-      std::string_view close = multi ? text.substr(i, 3) : text.substr(i, 1);
-      size_t j = i + close.size();
-      while (j < text.size()) {
-        if (c == '"' && text[j] == '\\') {
-          j += 2;
-          continue;
-        }
-        if (!multi && text[j] == '\n') break;
-        if (text.substr(j, close.size()) == close) break;
-        ++j;
-      }
-      for (size_t k = i + 1; k < std::min(j + close.size(), text.size()); ++k) {
-        if (text[k] == '\n') {
-          ++line;
-          col = 0;
-        } else {
-          ++col;
-        }
-      }
-      i = std::min(j + close.size(), text.size()) - 1;
-    } else if (c == '.' && ++dots > kMaxKeyDots) {
-      return std::pair{line, col};
-    }
-  }
-  return std::nullopt;
-}
-
 std::string lower_case(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -218,7 +177,7 @@ class Parser {
   }
 
   void unknown_key(const toml::key& k, const Keys& valid, std::string_view where) {
-    error(at(k), fmt::format("unknown key '{}' in {}", k.str(), where),
+    error(at(k), fmt::format("unknown key '{}' in {}", shown(k.str()), where),
           suggest(k.str(), valid, fmt::format("valid keys here: {}", join(valid))));
   }
 
@@ -261,7 +220,7 @@ class Parser {
     if (contains(choices, *s)) return s;
     std::string all = fmt::format("'{}' is one of: {}", key, join(choices));
     auto near = nearest_of(*s, choices, 1);
-    error(at(n), fmt::format("unknown {} '{}'", key, *s),
+    error(at(n), fmt::format("unknown {} '{}'", key, shown(*s)),
           near.empty() ? all : fmt::format("did you mean '{}'? ({})", near.front(), all));
     return std::nullopt;
   }
@@ -300,6 +259,12 @@ class Parser {
     std::string_view unit = slash == std::string_view::npos ? std::string_view{} : s->substr(slash + 1);
     auto count = parse_number(num);
     auto unit_it = std::find(kRateUnits.begin(), kRateUnits.end(), unit);
+    if (!count && !num.empty() && num.size() <= 40 &&
+        std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      error(at(n), fmt::format("{} count {} does not fit in 64 bits", key, num),
+            "the kernel's limit takes at most 1000000000/second (one packet per nanosecond)");
+      return std::nullopt;
+    }
     if (!count || unit_it == kRateUnits.end()) {
       std::string hint = kRateExample;
       if (count && !unit.empty()) {
@@ -311,7 +276,7 @@ class Parser {
             break;
           }
       }
-      error(at(n), fmt::format("bad {} '{}'", key, *s), hint);
+      error(at(n), fmt::format("bad {} '{}'", key, shown(*s)), hint);
       return std::nullopt;
     }
     if (*count == 0) {
@@ -320,6 +285,13 @@ class Parser {
       return std::nullopt;
     }
     return Rate{*count, static_cast<RateUnit>(unit_it - kRateUnits.begin())};
+  }
+
+  // A rate and burst the kernel's limit takes; else an error at `loc`.
+  bool within_kernel_limits(const Rate& rate, uint32_t burst, const char* what, const SourceLoc& loc) {
+    auto problem = kernel_limit_problem(rate, burst, what);
+    if (problem) error(loc, std::move(problem->message), std::move(problem->hint));
+    return !problem;
   }
 
   // log = true | false | { prefix, rate, burst }. Nothing for false or errors.
@@ -368,6 +340,10 @@ class Parser {
         ok = false;
       }
     }
+    if (ok) {
+      const toml::node* rate = tbl->get("rate");
+      ok = within_kernel_limits(log.rate, log.burst, "log rate", rate ? at(*rate) : log.loc);
+    }
     if (!ok) return std::nullopt;
     return log;
   }
@@ -385,7 +361,7 @@ class Parser {
     }
     if (auto pos = too_many_key_dots(text)) {
       error({file_, pos->first, pos->second},
-            fmt::format("more than {} dotted key parts: keys nest too deeply for a policy", kMaxKeyDots),
+            fmt::format("a key of more than {} dotted parts: keys nest too deeply for a policy", kMaxKeyDots + 1),
             "write each table under its own [header]");
       return std::nullopt;
     }
@@ -405,9 +381,11 @@ class Parser {
 
     if (const auto* n = root.get("icmpwall")) parse_settings(*n, policy);
     if (const auto* n = root.get("hooks")) parse_hooks(*n, policy);
-    if (policy.hooks.empty()) policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
+    const bool declares_hooks = !policy.hooks.empty();
+    if (!declares_hooks) policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
     if (const auto* n = root.get("rule")) parse_rules(*n, policy);
     if (const auto* n = root.get("inspect")) parse_inspect_settings(*n, policy);
+    check_emptiness(root, declares_hooks);
     return policy;
   }
 
@@ -423,8 +401,8 @@ class Parser {
         auto s = get_string(v, "table");
         if (!s) continue;
         if (!valid_name(*s, 32, true))
-          error(at(v), fmt::format("table name '{}' must match [a-z][a-z0-9_-]{{0,31}}", *s),
-                valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", lower_case(*s))
+          error(at(v), fmt::format("table name '{}' must match [a-z][a-z0-9_-]{{0,31}}", shown(*s)),
+                valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
                                                       : R"(e.g. table = "icmpwall")");
         else
           policy.table = std::string(*s);
@@ -442,10 +420,26 @@ class Parser {
           policy.fragments = static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
           policy.fragments_loc = at(v);
         }
+      } else if (k.str() == "empty") {
+        if (const auto* b = v.as_boolean())
+          declared_empty_ = b->get() ? std::optional(at(v)) : std::nullopt;
+        else
+          wrong_kind(v, "empty", "true or false", "empty = true says the policy is meant to have no rules");
       } else {
         unknown_key(k, kIcmpwallKeys, "[icmpwall]");
       }
     }
+  }
+
+  // A policy with other errors is refused already: they say more.
+  void check_emptiness(const toml::table& root, bool declares_hooks) {
+    const toml::node* rules = root.get("rule");
+    Contents c;
+    c.rules = rules && rules->as_array() ? rules->as_array()->size() : rules ? 1 : 0;
+    c.hooks = declares_hooks;
+    c.declared_empty = declared_empty_;
+    if (!c.declared_empty && diags_.has_errors()) return;
+    if (auto d = emptiness_error(file_, c)) diags_.add(std::move(*d));
   }
 
   void parse_hooks(const toml::node& n, Policy& policy) {
@@ -456,7 +450,7 @@ class Parser {
     }
     for (auto&& [k, v] : *tbl)
       if (!contains(kHookNames, k.str()))
-        error(at(k), fmt::format("unknown hook '{}'", k.str()),
+        error(at(k), fmt::format("unknown hook '{}'", shown(k.str())),
               suggest(k.str(), kHookNames, "the hooks are input, forward and output"));
     for (size_t i = 0; i < kHookNames.size(); ++i) {
       const auto* node = tbl->get(kHookNames[i]);
@@ -480,10 +474,10 @@ class Parser {
           if (*s == "allow" || *s == "drop")
             hp.default_action = *s == "drop" ? Action::drop : Action::allow;
           else if (*s == "rate-limit" || *s == "inspect")
-            error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", *s),
-                  fmt::format("{} needs a [[rule]] naming the types", *s));
+            error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
+                  fmt::format("{} needs a [[rule]] naming the types", shown(*s)));
           else
-            error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", *s),
+            error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
                   suggest(*s, {"allow", "drop"}, R"(default = "allow" or default = "drop")"));
         } else if (k.str() == "log") {
           hp.log = get_log(v, fmt::format("icmpwall default.{} ", kHookNames[i]));
@@ -501,6 +495,7 @@ class Parser {
       wrong_kind(n, "rule", "an array of tables", "write each rule under its own [[rule]] header");
       return;
     }
+    policy.rules.reserve(arr->size());
     for (size_t i = 0; i < arr->size(); ++i) {
       const auto& e = (*arr)[i];
       const auto* tbl = e.as_table();
@@ -529,8 +524,8 @@ class Parser {
           rule.name = std::string(*s);
           st.name_loc = at(*n);
         } else {
-          error(at(*n), fmt::format("rule name '{}' must match [a-z][a-z0-9_-]{{0,31}}", *s),
-                valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", lower_case(*s))
+          error(at(*n), fmt::format("rule name '{}' must match [a-z][a-z0-9_-]{{0,31}}", shown(*s)),
+                valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
                                                        : R"(e.g. name = "ping-limit")");
         }
       }
@@ -567,13 +562,13 @@ class Parser {
       if (contains(kRuleCommonKeys, key) || ((rate_key || inspect_key) && !st.action_known)) continue;
       // An inspect rule takes the rate-limit keys: limited, then inspected.
       if (rate_key && rule.action != Action::rate_limit && rule.action != Action::inspect) {
-        error(at(k), fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", key, rule.name,
+        error(at(k), fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", shown(key), rule.name,
                                  to_string(rule.action)),
               fmt::format("remove '{}', or set action = \"rate-limit\" (or \"inspect\", to limit before "
                           "inspecting)",
                           key));
       } else if (inspect_key && rule.action != Action::inspect) {
-        error(at(k), fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", key, rule.name,
+        error(at(k), fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", shown(key), rule.name,
                                  to_string(rule.action)),
               fmt::format("remove '{}', or set action = \"inspect\"", key));
       } else if (!rate_key && !inspect_key) {
@@ -591,16 +586,17 @@ class Parser {
       if (limited) rule.limit = parse_rate_limit(tbl, rule);
     }
 
-    // Duplicate names, default ones included.
-    for (const auto& other : policy.rules) {
-      if (other.name != rule.name) continue;
+    // Duplicate names, default ones included (an index: policies may hold
+    // 100 000 rules).
+    auto [seen, fresh] = rule_names_.emplace(rule.name, policy.rules.size());
+    if (!fresh) {
+      const Rule& other = policy.rules[seen->second];
       auto& d = error(st.name_loc, fmt::format("duplicate rule name '{}'", rule.name),
                       "rule names must be unique: they name the rule's counters in the kernel");
       if (st.name_loc.line == rule.loc.line && st.name_loc.col == rule.loc.col)
         d.message = fmt::format("rule {} gets the default name '{}', which another rule already has", st.index,
                                 rule.name);
       d.related.push_back({other.loc, fmt::format("rule '{}' is here", other.name)});
-      break;
     }
     policy.rules.push_back(std::move(rule));
   }
@@ -635,7 +631,7 @@ class Parser {
       if (!arr) {
         wrong_kind(*types, "types", "an array",
                    types->is_string() ? fmt::format(R"(write types = ["{}"] or type = "{}")",
-                                                    types->as_string()->get(), types->as_string()->get())
+                                                    shown(types->as_string()->get()), shown(types->as_string()->get()))
                                       : R"(e.g. types = ["echo-request", "echo-reply"])");
         return false;
       }
@@ -676,7 +672,7 @@ class Parser {
       out.push_back({m.family, m.type, m.code, loc});
       added = true;
     }
-    if (!added) diags_.warning(loc, fmt::format("'{}' is already named by this rule", text), "remove this entry");
+    if (!added) diags_.warning(loc, fmt::format("'{}' is already named by this rule", shown(text)), "remove this entry");
     return true;
   }
 
@@ -689,7 +685,7 @@ class Parser {
       return false;
     }
     if (v < 0 || v > 255) {
-      error(loc, fmt::format("ICMP type {} is out of range", text), "ICMP types are 0..255");
+      error(loc, fmt::format("ICMP type {} is out of range", shown(text)), "ICMP types are 0..255");
       return false;
     }
     found.push_back({*st.family, static_cast<uint8_t>(v), std::nullopt});
@@ -703,7 +699,7 @@ class Parser {
                                       bool report) {
     if (auto num = parse_number(code)) {
       if (*num > 255) {
-        if (report) error(loc, fmt::format("ICMP code {} is out of range", code), "ICMP codes are 0..255");
+        if (report) error(loc, fmt::format("ICMP code {} is out of range", shown(code)), "ICMP codes are 0..255");
         return std::nullopt;
       }
       return static_cast<uint8_t>(*num);
@@ -725,7 +721,7 @@ class Parser {
         types.size() == 1 ? fmt::format("{} {}", family_word(first.family), type_name) : type_name;
     std::string hint = names.empty() ? fmt::format("{} has no named codes; write the code number", type_name)
                                      : suggest(code, names, fmt::format("codes of {}: {}", subject, join(names)));
-    error(loc, fmt::format("unknown code '{}' for {}", code, subject), hint);
+    error(loc, fmt::format("unknown code '{}' for {}", shown(code), subject), hint);
   }
 
   bool resolve_text(std::string_view text, const SourceLoc& loc, const RuleState& st,
@@ -739,12 +735,12 @@ class Parser {
       std::string_view num = rest.substr(0, slash);
       auto type = parse_number(num);
       if (!type || *type > 255) {
-        error(loc, fmt::format("bad type number in '{}'", text),
+        error(loc, fmt::format("bad type number in '{}'", shown(text)),
               fmt::format(R"(write "{}N" or "{}N/CODE" with N in 0..255, e.g. "{}8")", prefix, prefix, prefix));
         return false;
       }
       if (st.family && *st.family != fam) {
-        error(loc, fmt::format("'{}' is an {} type, but the rule has family = \"{}\"", text, family_word(fam),
+        error(loc, fmt::format("'{}' is an {} type, but the rule has family = \"{}\"", shown(text), family_word(fam),
                                to_string(*st.family)),
               fmt::format(R"(write "{}{}" or change the rule's family)", fam == Family::ipv4 ? "icmpv6:" : "icmp:",
                           rest));
@@ -775,7 +771,7 @@ class Parser {
       meanings = lookup_name(type_part);
       if (meanings.empty()) {
         auto near = nearest_names(type_part);
-        error(loc, fmt::format("unknown ICMP type '{}'", type_part),
+        error(loc, fmt::format("unknown ICMP type '{}'", shown(type_part)),
               near.empty() ? R"(`icmpwall check --list-types` lists every name; write "icmp:N" or "icmpv6:N" for a number)"
                            : fmt::format("did you mean {}?", quoted_list(near)));
         return false;
@@ -784,9 +780,9 @@ class Parser {
           std::none_of(meanings.begin(), meanings.end(), [](const NamedMatch& m) { return !m.code; })) {
         const auto& m = meanings.front();
         error(loc, fmt::format("'{}' already names a code ({}), so it cannot take '/{}'", type_part,
-                               describe(m.family, m.type, m.code), text.substr(slash + 1)),
+                               describe(m.family, m.type, m.code), shown(text.substr(slash + 1))),
               fmt::format("write '{}' alone, or '{}/{}'", type_part, describe(m.family, m.type),
-                          text.substr(slash + 1)));
+                          shown(text.substr(slash + 1))));
         return false;
       }
       if (slash != std::string_view::npos)
@@ -818,7 +814,7 @@ class Parser {
       if (auto c = resolve_code(code_part, m.family, m.type, loc, false)) found.push_back({m.family, m.type, c});
     if (found.size() == before) {
       if (parse_number(code_part))
-        error(loc, fmt::format("ICMP code {} is out of range", code_part), "ICMP codes are 0..255");
+        error(loc, fmt::format("ICMP code {} is out of range", shown(code_part)), "ICMP codes are 0..255");
       else
         report_unknown_code(code_part, meanings, loc);
       return false;
@@ -848,7 +844,7 @@ class Parser {
           std::string_view name = str->get();
           auto it = std::find(kHookNames.begin(), kHookNames.end(), name);
           if (it == kHookNames.end()) {
-            error(at(e), fmt::format("unknown hook '{}'", name),
+            error(at(e), fmt::format("unknown hook '{}'", shown(name)),
                   suggest(name, kHookNames, "the hooks are input, forward and output"));
             ok = false;
             continue;
@@ -866,7 +862,7 @@ class Parser {
         }
         std::sort(s.hooks.begin(), s.hooks.end());
       } else {
-        wrong_kind(*n, "hooks", "an array", n->is_string() ? fmt::format(R"(write hooks = ["{}"])", n->as_string()->get())
+        wrong_kind(*n, "hooks", "an array", n->is_string() ? fmt::format(R"(write hooks = ["{}"])", shown(n->as_string()->get()))
                                                            : R"(e.g. hooks = ["input", "forward"])");
         ok = false;
       }
@@ -887,7 +883,7 @@ class Parser {
                               std::isspace(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) < 0x20;
                      });
         if (!valid) {
-          error(loc, fmt::format("'{}' is not a valid interface name", name),
+          error(loc, fmt::format("'{}' is not a valid interface name", shown(name)),
                 "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace "
                 "(wildcards are not supported)");
           ok = false;
@@ -930,7 +926,7 @@ class Parser {
       for_each_string(*n, "destination-type", [&](std::string_view name, SourceLoc loc) {
         auto it = std::find(kAddrTypes.begin(), kAddrTypes.end(), name);
         if (it == kAddrTypes.end()) {
-          error(loc, fmt::format("unknown destination-type '{}'", name),
+          error(loc, fmt::format("unknown destination-type '{}'", shown(name)),
                 suggest(name, kAddrTypes, "destination-type is one of: " + join(kAddrTypes)));
           ok = false;
           return;
@@ -966,7 +962,7 @@ class Parser {
       p.family = Family::ipv4;
       addr_len = 4;
     } else {
-      error(loc, fmt::format("'{}' is not an IPv4 or IPv6 address or prefix", text), kPrefixExample);
+      error(loc, fmt::format("'{}' is not an IPv4 or IPv6 address or prefix", shown(text)), kPrefixExample);
       return std::nullopt;
     }
     const size_t bits = addr_len * 8;
@@ -974,7 +970,7 @@ class Parser {
     if (slash != std::string_view::npos) {
       auto len = parse_number(text.substr(slash + 1));
       if (!len || *len > bits) {
-        error(loc, fmt::format("bad prefix length in '{}'", text),
+        error(loc, fmt::format("bad prefix length in '{}'", shown(text)),
               fmt::format("{} prefix lengths are 0..{}", p.family == Family::ipv4 ? "IPv4" : "IPv6", bits));
         return std::nullopt;
       }
@@ -984,7 +980,7 @@ class Parser {
     if (range != addr_to_int(p.addr.data(), addr_len)) {
       std::array<uint8_t, 16> net{};
       int_to_addr(range, net.data(), addr_len);
-      error(loc, fmt::format("'{}' has host bits set", text),
+      error(loc, fmt::format("'{}' has host bits set", shown(text)),
             fmt::format("did you mean '{}/{}'?", format_addr(net.data(), addr_len), p.len));
       return std::nullopt;
     }
@@ -1078,7 +1074,7 @@ class Parser {
     }
     for (auto&& [k, v] : tbl) {
       if (!contains(kPerSourceKeys, k.str()) || l.per_source) continue;
-      error(at(k), fmt::format("'{}' applies only with per = \"source\"", k.str()),
+      error(at(k), fmt::format("'{}' applies only with per = \"source\"", shown(k.str())),
             fmt::format("add per = \"source\", or remove '{}'", k.str()));
       ok = false;
     }
@@ -1096,6 +1092,7 @@ class Parser {
         if (auto m = get_int(*n, "max-sources", 1, UINT32_MAX)) l.max_sources = static_cast<uint32_t>(*m); else ok = false;
       }
     }
+    if (ok) ok = within_kernel_limits(l.rate, l.burst, "rate", l.loc);
     if (!ok) return std::nullopt;
     return l;
   }
@@ -1144,7 +1141,7 @@ class Parser {
       if (!contains(sections, k.str())) {
         Keys valid = sections;
         for (auto key : inspect_keys("")) valid.push_back(key);
-        error(at(k), fmt::format("unknown section [inspect.{}]", k.str()),
+        error(at(k), fmt::format("unknown section [inspect.{}]", shown(k.str())),
               suggest(k.str(), valid,
                       fmt::format("the sections are {}; [inspect] itself takes {}", join(sections),
                                   join(inspect_keys("")))));
@@ -1247,7 +1244,7 @@ class Parser {
     const auto* arr = n.as_array();
     if (!arr) {
       wrong_kind(n, key, "an array of prefixes",
-                 n.is_string() ? fmt::format(R"(write {} = ["{}"])", key, n.as_string()->get())
+                 n.is_string() ? fmt::format(R"(write {} = ["{}"])", key, shown(n.as_string()->get()))
                                : fmt::format(R"(e.g. {} = ["198.18.0.0/15", "2001:db8::/32"])", key));
       return std::nullopt;
     }
@@ -1275,6 +1272,8 @@ class Parser {
   }
 
   std::shared_ptr<const SourceFile> file_;
+  std::unordered_map<std::string, size_t> rule_names_;  // name -> index in policy.rules
+  std::optional<SourceLoc> declared_empty_;              // [icmpwall] empty = true
   Diagnostics& out_;
   Diagnostics diags_;  // collected here, handed to out_ in file order
 };

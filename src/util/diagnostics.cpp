@@ -32,15 +32,30 @@ std::string position(const SourceLoc& loc) {
   return fmt::format("{}:{}:{}: ", loc.file->path(), loc.line, loc.col);
 }
 
+// A long line is shown as this many bytes around the column, with "…"
+// where it was cut: a 60 MiB line costs the excerpt a line, not 60 MiB.
+constexpr size_t kExcerptBefore = 40;
+constexpr size_t kExcerptAfter = 80;
+
+// Steps `i` back to the start of the UTF-8 sequence it falls in.
+size_t sequence_start(std::string_view s, size_t i) {
+  while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) --i;
+  return i;
+}
+
 // The source line with a caret under the column.
 void append_excerpt(std::string& out, const SourceLoc& loc) {
   if (!loc.known()) return;
-  std::string_view text = loc.file->line(loc.line);
+  std::string_view line = loc.file->line(loc.line);
+  const size_t col = std::min<size_t>(loc.col ? loc.col - 1 : 0, line.size());
+  const size_t from = col > kExcerptBefore ? sequence_start(line, col - kExcerptBefore) : 0;
+  const size_t to = std::min(line.size(), sequence_start(line, col + kExcerptAfter));
+  std::string_view text = line.substr(from, to - from);
+  const std::string_view lead = from > 0 ? "…" : "";
   std::string num = std::to_string(loc.line);
-  out += fmt::format(" {} | {}\n", num, text);
-  std::string pad;
-  for (uint32_t i = 1; i < loc.col && i <= text.size(); ++i)
-    pad += text[i - 1] == '\t' ? '\t' : ' ';
+  out += fmt::format(" {} | {}{}{}\n", num, lead, text, to < line.size() ? "…" : "");
+  std::string pad(from > 0 ? 1 : 0, ' ');
+  for (size_t i = from; i < col; ++i) pad += line[i] == '\t' ? '\t' : ' ';
   out += fmt::format(" {} | {}^\n", std::string(num.size(), ' '), pad);
 }
 

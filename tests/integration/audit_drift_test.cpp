@@ -133,11 +133,11 @@ TEST(AuditDriftTest, ChangedSetAndMapElementsAreNamed) {
   Netns ns;
   const auto policy = preset_path("host");
   ASSERT_TRUE(apply_policy(ns, policy).ok());
-  nft(ns, {"add", "element", "inet", "icmpwall", "mld.source.v6", "{ 2001:db8::/32 }"});
+  nft(ns, {"add", "element", "inet", "icmpwall", "echo-to-broadcast.destination-type", "{ anycast }"});
   nft(ns, {"delete", "element", "inet", "icmpwall", "verdicts.input.v4", "{ echo-reply . 0-255 }"});
   auto audit = audit_policy(ns, policy);
   EXPECT_EQ(audit.exit_code, kDrift) << audit.describe();
-  EXPECT_THAT(audit.out, HasSubstr("set mld.source.v6: extra element 2001:db8::\n"));
+  EXPECT_THAT(audit.out, HasSubstr("set echo-to-broadcast.destination-type: extra element "));
   EXPECT_THAT(audit.out,
               HasSubstr("set verdicts.input.v4: element 0000000000000000-00000000ff000000 "
                         "missing: policy \"jump input.v4.0\""));

@@ -178,7 +178,7 @@ TEST_F(CliTest, FlushRemovesOnlyIcmpwallsTable) {
 
 TEST_F(CliTest, PolicyTableNameIsHonouredByApplyAndFlush) {
   auto r =
-      apply_policy_text(ns_, "[icmpwall]\ntable = \"edge\"\n[hooks.input]\ndefault = \"allow\"\n");
+      apply_policy_text(ns_, "[icmpwall]\ntable = \"edge\"\nempty = true\n[hooks.input]\ndefault = \"allow\"\n");
   ASSERT_TRUE(r.ok()) << r.describe();
   EXPECT_TRUE(ns_.has_table("edge"));
   EXPECT_FALSE(ns_.has_table("icmpwall"));

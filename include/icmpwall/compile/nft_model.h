@@ -56,6 +56,18 @@ struct Match {
   std::vector<uint8_t> value;
 };
 
+// `field addr/len`: an address field within one prefix (address bytes in
+// network order, host bits clear; 0 < len <= the field's bits), as nft
+// encodes `ip saddr 198.18.0.0/15`: a whole-byte prefix loads only its
+// bytes, any other is masked. A rule's single prefix is matched this way
+// rather than through a set of one element: the kernel pays for each
+// named set in proportion to the sets already in the table.
+struct PrefixMatch {
+  Field field;
+  std::vector<uint8_t> addr;
+  uint8_t len = 0;
+};
+
 // A non-first fragment of `family`: `ip frag-off & 0x1fff != 0` (IPv4,
 // dependency meta nfproto ipv4) or `frag frag-off != 0` (IPv6: the
 // fragment extension header's offset, dependency meta nfproto ipv6). The
@@ -131,8 +143,8 @@ struct Verdict {
   std::string chain;  // jump/goto target
 };
 
-using Stmt = std::variant<Match, NonFirstFragment, CtState, Notrack, SetMatch, VmapLookup, CounterRef,
-                          LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
+using Stmt = std::variant<Match, PrefixMatch, NonFirstFragment, CtState, Notrack, SetMatch,
+                          VmapLookup, CounterRef, LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
 
 struct Rule {
   std::vector<Stmt> stmts;

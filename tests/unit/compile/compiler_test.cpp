@@ -3,6 +3,7 @@
 // conflicts, prefix merging and per-source limits.
 #include "icmpwall/compile/compiler.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -179,6 +180,66 @@ TEST(CompilerTest, AdjacentPrefixesMergeIntoOneInterval) {
   EXPECT_EQ(s4->elements[0].key_end, (std::vector<uint8_t>{198, 18, 1, 255}));
   // An IPv4-only prefix list does not create an IPv6 set for a v4 rule.
   EXPECT_EQ(set(t, "lan.source.v6"), nullptr);
+}
+
+// One prefix of a family is matched in the rule, not through a set of one
+// element: the kernel's cost per named set grows with the sets in the table.
+TEST(CompilerTest, SinglePrefixIsMatchedInTheRule) {
+  auto p = base_policy();
+  auto r = rule("one", 2, Action::drop, {v4(8), v6(128)});
+  policy::Prefix a{Family::ipv4, {198, 18, 0, 0}, 15, {}};
+  policy::Prefix b{Family::ipv6, {0x20, 0x01, 0x0d, 0xb8}, 32, {}};
+  policy::Prefix c{Family::ipv6, {0x20, 0x01, 0x0d, 0xb9}, 32, {}};
+  r.scope.source = {a, b, c};
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  EXPECT_EQ(set(t, "one.source.v4"), nullptr);
+  ASSERT_NE(set(t, "one.source.v6"), nullptr);  // two IPv6 prefixes: a set
+  const auto& stmts = chain(t, "input.v4.8")->rules.at(0).stmts;
+  const auto* m = std::get_if<nft::PrefixMatch>(&stmts.at(0));
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->field, nft::Field::ip_saddr);
+  EXPECT_EQ(m->addr, (std::vector<uint8_t>{198, 18, 0, 0}));
+  EXPECT_EQ(m->len, 15);
+  EXPECT_TRUE(std::holds_alternative<nft::SetMatch>(chain(t, "input.v6.128")->rules.at(0).stmts.at(0)));
+}
+
+// The kernel's load time grows with the square of a table's sets: past
+// 10 000 the policy is refused, at the rule that needs one more.
+TEST(CompilerTest, MoreThanTenThousandSetsAreRefused) {
+  auto make = [](size_t rules) {
+    auto p = base_policy();
+    for (size_t i = 0; i < rules; ++i) {
+      auto r = rule(fmt::format("r{}", i), static_cast<uint32_t>(i % 40), Action::drop, {v4(8)});
+      const auto hi = static_cast<uint8_t>(i >> 8), lo = static_cast<uint8_t>(i);
+      r.scope.source = {{Family::ipv4, {198, 18, hi, lo}, 32, {}}, {Family::ipv4, {198, 19, hi, lo}, 32, {}}};
+      p.rules.push_back(r);
+    }
+    return p;
+  };
+  Diagnostics ok;
+  EXPECT_TRUE(compile::compile(make(9999), ok).has_value());  // 9999 sets and one verdict map
+  Diagnostics d;
+  EXPECT_FALSE(compile::compile(make(10001), d).has_value());
+  ASSERT_EQ(d.count(Severity::error), 1u);
+  EXPECT_EQ(d.items()[0].message, "the policy needs more than 10000 sets in the kernel (this one: r10000.source.v4)");
+}
+
+// Conflicts are found by grouping rules with equal conditions: each rule is
+// reported once per other action, against the first rule that has it.
+TEST(CompilerTest, ConflictsAreReportedOncePerRuleAndAction) {
+  auto p = base_policy();
+  p.rules.push_back(rule("a", 2, Action::allow, {v4(8)}));
+  p.rules.push_back(rule("b", 3, Action::allow, {v4(8)}));
+  p.rules.push_back(rule("c", 4, Action::drop, {v4(8)}));
+  p.rules.push_back(rule("d", 5, Action::drop, {v4(8)}));
+  Diagnostics d;
+  EXPECT_FALSE(compile::compile(p, d).has_value());
+  std::vector<std::string> messages;
+  for (const auto& x : d.items()) messages.push_back(x.message);
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          "rule 'c' (drop) conflicts with rule 'a' (allow) for echo-request on hook input",
+                          "rule 'd' (drop) conflicts with rule 'a' (allow) for echo-request on hook input"}));
 }
 
 TEST(CompilerTest, PerSourceLimitMasksIpv6SourcesByPrefix) {

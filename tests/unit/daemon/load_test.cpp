@@ -109,7 +109,7 @@ TEST_F(LoadTest, BadConfigStopsBeforeThePolicy) {
 
 // Dropping every ICMP type on input breaks path MTU discovery: a warning.
 TEST_F(LoadTest, StrictRefusesAPolicyWithWarnings) {
-  auto p = write("p.toml", "[hooks.input]\ndefault = \"drop\"\n");
+  auto p = write("p.toml", "[icmpwall]\nempty = true\n[hooks.input]\ndefault = \"drop\"\n");
   ASSERT_TRUE(load_it({.policy_path = p})) << rendered_;
   EXPECT_THAT(rendered_, HasSubstr("warning"));
   EXPECT_FALSE(load_it({.policy_path = p, .strict = true}));

@@ -140,6 +140,64 @@ TEST(EncodeRule, Addresses) {
             "  [ immediate reg 0 accept ]\n");
 }
 
+// The expressions below are what `nft --debug=netlink` printed for
+// `ip saddr 198.18.0.0/15`, `ip saddr 198.18.0.1`, `ip6 saddr
+// 2001:db8::/64`, `ip6 saddr fe80::/10` and `ip saddr 10.0.0.0/8` (nftables
+// 1.0.6): whole-byte prefixes load only their bytes; others are masked.
+TEST(EncodeRule, PrefixMatches) {
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip_saddr, {198, 18, 0, 0}, 15}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000feff ) ^ 0x00000000 ]\n"
+            "  [ cmp eq reg 1 0x000012c6 ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip_saddr, {198, 18, 0, 1}, 32}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x010012c6 ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip_saddr, {10, 0, 0, 0}, 8}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x00000002 ]\n"
+            "  [ payload load 1b @ network header + 12 => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  std::vector<uint8_t> db8 = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip6_saddr, db8, 64}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ payload load 8b @ network header + 8 => reg 1 ]\n"
+            "  [ cmp eq reg 1 0xb80d0120 0x00000000 ]\n"
+            "  [ immediate reg 0 accept ]\n");
+  std::vector<uint8_t> fe80 = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip6_saddr, fe80, 10}, accept()}),
+            "inet icmpwall c\n"
+            "  [ meta load nfproto => reg 1 ]\n"
+            "  [ cmp eq reg 1 0x0000000a ]\n"
+            "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+            "  [ bitwise reg 1 = ( reg 1 & 0x0000c0ff 0x00000000 0x00000000 0x00000000 ) ^ "
+            "0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+            "  [ cmp eq reg 1 0x000080fe 0x00000000 0x00000000 0x00000000 ]\n"
+            "  [ immediate reg 0 accept ]\n");
+}
+
+TEST(EncodeRule, BadPrefixMatchesAreRejected) {
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip_saddr, {198, 18, 0, 0}, 0}, accept()}),
+            "error: ip saddr prefix of 4 bytes and length 0");
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip_saddr, {198, 18, 0, 0}, 33}, accept()}),
+            "error: ip saddr prefix of 4 bytes and length 33");
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::ip6_saddr, {198, 18, 0, 0}, 16}, accept()}),
+            "error: ip6 saddr prefix of 4 bytes and length 16");
+  EXPECT_EQ(encode({nft::PrefixMatch{Field::iifname, std::vector<uint8_t>(16), 8}, accept()}),
+            "error: iifname prefix of 16 bytes and length 8");
+}
+
 TEST(EncodeRule, AddressPairIsNotMerged) {
   // nft 1.0.6 keeps `ip saddr A ip daddr B` as two 4-byte loads.
   EXPECT_EQ(encode({nft::Match{Field::ip_saddr, {198, 18, 0, 1}}, nft::Match{Field::ip_daddr, {198, 18, 0, 2}},

@@ -144,7 +144,7 @@ TEST(LintTest, SoundRouterPolicyIsQuiet) {
 }
 
 TEST(LintTest, DefaultPolicyIsQuiet) {
-  EXPECT_TRUE(lint_text("").empty());
+  EXPECT_TRUE(lint_text("[icmpwall]\nempty = true\n").empty());
   EXPECT_TRUE(lint_text("[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"5/second\"\n").empty());
 }
 
@@ -168,7 +168,7 @@ TEST(LintTest, DroppingPacketTooBigByName) {
 }
 
 TEST(LintTest, DefaultDropWithoutAllowRuleDropsPmtu) {
-  auto d = lint_text("[hooks.forward]\ndefault = \"drop\"\n");
+  auto d = lint_text("[hooks.forward]\ndefault = \"drop\"\n[icmpwall]\nempty = true\n");
   EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
                        "the default of hook forward drops ICMPv4 frag-needed and ICMPv6 packet-too-big: path MTU "
                        "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
@@ -526,8 +526,8 @@ action = "allow"
 }
 
 TEST(LintTest, RouterAcceptingRedirectsByDefault) {
-  auto d = lint_text("[icmpwall]\nrole = \"router\"\n[hooks.input]\n");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 3, 1,
+  auto d = lint_text("[icmpwall]\nrole = \"router\"\nempty = true\n[hooks.input]\n");
+  EXPECT_TRUE(has_diag(d, Severity::warning, 4, 1,
                        "the default of hook input accepts ICMPv4 redirect and ICMPv6 nd-redirect: a router must not "
                        "take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
                        "drop them on input: types = [\"redirect\"], hooks = [\"input\"], action = \"drop\""));
@@ -544,7 +544,7 @@ TEST(LintTest, RedirectsAreTheHostsBusinessOrDropped) {
 // ---- smurf ---------------------------------------------------------------------------
 
 TEST(LintTest, ForwardDefaultAllowsEchoToBroadcast) {
-  auto d = lint_text("[hooks.forward]\n");
+  auto d = lint_text("[hooks.forward]\n[icmpwall]\nempty = true\n");
   EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
                        "the default of hook forward lets through ICMPv4 and ICMPv6 echo-request to broadcast and "
                        "multicast destinations: the network becomes a smurf amplifier (RFC 2644)",
@@ -643,7 +643,7 @@ types = ["echo-request"]
 action = "drop"
 )");
   EXPECT_EQ(warnings_containing(d, "echo"), 0u) << rendered(d);
-  EXPECT_EQ(warnings_containing(lint_text("[hooks.forward]\ndefault = \"drop\"\n"), "echo"), 0u);
+  EXPECT_EQ(warnings_containing(lint_text("[hooks.forward]\ndefault = \"drop\"\n[icmpwall]\nempty = true\n"), "echo"), 0u);
 }
 
 // ---- shadowed rules ------------------------------------------------------------------
