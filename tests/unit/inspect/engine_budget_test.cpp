@@ -57,7 +57,7 @@ TEST(EngineBudget, TablesOverTheBudgetAreAnErrorAtTheLargestSetting) {
   EXPECT_FALSE(engine_settings(*p, diags));
   ASSERT_EQ(diags.items().size(), 1u);
   const auto& d = diags.items()[0];
-  EXPECT_EQ(d.loc.line, 9u) << "at max-flows, the largest table";
+  EXPECT_EQ(d.loc.line, 10u) << "at max-flows, the largest table";
   EXPECT_EQ(d.loc.col, 13u);
   EXPECT_THAT(d.message, HasSubstr("over the budget of 2048 MiB"));
   EXPECT_THAT(d.message, HasSubstr("max-flows"));
