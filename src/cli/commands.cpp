@@ -14,6 +14,7 @@
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
 #include "icmpwall/daemon/serve.h"
+#include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/icmp_types.h"
@@ -37,6 +38,8 @@ std::optional<Compiled> load_and_compile(const std::string& path, const CommonOp
   if (common.strict) diags.promote_warnings();
   std::optional<nft::Table> table;
   if (policy && !diags.has_errors()) table = compile::compile(*policy, diags);
+  // What the daemon would refuse: detector settings, tables over budget.
+  if (table && !diags.has_errors()) inspect::engine_settings(*policy, diags);
   diags.render(std::cerr, common.color);
   if (!table || diags.has_errors()) {
     std::cerr << fmt::format("{}: {} error(s), {} warning(s)\n", path, diags.count(Severity::error),

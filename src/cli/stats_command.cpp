@@ -6,6 +6,7 @@
 #include "icmpwall/daemon/stats.h"
 #include "icmpwall/daemon/stats_server.h"
 #include "icmpwall/util/exit_codes.h"
+#include "icmpwall/util/json_text.h"
 
 namespace icmpwall::cli {
 
@@ -20,10 +21,16 @@ int cmd_stats(const StatsOptions& opts) {
     std::cerr << "icmpwall stats: " << opts.socket << " did not answer with a JSON document\n";
     return kKernel;
   }
-  if (opts.prometheus)
-    std::cout << daemon::render_prometheus(j);
-  else
-    std::cout << j.dump(2) << "\n";
+  try {
+    if (opts.prometheus)
+      std::cout << daemon::render_prometheus(j);
+    else
+      std::cout << json_text(j, 2) << "\n";
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "icmpwall stats: " << opts.socket << " answered with something else than a stats "
+              << "document (" << e.what() << ")\n";
+    return kKernel;
+  }
   return kOk;
 }
 

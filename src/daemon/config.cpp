@@ -7,13 +7,10 @@
 #include <fmt/ranges.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <toml++/toml.h>
 
+#include "icmpwall/util/file.h"
 #include "icmpwall/util/nearest.h"
 
 namespace icmpwall::daemon {
@@ -132,15 +129,13 @@ std::optional<DaemonConfig> parse_config_text(const std::string& path, std::stri
 }
 
 std::optional<DaemonConfig> parse_config_file(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path);
-  if (!in) {
+  auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text) {
     diags.error({std::make_shared<const SourceFile>(path, std::string{}), 0, 0},
-                fmt::format("cannot read the daemon config: {}", std::strerror(errno)));
+                fmt::format("cannot read the daemon config: {}", text.error().message));
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config_text(path, text.str(), diags);
+  return parse_config_text(path, std::move(*text), diags);
 }
 
 std::string_view to_string(OnStop s) { return s == OnStop::flush ? "flush" : "keep"; }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/inspect/routes.h"
+#include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {
 
@@ -47,7 +48,7 @@ std::string detection_json(const inspect::Event& e) {
   }
   if (e.block_withheld) j["block_withheld"] = e.block_withheld;
   if (e.would) j["would"] = inspect::to_string(*e.would);
-  return j.dump();
+  return json_text(j);
 }
 
 std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const std::string& error) {
@@ -58,7 +59,7 @@ std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const
          {"seconds", seconds},
          {"ok", error.empty()}};
   if (!error.empty()) j["error"] = error;
-  return j.dump();
+  return json_text(j);
 }
 
 std::string summary_json(const inspect::EngineCounters& engine,
@@ -79,7 +80,7 @@ std::string summary_json(const inspect::EngineCounters& engine,
                   {"verdict_messages", c.verdict_messages},
                   {"send_errors", c.send_errors},
                   {"no_conntrack", c.no_conntrack}});
-  return json{{"event", "stopped"}, {"engine", e}, {"queues", qs}}.dump();
+  return json_text(json{{"event", "stopped"}, {"engine", e}, {"queues", qs}});
 }
 
 }  // namespace icmpwall::daemon

@@ -1,6 +1,7 @@
 #include "icmpwall/daemon/load.h"
 
 #include "icmpwall/compile/compiler.h"
+#include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/policy/lint.h"
 #include "icmpwall/policy/parser.h"
 
@@ -31,13 +32,9 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
   auto table = compile::compile(*policy, diags);
   if (!table || diags.has_errors()) return std::nullopt;
 
-  // 4. the detectors' thresholds, from [inspect.*]
-  auto engine = inspect::engine_config(*policy);
-  if (!engine) {
-    diags.error({std::make_shared<const SourceFile>(config.policy, std::string{}), 0, 0},
-                engine.error().message);
-    return std::nullopt;
-  }
+  // 4. the detectors' thresholds, from [inspect.*], their tables within budget
+  auto engine = inspect::engine_settings(*policy, diags);
+  if (!engine) return std::nullopt;
   return Loaded{std::move(config), std::move(*policy), std::move(*table), std::move(*engine)};
 }
 

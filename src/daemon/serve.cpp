@@ -20,9 +20,12 @@
 #include "icmpwall/daemon/stats.h"
 #include "icmpwall/daemon/stats_server.h"
 #include "icmpwall/daemon/systemd.h"
+#include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/inspect/routes.h"
 #include "icmpwall/queue/worker.h"
 #include "icmpwall/util/exit_codes.h"
+#include "icmpwall/util/file.h"
+#include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -79,18 +82,29 @@ class Daemon {
   // Diagnostics as log lines (each keeps its file:line:col).
   void log_diagnostics(const Diagnostics& diags, Priority p);
   void emit(const std::string& line);
-  std::shared_ptr<inspect::Engine> make_engine(const Loaded& loaded);
+  // The engine for `loaded`, its detector tables allocated in full (they
+  // never grow later); an Error when the memory is not there. Built before
+  // the table that sends packets to it is applied.
+  Result<std::shared_ptr<inspect::Engine>> make_engine(const Loaded& loaded,
+                                                       std::shared_ptr<SourceBlocker> blocker);
+  std::shared_ptr<inspect::Engine> new_engine(const Loaded& loaded,
+                                              std::shared_ptr<SourceBlocker> blocker);
+  // One blocker (and so one event-line mutex) while the table name stays.
+  std::shared_ptr<SourceBlocker> blocker_for(const std::string& table);
   Result<queue::Worker> start_worker(uint16_t num, bool fail_open, uint32_t copy_range);
   void reload();
+  // reload(), with anything it throws logged as a refused reload: the
+  // daemon keeps serving what it served.
+  void reload_or_keep();
   std::string status() const;
   std::string stats_document();
+  std::string stats_document_or_error();
 
   LoadRequest request_;
   std::ostream& events_;
   Log log_;
   std::mutex out_mutex_;  // log_, written from the workers too
   std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
-  std::string blocker_table_;
   const Clock::time_point started_ = Clock::now();
 
   std::shared_ptr<inspect::RouteView> routes_;
@@ -117,13 +131,25 @@ void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
 
 void Daemon::emit(const std::string& line) { blocker_->write_event(line); }
 
-std::shared_ptr<inspect::Engine> Daemon::make_engine(const Loaded& loaded) {
-  // One blocker (and so one event-line mutex) while the table name stays.
-  if (!blocker_ || blocker_table_ != loaded.table.name) {
-    blocker_ = std::make_shared<SourceBlocker>(loaded.table.name, events_);
-    blocker_table_ = loaded.table.name;
+std::shared_ptr<SourceBlocker> Daemon::blocker_for(const std::string& table) {
+  if (blocker_ && blocker_->table() == table) return blocker_;
+  return std::make_shared<SourceBlocker>(table, events_);
+}
+
+Result<std::shared_ptr<inspect::Engine>> Daemon::make_engine(const Loaded& loaded,
+                                                             std::shared_ptr<SourceBlocker> blocker) {
+  try {
+    return new_engine(loaded, std::move(blocker));
+  } catch (const std::bad_alloc&) {
+    return Error{fmt::format("the inspection engine's tables ({}) cannot be allocated: out of "
+                             "memory; lower the [inspect.*] table sizes",
+                             format_bytes(inspect::engine_table_bytes(loaded.engine))),
+                 ENOMEM};
   }
-  auto blocker = blocker_;
+}
+
+std::shared_ptr<inspect::Engine> Daemon::new_engine(const Loaded& loaded,
+                                                    std::shared_ptr<SourceBlocker> blocker) {
   return std::make_shared<inspect::Engine>(
       loaded.engine, routes_,
       [this, blocker](const inspect::Event& e) {
@@ -177,7 +203,18 @@ std::string Daemon::stats_document() {
   for (const auto& [n, w] : workers_) add_counters(queues[n], w.counters());
   in.queues.assign(queues.begin(), queues.end());
   in.types = slot_->type_counts();
-  return stats_json(in).dump();
+  return json_text(stats_json(in));
+}
+
+// The stats thread's edge: nothing it runs may end the daemon.
+std::string Daemon::stats_document_or_error() {
+  try {
+    return stats_document();
+  } catch (const std::exception& e) {
+    std::lock_guard lock(out_mutex_);
+    log_.error(std::string("stats request failed: ") + e.what());
+  }
+  return R"({"error":"the daemon could not render its statistics; see its log"})";
 }
 
 int Daemon::run() {
@@ -200,7 +237,23 @@ int Daemon::run() {
     current_ = std::move(*loaded);
   }
 
-  // 2. the ruleset, in one atomic batch
+  // 2. the route view and the engine, before any packet can be queued to
+  // it: tables that do not fit in memory stop the start with nothing
+  // changed
+  auto routes = inspect::NetlinkRouteView::open();
+  if (!routes) {
+    log_.error("route lookups: " + routes.error().message);
+    return kKernel;
+  }
+  routes_ = std::shared_ptr<inspect::RouteView>(std::move(*routes));
+  blocker_ = blocker_for(current_.table.name);
+  auto engine = make_engine(current_, blocker_);
+  if (!engine) {
+    log_.error(engine.error().message + "; nothing was changed");
+    return kPolicy;
+  }
+
+  // 3. the ruleset, in one atomic batch
   netlink::ApplyOptions apply_opts;
   apply_opts.queue_mode = current_.config.queue_mode;
   Diagnostics diags;
@@ -211,7 +264,7 @@ int Daemon::run() {
     return kKernel;
   }
 
-  // 3. the queues, bound while we still hold every capability
+  // 4. the queues, bound while we still hold every capability
   std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;
   for (const auto& [num, fail_open] : queues_of(current_.policy)) {
     queue::QueueConfig qc;
@@ -230,14 +283,8 @@ int Daemon::run() {
                                num));
     sockets.emplace(num, std::pair{std::move(*s), fail_open});
   }
-  auto routes = inspect::NetlinkRouteView::open();
-  if (!routes) {
-    log_.error("route lookups: " + routes.error().message);
-    return kKernel;
-  }
-  routes_ = std::shared_ptr<inspect::RouteView>(std::move(*routes));
 
-  // 4. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
+  // 5. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
   auto dropped = keep_only_net_admin();
   if (!dropped) {
     log_.error("dropping privileges: " + dropped.error().message);
@@ -245,8 +292,8 @@ int Daemon::run() {
   }
   if (!*dropped) log_.warning("no CAP_SETPCAP: the capability bounding set is left as it was");
 
-  // 5. the engine and the workers
-  slot_ = std::make_shared<EngineSlot>(make_engine(current_));
+  // 6. the workers around the engine
+  slot_ = std::make_shared<EngineSlot>(std::move(*engine));
   for (auto& [num, sock] : sockets) {
     auto w = queue::Worker::start(std::move(sock.first), slot_);
     if (!w) {
@@ -257,14 +304,15 @@ int Daemon::run() {
   }
   std::optional<StatsServer> stats;
   if (!current_.config.stats_socket.empty()) {
-    auto s = StatsServer::start(current_.config.stats_socket, [this] { return stats_document(); });
+    auto s = StatsServer::start(current_.config.stats_socket,
+                                [this] { return stats_document_or_error(); });
     if (s)
       stats.emplace(std::move(*s));
     else
       log_.warning("no stats socket: " + s.error().message);
   }
 
-  // 6. ready
+  // 7. ready
   std::vector<uint16_t> queue_list;
   for (const auto& [n, w] : workers_) queue_list.push_back(n);
   emit(fmt::format(R"({{"event":"ready","table":"{}","queues":[{}],"queue_mode":"{}"}})",
@@ -275,7 +323,7 @@ int Daemon::run() {
             {{"ICMPWALL_EVENT", "ready"}, {"ICMPWALL_POLICY", current_.config.policy}});
   notify("READY=1\n" + status());
 
-  // 7. until told to stop; WATCHDOG=1 at half the interval systemd asked for
+  // 8. until told to stop; WATCHDOG=1 at half the interval systemd asked for
   const auto watchdog = watchdog_interval();
   while (true) {
     int sig = 0;
@@ -297,14 +345,14 @@ int Daemon::run() {
       // lands just before a wait would have timed out, plus the reload's
       // own time, must not add up to a missed interval.
       if (watchdog) notify("WATCHDOG=1");
-      reload();
+      reload_or_keep();
       if (watchdog) notify("WATCHDOG=1");
       continue;
     }
     break;
   }
 
-  // 8. stop and report
+  // 9. stop and report
   notify("STOPPING=1\nSTATUS=stopping");
   stats.reset();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
@@ -319,9 +367,9 @@ int Daemon::run() {
     auto r = netlink::flush_table(current_.table.name);
     if (!r) log_.error("flush: " + r.error().message);
   }
-  auto engine = retired_engines_;
-  add_counters(engine, slot_->engine()->counters());
-  emit(summary_json(engine, queue_counters));
+  auto totals = retired_engines_;
+  add_counters(totals, slot_->engine()->counters());
+  emit(summary_json(totals, queue_counters));
   log_.info(fmt::format("stopped; table inet {} {}", current_.table.name,
                         current_.config.on_stop == OnStop::flush ? "removed" : "kept"));
   return kOk;
@@ -338,7 +386,7 @@ void Daemon::reload() {
     ++reload_failures_;
     log_.error("reload refused, still serving the previous policy: " + why,
                {{"ICMPWALL_EVENT", "reload-failed"}});
-    emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", nlohmann::json(why).dump()));
+    emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", json_text(why)));
     notify("READY=1\n" + status());
   };
 
@@ -353,7 +401,12 @@ void Daemon::reload() {
     return;
   }
 
-  // 2. workers for new queues first
+  // 2. the engine, allocated in full before anything changes
+  auto blocker = blocker_for(next->table.name);
+  auto engine = make_engine(*next, blocker);
+  if (!engine) return refuse(engine.error().message);
+
+  // 3. workers for new queues
   const auto new_queues = queues_of(next->policy);
   std::map<uint16_t, queue::Worker> started;
   for (const auto& [num, fail_open] : new_queues) {
@@ -363,9 +416,12 @@ void Daemon::reload() {
     started.emplace(num, std::move(*w));
   }
 
-  // 3. the new table in one batch
+  // 4. the new table in one batch
   netlink::ApplyOptions apply_opts;
   apply_opts.queue_mode = next->config.queue_mode;
+  // Base chains that keep their hook stay: removing a hook makes the
+  // kernel drop every packet waiting in a queue (netlink/replace.h).
+  apply_opts.replaces = &current_.table;
   Diagnostics kernel;
   auto applied = netlink::apply_table(next->table, kernel, apply_opts);
   log_diagnostics(kernel, Priority::error);
@@ -375,12 +431,12 @@ void Daemon::reload() {
     if (!r) log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
   }
 
-  // 4. the engine, 5. workers of queues no longer used
-  auto engine = make_engine(*next);
+  // 5. the engine, 6. workers of queues no longer used
   std::vector<uint16_t> added, removed;
   {
     std::lock_guard lock(state_mutex_);
-    add_counters(retired_engines_, slot_->swap(engine)->counters());
+    blocker_ = std::move(blocker);
+    add_counters(retired_engines_, slot_->swap(std::move(*engine))->counters());
     for (auto& [num, w] : started) {
       added.push_back(num);
       workers_.emplace(num, std::move(w));
@@ -409,6 +465,20 @@ void Daemon::reload() {
   emit(fmt::format(R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
                    current_.table.name, fmt::join(added, ","), fmt::join(removed, ",")));
   notify("READY=1\n" + status());
+}
+
+void Daemon::reload_or_keep() {
+  try {
+    reload();
+  } catch (const std::exception& e) {
+    // Only a throw before the swap can get here (everything after it is
+    // plain bookkeeping), so what runs is still the previous policy.
+    std::lock_guard lock(state_mutex_);
+    ++reload_failures_;
+    log_.error(std::string("reload refused, still serving the previous policy: ") + e.what(),
+               {{"ICMPWALL_EVENT", "reload-failed"}});
+    notify("READY=1\n" + status());
+  }
 }
 
 }  // namespace

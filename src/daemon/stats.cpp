@@ -28,6 +28,7 @@ constexpr std::pair<const char*, uint64_t queue::Counters::*> kQueueFields[] = {
     {"send_errors", &queue::Counters::send_errors},
     {"verdict_errors", &queue::Counters::verdict_errors},
     {"no_conntrack", &queue::Counters::no_conntrack},
+    {"inspect_errors", &queue::Counters::inspect_errors},
 };
 
 std::string type_name(policy::Family f, uint8_t type) {

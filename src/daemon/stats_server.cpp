@@ -49,6 +49,16 @@ struct StatsServer::State {
   Fd wake;
   std::thread thread;
 
+  // The thread's edge: a throwing render answers this request with an
+  // error document and the thread goes on serving.
+  std::string render_or_error() {
+    try {
+      return render();
+    } catch (...) {
+      return R"({"error":"the daemon could not render its statistics"})";
+    }
+  }
+
   void serve() {
     pollfd fds[2] = {{listener.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
     while (true) {
@@ -61,7 +71,7 @@ struct StatsServer::State {
       if (!conn.valid()) continue;
       timeval tv{1, 0};
       setsockopt(conn.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-      write_all(conn.get(), render() + "\n");
+      write_all(conn.get(), render_or_error() + "\n");
     }
   }
 
@@ -93,7 +103,12 @@ Result<StatsServer> StatsServer::start(const std::string& path, Render render) {
   if (::listen(s->listener.get(), 16) != 0) return fail(fmt::format("listen {}", path));
   s->wake = Fd(::eventfd(0, EFD_CLOEXEC));
   if (!s->wake.valid()) return fail("eventfd");
-  s->thread = std::thread([st = s.get()] { st->serve(); });
+  s->thread = std::thread([st = s.get()] {
+    try {
+      st->serve();
+    } catch (...) {  // the socket stops answering; the daemon goes on
+    }
+  });
   return StatsServer(std::move(s));
 }
 

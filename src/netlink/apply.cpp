@@ -1,7 +1,8 @@
 // apply_table, flush_table, table_exists.
 //
 // apply_table sends one transaction: NEWTABLE (NLM_F_CREATE, a no-op when
-// the table exists), DELTABLE, NEWTABLE, then the encoded table. The
+// the table exists), DELTABLE, NEWTABLE, then the encoded table; or, given
+// the table it replaces, one that keeps the base chains (replace.h). The
 // kernel commits it whole or not at all; only table inet <name> is ever
 // named, so other owners' tables are untouched. The kernel's answers are
 // turned into diagnostics at the origin of the message they answer, with
@@ -18,6 +19,7 @@
 #include <cstring>
 
 #include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/replace.h"
 #include "icmpwall/netlink/socket.h"
 
 namespace icmpwall::netlink {
@@ -93,15 +95,28 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, cons
     TRY(stats.queue_mode, probe_queue_mode());
   }
   const nft::Origin origin{{}, fmt::format("table inet {}", table.name)};
-  Batch batch(batch_seq());
-  add_table_msg(batch, table.name, origin);
-  delete_table_msg(batch, table.name, origin);
-  add_table_msg(batch, table.name, origin);
-  TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode}, batch, diags));
-  batch.finish();
-  stats.messages = batch.message_count();
-  stats.bytes = batch.bytes();
-  TRY_VOID(run(batch, diags));
+  // `prefix` goes before the table's own messages.
+  auto send = [&](auto prefix, Diagnostics& out) -> Result<void> {
+    Batch batch(batch_seq());
+    add_table_msg(batch, table.name, origin);
+    prefix(batch);
+    TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode}, batch, out));
+    batch.finish();
+    stats.messages = batch.message_count();
+    stats.bytes = batch.bytes();
+    return run(batch, out);
+  };
+  // Keeping the hooks (replace.h); if the live table is not the one
+  // `replaces` describes, the whole table is replaced instead.
+  if (opts.replaces && opts.replaces->name == table.name) {
+    Diagnostics ignored;
+    if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, ignored))
+      return stats;
+  }
+  TRY_VOID(send([&](Batch& b) {
+    delete_table_msg(b, table.name, origin);
+    add_table_msg(b, table.name, origin);
+  }, diags));
   return stats;
 }
 

@@ -30,7 +30,7 @@
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/policy/inspect_settings.h"
 #include "icmpwall/util/address.h"
-#include "icmpwall/util/fd.h"
+#include "icmpwall/util/file.h"
 #include "icmpwall/util/nearest.h"
 #include "emptiness.h"
 #include "kernel_limits.h"
@@ -1286,24 +1286,13 @@ std::optional<Policy> parse_policy_text(std::string path, std::string text, Diag
 }
 
 std::optional<Policy> parse_policy_file(const std::string& path, Diagnostics& diags) {
-  auto fail = [&](int err) {
+  auto text = read_regular_file(path, kMaxPolicyBytes);
+  if (!text) {
     diags.error({std::make_shared<const SourceFile>(path, std::string{}), 0, 0},
-                fmt::format("cannot read policy file: {}", std::strerror(err)));
+                fmt::format("cannot read policy file: {}", text.error().message));
     return std::nullopt;
-  };
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return fail(errno);
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxPolicyBytes) break;  // parse_policy_text reports it
   }
-  return parse_policy_text(path, std::move(text), diags);
+  return parse_policy_text(path, std::move(*text), diags);
 }
 
 }  // namespace icmpwall::policy

@@ -58,6 +58,7 @@ Counters Reader::counters() const {
   c.send_errors = get(counters_.send_errors);
   c.no_conntrack = get(counters_.no_conntrack);
   c.verdict_errors = get(counters_.verdict_errors);
+  c.inspect_errors = get(counters_.inspect_errors);
   return c;
 }
 
@@ -136,7 +137,7 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     if (pkt->info.truncated) bump(counters_.truncated);
     pkt->info.ct_reported = socket_.conntrack();
     if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
-    const Verdict v = inspector_.inspect(pkt->payload, pkt->info);
+    const Verdict v = inspect(pkt->payload, pkt->info);
     bump(v == Verdict::accept ? counters_.accepted : counters_.dropped);
     const Decision d{pkt->info.packet_id, v};
     if (options_.mode == VerdictMode::per_packet) {
@@ -146,6 +147,15 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
       decisions_.push_back(d);
     }
   });
+}
+
+Verdict Reader::inspect(std::span<const uint8_t> payload, const PacketInfo& info) {
+  try {
+    return inspector_.inspect(payload, info);
+  } catch (...) {
+    bump(counters_.inspect_errors);
+    return socket_.config().fail_open ? Verdict::accept : Verdict::drop;
+  }
 }
 
 void Reader::send_verdicts(std::span<const VerdictMsg> msgs, std::span<const Decision> decided) {

@@ -23,6 +23,7 @@ struct Worker::State {
         stop_event(std::move(stop_fd)) {}
 
   void run(std::stop_token token);
+  void serve(std::stop_token token);
   void fail(Error e) {
     std::lock_guard lock(mu);
     failure = std::move(e);
@@ -37,7 +38,21 @@ struct Worker::State {
   std::jthread thread;  // last: joined before the members it uses go away
 };
 
+// The thread's edge: whatever escapes a round (the Reader catches the
+// Inspector's throws itself) ends the thread as a failure() the daemon
+// reports, never the process.
 void Worker::State::run(std::stop_token token) {
+  try {
+    serve(token);
+  } catch (const std::exception& e) {
+    fail(Error{fmt::format("queue {}: {}", reader.socket().queue(), e.what()), EIO});
+  } catch (...) {
+    fail(Error{fmt::format("queue {}: unknown failure", reader.socket().queue()), EIO});
+  }
+  running = false;
+}
+
+void Worker::State::serve(std::stop_token token) {
   std::stop_callback wake(token, [this] {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(stop_event.get(), &one, sizeof one);
@@ -60,7 +75,6 @@ void Worker::State::run(std::stop_token token) {
       auto r = reader.round();
       if (!r) {
         fail(r.error());
-        running = false;
         return;
       }
       if (*r < full) break;
@@ -69,7 +83,6 @@ void Worker::State::run(std::stop_token token) {
   // Answer what is already waiting (one bounded round) before the socket
   // closes and the kernel drops it.
   if (auto r = reader.round(); !r) fail(r.error());
-  running = false;
 }
 
 Worker::Worker(std::unique_ptr<State> state) : state_(std::move(state)) {}

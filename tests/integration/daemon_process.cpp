@@ -20,6 +20,7 @@ Argv daemon_argv(const Netns& ns, const DaemonArgs& a) {
     argv.push_back("/usr/bin/env");
     argv.insert(argv.end(), a.env.begin(), a.env.end());
   }
+  argv.insert(argv.end(), a.wrapper.begin(), a.wrapper.end());
   argv.push_back(icmpwall_binary());
   argv.push_back("daemon");
   argv.insert(argv.end(), a.args.begin(), a.args.end());
@@ -94,6 +95,25 @@ bool NotifySocket::wait_for(const std::string& text, Millis timeout) {
 }
 
 bool have_tool(const char* tool) { return access(tool, X_OK) == 0; }
+
+const char* const kEchoInspectPolicy = R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo-inspected"
+types = ["echo-request"]
+family = "ipv4"
+hooks = ["input"]
+action = "inspect"
+queue = 0
+
+[[rule]]
+name = "no-v6-echo"
+types = ["echo-request"]
+family = "ipv6"
+hooks = ["input"]
+action = "drop"
+)";
 
 const char* const kRouterInspectPolicy = R"([icmpwall]
 role = "router"

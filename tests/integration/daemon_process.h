@@ -20,6 +20,7 @@ namespace icmpwall::integration {
 struct DaemonArgs {
   Argv args;                     // after `daemon` (--netns is added)
   std::vector<std::string> env;  // NAME=value, set for the daemon only (env(1))
+  Argv wrapper;                  // a command the daemon runs under ({"prlimit", "--as=N"})
 };
 
 class Daemon {
@@ -81,6 +82,9 @@ bool have_tool(const char* tool);
 // and a host inspecting its input echo and errors; `icmpwall_keys` (lines)
 // go into the host's [icmpwall] table.
 extern const char* const kRouterInspectPolicy;
+// The daemon tests' host policy: IPv4 echo requests go through queue 0,
+// IPv6 echo requests are dropped (line 17 is the last).
+extern const char* const kEchoInspectPolicy;
 std::string host_inspect_policy(const std::string& icmpwall_keys = "");
 
 // The listings of icmpwall's blocked-source sets in `ns` that hold any

@@ -1,6 +1,8 @@
 // Paths and runners for icmpwall and the packet crafter. See harness.h.
 #include "harness.h"
 
+#include <cstdlib>
+
 #include <unistd.h>
 
 namespace icmpwall::integration {
@@ -9,6 +11,9 @@ std::string source_dir() {
   return ICMPWALL_SOURCE_DIR;
 }
 std::string icmpwall_binary() {
+  // Another build of icmpwall (to show that a regression test fails on
+  // the code before its fix).
+  if (const char* other = std::getenv("ICMPWALL_TEST_BINARY"); other && *other) return other;
   return ICMPWALL_BINARY;
 }
 std::string preset_path(const std::string& name) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/compile/compiler.h"
@@ -323,6 +324,55 @@ TEST(NetlinkApply, ReapplyIsIdempotent) {
   auto tables = ns.exec("nft list tables");
   EXPECT_EQ(tables.out, "table inet iwtest\n");
   EXPECT_TRUE(diags.empty());
+}
+
+// Handle of each chain of table inet NAME.
+std::map<std::string, uint64_t> chain_handles(const ScopedNetns& ns, const std::string& table) {
+  std::map<std::string, uint64_t> out;
+  auto r = ns.exec("nft -j list chains inet");
+  json j = json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) return out;
+  for (auto& item : j["nftables"])
+    if (item.contains("chain") && item["chain"]["table"] == table)
+      out[item["chain"]["name"].get<std::string>()] = item["chain"]["handle"].get<uint64_t>();
+  return out;
+}
+
+// ApplyOptions::replaces (the daemon's reload): base chains whose hook and
+// priority stay are kept (the same kernel objects: their hooks were never
+// unregistered, so no queued packet was dropped), the others are made
+// anew, and the table ends exactly as a fresh apply makes it. If the live
+// table is not the one `replaces` names, the whole table is replaced.
+TEST(NetlinkApply, ReplaceKeepsTheBaseChainsWhoseHookStays) {
+  REQUIRE_ROOT();
+  ScopedNetns ns, reference;
+  const auto before = every_statement();
+  auto after = every_statement();
+  for (auto& c : after.chains) {
+    if (c.name == "output") c.base->priority = 20;  // a changed hook: re-created
+    if (c.name == "input" && !c.rules.empty()) c.rules.pop_back();
+  }
+  Diagnostics diags;
+  ASSERT_TRUE(apply_in(ns, before, diags).ok());
+  const auto handles = chain_handles(ns, before.name);
+  ASSERT_TRUE(handles.count("input") && handles.count("output"));
+
+  ApplyOptions opts;
+  opts.replaces = &before;
+  auto replaced = apply_in(ns, after, diags, opts);
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+  EXPECT_TRUE(diags.empty());
+  ASSERT_TRUE(apply_in(reference, after, diags).ok());
+  EXPECT_EQ(listing_of(ns, after.name, 20).dump(1), listing_of(reference, after.name, 20).dump(1));
+  const auto now = chain_handles(ns, after.name);
+  EXPECT_EQ(now.at("input"), handles.at("input")) << "the input base chain was re-created";
+  EXPECT_NE(now.at("output"), handles.at("output")) << "its priority changed: a new chain";
+
+  // Not what the live table holds (it was flushed): the whole-table replace.
+  ASSERT_EQ(ns.exec("nft delete table inet " + before.name).status, 0);
+  auto fallback = apply_in(ns, after, diags, opts);
+  ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+  EXPECT_EQ(listing(ns, after.name).dump(1), listing(reference, after.name).dump(1));
 }
 
 TEST(NetlinkApply, OtherTablesAreUntouched) {

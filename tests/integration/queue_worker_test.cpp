@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 #include <sstream>
 #include <string>
@@ -284,6 +285,40 @@ TEST_F(QueueWorkerTest, FailClosedWithoutWorkerDropsUntilOneBinds) {
   // The worker is gone: the queue is unbound and fail-closed again.
   auto p = ping(kServerV4, false);
   EXPECT_EQ(p.received, 0) << p.describe();
+}
+
+// Throws for marked packets (a detector out of memory), accepts the rest.
+class ThrowingInspector final : public queue::Inspector {
+ public:
+  Verdict inspect(std::span<const uint8_t> packet, const PacketInfo&) override {
+    if (std::search(packet.begin(), packet.end(), std::begin(kMarker), std::end(kMarker)) !=
+        packet.end())
+      throw std::bad_alloc();
+    return Verdict::accept;
+  }
+};
+
+// The inspector's call is the worker thread's edge: a throw there used to
+// end the whole process (std::terminate). Now the packet is answered as
+// the queue fails (open: accept, closed: drop), counted, and the worker
+// goes on.
+TEST_F(QueueWorkerTest, ThrowingInspectorAnswersAsTheQueueFailsAndTheWorkerGoesOn) {
+  for (bool fail_open : {true, false}) {
+    SCOPED_TRACE(fail_open ? "fail open" : "fail closed");
+    apply_inspect(9, fail_open ? "accept" : "drop");
+    auto c = config(9);
+    c.fail_open = fail_open;
+    auto worker = Worker::start(c, std::make_shared<ThrowingInspector>());
+    ASSERT_TRUE(worker) << worker.error().message;
+    auto marked = ping(kServerV4, true);
+    EXPECT_EQ(marked.received, fail_open ? 3 : 0) << marked.describe();
+    auto plain = ping(kServerV4, false);
+    EXPECT_EQ(plain.received, 3) << plain.describe();
+    ASSERT_TRUE(wait_received(*worker, 6));
+    EXPECT_EQ(worker->counters().inspect_errors, 3u);
+    EXPECT_TRUE(worker->running());
+    EXPECT_FALSE(worker->failure());
+  }
 }
 
 TEST_F(QueueWorkerTest, StopIsPromptWhenIdleAndUnderFlood) {

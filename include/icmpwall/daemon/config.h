@@ -10,6 +10,7 @@
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
 // hint, so a misspelled setting never silently falls back to its default.
+// The file must be a regular file of at most 1 MiB (kMaxConfigBytes).
 #pragma once
 
 #include <optional>
@@ -22,6 +23,9 @@ namespace icmpwall::daemon {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/icmpwall/icmpwall.toml";
 inline constexpr const char* kDefaultStatsSocket = "/run/icmpwall/stats.sock";
+// A config is a few lines; anything larger is not one (and /dev/zero is
+// not read at all: only regular files are, util/file.h).
+inline constexpr size_t kMaxConfigBytes = 1 << 20;
 
 enum class OnStop { keep, flush };
 

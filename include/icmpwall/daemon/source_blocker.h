@@ -29,6 +29,8 @@ class SourceBlocker {
   // Writes one line (without its newline) to the events stream, whole.
   void write_event(const std::string& line);
 
+  const std::string& table() const { return table_; }
+
  private:
   std::string table_;
   std::ostream& events_;

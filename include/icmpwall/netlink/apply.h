@@ -33,6 +33,11 @@ struct ApplyStats {
 struct ApplyOptions {
   // Force a queue mode instead of probing the kernel (tests).
   std::optional<QueueMode> queue_mode;
+  // The table as this process applied it last (the daemon's reload): its
+  // contents are replaced but base chains that keep their hook and
+  // priority stay, so the kernel drops no packet waiting in a queue
+  // (replace.h). Falls back to the whole-table replace if that fails.
+  const nft::Table* replaces = nullptr;
 };
 
 // Replaces table inet <table.name> with `table`, atomically. On a kernel

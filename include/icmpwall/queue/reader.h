@@ -7,6 +7,11 @@
 // sendto; in per-packet mode with one sendto per packet, right after it
 // is inspected (the classic loop, kept for comparison).
 //
+// The Inspector's call is the edge of the worker thread: if it throws (out
+// of memory in a detector), the packet is answered as if no worker were
+// there (accept when the queue fails open, else drop), counted, and
+// reading goes on.
+//
 // Errors are counted, not thrown: an overflowed receive buffer (ENOBUFS:
 // the kernel could not deliver some packets and accepted or dropped them
 // by the queue's fail-open setting) is counted and reading goes on. A
@@ -50,6 +55,7 @@ struct Counters {
   uint64_t send_errors = 0;       // verdict sends that failed
   uint64_t verdict_errors = 0;    // verdicts the kernel answered with an error
   uint64_t no_conntrack = 0;      // packets without conntrack state: the kernel refused to report it
+  uint64_t inspect_errors = 0;    // packets whose inspection threw: answered as the queue fails (open or closed)
 };
 
 class Reader {
@@ -72,10 +78,12 @@ class Reader {
   struct AtomicCounters {
     std::atomic<uint64_t> received{0}, accepted{0}, dropped{0}, truncated{0}, enobufs{0},
         recv_errors{0}, reads{0}, batches{0}, verdict_messages{0}, batch_verdicts{0},
-        send_errors{0}, verdict_errors{0}, no_conntrack{0};
+        send_errors{0}, verdict_errors{0}, no_conntrack{0}, inspect_errors{0};
   };
 
   void handle_datagram(std::span<const uint8_t> datagram);
+  // The Inspector's verdict; the queue's no-worker verdict if it throws.
+  Verdict inspect(std::span<const uint8_t> payload, const PacketInfo& info);
   void send_verdicts(std::span<const VerdictMsg> msgs, std::span<const Decision> decided);
   // One writer (the thread running round()); other threads only load.
   static void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {

@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <sstream>
 
 namespace icmpwall::daemon {
@@ -139,6 +143,33 @@ TEST(DaemonConfig, UnreadableFile) {
   EXPECT_FALSE(parse_config_file("/nonexistent/icmpwall.toml", diags));
   ASSERT_FALSE(diags.empty());
   EXPECT_THAT(diags.items()[0].message, HasSubstr("cannot read the daemon config"));
+}
+
+// A device, a FIFO or an oversized file is refused at once with a reason
+// (the bounded reader of util/file.h): /dev/zero used to be read forever.
+TEST(DaemonConfig, DeviceFifoAndOversizedConfigsAreRefused) {
+  Diagnostics zero;
+  EXPECT_FALSE(parse_config_file("/dev/zero", zero));
+  ASSERT_EQ(zero.items().size(), 1u);
+  EXPECT_EQ(zero.items()[0].message,
+            "cannot read the daemon config: a character device, not a regular file");
+
+  const std::string fifo = "/tmp/icmpwall-config-fifo-" + std::to_string(getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Diagnostics f;
+  EXPECT_FALSE(parse_config_file(fifo, f));
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(f.items().size(), 1u);
+  EXPECT_EQ(f.items()[0].message, "cannot read the daemon config: a FIFO, not a regular file");
+
+  const std::string big = "/tmp/icmpwall-config-big-" + std::to_string(getpid()) + ".toml";
+  std::ofstream(big) << "policy = \"/p\"\n" << std::string(kMaxConfigBytes, '#');
+  Diagnostics b;
+  EXPECT_FALSE(parse_config_file(big, b));
+  ::unlink(big.c_str());
+  ASSERT_EQ(b.items().size(), 1u);
+  EXPECT_EQ(b.items()[0].message,
+            "cannot read the daemon config: larger than 1 MiB, the most icmpwall reads here");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The stats document and its Prometheus rendering: names, one HELP/TYPE
 // per family, labels and their escaping, counters summed over reloads.
 #include "icmpwall/daemon/stats.h"
+#include "icmpwall/util/json_text.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -49,6 +50,20 @@ TEST(StatsJson, CarriesEveryCounter) {
   EXPECT_EQ(j["types"][1]["type"], "echo-request");
   EXPECT_EQ(j["types"][1]["family"], "ipv6");
   EXPECT_EQ(j["types"][2]["type"], "250");  // unnamed: the number
+}
+
+// A policy path is whatever bytes the file system allows; nlohmann's
+// dump() throws on invalid UTF-8, and on the stats thread that ended the
+// daemon. json_text() shows each bad byte as U+FFFD.
+TEST(StatsJson, PolicyPathThatIsNotUtf8StillRenders) {
+  auto in = sample_input();
+  in.policy = "/etc/icmpwall/\xff\xfe.toml";
+  const auto j = stats_json(in);
+  EXPECT_THROW((void)j.dump(), nlohmann::json::type_error) << "what the daemon used to call";
+  std::string text;
+  ASSERT_NO_THROW(text = json_text(j));
+  EXPECT_EQ(nlohmann::json::parse(text)["policy"], "/etc/icmpwall/\xef\xbf\xbd\xef\xbf\xbd.toml");
+  EXPECT_THAT(render_prometheus(nlohmann::json::parse(text)), HasSubstr("icmpwall_info{policy="));
 }
 
 TEST(Prometheus, SamplesWithLabels) {
