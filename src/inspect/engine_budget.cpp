@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 
@@ -13,12 +14,15 @@
 namespace icmpwall::inspect {
 namespace {
 
+constexpr uint32_t kRequestWays = RequestTable<TunnelDetector::PendingKey>::kWays;
+
 // One table: its setting and the bytes one more entry costs.
 struct Table {
   const char* section;
   const char* key;
   uint32_t (*capacity)(const EngineConfig&);
   size_t entry;  // node plus bucket share, for a table of 2 entries
+  uint32_t minimum = 1;  // entries a table holds at least (a set of the request table)
 };
 
 // A table of c entries holds c nodes and bit_ceil(2c) 4-byte buckets:
@@ -42,9 +46,12 @@ const std::array<Table, 4>& tables() {
   static const std::array<Table, 4> t = {
       Table{"tunnel", "max-flows", [](const EngineConfig& c) { return c.tunnel.max_flows; },
             tunnel_bytes(2, 1, 1) - tunnel_bytes(1, 1, 1) + 8},
+      // Whole sets of RequestTable::kWays entries, no buckets: one set's
+      // bytes per kWays entries, at least one set.
       Table{"tunnel", "max-pending-requests",
             [](const EngineConfig& c) { return c.tunnel.max_pending_requests; },
-            tunnel_bytes(1, 2, 1) - tunnel_bytes(1, 1, 1) + 8},
+            (tunnel_bytes(1, 2 * kRequestWays, 1) - tunnel_bytes(1, kRequestWays, 1)) / kRequestWays,
+            kRequestWays},
       Table{"tunnel", "max-pattern-pairs",
             [](const EngineConfig& c) { return c.tunnel.max_pattern_pairs; },
             tunnel_bytes(1, 1, 2) - tunnel_bytes(1, 1, 1) + 8},
@@ -55,7 +62,7 @@ const std::array<Table, 4>& tables() {
 }
 
 uint64_t table_bytes(const Table& t, const EngineConfig& c) {
-  return uint64_t{t.capacity(c)} * t.entry;
+  return uint64_t{std::max(t.capacity(c), t.minimum)} * t.entry;
 }
 
 }  // namespace
