@@ -445,7 +445,9 @@ TEST(CompilerTest, QueriesAreUntrackedWhereTheQueueMeetsConntrack) {
       SCOPED_TRACE(std::string(policy::to_string(mode)) + (action == Action::inspect ? " inspect" : " allow"));
       auto p = base_policy();
       p.fragments = mode;
-      p.rules.push_back(rule("echo", 2, action, {v4(8), v6(128)}));
+      auto r = rule("echo", 2, action, {v4(8), v6(128)});
+      if (action == Action::inspect) r.inspect = policy::Inspect{0, 1, true, {}};
+      p.rules.push_back(r);
       auto t = compile_ok(p);
       const auto* pre = chain(t, "prerouting.notrack");
       const auto* out = chain(t, "output.notrack");
