@@ -191,21 +191,25 @@ Expr decode_expr(const nftnl_expr* e) {
 }
 
 std::optional<std::string> rule_comment(const void* udata, uint32_t len) {
-  // nftables' NFTNL_UDATA_RULE_COMMENT: a NUL-terminated string.
+  // nftables' NFTNL_UDATA_RULE_COMMENT: a NUL-terminated string. The user
+  // data is type-length-value records (one byte each for type and length);
+  // read here with every record bounded by the buffer, which
+  // nftnl_udata_parse does not do (it checks where a record starts, not
+  // where its length says it ends).
   constexpr uint8_t kRuleComment = 0;
   std::optional<std::string> out;
-  if (!udata || len == 0) return out;
-  nftnl_udata_parse(
-      udata, len,
-      [](const nftnl_udata* attr, void* data) -> int {
-        if (nftnl_udata_type(attr) != kRuleComment) return 0;
-        const char* s = static_cast<const char*>(nftnl_udata_get(attr));
-        uint8_t n = nftnl_udata_len(attr);
-        auto* o = static_cast<std::optional<std::string>*>(data);
-        *o = std::string(s, strnlen(s, n));
-        return 0;
-      },
-      &out);
+  if (!udata) return out;
+  const auto* p = static_cast<const uint8_t*>(udata);
+  for (size_t at = 0; at + 2 <= len;) {
+    const uint8_t type = p[at];
+    const uint8_t n = p[at + 1];
+    if (at + 2 + n > len) break;  // a record cut short: nothing more to read
+    if (type == kRuleComment) {
+      const char* s = reinterpret_cast<const char*>(p + at + 2);
+      out = std::string(s, strnlen(s, n));
+    }
+    at += 2 + size_t{n};
+  }
   return out;
 }
 

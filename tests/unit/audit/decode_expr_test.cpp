@@ -181,5 +181,16 @@ TEST(RuleComment, OtherTypesAndEmptyAreNotComments) {
   EXPECT_FALSE(rule_comment(nftnl_udata_buf_data(ud.get()), nftnl_udata_buf_len(ud.get())));
 }
 
+// A record whose length runs past the user data (from a fuzzed dump: the
+// comment was read past its buffer) is not read; records before it are.
+TEST(RuleComment, ARecordCutShortIsNotRead) {
+  const uint8_t cut[] = {0, 5, 'a', 'b'};  // comment, 5 bytes claimed, 2 there
+  EXPECT_FALSE(rule_comment(cut, sizeof cut));
+  const uint8_t then_cut[] = {0, 3, 'o', 'k', 0, 0, 9, 'x'};
+  EXPECT_EQ(rule_comment(then_cut, sizeof then_cut), std::string("ok"));
+  const uint8_t header_only[] = {0};
+  EXPECT_FALSE(rule_comment(header_only, sizeof header_only));
+}
+
 }  // namespace
 }  // namespace icmpwall::audit
