@@ -97,17 +97,10 @@ class BlockSafetyTest : public ::testing::TestWithParam<std::string> {
     ICMPWALL_REQUIRE_CRAFT();
     net_ = std::make_unique<Topology>();
     tunnel_ = std::make_unique<TempFile>(kTunnel, ".py");
-    std::string router_path = preset_path("router");
-    std::string server_path = preset_path("host");
-    if (GetParam() == "inline") {
-      router_policy_ = std::make_unique<TempFile>(kRouterPolicy, ".toml");
-      server_policy_ = std::make_unique<TempFile>(kServerPolicy, ".toml");
-      router_path = router_policy_->path();
-      server_path = server_policy_->path();
-    }
-    router_ = std::make_unique<Daemon>(net_->router, router_path);
+    policies_ = router_server_policies(GetParam() == "presets", kRouterPolicy, kServerPolicy);
+    router_ = std::make_unique<Daemon>(net_->router, policies_.router);
     ASSERT_TRUE(router_->wait_ready()) << router_->err();
-    server_ = std::make_unique<Daemon>(net_->server, server_path);
+    server_ = std::make_unique<Daemon>(net_->server, policies_.server);
     ASSERT_TRUE(server_->wait_ready()) << server_->err();
   }
 
@@ -170,7 +163,8 @@ class BlockSafetyTest : public ::testing::TestWithParam<std::string> {
   void spoof_and_check(const Spoofs& s);
 
   std::unique_ptr<Topology> net_;
-  std::unique_ptr<TempFile> tunnel_, router_policy_, server_policy_;
+  std::unique_ptr<TempFile> tunnel_;
+  RouterServerPolicies policies_;
   std::unique_ptr<Daemon> router_, server_;
 };
 

@@ -150,6 +150,21 @@ no-worker = "accept"
 )";
 }
 
+RouterServerPolicies router_server_policies(bool presets, const std::string& router_toml,
+                                            const std::string& server_toml) {
+  RouterServerPolicies p;
+  if (presets) {
+    p.router = preset_path("router");
+    p.server = preset_path("host");
+    return p;
+  }
+  p.router_file = std::make_unique<TempFile>(router_toml, ".toml");
+  p.server_file = std::make_unique<TempFile>(server_toml, ".toml");
+  p.router = p.router_file->path();
+  p.server = p.server_file->path();
+  return p;
+}
+
 std::string blocked_sets_with_elements(const Netns& ns) {
   std::string out;
   for (const char* set : {"inspect.blocked.v4", "inspect.blocked.v6"}) {

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,16 @@ extern const char* const kRouterInspectPolicy;
 // IPv6 echo requests are dropped (line 17 is the last).
 extern const char* const kEchoInspectPolicy;
 std::string host_inspect_policy(const std::string& icmpwall_keys = "");
+
+// The policies of a router's and a server's daemon: the shipped presets
+// (router.toml, host.toml) with `presets`, else `router_toml` and
+// `server_toml` written to temporary files (kept while this lives).
+struct RouterServerPolicies {
+  std::string router, server;  // the paths to run
+  std::unique_ptr<TempFile> router_file, server_file;
+};
+RouterServerPolicies router_server_policies(bool presets, const std::string& router_toml,
+                                            const std::string& server_toml);
 
 // The listings of icmpwall's blocked-source sets in `ns` that hold any
 // element: empty when nobody is blocked.

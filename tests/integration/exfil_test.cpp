@@ -72,19 +72,13 @@ class ExfilTest : public ::testing::Test {
   // server), or, with ICMPWALL_TEST_POLICIES=presets in the environment
   // (the PresetAttackMatrix test), the shipped router.toml and host.toml.
   void start_daemons(const std::string& server_toml = host_inspect_policy()) {
-    std::string router_path = preset_path("router");
-    std::string server_path = preset_path("host");
-    const char* policies = std::getenv("ICMPWALL_TEST_POLICIES");
-    if (policies == nullptr || std::string(policies) != "presets") {
-      router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
-      server_policy_ = std::make_unique<TempFile>(server_toml, ".toml");
-      router_path = router_policy_->path();
-      server_path = server_policy_->path();
-    }
-    std::printf("policies: %s, %s\n", router_path.c_str(), server_path.c_str());
-    router_daemon_ = std::make_unique<Daemon>(net_->router, router_path);
+    const char* mode = std::getenv("ICMPWALL_TEST_POLICIES");
+    policies_ = router_server_policies(mode != nullptr && std::string(mode) == "presets",
+                                       kRouterInspectPolicy, server_toml);
+    std::printf("policies: %s, %s\n", policies_.router.c_str(), policies_.server.c_str());
+    router_daemon_ = std::make_unique<Daemon>(net_->router, policies_.router);
     ASSERT_TRUE(router_daemon_->wait_ready()) << router_daemon_->out() << router_daemon_->err();
-    server_daemon_ = std::make_unique<Daemon>(net_->server, server_path);
+    server_daemon_ = std::make_unique<Daemon>(net_->server, policies_.server);
     ASSERT_TRUE(server_daemon_->wait_ready()) << server_daemon_->out() << server_daemon_->err();
   }
 
@@ -154,7 +148,7 @@ class ExfilTest : public ::testing::Test {
   std::unique_ptr<Topology> net_;
   std::unique_ptr<Observer> router_obs_, server_obs_;
   Observer::Snapshot router_from_;
-  std::unique_ptr<TempFile> router_policy_, server_policy_;
+  RouterServerPolicies policies_;
   std::unique_ptr<Daemon> router_daemon_, server_daemon_;
 };
 

@@ -205,17 +205,10 @@ class PingClients : public ::testing::TestWithParam<std::string> {
     if (c.name == "icmplib" && !run({kPython, "-c", "import icmplib"}).ok())
       GTEST_SKIP() << "icmplib not installed (Debian: python3-icmplib)";
     net_ = std::make_unique<Topology>();
-    std::string router_path = preset_path("router");
-    std::string server_path = preset_path("host");
-    if (!presets()) {
-      router_policy_ = std::make_unique<TempFile>(kRouterInspectPolicy, ".toml");
-      server_policy_ = std::make_unique<TempFile>(host_inspect_policy(), ".toml");
-      router_path = router_policy_->path();
-      server_path = server_policy_->path();
-    }
-    router_daemon_ = std::make_unique<Daemon>(net_->router, router_path);
+    policies_ = router_server_policies(presets(), kRouterInspectPolicy, host_inspect_policy());
+    router_daemon_ = std::make_unique<Daemon>(net_->router, policies_.router);
     ASSERT_TRUE(router_daemon_->wait_ready()) << router_daemon_->err();
-    server_daemon_ = std::make_unique<Daemon>(net_->server, server_path);
+    server_daemon_ = std::make_unique<Daemon>(net_->server, policies_.server);
     ASSERT_TRUE(server_daemon_->wait_ready()) << server_daemon_->err();
     client_obs_ = std::make_unique<Observer>(net_->client, std::vector<std::string>{"input"});
     router_obs_ = std::make_unique<Observer>(net_->router, std::vector<std::string>{"forward"});
@@ -310,7 +303,7 @@ class PingClients : public ::testing::TestWithParam<std::string> {
   virtual bool presets() const { return false; }
 
   std::unique_ptr<Topology> net_;
-  std::unique_ptr<TempFile> router_policy_, server_policy_;
+  RouterServerPolicies policies_;
   std::unique_ptr<Daemon> router_daemon_, server_daemon_;
   std::unique_ptr<Observer> client_obs_, router_obs_, server_obs_;
 };
