@@ -19,11 +19,35 @@ inspect::PacketContext packet_context(const queue::PacketInfo& info, bool conntr
 }
 
 queue::Verdict EngineSlot::inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) {
-  count_type(packet);
-  auto engine = engine_.load();
-  const auto ctx = packet_context(info, engine->config().conntrack);
-  auto f = engine->inspect(packet, ctx, inspect::Clock::now());
+  return judge(*engine_.load(), packet, info);
+}
+
+void EngineSlot::inspect_batch(std::span<const queue::QueuedPacket> packets,
+                               std::span<queue::Verdict> verdicts, size_t& judged) {
+  if (judged >= packets.size()) return;
+  // One engine for the whole batch: loading it is an atomic round trip.
+  const auto engine = engine_.load();
+  for (; judged < packets.size(); ++judged)
+    verdicts[judged] = judge(*engine, packets[judged].bytes, packets[judged].info);
+}
+
+queue::Verdict EngineSlot::judge(inspect::Engine& engine, std::span<const uint8_t> packet,
+                                 const queue::PacketInfo& info) {
+  const auto decoded = inspect::decode_packet(packet, inspect::DecodeOptions{.allow_truncated = true});
+  if (decoded) {
+    const auto& p = *decoded.value;
+    count(p.ip.family, p.icmp.type);
+  } else {
+    count_type(packet);  // what the IP header says, if it decodes
+  }
+  const auto ctx = packet_context(info, engine.config().conntrack);
+  const auto f = engine.inspect(decoded, ctx, inspect::Clock::now());
   return f.outcome >= inspect::Outcome::drop ? queue::Verdict::drop : queue::Verdict::accept;
+}
+
+void EngineSlot::count(policy::Family family, uint8_t type) {
+  const size_t index = (family == policy::Family::ipv4 ? 0 : 256) + type;
+  per_type_[index].fetch_add(1, std::memory_order_relaxed);
 }
 
 void EngineSlot::count_type(std::span<const uint8_t> packet) {
@@ -31,8 +55,7 @@ void EngineSlot::count_type(std::span<const uint8_t> packet) {
   if (!ip || ip.value->fragment_offset != 0) return;
   const uint8_t want = ip.value->family == policy::Family::ipv4 ? 1 : 58;
   if (ip.value->protocol != want || ip.value->header_len >= packet.size()) return;
-  const size_t index = (ip.value->family == policy::Family::ipv4 ? 0 : 256) + packet[ip.value->header_len];
-  per_type_[index].fetch_add(1, std::memory_order_relaxed);
+  count(ip.value->family, packet[ip.value->header_len]);
 }
 
 std::vector<TypeCount> EngineSlot::type_counts() const {

@@ -65,7 +65,11 @@ Conntrack conntrack_from_ctinfo(uint32_t ctinfo) {
 
 Finding Engine::inspect(std::span<const uint8_t> bytes, const PacketContext& ctx,
                         Clock::time_point now) {
-  auto decoded = decode_packet(bytes, DecodeOptions{.allow_truncated = true});
+  return inspect(decode_packet(bytes, DecodeOptions{.allow_truncated = true}), ctx, now);
+}
+
+Finding Engine::inspect(const Decoded<Packet>& decoded, const PacketContext& ctx,
+                        Clock::time_point now) {
   std::optional<BlockRequest> block;
   Finding f;
   {

@@ -38,6 +38,7 @@ Reader::Reader(QueueSocket socket, Inspector& inspector, ReaderOptions options)
   iovs_.resize(n);
   addrs_.resize(n);
   decisions_.reserve(n);
+  queued_.reserve(n);
   out_.reserve(verdict_msg_size() * n * 2);
   early_ = socket_.take_early();
 }
@@ -64,12 +65,15 @@ Counters Reader::counters() const {
 
 Result<size_t> Reader::round() {
   decisions_.clear();
+  queued_.clear();
   size_t got = 0;
-  if (!early_.empty()) {
-    // Packets that came with the bind's ack go first, in their order.
-    for (const auto& d : early_) handle_datagram(d);
-    got = early_.size();
-    early_.clear();
+  // Packets that came with the bind's ack go first, in their order (their
+  // bytes must outlive this round's inspection).
+  std::vector<std::vector<uint8_t>> early = std::move(early_);
+  early_.clear();
+  if (!early.empty()) {
+    for (const auto& d : early) handle_datagram(d);
+    got = early.size();
   } else {
     for (size_t i = 0; i < msgs_.size(); ++i) {
       iovs_[i] = {slots_.data() + i * slot_size_, slot_size_};
@@ -109,6 +113,7 @@ Result<size_t> Reader::round() {
     got = static_cast<size_t>(n);
   }
 
+  inspect_queued();
   if (options_.mode == VerdictMode::batched && (!decisions_.empty() || !unsent_.empty())) {
     auto plan = plan_verdicts(decisions_);
     send_verdicts(plan, decisions_);
@@ -137,15 +142,15 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     if (pkt->info.truncated) bump(counters_.truncated);
     pkt->info.ct_reported = socket_.conntrack();
     if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
+    if (options_.mode == VerdictMode::batched) {
+      queued_.push_back({pkt->payload, pkt->info});
+      return;
+    }
     const Verdict v = inspect(pkt->payload, pkt->info);
     bump(v == Verdict::accept ? counters_.accepted : counters_.dropped);
     const Decision d{pkt->info.packet_id, v};
-    if (options_.mode == VerdictMode::per_packet) {
-      const VerdictMsg one{d.id, d.verdict, false};
-      send_verdicts(std::span(&one, 1), std::span(&d, 1));
-    } else {
-      decisions_.push_back(d);
-    }
+    const VerdictMsg one{d.id, d.verdict, false};
+    send_verdicts(std::span(&one, 1), std::span(&d, 1));
   });
 }
 
@@ -155,6 +160,17 @@ Verdict Reader::inspect(std::span<const uint8_t> payload, const PacketInfo& info
   } catch (...) {
     bump(counters_.inspect_errors);
     return socket_.config().fail_open ? Verdict::accept : Verdict::drop;
+  }
+}
+
+void Reader::inspect_queued() {
+  if (queued_.empty()) return;
+  verdicts_.assign(queued_.size(), Verdict::accept);
+  const Verdict failed = socket_.config().fail_open ? Verdict::accept : Verdict::drop;
+  bump(counters_.inspect_errors, judge_batch(inspector_, queued_, verdicts_, failed));
+  for (size_t i = 0; i < queued_.size(); ++i) {
+    bump(verdicts_[i] == Verdict::accept ? counters_.accepted : counters_.dropped);
+    decisions_.push_back({queued_[i].info.packet_id, verdicts_[i]});
   }
 }
 

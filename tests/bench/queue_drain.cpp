@@ -57,6 +57,7 @@
 #ifdef ICMPWALL_BENCH_DECODE
 #include <sys/time.h>
 
+#include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/packet.h"
 #include "icmpwall/inspect/routes.h"
@@ -107,20 +108,21 @@ class DecodeAndScan final : public queue::Inspector {
   }
 };
 
-// The daemon's inspector (src/daemon/serve.cpp EngineInspector) around an
-// engine of its own: default configuration, routes of the receiver.
+// The daemon's inspector (daemon::EngineSlot, what serve.cpp hands its
+// queue workers) around an engine of its own: default configuration,
+// routes of the receiver.
 class FullInspection final : public queue::Inspector {
  public:
   explicit FullInspection(const std::string& dst)
-      : engine_(inspect::EngineConfig{}, make_routes(dst)) {}
+      : slot_(std::make_shared<inspect::Engine>(inspect::EngineConfig{}, make_routes(dst))) {}
   Verdict inspect(std::span<const uint8_t> p, const PacketInfo& info) override {
-    inspect::PacketContext ctx{.iif = info.indev, .oif = info.outdev, .hook = info.hook};
-    ctx.hwaddr = info.hwaddr;
-    ctx.hwaddr_len = info.hwaddr_len;
-    auto f = engine_.inspect(p, ctx, inspect::Clock::now());
-    return f.outcome >= inspect::Outcome::drop ? Verdict::drop : Verdict::accept;
+    return slot_.inspect(p, info);
   }
-  const inspect::Engine& engine() const { return engine_; }
+  void inspect_batch(std::span<const queue::QueuedPacket> packets, std::span<Verdict> verdicts,
+                     size_t& judged) override {
+    slot_.inspect_batch(packets, verdicts, judged);
+  }
+  inspect::EngineCounters counters() const { return slot_.engine()->counters(); }
 
  private:
   static std::shared_ptr<inspect::RouteView> make_routes(const std::string& dst) {
@@ -134,7 +136,7 @@ class FullInspection final : public queue::Inspector {
     v->set_forwarding(inspect::Family::ipv4, false);
     return v;
   }
-  inspect::Engine engine_;
+  daemon::EngineSlot slot_;
 };
 #endif
 
@@ -493,7 +495,7 @@ int main_impl(int argc, char** argv) {
                 static_cast<unsigned long long>(c.batch_verdicts));
 #ifdef ICMPWALL_BENCH_DECODE
     if (auto* full = dynamic_cast<FullInspection*>(mode->inspector.get())) {
-      const auto ec = full->engine().counters();
+      const auto ec = full->counters();
       std::string reasons;
       for (const auto& [r, n] : ec.reasons) reasons += " " + r + "=" + std::to_string(n);
       std::printf("  engine: packets %llu passed %llu logged %llu dropped %llu blocked %llu%s%s\n",

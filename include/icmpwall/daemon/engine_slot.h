@@ -1,11 +1,12 @@
 // The inspector the queue workers call: an indirection to the current
 // inspection engine, swapped atomically on reload.
 //
-// Workers load the engine (a std::shared_ptr, atomically) once per packet,
-// so a packet is judged wholly by the old or wholly by the new engine, and
-// the old one lives until the last packet that loaded it is judged. Here
-// too the packets inspected are counted per ICMP type, which the engine
-// does not count.
+// Workers load the engine (a std::shared_ptr, atomically) once per batch
+// of packets (once per packet when they answer one at a time), so a packet
+// is judged wholly by the old or wholly by the new engine, and the old one
+// lives until the last batch that loaded it is judged. Each packet is
+// decoded once, here, for the engine and for the packets inspected per
+// ICMP type, which the engine does not count.
 #pragma once
 
 #include <array>
@@ -37,6 +38,8 @@ class EngineSlot final : public queue::Inspector {
 
   // Detected (drop or block) means drop.
   queue::Verdict inspect(std::span<const uint8_t> packet, const queue::PacketInfo& info) override;
+  void inspect_batch(std::span<const queue::QueuedPacket> packets,
+                     std::span<queue::Verdict> verdicts, size_t& judged) override;
 
   // Installs `next`; returns the engine it replaces.
   std::shared_ptr<inspect::Engine> swap(std::shared_ptr<inspect::Engine> next) {
@@ -50,6 +53,10 @@ class EngineSlot final : public queue::Inspector {
   void count_type(std::span<const uint8_t> packet);
 
  private:
+  queue::Verdict judge(inspect::Engine& engine, std::span<const uint8_t> packet,
+                       const queue::PacketInfo& info);
+  void count(policy::Family family, uint8_t type);
+
   std::atomic<std::shared_ptr<inspect::Engine>> engine_;
   std::array<std::atomic<uint64_t>, 512> per_type_{};  // [family * 256 + type]
 };

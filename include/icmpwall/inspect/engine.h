@@ -164,6 +164,10 @@ class Engine {
   // `bytes` from the IP header (possibly cut by the queue's copy range);
   // `ctx`: what the kernel says about the packet.
   Finding inspect(std::span<const uint8_t> bytes, const PacketContext& ctx, Clock::time_point now);
+  // The same for a packet decoded already (decode_packet with
+  // DecodeOptions::allow_truncated), for a caller that reads the decoded
+  // packet too.
+  Finding inspect(const Decoded<Packet>& decoded, const PacketContext& ctx, Clock::time_point now);
 
   EngineCounters counters() const;
   const EngineConfig& config() const { return config_; }

@@ -1,14 +1,17 @@
 // What a queue worker hands to inspection, and what it gets back.
 //
-// The worker reads packets from NFQUEUE and calls an Inspector once per
-// packet with the bytes the kernel copied (from the IP header, at most the
-// copy range) and the packet's metadata. The Inspector answers accept or
-// drop; the worker turns the answers into verdict messages. An Inspector
-// shared by several workers is called from several threads at once and
-// must be safe for that.
+// The worker reads packets from NFQUEUE and hands an Inspector the bytes
+// the kernel copied (from the IP header, at most the copy range) and the
+// packet's metadata: a round's packets at once (inspect_batch) when it
+// answers them with one batch of verdicts, one at a time (inspect) when
+// it answers each on its own. The Inspector answers accept or drop; the
+// worker turns the answers into verdict messages. An Inspector shared by
+// several workers is called from several threads at once and must be
+// safe for that.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -42,11 +45,36 @@ struct PacketInfo {
   bool ct_reported = false;
 };
 
+// A packet waiting for its verdict: its bytes and its metadata.
+struct QueuedPacket {
+  std::span<const uint8_t> bytes;
+  PacketInfo info;
+};
+
 class Inspector {
  public:
   virtual ~Inspector() = default;
   virtual Verdict inspect(std::span<const uint8_t> packet, const PacketInfo& info) = 0;
+
+  // Judges packets[judged], packets[judged + 1], ... in order, writing
+  // verdicts[i] for packets[i] and counting it in `judged` before the next
+  // packet is looked at: a caller that catches an exception knows that
+  // the packet at `judged` threw, and can go on after it. The default calls inspect() for each; an Inspector
+  // overrides it to pay once per batch for what does not change within
+  // one (finding the current engine).
+  virtual void inspect_batch(std::span<const QueuedPacket> packets, std::span<Verdict> verdicts,
+                             size_t& judged) {
+    for (; judged < packets.size(); ++judged)
+      verdicts[judged] = inspect(packets[judged].bytes, packets[judged].info);
+  }
 };
+
+// The verdicts of `packets` into `verdicts` (same size) through
+// inspect_batch: the edge of the worker thread. A packet whose inspection
+// throws gets `failed` and inspection goes on with the next one. Returns
+// how many threw.
+size_t judge_batch(Inspector& inspector, std::span<const QueuedPacket> packets,
+                   std::span<Verdict> verdicts, Verdict failed);
 
 // Accepts everything: the ceiling the queue plumbing can reach.
 class AcceptAll final : public Inspector {

@@ -2,15 +2,16 @@
 //
 // round() reads, without blocking, every datagram waiting on the socket up
 // to a batch limit (one recvmmsg; each datagram can hold several netlink
-// messages), calls the Inspector for each packet in arrival order, then
-// answers: in batched mode with the verdict plan (verdict_plan.h) in one
-// sendto; in per-packet mode with one sendto per packet, right after it
-// is inspected (the classic loop, kept for comparison).
+// messages), then answers: in batched mode it hands the round's packets,
+// in arrival order, to the Inspector at once (inspect_batch) and sends
+// the verdict plan (verdict_plan.h) in one sendto; in per-packet mode it
+// calls the Inspector for each packet and sends its verdict right away
+// (the classic loop, kept for comparison).
 //
 // The Inspector's call is the edge of the worker thread: if it throws (out
-// of memory in a detector), the packet is answered as if no worker were
-// there (accept when the queue fails open, else drop), counted, and
-// reading goes on.
+// of memory in a detector), the packet it was judging is answered as if no
+// worker were there (accept when the queue fails open, else drop),
+// counted, and inspection goes on with the next packet.
 //
 // Errors are counted, not thrown: an overflowed receive buffer (ENOBUFS:
 // the kernel could not deliver some packets and accepted or dropped them
@@ -84,6 +85,8 @@ class Reader {
   void handle_datagram(std::span<const uint8_t> datagram);
   // The Inspector's verdict; the queue's no-worker verdict if it throws.
   Verdict inspect(std::span<const uint8_t> payload, const PacketInfo& info);
+  // Batched mode: the verdicts of queued_, into decisions_.
+  void inspect_queued();
   void send_verdicts(std::span<const VerdictMsg> msgs, std::span<const Decision> decided);
   // One writer (the thread running round()); other threads only load.
   static void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
@@ -101,6 +104,8 @@ class Reader {
   std::vector<iovec> iovs_;
   std::vector<sockaddr_nl> addrs_;
   std::vector<std::vector<uint8_t>> early_;
+  std::vector<QueuedPacket> queued_;  // batched mode: this round's packets
+  std::vector<Verdict> verdicts_;
   std::vector<Decision> decisions_;
   std::vector<Decision> unsent_;  // decisions whose verdict send failed
   std::vector<uint8_t> out_;

@@ -66,6 +66,52 @@ TEST(EngineSlot, SwapHandsOverToTheNewEngine) {
   EXPECT_EQ(slot.type_counts()[0].packets, 3u) << "type counts span engines";
 }
 
+// A batch is judged and counted exactly as its packets one at a time:
+// what decodes, what decodes only as far as its IP header (a cut ICMP
+// header: dropped as malformed, its type still counted), a non-first
+// fragment and a datagram that is not ICMP.
+TEST(EngineSlot, ABatchIsJudgedAndCountedAsItsPacketsOneByOne) {
+  std::vector<Bytes> bytes = {
+      echo4(),
+      ipv4(v4("198.18.1.2"), v4("198.18.2.2"), 1, Bytes{8, 0, 0, 0}),
+      icmp6(v6("2001:db8:1::2"), v6("2001:db8:2::2"), 128, 0, 0x00010001, Bytes(8, 0)),
+      ipv4(v4("198.18.1.2"), v4("198.18.2.2"), 17, udp_header(1, 2)),
+      Bytes{0x45, 0x00},
+      echo4(0),
+  };
+  Bytes fragment = echo4();
+  fragment[7] = 0x10;  // fragment offset 16 (8-byte units): not the first
+  bytes.push_back(fragment);
+
+  std::vector<queue::QueuedPacket> packets;
+  for (const auto& b : bytes) packets.push_back({b, {}});
+  EngineSlot batched(engine());
+  std::vector<queue::Verdict> verdicts(packets.size(), queue::Verdict::accept);
+  size_t judged = 0;
+  batched.inspect_batch(packets, verdicts, judged);
+  EXPECT_EQ(judged, packets.size());
+
+  EngineSlot single(engine());
+  for (size_t i = 0; i < packets.size(); ++i)
+    EXPECT_EQ(verdicts[i], single.inspect(bytes[i], {})) << "packet " << i;
+  EXPECT_EQ(verdicts[0], queue::Verdict::accept);
+  EXPECT_EQ(verdicts[1], queue::Verdict::drop) << "a cut ICMP header is malformed";
+
+  auto counts = batched.type_counts();
+  auto expected = single.type_counts();
+  ASSERT_EQ(counts.size(), expected.size());
+  for (size_t i = 0; i < counts.size(); ++i) {
+    EXPECT_EQ(counts[i].family, expected[i].family);
+    EXPECT_EQ(counts[i].type, expected[i].type);
+    EXPECT_EQ(counts[i].packets, expected[i].packets);
+  }
+  ASSERT_EQ(counts.size(), 3u) << "v4 echo reply, v4 echo (2, one cut), v6 echo";
+  EXPECT_EQ(counts[1].type, 8);
+  EXPECT_EQ(counts[1].packets, 2u);
+  EXPECT_EQ(batched.engine()->counters().packets, single.engine()->counters().packets);
+  EXPECT_EQ(batched.engine()->counters().dropped, single.engine()->counters().dropped);
+}
+
 TEST(PacketContext, FromTheQueueMetadata) {
   queue::PacketInfo info;
   info.indev = 4;
