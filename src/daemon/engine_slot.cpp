@@ -1,6 +1,6 @@
 #include "icmpwall/daemon/engine_slot.h"
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 namespace icmpwall::daemon {
 

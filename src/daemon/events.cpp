@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {

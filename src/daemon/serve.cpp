@@ -21,7 +21,7 @@
 #include "icmpwall/daemon/stats_server.h"
 #include "icmpwall/daemon/systemd.h"
 #include "icmpwall/inspect/engine_budget.h"
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/queue/worker.h"
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/util/file.h"

@@ -7,8 +7,8 @@
 #include <bit>
 
 #include "icmpwall/inspect/engine_config.h"
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 #include "icmpwall/util/file.h"
 
 namespace icmpwall::inspect {

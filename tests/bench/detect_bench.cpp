@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "../unit/inspect/detect_packets.h"
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 using namespace icmpwall::inspect;
 using namespace detect_test;

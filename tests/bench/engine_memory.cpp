@@ -32,10 +32,10 @@
 #include <vector>
 
 #include "icmpwall/inspect/engine.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/routes.h"
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/routes/routes.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 namespace icmpwall::bench {
 namespace {

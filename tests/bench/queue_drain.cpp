@@ -59,8 +59,8 @@
 
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/inspect/engine.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/routes/routes.h"
 #endif
 
 namespace icmpwall::bench {

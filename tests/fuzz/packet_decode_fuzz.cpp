@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 namespace {
 

@@ -48,9 +48,9 @@
 
 #include "command.h"
 #include "harness.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/redirect.h"
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/redirect.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/queue/worker.h"
 

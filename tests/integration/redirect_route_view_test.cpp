@@ -21,7 +21,7 @@
 #include <string>
 
 #include "command.h"
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/netlink/netns.h"
 #include "netns.h"
 

@@ -66,12 +66,12 @@
 #include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/enforcement.h"
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/forged_error.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/redirect.h"
-#include "icmpwall/inspect/routes.h"
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/forged_error.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/redirect.h"
+#include "icmpwall/inspect/routes/routes.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 namespace icmpwall::inspect {
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "icmp_builder.h"
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 using namespace icmpwall::inspect;
 using namespace icmpwall::inspect::testing;

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 namespace detect_test {
 

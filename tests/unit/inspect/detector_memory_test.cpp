@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "detect_packets.h"
-#include "icmpwall/inspect/flow_table.h"
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 using namespace icmpwall::inspect;
 using namespace detect_test;

@@ -9,8 +9,8 @@
 
 #include <cstdio>
 
-#include "icmpwall/inspect/sweep.h"
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 #include "icmpwall/policy/parser.h"
 
 namespace icmpwall::inspect {

@@ -1,8 +1,8 @@
-// Tests for ForgedErrorValidator (src/inspect/forged_error.cpp) on packet
+// Tests for ForgedErrorValidator (src/inspect/detect/forged_error.cpp) on packet
 // bytes: errors of every judged type, in both families, quoting a datagram
 // this host sent (pass) or one it cannot have sent (error-not-ours). The
 // host (a StaticRouteView) owns 198.18.0.2 and 2001:db8::2.
-#include "icmpwall/inspect/forged_error.h"
+#include "icmpwall/inspect/detect/forged_error.h"
 
 #include <gtest/gtest.h>
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 namespace icmpwall::inspect::testing {
 

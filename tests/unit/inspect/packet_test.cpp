@@ -1,10 +1,10 @@
-// Tests for the packet decoder (src/inspect/ip_decode.cpp, icmp_decode.cpp).
+// Tests for the packet decoder (src/inspect/decode/packet_ip.cpp, packet_icmp.cpp).
 //
 // Fixture packets were built with scapy and are kept as hex, so their
 // checksums come from an independent implementation. Malformed variants are
 // those packets with one field patched, or small IPv6 extension chains
 // assembled here byte by byte.
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // pair_history.h: distinct patterns per (source, destination) within a
 // window; a pattern seen again is not new; old ones fall out of the count;
 // a full record forgets the pattern seen longest ago; the table is bounded.
-#include "icmpwall/inspect/pair_history.h"
+#include "icmpwall/inspect/detect/pair_history.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// Tests for the real-ping payload models (src/inspect/payload_model.cpp)
-// and the payload measures (src/inspect/payload_stats.cpp).
-#include "icmpwall/inspect/payload_model.h"
+// Tests for the real-ping payload models (src/inspect/detect/payload_model.cpp)
+// and the payload measures (src/inspect/detect/payload_stats.cpp).
+#include "icmpwall/inspect/detect/payload_model.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 
 #include "detect_packets.h"
-#include "icmpwall/inspect/payload_stats.h"
+#include "icmpwall/inspect/detect/payload_stats.h"
 
 using namespace icmpwall::inspect;
 using namespace detect_test;

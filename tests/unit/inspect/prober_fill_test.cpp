@@ -2,7 +2,7 @@
 // digits) is recognised at every size; data in printable encodings (hex,
 // base32, base36, base64 with its + and /, lower-case words, English text,
 // shell output) is not.
-#include "icmpwall/inspect/prober_fill.h"
+#include "icmpwall/inspect/detect/prober_fill.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Tests for RedirectValidator (src/inspect/redirect.cpp) on packet bytes:
+// Tests for RedirectValidator (src/inspect/detect/redirect.cpp) on packet bytes:
 // one valid ICMPv4 and one valid ICMPv6 redirect (builder_test.cpp checks
 // the builder against scapy), and for every rule a variant that breaks
 // only that rule. The host's routes come from a StaticRouteView:
@@ -6,7 +6,7 @@
 //   ifindex 2: 198.18.0.2/24, 2001:db8::2/64, fe80::2 — gateway 198.18.0.1 /
 //              fe80::1 for 198.18.9.0/24 and 2001:db8:9::/64
 //   ifindex 3: 198.18.1.2/24, 2001:db8:1::2/64 (another link)
-#include "icmpwall/inspect/redirect.h"
+#include "icmpwall/inspect/detect/redirect.h"
 
 #include <gtest/gtest.h>
 

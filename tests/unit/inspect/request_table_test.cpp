@@ -1,5 +1,5 @@
 // The echo-request table: what a reply finds, what a full set gives up.
-#include "icmpwall/inspect/request_table.h"
+#include "icmpwall/inspect/detect/request_table.h"
 
 #include <gtest/gtest.h>
 

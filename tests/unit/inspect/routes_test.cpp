@@ -1,7 +1,7 @@
-// Tests for the address predicates (src/inspect/routes_address.cpp) and
-// StaticRouteView (src/inspect/routes_static.cpp), the table the validator
+// Tests for the address predicates (src/inspect/routes/routes_address.cpp) and
+// StaticRouteView (src/inspect/routes/routes_static.cpp), the table the validator
 // tests stand in for the kernel with.
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 #include <gtest/gtest.h>
 

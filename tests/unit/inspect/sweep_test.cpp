@@ -1,5 +1,5 @@
-// Tests for the ping sweep detector (src/inspect/sweep.cpp).
-#include "icmpwall/inspect/sweep.h"
+// Tests for the ping sweep detector (src/inspect/detect/sweep.cpp).
+#include "icmpwall/inspect/detect/sweep.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

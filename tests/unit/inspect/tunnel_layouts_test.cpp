@@ -1,5 +1,5 @@
-// Tests for the known-tool layouts (src/inspect/tunnel_layouts.cpp).
-#include "icmpwall/inspect/tunnel_layouts.h"
+// Tests for the known-tool layouts (src/inspect/detect/tunnel_layouts.cpp).
+#include "icmpwall/inspect/detect/tunnel_layouts.h"
 
 #include <gtest/gtest.h>
 

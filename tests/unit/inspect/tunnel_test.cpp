@@ -1,7 +1,7 @@
-// Tests for the tunnel detector (src/inspect/tunnel.cpp): real pings of
+// Tests for the tunnel detector (src/inspect/detect/tunnel.cpp): real pings of
 // every common implementation pass at normal rates; each signal fires when
 // it should and not otherwise; known tools are detected and blocked.
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Per (source, destination) history across flows (see pair_history.h).
-#include "icmpwall/inspect/pair_history.h"
+#include "icmpwall/inspect/detect/pair_history.h"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
 // Random prober filler (see prober_fill.h for the model and its tests).
-#include "icmpwall/inspect/prober_fill.h"
+#include "icmpwall/inspect/detect/prober_fill.h"
 
 #include <cmath>
 
-#include "icmpwall/inspect/payload_stats.h"
+#include "icmpwall/inspect/detect/payload_stats.h"
 
 namespace icmpwall::inspect {
 

@@ -10,16 +10,16 @@
 // score that side.
 // Signals collect in a fixed array; a Finding is built only for a
 // detection, so a passing packet allocates nothing.
-#include "icmpwall/inspect/tunnel.h"
+#include "icmpwall/inspect/detect/tunnel.h"
 
 #include <bit>
 #include <cmath>
 #include <optional>
 
-#include "icmpwall/inspect/payload_model.h"
-#include "icmpwall/inspect/payload_stats.h"
-#include "icmpwall/inspect/prober_fill.h"
-#include "icmpwall/inspect/tunnel_layouts.h"
+#include "icmpwall/inspect/detect/payload_model.h"
+#include "icmpwall/inspect/detect/payload_stats.h"
+#include "icmpwall/inspect/detect/prober_fill.h"
+#include "icmpwall/inspect/detect/tunnel_layouts.h"
 
 namespace icmpwall::inspect {
 

@@ -36,7 +36,7 @@
 #include <mutex>
 #include <utility>
 
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "routes_conntrack.h"
 #include "mnl_socket.h"
 

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/flow_table.h"
+#include "icmpwall/inspect/detect/flow_table.h"
 
 namespace icmpwall::inspect {
 

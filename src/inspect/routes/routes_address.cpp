@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/address.h"
 
 namespace icmpwall::inspect {

@@ -32,8 +32,8 @@
 #include <cstdint>
 
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/flow_table.h"
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/decode/packet.h"
 
 namespace icmpwall::inspect {
 

@@ -40,7 +40,7 @@
 #include <string>
 #include <vector>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {

@@ -1,6 +1,6 @@
 // Recognising real-ping payloads (see payload_model.h for the models and
 // why a fixed fill after a short header is what they all share).
-#include "icmpwall/inspect/payload_model.h"
+#include "icmpwall/inspect/detect/payload_model.h"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // Entropy and text measures of payloads (see payload_stats.h).
-#include "icmpwall/inspect/payload_stats.h"
+#include "icmpwall/inspect/detect/payload_stats.h"
 
 #include <algorithm>
 #include <array>

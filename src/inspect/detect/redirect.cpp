@@ -8,7 +8,7 @@
 // copy range (Packet::truncated) is judged on what is present: an option
 // running past the cut is not counted as malformed, and a redirected
 // header option is decoded from the bytes that were copied.
-#include "icmpwall/inspect/redirect.h"
+#include "icmpwall/inspect/detect/redirect.h"
 
 #include <string>
 #include <utility>

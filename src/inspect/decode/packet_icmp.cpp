@@ -11,7 +11,7 @@
 // but the packet itself still decodes: a detector decides what that means.
 #include <algorithm>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/policy/icmp_types.h"
 #include "wire.h"
 

@@ -11,7 +11,7 @@
 // the upper layer, and the walk is bounded by kMaxExtHeaders.
 #include <algorithm>
 
-#include "icmpwall/inspect/packet.h"
+#include "icmpwall/inspect/decode/packet.h"
 #include "wire.h"
 
 namespace icmpwall::inspect {

@@ -1,6 +1,6 @@
 // StaticRouteView: routing state given by the caller, answered the way the
 // kernel would (longest prefix match, link-local on-link everywhere).
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {
 

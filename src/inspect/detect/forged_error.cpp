@@ -1,6 +1,6 @@
 // ForgedErrorValidator: ICMP errors whose quoted datagram this host cannot
 // have sent. See forged_error.h for what is judged and what is let pass.
-#include "icmpwall/inspect/forged_error.h"
+#include "icmpwall/inspect/detect/forged_error.h"
 
 #include <algorithm>
 

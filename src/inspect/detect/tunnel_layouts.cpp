@@ -1,11 +1,11 @@
 // Layout tests for known ICMP tunnel tools (see tunnel_layouts.h for the
 // formats). Every read is bounds-checked against the bytes present.
-#include "icmpwall/inspect/tunnel_layouts.h"
+#include "icmpwall/inspect/detect/tunnel_layouts.h"
 
 #include <algorithm>
 #include <array>
 
-#include "wire.h"
+#include "../decode/wire.h"
 
 namespace icmpwall::inspect {
 

@@ -49,8 +49,8 @@
 
 #include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {
 

@@ -1,10 +1,10 @@
 // Ping sweep detection (see sweep.h for the counting and the run).
-#include "icmpwall/inspect/sweep.h"
+#include "icmpwall/inspect/detect/sweep.h"
 
 #include <bit>
 #include <cmath>
 
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {
 

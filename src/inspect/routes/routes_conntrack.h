@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "icmpwall/inspect/routes.h"
+#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {

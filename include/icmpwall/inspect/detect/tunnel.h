@@ -95,12 +95,12 @@
 #include "icmpwall/inspect/counters.h"
 #include "icmpwall/inspect/enforcement.h"
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/flow_table.h"
-#include "icmpwall/inspect/packet.h"
-#include "icmpwall/inspect/pair_history.h"
-#include "icmpwall/inspect/prober_fill.h"
-#include "icmpwall/inspect/request_table.h"
-#include "icmpwall/inspect/sliding_window.h"
+#include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/pair_history.h"
+#include "icmpwall/inspect/detect/prober_fill.h"
+#include "icmpwall/inspect/detect/request_table.h"
+#include "icmpwall/inspect/detect/sliding_window.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {
