@@ -38,6 +38,7 @@
 
 #include "icmpwall/audit/dump_messages.h"
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/errno_error.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -48,10 +49,6 @@ using GenPtr = std::unique_ptr<nftnl_gen, Free<nftnl_gen_free>>;
 constexpr size_t kReadBuffer = 1 << 20;
 constexpr int kRecvBuffer = 16 << 20;
 constexpr int kReplyTimeoutSec = 10;
-
-Error errno_error(const std::string& what, int e = errno) {
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 // Thrown-away attempts (the ruleset moved) are told apart from failures.
 bool is_change(int code) {

@@ -1,6 +1,5 @@
 // What the inspect stage's netlink clients (the rtnetlink route view and
-// the ctnetlink flow lookup) share: an owned libmnl socket, and an Error
-// from errno.
+// the ctnetlink flow lookup) share: an owned libmnl socket.
 #pragma once
 
 #include <fmt/format.h>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {
@@ -21,11 +21,5 @@ struct CloseMnl {
   }
 };
 using MnlSocket = std::unique_ptr<mnl_socket, CloseMnl>;
-
-// `what` and the message of the current errno, which the Error keeps.
-inline Error errno_error(const std::string& what) {
-  const int e = errno;
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 }  // namespace icmpwall::inspect

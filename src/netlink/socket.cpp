@@ -26,6 +26,8 @@
 #include <memory>
 #include <vector>
 
+#include "icmpwall/util/errno_error.h"
+
 namespace icmpwall::netlink {
 namespace {
 
@@ -33,11 +35,6 @@ constexpr int kReplyTimeoutMs = 5000;
 constexpr size_t kRecvBuffer = 1 << 20;
 // Memory one queued ack costs the receive buffer (skb overhead included).
 constexpr size_t kAckCost = 1024;
-
-Error errno_error(const std::string& what) {
-  int e = errno;
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 void set_buffer(int fd, int force_opt, int opt, size_t bytes) {
   int v = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);

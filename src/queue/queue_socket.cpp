@@ -20,15 +20,12 @@
 
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/queue/messages.h"
+#include "icmpwall/util/errno_error.h"
 
 namespace icmpwall::queue {
 namespace {
 
 constexpr int kAckTimeoutMs = 5000;
-
-Error errno_error(const std::string& what, int e = errno) {
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 Result<void> check_config(const QueueConfig& c) {
   if (c.copy_range < 1 || c.copy_range > max_copy_range())
