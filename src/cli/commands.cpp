@@ -51,18 +51,6 @@ std::optional<Compiled> load_and_compile(const std::string& path, const CommonOp
   return Compiled{std::move(*policy), std::move(*table)};
 }
 
-size_t count_rules(const nft::Table& t) {
-  size_t n = 0;
-  for (const auto& c : t.chains) n += c.rules.size();
-  return n;
-}
-
-size_t count_elements(const nft::Table& t) {
-  size_t n = 0;
-  for (const auto& s : t.sets) n += s.elements.size();
-  return n;
-}
-
 // --type: a number, or a name of either family (with its code, if the
 // name implies one). Empty on an unknown name.
 std::vector<policy::NamedMatch> resolve_type(const std::string& text,
@@ -97,8 +85,8 @@ int cmd_check(const CommonOptions& common, const std::string& policy_path, const
   auto compiled = load_and_compile(policy_path, common, dump);
   if (!compiled) return kPolicy;
   std::cerr << fmt::format("{}: ok ({} rules, {} nft rules, {} set elements)\n", policy_path,
-                           compiled->policy.rules.size(), count_rules(compiled->table),
-                           count_elements(compiled->table));
+                           compiled->policy.rules.size(), nft::count_rules(compiled->table),
+                           nft::count_elements(compiled->table));
   return kOk;
 }
 
@@ -127,8 +115,8 @@ int cmd_apply(const ApplyOptions& opts) {
   }
   std::cerr << fmt::format(
       "applied {}: table inet {} ({} rules, {} set elements; {} netlink messages, {} bytes{})\n",
-      opts.policy_path, compiled->table.name, count_rules(compiled->table),
-      count_elements(compiled->table), stats->messages, stats->bytes,
+      opts.policy_path, compiled->table.name, nft::count_rules(compiled->table),
+      nft::count_elements(compiled->table), stats->messages, stats->bytes,
       nft::uses_queue(compiled->table)
           ? fmt::format("; NFQUEUE via {}", stats->queue_mode == netlink::QueueMode::native
                                                 ? "nft queue"
