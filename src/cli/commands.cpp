@@ -11,44 +11,32 @@
 #include "icmpwall/cli/audit_drift_command.h"
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
-#include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
+#include "icmpwall/daemon/load.h"
 #include "icmpwall/daemon/serve.h"
-#include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/icmp_types.h"
-#include "icmpwall/policy/lint.h"
-#include "icmpwall/policy/parser.h"
 
 namespace icmpwall::cli {
 namespace {
 
-// Parse, lint and compile a policy; prints diagnostics. Empty on failure.
-struct Compiled {
-  policy::Policy policy;
-  nft::Table table;
-};
-
-std::optional<Compiled> load_and_compile(const std::string& path, const CommonOptions& common,
-                                         const std::string& dump) {
+// Parse, lint and compile a policy as the daemon would load it; prints
+// diagnostics. Empty on failure.
+std::optional<daemon::CompiledPolicy> load_and_compile(const std::string& path,
+                                                       const CommonOptions& common,
+                                                       const std::string& dump) {
   Diagnostics diags;
-  auto policy = policy::parse_policy_file(path, diags);
-  if (policy) policy::lint(*policy, diags);
-  if (common.strict) diags.promote_warnings();
-  std::optional<nft::Table> table;
-  if (policy && !diags.has_errors()) table = compile::compile(*policy, diags);
-  // What the daemon would refuse: detector settings, tables over budget.
-  if (table && !diags.has_errors()) inspect::engine_settings(*policy, diags);
+  auto compiled = daemon::compile_policy_file(path, common.strict, diags);
   diags.render(std::cerr, common.color);
-  if (!table || diags.has_errors()) {
+  if (!compiled) {
     std::cerr << fmt::format("{}: {} error(s), {} warning(s)\n", path, diags.count(Severity::error),
                              diags.count(Severity::warning));
     return std::nullopt;
   }
-  if (dump == "policy") std::cout << dump_policy(*policy);
-  if (dump == "nft") std::cout << compile::render_nft(*table);
-  return Compiled{std::move(*policy), std::move(*table)};
+  if (dump == "policy") std::cout << dump_policy(compiled->policy);
+  if (dump == "nft") std::cout << compile::render_nft(compiled->table);
+  return compiled;
 }
 
 // --type: a number, or a name of either family (with its code, if the
