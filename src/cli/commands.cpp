@@ -91,8 +91,7 @@ int cmd_apply(const ApplyOptions& opts) {
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;
   netlink::ApplyOptions apply_opts;
-  if (opts.queue_mode == "native") apply_opts.queue_mode = netlink::QueueMode::native;
-  if (opts.queue_mode == "compat") apply_opts.queue_mode = netlink::QueueMode::compat;
+  apply_opts.queue_mode = netlink::queue_mode_named(opts.queue_mode);
   Diagnostics diags;
   auto stats = netlink::apply_table(compiled->table, diags, apply_opts);
   diags.render(std::cerr, opts.common.color);
@@ -121,8 +120,7 @@ int cmd_daemon(const DaemonOptions& opts) {
                             : opts.config_path;
   request.policy_path = opts.policy_path;
   request.strict = opts.common.strict;
-  if (opts.queue_mode == "native") request.queue_mode = netlink::QueueMode::native;
-  if (opts.queue_mode == "compat") request.queue_mode = netlink::QueueMode::compat;
+  request.queue_mode = netlink::queue_mode_named(opts.queue_mode);
   request.copy_range = opts.copy_range;
   request.flush_on_exit = opts.flush_on_exit;
   request.stats_socket = opts.stats_socket;
