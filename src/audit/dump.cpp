@@ -38,6 +38,8 @@
 
 #include "icmpwall/audit/dump_messages.h"
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/mnl_socket.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -47,11 +49,7 @@ using GenPtr = std::unique_ptr<nftnl_gen, Free<nftnl_gen_free>>;
 
 constexpr size_t kReadBuffer = 1 << 20;
 constexpr int kRecvBuffer = 16 << 20;
-constexpr int kReplyTimeoutSec = 10;
-
-Error errno_error(const std::string& what, int e = errno) {
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
+constexpr int kReplyTimeoutMs = 10000;
 
 // Thrown-away attempts (the ruleset moved) are told apart from failures.
 bool is_change(int code) {
@@ -61,15 +59,11 @@ bool is_change(int code) {
 class DumpSocket {
  public:
   static Result<DumpSocket> open() {
-    netlink::MnlSocketPtr s(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-    if (!s) return errno_error("netlink socket");
-    if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) return errno_error("netlink bind");
-    int fd = mnl_socket_get_fd(s.get());
-    int size = kRecvBuffer;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    timeval tv{kReplyTimeoutSec, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    MnlSocketOptions options;
+    options.what = "the netlink dump socket";
+    options.receive_buffer = kRecvBuffer;
+    options.receive_timeout_ms = kReplyTimeoutMs;
+    TRY(auto s, MnlSocket::open(NETLINK_NETFILTER, options));
     return DumpSocket(std::move(s));
   }
 
@@ -115,9 +109,9 @@ class DumpSocket {
     int error;
   };
 
-  explicit DumpSocket(netlink::MnlSocketPtr s)
+  explicit DumpSocket(MnlSocket s)
       : sock_(std::move(s)), buf_(std::make_unique_for_overwrite<char[]>(kReadBuffer)) {
-    portid_ = mnl_socket_get_portid(sock_.get());
+    portid_ = sock_.portid();
     seq_ = static_cast<uint32_t>(time(nullptr));
   }
 
@@ -136,7 +130,7 @@ class DumpSocket {
     return MNL_CB_OK;
   }
 
-  netlink::MnlSocketPtr sock_;
+  MnlSocket sock_;
   std::unique_ptr<char[]> buf_;
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "icmpwall/cli/commands.h"
+#include "icmpwall/netlink/queue_mode.h"
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/version.h"
@@ -32,7 +33,7 @@ int run(int argc, char** argv) {
   apply_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
   apply_cmd->add_option("--queue-mode", apply.queue_mode,
                         "How inspect rules reach NFQUEUE: auto, native, compat")
-      ->check(CLI::IsMember({"auto", "native", "compat"}));
+      ->check(CLI::IsMember(netlink::queue_mode_names()));
   apply_cmd->add_option("--dump", apply.dump, "Print a stage's output: policy, nft")
       ->check(CLI::IsMember({"policy", "nft"}));
 
@@ -56,7 +57,7 @@ int run(int argc, char** argv) {
   daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
   daemon_cmd->add_option("--queue-mode", daemon.queue_mode,
                          "How inspect rules reach NFQUEUE: auto, native, compat")
-      ->check(CLI::IsMember({"auto", "native", "compat"}));
+      ->check(CLI::IsMember(netlink::queue_mode_names()));
   daemon_cmd->add_option("--copy-range", daemon.copy_range,
                          "Bytes of each queued packet to inspect (default 1500)")
       ->check(CLI::Range(64, 65531));

@@ -11,56 +11,32 @@
 #include "icmpwall/cli/audit_drift_command.h"
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
-#include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
+#include "icmpwall/daemon/load.h"
 #include "icmpwall/daemon/serve.h"
-#include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/icmp_types.h"
-#include "icmpwall/policy/lint.h"
-#include "icmpwall/policy/parser.h"
 
 namespace icmpwall::cli {
 namespace {
 
-// Parse, lint and compile a policy; prints diagnostics. Empty on failure.
-struct Compiled {
-  policy::Policy policy;
-  nft::Table table;
-};
-
-std::optional<Compiled> load_and_compile(const std::string& path, const CommonOptions& common,
-                                         const std::string& dump) {
+// Parse, lint and compile a policy as the daemon would load it; prints
+// diagnostics. Empty on failure.
+std::optional<daemon::CompiledPolicy> load_and_compile(const std::string& path,
+                                                       const CommonOptions& common,
+                                                       const std::string& dump) {
   Diagnostics diags;
-  auto policy = policy::parse_policy_file(path, diags);
-  if (policy) policy::lint(*policy, diags);
-  if (common.strict) diags.promote_warnings();
-  std::optional<nft::Table> table;
-  if (policy && !diags.has_errors()) table = compile::compile(*policy, diags);
-  // What the daemon would refuse: detector settings, tables over budget.
-  if (table && !diags.has_errors()) inspect::engine_settings(*policy, diags);
+  auto compiled = daemon::compile_policy_file(path, common.strict, diags);
   diags.render(std::cerr, common.color);
-  if (!table || diags.has_errors()) {
+  if (!compiled) {
     std::cerr << fmt::format("{}: {} error(s), {} warning(s)\n", path, diags.count(Severity::error),
                              diags.count(Severity::warning));
     return std::nullopt;
   }
-  if (dump == "policy") std::cout << dump_policy(*policy);
-  if (dump == "nft") std::cout << compile::render_nft(*table);
-  return Compiled{std::move(*policy), std::move(*table)};
-}
-
-size_t count_rules(const nft::Table& t) {
-  size_t n = 0;
-  for (const auto& c : t.chains) n += c.rules.size();
-  return n;
-}
-
-size_t count_elements(const nft::Table& t) {
-  size_t n = 0;
-  for (const auto& s : t.sets) n += s.elements.size();
-  return n;
+  if (dump == "policy") std::cout << dump_policy(compiled->policy);
+  if (dump == "nft") std::cout << compile::render_nft(compiled->table);
+  return compiled;
 }
 
 // --type: a number, or a name of either family (with its code, if the
@@ -97,8 +73,8 @@ int cmd_check(const CommonOptions& common, const std::string& policy_path, const
   auto compiled = load_and_compile(policy_path, common, dump);
   if (!compiled) return kPolicy;
   std::cerr << fmt::format("{}: ok ({} rules, {} nft rules, {} set elements)\n", policy_path,
-                           compiled->policy.rules.size(), count_rules(compiled->table),
-                           count_elements(compiled->table));
+                           compiled->policy.rules.size(), nft::count_rules(compiled->table),
+                           nft::count_elements(compiled->table));
   return kOk;
 }
 
@@ -115,8 +91,7 @@ int cmd_apply(const ApplyOptions& opts) {
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;
   netlink::ApplyOptions apply_opts;
-  if (opts.queue_mode == "native") apply_opts.queue_mode = netlink::QueueMode::native;
-  if (opts.queue_mode == "compat") apply_opts.queue_mode = netlink::QueueMode::compat;
+  apply_opts.queue_mode = netlink::queue_mode_named(opts.queue_mode);
   Diagnostics diags;
   auto stats = netlink::apply_table(compiled->table, diags, apply_opts);
   diags.render(std::cerr, opts.common.color);
@@ -127,8 +102,8 @@ int cmd_apply(const ApplyOptions& opts) {
   }
   std::cerr << fmt::format(
       "applied {}: table inet {} ({} rules, {} set elements; {} netlink messages, {} bytes{})\n",
-      opts.policy_path, compiled->table.name, count_rules(compiled->table),
-      count_elements(compiled->table), stats->messages, stats->bytes,
+      opts.policy_path, compiled->table.name, nft::count_rules(compiled->table),
+      nft::count_elements(compiled->table), stats->messages, stats->bytes,
       nft::uses_queue(compiled->table)
           ? fmt::format("; NFQUEUE via {}", stats->queue_mode == netlink::QueueMode::native
                                                 ? "nft queue"
@@ -145,8 +120,7 @@ int cmd_daemon(const DaemonOptions& opts) {
                             : opts.config_path;
   request.policy_path = opts.policy_path;
   request.strict = opts.common.strict;
-  if (opts.queue_mode == "native") request.queue_mode = netlink::QueueMode::native;
-  if (opts.queue_mode == "compat") request.queue_mode = netlink::QueueMode::compat;
+  request.queue_mode = netlink::queue_mode_named(opts.queue_mode);
   request.copy_range = opts.copy_range;
   request.flush_on_exit = opts.flush_on_exit;
   request.stats_socket = opts.stats_socket;

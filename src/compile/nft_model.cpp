@@ -13,6 +13,18 @@ bool uses_queue(const Table& table) {
   return false;
 }
 
+size_t count_rules(const Table& table) {
+  size_t n = 0;
+  for (const auto& c : table.chains) n += c.rules.size();
+  return n;
+}
+
+size_t count_elements(const Table& table) {
+  size_t n = 0;
+  for (const auto& s : table.sets) n += s.elements.size();
+  return n;
+}
+
 NfHook nf_hook(policy::Hook h) {
   switch (h) {
     case policy::Hook::input: return NfHook::input;

@@ -50,10 +50,9 @@ class ConfigReader {
         else
           wrong_kind(v, key, "a boolean (true or false)");
       } else if (key == "queue_mode") {
-        if (auto s = choice_of(v, key, {"auto", "native", "compat"})) {
-          if (*s == "native") c.queue_mode = netlink::QueueMode::native;
-          if (*s == "compat") c.queue_mode = netlink::QueueMode::compat;
-        }
+        const auto& names = netlink::queue_mode_names();
+        if (auto s = choice_of(v, key, {names.begin(), names.end()}))
+          c.queue_mode = netlink::queue_mode_named(*s);
       } else if (key == "copy_range") {
         const auto* i = v.as_integer();
         if (!i)

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/inspect/routes/routes.h"
+#include "icmpwall/policy/policy.h"
 #include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {
@@ -19,7 +20,7 @@ std::string detection_json(const inspect::Event& e) {
   j["score"] = e.finding->score;
   if (e.packet) {
     const auto& p = *e.packet;
-    j["family"] = p.ip.family == policy::Family::ipv4 ? "ipv4" : "ipv6";
+    j["family"] = policy::to_string(p.ip.family);
     j["src"] = inspect::to_string(p.ip.src);
     j["dst"] = inspect::to_string(p.ip.dst);
     j["type"] = p.icmp.type;

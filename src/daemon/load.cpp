@@ -23,19 +23,25 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
   if (request.flush_on_exit) config.on_stop = OnStop::flush;
   if (request.stats_socket) config.stats_socket = *request.stats_socket;
 
-  // 3. the policy: parse, lint, compile
-  auto policy = policy::parse_policy_file(config.policy, diags);
-  if (!policy) return std::nullopt;
-  policy::lint(*policy, diags);
-  if (config.strict) diags.promote_warnings();
-  if (diags.has_errors()) return std::nullopt;
+  // 3. the policy: parse, lint, compile, the detectors' thresholds
+  auto compiled = compile_policy_file(config.policy, config.strict, diags);
+  if (!compiled) return std::nullopt;
+  return Loaded{std::move(config), std::move(compiled->policy), std::move(compiled->table),
+                std::move(compiled->engine)};
+}
+
+std::optional<CompiledPolicy> compile_policy_file(const std::string& path, bool strict,
+                                                  Diagnostics& diags) {
+  auto policy = policy::parse_policy_file(path, diags);
+  if (policy) policy::lint(*policy, diags);
+  // Also when parsing failed: the parser's warnings count as errors too.
+  if (strict) diags.promote_warnings();
+  if (!policy || diags.has_errors()) return std::nullopt;
   auto table = compile::compile(*policy, diags);
   if (!table || diags.has_errors()) return std::nullopt;
-
-  // 4. the detectors' thresholds, from [inspect.*], their tables within budget
   auto engine = inspect::engine_settings(*policy, diags);
-  if (!engine) return std::nullopt;
-  return Loaded{std::move(config), std::move(*policy), std::move(*table), std::move(*engine)};
+  if (!engine || diags.has_errors()) return std::nullopt;
+  return CompiledPolicy{std::move(*policy), std::move(*table), std::move(*engine)};
 }
 
 }  // namespace icmpwall::daemon

@@ -56,12 +56,6 @@ std::string files_with_errors(const Diagnostics& diags, const std::string& fallb
   return files.empty() ? fallback : fmt::format("{}", fmt::join(files, ", "));
 }
 
-size_t count_rules(const nft::Table& t) {
-  size_t n = 0;
-  for (const auto& c : t.chains) n += c.rules.size();
-  return n;
-}
-
 // SIGINT/SIGTERM/SIGHUP blocked in this thread (and so in every thread
 // started after it), and received with sigtimedwait.
 sigset_t handled_signals() {
@@ -185,7 +179,7 @@ std::string Daemon::status() const {
   std::vector<uint16_t> qs;
   for (const auto& [n, w] : workers_) qs.push_back(n);
   return fmt::format("STATUS=serving {} (table inet {}, {} rules, queues [{}], {} reloads)",
-                     current_.config.policy, current_.table.name, count_rules(current_.table),
+                     current_.config.policy, current_.table.name, nft::count_rules(current_.table),
                      fmt::join(qs, ","), reloads_);
 }
 
@@ -319,7 +313,8 @@ int Daemon::run() {
                    current_.table.name, fmt::join(queue_list, ","),
                    queue_list.empty() ? "none" : netlink::to_string(applied->queue_mode)));
   log_.info(fmt::format("serving {}: table inet {}, {} rules, queues [{}]", current_.config.policy,
-                        current_.table.name, count_rules(current_.table), fmt::join(queue_list, ",")),
+                        current_.table.name, nft::count_rules(current_.table),
+                        fmt::join(queue_list, ",")),
             {{"ICMPWALL_EVENT", "ready"}, {"ICMPWALL_POLICY", current_.config.policy}});
   notify("READY=1\n" + status());
 
@@ -453,8 +448,8 @@ void Daemon::reload() {
     }
     const std::string changes = fmt::format(
         "reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
-        next->config.policy, next->table.name, count_rules(current_.table), count_rules(next->table),
-        fmt::join(added, ","), fmt::join(removed, ","),
+        next->config.policy, next->table.name, nft::count_rules(current_.table),
+        nft::count_rules(next->table), fmt::join(added, ","), fmt::join(removed, ","),
         next->config.copy_range != current_.config.copy_range
             ? "; the new copy_range applies to new queues only"
             : "");

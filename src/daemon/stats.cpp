@@ -8,6 +8,7 @@
 #include <map>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/policy/policy.h"
 
 namespace icmpwall::daemon {
 
@@ -97,7 +98,7 @@ json stats_json(const StatsInput& in) {
   }
   json types = json::array();
   for (const auto& t : in.types)
-    types.push_back({{"family", t.family == policy::Family::ipv4 ? "ipv4" : "ipv6"},
+    types.push_back({{"family", policy::to_string(t.family)},
                      {"type", type_name(t.family, t.type)},
                      {"number", t.type},
                      {"packets", t.packets}});

@@ -12,14 +12,11 @@
 #include <cstring>
 #include <thread>
 
+#include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/fd.h"
 
 namespace icmpwall::daemon {
 namespace {
-
-Error fail(const std::string& what) {
-  return Error{fmt::format("{}: {}", what, std::strerror(errno)), errno};
-}
 
 Result<sockaddr_un> address_of(const std::string& path) {
   sockaddr_un a{};
@@ -91,18 +88,18 @@ Result<StatsServer> StatsServer::start(const std::string& path, Render render) {
   s->path = path;
   s->render = std::move(render);
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return fail("stats socket");
+  if (!fd.valid()) return errno_error("stats socket");
   ::unlink(path.c_str());
   // 0660 from the start: umask 0117 while binding, then chmod to be sure.
   mode_t old = ::umask(0117);
   int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::umask(old);
-  if (rc != 0) return fail(fmt::format("stats socket {}", path));
+  if (rc != 0) return errno_error(fmt::format("stats socket {}", path));
   s->listener = std::move(fd);
-  if (::chmod(path.c_str(), 0660) != 0) return fail(fmt::format("chmod {}", path));
-  if (::listen(s->listener.get(), 16) != 0) return fail(fmt::format("listen {}", path));
+  if (::chmod(path.c_str(), 0660) != 0) return errno_error(fmt::format("chmod {}", path));
+  if (::listen(s->listener.get(), 16) != 0) return errno_error(fmt::format("listen {}", path));
   s->wake = Fd(::eventfd(0, EFD_CLOEXEC));
-  if (!s->wake.valid()) return fail("eventfd");
+  if (!s->wake.valid()) return errno_error("eventfd");
   s->thread = std::thread([st = s.get()] {
     try {
       st->serve();
@@ -120,17 +117,17 @@ StatsServer::~StatsServer() = default;
 Result<std::string> read_stats(const std::string& path) {
   TRY(auto addr, address_of(path));
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return fail("socket");
+  if (!fd.valid()) return errno_error("socket");
   timeval tv{5, 0};
   setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return fail(fmt::format("connect {} (is the daemon running?)", path));
+    return errno_error(fmt::format("connect {} (is the daemon running?)", path));
   std::string out;
   char buf[8192];
   while (true) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(fmt::format("read {}", path));
+    if (n < 0) return errno_error(fmt::format("read {}", path));
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }

@@ -85,8 +85,6 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
 
 }  // namespace
 
-const char* to_string(QueueMode m) { return m == QueueMode::native ? "native" : "compat"; }
-
 Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, const ApplyOptions& opts) {
   ApplyStats stats;
   if (opts.queue_mode) {

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "icmpwall/util/errno_error.h"
+
 namespace icmpwall::netlink {
 
 Result<EnterNetns> EnterNetns::open(const std::string& name) {
@@ -20,20 +22,13 @@ Result<EnterNetns> EnterNetns::open(const std::string& name) {
   if (name.find('/') != std::string::npos || name == "." || name == "..")
     return Error{fmt::format("invalid network namespace name '{}'", name), EINVAL};
   Fd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (!original.valid()) {
-    int e = errno;
-    return Error{fmt::format("opening the current network namespace: {}", std::strerror(e)), e};
-  }
+  if (!original.valid()) return errno_error("opening the current network namespace");
   const std::string path = "/run/netns/" + name;
   Fd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!target.valid()) {
-    int e = errno;
-    return Error{fmt::format("network namespace '{}' ({}): {}", name, path, std::strerror(e)), e};
-  }
-  if (setns(target.get(), CLONE_NEWNET) != 0) {
-    int e = errno;
-    return Error{fmt::format("entering network namespace '{}': {}", name, std::strerror(e)), e};
-  }
+  if (!target.valid())
+    return errno_error(fmt::format("network namespace '{}' ({})", name, path));
+  if (setns(target.get(), CLONE_NEWNET) != 0)
+    return errno_error(fmt::format("entering network namespace '{}'", name));
   ns.original_ = std::move(original);
   return ns;
 }

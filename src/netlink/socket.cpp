@@ -26,6 +26,9 @@
 #include <memory>
 #include <vector>
 
+#include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/mnl_socket.h"
+
 namespace icmpwall::netlink {
 namespace {
 
@@ -33,17 +36,6 @@ constexpr int kReplyTimeoutMs = 5000;
 constexpr size_t kRecvBuffer = 1 << 20;
 // Memory one queued ack costs the receive buffer (skb overhead included).
 constexpr size_t kAckCost = 1024;
-
-Error errno_error(const std::string& what) {
-  int e = errno;
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
-
-void set_buffer(int fd, int force_opt, int opt, size_t bytes) {
-  int v = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);
-  if (setsockopt(fd, SOL_SOCKET, force_opt, &v, sizeof v) != 0)
-    setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v);
-}
 
 // Parses one NLMSG_ERROR into `out`; returns its errno (0 for an ack).
 int parse_error(const nlmsghdr* nlh, KernelError& out) {
@@ -75,26 +67,22 @@ int parse_error(const nlmsghdr* nlh, KernelError& out) {
 
 }  // namespace
 
-Socket::Socket(MnlSocketPtr s) : sock_(std::move(s)) {
-  portid_ = mnl_socket_get_portid(sock_.get());
+Socket::Socket(MnlSocket s) : sock_(std::move(s)) {
+  portid_ = sock_.portid();
   seq_ = static_cast<uint32_t>(time(nullptr));
 }
 
 Result<Socket> Socket::open() {
-  MnlSocketPtr s(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-  if (!s) return errno_error("netlink socket");
-  if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) return errno_error("netlink bind");
-  int one = 1;
-  // Both are best effort: older kernels answer without them.
-  mnl_socket_setsockopt(s.get(), NETLINK_EXT_ACK, &one, sizeof one);
-  mnl_socket_setsockopt(s.get(), NETLINK_CAP_ACK, &one, sizeof one);
+  MnlSocketOptions options;
+  options.extended_acks = true;
+  TRY(auto s, MnlSocket::open(NETLINK_NETFILTER, options));
   return Socket(std::move(s));
 }
 
 Result<void> Socket::size_buffers(size_t send_bytes, size_t replies) {
-  int fd = mnl_socket_get_fd(sock_.get());
-  set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, send_bytes + 64 * 1024);
-  set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, std::max<size_t>(kRecvBuffer, replies * kAckCost));
+  // Best effort: the kernel caps what is not forced.
+  set_socket_buffer(sock_.fd(), SO_SNDBUF, send_bytes + 64 * 1024);
+  set_socket_buffer(sock_.fd(), SO_RCVBUF, std::max<size_t>(kRecvBuffer, replies * kAckCost));
   return ok();
 }
 
@@ -116,7 +104,7 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
   msg.msg_namelen = sizeof kernel;
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-  int fd = mnl_socket_get_fd(sock_.get());
+  int fd = sock_.fd();
   ssize_t sent = sendmsg(fd, &msg, 0);
   if (sent < 0) return errno_error(fmt::format("sending a netlink batch of {} bytes", batch.bytes()));
   if (static_cast<size_t>(sent) != batch.bytes())
@@ -169,7 +157,7 @@ Result<int> Socket::request(nlmsghdr* nlh) {
   nlh->nlmsg_seq = next_seq();
   if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return errno_error("netlink request");
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE * 4);
-  int fd = mnl_socket_get_fd(sock_.get());
+  int fd = sock_.fd();
   for (;;) {
     pollfd p{fd, POLLIN, 0};
     int r = poll(&p, 1, kReplyTimeoutMs);

@@ -20,15 +20,13 @@
 
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/queue/messages.h"
+#include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/mnl_socket.h"
 
 namespace icmpwall::queue {
 namespace {
 
 constexpr int kAckTimeoutMs = 5000;
-
-Error errno_error(const std::string& what, int e = errno) {
-  return Error{fmt::format("{}: {}", what, std::strerror(e)), e};
-}
 
 Result<void> check_config(const QueueConfig& c) {
   if (c.copy_range < 1 || c.copy_range > max_copy_range())
@@ -55,7 +53,7 @@ std::string explain_bind_error(uint16_t queue, int code) {
 }  // namespace
 
 int QueueSocket::fd() const {
-  return mnl_socket_get_fd(sock_.get());
+  return sock_.fd();
 }
 
 Result<QueueSocket> QueueSocket::open(const QueueConfig& config) {
@@ -63,24 +61,14 @@ Result<QueueSocket> QueueSocket::open(const QueueConfig& config) {
   QueueSocket qs;
   qs.config_ = config;
   {
+    // NETLINK_NO_ENOBUFS stays off (a new socket's default).
+    MnlSocketOptions options;
+    options.what = fmt::format("the netlink socket of queue {}", config.queue);
+    options.receive_buffer = config.rcvbuf_bytes;
     TRY(auto in_ns, netlink::EnterNetns::open(config.netns));
-    qs.sock_.reset(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-    if (!qs.sock_)
-      return errno_error(fmt::format("queue {}: opening a netlink socket", config.queue));
+    TRY(qs.sock_, MnlSocket::open(NETLINK_NETFILTER, options));
   }
-  if (mnl_socket_bind(qs.sock_.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-    return errno_error(fmt::format("queue {}: binding the netlink socket", config.queue));
-
-  const int fd = qs.fd();
-  int want = config.rcvbuf_bytes;
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
-    return errno_error(fmt::format("queue {}: setting the receive buffer", config.queue));
-  socklen_t len = sizeof qs.rcvbuf_;
-  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &qs.rcvbuf_, &len);
-  int off = 0;
-  if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &off, sizeof off) != 0)
-    return errno_error(fmt::format("queue {}: NETLINK_NO_ENOBUFS", config.queue));
+  qs.rcvbuf_ = qs.sock_.receive_buffer();
 
   auto configured = qs.configure(config.conntrack);
   if (!configured && config.conntrack && configured.error().code == EAGAIN)
@@ -113,7 +101,7 @@ Result<void> QueueSocket::configure(bool conntrack) {
   const size_t n = build_config(req, cr);
   TRY_VOID(send(std::span(req.data(), n)));
 
-  const uint32_t portid = mnl_socket_get_portid(sock_.get());
+  const uint32_t portid = sock_.portid();
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE + config_.copy_range);
   struct timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "icmpwall/queue/messages.h"
+#include "icmpwall/util/errno_error.h"
 
 namespace icmpwall::queue {
 namespace {
@@ -94,8 +95,7 @@ Result<size_t> Reader::round() {
         default: {
           int e = errno;
           bump(counters_.recv_errors);
-          return Error{fmt::format("queue {}: receiving: {}", socket_.queue(), std::strerror(e)),
-                       e};
+          return errno_error(fmt::format("queue {}: receiving", socket_.queue()), e);
         }
       }
       n = 0;

@@ -12,6 +12,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/fd.h"
 
 namespace icmpwall::queue {
@@ -63,8 +64,7 @@ void Worker::State::serve(std::stop_token token) {
     int n = poll(fds, 2, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      fail(Error{fmt::format("queue {}: poll: {}", reader.socket().queue(), std::strerror(e)), e});
+      fail(errno_error(fmt::format("queue {}: poll", reader.socket().queue())));
       break;
     }
     if (fds[1].revents) break;
@@ -108,10 +108,7 @@ Result<Worker> Worker::start(QueueSocket socket, std::shared_ptr<Inspector> insp
                              ReaderOptions options) {
   if (!inspector) return Error{"queue worker needs an inspector", EINVAL};
   Fd ev(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!ev.valid()) {
-    int e = errno;
-    return Error{fmt::format("queue {}: eventfd: {}", socket.queue(), std::strerror(e)), e};
-  }
+  if (!ev.valid()) return errno_error(fmt::format("queue {}: eventfd", socket.queue()));
   auto state =
       std::make_unique<State>(std::move(socket), std::move(inspector), options, std::move(ev));
   State* s = state.get();

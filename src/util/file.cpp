@@ -8,12 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/fd.h"
 
 namespace icmpwall {
 namespace {
-
-Error errno_error(int e) { return Error{std::strerror(e), e}; }
 
 // Why a file of this mode is not read; empty for a regular file.
 std::string not_regular(mode_t mode) {

@@ -217,6 +217,9 @@ struct Table {
 
 // True if any rule of the table queues packets (an inspect rule).
 bool uses_queue(const Table& table);
+// The rules of every chain; the elements of every set and map.
+size_t count_rules(const Table& table);
+size_t count_elements(const Table& table);
 
 // Byte helpers for building Match values.
 std::vector<uint8_t> u8(uint8_t v);

@@ -36,4 +36,19 @@ struct Loaded {
 
 std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags);
 
+// A policy file parsed, linted (every warning, the parser's too, promoted
+// to an error when strict),
+// compiled, and its detectors' thresholds taken from [inspect.*] with
+// their tables within budget: what `icmpwall check` and `apply` accept
+// and what the daemon loads. Each stage runs only if the ones before it
+// reported no error; empty if any did.
+struct CompiledPolicy {
+  policy::Policy policy;
+  nft::Table table;
+  inspect::EngineConfig engine;
+};
+
+std::optional<CompiledPolicy> compile_policy_file(const std::string& path, bool strict,
+                                                  Diagnostics& diags);
+
 }  // namespace icmpwall::daemon

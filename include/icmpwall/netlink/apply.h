@@ -15,14 +15,11 @@
 #include <string>
 
 #include "icmpwall/compile/nft_model.h"
+#include "icmpwall/netlink/queue_mode.h"
 #include "icmpwall/util/diagnostics.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::netlink {
-
-// How `inspect` rules reach NFQUEUE on this kernel.
-enum class QueueMode { native, compat };
-const char* to_string(QueueMode m);  // "native" / "compat"
 
 struct ApplyStats {
   size_t messages = 0;  // netlink messages in the batch

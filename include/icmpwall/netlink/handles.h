@@ -1,10 +1,11 @@
-// Owners for the C handles of libnftnl and libmnl.
+// Owners for the C handles of libnftnl (the mnl socket's owner is
+// MnlSocket, util/mnl_socket.h).
 //
-// Every nftnl_* object and the mnl socket is held by a std::unique_ptr
-// whose deleter calls the library's own free function, so no owning raw
-// pointer leaves the function that allocated it. Ownership handed to the
-// library (an expression added to a rule, an element added to a set) is
-// released with .release() at the call that transfers it.
+// Every nftnl_* object is held by a std::unique_ptr whose deleter calls
+// the library's own free function, so no owning raw pointer leaves the
+// function that allocated it. Ownership handed to the library (an
+// expression added to a rule, an element added to a set) is released with
+// .release() at the call that transfers it.
 #pragma once
 
 #include <libmnl/libmnl.h>
@@ -36,7 +37,6 @@ using SetPtr = std::unique_ptr<nftnl_set, Free<nftnl_set_free>>;
 using SetElemPtr = std::unique_ptr<nftnl_set_elem, Free<nftnl_set_elem_free>>;
 using ObjPtr = std::unique_ptr<nftnl_obj, Free<nftnl_obj_free>>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, Free<nftnl_udata_buf_free>>;
-using MnlSocketPtr = std::unique_ptr<mnl_socket, Free<mnl_socket_close>>;
 
 inline TablePtr make_table() { return TablePtr(nftnl_table_alloc()); }
 inline ChainPtr make_chain() { return ChainPtr(nftnl_chain_alloc()); }

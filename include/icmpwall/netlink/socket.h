@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "icmpwall/netlink/batch.h"
-#include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/mnl_socket.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::netlink {
@@ -43,10 +43,10 @@ class Socket {
   uint32_t next_seq() { return seq_++; }
 
  private:
-  explicit Socket(MnlSocketPtr s);
+  explicit Socket(MnlSocket s);
   Result<void> size_buffers(size_t send_bytes, size_t replies);
 
-  MnlSocketPtr sock_;
+  MnlSocket sock_;
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;
 };

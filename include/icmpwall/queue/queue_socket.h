@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/mnl_socket.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::queue {
@@ -72,7 +72,7 @@ class QueueSocket {
   Result<void> configure(bool conntrack);
 
   QueueConfig config_;
-  netlink::MnlSocketPtr sock_;
+  MnlSocket sock_;
   int rcvbuf_ = 0;
   bool conntrack_ = false;
   std::vector<std::vector<uint8_t>> early_;

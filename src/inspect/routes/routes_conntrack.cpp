@@ -25,8 +25,9 @@
 #include <cstring>
 #include <vector>
 
+#include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/fd.h"
-#include "mnl_socket.h"
+#include "icmpwall/util/mnl_socket.h"
 
 namespace icmpwall::inspect {
 
@@ -64,14 +65,11 @@ ConntrackLookup::~ConntrackLookup() = default;
 
 Result<std::unique_ptr<ConntrackLookup>> ConntrackLookup::open() {
   auto s = std::make_unique<State>();
-  s->nl.reset(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-  if (!s->nl) return errno_error("opening a ctnetlink socket");
-  if (mnl_socket_bind(s->nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-    return errno_error("binding a ctnetlink socket");
-  s->portid = mnl_socket_get_portid(s->nl.get());
-  timeval tv{kTimeoutMs / 1000, (kTimeoutMs % 1000) * 1000};
-  if (setsockopt(mnl_socket_get_fd(s->nl.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
-    return errno_error("setting the ctnetlink receive timeout");
+  MnlSocketOptions options;
+  options.what = "the ctnetlink socket";
+  options.receive_timeout_ms = kTimeoutMs;
+  TRY(s->nl, MnlSocket::open(NETLINK_NETFILTER, options));
+  s->portid = s->nl.portid();
 
   s->probe = Fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!s->probe.valid()) return errno_error("opening the conntrack probe socket");

@@ -38,7 +38,8 @@
 
 #include "icmpwall/inspect/routes/routes.h"
 #include "routes_conntrack.h"
-#include "mnl_socket.h"
+#include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/mnl_socket.h"
 
 namespace icmpwall::inspect {
 
@@ -68,14 +69,6 @@ std::optional<Address> address_from(int af, const void* data, size_t len) {
     return std::nullopt;
   }
   return a;
-}
-
-Result<MnlSocket> open_socket(unsigned groups, bool nonblocking) {
-  MnlSocket s(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0)));
-  if (!s) return errno_error("opening an rtnetlink socket");
-  if (mnl_socket_bind(s.get(), groups, MNL_SOCKET_AUTOPID) < 0)
-    return errno_error("binding an rtnetlink socket");
-  return s;
 }
 
 // What one RTM_GETROUTE said about a destination.
@@ -258,7 +251,7 @@ struct NetlinkRouteView::State {
   void drain_events() {
     bool changed = false;
     while (true) {
-      ssize_t n = recv(mnl_socket_get_fd(events.get()), buf.data(), buf.size(), MSG_DONTWAIT);
+      ssize_t n = recv(events.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
       if (n > 0) {
         int len = static_cast<int>(n);
         for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
@@ -401,21 +394,18 @@ struct NetlinkRouteView::State {
 Result<std::unique_ptr<NetlinkRouteView>> NetlinkRouteView::open(RouteCacheOptions options) {
   auto state = std::make_unique<State>();
   state->options = options;
-  TRY(state->query, open_socket(0, false));
-  state->portid = mnl_socket_get_portid(state->query.get());
-  timeval tv{kTimeoutMs / 1000, (kTimeoutMs % 1000) * 1000};
-  if (setsockopt(mnl_socket_get_fd(state->query.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) !=
-      0)
-    return errno_error("setting the rtnetlink receive timeout");
+  MnlSocketOptions query;
+  query.what = "the rtnetlink socket";
+  query.receive_timeout_ms = kTimeoutMs;
+  TRY(state->query, MnlSocket::open(NETLINK_ROUTE, query));
+  state->portid = state->query.portid();
 
-  TRY(state->events, open_socket(0, true));
-  for (unsigned group : {RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
-                         RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
-                         RTNLGRP_NEIGH}) {
-    if (mnl_socket_setsockopt(state->events.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) <
-        0)
-      return errno_error(fmt::format("joining rtnetlink group {}", group));
-  }
+  MnlSocketOptions events;
+  events.what = "the rtnetlink event socket";
+  events.nonblocking = true;
+  events.groups = {RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV6_IFADDR,  RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+                   RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEIGH};
+  TRY(state->events, MnlSocket::open(NETLINK_ROUTE, events));
   // Without ctnetlink (no permission, no support) flows are not known.
   if (auto ct = ConntrackLookup::open()) state->conntrack = std::move(*ct);
   return std::unique_ptr<NetlinkRouteView>(new NetlinkRouteView(std::move(state)));

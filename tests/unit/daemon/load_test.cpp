@@ -118,6 +118,26 @@ TEST_F(LoadTest, StrictRefusesAPolicyWithWarnings) {
   EXPECT_THAT(rendered_, HasSubstr("error"));
 }
 
+// A warning of the parser's (a type named twice) next to a parse error
+// (an unknown action): strict makes both errors, for `icmpwall check` and
+// the daemon alike.
+TEST_F(LoadTest, StrictPromotesTheParsersWarningsWhenParsingFails) {
+  auto p = write("p.toml",
+                 "[hooks.input]\ndefault = \"allow\"\n\n[[rule]]\nname = \"x\"\n"
+                 "types = [\"echo-request\", \"echo-request\"]\nhooks = [\"input\"]\n"
+                 "action = \"dropp\"\n");
+  Diagnostics lax;
+  EXPECT_FALSE(compile_policy_file(p, false, lax));
+  EXPECT_EQ(lax.count(Severity::warning), 1u);
+  EXPECT_EQ(lax.count(Severity::error), 1u);
+  Diagnostics strict;
+  EXPECT_FALSE(compile_policy_file(p, true, strict));
+  EXPECT_EQ(strict.count(Severity::warning), 0u);
+  EXPECT_EQ(strict.count(Severity::error), 2u);
+  EXPECT_FALSE(load_it({.policy_path = p, .strict = true}));
+  EXPECT_THAT(rendered_, ::testing::Not(HasSubstr("warning")));
+}
+
 TEST_F(LoadTest, MissingPolicyFile) {
   EXPECT_FALSE(load_it({.policy_path = (dir_ / "nope.toml").string()}));
   EXPECT_THAT(rendered_, HasSubstr("cannot read policy file"));
