@@ -126,7 +126,7 @@ std::string render_drift_json(const DriftReport& r) {
                               {"table", r.table},
                               {"differences", std::move(differences)},
                               {"overrides", std::move(overrides)}};
-  return dump_json(j, 2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 }  // namespace icmpwall::audit

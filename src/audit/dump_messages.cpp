@@ -17,6 +17,7 @@
 
 #include "icmpwall/audit/decode.h"
 #include "icmpwall/netlink/handles.h"
+#include "nftnl_guard.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -62,6 +63,7 @@ int DumpAssembler::chain(const nlmsghdr* nlh) {
 }
 
 int DumpAssembler::set(const nlmsghdr* nlh) {
+  if (!libnftnl_can_parse(nlh)) return EBADMSG;
   auto s = netlink::make_set();
   if (!s || nftnl_set_nlmsg_parse(nlh, s.get()) < 0) return EBADMSG;
   Set decoded = decode_set(s.get());
@@ -73,6 +75,7 @@ int DumpAssembler::set(const nlmsghdr* nlh) {
 }
 
 int DumpAssembler::set_elements(const nlmsghdr* nlh) {
+  if (!libnftnl_can_parse(nlh)) return EBADMSG;
   auto s = netlink::make_set();
   if (!s || nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return EBADMSG;
   std::vector<SetElement> elements;
@@ -108,6 +111,7 @@ int DumpAssembler::object(const nlmsghdr* nlh) {
 }
 
 int DumpAssembler::rule(const nlmsghdr* nlh) {
+  if (!libnftnl_can_parse(nlh)) return EBADMSG;
   auto r = netlink::make_rule();
   if (!r || nftnl_rule_nlmsg_parse(nlh, r.get()) < 0) return EBADMSG;
   Rule decoded = decode_rule(r.get());

@@ -154,7 +154,7 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
     add_findings(j, ev, true);
     list.push_back(std::move(j));
   }
-  return dump_json(Json{{"schema", 1}, {"entries", std::move(list)}}, -1) + "\n";
+  return json_text(Json{{"schema", 1}, {"entries", std::move(list)}}, -1) + "\n";
 }
 
 std::string render_explain(const ReportEntry& e) {

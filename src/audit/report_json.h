@@ -1,22 +1,19 @@
 // JSON pieces the audit's reports share (report.cpp, drift_report.cpp), on
 // nlohmann::ordered_json so keys keep their documented order. Text from the
-// ruleset (comments, names) may hold any bytes: dump() replaces invalid
-// UTF-8 with U+FFFD instead of throwing, so the JSON is always valid.
+// ruleset (comments, names) may hold any bytes: they are written with
+// json_text() (util/json_text.h), which replaces invalid UTF-8 with U+FFFD
+// instead of throwing, so the JSON is always valid.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "icmpwall/audit/evaluate.h"
+#include "icmpwall/util/json_text.h"
 
 namespace icmpwall::audit {
 
 using Json = nlohmann::ordered_json;
-
-// `indent` as nlohmann's dump(): -1 compact.
-inline std::string dump_json(const Json& j, int indent) {
-  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
 
 // A string, or null when empty.
 inline Json or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }

@@ -24,7 +24,8 @@ class DumpAssembler {
   explicit DumpAssembler(Ruleset& rs) : rs_(rs) {}
 
   // One NFT_MSG_NEW{TABLE,CHAIN,SET,SETELEM,OBJ,RULE} message each. They
-  // return 0, EBADMSG when libnftnl refuses the message, or EINTR when it
+  // return 0, EBADMSG when libnftnl refuses the message or it has a shape
+  // libnftnl cannot parse safely (nftnl_guard.h), or EINTR when it
   // names a table, chain or set no earlier message brought (during a live
   // dump: created after its own dump, so the attempt starts over).
   int table(const nlmsghdr* nlh);

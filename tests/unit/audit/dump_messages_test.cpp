@@ -161,5 +161,22 @@ TEST(DumpMessages, ObjectsWithoutANameDecodeWithAnEmptyName) {
   EXPECT_EQ(decode_object(o.get()).name, "");
 }
 
+// Inputs the audit_decode fuzz target found on which libnftnl 1.2.4 itself
+// crashed (the last one in CI: a set element whose data held neither a
+// value nor a verdict after one whose data was a jump; the element then
+// reported a chain that was NULL and nftnl_set_elem_get ran strlen on it).
+// The audit refuses each before libnftnl sees it (nftnl_guard.h).
+TEST(DumpMessages, MessagesThatCrashLibnftnlAreRefused) {
+  for (const char* name :
+       {"libnftnl_set_elem_data_without_value_or_verdict", "libnftnl_set_elem_attr_past_max",
+        "libnftnl_set_elem_attr_type_0", "libnftnl_expr_without_name"}) {
+    Bytes bytes = seed(name);
+    ASSERT_FALSE(bytes.empty()) << name;
+    auto rs = decode_dump_messages(bytes);
+    ASSERT_FALSE(rs.ok()) << name;
+    EXPECT_EQ(rs.error().code, EBADMSG) << name << ": " << rs.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace icmpwall::audit
