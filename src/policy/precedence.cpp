@@ -1,6 +1,7 @@
 #include "icmpwall/policy/precedence.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -14,29 +15,37 @@ namespace {
 
 // A scope's conditions as one canonical string (hooks aside): two scopes
 // have identical conditions when their keys are equal, so grouping rules by
-// key finds conflicts in time linear in the number of rules.
+// key finds conflicts in time linear in the number of rules. Each list is
+// its sorted entries, each followed by '\0', then '\1'; a list of one entry
+// (the common case) is written without sorting copies.
+void add_prefix(std::string& key, const Prefix& p) {
+  key.append(reinterpret_cast<const char*>(p.addr.data()), p.addr.size());
+  key += static_cast<char>(p.family);
+  key += static_cast<char>(p.len);
+}
+
+template <typename T, typename Add>
+void add_list(std::string& key, const std::vector<T>& list, Add add) {
+  if (list.size() == 1) {
+    add(key, list.front());
+    key += '\0';
+  } else if (!list.empty()) {
+    std::vector<std::string> entries;
+    for (const auto& x : list) add(entries.emplace_back(), x);
+    std::sort(entries.begin(), entries.end());
+    for (const auto& x : entries) (key += x) += '\0';
+  }
+  key += '\1';
+}
+
 std::string conditions_key(const Scope& s) {
   std::string key;
-  auto add_sorted = [&key](std::vector<std::string> v) {
-    std::sort(v.begin(), v.end());
-    for (const auto& x : v) key += x + '\0';
-    key += '\1';
-  };
-  add_sorted(s.iif);
-  add_sorted(s.oif);
-  for (const auto* list : {&s.source, &s.destination}) {
-    std::vector<std::string> prefixes;
-    for (const auto& p : *list) {
-      std::string one(reinterpret_cast<const char*>(p.addr.data()), p.addr.size());
-      one += static_cast<char>(p.family);
-      one += static_cast<char>(p.len);
-      prefixes.push_back(std::move(one));
-    }
-    add_sorted(std::move(prefixes));
-  }
-  std::vector<std::string> types;
-  for (auto t : s.destination_type) types.emplace_back(1, static_cast<char>(t));
-  add_sorted(std::move(types));
+  auto add_name = [](std::string& k, const std::string& name) { k += name; };
+  add_list(key, s.iif, add_name);
+  add_list(key, s.oif, add_name);
+  add_list(key, s.source, add_prefix);
+  add_list(key, s.destination, add_prefix);
+  add_list(key, s.destination_type, [](std::string& k, AddrType t) { k += static_cast<char>(t); });
   if (s.hop_limit) key += static_cast<char>(*s.hop_limit);
   return key;
 }
@@ -57,42 +66,80 @@ std::vector<const Rule*> in_file_order(std::span<const Rule* const> rules) {
 
 // Finds the conflicts among rules naming one key. Each rule is reported once
 // per other action, against the first rule (in file order) that has it.
+// Groups of identical conditions are met in the order of an unordered_map
+// keyed by the conditions (the order conflicts have always been reported
+// in); most groups hold one rule and get no list of their own, and a list of
+// rules whose conditions all differ builds no map at all.
 class ConflictFinder {
  public:
-  explicit ConflictFinder(std::vector<Conflict>& out) : out_(out) {}
+  ConflictFinder(const Policy& p, std::vector<Conflict>& out)
+      : policy_(p), out_(out), keys_(p.rules.size()), known_(p.rules.size()) {}
 
   void check(Conflict where, const std::vector<const Rule*>& rules) {
-    if (rules.size() < 2) return;
-    std::unordered_map<std::string_view, std::vector<const Rule*>> groups;
-    for (const auto* r : rules) groups[key_of(r)].push_back(r);
-    for (auto& [key, group] : groups) {
-      if (group.size() < 2) continue;
-      std::stable_sort(group.begin(), group.end(), [](const auto* a, const auto* b) {
-        return std::tie(a->loc.line, a->loc.col) < std::tie(b->loc.line, b->loc.col);
-      });
-      std::map<Action, const Rule*> first_of;
-      for (const auto* second : group) {
-        for (const auto& [action, first] : first_of) {
-          if (action == second->action || !reported_.insert({first, second}).second) continue;
-          where.first = first;
-          where.second = second;
-          out_.push_back(where);
-        }
-        first_of.try_emplace(second->action, second);
+    if (rules.size() < 2 || all_distinct(rules)) return;
+    struct Group {
+      const Rule* first;
+      size_t more = kNone;  // index in `lists` once a second rule joins
+    };
+    std::unordered_map<std::string_view, Group> groups;
+    std::vector<std::vector<const Rule*>> lists;
+    for (const auto* r : rules) {
+      auto [it, fresh] = groups.try_emplace(key_of(r), Group{r});
+      if (fresh) continue;
+      if (it->second.more == kNone) {
+        it->second.more = lists.size();
+        lists.push_back({it->second.first});
       }
+      lists[it->second.more].push_back(r);
     }
+    for (auto& [key, g] : groups)
+      if (g.more != kNone) check_group(where, lists[g.more]);
   }
 
  private:
-  const std::string& key_of(const Rule* r) {
-    auto [it, fresh] = keys_.try_emplace(r);
-    if (fresh) it->second = conditions_key(r->scope);
-    return it->second;
+  static constexpr size_t kNone = SIZE_MAX;
+
+  // No two rules have identical conditions (the common case, and every
+  // policy that compiles has no conflict): their keys' hashes all differ.
+  // Sorting hashes costs far less than the map.
+  bool all_distinct(const std::vector<const Rule*>& rules) {
+    std::vector<size_t> hashes;
+    hashes.reserve(rules.size());
+    for (const auto* r : rules) hashes.push_back(std::hash<std::string_view>()(key_of(r)));
+    std::sort(hashes.begin(), hashes.end());
+    return std::adjacent_find(hashes.begin(), hashes.end()) == hashes.end();
   }
 
+  void check_group(Conflict where, std::vector<const Rule*>& group) {
+    std::stable_sort(group.begin(), group.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->loc.line, a->loc.col) < std::tie(b->loc.line, b->loc.col);
+    });
+    std::map<Action, const Rule*> first_of;
+    for (const auto* second : group) {
+      for (const auto& [action, first] : first_of) {
+        if (action == second->action || !reported_.insert({first, second}).second) continue;
+        where.first = first;
+        where.second = second;
+        out_.push_back(where);
+      }
+      first_of.try_emplace(second->action, second);
+    }
+  }
+
+  const std::string& key_of(const Rule* r) {
+    const auto i = static_cast<size_t>(r - policy_.rules.data());
+    if (!known_[i]) {
+      keys_[i] = conditions_key(r->scope);
+      known_[i] = true;
+    }
+    return keys_[i];
+  }
+
+  const Policy& policy_;
   std::vector<Conflict>& out_;
   std::set<std::pair<const Rule*, const Rule*>> reported_;
-  std::unordered_map<const Rule*, std::string> keys_;
+  std::vector<std::string> keys_;  // by rule index
+  std::vector<bool> known_;
 };
 
 }  // namespace
@@ -118,7 +165,7 @@ std::span<const Rule* const> TypeRules::chain(uint8_t code) const {
   return type_wide;
 }
 
-Precedence::Precedence(const Policy& p, Hook h, Family f) : hook_(h), family_(f) {
+Precedence::Precedence(const Policy& p, Hook h, Family f) : policy_(&p), hook_(h), family_(f) {
   index_.fill(-1);
   // Per type, in file order: the rules naming the whole type, and per code.
   struct Named {
@@ -178,7 +225,8 @@ std::vector<Precedence> precedence(const Policy& p) {
 // overrides a type-wide rule by design.
 std::vector<Conflict> conflicts(const std::vector<Precedence>& all) {
   std::vector<Conflict> out;
-  ConflictFinder finder(out);
+  if (all.empty()) return out;
+  ConflictFinder finder(all.front().policy(), out);
   for (const auto& prec : all)
     for (const auto& t : prec.types()) {
       const Conflict where{prec.hook(), prec.family(), t.type, std::nullopt, nullptr, nullptr};

@@ -77,6 +77,7 @@ class Precedence {
  public:
   Precedence(const Policy& p, Hook h, Family f);
 
+  const Policy& policy() const { return *policy_; }
   Hook hook() const { return hook_; }
   Family family() const { return family_; }
   // Every type some rule names on this hook and family, ascending.
@@ -87,6 +88,7 @@ class Precedence {
   std::span<const Rule* const> chain(uint8_t type, uint8_t code) const;
 
  private:
+  const Policy* policy_;
   Hook hook_;
   Family family_;
   std::vector<TypeRules> types_;
@@ -97,7 +99,8 @@ class Precedence {
 // family (ipv4, ipv6).
 std::vector<Precedence> precedence(const Policy& p);
 
-// Every conflict among the rules of `all`, each pair of rules once: at its
+// Every conflict among the rules of `all` (precedences of one policy, as
+// `precedence` gives them), each pair of rules once: at its
 // first hook, family and type in the order of `all`, the whole type before
 // its codes, codes ascending.
 std::vector<Conflict> conflicts(const std::vector<Precedence>& all);
