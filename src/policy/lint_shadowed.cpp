@@ -186,8 +186,9 @@ void check_shadowed(const Policy& p, Diagnostics& diags) {
           bool first = tried_before(a, b);
           bool decides = a.action != Action::rate_limit || !a.limit || a.limit->over_drop;
           if (!first || !decides || !implies(b.scope, a.scope, m.family)) continue;
-          // Same conditions, different actions: a conflict, which the compiler reports.
-          if (a.action != b.action && implies(a.scope, b.scope, m.family)) continue;
+          // Identical conditions, different actions: a conflict, which the
+          // compiler reports (policy::conflicts).
+          if (a.action != b.action && same_conditions(a.scope, b.scope)) continue;
           cover = &a;
           break;
         }

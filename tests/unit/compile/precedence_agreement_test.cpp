@@ -258,6 +258,38 @@ TEST(PrecedenceAgreementTest, EveryPreset) {
   EXPECT_GE(presets, 3u);
 }
 
+// A later rule with another action whose conditions are equivalent for its
+// family but not identical (the earlier rule also names an IPv6 prefix) is
+// no conflict for the compiler, so it compiles, and the later rule is never
+// reached: the lint says so. (Before, the lint took equivalence for a
+// conflict and left it to the compiler, which reports only identical
+// conditions: neither said anything.)
+TEST(PrecedenceAgreementTest, EquivalentButNotIdenticalConditionsAreShadowedNotConflicting) {
+  const std::string text = R"([hooks.input]
+default = "allow"
+[[rule]]
+name = "a"
+types = ["echo-request"]
+source = ["198.18.0.0/16", "2001:db8::/32"]
+action = "allow"
+[[rule]]
+name = "b"
+types = ["echo-request"]
+source = ["198.18.0.0/16"]
+action = "drop"
+)";
+  Diagnostics diags;
+  auto p = policy::parse_policy_text("p.toml", text, diags);
+  ASSERT_TRUE(p) << rendered(diags);
+  policy::lint(*p, diags);
+  EXPECT_TRUE(compile::compile(*p, diags)) << rendered(diags);
+  const auto shadowed = never_reached(diags);
+  ASSERT_EQ(shadowed.size(), 1u) << rendered(diags);
+  EXPECT_EQ(shadowed[0].rule, "b");
+  EXPECT_EQ(shadowed[0].by, std::vector<std::string>{"a"});
+  EXPECT_GT(check_agreement("p.toml", text).packets, 0u);
+}
+
 // ---- generated policies ------------------------------------------------------------
 
 // A deterministic policy of overlapping rules: few types, codes, prefixes,
