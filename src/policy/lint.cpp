@@ -1,4 +1,4 @@
-// The RFC lint (docs/policy-language.md, "Lint").
+// The RFC lint (README.md, "Lint").
 //
 // Most checks ask what the policy *does* to a kind of packet, not which
 // words it uses: for a hook, a family, a type and a code, `outcomes()`
