@@ -105,8 +105,8 @@ const nft::Chain* find_chain(const nft::Table& t, const std::string& name) {
 // has no counter; a rule's statements are consecutive.
 std::vector<std::string> compiled_order(const nft::Table& t, Hook h, Family f, uint8_t type,
                                         uint8_t code) {
-  const std::string map_name = fmt::format("verdicts.{}.{}", policy::to_string(h),
-                                           f == Family::ipv4 ? "v4" : "v6");
+  const std::string map_name =
+      fmt::format("verdicts.{}.{}", policy::to_string(h), f == Family::ipv4 ? "v4" : "v6");
   const nft::Set* map = find_set(t, map_name);
   EXPECT_NE(map, nullptr) << map_name;
   if (!map) return {};
@@ -149,7 +149,8 @@ std::vector<Shadowed> never_reached(const Diagnostics& d) {
     if (at == std::string::npos) continue;
     Shadowed s;
     s.rule = x.message.substr(6, at - 6);  // "rule '"
-    for (const auto& rel : x.related) s.by.push_back(rel.message.substr(6, rel.message.find('\'', 6) - 6));
+    for (const auto& rel : x.related)
+      s.by.push_back(rel.message.substr(6, rel.message.find('\'', 6) - 6));
     out.push_back(std::move(s));
   }
   return out;
@@ -228,9 +229,11 @@ Checked check_agreement(const std::string& label, const std::string& text) {
         for (const auto& s : never_reached(diags)) {
           auto at = std::find(compiled.begin(), compiled.end(), s.rule);
           if (at == compiled.end()) continue;
-          EXPECT_TRUE(std::any_of(compiled.begin(), at, [&](const std::string& n) {
-            return std::find(s.by.begin(), s.by.end(), n) != s.by.end();
-          })) << "rule '" << s.rule << "' is reported never reached, but none of the rules named "
+          EXPECT_TRUE(std::any_of(compiled.begin(), at,
+                                  [&](const std::string& n) {
+                                    return std::find(s.by.begin(), s.by.end(), n) != s.by.end();
+                                  }))
+              << "rule '" << s.rule << "' is reported never reached, but none of the rules named "
               << "as deciding first comes before it";
         }
       }
@@ -325,12 +328,18 @@ class Generator {
 
   std::string rule(size_t i, const std::vector<std::string>& declared) {
     static const TypeEntry kTypes[] = {
-        {"echo-request", true, true},          {"echo-reply", true, true},
-        {"destination-unreachable", true, true}, {"port-unreachable", true, true},
-        {"frag-needed", true, false},          {"destination-unreachable/1", true, true},
-        {"time-exceeded", true, true},         {"ttl-exceeded", true, true},
-        {"packet-too-big", false, true},       {"icmp:3/13", true, false},
-        {"icmpv6:1/3", false, true},           {"parameter-problem", true, true},
+        {"echo-request", true, true},
+        {"echo-reply", true, true},
+        {"destination-unreachable", true, true},
+        {"port-unreachable", true, true},
+        {"frag-needed", true, false},
+        {"destination-unreachable/1", true, true},
+        {"time-exceeded", true, true},
+        {"ttl-exceeded", true, true},
+        {"packet-too-big", false, true},
+        {"icmp:3/13", true, false},
+        {"icmpv6:1/3", false, true},
+        {"parameter-problem", true, true},
     };
     std::string types;
     bool v4 = false, v6 = false;
@@ -401,7 +410,8 @@ class Generator {
     std::string out = fmt::format("[[rule]]\nname = \"r{}\"\ntypes = [{}]\n", i, types);
     if (!hooks.empty()) {
       out += "hooks = [";
-      for (size_t k = 0; k < hooks.size(); ++k) out += fmt::format("{}\"{}\"", k ? ", " : "", hooks[k]);
+      for (size_t k = 0; k < hooks.size(); ++k)
+        out += fmt::format("{}\"{}\"", k ? ", " : "", hooks[k]);
       out += "]\n";
     }
     out += conds;

@@ -51,7 +51,8 @@ source = "198.18.0.0/15"
 action = "allow"
 )");
   const Precedence in(p, Hook::input, Family::ipv4);
-  EXPECT_EQ(names(in.chain(3, 3)), (std::vector<std::string>{"port-from", "port", "wide-from", "wide"}));
+  EXPECT_EQ(names(in.chain(3, 3)),
+            (std::vector<std::string>{"port-from", "port", "wide-from", "wide"}));
   EXPECT_EQ(names(in.chain(3, 1)), (std::vector<std::string>{"wide-from", "wide"}));
   EXPECT_TRUE(in.chain(8, 0).empty());
   ASSERT_NE(in.type(3), nullptr);
