@@ -23,22 +23,22 @@
 //                      declare_notrack_chains).
 //
 // So a packet costs one map lookup plus the rules that name its own type,
-// however many types the policy names. Precedence inside a key chain:
-// code-specific rules before type-wide ones; within each, rules with
-// conditions before rules without; then file order.
+// however many types the policy names. Which key chains there are and the
+// order of the rules in each (code-specific rules before type-wide ones;
+// within each, rules with conditions before rules without; then file
+// order) is policy::Precedence, the order the lint judges the policy by;
+// conflicts are found there too, and reported before any code is made.
 #include "icmpwall/compile/compiler.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <span>
-#include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/policy/precedence.h"
 #include "icmpwall/util/address.h"
 
 namespace icmpwall::compile {
@@ -59,47 +59,6 @@ nft::Origin origin_of(const policy::Rule& r) {
   return {r.loc, fmt::format("rule '{}' ({})", r.name, policy::to_string(r.action))};
 }
 
-// One (rule, code) candidate for a type within a hook and family.
-struct Candidate {
-  const policy::Rule* rule;
-  std::optional<uint8_t> code;
-};
-
-bool rule_in_hook(const policy::Rule& r, Hook h) {
-  return r.scope.hooks.empty() ||
-         std::find(r.scope.hooks.begin(), r.scope.hooks.end(), h) != r.scope.hooks.end();
-}
-
-// A rule's conditions as one canonical string (hooks aside: the caller
-// already knows both rules apply to the hook at hand). Two rules conflict
-// when their keys are equal and their actions differ; grouping by key keeps
-// the check linear in the number of rules.
-std::string conditions_key(const policy::Scope& s) {
-  std::string key;
-  auto add_sorted = [&key](std::vector<std::string> v) {
-    std::sort(v.begin(), v.end());
-    for (const auto& x : v) key += x + '\0';
-    key += '\1';
-  };
-  add_sorted(s.iif);
-  add_sorted(s.oif);
-  for (const auto* list : {&s.source, &s.destination}) {
-    std::vector<std::string> prefixes;
-    for (const auto& p : *list) {
-      std::string one(reinterpret_cast<const char*>(p.addr.data()), p.addr.size());
-      one += static_cast<char>(p.family);
-      one += static_cast<char>(p.len);
-      prefixes.push_back(std::move(one));
-    }
-    add_sorted(std::move(prefixes));
-  }
-  std::vector<std::string> types;
-  for (auto t : s.destination_type) types.emplace_back(1, static_cast<char>(t));
-  add_sorted(std::move(types));
-  if (s.hop_limit) key += static_cast<char>(*s.hop_limit);
-  return key;
-}
-
 uint32_t rtn_of(policy::AddrType t) {
   switch (t) {
     case policy::AddrType::unicast: return 1;    // RTN_UNICAST
@@ -113,10 +72,12 @@ uint32_t rtn_of(policy::AddrType t) {
 
 class Compiler {
  public:
-  Compiler(const policy::Policy& p, Diagnostics& d) : policy_(p), diags_(d) {}
+  Compiler(const policy::Policy& p, Diagnostics& d)
+      : policy_(p), diags_(d), precedence_(policy::precedence(p)) {}
 
   std::optional<nft::Table> run() {
     table_.name = policy_.table;
+    report_conflicts();
     declare_objects();
     declare_blocked_sets();
     for (const auto& hp : policy_.hooks) compile_hook(hp);
@@ -285,6 +246,27 @@ class Compiler {
     return r;
   }
 
+  // Rules with the same conditions and different actions, before any code
+  // is generated.
+  void report_conflicts() {
+    for (const auto& c : policy::conflicts(precedence_)) {
+      auto& d = diags_.error(
+          c.second->loc,
+          fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}", c.second->name,
+                      policy::to_string(c.second->action), c.first->name,
+                      policy::to_string(c.first->action), policy::describe(c.family, c.type, c.code),
+                      policy::to_string(c.hook)),
+          "give one of them a narrower scope (source, iif, ...) or remove one");
+      d.related.push_back({c.first->loc, fmt::format("rule '{}' is here", c.first->name)});
+    }
+  }
+
+  const policy::Precedence& precedence_of(Hook h, Family f) const {
+    return *std::find_if(precedence_.begin(), precedence_.end(), [&](const policy::Precedence& p) {
+      return p.hook() == h && p.family() == f;
+    });
+  }
+
   void compile_hook(const policy::HookPolicy& hp) {
     const std::string hook = policy::to_string(hp.hook);
     nft::Chain base;
@@ -305,14 +287,6 @@ class Compiler {
   }
 
   void compile_family(const policy::HookPolicy& hp, Family f, const std::string& dispatcher) {
-    // type -> candidates, in file order.
-    std::map<uint8_t, std::vector<Candidate>> by_type;
-    for (const auto& rule : policy_.rules) {
-      if (!rule_in_hook(rule, hp.hook)) continue;
-      for (const auto& m : rule.matches)
-        if (m.family == f) by_type[m.type].push_back({&rule, m.code});
-    }
-
     nft::Set map;
     map.name = fmt::format("verdicts.{}", dispatcher);
     map.key = f == Family::ipv4 ? nft::KeyType::icmp_type_code : nft::KeyType::icmpv6_type_code;
@@ -321,7 +295,7 @@ class Compiler {
     map.origin = {hp.loc, fmt::format("verdict map of hook {} ({})", policy::to_string(hp.hook),
                                       policy::to_string(f))};
 
-    for (const auto& [type, cands] : by_type) compile_type(hp, f, dispatcher, type, cands, map);
+    for (const auto& t : precedence_of(hp.hook, f).types()) compile_type(f, dispatcher, t, map);
 
     nft::Chain chain;
     chain.name = dispatcher;
@@ -349,16 +323,12 @@ class Compiler {
     table_.chains.push_back(std::move(chain));
   }
 
-  void compile_type(const policy::HookPolicy& hp, Family f, const std::string& dispatcher,
-                    uint8_t type, const std::vector<Candidate>& cands, nft::Set& map) {
-    std::vector<const policy::Rule*> type_wide;
-    std::map<uint8_t, std::vector<const policy::Rule*>> by_code;
-    for (const auto& c : cands) {
-      if (c.code)
-        by_code[*c.code].push_back(c.rule);
-      else
-        type_wide.push_back(c.rule);
-    }
+  // The type's key chains, as the precedence orders them, and their map
+  // elements: `t . lo-hi` for the codes no rule singles out (where some
+  // rule names the whole type), `t . c` for each code a rule names.
+  void compile_type(Family f, const std::string& dispatcher, const policy::TypeRules& t,
+                    nft::Set& map) {
+    const uint8_t type = t.type;
     auto key_element = [&](uint8_t lo, uint8_t hi, const std::string& chain) {
       nft::Element e;
       e.key = {type, 0, 0, 0, lo, 0, 0, 0};
@@ -368,32 +338,22 @@ class Compiler {
     };
 
     std::string wide_chain = fmt::format("{}.{}", dispatcher, type);
-    if (!type_wide.empty()) {
+    if (!t.type_wide.empty()) {
       // Elements for the codes no rule singles out.
       int lo = 0;
-      for (const auto& [code, rules] : by_code) {
-        (void)rules;
-        if (code > lo) key_element(static_cast<uint8_t>(lo), code - 1, wide_chain);
-        lo = code + 1;
+      for (const auto& c : t.codes) {
+        if (c.code > lo) key_element(static_cast<uint8_t>(lo), c.code - 1, wide_chain);
+        lo = c.code + 1;
       }
       if (lo <= 255) key_element(static_cast<uint8_t>(lo), 255, wide_chain);
     }
-    // Only rules of the same specificity can conflict: a rule for one code
-    // overrides a type-wide rule by design.
-    check_conflicts(hp.hook, f, type, {}, type_wide);
-    for (const auto& [code, rules] : by_code) check_conflicts(hp.hook, f, type, code, rules);
 
-    std::vector<std::pair<std::string, std::vector<const policy::Rule*>>> chains;
-    if (!type_wide.empty()) chains.emplace_back(wide_chain, ordered(type_wide));
-    const auto wide_ordered = ordered(type_wide);
-    for (const auto& [code, rules] : by_code) {
-      std::string name = fmt::format("{}.{}", wide_chain, code);
-      key_element(code, code, name);
-      auto list = ordered(rules);
-      const std::unordered_set<const policy::Rule*> named(list.begin(), list.end());
-      for (const auto* r : wide_ordered)
-        if (!named.contains(r)) list.push_back(r);
-      chains.emplace_back(name, std::move(list));
+    std::vector<std::pair<std::string, std::span<const policy::Rule* const>>> chains;
+    if (!t.type_wide.empty()) chains.emplace_back(wide_chain, t.type_wide);
+    for (const auto& c : t.codes) {
+      std::string name = fmt::format("{}.{}", wide_chain, c.code);
+      key_element(c.code, c.code, name);
+      chains.emplace_back(name, c.chain);
     }
     // Keep map elements sorted by code.
     std::sort(map.elements.begin(), map.elements.end(),
@@ -405,49 +365,6 @@ class Compiler {
       chain.origin = origin_of(*rules.front());
       for (const auto* r : rules) emit_rule(*r, f, chain);
       table_.chains.push_back(std::move(chain));
-    }
-  }
-
-  // Conditional rules first, then unconditional, each in file order.
-  static std::vector<const policy::Rule*> ordered(std::vector<const policy::Rule*> rules) {
-    std::stable_partition(rules.begin(), rules.end(),
-                          [](const policy::Rule* r) { return r->scope.conditional(); });
-    return rules;
-  }
-
-  const std::string& key_of(const policy::Rule* r) {
-    auto [it, fresh] = condition_keys_.try_emplace(r);
-    if (fresh) it->second = conditions_key(r->scope);
-    return it->second;
-  }
-
-  // Rules with the same conditions and different actions. Each rule is
-  // reported once per other action, against the first rule (in file order)
-  // that has it.
-  void check_conflicts(Hook h, Family f, uint8_t type, std::optional<uint8_t> code,
-                       const std::vector<const policy::Rule*>& rules) {
-    std::unordered_map<std::string_view, std::vector<const policy::Rule*>> groups;
-    for (const auto* r : rules) groups[key_of(r)].push_back(r);
-    for (auto& [key, group] : groups) {
-      if (group.size() < 2) continue;
-      std::stable_sort(group.begin(), group.end(), [](const auto* a, const auto* b) {
-        return std::tie(a->loc.line, a->loc.col) < std::tie(b->loc.line, b->loc.col);
-      });
-      std::map<Action, const policy::Rule*> first_of;
-      for (const auto* second : group) {
-        for (const auto& [action, first] : first_of) {
-          if (action == second->action || !reported_.insert({first, second}).second) continue;
-          auto& d = diags_.error(
-              second->loc,
-              fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
-                          second->name, policy::to_string(second->action), first->name,
-                          policy::to_string(first->action), policy::describe(f, type, code),
-                          policy::to_string(h)),
-              "give one of them a narrower scope (source, iif, ...) or remove one");
-          d.related.push_back({first->loc, fmt::format("rule '{}' is here", first->name)});
-        }
-        first_of.try_emplace(second->action, second);
-      }
     }
   }
 
@@ -666,8 +583,7 @@ class Compiler {
   const policy::Policy& policy_;
   Diagnostics& diags_;
   nft::Table table_;
-  std::set<std::pair<const policy::Rule*, const policy::Rule*>> reported_;
-  std::unordered_map<const policy::Rule*, std::string> condition_keys_;
+  const std::vector<policy::Precedence> precedence_;
   std::unordered_set<std::string> set_names_;
   bool too_many_sets_ = false;  // reported
 };

@@ -1,11 +1,12 @@
-// The RFC lint (docs/policy-language.md, "Lint").
+// The RFC lint (README.md, "Lint").
 //
 // Most checks ask what the policy *does* to a kind of packet, not which
 // words it uses: for a hook, a family, a type and a code, `outcomes()`
 // walks the candidate rules in the order the compiled chains try them
-// (code-specific rules first; within each, rules with conditions first;
-// then file order) and collects every verdict a packet could meet, down to
-// the first rule that certainly matches, or the hook's default.
+// (policy::Precedence, which the compiler lays its chains out by: code-
+// specific rules first; within each, rules with conditions first; then
+// file order) and collects every verdict a packet could meet, down to the
+// first rule that certainly matches, or the hook's default.
 //
 // A packet is reported as dropped when an unconditional drop (a rule
 // without conditions, or the hook's default) decides it and no rule before
@@ -26,11 +27,12 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <tuple>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/policy/precedence.h"
 #include "lint_shadowed.h"
-#include "rule_match.h"
 
 namespace icmpwall::policy {
 namespace {
@@ -58,33 +60,16 @@ struct Packet {
   std::optional<AddrType> dest_type;
 };
 
-bool names_type(const Rule& r, Family f, uint8_t type) {
-  return std::any_of(r.matches.begin(), r.matches.end(),
-                     [&](const IcmpMatch& m) { return m.family == f && m.type == type; });
+// The rules a packet meets, in the order the compiled chains try them.
+std::span<const Rule* const> candidates(const std::vector<Precedence>& all, const Packet& pkt) {
+  for (const auto& prec : all)
+    if (prec.hook() == pkt.hook && prec.family() == pkt.family) return prec.chain(pkt.type, pkt.code);
+  return {};
 }
 
-// Candidates for a packet in precedence order.
-std::vector<const Rule*> candidates(const Policy& p, const Packet& pkt) {
-  std::vector<const Rule*> code_tier, type_tier;
-  for (const auto& r : p.rules) {
-    if (!applies_to(r, pkt.hook, p)) continue;
-    if (has_match(r, pkt.family, pkt.type, pkt.code))
-      code_tier.push_back(&r);
-    else if (has_match(r, pkt.family, pkt.type, std::nullopt))
-      type_tier.push_back(&r);
-  }
-  auto by_conditions = [](std::vector<const Rule*>& v) {
-    std::stable_partition(v.begin(), v.end(), [](const Rule* r) { return r->scope.conditional(); });
-  };
-  by_conditions(code_tier);
-  by_conditions(type_tier);
-  code_tier.insert(code_tier.end(), type_tier.begin(), type_tier.end());
-  return code_tier;
-}
-
-std::vector<Outcome> outcomes(const Policy& p, const HookPolicy& hp, const Packet& pkt) {
+std::vector<Outcome> outcomes(const std::vector<Precedence>& all, const HookPolicy& hp, const Packet& pkt) {
   std::vector<Outcome> out;
-  for (const Rule* r : candidates(p, pkt)) {
+  for (const Rule* r : candidates(all, pkt)) {
     const Scope& s = r->scope;
     const auto& dt = s.destination_type;
     if (pkt.dest_type && !dt.empty() && std::find(dt.begin(), dt.end(), *pkt.dest_type) == dt.end()) continue;
@@ -197,7 +182,7 @@ Text text_of(Kind k) {
 
 class Linter {
  public:
-  Linter(const Policy& p, Diagnostics& d) : p_(p), diags_(d) {}
+  Linter(const Policy& p, Diagnostics& d) : p_(p), diags_(d), prec_(precedence(p)) {}
 
   void run() {
     check_drops();
@@ -239,7 +224,7 @@ class Linter {
     for (const auto& hp : p_.hooks) {
       // Path MTU discovery: neither dropped nor rate-limited.
       for (auto [f, type, code] : {std::tuple{v4, uint8_t{3}, uint8_t{4}}, std::tuple{v6, uint8_t{2}, uint8_t{0}}}) {
-        auto outs = outcomes(p_, hp, {hp.hook, f, type, code, {}});
+        auto outs = outcomes(prec_, hp, {hp.hook, f, type, code, {}});
         std::string what = f == v4 ? "frag-needed" : "packet-too-big";
         for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
         for (const auto& o : outs)
@@ -253,7 +238,7 @@ class Linter {
         if (hp.hook == Hook::input) nd.push_back(router ? 133 : 134);  // what the node receives
         if (hp.hook == Hook::output) nd.push_back(router ? 134 : 133);  // what it sends
         for (uint8_t t : nd) {
-          auto outs = outcomes(p_, hp, {hp.hook, v6, t, 0, {}});
+          auto outs = outcomes(prec_, hp, {hp.hook, v6, t, 0, {}});
           for (const auto* o : droppers(outs)) note(Kind::nd_dropped, *o, hp, "drops", v6, name_of(v6, t));
         }
       }
@@ -266,7 +251,7 @@ class Linter {
                                    std::tuple{v6, uint8_t{1}, Kind::unreach_dropped}}) {
         for (uint8_t code : codes_of(p_, f, type)) {
           if (f == v4 && type == 3 && code == 4) continue;  // frag-needed: the PMTU warning says it
-          auto outs = outcomes(p_, hp, {hp.hook, f, type, code, {}});
+          auto outs = outcomes(prec_, hp, {hp.hook, f, type, code, {}});
           for (const auto* o : droppers(outs)) note(kind, *o, hp, "drops", f, name_of(f, type));
         }
       }
@@ -319,7 +304,7 @@ class Linter {
     if (p_.role != Role::router || !input) return;
     for (auto [f, type] : {std::pair{v4, uint8_t{5}}, std::pair{v6, uint8_t{137}}})
       for (uint8_t code : codes_of(p_, f, type))
-        for (const auto& o : outcomes(p_, *input, {Hook::input, f, type, code, {}}))
+        for (const auto& o : outcomes(prec_, *input, {Hook::input, f, type, code, {}}))
           if (o.fate == Fate::allow || o.fate == Fate::limited)
             note(Kind::redirect, o, *input, "accepts", f, name_of(f, type));
   }
@@ -341,7 +326,7 @@ class Linter {
     for (auto [f, type, dest] : {std::tuple{v4, uint8_t{8}, AddrType::broadcast},
                                  std::tuple{v4, uint8_t{8}, AddrType::multicast},
                                  std::tuple{v6, uint8_t{128}, AddrType::multicast}}) {
-      for (const auto& o : outcomes(p_, *fwd, {Hook::forward, f, type, 0, dest})) {
+      for (const auto& o : outcomes(prec_, *fwd, {Hook::forward, f, type, 0, dest})) {
         if (o.fate != Fate::allow && o.fate != Fate::limited) continue;
         // A rule with other conditions (a source, an interface) that does not
         // name the destination type is a deliberate exception.
@@ -360,8 +345,8 @@ class Linter {
       bool requests = hp.hook == Hook::input;  // input: requests in; output: replies out
       for (Family f : {v4, v6}) {
         uint8_t type = requests ? (f == v4 ? 8 : 128) : (f == v4 ? 0 : 129);
-        bool named = std::any_of(p_.rules.begin(), p_.rules.end(), [&](const Rule& r) {
-          return applies_to(r, hp.hook, p_) && names_type(r, f, type);
+        bool named = std::any_of(prec_.begin(), prec_.end(), [&](const Precedence& prec) {
+          return prec.hook() == hp.hook && prec.family() == f && prec.type(type);
         });
         if (!named)
           note(requests ? Kind::echo_request : Kind::echo_reply, {Fate::drop, nullptr, false}, hp, "drops", f,
@@ -445,6 +430,7 @@ class Linter {
 
   const Policy& p_;
   Diagnostics& diags_;
+  const std::vector<Precedence> prec_;  // per declared hook and family
   std::vector<Finding> findings_;
   std::map<std::tuple<Kind, const Rule*, const HookPolicy*, std::string>, size_t> finding_index_;
   std::vector<AddrType> smurf_dests_;

@@ -21,8 +21,8 @@
 #include <set>
 #include <tuple>
 
+#include "icmpwall/policy/precedence.h"
 #include "icmpwall/util/address.h"
-#include "rule_match.h"
 
 namespace icmpwall::policy {
 namespace {
@@ -183,12 +183,12 @@ void check_shadowed(const Policy& p, Diagnostics& diags) {
         for (size_t i : bucket.candidates(b.scope)) {
           const Rule& a = rules[i];
           if (i == j) continue;
-          bool first = (a.scope.conditional() && !b.scope.conditional()) ||
-                       (a.scope.conditional() == b.scope.conditional() && i < j);
+          bool first = tried_before(a, b);
           bool decides = a.action != Action::rate_limit || !a.limit || a.limit->over_drop;
           if (!first || !decides || !implies(b.scope, a.scope, m.family)) continue;
-          // Same conditions, different actions: a conflict, which the compiler reports.
-          if (a.action != b.action && implies(a.scope, b.scope, m.family)) continue;
+          // Identical conditions, different actions: a conflict, which the
+          // compiler reports (policy::conflicts).
+          if (a.action != b.action && same_conditions(a.scope, b.scope)) continue;
           cover = &a;
           break;
         }
