@@ -45,8 +45,9 @@ void set_buffer(int fd, int force_opt, int opt, size_t bytes) {
     setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v);
 }
 
-// Parses one NLMSG_ERROR into `out`; returns its errno (0 for an ack).
-int parse_error(const nlmsghdr* nlh, KernelError& out) {
+}  // namespace
+
+int parse_kernel_error(const nlmsghdr* nlh, KernelError& out) {
   if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
     out.code = EBADMSG;
     return out.code;
@@ -72,8 +73,6 @@ int parse_error(const nlmsghdr* nlh, KernelError& out) {
   });
   return out.code;
 }
-
-}  // namespace
 
 Socket::Socket(MnlSocketPtr s) : sock_(std::move(s)) {
   portid_ = mnl_socket_get_portid(sock_.get());
@@ -148,7 +147,7 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
       const MessageInfo* info = batch.find(nlh->nlmsg_seq);
       if (!info) continue;
       KernelError e;
-      if (parse_error(nlh, e) != 0) errors.push_back(e);
+      if (parse_kernel_error(nlh, e) != 0) errors.push_back(e);
       if (info->kind == MsgKind::batch) {  // about the whole batch
         if (e.code == 0) continue;
         pending = 0;
@@ -183,7 +182,7 @@ Result<int> Socket::request(nlmsghdr* nlh) {
     for (; mnl_nlmsg_ok(reply, len); reply = mnl_nlmsg_next(reply, &len)) {
       if (reply->nlmsg_seq != nlh->nlmsg_seq || reply->nlmsg_type != NLMSG_ERROR) continue;
       KernelError e;
-      return parse_error(reply, e);
+      return parse_kernel_error(reply, e);
     }
   }
 }

@@ -79,9 +79,10 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
     for (const auto& hp : policy.hooks) effective.push_back(hp.hook);
   auto applies = [&](Hook h) { return std::find(effective.begin(), effective.end(), h) != effective.end(); };
 
-  auto interfaces = [&](const char* key, std::vector<std::string>& list, Hook meaningless) {
+  auto interfaces = [&](const char* key, std::vector<std::string>& list, SourceLoc& where, Hook meaningless) {
     const auto* n = tbl.get(key);
     if (!n) return;
+    where = at(*n);
     for_each_string(*n, key, [&](std::string_view name, SourceLoc loc) {
       bool valid = !name.empty() && name.size() < 16 && name != "." && name != ".." &&
                    std::none_of(name.begin(), name.end(), [](char c) {
@@ -109,12 +110,13 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
       ok = false;
     }
   };
-  interfaces("iif", s.iif, Hook::output);
-  interfaces("oif", s.oif, Hook::input);
+  interfaces("iif", s.iif, s.iif_loc, Hook::output);
+  interfaces("oif", s.oif, s.oif_loc, Hook::input);
 
-  auto prefixes = [&](const char* key, std::vector<Prefix>& list) {
+  auto prefixes = [&](const char* key, std::vector<Prefix>& list, SourceLoc& where) {
     const auto* n = tbl.get(key);
     if (!n) return;
+    where = at(*n);
     // Lists may hold 100 000 prefixes: deduplicate in O(n log n).
     std::set<std::tuple<Family, std::array<uint8_t, 16>, uint8_t>> seen;
     for_each_string(*n, key, [&](std::string_view text, SourceLoc loc) {
@@ -125,10 +127,11 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
       }
     });
   };
-  prefixes("source", s.source);
-  prefixes("destination", s.destination);
+  prefixes("source", s.source, s.source_loc);
+  prefixes("destination", s.destination, s.destination_loc);
 
   if (const auto* n = tbl.get("destination-type")) {
+    s.destination_type_loc = at(*n);
     for_each_string(*n, "destination-type", [&](std::string_view name, SourceLoc loc) {
       auto it = std::find(kAddrTypes.begin(), kAddrTypes.end(), name);
       if (it == kAddrTypes.end()) {
@@ -144,6 +147,7 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
   }
 
   if (const auto* n = tbl.get("hop-limit")) {
+    s.hop_limit_loc = at(*n);
     if (auto h = get_int(*n, "hop-limit", 0, 255, "neighbor discovery requires hop-limit = 255"))
       s.hop_limit = static_cast<uint8_t>(*h);
     else
