@@ -59,6 +59,17 @@ nft::Origin origin_of(const policy::Rule& r) {
   return {r.loc, fmt::format("rule '{}' ({})", r.name, policy::to_string(r.action))};
 }
 
+// The policy key an action statement of `r` comes from: the limit's rate,
+// the inspect action, the action for a verdict; none for the counter (a
+// kernel error on it points at the rule's header).
+SourceLoc action_key_loc(const nft::Stmt& s, const policy::Rule& r) {
+  if (std::holds_alternative<nft::LimitRef>(s) || std::holds_alternative<nft::DynsetLimit>(s))
+    return r.limit ? r.limit->loc : SourceLoc{};
+  if (std::holds_alternative<nft::Queue>(s)) return r.inspect ? r.inspect->loc : SourceLoc{};
+  if (std::holds_alternative<nft::Verdict>(s)) return r.action_loc;
+  return {};
+}
+
 uint32_t rtn_of(policy::AddrType t) {
   switch (t) {
     case policy::AddrType::unicast: return 1;    // RTN_UNICAST
@@ -368,14 +379,16 @@ class Compiler {
     }
   }
 
-  // The conditions of a rule's scope for family f, as statements.
-  std::vector<nft::Stmt> conditions(const policy::Rule& r, Family f) {
-    std::vector<nft::Stmt> out;
+  // The conditions of a rule's scope for family f, as statements, each at
+  // its key's position.
+  nft::Rule conditions(const policy::Rule& r, Family f) {
+    nft::Rule out;
     const auto& s = r.scope;
-    auto ifnames = [&](const std::vector<std::string>& names, nft::Field field, const char* what) {
+    auto ifnames = [&](const std::vector<std::string>& names, nft::Field field, const char* what,
+                       const SourceLoc& loc) {
       if (names.empty()) return;
       if (names.size() == 1) {
-        out.push_back(nft::Match{field, nft::ifname_bytes(names[0])});
+        out.add(nft::Match{field, nft::ifname_bytes(names[0])}, loc);
         return;
       }
       std::string set = fmt::format("{}.{}", r.name, what);
@@ -390,12 +403,13 @@ class Compiler {
         for (const auto& n : sorted) st.elements.push_back({nft::ifname_bytes(n), {}, {}});
         return st;
       });
-      out.push_back(nft::SetMatch{field, set});
+      out.add(nft::SetMatch{field, set}, loc);
     };
-    ifnames(s.iif, nft::Field::iifname, "iif");
-    ifnames(s.oif, nft::Field::oifname, "oif");
+    ifnames(s.iif, nft::Field::iifname, "iif", s.iif_loc);
+    ifnames(s.oif, nft::Field::oifname, "oif", s.oif_loc);
 
     auto prefixes = [&](const std::vector<policy::Prefix>& list, bool src) {
+      const SourceLoc& loc = src ? s.source_loc : s.destination_loc;
       if (list.empty()) return;
       nft::Field field = f == Family::ipv4 ? (src ? nft::Field::ip_saddr : nft::Field::ip_daddr)
                                            : (src ? nft::Field::ip6_saddr : nft::Field::ip6_daddr);
@@ -407,22 +421,24 @@ class Compiler {
         if (p.family == f && ++count == 1) only = &p;
       if (count == 1 && only->len > 0) {
         const size_t len = f == Family::ipv4 ? 4 : 16;
-        out.push_back(nft::PrefixMatch{field, {only->addr.begin(), only->addr.begin() + len}, only->len});
+        out.add(nft::PrefixMatch{field, {only->addr.begin(), only->addr.begin() + len}, only->len}, loc);
         return;
       }
       std::string set = fmt::format("{}.{}.{}", r.name, src ? "source" : "destination", fam_tag(f));
       ensure_set(set, [&] { return prefix_set(set, list, f, origin_of(r)); });
-      out.push_back(nft::SetMatch{field, set});
+      out.add(nft::SetMatch{field, set}, loc);
     };
     prefixes(s.source, true);
     prefixes(s.destination, false);
 
     if (s.hop_limit)
-      out.push_back(nft::Match{f == Family::ipv4 ? nft::Field::ip_ttl : nft::Field::ip6_hoplimit,
-                               nft::u8(*s.hop_limit)});
+      out.add(nft::Match{f == Family::ipv4 ? nft::Field::ip_ttl : nft::Field::ip6_hoplimit,
+                         nft::u8(*s.hop_limit)},
+              s.hop_limit_loc);
 
     if (s.destination_type.size() == 1) {
-      out.push_back(nft::Match{nft::Field::fib_daddr_type, nft::u32_host(rtn_of(s.destination_type[0]))});
+      out.add(nft::Match{nft::Field::fib_daddr_type, nft::u32_host(rtn_of(s.destination_type[0]))},
+              s.destination_type_loc);
     } else if (!s.destination_type.empty()) {
       std::string set = fmt::format("{}.destination-type", r.name);
       ensure_set(set, [&] {
@@ -435,7 +451,7 @@ class Compiler {
         for (auto v : values) st.elements.push_back({nft::u32_host(v), {}, {}});
         return st;
       });
-      out.push_back(nft::SetMatch{nft::Field::fib_daddr_type, set});
+      out.add(nft::SetMatch{nft::Field::fib_daddr_type, set}, s.destination_type_loc);
     }
     return out;
   }
@@ -485,12 +501,11 @@ class Compiler {
     table_.sets.push_back(std::move(set));
   }
 
-  static nft::Rule log_rule(std::vector<nft::Stmt> conds, const policy::Log& log, nft::Origin origin) {
-    nft::Rule r;
+  static nft::Rule log_rule(nft::Rule conds, const policy::Log& log, nft::Origin origin) {
+    nft::Rule r = std::move(conds);
     r.origin = std::move(origin);
-    r.stmts = std::move(conds);
-    r.stmts.push_back(nft::Limit{log.rate, log.burst});
-    r.stmts.push_back(nft::Log{log.prefix});
+    r.add(nft::Limit{log.rate, log.burst}, log.loc);
+    r.add(nft::Log{log.prefix}, log.loc);
     return r;
   }
 
@@ -499,10 +514,12 @@ class Compiler {
     const auto conds = conditions(r, f);
     const auto origin = origin_of(r);
     auto rule = [&](std::vector<nft::Stmt> tail) {
-      nft::Rule out;
+      nft::Rule out = conds;
       out.origin = origin;
-      out.stmts = conds;
-      for (auto& s : tail) out.stmts.push_back(std::move(s));
+      for (auto& s : tail) {
+        SourceLoc loc = action_key_loc(s, r);
+        out.add(std::move(s), std::move(loc));
+      }
       chain.rules.push_back(std::move(out));
     };
     using nft::VerdictKind;

@@ -5,6 +5,16 @@
 
 namespace icmpwall::nft {
 
+void Rule::add(Stmt s, SourceLoc loc) {
+  stmt_locs.resize(stmts.size());
+  stmts.push_back(std::move(s));
+  stmt_locs.push_back(std::move(loc));
+}
+
+const SourceLoc& Rule::loc_of(size_t i) const {
+  return i < stmt_locs.size() && stmt_locs[i].known() ? stmt_locs[i] : origin.loc;
+}
+
 bool uses_queue(const Table& table) {
   for (const auto& c : table.chains)
     for (const auto& r : c.rules)

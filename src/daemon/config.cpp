@@ -1,38 +1,29 @@
-// The daemon's config file: a flat TOML table of six keys, read with
-// TOML++ and checked key by key so that each mistake becomes one
-// diagnostic at its own line and column.
+// The daemon's config file: a flat TOML table of six keys, read with the
+// policy stage's TomlReader and checked key by key so that each mistake
+// becomes one diagnostic at its own line and column.
 #include "icmpwall/daemon/config.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
-#include <array>
 #include <filesystem>
-#include <toml++/toml.h>
 
+#include "icmpwall/policy/toml_reader.h"
 #include "icmpwall/util/file.h"
-#include "icmpwall/util/nearest.h"
 
 namespace icmpwall::daemon {
 namespace {
 
-constexpr std::array<std::string_view, 6> kKeys = {"policy",   "strict",  "queue_mode",
-                                                   "copy_range", "on_stop", "stats_socket"};
+const policy::Keys kKeys = {"policy", "strict", "queue_mode", "copy_range", "on_stop", "stats_socket"};
 
 class ConfigReader {
  public:
   ConfigReader(std::shared_ptr<const SourceFile> file, Diagnostics& diags)
-      : file_(std::move(file)), diags_(diags) {}
+      : file_(file), diags_(diags), toml_(std::move(file), diags) {}
 
   std::optional<DaemonConfig> run() {
-    toml::table root;
-    try {
-      root = toml::parse(std::string_view(file_->text()), std::string_view(file_->path()));
-    } catch (const toml::parse_error& e) {
-      diags_.error(at(e.source()), std::string(e.description()),
-                   "this is not valid TOML (https://toml.io)");
-      return std::nullopt;
-    }
+    std::optional<toml::table> parsed = toml_.parse("the daemon config");
+    if (!parsed) return std::nullopt;
+    const toml::table& root = *parsed;
     DaemonConfig c;
     bool have_policy = false;
     for (auto&& [k, v] : root) {
@@ -69,11 +60,8 @@ class ConfigReader {
       } else if (key == "stats_socket") {
         if (auto s = string_of(v, key)) c.stats_socket = *s;
       } else {
-        std::vector<std::string_view> valid(kKeys.begin(), kKeys.end());
-        auto near = nearest_of(key, valid, 1);
         diags_.error(at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
-                     near.empty() ? fmt::format("valid keys: {}", fmt::join(kKeys, ", "))
-                                  : fmt::format("did you mean '{}'?", near.front()));
+                     policy::suggest(key, kKeys, fmt::format("valid keys: {}", policy::join(kKeys))));
       }
     }
     if (!have_policy && !root.contains("policy"))
@@ -84,7 +72,7 @@ class ConfigReader {
   }
 
  private:
-  SourceLoc at(const toml::source_region& r) const { return {file_, r.begin.line, r.begin.column}; }
+  SourceLoc at(const toml::source_region& r) const { return toml_.at(r); }
 
   void wrong_kind(const toml::node& n, std::string_view key, std::string_view expected) {
     diags_.error(at(n.source()), fmt::format("'{}' must be {}", key, expected));
@@ -96,17 +84,12 @@ class ConfigReader {
     return std::nullopt;
   }
 
+  // A string out of `choices`, else an error with the nearest choice.
   std::optional<std::string> choice_of(const toml::node& n, std::string_view key,
-                                       std::vector<std::string_view> choices) {
+                                       const policy::Keys& choices) {
     auto s = string_of(n, key);
-    if (!s) return std::nullopt;
-    for (auto c : choices)
-      if (*s == c) return s;
-    auto near = nearest_of(*s, choices, 1);
-    std::string all = fmt::format("'{}' is one of: {}", key, fmt::join(choices, ", "));
-    diags_.error(at(n.source()), fmt::format("unknown {} '{}'", key, *s),
-                 near.empty() ? all : fmt::format("did you mean '{}'? ({})", near.front(), all));
-    return std::nullopt;
+    if (!s || !toml_.check_choice(at(n.source()), key, *s, *s, choices)) return std::nullopt;
+    return s;
   }
 
   // A relative policy path is relative to the config file's directory.
@@ -118,6 +101,7 @@ class ConfigReader {
 
   std::shared_ptr<const SourceFile> file_;
   Diagnostics& diags_;
+  policy::TomlReader toml_;
 };
 
 }  // namespace

@@ -5,9 +5,9 @@
 // the table it replaces, one that keeps the base chains (replace.h). The
 // kernel commits it whole or not at all; only table inet <name> is ever
 // named, so other owners' tables are untouched. The kernel's answers are
-// turned into diagnostics at the origin of the message they answer, with
-// the extended ack's text and, for rules, the expression the ack's offset
-// falls in.
+// turned into diagnostics (kernel_error.h): at the policy key of the
+// expression the extended ack's offset falls in, else at the origin of
+// the message they answer.
 #include "icmpwall/netlink/apply.h"
 
 #include <fmt/format.h>
@@ -19,57 +19,12 @@
 #include <cstring>
 
 #include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/kernel_error.h"
 #include "icmpwall/netlink/replace.h"
 #include "icmpwall/netlink/socket.h"
 
 namespace icmpwall::netlink {
 namespace {
-
-const ExprSpan* expr_at(const MessageInfo& info, std::optional<uint32_t> offset) {
-  if (!offset) return nullptr;
-  for (const auto& e : info.exprs)
-    if (*offset >= e.begin && *offset < e.end) return &e;
-  return nullptr;
-}
-
-std::string subject(const MessageInfo& info) {
-  if (info.kind == MsgKind::rule || info.kind == MsgKind::batch) return info.origin.what;
-  std::string s = fmt::format("{} '{}'", to_string(info.kind), info.name);
-  if (!info.origin.what.empty() && info.kind != MsgKind::table)
-    s += fmt::format(" of {}", info.origin.what);
-  return s;
-}
-
-std::string hint_for(const MessageInfo& info, const ExprSpan* expr, int code) {
-  switch (code) {
-    case ENOENT:
-      if (expr && expr->name == "queue")
-        return "this kernel has no nft_queue; use queue mode compat (xt NFQUEUE)";
-      if (info.kind == MsgKind::rule || info.kind == MsgKind::elements)
-        return "it names a chain, set, object or expression the kernel does not know";
-      return {};
-    case ELOOP:
-    case EMLINK: return "the jumps between chains form a loop (or nest too deeply)";
-    case EPERM: return "the table is owned by another process, or this needs CAP_NET_ADMIN";
-    case EOPNOTSUPP: return "this kernel does not support that feature";
-    default: return {};
-  }
-}
-
-void report(const Batch& batch, const KernelError& e, Diagnostics& diags) {
-  const MessageInfo* info = batch.find(e.seq);
-  MessageInfo whole;
-  if (!info || info->kind == MsgKind::batch) {
-    whole.kind = MsgKind::batch;
-    whole.origin.what = "the batch";
-    info = &whole;
-  }
-  const ExprSpan* expr = info->kind == MsgKind::rule ? expr_at(*info, e.offset) : nullptr;
-  std::string msg = fmt::format("kernel rejected {}: {}", subject(*info), std::strerror(e.code));
-  if (!e.message.empty()) msg += fmt::format(": {}", e.message);
-  if (expr) msg += fmt::format(" (expression '{}')", expr->name);
-  diags.error(info->origin.loc, std::move(msg), hint_for(*info, expr, e.code));
-}
 
 // Runs a finished batch; the first kernel error as an Error, all of them
 // as diagnostics.
@@ -77,7 +32,7 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
   TRY(auto sock, Socket::open());
   TRY(auto errors, sock.talk(batch));
   if (errors.empty()) return ok();
-  for (const auto& e : errors) report(batch, e, diags);
+  for (const auto& e : errors) report_kernel_error(batch, e, diags);
   const auto& first = errors.front();
   return Error{fmt::format("kernel rejected the transaction: {}", std::strerror(first.code)),
                first.code};

@@ -161,9 +161,10 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
   }
   // Encode every rule first, so a model error leaves the batch untouched.
   std::vector<RulePtr> rules;
+  std::vector<std::vector<uint32_t>> expr_stmts;  // per rule, per expression: its statement
   for (const auto& c : table.chains)
     for (const auto& r : c.rules) {
-      auto rule = encode_rule(table.name, c.name, r, ids, opts);
+      auto rule = encode_rule(table.name, c.name, r, ids, opts, &expr_stmts.emplace_back());
       if (!rule) {
         diags.error(r.origin.loc, fmt::format("cannot encode {}: {}", r.origin.what, rule.error().message));
         return Error{fmt::format("{}: {}", r.origin.what, rule.error().message), EINVAL};
@@ -179,8 +180,13 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
     for (const auto& r : c.rules) {
       auto* nlh = batch.begin(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND,
                               MsgKind::rule, c.name, r.origin);
-      nftnl_rule_nlmsg_build_payload(nlh, rules[i++].get());
-      note_expressions(nlh, batch.end(nlh));
+      nftnl_rule_nlmsg_build_payload(nlh, rules[i].get());
+      MessageInfo& info = batch.end(nlh);
+      note_expressions(nlh, info);
+      // Each expression at the policy key of the statement it encodes.
+      const auto& stmt_of = expr_stmts[i++];
+      for (size_t j = 0; j < info.exprs.size() && j < stmt_of.size(); ++j)
+        info.exprs[j].loc = r.loc_of(stmt_of[j]);
     }
   return ok();
 }

@@ -81,8 +81,12 @@ class RuleEncoder {
   RuleEncoder(nftnl_rule* rule, const SetIds& ids, const EncodeOptions& opts)
       : rule_(rule), ids_(ids), opts_(opts) {}
 
+  // For each expression added so far, the statement that emitted it.
+  std::vector<uint32_t> take_expr_stmts() { return std::move(expr_stmts_); }
+
   Result<void> stmts(const std::vector<nft::Stmt>& list) {
     for (size_t i = 0; i < list.size(); ++i) {
+      stmt_ = static_cast<uint32_t>(i);
       const auto& s = list[i];
       if (std::holds_alternative<nft::Match>(s)) {
         TRY_VOID(match(list, i));
@@ -428,26 +432,32 @@ class RuleEncoder {
     if (auto it = ids_.find(set); it != ids_.end()) nftnl_expr_set_u32(e, attr, it->second);
   }
 
-  void add(ExprPtr e) { nftnl_rule_add_expr(rule_, e.release()); }
+  void add(ExprPtr e) {
+    nftnl_rule_add_expr(rule_, e.release());
+    expr_stmts_.push_back(stmt_);
+  }
 
   nftnl_rule* rule_;
   const SetIds& ids_;
   const EncodeOptions& opts_;
   std::optional<uint8_t> nfproto_;
   std::optional<uint8_t> l4proto_;
+  uint32_t stmt_ = 0;                 // the statement being encoded
+  std::vector<uint32_t> expr_stmts_;  // per expression added: its statement
 };
 
 }  // namespace
 
 Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
                             const nft::Rule& rule, const SetIds& set_ids,
-                            const EncodeOptions& opts) {
+                            const EncodeOptions& opts, std::vector<uint32_t>* expr_stmts) {
   auto r = make_rule();
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
   RuleEncoder enc(r.get(), set_ids, opts);
   if (auto res = enc.stmts(rule.stmts); !res) return res.error();
+  if (expr_stmts) *expr_stmts = enc.take_expr_stmts();
   if (!rule.comment.empty()) {
     UdataPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
     if (!nftnl_udata_put_strz(ud.get(), NFTNL_UDATA_RULE_COMMENT, rule.comment.c_str()))

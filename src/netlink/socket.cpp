@@ -37,8 +37,9 @@ constexpr size_t kRecvBuffer = 1 << 20;
 // Memory one queued ack costs the receive buffer (skb overhead included).
 constexpr size_t kAckCost = 1024;
 
-// Parses one NLMSG_ERROR into `out`; returns its errno (0 for an ack).
-int parse_error(const nlmsghdr* nlh, KernelError& out) {
+}  // namespace
+
+int parse_kernel_error(const nlmsghdr* nlh, KernelError& out) {
   if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
     out.code = EBADMSG;
     return out.code;
@@ -64,8 +65,6 @@ int parse_error(const nlmsghdr* nlh, KernelError& out) {
   });
   return out.code;
 }
-
-}  // namespace
 
 Socket::Socket(MnlSocket s) : sock_(std::move(s)) {
   portid_ = sock_.portid();
@@ -136,7 +135,7 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
       const MessageInfo* info = batch.find(nlh->nlmsg_seq);
       if (!info) continue;
       KernelError e;
-      if (parse_error(nlh, e) != 0) errors.push_back(e);
+      if (parse_kernel_error(nlh, e) != 0) errors.push_back(e);
       if (info->kind == MsgKind::batch) {  // about the whole batch
         if (e.code == 0) continue;
         pending = 0;
@@ -171,7 +170,7 @@ Result<int> Socket::request(nlmsghdr* nlh) {
     for (; mnl_nlmsg_ok(reply, len); reply = mnl_nlmsg_next(reply, &len)) {
       if (reply->nlmsg_seq != nlh->nlmsg_seq || reply->nlmsg_type != NLMSG_ERROR) continue;
       KernelError e;
-      return parse_error(reply, e);
+      return parse_kernel_error(reply, e);
     }
   }
 }

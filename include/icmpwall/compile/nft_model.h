@@ -150,6 +150,16 @@ struct Rule {
   std::vector<Stmt> stmts;
   std::string comment;  // rendered as comment "..."; stored as rule userdata
   Origin origin;
+  // Where each statement comes from in the policy (its key's value), by
+  // index into `stmts`: a kernel error on one of its expressions points
+  // there, as nft points at the statement. A statement without one points
+  // at origin.loc.
+  std::vector<SourceLoc> stmt_locs;
+
+  // Appends a statement written at `loc`.
+  void add(Stmt s, SourceLoc loc = {});
+  // Statement `i`'s position, else origin.loc.
+  const SourceLoc& loc_of(size_t i) const;
 };
 
 // The netfilter hooks icmpwall's base chains attach to: the policy's

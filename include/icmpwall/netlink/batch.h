@@ -25,11 +25,13 @@ namespace icmpwall::netlink {
 enum class MsgKind : uint8_t { batch, table, object, chain, set, elements, rule };
 const char* to_string(MsgKind k);
 
-// One expression of a rule message: its name and where its attribute lies.
+// One expression of a rule message: its name, where its attribute lies,
+// and the policy key of the statement it encodes (nft::Rule::loc_of).
 struct ExprSpan {
   std::string name;
   uint32_t begin = 0;  // offset from the start of the nlmsghdr
   uint32_t end = 0;
+  SourceLoc loc;
 };
 
 struct MessageInfo {

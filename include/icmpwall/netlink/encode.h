@@ -35,10 +35,13 @@ struct EncodeOptions {
 
 // The expressions of one rule, as a nftnl_rule of table inet <table>.
 // Fails on statements nft would reject (conflicting protocol matches,
-// bad lengths).
+// bad lengths). `expr_stmts`, if given, gets for each expression (in
+// order) the index of the statement that emitted it: a protocol
+// dependency counts for the statement that needed it, merged matches for
+// the first of them.
 Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
                             const nft::Rule& rule, const SetIds& set_ids,
-                            const EncodeOptions& opts);
+                            const EncodeOptions& opts, std::vector<uint32_t>* expr_stmts = nullptr);
 
 // The set declaration (no elements).
 SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id);

@@ -27,6 +27,10 @@ struct KernelError {
   std::optional<uint32_t> offset;  // NLMSGERR_ATTR_OFFS into the message
 };
 
+// Reads one NLMSG_ERROR (with its extended-ack attributes, echoed request
+// or capped) into `out`; returns its errno, 0 for an ack.
+int parse_kernel_error(const nlmsghdr* nlh, KernelError& out);
+
 class Socket {
  public:
   static Result<Socket> open();

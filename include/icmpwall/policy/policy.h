@@ -56,7 +56,7 @@ struct RateLimit {
   bool over_drop = true;      // over the limit: drop, or continue to the next rule
   uint32_t timeout_s = 60;    // per-source state lifetime
   uint32_t max_sources = 65535;
-  SourceLoc loc;
+  SourceLoc loc;              // the `rate` value (else the action)
   bool operator==(const RateLimit& o) const {
     return rate == o.rate && burst == o.burst && per_source == o.per_source &&
            ipv4_prefix == o.ipv4_prefix && ipv6_prefix == o.ipv6_prefix &&
@@ -68,7 +68,7 @@ struct Inspect {
   uint16_t queue = 0;        // first queue number
   uint16_t queues = 1;       // number of queues to balance over
   bool fail_open = true;     // no worker listening: accept (true) or drop
-  SourceLoc loc;
+  SourceLoc loc;             // the action
   bool operator==(const Inspect& o) const {
     return queue == o.queue && queues == o.queues && fail_open == o.fail_open;
   }
@@ -78,7 +78,7 @@ struct Log {
   std::string prefix;        // nft log prefix
   Rate rate{5, RateUnit::minute};
   uint32_t burst = 5;
-  SourceLoc loc;
+  SourceLoc loc;             // the `log` value
   bool operator==(const Log& o) const {
     return prefix == o.prefix && rate == o.rate && burst == o.burst;
   }
@@ -103,6 +103,15 @@ struct Scope {
   std::vector<Prefix> destination;
   std::vector<AddrType> destination_type;
   std::optional<uint8_t> hop_limit;  // IPv6 hop limit / IPv4 TTL must equal this
+
+  // Where each condition is written (its key's value), so that a kernel
+  // error on the expressions it becomes points at it. Unknown when absent.
+  SourceLoc iif_loc;
+  SourceLoc oif_loc;
+  SourceLoc source_loc;
+  SourceLoc destination_loc;
+  SourceLoc destination_type_loc;
+  SourceLoc hop_limit_loc;
 
   // True if the scope has any condition besides hooks.
   bool conditional() const {

@@ -961,5 +961,46 @@ const ErrorCase kErrorCases[] = {
 INSTANTIATE_TEST_SUITE_P(Diagnostics, ParserErrorTest, ::testing::ValuesIn(kErrorCases),
                          [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
 
+// Each scope key keeps the position of its value, so that a kernel error on
+// the expressions it becomes points at it (netlink/kernel_error.h).
+TEST(ParserTest, EachScopeKeyKeepsItsPosition) {
+  auto p = parse(R"([hooks.input]
+[hooks.forward]
+
+[[rule]]
+types = ["echo-request"]
+hooks = ["forward"]
+iif = "eth0"
+oif = ["eth1"]
+source = "198.18.0.0/15"
+destination = ["198.19.0.0/16"]
+destination-type = "unicast"
+hop-limit = 64
+action = "rate-limit"
+rate = "10/second"
+log = true
+
+[[rule]]
+types = ["echo-reply"]
+action = "allow"
+)");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  const Scope& s = p.policy->rules[0].scope;
+  auto at = [](const SourceLoc& l) { return std::pair{l.line, l.col}; };
+  EXPECT_EQ(at(s.iif_loc), std::pair(7u, 7u));
+  EXPECT_EQ(at(s.oif_loc), std::pair(8u, 7u));
+  EXPECT_EQ(at(s.source_loc), std::pair(9u, 10u));
+  EXPECT_EQ(at(s.destination_loc), std::pair(10u, 15u));
+  EXPECT_EQ(at(s.destination_type_loc), std::pair(11u, 20u));
+  EXPECT_EQ(at(s.hop_limit_loc), std::pair(12u, 13u));
+  EXPECT_EQ(at(p.policy->rules[0].limit->loc), std::pair(14u, 8u));
+  EXPECT_EQ(at(p.policy->rules[0].log->loc), std::pair(15u, 7u));
+  // Keys a rule does not write have no position.
+  const Scope& none = p.policy->rules[1].scope;
+  for (const auto* l : {&none.iif_loc, &none.oif_loc, &none.source_loc, &none.destination_loc,
+                        &none.destination_type_loc, &none.hop_limit_loc})
+    EXPECT_FALSE(l->known());
+}
+
 }  // namespace
 }  // namespace icmpwall::policy
