@@ -464,9 +464,13 @@ int main_impl(int argc, char** argv) {
     modes.push_back(std::make_unique<Mode>(std::move(*mode)));
   }
   std::vector<std::optional<RunResult>> bests(modes.size());
+  // Packets/s of each mode per round (0: the run failed), for the ratios
+  // of modes that ran side by side in the same round.
+  std::map<std::string, std::vector<double>> by_round;
   for (int r = 0; r < o.repeat; ++r) {
     for (size_t m = 0; m < modes.size(); ++m) {
       RunResult res = run_mode(o, *modes[m], *sender);
+      by_round[o.modes[m]].push_back(res.ok ? res.parked / res.seconds : 0);
       if (!res.ok) {
         all_ok = false;
         continue;
@@ -509,11 +513,21 @@ int main_impl(int argc, char** argv) {
 #endif
     std::fflush(stdout);
   }
+  // The best run of each mode against the best of the other, and the
+  // median over the rounds of each round's own ratio (the two modes ran
+  // back to back: what the rest of the machine did weighs on both).
   auto ratio_line = [&](const char* label, const std::string& num, const std::string& den,
                         double target) {
     if (!rates.count(num) || !rates.count(den)) return;
     const double r = rates[num] / rates[den];
-    std::printf("ratio %-28s %.2f", label, r);
+    std::vector<double> paired;
+    for (size_t i = 0; i < by_round[num].size(); ++i) {
+      if (by_round[num][i] > 0 && by_round[den][i] > 0)
+        paired.push_back(by_round[num][i] / by_round[den][i]);
+    }
+    std::sort(paired.begin(), paired.end());
+    const double median = paired.empty() ? 0 : paired[paired.size() / 2];
+    std::printf("ratio %-28s %.2f  (median of %zu rounds: %.2f)", label, r, paired.size(), median);
     if (target > 0) std::printf("  (target >= %.2f: %s)", target, r >= target ? "met" : "MISSED");
     std::printf("\n");
   };

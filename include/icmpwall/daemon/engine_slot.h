@@ -54,7 +54,7 @@ class EngineSlot final : public queue::Inspector {
 
  private:
   queue::Verdict judge(inspect::Engine& engine, std::span<const uint8_t> packet,
-                       const queue::PacketInfo& info);
+                       const queue::PacketInfo& info, inspect::Clock::time_point now);
   void count(policy::Family family, uint8_t type);
 
   std::atomic<std::shared_ptr<inspect::Engine>> engine_;

@@ -334,6 +334,9 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   const Address& responder = query->request ? packet.ip.dst : packet.ip.src;
   FlowKey key{initiator.bytes, responder.bytes, query->has_id ? packet.icmp.id() : uint16_t{0},
               static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
+  // The pending request's set is looked up after the payload is read.
+  const bool echo = query->kind == QueryKind::echo;
+  if (echo) pending_.prefetch({key, packet.icmp.seq(), 0});
   uint64_t evicted_before = flows_.evictions();
   auto slot = flows_.find_or_insert(key);
   counters_.evictions += flows_.evictions() - evicted_before;
@@ -362,7 +365,7 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   PingModel model;
   uint64_t past_stamp = 0;  // the hash of the payload past its first kStampBytes
   uint64_t hash = 0;        // and of the whole payload: its first bytes and that
-  if (carries_data || query->kind == QueryKind::echo) {
+  if (carries_data || echo) {
     model = match_ping_model(payload);
     past_stamp = payload_hash(payload, kStampBytes, model);
     hash = hash_bytes(payload.data(), std::min<size_t>(payload.size(), kStampBytes),
@@ -373,7 +376,7 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   bool echoed = false;        // the reply returns its request unchanged
   bool request_seen = false;  // the reply's request is in the table
   bool unsolicited = false;   // a reply to no request seen
-  if (query->kind == QueryKind::echo) {
+  if (echo) {
     const PendingKey pkey{key, packet.icmp.seq(), 0};
     if (query->request) {
       pending_.insert(pkey, {hash, static_cast<uint32_t>(full_len), now});

@@ -83,6 +83,15 @@ class RequestTable {
     victim->request = request;
   }
 
+  // Starts loading the set of `key` into the cache, for an insert() or
+  // take() a little later (the set is a random place in a table of
+  // hundreds of kilobytes: a cache miss per new request otherwise).
+  void prefetch(const Key& key) const {
+    const Set& set = sets_[set_index(hash_of(key))];
+    __builtin_prefetch(&set, 1);
+    __builtin_prefetch(reinterpret_cast<const char*>(&set) + 64, 1);
+  }
+
   // The request of `key`, removed from the table; nullopt if absent.
   std::optional<Request> take(const Key& key) {
     const uint64_t h = hash_of(key);
@@ -117,7 +126,8 @@ class RequestTable {
   static uint64_t tag_of(uint64_t h) { return h | 1; }
   // The set from the hash's high half (the multiply-shift range reduction,
   // any number of sets).
-  Set& set_of(uint64_t h) { return sets_[((h >> 32) * sets_.size()) >> 32]; }
+  size_t set_index(uint64_t h) const { return ((h >> 32) * sets_.size()) >> 32; }
+  Set& set_of(uint64_t h) { return sets_[set_index(h)]; }
 
   uint64_t seed_;
   std::vector<Set> sets_;
