@@ -29,8 +29,8 @@
 // structs hashed and compared as bytes: they must have no padding (checked
 // at compile time).
 //
-// Not thread-safe: each detector, and so each table, belongs to one worker
-// thread.
+// Not thread-safe: the engine's mutex guards every detector, and so every
+// table, when several queue workers share one engine (engine.h).
 #pragma once
 
 #include <algorithm>

@@ -20,7 +20,8 @@
 // table: a flood of new requests pushes out old ones as it would from an
 // LRU table, and a sender cannot choose the set its requests land in.
 //
-// Not thread-safe: one table per detector, one detector per worker.
+// Not thread-safe: one table per detector, guarded by the engine's mutex
+// (engine.h).
 #pragma once
 
 #include <algorithm>

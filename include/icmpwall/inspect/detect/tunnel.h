@@ -84,7 +84,7 @@
 // suspect flows in a protected share of the flow table
 // (TunnelConfig::protected_share); inspect() allocates nothing unless it
 // returns a detection (the Finding's signal list). One detector per
-// worker thread.
+// engine, called under the engine's mutex (engine.h).
 #pragma once
 
 #include <array>
