@@ -1,4 +1,6 @@
 // icmpwall: ICMP policy firewall manager. Everything happens in cli/.
 #include "icmpwall/cli/cli.h"
 
-int main(int argc, char** argv) { return icmpwall::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  return icmpwall::cli::run(argc, argv);
+}

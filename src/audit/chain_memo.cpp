@@ -47,7 +47,8 @@ size_t key_len(const Table& t, const std::string& set) {
 void track(const Table& t, const Expr& e, Tracker& regs) {
   // the registers the walk reads (cmp, range, bitwise, lookup) and writes
   if (const auto* m = std::get_if<Meta>(&e)) {
-    if (m->dreg) regs.write(*m->dreg, m->key == NFT_META_IIFNAME || m->key == NFT_META_OIFNAME ? 16 : 4);
+    if (m->dreg)
+      regs.write(*m->dreg, m->key == NFT_META_IIFNAME || m->key == NFT_META_OIFNAME ? 16 : 4);
   } else if (const auto* p = std::get_if<Payload>(&e)) {
     if (p->dreg) regs.write(*p->dreg, p->len);
   } else if (const auto* c = std::get_if<Cmp>(&e)) {

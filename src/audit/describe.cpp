@@ -131,7 +131,8 @@ struct Describer {
     return fmt::format("ct {} -> {}", key, reg(c.dreg.value_or(0)));
   }
   std::string operator()(const Exthdr& x) const {
-    static constexpr std::array<std::string_view, 5> kOps = {"ipv6", "tcpopt", "ipv4", "sctp", "dccp"};
+    static constexpr std::array<std::string_view, 5> kOps = {"ipv6", "tcpopt", "ipv4", "sctp",
+                                                             "dccp"};
     std::string op = x.op < kOps.size() ? std::string(kOps[x.op]) : fmt::format("op{}", x.op);
     std::string what = fmt::format("exthdr {} {} {}b @ {}", op, x.type, x.len, x.offset);
     if (x.flags) what += fmt::format(" flags 0x{:x}", x.flags);

@@ -158,11 +158,12 @@ Result<Ruleset> decode_dump_messages(std::span<const uint8_t> bytes) {
     if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
       return bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));
     if (int e = out.message(nlh))
-      return bad(fmt::format("message {} (type {:#x}): {}", index, nlh->nlmsg_type, std::strerror(e)),
-                 e);
+      return bad(
+          fmt::format("message {} (type {:#x}): {}", index, nlh->nlmsg_type, std::strerror(e)), e);
   }
   // The last message's padding may be missing; anything more is a cut message.
-  if (len > 0) return bad(fmt::format("{} bytes after message {} are no whole message", len, index));
+  if (len > 0)
+    return bad(fmt::format("{} bytes after message {} are no whole message", len, index));
   return rs;
 }
 

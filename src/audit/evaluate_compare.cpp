@@ -38,13 +38,13 @@ Step Walk::eval(const Cmp& cmp, const At& at) {
                  : cmp.op == NFT_CMP_LT  ? d < 0
                  : cmp.op == NFT_CMP_LTE ? d <= 0
                  : cmp.op == NFT_CMP_GT  ? d > 0
-                                          : d >= 0;
+                                         : d >= 0;
     if (!match) s.kind = StepKind::brk;
     return s;
   }
   bool zero = std::all_of(cmp.data.begin(), cmp.data.end(), [](uint8_t x) { return x == 0; });
-  if (auto ct = ct_state_condition(c, {}); ct && zero && cmp.data.size() == 4 &&
-                                           (cmp.op == NFT_CMP_EQ || cmp.op == NFT_CMP_NEQ)) {
+  if (auto ct = ct_state_condition(c, {});
+      ct && zero && cmp.data.size() == 4 && (cmp.op == NFT_CMP_EQ || cmp.op == NFT_CMP_NEQ)) {
     // ct state A,B: the masked state is not zero
     if (decide(*ct) != (cmp.op == NFT_CMP_NEQ)) s.kind = StepKind::brk;
     return s;

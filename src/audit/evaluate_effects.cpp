@@ -10,10 +10,10 @@
 namespace icmpwall::audit::walk {
 
 std::string rate_text(uint64_t rate, uint64_t unit, uint32_t type) {
-  std::string u = unit == 1       ? "second"
-                  : unit == 60    ? "minute"
-                  : unit == 3600  ? "hour"
-                  : unit == 86400 ? "day"
+  std::string u = unit == 1        ? "second"
+                  : unit == 60     ? "minute"
+                  : unit == 3600   ? "hour"
+                  : unit == 86400  ? "day"
                   : unit == 604800 ? "week"
                                    : fmt::format("{}s", unit);
   return type == NFT_LIMIT_PKT_BYTES ? fmt::format("{} bytes/{}", rate, u)

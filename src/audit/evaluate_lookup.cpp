@@ -38,18 +38,18 @@ Step Walk::eval(const Lookup& lk, const At& at) {
     found = false;
   } else if (lk.dreg && *lk.dreg == 0) {
     terminal(s, Outcome::conditional,
-             fmt::format("{} vmap @{} (the packet description does not fix the key)",
-                         labels_of(c), set->name));
+             fmt::format("{} vmap @{} (the packet description does not fix the key)", labels_of(c),
+                         set->name));
     return s;
   } else if (tainted) {
     found = true;
   } else if (auto ct = ct_state_condition(c, set_keys_or(*set)); ct && !set->is_map()) {
     found = decide(*ct);
   } else {
-    found = decide_with([&] {
-              return fmt::format("{} {}in @{}", labels_of(c), lk.inverted() ? "not " : "",
-                                 set->name);
-            }) != lk.inverted();
+    found =
+        decide_with([&] {
+          return fmt::format("{} {}in @{}", labels_of(c), lk.inverted() ? "not " : "", set->name);
+        }) != lk.inverted();
   }
   bool match = found != lk.inverted();
   if (!match) {

@@ -35,26 +35,29 @@ Step Walk::eval(const Meta& m, const At&) {
       write_known(d, {static_cast<uint8_t>(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6)}, 4, "meta nfproto");
       return s;
     case NFT_META_L4PROTO:
-      write_known(d, {static_cast<uint8_t>(v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)}, 4,
-                  "meta l4proto");
+      write_known(d, {static_cast<uint8_t>(v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)}, 4, "meta l4proto");
       return s;
     case NFT_META_PROTOCOL:
       write_known(d, v4 ? Bytes{0x08, 0x00} : Bytes{0x86, 0xdd}, 4, "meta protocol");
       return s;
-    case NFT_META_IIF: case NFT_META_IIFNAME: case NFT_META_IIFTYPE: case NFT_META_IIFGROUP:
+    case NFT_META_IIF:
+    case NFT_META_IIFNAME:
+    case NFT_META_IIFTYPE:
+    case NFT_META_IIFGROUP:
       if (!has_iif) s.kind = StepKind::brk;  // no input device on output
       break;
-    case NFT_META_OIF: case NFT_META_OIFNAME: case NFT_META_OIFTYPE: case NFT_META_OIFGROUP:
+    case NFT_META_OIF:
+    case NFT_META_OIFNAME:
+    case NFT_META_OIFTYPE:
+    case NFT_META_OIFGROUP:
       if (!has_oif) s.kind = StepKind::brk;  // not routed yet on input
       break;
-    case NFT_META_PKTTYPE:
-      write_known(d, {pkttype()}, 4, "meta pkttype");
-      return s;
+    case NFT_META_PKTTYPE: write_known(d, {pkttype()}, 4, "meta pkttype"); return s;
   }
   if (s.kind == StepKind::brk) return s;
-  const std::string& name = m.key == NFT_META_IIFNAME ? p_.iif
+  const std::string& name = m.key == NFT_META_IIFNAME   ? p_.iif
                             : m.key == NFT_META_OIFNAME ? p_.oif
-                                                         : std::string();
+                                                        : std::string();
   if ((m.key == NFT_META_IIFNAME || m.key == NFT_META_OIFNAME) && !name.empty()) {
     Bytes b(name.begin(), name.end());
     b.resize(16, 0);
@@ -83,7 +86,8 @@ Step Walk::eval(const Ct& ct, const At&) {
     }
     uint32_t v = ct.key == NFT_CT_STATE ? *p_.ct_state
                  : ct.key == NFT_CT_STATUS
-                     ? uint32_t{IPS_CONFIRMED} | (*p_.ct_state & kCtEstablished ? uint32_t{IPS_SEEN_REPLY} : 0u)
+                     ? uint32_t{IPS_CONFIRMED} |
+                           (*p_.ct_state & kCtEstablished ? uint32_t{IPS_SEEN_REPLY} : 0u)
                      : 0;
     if (ct.key == NFT_CT_STATE || ct.key == NFT_CT_STATUS) {
       Bytes b(4);
@@ -122,7 +126,9 @@ uint8_t Walk::pkttype() const {
 }
 
 // No input device on a locally sent packet; no output device before routing.
-bool Walk::has_iif() const { return p_.hook != policy::Hook::output; }
+bool Walk::has_iif() const {
+  return p_.hook != policy::Hook::output;
+}
 bool Walk::has_oif() const {
   return p_.hook != policy::Hook::input && stage_ != NF_INET_PRE_ROUTING &&
          stage_ != NF_INET_INGRESS;

@@ -16,11 +16,12 @@ Step Walk::eval(const Payload& pl, const At&) {
   Cells c;
   const Cells* hdr = pl.base == NFT_PAYLOAD_NETWORK_HEADER     ? &net_
                      : pl.base == NFT_PAYLOAD_TRANSPORT_HEADER ? &th_
-                                                                : nullptr;
-  std::string beyond = pl.base == NFT_PAYLOAD_LL_HEADER        ? "link-layer header"
-                       : pl.base == NFT_PAYLOAD_NETWORK_HEADER ? (v4 ? "ip options" : "ip6 extension headers")
+                                                               : nullptr;
+  std::string beyond = pl.base == NFT_PAYLOAD_LL_HEADER ? "link-layer header"
+                       : pl.base == NFT_PAYLOAD_NETWORK_HEADER
+                           ? (v4 ? "ip options" : "ip6 extension headers")
                        : pl.base == NFT_PAYLOAD_TRANSPORT_HEADER ? "icmp payload"
-                                                                  : "inner header";
+                                                                 : "inner header";
   const std::string* beyond_label = labels_.get(beyond);
   c.reserve(pl.len);
   for (uint32_t i = 0; i < pl.len; ++i) {

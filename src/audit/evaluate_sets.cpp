@@ -7,8 +7,8 @@
 // interval before it); pipapo concatenations by a range per field, each
 // field padded to 4 bytes as in the registers. The catch-all element
 // matches only when nothing else does.
-#include <fmt/format.h>
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include <algorithm>
@@ -19,9 +19,13 @@
 namespace icmpwall::audit {
 namespace {
 
-bool is_catchall(const SetElement& e) { return e.flags & NFT_SET_ELEM_CATCHALL; }
+bool is_catchall(const SetElement& e) {
+  return e.flags & NFT_SET_ELEM_CATCHALL;
+}
 
-int compare(const uint8_t* a, const uint8_t* b, size_t n) { return std::memcmp(a, b, n); }
+int compare(const uint8_t* a, const uint8_t* b, size_t n) {
+  return std::memcmp(a, b, n);
+}
 
 // key in [from, to] for every field (fields: lengths; empty: one field).
 bool in_ranges(const Set& set, const Bytes& key, const SetElement& e) {
@@ -44,8 +48,10 @@ const SetElement* find_element(const Set& set, const Bytes& key) {
   const SetElement* catchall = nullptr;
   bool ranged = false;
   for (const auto& e : set.elements) {
-    if (is_catchall(e)) catchall = &e;
-    else if (!e.key_end.empty()) ranged = true;
+    if (is_catchall(e))
+      catchall = &e;
+    else if (!e.key_end.empty())
+      ranged = true;
   }
   if (ranged) {
     for (const auto& e : set.elements)
@@ -74,7 +80,9 @@ const SetElement* find_element(const Set& set, const Bytes& key) {
   return catchall;
 }
 
-std::string family_text(policy::Family f) { return f == policy::Family::ipv4 ? "ipv4" : "ipv6"; }
+std::string family_text(policy::Family f) {
+  return f == policy::Family::ipv4 ? "ipv4" : "ipv6";
+}
 
 std::string hook_text(policy::Hook h) {
   switch (h) {

@@ -25,8 +25,8 @@ Step Walk::eval(const Immediate& im, const At&) {
 
 Step Walk::eval(const Queue& q, const At&) {
   Step s;
-  terminal(s, Outcome::queued, fmt::format("queue {}{}", q.num,
-                                           q.flags & NFT_QUEUE_FLAG_BYPASS ? " bypass" : ""));
+  terminal(s, Outcome::queued,
+           fmt::format("queue {}{}", q.num, q.flags & NFT_QUEUE_FLAG_BYPASS ? " bypass" : ""));
   return s;
 }
 

@@ -43,13 +43,13 @@ Step Walk::eval(const Match& m, const At&) {
   if (const auto* at = std::get_if<XtAddrtype>(&x)) {
     bool dest_in = (at->dest & (1u << daddr_type())) != 0;
     if (at->dest && dest_in == at->invert_dest) return no_match(), s;
-    if (at->source &&
-        !decide(fmt::format("xt match addrtype --src-type 0x{:x}{}", at->source,
-                            at->invert_source ? " (inverted)" : "")))
+    if (at->source && !decide(fmt::format("xt match addrtype --src-type 0x{:x}{}", at->source,
+                                          at->invert_source ? " (inverted)" : "")))
       return no_match(), s;
     if (at->limit_iface) {
       unmodelled("xt match addrtype --limit-iface");
-      if (!decide("xt match addrtype --limit-iface (the audit cannot judge it)")) return no_match(), s;
+      if (!decide("xt match addrtype --limit-iface (the audit cannot judge it)"))
+        return no_match(), s;
     }
     return s;
   }
@@ -65,8 +65,10 @@ Step Walk::eval(const Match& m, const At&) {
       return s;
     }
     int h = *p_.hop_limit;
-    bool in = hl->mode == 0 ? h == hl->value : hl->mode == 1 ? h != hl->value
-              : hl->mode == 2 ? h < hl->value : h > hl->value;
+    bool in = hl->mode == 0   ? h == hl->value
+              : hl->mode == 1 ? h != hl->value
+              : hl->mode == 2 ? h < hl->value
+                              : h > hl->value;
     if (!in) no_match();
     return s;
   }
@@ -95,10 +97,10 @@ Step Walk::eval(const Target& tg, const At&) {
     terminal(s, Outcome::rejected, "xt target REJECT");
     return s;
   }
-  static const char* kPassive[] = {"LOG", "NFLOG", "MARK", "CONNMARK", "CT", "TRACE",
-                                   "CLASSIFY", "DSCP", "TOS", "TCPMSS", "SECMARK",
-                                   "CONNSECMARK", "AUDIT", "IDLETIMER", "NOTRACK",
-                                   "MASQUERADE", "SNAT", "DNAT", "REDIRECT"};
+  static const char* kPassive[] = {"LOG",        "NFLOG",       "MARK",  "CONNMARK",  "CT",
+                                   "TRACE",      "CLASSIFY",    "DSCP",  "TOS",       "TCPMSS",
+                                   "SECMARK",    "CONNSECMARK", "AUDIT", "IDLETIMER", "NOTRACK",
+                                   "MASQUERADE", "SNAT",        "DNAT",  "REDIRECT"};
   for (const char* n : kPassive)
     if (tg.name == n) {
       ev_.notes.push_back(fmt::format("{}: xt target {}", describe(here()), tg.name));

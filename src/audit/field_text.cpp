@@ -24,19 +24,18 @@ namespace {
 
 // NFT_META_* in order, as nft names them.
 constexpr std::array<const char*, 36> kMetaKeys = {
-    "length",    "protocol",  "priority", "mark",         "iif",         "oif",
-    "iifname",   "oifname",   "iiftype",  "oiftype",      "skuid",       "skgid",
-    "nftrace",   "rtclassid", "secmark",  "nfproto",      "l4proto",     "ibrname",
-    "obrname",   "pkttype",   "cpu",      "iifgroup",     "oifgroup",    "cgroup",
-    "random",    "ipsec",     "iifkind",  "oifkind",      "ibrpvid",     "ibrvproto",
-    "time",      "day",       "hour",     "sdif",         "sdifname",    "broute"};
+    "length",  "protocol", "priority", "mark",    "iif",     "oif",       "iifname",  "oifname",
+    "iiftype", "oiftype",  "skuid",    "skgid",   "nftrace", "rtclassid", "secmark",  "nfproto",
+    "l4proto", "ibrname",  "obrname",  "pkttype", "cpu",     "iifgroup",  "oifgroup", "cgroup",
+    "random",  "ipsec",    "iifkind",  "oifkind", "ibrpvid", "ibrvproto", "time",     "day",
+    "hour",    "sdif",     "sdifname", "broute"};
 
 // NFT_CT_* in order.
 constexpr std::array<const char*, 24> kCtKeys = {
-    "state",    "direction", "status",    "mark",    "secmark",  "expiration",
-    "helper",   "l3proto",   "saddr",     "daddr",   "protocol", "proto-src",
-    "proto-dst", "label",    "packets",   "bytes",   "avgpkt",   "zone",
-    "event",    "ip saddr",  "ip daddr",  "ip6 saddr", "ip6 daddr", "id"};
+    "state",     "direction", "status",   "mark",      "secmark",   "expiration",
+    "helper",    "l3proto",   "saddr",    "daddr",     "protocol",  "proto-src",
+    "proto-dst", "label",     "packets",  "bytes",     "avgpkt",    "zone",
+    "event",     "ip saddr",  "ip daddr", "ip6 saddr", "ip6 daddr", "id"};
 
 enum class Print { bytes, decimal, hex32, tc_handle };
 
@@ -63,9 +62,21 @@ Print print_of(const std::string& label) {
 std::optional<uint64_t> host_number(const Bytes& data) {
   switch (data.size()) {
     case 1: return data[0];
-    case 2: { uint16_t v; std::memcpy(&v, data.data(), 2); return v; }
-    case 4: { uint32_t v; std::memcpy(&v, data.data(), 4); return v; }
-    case 8: { uint64_t v; std::memcpy(&v, data.data(), 8); return v; }
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, data.data(), 2);
+      return v;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, data.data(), 4);
+      return v;
+    }
+    case 8: {
+      uint64_t v;
+      std::memcpy(&v, data.data(), 8);
+      return v;
+    }
   }
   return std::nullopt;
 }
@@ -101,8 +112,7 @@ std::string value_text(const std::string& label, const Bytes& data) {
 
 std::string mask_text(const std::string& label, const Bytes& mask) {
   auto n = host_number(mask);
-  if (print_of(label) != Print::bytes && n)
-    return fmt::format(" & 0x{:0{}x}", *n, mask.size() * 2);
+  if (print_of(label) != Print::bytes && n) return fmt::format(" & 0x{:0{}x}", *n, mask.size() * 2);
   return " & 0x" + hex(mask);
 }
 

@@ -35,7 +35,9 @@ bool each_nested(const nlattr* nest, const Fn& fn) {
   return each_attr(payload, payload + mnl_attr_get_payload_len(nest), fn);
 }
 
-uint16_t type_of(const nlattr* a) { return mnl_attr_get_type(a); }
+uint16_t type_of(const nlattr* a) {
+  return mnl_attr_get_type(a);
+}
 
 // The last attribute of `type` in `nest` (the one libnftnl's tb[] keeps).
 const nlattr* find(const nlattr* nest, uint16_t type) {
@@ -97,8 +99,8 @@ bool expr_data_ok(const char* name, const nlattr* data) {
     uint16_t t = type_of(a);
     if (is("immediate") && t == NFTA_IMMEDIATE_DATA) return data_ok(a, Data::value_or_verdict);
     if ((is("cmp") && t == NFTA_CMP_DATA) ||
-        (is("bitwise") && (t == NFTA_BITWISE_MASK || t == NFTA_BITWISE_XOR ||
-                           t == NFTA_BITWISE_DATA)) ||
+        (is("bitwise") &&
+         (t == NFTA_BITWISE_MASK || t == NFTA_BITWISE_XOR || t == NFTA_BITWISE_DATA)) ||
         (is("range") && (t == NFTA_RANGE_FROM_DATA || t == NFTA_RANGE_TO_DATA)))
       return data_ok(a, Data::value);
     if (is("dynset") && t == NFTA_DYNSET_EXPR) return expr_ok(a);
@@ -143,9 +145,8 @@ bool libnftnl_can_parse(const nlmsghdr* nlh) {
   if (nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg))) return true;
   switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
     case NFT_MSG_NEWRULE:
-      return each_top(nlh, [](const nlattr* a) {
-        return type_of(a) != NFTA_RULE_EXPRESSIONS || exprs_ok(a);
-      });
+      return each_top(
+          nlh, [](const nlattr* a) { return type_of(a) != NFTA_RULE_EXPRESSIONS || exprs_ok(a); });
     case NFT_MSG_NEWSET:
       return each_top(nlh, [](const nlattr* a) {
         if (type_of(a) == NFTA_SET_EXPR) return expr_ok(a);

@@ -56,7 +56,7 @@ ReportEntry report_entry(const Ruleset& rs, const Packet& p, const EvaluateOptio
 }
 
 std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter,
-                                     const EvaluateOptions& options) {
+                                      const EvaluateOptions& options) {
   std::vector<ReportEntry> out;
   for (auto family : {policy::Family::ipv4, policy::Family::ipv6}) {
     if (filter.family && *filter.family != family) continue;
@@ -101,8 +101,8 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
     if (!at.empty() && at != hook_text(e.packet.hook)) by += " @" + at;
     rows.push_back({family_text(e.packet.family), hook_text(e.packet.hook),
                     std::to_string(e.packet.type), std::to_string(e.packet.code), e.type_name,
-                    outcome_name(ev.outcome), by,
-                    e.packets ? std::to_string(*e.packets) : "-", detail_of(ev)});
+                    outcome_name(ev.outcome), by, e.packets ? std::to_string(*e.packets) : "-",
+                    detail_of(ev)});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
@@ -123,8 +123,9 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
-  out += "(each packet: unicast, to this host on input and elsewhere on forward/output; "
-         "source, destination, hop limit, interfaces and conntrack state open, see --explain)\n";
+  out +=
+      "(each packet: unicast, to this host on input and elsewhere on forward/output; "
+      "source, destination, hop limit, interfaces and conntrack state open, see --explain)\n";
   std::vector<std::string> seen;
   for (const auto& e : entries)
     for (const auto& u : e.evaluation.unmodelled) {
@@ -160,8 +161,8 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
 std::string render_explain(const ReportEntry& e) {
   const auto& ev = e.evaluation;
   std::string out = fmt::format("{} {} {} (type {} code {}): {}\n", family_text(e.packet.family),
-                                hook_text(e.packet.hook), e.type_name, e.packet.type,
-                                e.packet.code, outcome_name(ev.outcome));
+                                hook_text(e.packet.hook), e.type_name, e.packet.type, e.packet.code,
+                                outcome_name(ev.outcome));
   if (!detail_of(ev).empty()) out += "  " + detail_of(ev) + "\n";
   out += "decided by: " + describe(ev.decided_by) +
          (ev.decided_by.hook.empty() ? "" : " (hook " + ev.decided_by.hook + ")") + "\npath:\n";
@@ -176,7 +177,8 @@ std::string render_explain(const ReportEntry& e) {
     out += fmt::format("unknown beyond {}: {}\n", describe(ev.unknown_beyond->where),
                        ev.unknown_beyond->reason);
   if (!ev.unmodelled.empty()) out += "unmodelled:\n";
-  for (const auto& u : ev.unmodelled) out += "  " + u.expression + " at " + describe(u.where) + "\n";
+  for (const auto& u : ev.unmodelled)
+    out += "  " + u.expression + " at " + describe(u.where) + "\n";
   return out;
 }
 

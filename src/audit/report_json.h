@@ -16,7 +16,9 @@ namespace icmpwall::audit {
 using Json = nlohmann::ordered_json;
 
 // A string, or null when empty.
-inline Json or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+inline Json or_null(const std::string& s) {
+  return s.empty() ? Json(nullptr) : Json(s);
+}
 
 // {"family","table","chain","handle"[,"hook"]}, null for no location.
 inline Json location_json(const Location& l, bool with_hook) {

@@ -122,11 +122,17 @@ std::string labels_of(const Cells& cells) {
   return out.empty() ? "a register" : out;
 }
 
-Walk::Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions,
-           PacketMemo& memo)
-    : rs_(rs), p_(p), decisions_(decisions), could_(memo.could), labels_(memo.labels),
-      texts_(memo.texts), independence_(memo.independence), budget_(memo.budget),
-      net_(network_header(p, memo.labels)), th_(transport_header(p, memo.labels)),
+Walk::Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo)
+    : rs_(rs),
+      p_(p),
+      decisions_(decisions),
+      could_(memo.could),
+      labels_(memo.labels),
+      texts_(memo.texts),
+      independence_(memo.independence),
+      budget_(memo.budget),
+      net_(network_header(p, memo.labels)),
+      th_(transport_header(p, memo.labels)),
       invalid_register_(labels_.get("an invalid register")) {
   stage_ = hook_stages(p.hook).front();
   regs_.assign(kRegFileBytes, unknown(labels_.get("an unset register")));
@@ -223,7 +229,8 @@ ReturnedChains::Key Walk::entry_key(const Table& t, const Chain& c) {
   if (independence_.independent(t, c)) return k;
   k.regs.reserve(regs_.size() * 2);
   for (const auto& cell : regs_) {
-    k.regs.push_back(uint64_t{cell.known} | uint64_t{cell.value} << 8 | uint64_t{cell.tainted} << 16);
+    k.regs.push_back(uint64_t{cell.known} | uint64_t{cell.value} << 8 |
+                     uint64_t{cell.tainted} << 16);
     k.regs.push_back(reinterpret_cast<uintptr_t>(cell.label));
   }
   return k;
@@ -233,12 +240,13 @@ void Walk::commit_limit(const std::string& rate, const std::string& note) {
   pending_limits_.emplace_back(rate, note);
 }
 
-std::string Walk::daddr_type_label() const { return "fib daddr type"; }
+std::string Walk::daddr_type_label() const {
+  return "fib daddr type";
+}
 
 Step Walk::eval_expr(const Expr& e, const Table& t, const Rule& r, size_t index) {
   const At at{e, t, r, index};
-  return std::visit([&](const auto& x) { return eval(x, at); },
-                    static_cast<const ExprVariant&>(e));
+  return std::visit([&](const auto& x) { return eval(x, at); }, static_cast<const ExprVariant&>(e));
 }
 
 Step Walk::eval(const Unknown& u, const At&) {
@@ -315,13 +323,15 @@ Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& coul
       for (size_t k = i + 1; k < r.exprs.size(); ++k) {
         const Expr& x = r.exprs[k];
         if (const auto* im = std::get_if<Immediate>(&x); im && im->dreg == 0) has_verdict = true;
-        if (std::holds_alternative<Queue>(x) || std::holds_alternative<Reject>(x)) has_verdict = true;
+        if (std::holds_alternative<Queue>(x) || std::holds_alternative<Reject>(x))
+          has_verdict = true;
       }
       if (!has_verdict) pending_limits_.clear();
     }
     break;
   }
-  if (end.kind == StepKind::go || (end.kind == StepKind::brk && pending_limits_.empty())) return end;
+  if (end.kind == StepKind::go || (end.kind == StepKind::brk && pending_limits_.empty()))
+    return end;
   for (auto& [rate, note] : pending_limits_) {
     if (std::find(rates_.begin(), rates_.end(), rate) == rates_.end()) rates_.push_back(rate);
     ev_.notes.push_back(note);
@@ -351,8 +361,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
                                  base.hook->policy == NF_DROP ? "drop" : "accept"));
   auto policy = [&]() {
     Location where{family_name(t.family), t.name, base.name, 0, stage_name(stage_)};
-    ev_.path.push_back(fmt::format("{}: {}", describe(where),
-                                   base.hook->policy == NF_DROP ? "drop" : "accept"));
+    ev_.path.push_back(
+        fmt::format("{}: {}", describe(where), base.hook->policy == NF_DROP ? "drop" : "accept"));
     if (base.hook->policy == NF_DROP) {
       ev_.outcome = Outcome::dropped;
       ev_.decided_by = where;
@@ -379,8 +389,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
       return BaseEnd::terminal;
     }
     if (!budget_.spend()) {
-      cut_off(budget_.why(), fmt::format("{} at {}: unknown beyond here", budget_.why(),
-                                         describe(here())));
+      cut_off(budget_.why(),
+              fmt::format("{} at {}: unknown beyond here", budget_.why(), describe(here())));
       return BaseEnd::terminal;
     }
     if (i >= cur->rules.size()) {
@@ -400,7 +410,8 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
     ++i;
     if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
     if (s.kind == StepKind::terminal && s.outcome == Outcome::queued) {
-      ev_.path.push_back(fmt::format("{}: {} (the worker decides; its accept goes on)", describe(here()), s.text));
+      ev_.path.push_back(
+          fmt::format("{}: {} (the worker decides; its accept goes on)", describe(here()), s.text));
       if (!queued_by_) queued_by_ = here();
       return BaseEnd::accept;
     }
@@ -444,9 +455,7 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
       continue;
     }
     switch (code & NF_VERDICT_MASK) {
-      case NF_ACCEPT:
-        accepted_by_rule_ = here();
-        return BaseEnd::accept;
+      case NF_ACCEPT: accepted_by_rule_ = here(); return BaseEnd::accept;
       case NF_DROP:
         ev_.outcome = Outcome::dropped;
         ev_.decided_by = here();

@@ -62,7 +62,9 @@ constexpr size_t kRegFileBytes = 16 + 4 * 16;
 inline Cell known(uint8_t v, const std::string* label = &kNoLabel) {
   return Cell{true, v, label, false};
 }
-inline Cell unknown(const std::string* label) { return Cell{false, 0, label, false}; }
+inline Cell unknown(const std::string* label) {
+  return Cell{false, 0, label, false};
+}
 
 // The labels of `cells` in order, each once, joined with " . ".
 std::string labels_of(const Cells& cells);
@@ -128,9 +130,9 @@ struct PacketMemo {
 enum class StepKind { go, brk, verdict, terminal };
 struct Step {
   StepKind kind = StepKind::go;
-  Verdict verdict;            // kind verdict
-  Outcome outcome{};          // kind terminal
-  std::string text;           // terminal: what ended it
+  Verdict verdict;    // kind verdict
+  Outcome outcome{};  // kind terminal
+  std::string text;   // terminal: what ended it
 };
 
 // A condition the walk had to decide.
@@ -168,28 +170,28 @@ class Walk {
     const Rule& r;
     size_t index;
   };
-  Step eval(const Meta& m, const At& at);          // evaluate_meta.cpp
+  Step eval(const Meta& m, const At& at);  // evaluate_meta.cpp
   Step eval(const Ct& ct, const At& at);
   Step eval(const Fib& f, const At& at);
-  Step eval(const Payload& pl, const At& at);      // evaluate_payload.cpp
+  Step eval(const Payload& pl, const At& at);  // evaluate_payload.cpp
   Step eval(const Exthdr& x, const At& at);
-  Step eval(const Cmp& cmp, const At& at);         // evaluate_compare.cpp
+  Step eval(const Cmp& cmp, const At& at);  // evaluate_compare.cpp
   Step eval(const Range& rg, const At& at);
   Step eval(const Bitwise& b, const At& at);
-  Step eval(const Lookup& lk, const At& at);       // evaluate_lookup.cpp
+  Step eval(const Lookup& lk, const At& at);  // evaluate_lookup.cpp
   Step eval(const Dynset& ds, const At& at);
-  Step eval(const Immediate& im, const At& at);    // evaluate_verdict.cpp
+  Step eval(const Immediate& im, const At& at);  // evaluate_verdict.cpp
   Step eval(const Queue& q, const At& at);
   Step eval(const Reject& rj, const At& at);
-  Step eval(const Counter& ct, const At& at);      // evaluate_effects.cpp
+  Step eval(const Counter& ct, const At& at);  // evaluate_effects.cpp
   Step eval(const Limit& lim, const At& at);
   Step eval(const Objref& o, const At& at);
   Step eval(const Log& lg, const At& at);
   Step eval(const Nat& n, const At& at);
   Step eval(const Notrack& n, const At& at);
-  Step eval(const Match& m, const At& at);         // evaluate_xt.cpp
+  Step eval(const Match& m, const At& at);  // evaluate_xt.cpp
   Step eval(const Target& tg, const At& at);
-  Step eval(const Unknown& u, const At& at);       // walk.cpp
+  Step eval(const Unknown& u, const At& at);  // walk.cpp
   // False when the rule breaks on a known value, whatever its open
   // conditions; then it raises none of them.
   bool could_match(const Table& t, const Rule& r);

@@ -4,12 +4,12 @@
 // so every packet gets an answer in bounded time whatever the ruleset.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace icmpwall::audit {
 

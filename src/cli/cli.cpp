@@ -9,8 +9,8 @@
 
 #include "icmpwall/cli/commands.h"
 #include "icmpwall/netlink/queue_mode.h"
-#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/version.h"
 
 namespace icmpwall::cli {
@@ -31,8 +31,9 @@ int run(int argc, char** argv) {
   apply_cmd->add_option("--netns", apply.netns, "Run inside this named network namespace");
   apply_cmd->add_flag("--dry-run", apply.dry_run, "Print the nft ruleset, touch nothing");
   apply_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
-  apply_cmd->add_option("--queue-mode", apply.queue_mode,
-                        "How inspect rules reach NFQUEUE: auto, native, compat")
+  apply_cmd
+      ->add_option("--queue-mode", apply.queue_mode,
+                   "How inspect rules reach NFQUEUE: auto, native, compat")
       ->check(CLI::IsMember(netlink::queue_mode_names()));
   apply_cmd->add_option("--dump", apply.dump, "Print a stage's output: policy, nft")
       ->check(CLI::IsMember({"policy", "nft"}));
@@ -52,14 +53,17 @@ int run(int argc, char** argv) {
       "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
   daemon_cmd->add_option("--config", daemon.config_path,
                          "Daemon config (default /etc/icmpwall/icmpwall.toml without --policy)");
-  daemon_cmd->add_option("--policy", daemon.policy_path, "Policy file (TOML); overrides the config's");
+  daemon_cmd->add_option("--policy", daemon.policy_path,
+                         "Policy file (TOML); overrides the config's");
   daemon_cmd->add_option("--netns", daemon.netns, "Run inside this named network namespace");
   daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
-  daemon_cmd->add_option("--queue-mode", daemon.queue_mode,
-                         "How inspect rules reach NFQUEUE: auto, native, compat")
+  daemon_cmd
+      ->add_option("--queue-mode", daemon.queue_mode,
+                   "How inspect rules reach NFQUEUE: auto, native, compat")
       ->check(CLI::IsMember(netlink::queue_mode_names()));
-  daemon_cmd->add_option("--copy-range", daemon.copy_range,
-                         "Bytes of each queued packet to inspect (default 1500)")
+  daemon_cmd
+      ->add_option("--copy-range", daemon.copy_range,
+                   "Bytes of each queued packet to inspect (default 1500)")
       ->check(CLI::Range(64, 65531));
   daemon_cmd->add_flag("--flush-on-exit", daemon.flush_on_exit,
                        "Remove icmpwall's table when stopping (on_stop = \"flush\")");
@@ -88,7 +92,8 @@ int run(int argc, char** argv) {
   audit_cmd->add_option("--type", audit.type, "An ICMP/ICMPv6 type name or number");
   audit_cmd->add_flag("--explain", audit.explain,
                       "Show the path of one packet (needs --family, --hook, --type)");
-  audit_cmd->add_option("--code", audit.code, "--explain: the ICMP code")->check(CLI::Range(0, 255));
+  audit_cmd->add_option("--code", audit.code, "--explain: the ICMP code")
+      ->check(CLI::Range(0, 255));
   audit_cmd->add_option("--src", audit.src, "--explain: the source address");
   audit_cmd->add_option("--dst", audit.dst, "--explain: the destination address");
   audit_cmd->add_option("--iif", audit.iif, "--explain: the input interface name");

@@ -9,7 +9,6 @@
 #include "icmpwall/audit/dump.h"
 #include "icmpwall/audit/report.h"
 #include "icmpwall/cli/audit_drift_command.h"
-#include "icmpwall/util/exit_codes.h"
 #include "icmpwall/cli/policy_dump.h"
 #include "icmpwall/compile/render.h"
 #include "icmpwall/daemon/load.h"
@@ -17,6 +16,7 @@
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/policy/icmp_types.h"
+#include "icmpwall/util/exit_codes.h"
 
 namespace icmpwall::cli {
 namespace {
@@ -69,7 +69,8 @@ std::optional<netlink::EnterNetns> enter_netns(const std::string& name) {
 
 }  // namespace
 
-int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump) {
+int cmd_check(const CommonOptions& common, const std::string& policy_path,
+              const std::string& dump) {
   auto compiled = load_and_compile(policy_path, common, dump);
   if (!compiled) return kPolicy;
   std::cerr << fmt::format("{}: ok ({} rules, {} nft rules, {} set elements)\n", policy_path,
@@ -177,7 +178,8 @@ int cmd_audit(const AuditOptions& opts) {
     packet.hook = *hook;
     packet.type = types[0].type;
     packet.code = static_cast<uint8_t>(opts.code.value_or(types[0].code.value_or(0)));
-    for (auto [text, out] : {std::pair{&opts.src, &packet.src}, std::pair{&opts.dst, &packet.dst}}) {
+    for (auto [text, out] :
+         {std::pair{&opts.src, &packet.src}, std::pair{&opts.dst, &packet.dst}}) {
       if (text->empty()) continue;
       auto a = audit::parse_address(*family, *text);
       if (!a) return std::cerr << "icmpwall audit: " << a.error().message << "\n", kUsage;

@@ -17,8 +17,8 @@ std::string join(const std::vector<std::string>& v) {
 std::string prefixes(const std::vector<policy::Prefix>& list) {
   std::vector<std::string> out;
   for (const auto& p : list)
-    out.push_back(fmt::format("{}/{}", format_addr(p.addr.data(), p.family == policy::Family::ipv4 ? 4 : 16),
-                              p.len));
+    out.push_back(fmt::format(
+        "{}/{}", format_addr(p.addr.data(), p.family == policy::Family::ipv4 ? 4 : 16), p.len));
   return join(out);
 }
 
@@ -33,12 +33,14 @@ std::string dump_policy(const policy::Policy& p) {
   for (const auto& r : p.rules) {
     std::vector<std::string> what;
     for (const auto& m : r.matches)
-      what.push_back(fmt::format("{} {}", policy::to_string(m.family), policy::describe(m.family, m.type, m.code)));
+      what.push_back(fmt::format("{} {}", policy::to_string(m.family),
+                                 policy::describe(m.family, m.type, m.code)));
     out += fmt::format("rule {} ({}:{}): {} -> {}", r.name, r.loc.line, r.loc.col, join(what),
                        policy::to_string(r.action));
     if (r.limit)
-      out += fmt::format(" {}/{} burst {} {}", r.limit->rate.count, policy::to_string(r.limit->rate.unit),
-                         r.limit->burst, r.limit->per_source ? "per source" : "global");
+      out += fmt::format(" {}/{} burst {} {}", r.limit->rate.count,
+                         policy::to_string(r.limit->rate.unit), r.limit->burst,
+                         r.limit->per_source ? "per source" : "global");
     if (r.inspect)
       out += fmt::format(" queue {}+{} {}", r.inspect->queue, r.inspect->queues,
                          r.inspect->fail_open ? "fail-open" : "fail-closed");

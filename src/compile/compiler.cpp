@@ -48,12 +48,16 @@ using policy::Action;
 using policy::Family;
 using policy::Hook;
 
-const char* fam_tag(Family f) { return f == Family::ipv4 ? "v4" : "v6"; }
+const char* fam_tag(Family f) {
+  return f == Family::ipv4 ? "v4" : "v6";
+}
 
 // Kernel names of a rule's counter and limit: "rule.NAME". The dot keeps
 // every name an nft string even where the rule name alone is an nft
 // keyword ("redirect", "drop"), so the --dry-run text always loads.
-std::string counter_name(const policy::Rule& r) { return "rule." + r.name; }
+std::string counter_name(const policy::Rule& r) {
+  return "rule." + r.name;
+}
 
 nft::Origin origin_of(const policy::Rule& r) {
   return {r.loc, fmt::format("rule '{}' ({})", r.name, policy::to_string(r.action))};
@@ -111,9 +115,11 @@ class Compiler {
         table_.objects.push_back(
             {nft::ObjectKind::counter, counter_name(r) + ".over", {}, origin_of(r)});
         if (!r.limit->per_source)
-          table_.objects.push_back({nft::ObjectKind::limit, counter_name(r),
-                                    nft::Limit{r.limit->rate, burst_of(*r.limit)},
-                                    {r.limit->loc, fmt::format("rate limit of rule '{}'", r.name)}});
+          table_.objects.push_back(
+              {nft::ObjectKind::limit,
+               counter_name(r),
+               nft::Limit{r.limit->rate, burst_of(*r.limit)},
+               {r.limit->loc, fmt::format("rate limit of rule '{}'", r.name)}});
       }
     }
     for (const auto& hp : policy_.hooks) {
@@ -122,16 +128,20 @@ class Compiler {
                                 fmt::format("default.{}", hook),
                                 {},
                                 {hp.loc, fmt::format("default of hook {}", hook)}});
-      table_.objects.push_back({nft::ObjectKind::counter, fragments_counter(hp.hook), {},
-                                fragments_origin(hp)});
+      table_.objects.push_back(
+          {nft::ObjectKind::counter, fragments_counter(hp.hook), {}, fragments_origin(hp)});
       if (policy_.fragments == policy::Fragments::reassemble)
-        table_.objects.push_back({nft::ObjectKind::counter, ct_invalid_counter(hp.hook), {},
-                                  fragments_origin(hp)});
+        table_.objects.push_back(
+            {nft::ObjectKind::counter, ct_invalid_counter(hp.hook), {}, fragments_origin(hp)});
     }
   }
 
-  static std::string fragments_counter(Hook h) { return fmt::format("fragments.{}", policy::to_string(h)); }
-  static std::string ct_invalid_counter(Hook h) { return fmt::format("ct-invalid.{}", policy::to_string(h)); }
+  static std::string fragments_counter(Hook h) {
+    return fmt::format("fragments.{}", policy::to_string(h));
+  }
+  static std::string ct_invalid_counter(Hook h) {
+    return fmt::format("ct-invalid.{}", policy::to_string(h));
+  }
   nft::Origin fragments_origin(const policy::HookPolicy& hp) const {
     return {policy_.fragments_loc.known() ? policy_.fragments_loc : hp.loc,
             fmt::format("fragments = \"{}\" on hook {}", policy::to_string(policy_.fragments),
@@ -250,8 +260,8 @@ class Compiler {
   static nft::Rule blocked_rule(Family f) {
     nft::Rule r;
     r.origin = {{}, "sources blocked by the inspection worker"};
-    r.stmts.push_back(nft::SetMatch{f == Family::ipv4 ? nft::Field::ip_saddr : nft::Field::ip6_saddr,
-                                    blocked_set_name(f)});
+    r.stmts.push_back(nft::SetMatch{
+        f == Family::ipv4 ? nft::Field::ip_saddr : nft::Field::ip6_saddr, blocked_set_name(f)});
     r.stmts.push_back(nft::CounterRef{kBlockedCounter});
     r.stmts.push_back(nft::Verdict{nft::VerdictKind::drop, {}});
     return r;
@@ -263,10 +273,10 @@ class Compiler {
     for (const auto& c : policy::conflicts(precedence_)) {
       auto& d = diags_.error(
           c.second->loc,
-          fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}", c.second->name,
-                      policy::to_string(c.second->action), c.first->name,
-                      policy::to_string(c.first->action), policy::describe(c.family, c.type, c.code),
-                      policy::to_string(c.hook)),
+          fmt::format("rule '{}' ({}) conflicts with rule '{}' ({}) for {} on hook {}",
+                      c.second->name, policy::to_string(c.second->action), c.first->name,
+                      policy::to_string(c.first->action),
+                      policy::describe(c.family, c.type, c.code), policy::to_string(c.hook)),
           "give one of them a narrower scope (source, iif, ...) or remove one");
       d.related.push_back({c.first->loc, fmt::format("rule '{}' is here", c.first->name)});
     }
@@ -421,7 +431,8 @@ class Compiler {
         if (p.family == f && ++count == 1) only = &p;
       if (count == 1 && only->len > 0) {
         const size_t len = f == Family::ipv4 ? 4 : 16;
-        out.add(nft::PrefixMatch{field, {only->addr.begin(), only->addr.begin() + len}, only->len}, loc);
+        out.add(nft::PrefixMatch{field, {only->addr.begin(), only->addr.begin() + len}, only->len},
+                loc);
         return;
       }
       std::string set = fmt::format("{}.{}.{}", r.name, src ? "source" : "destination", fam_tag(f));
@@ -491,12 +502,15 @@ class Compiler {
     nft::Set set = make();
     if (table_.sets.size() >= kMaxSets && !too_many_sets_) {
       too_many_sets_ = true;
-      diags_.error(set.origin.loc,
-                   fmt::format("the policy needs more than {} sets in the kernel (this one: {})", kMaxSets, name),
-                   "each rule with several prefixes, interfaces or destination types gets a set, and the "
-                   "kernel's time to load a table grows with the square of its sets; give such rules one "
-                   "prefix each (matched in the rule), or merge rules with the same action and types into one "
-                   "rule with one list");
+      diags_.error(
+          set.origin.loc,
+          fmt::format("the policy needs more than {} sets in the kernel (this one: {})", kMaxSets,
+                      name),
+          "each rule with several prefixes, interfaces or destination types gets a set, and the "
+          "kernel's time to load a table grows with the square of its sets; give such rules one "
+          "prefix each (matched in the rule), or merge rules with the same action and types into "
+          "one "
+          "rule with one list");
     }
     table_.sets.push_back(std::move(set));
   }
@@ -528,7 +542,8 @@ class Compiler {
       case Action::drop:
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         rule({nft::CounterRef{counter_name(r)},
-              nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop, {}}});
+              nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop,
+                           {}}});
         break;
       case Action::inspect: {
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
@@ -553,7 +568,8 @@ class Compiler {
       }
       case Action::rate_limit: {
         const auto& l = *r.limit;
-        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, nft::Verdict{VerdictKind::accept, {}}});
+        rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)},
+              nft::Verdict{VerdictKind::accept, {}}});
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         if (l.over_drop)
           rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
@@ -581,7 +597,8 @@ class Compiler {
     const uint8_t plen = f == Family::ipv4 ? l.ipv4_prefix : l.ipv6_prefix;
     if (plen < len * 8) {
       d.mask.assign(len, 0);
-      for (size_t bit = 0; bit < plen; ++bit) d.mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+      for (size_t bit = 0; bit < plen; ++bit)
+        d.mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
     }
     d.limit = limit;
     ensure_set(d.set, [&] {

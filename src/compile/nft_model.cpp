@@ -54,7 +54,9 @@ const char* to_string(NfHook h) {
   return "input";
 }
 
-std::vector<uint8_t> u8(uint8_t v) { return {v}; }
+std::vector<uint8_t> u8(uint8_t v) {
+  return {v};
+}
 
 std::vector<uint8_t> u32_host(uint32_t v) {
   std::vector<uint8_t> out(4);

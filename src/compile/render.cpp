@@ -68,8 +68,10 @@ std::string ifname(const std::vector<uint8_t>& v) {
 
 std::string value(Field f, const std::vector<uint8_t>& v) {
   switch (f) {
-    case Field::nfproto: return v.at(0) == 2 ? "ipv4" : v.at(0) == 10 ? "ipv6" : std::to_string(v.at(0));
-    case Field::l4proto: return v.at(0) == 1 ? "icmp" : v.at(0) == 58 ? "ipv6-icmp" : std::to_string(v.at(0));
+    case Field::nfproto:
+      return v.at(0) == 2 ? "ipv4" : v.at(0) == 10 ? "ipv6" : std::to_string(v.at(0));
+    case Field::l4proto:
+      return v.at(0) == 1 ? "icmp" : v.at(0) == 58 ? "ipv6-icmp" : std::to_string(v.at(0));
     case Field::iifname:
     case Field::oifname: return ifname(v);
     case Field::ip_saddr:
@@ -105,7 +107,8 @@ struct StmtText {
     return fmt::format("{} {}", field_name(m.field), value(m.field, m.value));
   }
   std::string operator()(const nft::PrefixMatch& m) const {
-    std::string text = fmt::format("{} {}", field_name(m.field), format_addr(m.addr.data(), m.addr.size()));
+    std::string text =
+        fmt::format("{} {}", field_name(m.field), format_addr(m.addr.data(), m.addr.size()));
     if (m.len < m.addr.size() * 8) text += fmt::format("/{}", m.len);
     return text;
   }
@@ -139,8 +142,8 @@ struct StmtText {
   }
   std::string operator()(const nft::Log& l) const { return "log prefix " + quote(l.prefix); }
   std::string operator()(const nft::Queue& q) const {
-    std::string num = q.total > 1 ? fmt::format("{}-{}", q.num, q.num + q.total - 1)
-                                  : std::to_string(q.num);
+    std::string num =
+        q.total > 1 ? fmt::format("{}-{}", q.num, q.num + q.total - 1) : std::to_string(q.num);
     std::string flags;
     if (q.bypass) flags += "bypass";
     if (q.fanout) flags += flags.empty() ? "fanout" : ",fanout";

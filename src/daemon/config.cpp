@@ -13,7 +13,8 @@
 namespace icmpwall::daemon {
 namespace {
 
-const policy::Keys kKeys = {"policy", "strict", "queue_mode", "copy_range", "on_stop", "stats_socket"};
+const policy::Keys kKeys = {"policy",     "strict",  "queue_mode",
+                            "copy_range", "on_stop", "stats_socket"};
 
 class ConfigReader {
  public:
@@ -60,8 +61,9 @@ class ConfigReader {
       } else if (key == "stats_socket") {
         if (auto s = string_of(v, key)) c.stats_socket = *s;
       } else {
-        diags_.error(at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
-                     policy::suggest(key, kKeys, fmt::format("valid keys: {}", policy::join(kKeys))));
+        diags_.error(
+            at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
+            policy::suggest(key, kKeys, fmt::format("valid keys: {}", policy::join(kKeys))));
       }
     }
     if (!have_policy && !root.contains("policy"))
@@ -121,6 +123,8 @@ std::optional<DaemonConfig> parse_config_file(const std::string& path, Diagnosti
   return parse_config_text(path, std::move(*text), diags);
 }
 
-std::string_view to_string(OnStop s) { return s == OnStop::flush ? "flush" : "keep"; }
+std::string_view to_string(OnStop s) {
+  return s == OnStop::flush ? "flush" : "keep";
+}
 
 }  // namespace icmpwall::daemon

@@ -36,7 +36,8 @@ void EngineSlot::inspect_batch(std::span<const queue::QueuedPacket> packets,
 
 queue::Verdict EngineSlot::judge(inspect::Engine& engine, std::span<const uint8_t> packet,
                                  const queue::PacketInfo& info, inspect::Clock::time_point now) {
-  const auto decoded = inspect::decode_packet(packet, inspect::DecodeOptions{.allow_truncated = true});
+  const auto decoded =
+      inspect::decode_packet(packet, inspect::DecodeOptions{.allow_truncated = true});
   if (decoded) {
     const auto& p = *decoded.value;
     count(p.ip.family, p.icmp.type);
@@ -66,8 +67,8 @@ std::vector<TypeCount> EngineSlot::type_counts() const {
   for (size_t i = 0; i < per_type_.size(); ++i) {
     uint64_t n = per_type_[i].load(std::memory_order_relaxed);
     if (n == 0) continue;
-    out.push_back({i < 256 ? policy::Family::ipv4 : policy::Family::ipv6,
-                   static_cast<uint8_t>(i % 256), n});
+    out.push_back(
+        {i < 256 ? policy::Family::ipv4 : policy::Family::ipv6, static_cast<uint8_t>(i % 256), n});
   }
   return out;
 }

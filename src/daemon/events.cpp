@@ -45,14 +45,16 @@ std::string detection_json(const inspect::Event& e) {
   if (e.finding->outcome == inspect::Outcome::block) {
     j["block_s"] = e.finding->block_for.count();
     if (e.block)
-      j["block_prefix"] = fmt::format("{}/{}", inspect::to_string(e.block->address), e.block->length);
+      j["block_prefix"] =
+          fmt::format("{}/{}", inspect::to_string(e.block->address), e.block->length);
   }
   if (e.block_withheld) j["block_withheld"] = e.block_withheld;
   if (e.would) j["would"] = inspect::to_string(*e.would);
   return json_text(j);
 }
 
-std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const std::string& error) {
+std::string block_json(const inspect::BlockedPrefix& prefix, long seconds,
+                       const std::string& error) {
   const std::string address = inspect::to_string(prefix.address);
   json j{{"event", "block"},
          {"address", address},
@@ -65,9 +67,10 @@ std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const
 
 std::string summary_json(const inspect::EngineCounters& engine,
                          const std::vector<std::pair<uint16_t, queue::Counters>>& queues) {
-  json e{{"packets", engine.packets},   {"passed", engine.passed}, {"logged", engine.logged},
-         {"dropped", engine.dropped},   {"blocked", engine.blocked},
-         {"block_requests", engine.block_requests}, {"reasons", engine.reasons}};
+  json e{{"packets", engine.packets}, {"passed", engine.passed},
+         {"logged", engine.logged},   {"dropped", engine.dropped},
+         {"blocked", engine.blocked}, {"block_requests", engine.block_requests},
+         {"reasons", engine.reasons}};
   json qs = json::array();
   for (const auto& [num, c] : queues)
     qs.push_back({{"queue", num},

@@ -97,7 +97,7 @@ class Daemon {
   LoadRequest request_;
   std::ostream& events_;
   Log log_;
-  std::mutex out_mutex_;  // log_, written from the workers too
+  std::mutex out_mutex_;                    // log_, written from the workers too
   std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
   const Clock::time_point started_ = Clock::now();
 
@@ -123,15 +123,17 @@ void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
   }
 }
 
-void Daemon::emit(const std::string& line) { blocker_->write_event(line); }
+void Daemon::emit(const std::string& line) {
+  blocker_->write_event(line);
+}
 
 std::shared_ptr<SourceBlocker> Daemon::blocker_for(const std::string& table) {
   if (blocker_ && blocker_->table() == table) return blocker_;
   return std::make_shared<SourceBlocker>(table, events_);
 }
 
-Result<std::shared_ptr<inspect::Engine>> Daemon::make_engine(const Loaded& loaded,
-                                                             std::shared_ptr<SourceBlocker> blocker) {
+Result<std::shared_ptr<inspect::Engine>> Daemon::make_engine(
+    const Loaded& loaded, std::shared_ptr<SourceBlocker> blocker) {
   try {
     return new_engine(loaded, std::move(blocker));
   } catch (const std::bad_alloc&) {
@@ -158,7 +160,8 @@ std::shared_ptr<inspect::Engine> Daemon::new_engine(const Loaded& loaded,
           f.emplace_back("ICMPWALL_TYPE", std::to_string(e.packet->icmp.type));
         }
         if (e.would) f.emplace_back("ICMPWALL_WOULD", std::string(inspect::to_string(*e.would)));
-        if (e.block_withheld) f.emplace_back("ICMPWALL_BLOCK_WITHHELD", std::string(e.block_withheld));
+        if (e.block_withheld)
+          f.emplace_back("ICMPWALL_BLOCK_WITHHELD", std::string(e.block_withheld));
         std::lock_guard lock(out_mutex_);
         log_.warning(fmt::format("detection: {} ({})", e.finding->reason,
                                  inspect::to_string(e.finding->outcome)),
@@ -221,11 +224,11 @@ int Daemon::run() {
     auto loaded = load(request_, diags);
     log_diagnostics(diags, Priority::error);
     if (!loaded) {
-      log_.error(fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
-                             files_with_errors(diags, request_.policy_path.empty()
-                                                          ? request_.config_path
-                                                          : request_.policy_path),
-                             diags.count(Severity::error), diags.count(Severity::warning)));
+      log_.error(
+          fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
+                      files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
+                                                                            : request_.policy_path),
+                      diags.count(Severity::error), diags.count(Severity::warning)));
       return kPolicy;
     }
     current_ = std::move(*loaded);
@@ -271,10 +274,11 @@ int Daemon::run() {
       return kKernel;
     }
     if (s->conntrack_refused())
-      log_.warning(fmt::format("queue {}: the kernel reports no conntrack state "
-                               "(NFQA_CFG_F_CONNTRACK refused); packets count as "
-                               "conntrack unknown",
-                               num));
+      log_.warning(
+          fmt::format("queue {}: the kernel reports no conntrack state "
+                      "(NFQA_CFG_F_CONNTRACK refused); packets count as "
+                      "conntrack unknown",
+                      num));
     sockets.emplace(num, std::pair{std::move(*s), fail_open});
   }
 
@@ -390,9 +394,10 @@ void Daemon::reload() {
   auto next = load(request_, diags);
   log_diagnostics(diags, Priority::error);
   if (!next) {
-    refuse(fmt::format("{} error(s) in {}", diags.count(Severity::error),
-                       files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
-                                                                            : request_.policy_path)));
+    refuse(
+        fmt::format("{} error(s) in {}", diags.count(Severity::error),
+                    files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
+                                                                          : request_.policy_path)));
     return;
   }
 
@@ -423,7 +428,8 @@ void Daemon::reload() {
   if (!applied) return refuse(applied.error().message);  // `started` stop here
   if (next->table.name != current_.table.name) {
     auto r = netlink::flush_table(current_.table.name);
-    if (!r) log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
+    if (!r)
+      log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
   }
 
   // 5. the engine, 6. workers of queues no longer used
@@ -446,19 +452,20 @@ void Daemon::reload() {
       removed.push_back(it->first);
       it = workers_.erase(it);
     }
-    const std::string changes = fmt::format(
-        "reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
-        next->config.policy, next->table.name, nft::count_rules(current_.table),
-        nft::count_rules(next->table), fmt::join(added, ","), fmt::join(removed, ","),
-        next->config.copy_range != current_.config.copy_range
-            ? "; the new copy_range applies to new queues only"
-            : "");
+    const std::string changes =
+        fmt::format("reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
+                    next->config.policy, next->table.name, nft::count_rules(current_.table),
+                    nft::count_rules(next->table), fmt::join(added, ","), fmt::join(removed, ","),
+                    next->config.copy_range != current_.config.copy_range
+                        ? "; the new copy_range applies to new queues only"
+                        : "");
     current_ = std::move(*next);
     ++reloads_;
     log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
   }
-  emit(fmt::format(R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
-                   current_.table.name, fmt::join(added, ","), fmt::join(removed, ",")));
+  emit(fmt::format(
+      R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
+      current_.table.name, fmt::join(added, ","), fmt::join(removed, ",")));
   notify("READY=1\n" + status());
 }
 

@@ -14,8 +14,7 @@ void SourceBlocker::block(const inspect::BlockedPrefix& prefix, std::chrono::sec
       table_, compile::blocked_set_name(prefix.address.family),
       {netlink::prefix_element(std::span(prefix.address.bytes).first(len), prefix.length,
                                std::chrono::duration_cast<std::chrono::milliseconds>(period))});
-  write_event(
-      block_json(prefix, static_cast<long>(period.count()), r ? "" : r.error().message));
+  write_event(block_json(prefix, static_cast<long>(period.count()), r ? "" : r.error().message));
 }
 
 void SourceBlocker::write_event(const std::string& line) {

@@ -40,10 +40,14 @@ std::string type_name(policy::Family f, uint8_t type) {
 std::string escape_label(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -61,7 +65,8 @@ class Exposition {
     if (!labels.empty()) {
       line += "{";
       for (size_t i = 0; i < labels.size(); ++i)
-        line += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, escape_label(labels[i].second));
+        line += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first,
+                            escape_label(labels[i].second));
       line += "}";
     }
     families_[it->second].samples.push_back(fmt::format("{} {}", line, value));
@@ -70,7 +75,8 @@ class Exposition {
   std::string render() const {
     std::string out;
     for (const auto& f : families_) {
-      out += fmt::format("# HELP icmpwall_{} {}\n# TYPE icmpwall_{} {}\n", f.name, f.help, f.name, f.type);
+      out += fmt::format("# HELP icmpwall_{} {}\n# TYPE icmpwall_{} {}\n", f.name, f.help, f.name,
+                         f.type);
       for (const auto& s : f.samples) out += s + "\n";
     }
     return out;
@@ -85,7 +91,9 @@ class Exposition {
   std::map<std::string, size_t> index_;
 };
 
-uint64_t num(const json& j, const char* key) { return j.contains(key) ? j[key].get<uint64_t>() : 0; }
+uint64_t num(const json& j, const char* key) {
+  return j.contains(key) ? j[key].get<uint64_t>() : 0;
+}
 
 }  // namespace
 
@@ -110,7 +118,8 @@ json stats_json(const StatsInput& in) {
               {"policy", in.policy},
               {"table", in.table},
               {"inspected", e.packets},
-              {"verdicts", {{"pass", e.passed}, {"log", e.logged}, {"drop", e.dropped}, {"block", e.blocked}}},
+              {"verdicts",
+               {{"pass", e.passed}, {"log", e.logged}, {"drop", e.dropped}, {"block", e.blocked}}},
               {"block_requests", e.block_requests},
               {"reasons", e.reasons},
               {"queues", std::move(queues)},
@@ -131,8 +140,8 @@ std::string render_prometheus(const json& s) {
            num(s, "inspected"));
   if (s.contains("verdicts"))
     for (const auto& [verdict, n] : s["verdicts"].items())
-      x.sample("verdicts_total", "counter", "Inspected packets per verdict.", {{"verdict", verdict}},
-               n.get<uint64_t>());
+      x.sample("verdicts_total", "counter", "Inspected packets per verdict.",
+               {{"verdict", verdict}}, n.get<uint64_t>());
   x.sample("block_requests_total", "counter", "Sources handed to the kernel block set.", {},
            num(s, "block_requests"));
   if (s.contains("reasons"))
@@ -143,7 +152,8 @@ std::string render_prometheus(const json& s) {
     const std::string queue = std::to_string(q.value("queue", 0));
     for (const auto& [name, field] : kQueueFields)
       x.sample(fmt::format("queue_{}_total", name), "counter",
-               fmt::format("NFQUEUE {} per queue.", name).c_str(), {{"queue", queue}}, num(q, name));
+               fmt::format("NFQUEUE {} per queue.", name).c_str(), {{"queue", queue}},
+               num(q, name));
   }
   for (const auto& t : s.value("types", json::array()))
     x.sample("icmp_packets_total", "counter", "Inspected packets per ICMP family and type.",

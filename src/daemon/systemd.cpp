@@ -1,13 +1,12 @@
 #include "icmpwall/daemon/systemd.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cstdlib>
 #include <ostream>
@@ -29,13 +28,16 @@ bool stderr_is_journal() {
 
 }  // namespace
 
-void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+void notify(const std::string& state) {
+  sd_notify(0, state.c_str());
+}
 
 std::string reloading_state() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return fmt::format("RELOADING=1\nMONOTONIC_USEC={}",
-                     static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000);
+  return fmt::format(
+      "RELOADING=1\nMONOTONIC_USEC={}",
+      static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000);
 }
 
 std::optional<std::chrono::microseconds> watchdog_interval() {

@@ -5,7 +5,9 @@
 namespace icmpwall::inspect {
 namespace {
 
-int severity(Outcome o) { return static_cast<int>(o); }  // pass < log < drop < block
+int severity(Outcome o) {
+  return static_cast<int>(o);
+}  // pass < log < drop < block
 
 // Prefixes remembered as blocked at most; beyond this, expired entries are
 // pruned and, if still full, the map is emptied (a block request repeated

@@ -6,9 +6,9 @@
 #include <array>
 #include <bit>
 
-#include "icmpwall/inspect/engine_config.h"
 #include "icmpwall/inspect/detect/sweep.h"
 #include "icmpwall/inspect/detect/tunnel.h"
+#include "icmpwall/inspect/engine_config.h"
 #include "icmpwall/util/file.h"
 
 namespace icmpwall::inspect {
@@ -21,7 +21,7 @@ struct Table {
   const char* section;
   const char* key;
   uint32_t (*capacity)(const EngineConfig&);
-  size_t entry;  // node plus bucket share, for a table of 2 entries
+  size_t entry;          // node plus bucket share, for a table of 2 entries
   uint32_t minimum = 1;  // entries a table holds at least (a set of the request table)
 };
 
@@ -48,10 +48,11 @@ const std::array<Table, 4>& tables() {
             tunnel_bytes(2, 1, 1) - tunnel_bytes(1, 1, 1) + 8},
       // Whole sets of RequestTable::kWays entries, no buckets: one set's
       // bytes per kWays entries, at least one set.
-      Table{"tunnel", "max-pending-requests",
-            [](const EngineConfig& c) { return c.tunnel.max_pending_requests; },
-            (tunnel_bytes(1, 2 * kRequestWays, 1) - tunnel_bytes(1, kRequestWays, 1)) / kRequestWays,
-            kRequestWays},
+      Table{
+          "tunnel", "max-pending-requests",
+          [](const EngineConfig& c) { return c.tunnel.max_pending_requests; },
+          (tunnel_bytes(1, 2 * kRequestWays, 1) - tunnel_bytes(1, kRequestWays, 1)) / kRequestWays,
+          kRequestWays},
       Table{"tunnel", "max-pattern-pairs",
             [](const EngineConfig& c) { return c.tunnel.max_pattern_pairs; },
             tunnel_bytes(1, 1, 2) - tunnel_bytes(1, 1, 1) + 8},

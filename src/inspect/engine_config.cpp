@@ -80,16 +80,20 @@ std::optional<BlockConfig::Prefix> block_prefix(const std::string& text) {
   BlockConfig::Prefix p;
   const bool v6 = addr.find(':') != std::string::npos;
   p.network.family = v6 ? policy::Family::ipv6 : policy::Family::ipv4;
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, addr.c_str(), p.network.bytes.data()) != 1) return std::nullopt;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, addr.c_str(), p.network.bytes.data()) != 1)
+    return std::nullopt;
   p.len = static_cast<uint8_t>(std::stoi(text.substr(slash + 1)));
   return p;
 }
 
-uint8_t to_choice(std::optional<Enforce> cap) { return to_choice(cap.value_or(Enforce::block)); }
+uint8_t to_choice(std::optional<Enforce> cap) {
+  return to_choice(cap.value_or(Enforce::block));
+}
 
 const Field kFields[] = {
     // [inspect] enforce: a cap on every detector ("block" caps nothing).
-    Field{"", "enforce", [](EngineConfig& c, const KnobValue& v) { c.enforce = to_enforce(v.choice); },
+    Field{"", "enforce",
+          [](EngineConfig& c, const KnobValue& v) { c.enforce = to_enforce(v.choice); },
           [](const EngineConfig& c) { return KnobValue{.choice = to_choice(c.enforce)}; }},
     ICMPWALL_INT("tunnel", "max-echo-payload", tunnel.max_echo_payload, uint32_t),
     ICMPWALL_INT("tunnel", "entropy-min-payload", tunnel.entropy_min_payload, uint32_t),
@@ -153,9 +157,11 @@ const Field kFields[] = {
           [](const EngineConfig& c) {
             KnobValue v;
             for (const auto& p : c.block.never_block)
-              v.prefixes.push_back(fmt::format(
-                  "{}/{}", format_addr(p.network.bytes.data(), p.network.family == policy::Family::ipv4 ? 4 : 16),
-                  p.len));
+              v.prefixes.push_back(
+                  fmt::format("{}/{}",
+                              format_addr(p.network.bytes.data(),
+                                          p.network.family == policy::Family::ipv4 ? 4 : 16),
+                              p.len));
             return v;
           }},
     Field{"block", "verify",
@@ -163,7 +169,8 @@ const Field kFields[] = {
             c.block.verify = v.choice == 1 ? BlockConfig::Verify::route : BlockConfig::Verify::link;
           },
           [](const EngineConfig& c) {
-            return KnobValue{.choice = static_cast<uint8_t>(c.block.verify == BlockConfig::Verify::route)};
+            return KnobValue{
+                .choice = static_cast<uint8_t>(c.block.verify == BlockConfig::Verify::route)};
           }},
     ICMPWALL_FLAG("redirect", "accept", redirect.accept),
     ICMPWALL_FLAG("redirect", "require-datagram", redirect.require_datagram),

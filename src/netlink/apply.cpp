@@ -40,7 +40,8 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
 
 }  // namespace
 
-Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, const ApplyOptions& opts) {
+Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
+                               const ApplyOptions& opts) {
   ApplyStats stats;
   if (opts.queue_mode) {
     stats.queue_mode = *opts.queue_mode;
@@ -66,10 +67,12 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags, cons
     if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, ignored))
       return stats;
   }
-  TRY_VOID(send([&](Batch& b) {
-    delete_table_msg(b, table.name, origin);
-    add_table_msg(b, table.name, origin);
-  }, diags));
+  TRY_VOID(send(
+      [&](Batch& b) {
+        delete_table_msg(b, table.name, origin);
+        add_table_msg(b, table.name, origin);
+      },
+      diags));
   return stats;
 }
 

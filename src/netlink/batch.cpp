@@ -28,10 +28,13 @@ const char* to_string(MsgKind k) {
   return "?";
 }
 
-uint32_t batch_seq() { return static_cast<uint32_t>(time(nullptr)) << 8; }
+uint32_t batch_seq() {
+  return static_cast<uint32_t>(time(nullptr)) << 8;
+}
 
 Batch::Batch(uint32_t first_seq) : first_seq_(first_seq), next_seq_(first_seq) {
-  auto* nlh = reinterpret_cast<nlmsghdr*>(nftnl_batch_begin(reinterpret_cast<char*>(reserve()), next_seq_));
+  auto* nlh =
+      reinterpret_cast<nlmsghdr*>(nftnl_batch_begin(reinterpret_cast<char*>(reserve()), next_seq_));
   infos_.push_back({next_seq_++, NFNL_MSG_BATCH_BEGIN, MsgKind::batch, "begin", {}, {}, false});
   commit(nlh);
 }
@@ -69,7 +72,8 @@ MessageInfo& Batch::end(nlmsghdr* nlh) {
 
 void Batch::finish() {
   if (finished_) return;
-  auto* nlh = reinterpret_cast<nlmsghdr*>(nftnl_batch_end(reinterpret_cast<char*>(reserve()), next_seq_));
+  auto* nlh =
+      reinterpret_cast<nlmsghdr*>(nftnl_batch_end(reinterpret_cast<char*>(reserve()), next_seq_));
   infos_.push_back({next_seq_++, NFNL_MSG_BATCH_END, MsgKind::batch, "end", {}, {}, false});
   commit(nlh);
   finished_ = true;

@@ -5,16 +5,18 @@
 // then every rule in chain order. Element lists are split over several
 // NEWSETELEM messages so that each list's nested attribute stays within
 // its 16-bit length, as nft does for large sets.
+#include "icmpwall/netlink/encode.h"
+
 #include <arpa/inet.h>
-#include <cerrno>
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include <cerrno>
+
 #include "attrs.h"
-#include "icmpwall/netlink/encode.h"
 
 namespace icmpwall::netlink {
 namespace {
@@ -59,8 +61,8 @@ void add_object(Batch& batch, const std::string& table, const nft::Object& o) {
     nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
     nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_FLAGS, 0);
   }
-  auto* nlh = batch.begin(NFT_MSG_NEWOBJ, NFPROTO_INET, NLM_F_CREATE, MsgKind::object,
-                          o.name, o.origin);
+  auto* nlh =
+      batch.begin(NFT_MSG_NEWOBJ, NFPROTO_INET, NLM_F_CREATE, MsgKind::object, o.name, o.origin);
   nftnl_obj_nlmsg_build_payload(nlh, obj.get());
   batch.end(nlh);
 }
@@ -76,15 +78,16 @@ void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
     nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, c.base->policy_drop ? NF_DROP : NF_ACCEPT);
   }
-  auto* nlh = batch.begin(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, MsgKind::chain, c.name,
-                          c.origin);
+  auto* nlh =
+      batch.begin(NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, MsgKind::chain, c.name, c.origin);
   nftnl_chain_nlmsg_build_payload(nlh, chain.get());
   batch.end(nlh);
 }
 
 void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id) {
   auto set = encode_set(table, s, id);
-  auto* nlh = batch.begin(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, MsgKind::set, s.name, s.origin);
+  auto* nlh =
+      batch.begin(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, MsgKind::set, s.name, s.origin);
   nftnl_set_nlmsg_build_payload(nlh, set.get());
   batch.end(nlh);
 
@@ -136,7 +139,8 @@ void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& ori
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, 0);
-  auto* nlh = batch.begin(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, MsgKind::table, name, origin);
+  auto* nlh =
+      batch.begin(NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, MsgKind::table, name, origin);
   nftnl_table_nlmsg_build_payload(nlh, t.get());
   batch.end(nlh);
 }
@@ -155,7 +159,8 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
   SetIds ids;
   for (size_t i = 0; i < table.sets.size(); ++i) {
     if (!ids.emplace(table.sets[i].name, static_cast<uint32_t>(i + 1)).second) {
-      diags.error(table.sets[i].origin.loc, fmt::format("set '{}' declared twice", table.sets[i].name));
+      diags.error(table.sets[i].origin.loc,
+                  fmt::format("set '{}' declared twice", table.sets[i].name));
       return Error{fmt::format("set '{}' declared twice", table.sets[i].name), EINVAL};
     }
   }
@@ -166,7 +171,8 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
     for (const auto& r : c.rules) {
       auto rule = encode_rule(table.name, c.name, r, ids, opts, &expr_stmts.emplace_back());
       if (!rule) {
-        diags.error(r.origin.loc, fmt::format("cannot encode {}: {}", r.origin.what, rule.error().message));
+        diags.error(r.origin.loc,
+                    fmt::format("cannot encode {}: {}", r.origin.what, rule.error().message));
         return Error{fmt::format("{}: {}", r.origin.what, rule.error().message), EINVAL};
       }
       rules.push_back(std::move(*rule));

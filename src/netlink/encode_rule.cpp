@@ -107,7 +107,8 @@ class RuleEncoder {
   Result<void> operator()(const nft::PrefixMatch& m) {
     auto d = describe(m.field);
     if (d.src != Src::payload || m.addr.size() != d.len || m.len == 0 || m.len > d.len * 8)
-      return Error{fmt::format("{} prefix of {} bytes and length {}", d.name, m.addr.size(), m.len)};
+      return Error{
+          fmt::format("{} prefix of {} bytes and length {}", d.name, m.addr.size(), m.len)};
     TRY_VOID(dependency(d));
     if (m.len % 8 == 0) {
       payload(d.key, d.offset, m.len / 8u, NFT_REG_1);
@@ -116,7 +117,8 @@ class RuleEncoder {
     }
     payload(d.key, d.offset, d.len, NFT_REG_1);
     std::vector<uint8_t> mask(d.len, 0);
-    for (size_t bit = 0; bit < m.len; ++bit) mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    for (size_t bit = 0; bit < m.len; ++bit)
+      mask[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
     bitwise(mask);
     std::vector<uint8_t> value = m.addr;
     for (size_t i = 0; i < value.size(); ++i) value[i] &= mask[i];
@@ -127,8 +129,8 @@ class RuleEncoder {
   // ip frag-off & 0x1fff != 0 / frag frag-off != 0, as nft encodes them.
   Result<void> operator()(const nft::NonFirstFragment& f) {
     const bool v4 = f.family == policy::Family::ipv4;
-    TRY_VOID(dependency({Src::payload, 0, 0, 0, v4 ? Dep::ipv4 : Dep::ipv6,
-                         v4 ? "ip frag-off" : "frag frag-off"}));
+    TRY_VOID(dependency(
+        {Src::payload, 0, 0, 0, v4 ? Dep::ipv4 : Dep::ipv6, v4 ? "ip frag-off" : "frag frag-off"}));
     if (v4) {
       payload(NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG_1);
     } else {
@@ -214,7 +216,8 @@ class RuleEncoder {
     load(d.key, NFT_REG_1);
     if (!d.mask.empty()) {
       if (d.mask.size() != desc.len)
-        return Error{fmt::format("mask of {} bytes for {} ({} bytes)", d.mask.size(), desc.name, desc.len)};
+        return Error{
+            fmt::format("mask of {} bytes for {} ({} bytes)", d.mask.size(), desc.name, desc.len)};
       bitwise(d.mask);
     }
     auto e = make_expr("dynset");
@@ -242,7 +245,8 @@ class RuleEncoder {
       auto e = make_expr("queue");
       nftnl_expr_set_u16(e.get(), NFTNL_EXPR_QUEUE_NUM, q.num);
       nftnl_expr_set_u16(e.get(), NFTNL_EXPR_QUEUE_TOTAL, q.total);
-      uint16_t flags = (q.bypass ? NFT_QUEUE_FLAG_BYPASS : 0) | (q.fanout ? NFT_QUEUE_FLAG_CPU_FANOUT : 0);
+      uint16_t flags =
+          (q.bypass ? NFT_QUEUE_FLAG_BYPASS : 0) | (q.fanout ? NFT_QUEUE_FLAG_CPU_FANOUT : 0);
       if (flags) nftnl_expr_set_u16(e.get(), NFTNL_EXPR_QUEUE_FLAGS, flags);
       add(std::move(e));
     } else {
@@ -281,7 +285,8 @@ class RuleEncoder {
     const auto& m = std::get<nft::Match>(list[i]);
     auto d = describe(m.field);
     if (m.value.size() != d.len)
-      return Error{fmt::format("{} compared with {} bytes, expected {}", d.name, m.value.size(), d.len)};
+      return Error{
+          fmt::format("{} compared with {} bytes, expected {}", d.name, m.value.size(), d.len)};
     TRY_VOID(dependency(d));
     std::vector<uint8_t> value = m.value;
     uint32_t len = d.len;
@@ -449,8 +454,8 @@ class RuleEncoder {
 }  // namespace
 
 Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
-                            const nft::Rule& rule, const SetIds& set_ids,
-                            const EncodeOptions& opts, std::vector<uint32_t>* expr_stmts) {
+                            const nft::Rule& rule, const SetIds& set_ids, const EncodeOptions& opts,
+                            std::vector<uint32_t>* expr_stmts) {
   auto r = make_rule();
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());

@@ -49,7 +49,7 @@ constexpr uint32_t kExprConcat = 13;
 
 struct KeyDesc {
   uint32_t type;
-  uint32_t len;                     // bytes, fields padded to 4
+  uint32_t len;  // bytes, fields padded to 4
   uint32_t byteorder;
   std::vector<uint8_t> field_lens;  // concatenations only
 };
@@ -107,7 +107,8 @@ bool all_zero(const std::vector<uint8_t>& key) {
 
 SetElemPtr key_elem(const std::vector<uint8_t>& key, bool interval_end) {
   auto e = make_set_elem();
-  if (interval_end) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  if (interval_end)
+    nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
   nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(), key.size());
   return e;
 }
@@ -138,7 +139,8 @@ SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id);
   if (set.size) nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE, set.size);
   if (set.interval && !key.field_lens.empty())
-    nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, key.field_lens.data(), key.field_lens.size());
+    nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, key.field_lens.data(),
+                       key.field_lens.size());
   put_userdata(s.get(), set, key);
   return s;
 }
@@ -174,7 +176,8 @@ std::vector<SetElemPtr> encode_elements(const nft::Set& set) {
     out.push_back(std::move(start));
     std::vector<uint8_t> end = el.key_end.empty() ? el.key : el.key_end;
     if (!increment(end)) continue;  // reaches the top: open-ended
-    if (i + 1 < sorted.size() && sorted[i + 1]->key == end) continue;  // adjacent: next start ends it
+    if (i + 1 < sorted.size() && sorted[i + 1]->key == end)
+      continue;  // adjacent: next start ends it
     out.push_back(key_elem(end, true));
   }
   return out;

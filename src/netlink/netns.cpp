@@ -25,8 +25,7 @@ Result<EnterNetns> EnterNetns::open(const std::string& name) {
   if (!original.valid()) return errno_error("opening the current network namespace");
   const std::string path = "/run/netns/" + name;
   Fd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!target.valid())
-    return errno_error(fmt::format("network namespace '{}' ({})", name, path));
+  if (!target.valid()) return errno_error(fmt::format("network namespace '{}' ({})", name, path));
   if (setns(target.get(), CLONE_NEWNET) != 0)
     return errno_error(fmt::format("entering network namespace '{}'", name));
   ns.original_ = std::move(original);

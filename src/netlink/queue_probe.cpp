@@ -75,7 +75,8 @@ Result<QueueMode> probe_queue_mode() {
   TRY(int native, try_queue(QueueMode::native));
   if (native == 0) return QueueMode::native;
   if (native != ENOENT)
-    return Error{fmt::format("queue probe: native queue rule rejected: {}", std::strerror(native)), native};
+    return Error{fmt::format("queue probe: native queue rule rejected: {}", std::strerror(native)),
+                 native};
   TRY(int compat, try_queue(QueueMode::compat));
   if (compat == 0) return QueueMode::compat;
   return Error{fmt::format("this kernel has neither nft_queue nor the xt NFQUEUE target ({})",

@@ -24,7 +24,8 @@ TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
                             std::chrono::milliseconds timeout) {
   const size_t len = address.size();
   const unsigned width = static_cast<unsigned>(len) * 8;
-  const AddrRange r = prefix_range(address.data(), len, static_cast<uint8_t>(std::min(length, width)));
+  const AddrRange r =
+      prefix_range(address.data(), len, static_cast<uint8_t>(std::min(length, width)));
   TimedElement e{std::vector<uint8_t>(len), timeout, {}};
   int_to_addr(r.first, e.key.data(), len);
   // The first address past the prefix, unless the prefix reaches the top.
@@ -41,8 +42,8 @@ Result<void> add_timed_elements(const std::string& table, const std::string& set
   if (elements.empty()) return ok();
   const nft::Origin origin{{}, fmt::format("set {} of table inet {}", set, table)};
   Batch batch(batch_seq());
-  auto* nlh = batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, set,
-                          origin);
+  auto* nlh =
+      batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, set, origin);
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
   auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);

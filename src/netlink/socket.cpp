@@ -11,8 +11,6 @@
 // the batch as a whole) ends the wait early.
 #include "icmpwall/netlink/socket.h"
 
-#include "attrs.h"
-
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
 #include <limits.h>
@@ -26,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "attrs.h"
 #include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/mnl_socket.h"
 
@@ -105,9 +104,11 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
   msg.msg_iovlen = iov.size();
   int fd = sock_.fd();
   ssize_t sent = sendmsg(fd, &msg, 0);
-  if (sent < 0) return errno_error(fmt::format("sending a netlink batch of {} bytes", batch.bytes()));
+  if (sent < 0)
+    return errno_error(fmt::format("sending a netlink batch of {} bytes", batch.bytes()));
   if (static_cast<size_t>(sent) != batch.bytes())
-    return Error{fmt::format("netlink batch sent partially ({} of {} bytes)", sent, batch.bytes()), EIO};
+    return Error{fmt::format("netlink batch sent partially ({} of {} bytes)", sent, batch.bytes()),
+                 EIO};
 
   std::vector<bool> answered(batch.message_count(), false);
   size_t pending = batch.acked_count();
@@ -154,7 +155,8 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
 Result<int> Socket::request(nlmsghdr* nlh) {
   nlh->nlmsg_flags |= NLM_F_ACK;
   nlh->nlmsg_seq = next_seq();
-  if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return errno_error("netlink request");
+  if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0)
+    return errno_error("netlink request");
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   int fd = sock_.fd();
   for (;;) {

@@ -13,13 +13,14 @@
 namespace icmpwall::policy {
 
 struct Contents {
-  size_t rules = 0;                       // [[rule]] entries
-  bool hooks = false;                     // any [hooks.*]
+  size_t rules = 0;                         // [[rule]] entries
+  bool hooks = false;                       // any [hooks.*]
   std::optional<SourceLoc> declared_empty;  // where empty = true is
 };
 
 // The error such a policy gets, if any: at `empty = true` when there are
 // rules after all, else just past the file's last character.
-std::optional<Diagnostic> emptiness_error(const std::shared_ptr<const SourceFile>& file, const Contents& c);
+std::optional<Diagnostic> emptiness_error(const std::shared_ptr<const SourceFile>& file,
+                                          const Contents& c);
 
 }  // namespace icmpwall::policy

@@ -212,13 +212,21 @@ constexpr IcmpAlias kAliases[] = {
     {"ttl-exceeded", v6, 3, 0},
 };
 
-bool family_has(Family f, const IcmpTypeInfo& t) { return t.family == f; }
+bool family_has(Family f, const IcmpTypeInfo& t) {
+  return t.family == f;
+}
 
 }  // namespace
 
-std::span<const IcmpTypeInfo> icmp_types() { return kTypes; }
-std::span<const IcmpCodeInfo> icmp_codes() { return kCodes; }
-std::span<const IcmpAlias> icmp_aliases() { return kAliases; }
+std::span<const IcmpTypeInfo> icmp_types() {
+  return kTypes;
+}
+std::span<const IcmpCodeInfo> icmp_codes() {
+  return kCodes;
+}
+std::span<const IcmpAlias> icmp_aliases() {
+  return kAliases;
+}
 
 const IcmpTypeInfo* find_type(Family f, uint8_t type) {
   for (const auto& t : kTypes)
@@ -292,7 +300,8 @@ std::string list_types() {
         if (c.family != f || c.type != t.type) continue;
         std::string code_line = fmt::format("       /{:<3} {}", c.code, c.name);
         for (const auto& a : kAliases)
-          if (a.family == f && a.type == t.type && a.code == c.code) code_line += fmt::format(", {}", a.name);
+          if (a.family == f && a.type == t.type && a.code == c.code)
+            code_line += fmt::format(", {}", a.name);
         out += code_line + "\n";
       }
     }

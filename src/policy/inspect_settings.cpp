@@ -54,8 +54,15 @@ Knob enforce(std::string_view section, std::string_view doc) {
 
 Knob choice(std::string_view section, std::string_view key, std::vector<std::string_view> choices,
             uint8_t def, std::string_view doc) {
-  return {section, key, KnobKind::choice, 0, static_cast<double>(choices.size() - 1), false,
-          std::move(choices), KnobValue{.choice = def}, doc};
+  return {section,
+          key,
+          KnobKind::choice,
+          0,
+          static_cast<double>(choices.size() - 1),
+          false,
+          std::move(choices),
+          KnobValue{.choice = def},
+          doc};
 }
 
 Knob prefixes(std::string_view section, std::string_view key, std::string_view doc) {
@@ -69,10 +76,11 @@ Knob weight(std::string_view key, double def, std::string_view doc) {
 std::vector<Knob> make_knobs() {
   std::vector<Knob> k;
   // [inspect]
-  k.push_back(enforce("",
-                      "the cap on every detector: `\"log\"` drops and blocks nothing and its events "
-                      "say what would have been done (how to roll detection out), `\"drop\"` blocks "
-                      "nobody, `\"block\"` leaves each detector its own `enforce`"));
+  k.push_back(
+      enforce("",
+              "the cap on every detector: `\"log\"` drops and blocks nothing and its events "
+              "say what would have been done (how to roll detection out), `\"drop\"` blocks "
+              "nobody, `\"block\"` leaves each detector its own `enforce`"));
   // [inspect.tunnel]
   k.push_back(integer(
       "tunnel", "max-echo-payload", 0, 65535, 1472,
@@ -226,8 +234,8 @@ const std::vector<Knob>& inspect_knobs() {
 }
 
 const std::vector<std::string_view>& inspect_sections() {
-  static const std::vector<std::string_view> sections = {"",      "tunnel", "tunnel.weights", "sweep",
-                                                         "block", "redirect", "errors"};
+  static const std::vector<std::string_view> sections = {
+      "", "tunnel", "tunnel.weights", "sweep", "block", "redirect", "errors"};
   return sections;
 }
 
@@ -259,7 +267,8 @@ std::string format_value(const Knob& knob, const KnobValue& value) {
                                                 : "?";
     case KnobKind::prefixes: {
       std::string out;
-      for (const auto& p : value.prefixes) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", p);
+      for (const auto& p : value.prefixes)
+        out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", p);
       return "[" + out + "]";
     }
   }

@@ -21,6 +21,7 @@ struct LimitProblem {
 };
 
 // `what` names the limit in the message ("rate", "log rate").
-std::optional<LimitProblem> kernel_limit_problem(const Rate& rate, uint64_t burst, const char* what);
+std::optional<LimitProblem> kernel_limit_problem(const Rate& rate, uint64_t burst,
+                                                 const char* what);
 
 }  // namespace icmpwall::policy

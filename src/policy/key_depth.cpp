@@ -16,9 +16,12 @@ std::optional<std::pair<uint32_t, uint32_t>> too_many_key_dots(std::string_view 
         col = 0;
         dots = 0;
         break;
-      case '=': case '[': case ']': case '{': case '}': case ',':
-        dots = 0;
-        break;
+      case '=':
+      case '[':
+      case ']':
+      case '{':
+      case '}':
+      case ',': dots = 0; break;
       case '#':
         while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
         break;

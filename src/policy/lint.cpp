@@ -63,18 +63,22 @@ struct Packet {
 // The rules a packet meets, in the order the compiled chains try them.
 std::span<const Rule* const> candidates(const std::vector<Precedence>& all, const Packet& pkt) {
   for (const auto& prec : all)
-    if (prec.hook() == pkt.hook && prec.family() == pkt.family) return prec.chain(pkt.type, pkt.code);
+    if (prec.hook() == pkt.hook && prec.family() == pkt.family)
+      return prec.chain(pkt.type, pkt.code);
   return {};
 }
 
-std::vector<Outcome> outcomes(const std::vector<Precedence>& all, const HookPolicy& hp, const Packet& pkt) {
+std::vector<Outcome> outcomes(const std::vector<Precedence>& all, const HookPolicy& hp,
+                              const Packet& pkt) {
   std::vector<Outcome> out;
   for (const Rule* r : candidates(all, pkt)) {
     const Scope& s = r->scope;
     const auto& dt = s.destination_type;
-    if (pkt.dest_type && !dt.empty() && std::find(dt.begin(), dt.end(), *pkt.dest_type) == dt.end()) continue;
-    bool conditional = !s.iif.empty() || !s.oif.empty() || !s.source.empty() || !s.destination.empty() ||
-                       s.hop_limit.has_value() || (!dt.empty() && !pkt.dest_type);
+    if (pkt.dest_type && !dt.empty() && std::find(dt.begin(), dt.end(), *pkt.dest_type) == dt.end())
+      continue;
+    bool conditional = !s.iif.empty() || !s.oif.empty() || !s.source.empty() ||
+                       !s.destination.empty() || s.hop_limit.has_value() ||
+                       (!dt.empty() && !pkt.dest_type);
     switch (r->action) {
       case Action::allow: out.push_back({Fate::allow, r, conditional}); break;
       case Action::drop: out.push_back({Fate::drop, r, conditional}); break;
@@ -116,19 +120,32 @@ std::vector<uint8_t> codes_of(const Policy& p, Family f, uint8_t type) {
   return codes;
 }
 
-const char* family_word(Family f) { return f == v4 ? "ICMPv4" : "ICMPv6"; }
+const char* family_word(Family f) {
+  return f == v4 ? "ICMPv4" : "ICMPv6";
+}
 
 // ---- collecting warnings ----------------------------------------------------------
 
-enum class Kind { pmtu, nd_dropped, nd_hop_limit, mld_source, errors_dropped, unreach_dropped, deprecated,
-                  redirect, smurf, echo_request, echo_reply };
+enum class Kind {
+  pmtu,
+  nd_dropped,
+  nd_hop_limit,
+  mld_source,
+  errors_dropped,
+  unreach_dropped,
+  deprecated,
+  redirect,
+  smurf,
+  echo_request,
+  echo_reply
+};
 
 struct Finding {
   Kind kind;
-  const Rule* rule = nullptr;         // or
-  const HookPolicy* hook = nullptr;   // the hook's default
-  std::string verb;                   // "drops", "rate-limits", ...
-  std::string tail;                   // after the hooks: " without hop-limit = 255"
+  const Rule* rule = nullptr;        // or
+  const HookPolicy* hook = nullptr;  // the hook's default
+  std::string verb;                  // "drops", "rate-limits", ...
+  std::string tail;                  // after the hooks: " without hop-limit = 255"
   // What it does that to: names, each with the families it applies in.
   std::vector<std::pair<std::string, std::vector<Family>>> what;
   std::vector<Hook> hooks;
@@ -142,40 +159,50 @@ struct Text {
 Text text_of(Kind k) {
   switch (k) {
     case Kind::pmtu:
-      return {"path MTU discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, "
-              "RFC 4890 4.3.1)",
-              R"(let them through: types = ["frag-needed", "packet-too-big"], action = "allow")"};
+      return {
+          "path MTU discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, "
+          "RFC 4890 4.3.1)",
+          R"(let them through: types = ["frag-needed", "packet-too-big"], action = "allow")"};
     case Kind::nd_dropped:
-      return {"IPv6 stops working on the link (RFC 4861, RFC 4890 4.4.1)",
-              R"(allow neighbor discovery from the link: types = ["nd-neighbor-solicit", "nd-neighbor-advert", )"
-              R"("nd-router-solicit", "nd-router-advert"], hop-limit = 255, action = "allow")"};
+      return {
+          "IPv6 stops working on the link (RFC 4861, RFC 4890 4.4.1)",
+          R"(allow neighbor discovery from the link: types = ["nd-neighbor-solicit", "nd-neighbor-advert", )"
+          R"("nd-router-solicit", "nd-router-advert"], hop-limit = 255, action = "allow")"};
     case Kind::nd_hop_limit:
-      return {"off-link hosts can forge neighbor discovery (RFC 4861 6.1.1, 7.1.1)", "add hop-limit = 255"};
+      return {"off-link hosts can forge neighbor discovery (RFC 4861 6.1.1, 7.1.1)",
+              "add hop-limit = 255"};
     case Kind::mld_source:
       return {"MLD messages must come from link-local addresses (RFC 2710, RFC 3810)",
               R"(add source = ["fe80::/10"] (and "::/128" for reports sent during DAD))"};
     case Kind::errors_dropped:
-      return {"traceroute and error reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
-              R"(let them through: types = ["time-exceeded", "parameter-problem"], action = "allow")"};
+      return {
+          "traceroute and error reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
+          R"(let them through: types = ["time-exceeded", "parameter-problem"], action = "allow")"};
     case Kind::unreach_dropped:
-      return {"connections to unreachable destinations hang instead of failing fast (RFC 1122 3.2.2.1)",
-              R"(let them through: types = ["destination-unreachable"], action = "allow")"};
+      return {
+          "connections to unreachable destinations hang instead of failing fast (RFC 1122 3.2.2.1)",
+          R"(let them through: types = ["destination-unreachable"], action = "allow")"};
     case Kind::deprecated:
-      return {"these types are deprecated, have no legitimate use and only serve attacks (RFC 6918, RFC 6633)",
-              "drop them, or leave them to a default of drop"};
+      return {
+          "these types are deprecated, have no legitimate use and only serve attacks (RFC 6918, "
+          "RFC 6633)",
+          "drop them, or leave them to a default of drop"};
     case Kind::redirect:
       return {"a router must not take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
               R"(drop them on input: types = ["redirect"], hooks = ["input"], action = "drop")"};
     case Kind::smurf:
-      return {"the network becomes a smurf amplifier (RFC 2644)",
-              R"(drop them first: types = ["echo-request"], destination-type = ["broadcast", "multicast"], )"
-              R"(hooks = ["forward"], action = "drop")"};
+      return {
+          "the network becomes a smurf amplifier (RFC 2644)",
+          R"(drop them first: types = ["echo-request"], destination-type = ["broadcast", "multicast"], )"
+          R"(hooks = ["forward"], action = "drop")"};
     case Kind::echo_request:
-      return {"a host MUST answer echo requests (RFC 1122 3.2.2.6)",
-              R"(add a rule for them, e.g. types = ["echo-request"], action = "rate-limit", rate = "10/second")"};
+      return {
+          "a host MUST answer echo requests (RFC 1122 3.2.2.6)",
+          R"(add a rule for them, e.g. types = ["echo-request"], action = "rate-limit", rate = "10/second")"};
     case Kind::echo_reply:
-      return {"a host MUST answer echo requests (RFC 1122 3.2.2.6)",
-              R"(add a rule for them, e.g. types = ["echo-reply"], hooks = ["output"], action = "allow")"};
+      return {
+          "a host MUST answer echo requests (RFC 1122 3.2.2.6)",
+          R"(add a rule for them, e.g. types = ["echo-reply"], hooks = ["output"], action = "allow")"};
   }
   return {"", ""};
 }
@@ -197,22 +224,24 @@ class Linter {
   }
 
  private:
-  void note(Kind kind, const Outcome& o, const HookPolicy& hp, std::string verb, std::optional<Family> family,
-            std::string name, std::string tail = {}) {
+  void note(Kind kind, const Outcome& o, const HookPolicy& hp, std::string verb,
+            std::optional<Family> family, std::string name, std::string tail = {}) {
     // One finding per (kind, rule or hook default, verb): an index, since
     // a policy may hold 100 000 rules.
     const HookPolicy* hook = o.rule ? nullptr : &hp;
     auto [slot, fresh] = finding_index_.try_emplace({kind, o.rule, hook, verb}, findings_.size());
     if (fresh) findings_.push_back({kind, o.rule, hook, std::move(verb), std::move(tail), {}, {}});
     Finding* f = &findings_[slot->second];
-    auto it = std::find_if(f->what.begin(), f->what.end(), [&](const auto& w) { return w.first == name; });
+    auto it = std::find_if(f->what.begin(), f->what.end(),
+                           [&](const auto& w) { return w.first == name; });
     if (it == f->what.end()) {
       f->what.push_back({std::move(name), {}});
       it = f->what.end() - 1;
     }
     if (family && std::find(it->second.begin(), it->second.end(), *family) == it->second.end())
       it->second.push_back(*family);
-    if (std::find(f->hooks.begin(), f->hooks.end(), hp.hook) == f->hooks.end()) f->hooks.push_back(hp.hook);
+    if (std::find(f->hooks.begin(), f->hooks.end(), hp.hook) == f->hooks.end())
+      f->hooks.push_back(hp.hook);
   }
 
   static std::string name_of(Family f, uint8_t type, std::optional<uint8_t> code = {}) {
@@ -223,7 +252,8 @@ class Linter {
   void check_drops() {
     for (const auto& hp : p_.hooks) {
       // Path MTU discovery: neither dropped nor rate-limited.
-      for (auto [f, type, code] : {std::tuple{v4, uint8_t{3}, uint8_t{4}}, std::tuple{v6, uint8_t{2}, uint8_t{0}}}) {
+      for (auto [f, type, code] :
+           {std::tuple{v4, uint8_t{3}, uint8_t{4}}, std::tuple{v6, uint8_t{2}, uint8_t{0}}}) {
         auto outs = outcomes(prec_, hp, {hp.hook, f, type, code, {}});
         std::string what = f == v4 ? "frag-needed" : "packet-too-big";
         for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
@@ -235,11 +265,12 @@ class Linter {
       if (hp.hook != Hook::forward) {
         bool router = p_.role == Role::router;
         std::vector<uint8_t> nd = {135, 136};  // neighbor solicitation and advertisement
-        if (hp.hook == Hook::input) nd.push_back(router ? 133 : 134);  // what the node receives
+        if (hp.hook == Hook::input) nd.push_back(router ? 133 : 134);   // what the node receives
         if (hp.hook == Hook::output) nd.push_back(router ? 134 : 133);  // what it sends
         for (uint8_t t : nd) {
           auto outs = outcomes(prec_, hp, {hp.hook, v6, t, 0, {}});
-          for (const auto* o : droppers(outs)) note(Kind::nd_dropped, *o, hp, "drops", v6, name_of(v6, t));
+          for (const auto* o : droppers(outs))
+            note(Kind::nd_dropped, *o, hp, "drops", v6, name_of(v6, t));
         }
       }
       // Error messages.
@@ -260,7 +291,8 @@ class Linter {
 
   static bool link_local_or_unspecified(const Prefix& p) {
     if (p.family != v6) return false;
-    if (p.len == 128 && std::all_of(p.addr.begin(), p.addr.end(), [](uint8_t b) { return b == 0; })) return true;
+    if (p.len == 128 && std::all_of(p.addr.begin(), p.addr.end(), [](uint8_t b) { return b == 0; }))
+      return true;
     return p.len >= 10 && p.addr[0] == 0xfe && (p.addr[1] & 0xc0) == 0x80;
   }
 
@@ -286,11 +318,12 @@ class Linter {
           note(Kind::nd_hop_limit, o, *input, verb, m.family, name_of(m.family, m.type, m.code),
                " without hop-limit = 255");
         bool mld = m.type == 130 || m.type == 131 || m.type == 132 || m.type == 143;
-        bool link_local = std::any_of(r.scope.source.begin(), r.scope.source.end(),
-                                      [](const Prefix& s) { return s.family == v6; }) &&
-                          std::all_of(r.scope.source.begin(), r.scope.source.end(), [](const Prefix& s) {
-                            return s.family != v6 || link_local_or_unspecified(s);
-                          });
+        bool link_local =
+            std::any_of(r.scope.source.begin(), r.scope.source.end(),
+                        [](const Prefix& s) { return s.family == v6; }) &&
+            std::all_of(r.scope.source.begin(), r.scope.source.end(), [](const Prefix& s) {
+              return s.family != v6 || link_local_or_unspecified(s);
+            });
         if (mld && !link_local)
           note(Kind::mld_source, o, *input, verb, m.family, name_of(m.family, m.type, m.code),
                " from sources that are not link-local");
@@ -313,10 +346,11 @@ class Linter {
   void check_inspect_redirects() {
     const InspectSetting* accept = p_.inspect.find("redirect", "accept");
     if (p_.role != Role::router || !accept || !accept->value.flag) return;
-    diags_.warning(accept->loc,
-                   "[inspect.redirect] accept = true on a router: a router must not take its routes from "
-                   "redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
-                   "remove 'accept' (a router's inspection worker refuses redirects by default)");
+    diags_.warning(
+        accept->loc,
+        "[inspect.redirect] accept = true on a router: a router must not take its routes from "
+        "redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
+        "remove 'accept' (a router's inspection worker refuses redirects by default)");
   }
 
   // Echo requests forwarded to broadcast or multicast destinations.
@@ -349,8 +383,8 @@ class Linter {
           return prec.hook() == hp.hook && prec.family() == f && prec.type(type);
         });
         if (!named)
-          note(requests ? Kind::echo_request : Kind::echo_reply, {Fate::drop, nullptr, false}, hp, "drops", f,
-               name_of(f, type), ", and no rule names them");
+          note(requests ? Kind::echo_request : Kind::echo_reply, {Fate::drop, nullptr, false}, hp,
+               "drops", f, name_of(f, type), ", and no rule names them");
       }
     }
   }
@@ -380,7 +414,8 @@ class Linter {
       if (f.kind == Kind::smurf) {
         std::vector<std::string> dests;
         for (auto d : smurf_dests_)
-          if (std::find(dests.begin(), dests.end(), to_string(d)) == dests.end()) dests.push_back(to_string(d));
+          if (std::find(dests.begin(), dests.end(), to_string(d)) == dests.end())
+            dests.push_back(to_string(d));
         what += fmt::format(" to {} destinations", join_and(dests));
       }
       std::vector<std::string> hook_names;
@@ -388,13 +423,13 @@ class Linter {
       Text t = text_of(f.kind);
       if (f.rule)
         diags_.warning(f.rule->loc,
-                       fmt::format("rule '{}' {} {} on {}{}: {}", f.rule->name, f.verb, what, join_and(hook_names),
-                                   f.tail, t.consequence),
+                       fmt::format("rule '{}' {} {} on {}{}: {}", f.rule->name, f.verb, what,
+                                   join_and(hook_names), f.tail, t.consequence),
                        t.hint);
       else
         diags_.warning(f.hook->loc,
-                       fmt::format("the default of hook {} {} {}{}: {}", to_string(f.hook->hook), f.verb, what,
-                                   f.tail, t.consequence),
+                       fmt::format("the default of hook {} {} {}{}: {}", to_string(f.hook->hook),
+                                   f.verb, what, f.tail, t.consequence),
                        t.hint);
     }
   }
@@ -419,13 +454,15 @@ class Linter {
       }
     if (!first) return;
     const SourceLoc& loc = p_.fragments_loc.known() ? p_.fragments_loc : first->loc;
-    diags_.warning(loc,
-                   fmt::format("rule '{}' inspects, but fragments = \"{}\": the inspection worker sees only the "
-                               "first fragment of a fragmented message, so data in later fragments is never "
-                               "inspected (RFC 1858)",
-                               first->name, to_string(p_.fragments)),
-                   "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
-                   "before the filter hooks and the worker sees whole messages");
+    diags_.warning(
+        loc,
+        fmt::format(
+            "rule '{}' inspects, but fragments = \"{}\": the inspection worker sees only the "
+            "first fragment of a fragmented message, so data in later fragments is never "
+            "inspected (RFC 1858)",
+            first->name, to_string(p_.fragments)),
+        "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
+        "before the filter hooks and the worker sees whole messages");
   }
 
   const Policy& p_;
@@ -438,6 +475,8 @@ class Linter {
 
 }  // namespace
 
-void lint(const Policy& policy, Diagnostics& diags) { Linter(policy, diags).run(); }
+void lint(const Policy& policy, Diagnostics& diags) {
+  Linter(policy, diags).run();
+}
 
 }  // namespace icmpwall::policy

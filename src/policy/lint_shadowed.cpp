@@ -50,7 +50,8 @@ bool implies(const Scope& b, const Scope& a, Family f) {
     for (const auto& p : inner) {
       if (p.family != f) continue;
       any = true;
-      if (std::none_of(outer.begin(), outer.end(), [&](const Prefix& q) { return prefix_within(p, q); }))
+      if (std::none_of(outer.begin(), outer.end(),
+                       [&](const Prefix& q) { return prefix_within(p, q); }))
         return false;
     }
     return any;
@@ -153,7 +154,9 @@ class Bucket {
 
 using BucketKey = std::tuple<Hook, Family, uint8_t, int>;  // code: -1 for a whole type
 
-int code_key(std::optional<uint8_t> code) { return code ? *code : -1; }
+int code_key(std::optional<uint8_t> code) {
+  return code ? *code : -1;
+}
 
 }  // namespace
 
@@ -164,7 +167,8 @@ void check_shadowed(const Policy& p, Diagnostics& diags) {
     for (const auto& hp : p.hooks) {
       if (!applies_to(rules[i], hp.hook, p)) continue;
       for (const auto& m : rules[i].matches) {
-        auto [it, fresh] = buckets.try_emplace({hp.hook, m.family, m.type, code_key(m.code)}, m.family);
+        auto [it, fresh] =
+            buckets.try_emplace({hp.hook, m.family, m.type, code_key(m.code)}, m.family);
         (void)fresh;
         it->second.add(i, rules[i]);
       }
@@ -202,13 +206,18 @@ void check_shadowed(const Policy& p, Diagnostics& diags) {
     if (reachable || by.empty()) continue;
     std::string names;
     for (size_t i = 0; i < by.size(); ++i)
-      names += (i == 0 ? "" : i + 1 == by.size() ? " and " : ", ") + fmt::format("'{}'", by[i]->name);
-    auto& d = diags.warning(b.loc,
-                            fmt::format("rule '{}' is never reached: {} {} {} every packet it matches first", b.name,
-                                        by.size() == 1 ? "rule" : "rules", names,
-                                        by.size() == 1 ? "decides" : "decide"),
-                            "remove it, or narrow the rule before it");
-    for (const auto* a : by) d.related.push_back({a->loc, fmt::format("rule '{}' is here", a->name)});
+      names += (i == 0               ? ""
+                : i + 1 == by.size() ? " and "
+                                     : ", ") +
+               fmt::format("'{}'", by[i]->name);
+    auto& d = diags.warning(
+        b.loc,
+        fmt::format("rule '{}' is never reached: {} {} {} every packet it matches first", b.name,
+                    by.size() == 1 ? "rule" : "rules", names,
+                    by.size() == 1 ? "decides" : "decide"),
+        "remove it, or narrow the rule before it");
+    for (const auto* a : by)
+      d.related.push_back({a->loc, fmt::format("rule '{}' is here", a->name)});
   }
 }
 

@@ -21,9 +21,9 @@
 #include <charconv>
 #include <tuple>
 
+#include "emptiness.h"
 #include "icmpwall/util/file.h"
 #include "icmpwall/util/nearest.h"
-#include "emptiness.h"
 #include "kernel_limits.h"
 #include "key_depth.h"
 #include "parser_internal.h"
@@ -41,7 +41,8 @@ const Keys kHookKeys = {"default", "log"};
 const Keys kLogKeys = {"prefix", "rate", "burst"};
 const Keys kRateUnits = {"second", "minute", "hour", "day"};
 
-constexpr char kRateExample[] = R"(write "N/second", "N/minute", "N/hour" or "N/day", e.g. rate = "10/second")";
+constexpr char kRateExample[] =
+    R"(write "N/second", "N/minute", "N/hour" or "N/day", e.g. rate = "10/second")";
 
 }  // namespace
 
@@ -94,7 +95,8 @@ std::optional<Policy> Parser::parse() {
   }
   if (auto pos = too_many_key_dots(text)) {
     error({file_, pos->first, pos->second},
-          fmt::format("a key of more than {} dotted parts: keys nest too deeply for a policy", kMaxKeyDots + 1),
+          fmt::format("a key of more than {} dotted parts: keys nest too deeply for a policy",
+                      kMaxKeyDots + 1),
           "write each table under its own [header]");
     return std::nullopt;
   }
@@ -108,7 +110,8 @@ std::optional<Policy> Parser::parse() {
   if (const auto* n = root.get("icmpwall")) parse_settings(*n, policy);
   if (const auto* n = root.get("hooks")) parse_hooks(*n, policy);
   const bool declares_hooks = !policy.hooks.empty();
-  if (!declares_hooks) policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
+  if (!declares_hooks)
+    policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
   if (const auto* n = root.get("rule")) parse_rules(*n, policy);
   if (const auto* n = root.get("inspect")) parse_inspect_settings(*n, policy);
   check_emptiness(root, declares_hooks);
@@ -128,8 +131,9 @@ void Parser::parse_settings(const toml::node& n, Policy& policy) {
       if (!s) continue;
       if (!valid_name(*s, 32, true))
         error(at(v), fmt::format("table name '{}' must match [a-z][a-z0-9_-]{{0,31}}", shown(*s)),
-              valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
-                                                    : R"(e.g. table = "icmpwall")");
+              valid_name(lower_case(*s), 32, true)
+                  ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
+                  : R"(e.g. table = "icmpwall")");
       else
         policy.table = std::string(*s);
     } else if (k.str() == "priority") {
@@ -143,14 +147,16 @@ void Parser::parse_settings(const toml::node& n, Policy& policy) {
     } else if (k.str() == "fragments") {
       const Keys modes = {"reassemble", "follow", "drop"};
       if (auto f = get_choice(v, "fragments", modes)) {
-        policy.fragments = static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
+        policy.fragments =
+            static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
         policy.fragments_loc = at(v);
       }
     } else if (k.str() == "empty") {
       if (const auto* b = v.as_boolean())
         declared_empty_ = b->get() ? std::optional(at(v)) : std::nullopt;
       else
-        wrong_kind(v, "empty", "true or false", "empty = true says the policy is meant to have no rules");
+        wrong_kind(v, "empty", "true or false",
+                   "empty = true says the policy is meant to have no rules");
     } else {
       unknown_key(k, kIcmpwallKeys, "[icmpwall]");
     }
@@ -171,7 +177,8 @@ void Parser::check_emptiness(const toml::table& root, bool declares_hooks) {
 void Parser::parse_hooks(const toml::node& n, Policy& policy) {
   const auto* tbl = n.as_table();
   if (!tbl) {
-    wrong_kind(n, "hooks", "a table", "write one table per hook: [hooks.input], [hooks.forward], [hooks.output]");
+    wrong_kind(n, "hooks", "a table",
+               "write one table per hook: [hooks.input], [hooks.forward], [hooks.output]");
     return;
   }
   for (auto&& [k, v] : *tbl)
@@ -184,7 +191,8 @@ void Parser::parse_hooks(const toml::node& n, Policy& policy) {
     const auto* hook_tbl = node->as_table();
     if (!hook_tbl) {
       wrong_kind(*node, fmt::format("hooks.{}", kHookNames[i]), "a table",
-                 fmt::format("write [hooks.{}] and put default = \"allow\" or \"drop\" under it", kHookNames[i]));
+                 fmt::format("write [hooks.{}] and put default = \"allow\" or \"drop\" under it",
+                             kHookNames[i]));
       continue;
     }
     HookPolicy hp;
@@ -200,10 +208,12 @@ void Parser::parse_hooks(const toml::node& n, Policy& policy) {
         if (*s == "allow" || *s == "drop")
           hp.default_action = *s == "drop" ? Action::drop : Action::allow;
         else if (*s == "rate-limit" || *s == "inspect")
-          error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
+          error(at(v),
+                fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
                 fmt::format("{} needs a [[rule]] naming the types", shown(*s)));
         else
-          error(at(v), fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
+          error(at(v),
+                fmt::format("a hook's default must be \"allow\" or \"drop\", not '{}'", shown(*s)),
                 suggest(*s, {"allow", "drop"}, R"(default = "allow" or default = "drop")"));
       } else if (k.str() == "log") {
         hp.log = get_log(v, fmt::format("icmpwall default.{} ", kHookNames[i]));
@@ -221,7 +231,8 @@ std::optional<Rate> Parser::get_rate(const toml::node& n, std::string_view key) 
   if (!s) return std::nullopt;
   auto slash = s->find('/');
   std::string_view num = slash == std::string_view::npos ? *s : s->substr(0, slash);
-  std::string_view unit = slash == std::string_view::npos ? std::string_view{} : s->substr(slash + 1);
+  std::string_view unit =
+      slash == std::string_view::npos ? std::string_view{} : s->substr(slash + 1);
   auto count = parse_number(num);
   auto unit_it = std::find(kRateUnits.begin(), kRateUnits.end(), unit);
   if (!count && !num.empty() && num.size() <= 40 &&
@@ -253,7 +264,8 @@ std::optional<Rate> Parser::get_rate(const toml::node& n, std::string_view key) 
 }
 
 // A rate and burst the kernel's limit takes; else an error at `loc`.
-bool Parser::within_kernel_limits(const Rate& rate, uint32_t burst, const char* what, const SourceLoc& loc) {
+bool Parser::within_kernel_limits(const Rate& rate, uint32_t burst, const char* what,
+                                  const SourceLoc& loc) {
   auto problem = kernel_limit_problem(rate, burst, what);
   if (problem) error(loc, std::move(problem->message), std::move(problem->hint));
   return !problem;
@@ -281,10 +293,12 @@ std::optional<Log> Parser::get_log(const toml::node& n, std::string default_pref
       if (!p) {
         ok = false;
       } else if (p->size() > kMaxLogPrefix) {
-        error(at(v), fmt::format("log prefix is {} bytes long; nft allows at most {}", p->size(), kMaxLogPrefix));
+        error(at(v), fmt::format("log prefix is {} bytes long; nft allows at most {}", p->size(),
+                                 kMaxLogPrefix));
         ok = false;
-      } else if (std::any_of(p->begin(), p->end(),
-                             [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"'; })) {
+      } else if (std::any_of(p->begin(), p->end(), [](char c) {
+                   return static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"';
+                 })) {
         error(at(v), "log prefix must not contain control characters or '\"'");
         ok = false;
       } else {

@@ -15,7 +15,8 @@ void Parser::parse_inspect_settings(const toml::node& n, Policy& policy) {
   const auto* tbl = n.as_table();
   if (!tbl) {
     wrong_kind(n, "inspect", "a table",
-               "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the "
+               "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] "
+               "and put the "
                "settings under it");
     return;
   }
@@ -49,7 +50,8 @@ void Parser::parse_inspect_settings(const toml::node& n, Policy& policy) {
                    "add a [[rule]] with action = \"inspect\", or remove the [inspect.*] settings");
 }
 
-void Parser::parse_inspect_section(const toml::node& n, const std::string& section, Policy& policy) {
+void Parser::parse_inspect_section(const toml::node& n, const std::string& section,
+                                   Policy& policy) {
   const std::string where = section_header(section);
   const auto* tbl = n.as_table();
   if (!tbl) {
@@ -78,13 +80,14 @@ void Parser::parse_inspect_section(const toml::node& n, const std::string& secti
 // One value, checked against the knob's kind and range.
 std::optional<KnobValue> Parser::get_knob(const toml::node& n, const Knob& knob) {
   const std::string key(knob.key);
-  const std::string hint =
-      fmt::format("{}: {}, default {}", key, describe_range(knob), format_value(knob, knob.default_value));
+  const std::string hint = fmt::format("{}: {}, default {}", key, describe_range(knob),
+                                       format_value(knob, knob.default_value));
   KnobValue value;
   switch (knob.kind) {
     case KnobKind::integer:
     case KnobKind::seconds: {
-      auto i = get_int(n, key, static_cast<int64_t>(knob.min), static_cast<int64_t>(knob.max), hint);
+      auto i =
+          get_int(n, key, static_cast<int64_t>(knob.min), static_cast<int64_t>(knob.max), hint);
       if (!i) return std::nullopt;
       value.integer = *i;
       return value;
@@ -99,7 +102,9 @@ std::optional<KnobValue> Parser::get_knob(const toml::node& n, const Knob& knob)
         return std::nullopt;
       }
       if (!in_range(knob, value)) {
-        error(at(n), fmt::format("'{}' must be a {}, not {}", key, describe_range(knob), format_value(knob, value)),
+        error(at(n),
+              fmt::format("'{}' must be a {}, not {}", key, describe_range(knob),
+                          format_value(knob, value)),
               hint);
         return std::nullopt;
       }
@@ -141,7 +146,8 @@ std::optional<KnobValue> Parser::get_prefixes(const toml::node& n, const std::st
   for (const auto& e : *arr) {
     const auto* str = e.as_string();
     if (!str) {
-      error(at(e), fmt::format("a '{}' entry must be a string, not {}", key, node_kind(e)), kPrefixExample);
+      error(at(e), fmt::format("a '{}' entry must be a string, not {}", key, node_kind(e)),
+            kPrefixExample);
       ok = false;
       continue;
     }
@@ -150,8 +156,8 @@ std::optional<KnobValue> Parser::get_prefixes(const toml::node& n, const std::st
       ok = false;
       continue;
     }
-    std::string text =
-        fmt::format("{}/{}", format_addr(p->addr.data(), p->family == Family::ipv4 ? 4 : 16), p->len);
+    std::string text = fmt::format(
+        "{}/{}", format_addr(p->addr.data(), p->family == Family::ipv4 ? 4 : 16), p->len);
     if (std::find(value.prefixes.begin(), value.prefixes.end(), text) == value.prefixes.end())
       value.prefixes.push_back(std::move(text));
   }

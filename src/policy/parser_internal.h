@@ -36,8 +36,8 @@ namespace icmpwall::policy {
 inline constexpr size_t kMaxPolicyBytes = 64 << 20;
 
 inline const Keys kHookNames = {"input", "forward", "output"};
-inline const Keys kRateLimitKeys = {"rate",        "burst",   "per",     "ipv4-prefix",
-                                    "ipv6-prefix", "over",    "timeout", "max-sources"};
+inline const Keys kRateLimitKeys = {"rate",        "burst", "per",     "ipv4-prefix",
+                                    "ipv6-prefix", "over",  "timeout", "max-sources"};
 
 inline constexpr char kPrefixExample[] =
     R"(e.g. "198.18.0.0/15", "2001:db8::/32" or a single address "192.0.2.1")";
@@ -47,7 +47,9 @@ bool valid_name(std::string_view s, size_t max, bool first_letter);
 // A decimal number of at most 20 digits, all of `s`.
 std::optional<uint64_t> parse_number(std::string_view s);
 std::string lower_case(std::string_view s);
-inline const char* family_word(Family f) { return f == Family::ipv4 ? "ICMPv4" : "ICMPv6"; }
+inline const char* family_word(Family f) {
+  return f == Family::ipv4 ? "ICMPv4" : "ICMPv6";
+}
 
 struct RuleState {
   size_t index = 0;              // 1-based position among [[rule]]s
@@ -79,7 +81,8 @@ class Parser : private CollectedDiagnostics, public TomlReader {
   void check_emptiness(const toml::table& root, bool declares_hooks);
   void parse_hooks(const toml::node& n, Policy& policy);
   std::optional<Rate> get_rate(const toml::node& n, std::string_view key);
-  bool within_kernel_limits(const Rate& rate, uint32_t burst, const char* what, const SourceLoc& loc);
+  bool within_kernel_limits(const Rate& rate, uint32_t burst, const char* what,
+                            const SourceLoc& loc);
   std::optional<Log> get_log(const toml::node& n, std::string default_prefix);
 
   // parser_rules.cpp
@@ -95,9 +98,10 @@ class Parser : private CollectedDiagnostics, public TomlReader {
   bool resolve_entry(const toml::node& n, const RuleState& st, std::vector<IcmpMatch>& out);
   bool resolve_number(int64_t v, const std::string& text, const SourceLoc& loc, const RuleState& st,
                       std::vector<NamedMatch>& found);
-  std::optional<uint8_t> resolve_code(std::string_view code, Family f, uint8_t type, const SourceLoc& loc,
-                                      bool report);
-  void report_unknown_code(std::string_view code, const std::vector<NamedMatch>& types, const SourceLoc& loc);
+  std::optional<uint8_t> resolve_code(std::string_view code, Family f, uint8_t type,
+                                      const SourceLoc& loc, bool report);
+  void report_unknown_code(std::string_view code, const std::vector<NamedMatch>& types,
+                           const SourceLoc& loc);
   bool resolve_text(std::string_view text, const SourceLoc& loc, const RuleState& st,
                     std::vector<NamedMatch>& found);
 
@@ -114,7 +118,7 @@ class Parser : private CollectedDiagnostics, public TomlReader {
   std::optional<KnobValue> get_prefixes(const toml::node& n, const std::string& key);
 
   std::unordered_map<std::string, size_t> rule_names_;  // name -> index in policy.rules
-  std::optional<SourceLoc> declared_empty_;              // [icmpwall] empty = true
+  std::optional<SourceLoc> declared_empty_;             // [icmpwall] empty = true
   Diagnostics& out_;
 };
 

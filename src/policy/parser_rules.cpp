@@ -12,11 +12,9 @@
 namespace icmpwall::policy {
 namespace {
 
-const Keys kRuleCommonKeys = {"name",   "types",       "type",
-                              "family", "action",      "hooks",
-                              "iif",    "oif",         "source",
-                              "destination", "destination-type", "hop-limit",
-                              "log"};
+const Keys kRuleCommonKeys = {
+    "name", "types",  "type",        "family",           "action",    "hooks", "iif",
+    "oif",  "source", "destination", "destination-type", "hop-limit", "log"};
 const Keys kPerSourceKeys = {"ipv4-prefix", "ipv6-prefix", "timeout", "max-sources"};
 const Keys kInspectKeys = {"queue", "queues", "no-worker"};
 const Keys kActions = {"allow", "drop", "rate-limit", "inspect"};
@@ -58,15 +56,17 @@ void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
         st.name_loc = at(*n);
       } else {
         error(at(*n), fmt::format("rule name '{}' must match [a-z][a-z0-9_-]{{0,31}}", shown(*s)),
-              valid_name(lower_case(*s), 32, true) ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
-                                                     : R"(e.g. name = "ping-limit")");
+              valid_name(lower_case(*s), 32, true)
+                  ? fmt::format("did you mean '{}'?", shown(lower_case(*s)))
+                  : R"(e.g. name = "ping-limit")");
       }
     }
   }
 
   if (const auto* n = tbl.get("action")) {
     if (auto a = get_choice(*n, "action", kActions)) {
-      rule.action = static_cast<Action>(std::find(kActions.begin(), kActions.end(), *a) - kActions.begin());
+      rule.action =
+          static_cast<Action>(std::find(kActions.begin(), kActions.end(), *a) - kActions.begin());
       rule.action_loc = at(*n);
       st.action_known = true;
     }
@@ -85,14 +85,18 @@ void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
   parse_types(tbl, rule, st);
   parse_scope(tbl, rule, policy);
 
-  if (const auto* n = tbl.get("log")) rule.log = get_log(*n, fmt::format("icmpwall {} ", rule.name));
+  if (const auto* n = tbl.get("log"))
+    rule.log = get_log(*n, fmt::format("icmpwall {} ", rule.name));
 
   check_rule_keys(tbl, rule, st);
 
-  if (st.action_known && rule.action == Action::rate_limit) rule.limit = parse_rate_limit(tbl, rule);
+  if (st.action_known && rule.action == Action::rate_limit)
+    rule.limit = parse_rate_limit(tbl, rule);
   if (st.action_known && rule.action == Action::inspect) {
     rule.inspect = parse_inspect(tbl, rule);
-    bool limited = std::any_of(tbl.begin(), tbl.end(), [](const auto& kv) { return contains(kRateLimitKeys, kv.first.str()); });
+    bool limited = std::any_of(tbl.begin(), tbl.end(), [](const auto& kv) {
+      return contains(kRateLimitKeys, kv.first.str());
+    });
     if (limited) rule.limit = parse_rate_limit(tbl, rule);
   }
 
@@ -109,14 +113,17 @@ void Parser::check_rule_keys(const toml::table& tbl, const Rule& rule, const Rul
     if (contains(kRuleCommonKeys, key) || ((rate_key || inspect_key) && !st.action_known)) continue;
     // An inspect rule takes the rate-limit keys: limited, then inspected.
     if (rate_key && rule.action != Action::rate_limit && rule.action != Action::inspect) {
-      error(at(k), fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", shown(key), rule.name,
-                               to_string(rule.action)),
-            fmt::format("remove '{}', or set action = \"rate-limit\" (or \"inspect\", to limit before "
-                        "inspecting)",
-                        key));
+      error(at(k),
+            fmt::format("'{}' is a rate-limit key, but rule '{}' has action = \"{}\"", shown(key),
+                        rule.name, to_string(rule.action)),
+            fmt::format(
+                "remove '{}', or set action = \"rate-limit\" (or \"inspect\", to limit before "
+                "inspecting)",
+                key));
     } else if (inspect_key && rule.action != Action::inspect) {
-      error(at(k), fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", shown(key), rule.name,
-                               to_string(rule.action)),
+      error(at(k),
+            fmt::format("'{}' is an inspect key, but rule '{}' has action = \"{}\"", shown(key),
+                        rule.name, to_string(rule.action)),
             fmt::format("remove '{}', or set action = \"inspect\"", key));
     } else if (!rate_key && !inspect_key) {
       Keys valid = kRuleCommonKeys;
@@ -136,8 +143,8 @@ void Parser::check_unique_name(const Rule& rule, const RuleState& st, const Poli
     auto& d = error(st.name_loc, fmt::format("duplicate rule name '{}'", rule.name),
                     "rule names must be unique: they name the rule's counters in the kernel");
     if (st.name_loc.line == rule.loc.line && st.name_loc.col == rule.loc.col)
-      d.message = fmt::format("rule {} gets the default name '{}', which another rule already has", st.index,
-                              rule.name);
+      d.message = fmt::format("rule {} gets the default name '{}', which another rule already has",
+                              st.index, rule.name);
     d.related.push_back({other.loc, fmt::format("rule '{}' is here", other.name)});
   }
 }
@@ -161,11 +168,13 @@ std::optional<RateLimit> Parser::parse_rate_limit(const toml::table& tbl, const 
           (!first || std::tie(k.source().begin.line, k.source().begin.column) <
                          std::tie(first->source().begin.line, first->source().begin.column)))
         first = &k;
-    error(at(*first),
-          fmt::format("'{}' limits inspect rule '{}', which has no 'rate'", first->str(), rule.name),
-          fmt::format(R"(add rate = "N/second" (e.g. rate = "10/second") to limit the packets before they are )"
-                      R"(inspected, or remove '{}')",
-                      first->str()));
+    error(
+        at(*first),
+        fmt::format("'{}' limits inspect rule '{}', which has no 'rate'", first->str(), rule.name),
+        fmt::format(
+            R"(add rate = "N/second" (e.g. rate = "10/second") to limit the packets before they are )"
+            R"(inspected, or remove '{}')",
+            first->str()));
     ok = false;
   } else {
     error(rule.action_loc, fmt::format("rate-limit rule '{}' has no 'rate'", rule.name),
@@ -173,18 +182,27 @@ std::optional<RateLimit> Parser::parse_rate_limit(const toml::table& tbl, const 
     ok = false;
   }
   if (const auto* n = tbl.get("burst")) {
-    if (auto b = get_int(*n, "burst", 1, UINT32_MAX)) l.burst = static_cast<uint32_t>(*b); else ok = false;
+    if (auto b = get_int(*n, "burst", 1, UINT32_MAX))
+      l.burst = static_cast<uint32_t>(*b);
+    else
+      ok = false;
   }
   if (const auto* n = tbl.get("per")) {
-    if (auto p = get_choice(*n, "per", {"global", "source"})) l.per_source = *p == "source"; else ok = false;
+    if (auto p = get_choice(*n, "per", {"global", "source"}))
+      l.per_source = *p == "source";
+    else
+      ok = false;
   }
   if (const auto* n = tbl.get("over")) {
     if (auto o = get_choice(*n, "over", {"drop", "continue"})) {
       l.over_drop = *o == "drop";
       if (!l.over_drop && rule.action == Action::inspect) {
-        error(at(*n), fmt::format("inspect rule '{}' cannot let packets over its limit continue", rule.name),
-              "over the limit they are dropped before the queue, so a flood never reaches the inspection "
-              "worker; remove 'over' (or write over = \"drop\")");
+        error(
+            at(*n),
+            fmt::format("inspect rule '{}' cannot let packets over its limit continue", rule.name),
+            "over the limit they are dropped before the queue, so a flood never reaches the "
+            "inspection "
+            "worker; remove 'over' (or write over = \"drop\")");
         ok = false;
       }
     } else {
@@ -199,16 +217,28 @@ std::optional<RateLimit> Parser::parse_rate_limit(const toml::table& tbl, const 
   }
   if (l.per_source) {
     if (const auto* n = tbl.get("ipv4-prefix")) {
-      if (auto p = get_int(*n, "ipv4-prefix", 1, 32)) l.ipv4_prefix = static_cast<uint8_t>(*p); else ok = false;
+      if (auto p = get_int(*n, "ipv4-prefix", 1, 32))
+        l.ipv4_prefix = static_cast<uint8_t>(*p);
+      else
+        ok = false;
     }
     if (const auto* n = tbl.get("ipv6-prefix")) {
-      if (auto p = get_int(*n, "ipv6-prefix", 1, 128)) l.ipv6_prefix = static_cast<uint8_t>(*p); else ok = false;
+      if (auto p = get_int(*n, "ipv6-prefix", 1, 128))
+        l.ipv6_prefix = static_cast<uint8_t>(*p);
+      else
+        ok = false;
     }
     if (const auto* n = tbl.get("timeout")) {
-      if (auto t = get_int(*n, "timeout", 1, UINT32_MAX / 1000)) l.timeout_s = static_cast<uint32_t>(*t); else ok = false;
+      if (auto t = get_int(*n, "timeout", 1, UINT32_MAX / 1000))
+        l.timeout_s = static_cast<uint32_t>(*t);
+      else
+        ok = false;
     }
     if (const auto* n = tbl.get("max-sources")) {
-      if (auto m = get_int(*n, "max-sources", 1, UINT32_MAX)) l.max_sources = static_cast<uint32_t>(*m); else ok = false;
+      if (auto m = get_int(*n, "max-sources", 1, UINT32_MAX))
+        l.max_sources = static_cast<uint32_t>(*m);
+      else
+        ok = false;
     }
   }
   if (ok) ok = within_kernel_limits(l.rate, l.burst, "rate", l.loc);
@@ -222,17 +252,27 @@ std::optional<Inspect> Parser::parse_inspect(const toml::table& tbl, const Rule&
   bool ok = true;
   const toml::node* queues_node = tbl.get("queues");
   if (const auto* n = tbl.get("queue")) {
-    if (auto q = get_int(*n, "queue", 0, 65535)) in.queue = static_cast<uint16_t>(*q); else ok = false;
+    if (auto q = get_int(*n, "queue", 0, 65535))
+      in.queue = static_cast<uint16_t>(*q);
+    else
+      ok = false;
   }
   if (queues_node) {
-    if (auto q = get_int(*queues_node, "queues", 1, 64)) in.queues = static_cast<uint16_t>(*q); else ok = false;
+    if (auto q = get_int(*queues_node, "queues", 1, 64))
+      in.queues = static_cast<uint16_t>(*q);
+    else
+      ok = false;
   }
   if (const auto* n = tbl.get("no-worker")) {
-    if (auto w = get_choice(*n, "no-worker", {"accept", "drop"})) in.fail_open = *w == "accept"; else ok = false;
+    if (auto w = get_choice(*n, "no-worker", {"accept", "drop"}))
+      in.fail_open = *w == "accept";
+    else
+      ok = false;
   }
   if (ok && uint32_t{in.queue} + in.queues - 1 > 65535) {
-    error(at(*queues_node), fmt::format("queues {}..{} run past the last queue number, 65535", in.queue,
-                                        uint32_t{in.queue} + in.queues - 1),
+    error(at(*queues_node),
+          fmt::format("queues {}..{} run past the last queue number, 65535", in.queue,
+                      uint32_t{in.queue} + in.queues - 1),
           fmt::format("lower 'queue' to at most {}", 65536 - in.queues));
     ok = false;
   }

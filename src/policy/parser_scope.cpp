@@ -30,7 +30,8 @@ bool Parser::parse_rule_hooks(const toml::node& n, Scope& s, const Policy& polic
   bool ok = true;
   if (const auto* arr = n.as_array()) {
     if (arr->empty()) {
-      error(at(n), "'hooks' must not be empty", "remove 'hooks' to apply the rule on every declared hook");
+      error(at(n), "'hooks' must not be empty",
+            "remove 'hooks' to apply the rule on every declared hook");
       ok = false;
     }
     for (const auto& e : *arr) {
@@ -51,9 +52,11 @@ bool Parser::parse_rule_hooks(const toml::node& n, Scope& s, const Policy& polic
       Hook h = static_cast<Hook>(it - kHookNames.begin());
       if (!policy.hook(h)) {
         std::string declared;
-        for (const auto& hp : policy.hooks) declared += (declared.empty() ? "" : ", ") + std::string(to_string(hp.hook));
+        for (const auto& hp : policy.hooks)
+          declared += (declared.empty() ? "" : ", ") + std::string(to_string(hp.hook));
         error(at(e), fmt::format("hook '{}' is not declared", name),
-              fmt::format("add a [hooks.{}] table, or remove '{}' here (declared: {})", name, name, declared));
+              fmt::format("add a [hooks.{}] table, or remove '{}' here (declared: {})", name, name,
+                          declared));
         ok = false;
         continue;
       }
@@ -61,8 +64,9 @@ bool Parser::parse_rule_hooks(const toml::node& n, Scope& s, const Policy& polic
     }
     std::sort(s.hooks.begin(), s.hooks.end());
   } else {
-    wrong_kind(n, "hooks", "an array", n.is_string() ? fmt::format(R"(write hooks = ["{}"])", shown(n.as_string()->get()))
-                                                       : R"(e.g. hooks = ["input", "forward"])");
+    wrong_kind(n, "hooks", "an array",
+               n.is_string() ? fmt::format(R"(write hooks = ["{}"])", shown(n.as_string()->get()))
+                             : R"(e.g. hooks = ["input", "forward"])");
     ok = false;
   }
   return ok;
@@ -77,9 +81,12 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
   std::vector<Hook> effective = s.hooks;
   if (effective.empty())
     for (const auto& hp : policy.hooks) effective.push_back(hp.hook);
-  auto applies = [&](Hook h) { return std::find(effective.begin(), effective.end(), h) != effective.end(); };
+  auto applies = [&](Hook h) {
+    return std::find(effective.begin(), effective.end(), h) != effective.end();
+  };
 
-  auto interfaces = [&](const char* key, std::vector<std::string>& list, SourceLoc& where, Hook meaningless) {
+  auto interfaces = [&](const char* key, std::vector<std::string>& list, SourceLoc& where,
+                        Hook meaningless) {
     const auto* n = tbl.get(key);
     if (!n) return;
     where = at(*n);
@@ -87,7 +94,8 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
       bool valid = !name.empty() && name.size() < 16 && name != "." && name != ".." &&
                    std::none_of(name.begin(), name.end(), [](char c) {
                      return c == '/' || c == ':' || c == '*' || c == '"' || c == '\\' ||
-                            std::isspace(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) < 0x20;
+                            std::isspace(static_cast<unsigned char>(c)) ||
+                            static_cast<unsigned char>(c) < 0x20;
                    });
       if (!valid) {
         error(loc, fmt::format("'{}' is not a valid interface name", shown(name)),
@@ -101,12 +109,17 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
     if (!list.empty() && applies(meaningless)) {
       std::string others;
       for (auto h : effective)
-        if (h != meaningless) others += (others.empty() ? "\"" : ", \"") + std::string(to_string(h)) + "\"";
+        if (h != meaningless)
+          others += (others.empty() ? "\"" : ", \"") + std::string(to_string(h)) + "\"";
       error(at(*n), fmt::format("'{}' is meaningless on the {} hook", key, to_string(meaningless)),
             s.hooks.empty()
-                ? (others.empty() ? fmt::format("the policy filters only {}; remove '{}'", to_string(meaningless), key)
-                                  : fmt::format("the rule applies to every declared hook; add hooks = [{}]", others))
-                : fmt::format("remove \"{}\" from hooks, or remove '{}'", to_string(meaningless), key));
+                ? (others.empty()
+                       ? fmt::format("the policy filters only {}; remove '{}'",
+                                     to_string(meaningless), key)
+                       : fmt::format("the rule applies to every declared hook; add hooks = [{}]",
+                                     others))
+                : fmt::format("remove \"{}\" from hooks, or remove '{}'", to_string(meaningless),
+                              key));
       ok = false;
     }
   };
@@ -141,7 +154,8 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
         return;
       }
       auto t = static_cast<AddrType>(it - kAddrTypes.begin());
-      if (std::find(s.destination_type.begin(), s.destination_type.end(), t) == s.destination_type.end())
+      if (std::find(s.destination_type.begin(), s.destination_type.end(), t) ==
+          s.destination_type.end())
         s.destination_type.push_back(t);
     });
   }
@@ -165,14 +179,17 @@ std::optional<Prefix> Parser::parse_prefix(std::string_view text, const SourceLo
   auto slash = text.find('/');
   std::string addr(text.substr(0, slash));
   size_t addr_len = 0;
-  if (addr.find(':') != std::string::npos && inet_pton(AF_INET6, addr.c_str(), p.addr.data()) == 1) {
+  if (addr.find(':') != std::string::npos &&
+      inet_pton(AF_INET6, addr.c_str(), p.addr.data()) == 1) {
     p.family = Family::ipv6;
     addr_len = 16;
-  } else if (addr.find(':') == std::string::npos && inet_pton(AF_INET, addr.c_str(), p.addr.data()) == 1) {
+  } else if (addr.find(':') == std::string::npos &&
+             inet_pton(AF_INET, addr.c_str(), p.addr.data()) == 1) {
     p.family = Family::ipv4;
     addr_len = 4;
   } else {
-    error(loc, fmt::format("'{}' is not an IPv4 or IPv6 address or prefix", shown(text)), kPrefixExample);
+    error(loc, fmt::format("'{}' is not an IPv4 or IPv6 address or prefix", shown(text)),
+          kPrefixExample);
     return std::nullopt;
   }
   const size_t bits = addr_len * 8;
@@ -181,7 +198,8 @@ std::optional<Prefix> Parser::parse_prefix(std::string_view text, const SourceLo
     auto len = parse_number(text.substr(slash + 1));
     if (!len || *len > bits) {
       error(loc, fmt::format("bad prefix length in '{}'", shown(text)),
-            fmt::format("{} prefix lengths are 0..{}", p.family == Family::ipv4 ? "IPv4" : "IPv6", bits));
+            fmt::format("{} prefix lengths are 0..{}", p.family == Family::ipv4 ? "IPv4" : "IPv6",
+                        bits));
       return std::nullopt;
     }
     p.len = static_cast<uint8_t>(*len);
@@ -201,29 +219,35 @@ std::optional<Prefix> Parser::parse_prefix(std::string_view text, const SourceLo
 // drop the matches of a family the prefixes exclude.
 bool Parser::restrict_families(Rule& rule) {
   auto has = [](const std::vector<Prefix>& list, Family f) {
-    return list.empty() || std::any_of(list.begin(), list.end(), [f](const Prefix& p) { return p.family == f; });
+    return list.empty() ||
+           std::any_of(list.begin(), list.end(), [f](const Prefix& p) { return p.family == f; });
   };
   const Scope& s = rule.scope;
   bool had_matches = !rule.matches.empty();
-  std::erase_if(rule.matches, [&](const IcmpMatch& m) { return !has(s.source, m.family) || !has(s.destination, m.family); });
+  std::erase_if(rule.matches, [&](const IcmpMatch& m) {
+    return !has(s.source, m.family) || !has(s.destination, m.family);
+  });
   if (had_matches && rule.matches.empty()) {
-    error(rule.loc, fmt::format("rule '{}' matches no packet: its types and its source/destination prefixes "
-                                "have no address family in common",
-                                rule.name),
+    error(rule.loc,
+          fmt::format("rule '{}' matches no packet: its types and its source/destination prefixes "
+                      "have no address family in common",
+                      rule.name),
           "an IPv4 prefix only matches ICMPv4 types, an IPv6 prefix only ICMPv6 types");
     return false;
   }
   auto matches_family = [&](Family f) {
-    return std::any_of(rule.matches.begin(), rule.matches.end(), [f](const IcmpMatch& m) { return m.family == f; });
+    return std::any_of(rule.matches.begin(), rule.matches.end(),
+                       [f](const IcmpMatch& m) { return m.family == f; });
   };
   for (const auto* list : {&s.source, &s.destination})
     for (const auto& p : *list)
       if (!rule.matches.empty() && !matches_family(p.family))
-        diags_.warning(p.loc,
-                       fmt::format("{} prefix never applies: rule '{}' matches only {} types",
-                                   p.family == Family::ipv4 ? "IPv4" : "IPv6", rule.name,
-                                   family_word(p.family == Family::ipv4 ? Family::ipv6 : Family::ipv4)),
-                       "remove it");
+        diags_.warning(
+            p.loc,
+            fmt::format("{} prefix never applies: rule '{}' matches only {} types",
+                        p.family == Family::ipv4 ? "IPv4" : "IPv6", rule.name,
+                        family_word(p.family == Family::ipv4 ? Family::ipv6 : Family::ipv4)),
+            "remove it");
   return true;
 }
 

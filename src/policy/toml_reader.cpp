@@ -65,7 +65,8 @@ void TomlReader::unknown_key(const toml::key& k, const Keys& valid, std::string_
 
 void TomlReader::wrong_kind(const toml::node& n, std::string_view key, std::string_view expected,
                             std::string hint) {
-  error(at(n), fmt::format("'{}' must be {}, not {}", key, expected, node_kind(n)), std::move(hint));
+  error(at(n), fmt::format("'{}' must be {}, not {}", key, expected, node_kind(n)),
+        std::move(hint));
 }
 
 std::optional<std::string_view> TomlReader::get_string(const toml::node& n, std::string_view key,
@@ -87,7 +88,8 @@ std::optional<int64_t> TomlReader::get_int(const toml::node& n, std::string_view
     if (hi == INT64_MAX)
       error(at(n), fmt::format("'{}' must be at least {}, not {}", key, lo, v), std::move(hint));
     else
-      error(at(n), fmt::format("'{}' must be between {} and {}, not {}", key, lo, hi, v), std::move(hint));
+      error(at(n), fmt::format("'{}' must be between {} and {}, not {}", key, lo, hi, v),
+            std::move(hint));
     return std::nullopt;
   }
   return v;

@@ -20,7 +20,9 @@ void int_to_addr(U128 v, uint8_t* bytes, size_t len) {
 }
 
 namespace {
-U128 all_ones(size_t bits) { return bits >= 128 ? ~U128{0} : (U128{1} << bits) - 1; }
+U128 all_ones(size_t bits) {
+  return bits >= 128 ? ~U128{0} : (U128{1} << bits) - 1;
+}
 }  // namespace
 
 AddrRange prefix_range(const uint8_t* bytes, size_t addr_len, uint8_t prefix_len) {

@@ -65,13 +65,14 @@ std::string render(const Diagnostic& d, bool color) {
   std::string out;
   const char* bold = color ? "\033[1m" : "";
   const char* reset = color ? "\033[0m" : "";
-  out += fmt::format("{}{}{}{}:{} {}{}\n", bold, position(d.loc), color ? severity_color(d.severity) : "",
-                     severity_name(d.severity), reset, d.message, reset);
+  out += fmt::format("{}{}{}{}:{} {}{}\n", bold, position(d.loc),
+                     color ? severity_color(d.severity) : "", severity_name(d.severity), reset,
+                     d.message, reset);
   append_excerpt(out, d.loc);
   if (!d.hint.empty()) out += fmt::format("hint: {}\n", d.hint);
   for (const auto& r : d.related) {
-    out += fmt::format("{}{}note:{} {}\n", position(r.loc), color ? severity_color(Severity::note) : "",
-                       reset, r.message);
+    out += fmt::format("{}{}note:{} {}\n", position(r.loc),
+                       color ? severity_color(Severity::note) : "", reset, r.message);
     append_excerpt(out, r.loc);
   }
   return out;
@@ -87,7 +88,9 @@ Diagnostic& Diagnostics::warning(SourceLoc loc, std::string message, std::string
   return items_.back();
 }
 
-bool Diagnostics::has_errors() const { return count(Severity::error) > 0; }
+bool Diagnostics::has_errors() const {
+  return count(Severity::error) > 0;
+}
 
 size_t Diagnostics::count(Severity s) const {
   return std::count_if(items_.begin(), items_.end(),

@@ -31,11 +31,11 @@
 #include <string>
 #include <vector>
 
-#include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/decode/packet.h"
-#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/inspect/detect/sweep.h"
 #include "icmpwall/inspect/detect/tunnel.h"
+#include "icmpwall/inspect/engine.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::bench {
 namespace {
@@ -140,7 +140,9 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
       const auto w0 = std::chrono::steady_clock::now();
       for (const auto& p : pkts) {
         now += std::chrono::microseconds(1);
-        if (engine.inspect(p, inspect::PacketContext{.iif = 2}, now).outcome >= inspect::Outcome::drop) ++dropped;
+        if (engine.inspect(p, inspect::PacketContext{.iif = 2}, now).outcome >=
+            inspect::Outcome::drop)
+          ++dropped;
       }
       const double ns =
           std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - w0).count() /
@@ -152,9 +154,10 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
     feed(round1, "after round 1 (new flows)");
     feed(round2, "after round 2 (existing)");
     const auto c = engine.counters();
-    std::printf("  engine: packets %llu passed %llu dropped %llu blocked %llu\n",
-                static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.passed),
-                static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(dropped));
+    std::printf(
+        "  engine: packets %llu passed %llu dropped %llu blocked %llu\n",
+        static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.passed),
+        static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(dropped));
   }
   // Table fill: detectors of the same configuration, same packets.
   inspect::TunnelDetector tunnel(config.tunnel);
@@ -168,13 +171,15 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
       tunnel.inspect(*d.value, {}, now);
       sweep.inspect(*d.value, now);
     }
-  std::printf("  tracked: tunnel flows %zu, pending requests %zu (%.1f MiB of tables), "
-              "sweep sources %zu (%.1f MiB)\n",
-              tunnel.flows(), tunnel.pending_requests(), tunnel.memory_bytes() / 1048576.0,
-              sweep.sources(), sweep.memory_bytes() / 1048576.0);
-  std::printf("  per tracked flow: %.0f bytes of tables\n",
-              static_cast<double>(tunnel.memory_bytes() + sweep.memory_bytes()) /
-                  static_cast<double>(std::max<size_t>(1, std::max(tunnel.flows(), sweep.sources()))));
+  std::printf(
+      "  tracked: tunnel flows %zu, pending requests %zu (%.1f MiB of tables), "
+      "sweep sources %zu (%.1f MiB)\n",
+      tunnel.flows(), tunnel.pending_requests(), tunnel.memory_bytes() / 1048576.0, sweep.sources(),
+      sweep.memory_bytes() / 1048576.0);
+  std::printf(
+      "  per tracked flow: %.0f bytes of tables\n",
+      static_cast<double>(tunnel.memory_bytes() + sweep.memory_bytes()) /
+          static_cast<double>(std::max<size_t>(1, std::max(tunnel.flows(), sweep.sources()))));
 }
 
 }  // namespace
@@ -182,7 +187,8 @@ void run(const char* title, const inspect::EngineConfig& config, uint32_t source
 
 int main(int argc, char** argv) {
   using namespace icmpwall;
-  const uint32_t sources = argc > 1 ? static_cast<uint32_t>(std::strtoul(argv[1], nullptr, 10)) : 100000;
+  const uint32_t sources =
+      argc > 1 ? static_cast<uint32_t>(std::strtoul(argv[1], nullptr, 10)) : 100000;
   if (sources == 0 || sources > 131000) {
     std::fprintf(stderr, "usage: engine_memory [SOURCES <= 131000]\n");
     return 2;

@@ -58,8 +58,8 @@
 #include <sys/time.h>
 
 #include "icmpwall/daemon/engine_slot.h"
-#include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/routes/routes.h"
 #endif
 
@@ -194,8 +194,8 @@ uint16_t checksum(const uint8_t* p, size_t n) {
 // from many source addresses of the sender's /24.
 class Sender {
  public:
-  static std::optional<Sender> open(const std::string& ns, const std::string& dst,
-                                    uint32_t sources, bool simple) {
+  static std::optional<Sender> open(const std::string& ns, const std::string& dst, uint32_t sources,
+                                    bool simple) {
     Sender s;
     {
       auto in_ns = netlink::EnterNetns::open(ns);
@@ -442,10 +442,11 @@ int main_impl(int argc, char** argv) {
   auto sender = Sender::open(o.sender, o.dst, o.sources, o.simple_load);
   if (!sender) return 1;
 
-  std::printf("queue_drain: %u echo requests parked per run (%s load, %u sources), copy range %u, "
-              "best of %d\n",
-              o.packets, o.simple_load ? "simple" : "iputils/windows/busybox/macos", sender->sources(),
-              o.copy_range, o.repeat);
+  std::printf(
+      "queue_drain: %u echo requests parked per run (%s load, %u sources), copy range %u, "
+      "best of %d\n",
+      o.packets, o.simple_load ? "simple" : "iputils/windows/busybox/macos", sender->sources(),
+      o.copy_range, o.repeat);
   std::printf("%-18s %7s %9s %11s %6s %7s %7s %8s %8s\n", "mode", "parked", "drain ms", "packets/s",
               "ratio", "reads", "sends", "verdicts", "batch v");
   double ceiling = 0;
@@ -502,13 +503,12 @@ int main_impl(int argc, char** argv) {
       const auto ec = full->counters();
       std::string reasons;
       for (const auto& [r, n] : ec.reasons) reasons += " " + r + "=" + std::to_string(n);
-      std::printf("  engine: packets %llu passed %llu logged %llu dropped %llu blocked %llu%s%s\n",
-                  static_cast<unsigned long long>(ec.packets),
-                  static_cast<unsigned long long>(ec.passed),
-                  static_cast<unsigned long long>(ec.logged),
-                  static_cast<unsigned long long>(ec.dropped),
-                  static_cast<unsigned long long>(ec.blocked), reasons.empty() ? "" : " reasons:",
-                  reasons.c_str());
+      std::printf(
+          "  engine: packets %llu passed %llu logged %llu dropped %llu blocked %llu%s%s\n",
+          static_cast<unsigned long long>(ec.packets), static_cast<unsigned long long>(ec.passed),
+          static_cast<unsigned long long>(ec.logged), static_cast<unsigned long long>(ec.dropped),
+          static_cast<unsigned long long>(ec.blocked),
+          reasons.empty() ? "" : " reasons:", reasons.c_str());
     }
 #endif
     std::fflush(stdout);

@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Real policies are a few KiB; larger inputs only slow the search down.
   if (size > 64 * 1024) return -1;
   icmpwall::Diagnostics diags;
-  auto policy = icmpwall::policy::parse_policy_text("fuzz.toml", std::string(reinterpret_cast<const char*>(data), size),
-                                                    diags);
+  auto policy = icmpwall::policy::parse_policy_text(
+      "fuzz.toml", std::string(reinterpret_cast<const char*>(data), size), diags);
   if (policy) icmpwall::policy::lint(*policy, diags);
   // Rendering reads the source lines at every position the stage reported.
   std::ostringstream out;

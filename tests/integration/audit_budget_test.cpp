@@ -29,8 +29,9 @@ std::string chain_dag(int layers) {
     out += "  }\n";
   }
   out += "  chain bottom {\n    ip saddr 198.19.255.1 icmp type echo-request drop\n  }\n";
-  out += "  chain input {\n    type filter hook input priority 0; policy accept;\n"
-         "    jump l0\n  }\n}\n";
+  out +=
+      "  chain input {\n    type filter hook input priority 0; policy accept;\n"
+      "    jump l0\n  }\n}\n";
   return out;
 }
 
@@ -60,8 +61,8 @@ TEST(AuditBudgetTest, ChainDagOfTwelveLayersIsAnsweredWithinABound) {
   EXPECT_LT(text.elapsed, Millis(30'000));
   EXPECT_THAT(text.out, HasSubstr("if ip saddr == 198.19.255.1 at inet dag bottom #"));
 
-  auto json = icmpwall({"audit", "--netns", ns.name(), "--json", "--family", "ipv4"},
-                       Millis(60'000));
+  auto json =
+      icmpwall({"audit", "--netns", ns.name(), "--json", "--family", "ipv4"}, Millis(60'000));
   ASSERT_EQ(json.exit_code, kOk) << json.describe();
   auto j = parse(json);
   const auto* echo = entry(j, "ipv4", "input", 8);
@@ -79,8 +80,8 @@ TEST(AuditBudgetTest, SpentTimeBudgetMarksOutcomesUnknownAndStillAnswers) {
   Netns ns;
   auto loaded = ns.nft_load(chain_dag(12));
   ASSERT_TRUE(loaded.ok()) << loaded.describe();
-  auto json = icmpwall({"audit", "--netns", ns.name(), "--json", "--family", "ipv6",
-                        "--hook", "input", "--time-budget", "0.000001"});
+  auto json = icmpwall({"audit", "--netns", ns.name(), "--json", "--family", "ipv6", "--hook",
+                        "input", "--time-budget", "0.000001"});
   ASSERT_EQ(json.exit_code, kOk) << json.describe();
   auto j = parse(json);
   ASSERT_FALSE(j["entries"].empty());

@@ -90,7 +90,8 @@ TEST(AuditDriftTest, EveryFragmentsModeIsInStepRightAfterApply) {
   Netns ns;
   for (const char* mode : {"reassemble", "follow", "drop"}) {
     SCOPED_TRACE(mode);
-    TempFile policy(std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kInspectPolicy, ".toml");
+    TempFile policy(std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kInspectPolicy,
+                    ".toml");
     auto applied = apply_policy(ns, policy.path());
     ASSERT_TRUE(applied.ok()) << applied.describe();
     expect_in_step(ns, policy.path());
@@ -133,7 +134,8 @@ TEST(AuditDriftTest, ChangedSetAndMapElementsAreNamed) {
   Netns ns;
   const auto policy = preset_path("host");
   ASSERT_TRUE(apply_policy(ns, policy).ok());
-  nft(ns, {"add", "element", "inet", "icmpwall", "echo-to-broadcast.destination-type", "{ anycast }"});
+  nft(ns,
+      {"add", "element", "inet", "icmpwall", "echo-to-broadcast.destination-type", "{ anycast }"});
   nft(ns, {"delete", "element", "inet", "icmpwall", "verdicts.input.v4", "{ echo-reply . 0-255 }"});
   auto audit = audit_policy(ns, policy);
   EXPECT_EQ(audit.exit_code, kDrift) << audit.describe();

@@ -115,7 +115,8 @@ class BlockSafetyTest : public ::testing::TestWithParam<std::string> {
   }
 
   static std::string blocked_set(const Netns& ns, const char* family) {
-    return ns.run({"nft", "list", "set", "inet", "icmpwall", fmt::format("inspect.blocked.{}", family)})
+    return ns
+        .run({"nft", "list", "set", "inet", "icmpwall", fmt::format("inspect.blocked.{}", family)})
         .out;
   }
 
@@ -149,8 +150,8 @@ class BlockSafetyTest : public ::testing::TestWithParam<std::string> {
 
   void expect_pings(const Netns& from, const std::vector<const char*>& dsts) {
     for (const char* dst : dsts) {
-      auto p = parse_ping(from.run({"ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", dst},
-                                   {Millis(30'000)}));
+      auto p = parse_ping(
+          from.run({"ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", dst}, {Millis(30'000)}));
       EXPECT_EQ(p.received, 3) << dst << ": " << p.describe();
     }
   }

@@ -3,9 +3,8 @@
 // source's prefix as a range with a timeout (what the inspection worker
 // does) makes the ICMP of every address in it die in the kernel before
 // the queue, until the timeout expires.
-#include <gmock/gmock.h>
-
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 
 #include <chrono>
 #include <thread>
@@ -73,15 +72,16 @@ TEST(BlockedSourcesTest, BlockedSourceIsDroppedUntilItsTimeoutExpires) {
   EXPECT_EQ(ping(net.client, Addr::server_v4, {"-c", "2", "-i", "0.2", "-W", "1"}).received, 2);
 
   ASSERT_TRUE(block(net.server, policy::Family::ipv4, v4(Addr::client_v4), 32,
-                    std::chrono::milliseconds(3000)).ok());
+                    std::chrono::milliseconds(3000))
+                  .ok());
   EXPECT_EQ(ping(net.client, Addr::server_v4, {"-c", "2", "-i", "0.2", "-W", "1"}).received, 0);
   auto set = net.server.run({"nft", "list", "set", "inet", "icmpwall", "inspect.blocked.v4"});
   EXPECT_THAT(set.out, ::testing::HasSubstr(Addr::client_v4));
   EXPECT_THAT(set.out, ::testing::HasSubstr("expires"));
   EXPECT_EQ(read_counter(net.server, "inspect.blocked").packets, 2u);
   // Another source is not affected.
-  auto other = parse_ping(net.client.run({"ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-I",
-                                          Addr::client2_v4, Addr::server_v4}));
+  auto other = parse_ping(net.client.run(
+      {"ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", "-I", Addr::client2_v4, Addr::server_v4}));
   EXPECT_EQ(other.received, 2);
 
   // The element expires by itself: poll for the set to empty (a real
@@ -102,13 +102,15 @@ TEST(BlockedSourcesTest, BlockedIpv6PrefixDropsEveryAddressOfIt) {
   ASSERT_EQ(ping(net.client, Addr::server_v6, from_client2).received, 2);
 
   ASSERT_TRUE(block(net.server, policy::Family::ipv6, v6(Addr::client_v6), 64,
-                    std::chrono::milliseconds(3000)).ok());
+                    std::chrono::milliseconds(3000))
+                  .ok());
   auto set = net.server.run({"nft", "list", "set", "inet", "icmpwall", "inspect.blocked.v6"});
   EXPECT_THAT(set.out, ::testing::HasSubstr("2001:db8:1::/64"));
   EXPECT_THAT(set.out, ::testing::HasSubstr("expires"));
   // Blocking the same prefix again is no error.
   EXPECT_TRUE(block(net.server, policy::Family::ipv6, v6(Addr::client2_v6), 64,
-                    std::chrono::milliseconds(3000)).ok());
+                    std::chrono::milliseconds(3000))
+                  .ok());
 
   EXPECT_EQ(ping(net.client, Addr::server_v6, {"-c", "2", "-i", "0.2", "-W", "1"}).received, 0);
   EXPECT_EQ(ping(net.client, Addr::server_v6, from_client2).received, 0);

@@ -101,7 +101,9 @@ TEST_F(CliTest, DryRunTextIsAcceptedByNft) {
     auto r = icmpwall({"apply", "--dry-run", preset_path(preset)});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
     RunOptions o;
-    o.input = native_queue ? r.out : std::regex_replace(r.out, std::regex(R"(queue num [0-9-]+( bypass)?)"), "accept");
+    o.input = native_queue ? r.out
+                           : std::regex_replace(r.out, std::regex(R"(queue num [0-9-]+( bypass)?)"),
+                                                "accept");
     auto check = ns_.run({"nft", "-c", "-f", "-"}, o);
     EXPECT_TRUE(check.ok()) << check.describe();
     EXPECT_FALSE(ns_.has_table("icmpwall"));
@@ -177,8 +179,8 @@ TEST_F(CliTest, FlushRemovesOnlyIcmpwallsTable) {
 }
 
 TEST_F(CliTest, PolicyTableNameIsHonouredByApplyAndFlush) {
-  auto r =
-      apply_policy_text(ns_, "[icmpwall]\ntable = \"edge\"\nempty = true\n[hooks.input]\ndefault = \"allow\"\n");
+  auto r = apply_policy_text(
+      ns_, "[icmpwall]\ntable = \"edge\"\nempty = true\n[hooks.input]\ndefault = \"allow\"\n");
   ASSERT_TRUE(r.ok()) << r.describe();
   EXPECT_TRUE(ns_.has_table("edge"));
   EXPECT_FALSE(ns_.has_table("icmpwall"));

@@ -19,7 +19,8 @@ using ::testing::StartsWith;
 
 std::string ruleset(const Netns& ns) {
   static const std::regex counter(R"(packets \d+ bytes \d+)");
-  return std::regex_replace(ns.run_checked({"nft", "list", "ruleset"}).out, counter, "packets 0 bytes 0");
+  return std::regex_replace(ns.run_checked({"nft", "list", "ruleset"}).out, counter,
+                            "packets 0 bytes 0");
 }
 
 struct Refused {
@@ -42,11 +43,13 @@ class PolicyGuardTest : public ::testing::Test {
   void expect_refused(const Refused& c) {
     SCOPED_TRACE(c.what);
     TempFile file(c.toml, ".toml");
-    for (const Argv& args : {Argv{"check", file.path()}, Argv{"apply", "--netns", ns_.name(), file.path()},
-                             Argv{"apply", "--strict", "--netns", ns_.name(), file.path()}}) {
+    for (const Argv& args :
+         {Argv{"check", file.path()}, Argv{"apply", "--netns", ns_.name(), file.path()},
+          Argv{"apply", "--strict", "--netns", ns_.name(), file.path()}}) {
       auto r = icmpwall(args);
       EXPECT_EQ(r.exit_code, 3) << r.describe();
-      EXPECT_TRUE(std::regex_search(r.err, std::regex("^" + file.path() + ":[0-9]+:[0-9]+: error: ")))
+      EXPECT_TRUE(
+          std::regex_search(r.err, std::regex("^" + file.path() + ":[0-9]+:[0-9]+: error: ")))
           << r.describe();
       EXPECT_THAT(r.err, HasSubstr(c.message)) << r.describe();
       EXPECT_EQ(ruleset(ns_), before_) << "a refused policy changed the ruleset";
@@ -69,7 +72,8 @@ TEST_F(PolicyGuardTest, EmptyCommentOnlyAndCutOffPoliciesAreRefused) {
            {"blank lines", "\n\n   \n", empty},
            {"comments only", "# icmpwall policy\n# (rules to follow)\n", empty},
            {"cut before the first rule", host.substr(0, first_rule), "the policy has no [[rule]]"},
-           {"cut inside a rule's header", host.substr(0, first_rule + 5), "encountered end-of-file"},
+           {"cut inside a rule's header", host.substr(0, first_rule + 5),
+            "encountered end-of-file"},
            {"cut after a rule's header", host.substr(0, second_rule + 9), "has no 'action'"},
        })
     expect_refused(c);
@@ -94,16 +98,20 @@ TEST_F(PolicyGuardTest, NumbersTheKernelRefusesAreCaughtAtTheirPosition) {
   for (const Refused& c : std::vector<Refused>{
            {"rate past 64 bits", rule + "rate = \"18446744073709551615/second\"\n",
             "is more than the kernel can limit"},
-           {"bucket overflow", rule + "rate = \"1/day\"\nburst = 213504\n", "overflows the kernel's token bucket"},
+           {"bucket overflow", rule + "rate = \"1/day\"\nburst = 213504\n",
+            "overflows the kernel's token bucket"},
            {"log bucket overflow",
-            "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nlog = { rate = \"1/day\", burst = 213504 }\n",
+            "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nlog = { rate = \"1/day\", burst "
+            "= 213504 }\n",
             "overflows the kernel's token bucket"},
        })
     expect_refused(c);
   // The boundary is the kernel's own: the largest burst at 1/day loads.
-  TempFile edge(rule + "rate = \"1/day\"\nburst = 213503\n[[rule]]\ntype = \"echo-reply\"\naction = \"drop\"\n"
-                       "log = { rate = \"1000000000/second\", burst = 4294967295 }\n",
-                ".toml");
+  TempFile edge(
+      rule +
+          "rate = \"1/day\"\nburst = 213503\n[[rule]]\ntype = \"echo-reply\"\naction = \"drop\"\n"
+          "log = { rate = \"1000000000/second\", burst = 4294967295 }\n",
+      ".toml");
   auto r = apply_policy(ns_, edge.path());
   ASSERT_TRUE(r.ok()) << r.describe();
   EXPECT_THAT(ns_.nft_list_table("icmpwall").out, HasSubstr("burst 213503 packets"));
@@ -127,11 +135,13 @@ TEST(PrefixMatchTest, AppliedTableEqualsNftOfTheDryRunText) {
   ICMPWALL_REQUIRE_ROOT();
   std::string toml = "[hooks.input]\n[hooks.output]\n";
   int i = 0;
-  for (const char* prefix : {"198.18.0.0/15", "198.18.0.0/16", "198.18.7.0/24", "198.18.7.9", "198.18.7.8/31",
-                             "2001:db8::/32", "2001:db8::/33", "2001:db8:1::/64", "2001:db8::1", "fe80::/10"}) {
-    toml += fmt::format("[[rule]]\nname = \"p{}\"\ntypes = [\"echo-request\", \"echo-reply\"]\n"
-                        "source = \"{}\"\ndestination = \"{}\"\naction = \"{}\"\n",
-                        i, prefix, prefix, i % 2 ? "drop" : "allow");
+  for (const char* prefix :
+       {"198.18.0.0/15", "198.18.0.0/16", "198.18.7.0/24", "198.18.7.9", "198.18.7.8/31",
+        "2001:db8::/32", "2001:db8::/33", "2001:db8:1::/64", "2001:db8::1", "fe80::/10"}) {
+    toml += fmt::format(
+        "[[rule]]\nname = \"p{}\"\ntypes = [\"echo-request\", \"echo-reply\"]\n"
+        "source = \"{}\"\ndestination = \"{}\"\naction = \"{}\"\n",
+        i, prefix, prefix, i % 2 ? "drop" : "allow");
     ++i;
   }
   TempFile file(toml, ".toml");

@@ -4,10 +4,9 @@
 // policy or config belongs, and detector tables too large for memory.
 // Each test starts its own daemon on the server of client — router —
 // server.
+#include <gmock/gmock.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
 
 #include <atomic>
 #include <filesystem>
@@ -150,8 +149,9 @@ TEST_F(DaemonHostileInputTest, TablesOverTheMemoryBudgetAreRefusedBeforeAnything
 // applied and a reload is refused with the old table and engine serving.
 TEST_F(DaemonHostileInputTest, EngineThatCannotBeAllocatedChangesNothing) {
   const std::string big = dir_ + "/big.toml";
-  write(big, std::string(kPolicy) + "\n[inspect.tunnel]\nmax-flows = 4194304\n\n"
-                                    "[inspect.sweep]\nmax-sources = 2097152\n");
+  write(big, std::string(kPolicy) +
+                 "\n[inspect.tunnel]\nmax-flows = 4194304\n\n"
+                 "[inspect.sweep]\nmax-sources = 2097152\n");
   auto check = icmpwall({"check", big});
   ASSERT_EQ(check.exit_code, 0) << "within the budget: " << check.describe();
   const Argv capped{"/usr/bin/prlimit", "--as=1073741824"};
@@ -167,8 +167,9 @@ TEST_F(DaemonHostileInputTest, EngineThatCannotBeAllocatedChangesNothing) {
   write(policy, kPolicy);
   Daemon daemon(net_->server, {{"--policy", policy}, {}, capped});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
-  write(policy, std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6")) +
-                    "\n[inspect.tunnel]\nmax-flows = 4194304\n\n[inspect.sweep]\nmax-sources = 2097152\n");
+  write(policy,
+        std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6")) +
+            "\n[inspect.tunnel]\nmax-flows = 4194304\n\n[inspect.sweep]\nmax-sources = 2097152\n");
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":false)", Millis(20'000))) << daemon.err();
   EXPECT_THAT(daemon.err(), HasSubstr("cannot be allocated"));

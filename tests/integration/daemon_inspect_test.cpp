@@ -4,9 +4,8 @@
 // sources keep working; a burst of malformed ICMP leaves the daemon alive.
 // Each test first shows the tunnel works without icmpwall, so a pass is
 // not an artefact of the test network.
-#include <signal.h>
-
 #include <gmock/gmock.h>
+#include <signal.h>
 
 #include <fstream>
 #include <random>
@@ -27,7 +26,6 @@ hooks = ["forward"]
 action = "inspect"
 )";
 
-
 class DaemonInspectTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -37,11 +35,13 @@ class DaemonInspectTest : public ::testing::Test {
     policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
     payload_ = std::make_unique<TempFile>(random_bytes(kTransfer));
     net_->server.spawn({"ptunnel-ng", "-r127.0.0.1", "-R5001", "-v", "-1"});
-    net_->client.spawn({"ptunnel-ng", "-p", Addr::server_v4, "-l2222", "-r127.0.0.1", "-R5001",
-                        "-v", "-1"});
+    net_->client.spawn(
+        {"ptunnel-ng", "-p", Addr::server_v4, "-l2222", "-r127.0.0.1", "-R5001", "-v", "-1"});
     ASSERT_TRUE(poll_until(
-        [&] { return net_->client.run({"ss", "-Hltn", "sport = :2222"}).out.find("2222") !=
-                     std::string::npos; },
+        [&] {
+          return net_->client.run({"ss", "-Hltn", "sport = :2222"}).out.find("2222") !=
+                 std::string::npos;
+        },
         Millis(5'000)));
   }
 
@@ -55,9 +55,12 @@ class DaemonInspectTest : public ::testing::Test {
   // One TCP transfer of the payload through the tunnel; bytes that arrived.
   size_t transfer(Millis limit) {
     net_->server.spawn({"nc", "-N", "-l", "-p", "5001"}, payload_->path());
-    poll_until([&] { return net_->server.run({"ss", "-Hltn", "sport = :5001"}).out.find("5001") !=
-                            std::string::npos; },
-               Millis(5'000));
+    poll_until(
+        [&] {
+          return net_->server.run({"ss", "-Hltn", "sport = :5001"}).out.find("5001") !=
+                 std::string::npos;
+        },
+        Millis(5'000));
     auto r = net_->client.run({"nc", "-d", "127.0.0.1", "2222"}, {limit});
     return r.out.size();
   }
@@ -126,8 +129,8 @@ TEST_F(DaemonInspectTest, MalformedIcmpBurstLeavesTheDaemonServing) {
       {Millis(60'000)});
   ASSERT_TRUE(burst.ok()) << burst.describe();
   EXPECT_TRUE(daemon.running());
-  auto p = ping(net_->client, Addr::server_v4, {"-c", "3", "-i", "0.2", "-W", "1", "-I",
-                                                 Addr::client2_v4});
+  auto p = ping(net_->client, Addr::server_v4,
+                {"-c", "3", "-i", "0.2", "-W", "1", "-I", Addr::client2_v4});
   EXPECT_EQ(p.received, 3) << p.describe();
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();
   EXPECT_THAT(daemon.out(), ::testing::HasSubstr(R"("malformed")"));
@@ -145,16 +148,20 @@ TEST_F(DaemonInspectTest, PingsOfOtherSystemsPass) {
        "from scapy.all import *\n"
        "import struct, time\n"
        "def windows(n=32): return bytes(ord('a') + i % 23 for i in range(n))\n"
-       "def busybox(n=56): return struct.pack('<I', int(time.monotonic()*1e6) & 0xffffffff) + bytes(n-4)\n"
+       "def busybox(n=56): return struct.pack('<I', int(time.monotonic()*1e6) & 0xffffffff) + "
+       "bytes(n-4)\n"
        "def macos(n=56):\n"
        "    t = time.time()\n"
-       "    return struct.pack('!II', int(t), int((t % 1) * 1e6)) + bytes(i & 0xff for i in range(8, n))\n"
+       "    return struct.pack('!II', int(t), int((t % 1) * 1e6)) + bytes(i & 0xff for i in "
+       "range(8, n))\n"
        "sent = got = 0\n"
-       "for ident, make, v6 in [(0x101, windows, False), (0x102, busybox, False), (0x103, macos, False),\n"
+       "for ident, make, v6 in [(0x101, windows, False), (0x102, busybox, False), (0x103, macos, "
+       "False),\n"
        "                        (0x104, windows, True), (0x105, macos, True)]:\n"
        "    for seq in range(4):\n"
        "        if v6:\n"
-       "            p = IPv6(src='2001:db8:3::2', dst='2001:db8:2::2')/ICMPv6EchoRequest(id=ident, seq=seq, data=make())\n"
+       "            p = IPv6(src='2001:db8:3::2', dst='2001:db8:2::2')/ICMPv6EchoRequest(id=ident, "
+       "seq=seq, data=make())\n"
        "        else:\n"
        "            p = IP(src='198.18.1.3', dst='198.18.2.2')/ICMP(id=ident, seq=seq)/make()\n"
        "        sent += 1\n"

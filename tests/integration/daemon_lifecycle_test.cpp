@@ -4,9 +4,8 @@
 // is bad; the watchdog; SIGTERM with on_stop keep and flush; capabilities
 // after setup; `icmpwall stats`; and what the kernel does with inspect
 // traffic once the daemon is killed (the rule's no-worker setting).
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -141,26 +140,30 @@ TEST_F(DaemonLifecycleTest, ManyReloadsUnderTrafficLoseNoPacket) {
   Daemon daemon(net_->server, {{"--policy", policy_->path(), "--stats-socket", sock}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
-  Process& flood = net_->client.spawn(
-      {"ping", "-n", "-q", "-i", "0.001", "-c", std::to_string(kRequests), "-W", "1", Addr::server_v4});
-  ASSERT_TRUE(poll_until([&] {
-    auto s = icmpwall({"stats", "--socket", sock});
-    return s.ok() && nlohmann::json::parse(s.out)["inspected"].get<uint64_t>() >= 20;
-  }, Millis(10'000))) << "no inspected traffic";
+  Process& flood = net_->client.spawn({"ping", "-n", "-q", "-i", "0.001", "-c",
+                                       std::to_string(kRequests), "-W", "1", Addr::server_v4});
+  ASSERT_TRUE(poll_until(
+      [&] {
+        auto s = icmpwall({"stats", "--socket", sock});
+        return s.ok() && nlohmann::json::parse(s.out)["inspected"].get<uint64_t>() >= 20;
+      },
+      Millis(10'000)))
+      << "no inspected traffic";
   const std::string ok = R"("event":"reload","ok":true)";
   int reloads = 0;
   for (; reloads < kReloads && flood.running(); ++reloads) {
     write(policy_->path(), reloads % 2 ? kPolicy : kPolicyV6Allowed);
     daemon.signal(SIGHUP);
-    ASSERT_TRUE(poll_until([&] { return occurrences(daemon.out(), ok) > size_t(reloads); },
-                           Millis(10'000)))
+    ASSERT_TRUE(
+        poll_until([&] { return occurrences(daemon.out(), ok) > size_t(reloads); }, Millis(10'000)))
         << "reload " << reloads << " did not end: " << daemon.err();
   }
   EXPECT_GE(reloads, 30) << "the flood ended before most reloads";
   ASSERT_TRUE(flood.wait_for_exit(Millis(30'000)));
   PingResult r = parse_ping(finished(flood));
   EXPECT_EQ(r.transmitted, kRequests) << r.describe();
-  EXPECT_EQ(r.received, r.transmitted) << "packets lost across " << reloads << " reloads: " << r.describe();
+  EXPECT_EQ(r.received, r.transmitted)
+      << "packets lost across " << reloads << " reloads: " << r.describe();
   auto stats = icmpwall({"stats", "--socket", sock, "--json"});
   ASSERT_TRUE(stats.ok()) << stats.describe();
   auto j = nlohmann::json::parse(stats.out);
@@ -238,8 +241,8 @@ TEST_F(DaemonLifecycleTest, SigtermKeepsTheTableByDefault) {
 TEST_F(DaemonLifecycleTest, ConfigFileFlushOnStopAndStats) {
   const std::string sock = "/tmp/icmpwall-stats-" + std::to_string(getpid()) + ".sock";
   const std::string rel = policy_->path().substr(policy_->path().rfind('/') + 1);
-  TempFile config("policy = \"" + rel + "\"\non_stop = \"flush\"\nstats_socket = \"" + sock + "\"\n",
-                  ".toml");
+  TempFile config(
+      "policy = \"" + rel + "\"\non_stop = \"flush\"\nstats_socket = \"" + sock + "\"\n", ".toml");
   NotifySocket notify;
   Daemon daemon(net_->server, {{"--config", config.path()}, {notify.env()}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
@@ -257,7 +260,9 @@ TEST_F(DaemonLifecycleTest, ConfigFileFlushOnStopAndStats) {
   ASSERT_TRUE(after.ok()) << after.describe();
   auto j1 = nlohmann::json::parse(after.out);
   EXPECT_EQ(j1["policy"], policy_->path());
-  EXPECT_EQ(j1["queues"][0]["received"].get<uint64_t>() - j0["queues"][0]["received"].get<uint64_t>(), 5u);
+  EXPECT_EQ(
+      j1["queues"][0]["received"].get<uint64_t>() - j0["queues"][0]["received"].get<uint64_t>(),
+      5u);
   EXPECT_EQ(j1["verdicts"]["pass"].get<uint64_t>() - j0["verdicts"]["pass"].get<uint64_t>(), 5u);
   EXPECT_EQ(j1["types"][0]["type"], "echo-request");
   EXPECT_GE(j1["types"][0]["packets"].get<uint64_t>(), 5u);
@@ -266,7 +271,8 @@ TEST_F(DaemonLifecycleTest, ConfigFileFlushOnStopAndStats) {
   ASSERT_TRUE(prom.ok()) << prom.describe();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      prom.out, m, std::regex(R"(icmpwall_icmp_packets_total\{family="ipv4",type="echo-request"\} (\d+))")))
+      prom.out, m,
+      std::regex(R"(icmpwall_icmp_packets_total\{family="ipv4",type="echo-request"\} (\d+))")))
       << prom.out;
   EXPECT_GE(std::stoul(m[1]), 5u);
   EXPECT_THAT(prom.out, HasSubstr("# TYPE icmpwall_queue_received_total counter"));
@@ -288,7 +294,8 @@ TEST_F(DaemonLifecycleTest, KeepsOnlyNetAdminAndStillReloads) {
   EXPECT_EQ(status_field(daemon.pid(), "CapInh"), "0000000000000000");
   EXPECT_EQ(status_field(daemon.pid(), "NoNewPrivs"), "1");
   // Every thread, not just the main one.
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(daemon.pid()) + "/task")) {
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(daemon.pid()) + "/task")) {
     std::ifstream in(task.path() / "status");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_THAT(text, HasSubstr("CapEff:\t" + net_admin)) << task.path();
@@ -304,9 +311,9 @@ TEST_F(DaemonLifecycleTest, KeepsOnlyNetAdminAndStillReloads) {
 // reloads all the same.
 TEST_F(DaemonLifecycleTest, RunsAndReloadsWithOnlyNetAdmin) {
   if (!have_tool("/usr/bin/setpriv")) GTEST_SKIP() << "needs setpriv (util-linux)";
-  Process& daemon = net_->server.spawn({"/usr/bin/setpriv", "--bounding-set=-all,+net_admin",
-                                        "--inh-caps=-all", icmpwall_binary(), "daemon", "--policy",
-                                        policy_->path()});
+  Process& daemon =
+      net_->server.spawn({"/usr/bin/setpriv", "--bounding-set=-all,+net_admin", "--inh-caps=-all",
+                          icmpwall_binary(), "daemon", "--policy", policy_->path()});
   auto out_has = [&](const std::string& text) {
     return poll_until([&] { return daemon.out().find(text) != std::string::npos; }, Millis(10'000));
   };

@@ -34,9 +34,12 @@ Argv daemon_argv(const Netns& ns, const DaemonArgs& a) {
 Daemon::Daemon(const Netns& ns, const std::string& policy_path)
     : Daemon(ns, DaemonArgs{{"--policy", policy_path}, {}}) {}
 
-Daemon::Daemon(const Netns& ns, const DaemonArgs& args) : proc_(Process::start(daemon_argv(ns, args))) {}
+Daemon::Daemon(const Netns& ns, const DaemonArgs& args)
+    : proc_(Process::start(daemon_argv(ns, args))) {}
 
-bool Daemon::wait_ready() { return wait_out("\"event\":\"ready\""); }
+bool Daemon::wait_ready() {
+  return wait_out("\"event\":\"ready\"");
+}
 
 bool Daemon::wait_out(const std::string& text, Millis timeout) {
   return poll_until([&] { return proc_.out().find(text) != std::string::npos; }, timeout);
@@ -94,7 +97,9 @@ bool NotifySocket::wait_for(const std::string& text, Millis timeout) {
   return poll_until([&] { return count(text) > 0; }, timeout);
 }
 
-bool have_tool(const char* tool) { return access(tool, X_OK) == 0; }
+bool have_tool(const char* tool) {
+  return access(tool, X_OK) == 0;
+}
 
 const char* const kEchoInspectPolicy = R"([hooks.input]
 default = "allow"

@@ -183,9 +183,13 @@ TEST_F(ExfilTest, IcmptxTransferIsCutOff) {
   net_->client.spawn({"icmptx", "-c", Addr::server_v4});
   for (auto [end, addr] :
        {std::pair{&net_->server, "198.19.0.1/24"}, std::pair{&net_->client, "198.19.0.2/24"}}) {
-    const Netns* ns = end;  // a structured binding cannot be captured before C++20's P2036 (clang 14)
-    ASSERT_TRUE(poll_until([&] { return ns->run({"ip", "link", "show", "tun0"}).ok(); },
-                           Millis(5'000)));
+    const Netns* ns =
+        end;  // a structured binding cannot be captured before C++20's P2036 (clang 14)
+    ASSERT_TRUE(poll_until(
+        [&] {
+          return ns->run({"ip", "link", "show", "tun0"}).ok();
+        },
+        Millis(5'000)));
     ns->ip({"addr", "add", addr, "dev", "tun0"});
     ns->ip({"link", "set", "tun0", "mtu", "1400", "up"});
   }

@@ -131,9 +131,9 @@ class ForgedErrorTest : public ::testing::Test {
 
   // A genuine port unreachable: the victim's datagram to a closed port.
   std::string genuine(const char* victim, const char* attacker, int port) {
-    auto r = victim_->run({python_with_scapy(), observer_->path(), victim, std::to_string(port),
-                           attacker, "9", "1"},
-                          {Millis(15'000)});
+    auto r = victim_->run(
+        {python_with_scapy(), observer_->path(), victim, std::to_string(port), attacker, "9", "1"},
+        {Millis(15'000)});
     return last_line(r.out);
   }
 
@@ -141,7 +141,8 @@ class ForgedErrorTest : public ::testing::Test {
     auto end = out.find_last_not_of('\n');
     if (end == std::string::npos) return "";
     auto start = out.rfind('\n', end);
-    return out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    return out.substr(start == std::string::npos ? 0 : start + 1,
+                      end - (start == std::string::npos ? 0 : start + 1) + 1);
   }
 
   std::unique_ptr<Netns> victim_, attacker_;

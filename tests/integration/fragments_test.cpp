@@ -79,7 +79,8 @@ class FragmentsTest : public ::testing::Test {
   void large_pings_pass() {
     for (const char* dst : {Addr::server_v4, Addr::server_v6})
       for (int size : kSizes) {
-        auto p = ping(net_->client, dst, {"-c", "2", "-i", "0.5", "-W", "5", "-s", std::to_string(size)});
+        auto p = ping(net_->client, dst,
+                      {"-c", "2", "-i", "0.5", "-W", "5", "-s", std::to_string(size)});
         EXPECT_EQ(p.received, 2) << dst << " -s " << size << "\n" << p.describe();
       }
   }
@@ -90,12 +91,14 @@ class FragmentsTest : public ::testing::Test {
   // parameter problem (`v6_param_problem`; conntrack's defragmenter drops
   // it silently instead).
   void ping_of_death_is_refused(const Netns& v4_reassembler, bool v6_param_problem) {
-    if (python_with_scapy().empty()) GTEST_SKIP() << "needs python3 with scapy (Debian: python3-scapy)";
+    if (python_with_scapy().empty())
+      GTEST_SKIP() << "needs python3 with scapy (Debian: python3-scapy)";
     for (Family f : {Family::v4, Family::v6}) {
       const std::string src = f == Family::v4 ? Addr::client_v4 : Addr::client_v6;
       const std::string dst = f == Family::v4 ? Addr::server_v4 : Addr::server_v6;
       auto legal = send_fragments(net_->client, f, src, dst, 6000);
-      ASSERT_EQ(legal.replies, 1) << f << ": the legal request got no reply, so a zero proves nothing\n"
+      ASSERT_EQ(legal.replies, 1) << f
+                                  << ": the legal request got no reply, so a zero proves nothing\n"
                                   << legal.cmd.describe();
       const uint64_t fails = reasm_fails_v4(v4_reassembler);
       auto death = send_fragments(net_->client, f, src, dst, 65600);
@@ -103,7 +106,8 @@ class FragmentsTest : public ::testing::Test {
       EXPECT_EQ(death.replies, 0) << f << ": a datagram past 65535 bytes was answered\n"
                                   << death.cmd.describe();
       if (f == Family::v4) {
-        EXPECT_GT(reasm_fails_v4(v4_reassembler), fails) << "the kernel did not refuse the reassembly";
+        EXPECT_GT(reasm_fails_v4(v4_reassembler), fails)
+            << "the kernel did not refuse the reassembly";
       } else if (v6_param_problem) {
         EXPECT_GE(death.errors, 1) << "no parameter problem for the fragment past 65535\n"
                                    << death.cmd.describe();
@@ -146,12 +150,14 @@ TEST_F(FragmentsTest, LockdownPresetPassesLargePingsAndRefusesAPingOfDeath) {
   // one ping a second stays within lockdown's global echo budget
   for (const char* dst : {Addr::server_v4, Addr::server_v6})
     for (int size : kSizes) {
-      auto p = ping(net_->client, dst, {"-c", "2", "-i", "1", "-W", "5", "-s", std::to_string(size)});
+      auto p =
+          ping(net_->client, dst, {"-c", "2", "-i", "1", "-W", "5", "-s", std::to_string(size)});
       EXPECT_EQ(p.received, 2) << dst << " -s " << size << "\n" << p.describe();
       net_->client.run({"sleep", "1"});
     }
   auto c = read_counters(net_->client, "icmpwall");
-  EXPECT_GT(c["fragments.input"].packets, 0u) << "the IPv6 replies' later fragments were not followed";
+  EXPECT_GT(c["fragments.input"].packets, 0u)
+      << "the IPv6 replies' later fragments were not followed";
   net_->client.run({"sleep", "2"});  // the echo budget refills
   ping_of_death_is_refused(net_->server, true);
 }
@@ -201,7 +207,8 @@ TEST_F(FragmentsTest, ReassembleGivesTheForwardHookWholeMessages) {
   large_pings_pass();
   auto c = read_counters(net_->router, "icmpwall");
   EXPECT_EQ(c["fragments.forward"].packets, 0u) << "a fragment reached the forward hook";
-  EXPECT_EQ(c[rule_counter("transit-echo")].packets, 24u);  // one per datagram (12 requests, 12 replies), whole
+  EXPECT_EQ(c[rule_counter("transit-echo")].packets,
+            24u);  // one per datagram (12 requests, 12 replies), whole
   EXPECT_EQ(c["default.forward"].packets, 0u);
   EXPECT_EQ(c["ct-invalid.forward"].packets, 0u);  // every echo belonged to a flow
   ping_of_death_is_refused(net_->router, false);

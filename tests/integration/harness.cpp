@@ -1,9 +1,9 @@
 // Paths and runners for icmpwall and the packet crafter. See harness.h.
 #include "harness.h"
 
-#include <cstdlib>
-
 #include <unistd.h>
+
+#include <cstdlib>
 
 namespace icmpwall::integration {
 

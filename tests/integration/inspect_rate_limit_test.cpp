@@ -51,10 +51,12 @@ class InspectRateLimitTest : public ::testing::TestWithParam<Family> {
   }
   bool v4() const { return GetParam() == Family::v4; }
   PingResult flood() {
-    auto p = parse_ping(net_->client.run({"ping", "-n", "-q", "-i", "0.002", "-w", std::to_string(kSeconds),
-                                          v4() ? Addr::server_v4 : Addr::server_v6},
-                                         {Millis(20'000)}));
-    EXPECT_GT(p.transmitted, 10 * kRate) << "the flood was too slow to test anything\n" << p.describe();
+    auto p = parse_ping(
+        net_->client.run({"ping", "-n", "-q", "-i", "0.002", "-w", std::to_string(kSeconds),
+                          v4() ? Addr::server_v4 : Addr::server_v6},
+                         {Millis(20'000)}));
+    EXPECT_GT(p.transmitted, 10 * kRate) << "the flood was too slow to test anything\n"
+                                         << p.describe();
     return p;
   }
   std::unique_ptr<Topology> net_;
@@ -77,7 +79,8 @@ TEST_P(InspectRateLimitTest, WithoutADaemonTheShareWithinTheLimitPassesAndTheRes
 TEST_P(InspectRateLimitTest, TheDaemonSeesOnlyTheShareWithinTheLimit) {
   TempFile policy_file(policy("global"), ".toml");
   const std::string sock = "/tmp/icmpwall-limit-" + std::to_string(getpid()) + ".sock";
-  TempFile config("policy = \"" + policy_file.path() + "\"\nstats_socket = \"" + sock + "\"\n", ".toml");
+  TempFile config("policy = \"" + policy_file.path() + "\"\nstats_socket = \"" + sock + "\"\n",
+                  ".toml");
   Daemon daemon(net_->server, {{"--config", config.path()}, {}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 

@@ -18,15 +18,15 @@ using ::testing::Not;
 
 // The queue statement comes from `action = "inspect"`: line 9, column 10.
 const char* const kPolicy =
-    "[hooks.output]\n"             // 1
-    "default = \"allow\"\n"        // 2
-    "\n"                           // 3
-    "[[rule]]\n"                   // 4
-    "name = \"deep\"\n"            // 5
-    "types = [\"echo-request\"]\n" // 6
-    "hooks = [\"output\"]\n"       // 7
-    "hop-limit = 64\n"             // 8
-    "action = \"inspect\"\n";      // 9
+    "[hooks.output]\n"              // 1
+    "default = \"allow\"\n"         // 2
+    "\n"                            // 3
+    "[[rule]]\n"                    // 4
+    "name = \"deep\"\n"             // 5
+    "types = [\"echo-request\"]\n"  // 6
+    "hooks = [\"output\"]\n"        // 7
+    "hop-limit = 64\n"              // 8
+    "action = \"inspect\"\n";       // 9
 
 TEST(KernelErrorPosition, RefusedExpressionNamesItsPolicyKey) {
   ICMPWALL_REQUIRE_ROOT();

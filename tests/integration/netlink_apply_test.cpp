@@ -31,11 +31,11 @@ namespace {
 using nft::Field;
 using json = nlohmann::json;
 
-#define REQUIRE_ROOT()                                                              \
-  do {                                                                              \
-    if (geteuid() != 0) {                                                           \
-      GTEST_SKIP() << "needs root: creates network namespaces";                     \
-    }                                                                               \
+#define REQUIRE_ROOT()                                          \
+  do {                                                          \
+    if (geteuid() != 0) {                                       \
+      GTEST_SKIP() << "needs root: creates network namespaces"; \
+    }                                                           \
   } while (0)
 
 struct Cmd {
@@ -71,7 +71,9 @@ class ScopedNetns {
   ScopedNetns& operator=(const ScopedNetns&) = delete;
 
   const std::string& name() const { return name_; }
-  Cmd exec(const std::string& cmd) const { return run(fmt::format("ip netns exec {} {}", name_, cmd)); }
+  Cmd exec(const std::string& cmd) const {
+    return run(fmt::format("ip netns exec {} {}", name_, cmd));
+  }
 
  private:
   std::string name_;
@@ -133,16 +135,18 @@ Result<ApplyStats> apply_in(const ScopedNetns& ns, const nft::Table& table, Diag
 }
 
 std::shared_ptr<const SourceFile> policy_file() {
-  return std::make_shared<SourceFile>("test.toml",
-                                      "table = \"t\"\n[[rule]]\nname = \"good\"\n\n[[rule]]\nname = \"bad\"\n"
-                                      "action = \"allow\"\n");
+  return std::make_shared<SourceFile>(
+      "test.toml",
+      "table = \"t\"\n[[rule]]\nname = \"good\"\n\n[[rule]]\nname = \"bad\"\n"
+      "action = \"allow\"\n");
 }
 
 nft::Origin at(uint32_t line, std::string what) {
   return {SourceLoc{policy_file(), line, 1}, std::move(what)};
 }
 
-nft::Rule rule(std::vector<nft::Stmt> stmts, std::string what = "rule 'r' (allow)", uint32_t line = 2) {
+nft::Rule rule(std::vector<nft::Stmt> stmts, std::string what = "rule 'r' (allow)",
+               uint32_t line = 2) {
   nft::Rule r;
   r.stmts = std::move(stmts);
   r.origin = at(line, std::move(what));
@@ -150,8 +154,22 @@ nft::Rule rule(std::vector<nft::Stmt> stmts, std::string what = "rule 'r' (allow
 }
 
 std::vector<uint8_t> v6(uint16_t a, uint16_t b, uint16_t c, uint16_t d) {
-  return {uint8_t(a >> 8), uint8_t(a), uint8_t(b >> 8), uint8_t(b), uint8_t(c >> 8), uint8_t(c),
-          uint8_t(d >> 8), uint8_t(d), 0, 0, 0, 0, 0, 0, 0, 0};
+  return {uint8_t(a >> 8),
+          uint8_t(a),
+          uint8_t(b >> 8),
+          uint8_t(b),
+          uint8_t(c >> 8),
+          uint8_t(c),
+          uint8_t(d >> 8),
+          uint8_t(d),
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0};
 }
 
 // A table using every statement kind except queue, and every set kind.
@@ -161,7 +179,8 @@ nft::Table every_statement(const std::string& name = "iwtest") {
   t.name = name;
   t.objects.push_back({nft::ObjectKind::counter, "echo-ok", {}, at(2, "rule 'echo'")});
   t.objects.push_back({nft::ObjectKind::counter, "default.input", {}, at(1, "default")});
-  t.objects.push_back({nft::ObjectKind::limit, "echo-ok", {{10, policy::RateUnit::second}, 5}, at(2, "limit")});
+  t.objects.push_back(
+      {nft::ObjectKind::limit, "echo-ok", {{10, policy::RateUnit::second}, 5}, at(2, "limit")});
 
   nft::Chain base{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, at(1, "base chain")};
   nft::Chain out{"output", nft::BaseHook{nft::NfHook::output, 10, false}, {}, at(1, "base chain")};
@@ -173,23 +192,31 @@ nft::Table every_statement(const std::string& name = "iwtest") {
   src.elements.push_back({{198, 18, 0, 0}, {198, 18, 0, 255}, {}});
   src.elements.push_back({{198, 19, 1, 1}, {198, 19, 1, 7}, {}});
   src.elements.push_back({{198, 19, 2, 9}, {}, {}});
-  nft::Set src6{"r.source.v6", nft::KeyType::ipv6_addr, false, true, false, 0, 0, {}, at(2, "src6")};
+  nft::Set src6{"r.source.v6", nft::KeyType::ipv6_addr, false, true, false, 0, 0, {},
+                at(2, "src6")};
   src6.elements.push_back({v6(0x2001, 0xdb8, 0, 0), v6(0x2001, 0xdb8, 0xffff, 0xffff), {}});
   src6.elements[0].key_end.resize(8);
   src6.elements[0].key_end.resize(16, 0xff);
   nft::Set iif{"r.iif", nft::KeyType::ifname, false, false, false, 0, 0, {}, at(2, "iif")};
   iif.elements.push_back({nft::ifname_bytes("eth0"), {}, {}});
   iif.elements.push_back({nft::ifname_bytes("lo"), {}, {}});
-  nft::Set dtype{"r.destination-type", nft::KeyType::fib_addrtype, false, false, false, 0, 0, {}, at(2, "dt")};
+  nft::Set dtype{"r.destination-type", nft::KeyType::fib_addrtype, false, false, false, 0, 0, {},
+                 at(2, "dt")};
   dtype.elements.push_back({nft::u32_host(2), {}, {}});
   dtype.elements.push_back({nft::u32_host(5), {}, {}});
-  nft::Set dyn{"r.sources.v6", nft::KeyType::ipv6_addr, false, false, true, 60000, 65535, {}, at(2, "dyn")};
-  nft::Set map{"verdicts.input.v4", nft::KeyType::icmp_type_code, true, true, false, 0, 0, {}, at(1, "map")};
-  map.elements.push_back({{3, 0, 0, 0, 4, 0, 0, 0}, {}, nft::Verdict{VerdictKind::jump, "input.v4.8"}});
-  map.elements.push_back({{8, 0, 0, 0, 0, 0, 0, 0}, {8, 0, 0, 0, 255, 0, 0, 0},
+  nft::Set dyn{"r.sources.v6", nft::KeyType::ipv6_addr, false, false, true, 60000, 65535, {},
+               at(2, "dyn")};
+  nft::Set map{"verdicts.input.v4", nft::KeyType::icmp_type_code, true, true, false, 0, 0, {},
+               at(1, "map")};
+  map.elements.push_back(
+      {{3, 0, 0, 0, 4, 0, 0, 0}, {}, nft::Verdict{VerdictKind::jump, "input.v4.8"}});
+  map.elements.push_back({{8, 0, 0, 0, 0, 0, 0, 0},
+                          {8, 0, 0, 0, 255, 0, 0, 0},
                           nft::Verdict{VerdictKind::jump, "input.v4.8"}});
-  nft::Set map6{"verdicts.input.v6", nft::KeyType::icmpv6_type_code, true, true, false, 0, 0, {}, at(1, "map6")};
-  map6.elements.push_back({{128, 0, 0, 0, 0, 0, 0, 0}, {128, 0, 0, 0, 255, 0, 0, 0},
+  nft::Set map6{"verdicts.input.v6", nft::KeyType::icmpv6_type_code, true, true, false, 0, 0, {},
+                at(1, "map6")};
+  map6.elements.push_back({{128, 0, 0, 0, 0, 0, 0, 0},
+                           {128, 0, 0, 0, 255, 0, 0, 0},
                            nft::Verdict{VerdictKind::accept, {}}});
   map6.elements.push_back({{135, 0, 0, 0, 0, 0, 0, 0}, {}, nft::Verdict{VerdictKind::drop, {}}});
   t.sets = {src, src6, iif, dtype, dyn, map, map6};
@@ -198,32 +225,44 @@ nft::Table every_statement(const std::string& name = "iwtest") {
                              nft::Verdict{VerdictKind::jump, "input.v4"}}));
   base.rules.push_back(rule({nft::Match{Field::nfproto, {10}}, nft::Match{Field::l4proto, {58}},
                              nft::Verdict{VerdictKind::jump, "input.v6"}}));
-  disp.rules.push_back(rule({nft::VmapLookup{{Field::icmp_type, Field::icmp_code}, "verdicts.input.v4"}}));
-  disp.rules.push_back(rule({nft::Limit{{5, policy::RateUnit::minute}, 5}, nft::Log{"icmpwall: "}}));
-  disp.rules.push_back(rule({nft::CounterRef{"default.input"}, nft::Verdict{VerdictKind::accept, {}}}));
-  disp6.rules.push_back(rule({nft::VmapLookup{{Field::icmpv6_type, Field::icmpv6_code}, "verdicts.input.v6"}}));
+  disp.rules.push_back(
+      rule({nft::VmapLookup{{Field::icmp_type, Field::icmp_code}, "verdicts.input.v4"}}));
+  disp.rules.push_back(
+      rule({nft::Limit{{5, policy::RateUnit::minute}, 5}, nft::Log{"icmpwall: "}}));
+  disp.rules.push_back(
+      rule({nft::CounterRef{"default.input"}, nft::Verdict{VerdictKind::accept, {}}}));
+  disp6.rules.push_back(
+      rule({nft::VmapLookup{{Field::icmpv6_type, Field::icmpv6_code}, "verdicts.input.v6"}}));
   auto r1 = rule({nft::SetMatch{Field::ip_saddr, "r.source.v4"}, nft::Match{Field::ip_ttl, {64}},
                   nft::CounterRef{"echo-ok"}, nft::Verdict{VerdictKind::accept, {}}});
   r1.comment = "echo from the lab";
   key.rules.push_back(r1);
-  key.rules.push_back(rule({nft::SetMatch{Field::ip6_saddr, "r.source.v6"},
-                            nft::Match{Field::ip6_hoplimit, {255}}, nft::Verdict{VerdictKind::drop, {}}}));
-  key.rules.push_back(rule({nft::Match{Field::iifname, nft::ifname_bytes("eth0")},
-                            nft::SetMatch{Field::oifname, "r.iif"}, nft::Verdict{VerdictKind::accept, {}}}));
-  key.rules.push_back(rule({nft::Match{Field::fib_daddr_type, nft::u32_host(2)}, nft::Verdict{VerdictKind::accept, {}}}));
+  key.rules.push_back(
+      rule({nft::SetMatch{Field::ip6_saddr, "r.source.v6"}, nft::Match{Field::ip6_hoplimit, {255}},
+            nft::Verdict{VerdictKind::drop, {}}}));
+  key.rules.push_back(
+      rule({nft::Match{Field::iifname, nft::ifname_bytes("eth0")},
+            nft::SetMatch{Field::oifname, "r.iif"}, nft::Verdict{VerdictKind::accept, {}}}));
+  key.rules.push_back(rule({nft::Match{Field::fib_daddr_type, nft::u32_host(2)},
+                            nft::Verdict{VerdictKind::accept, {}}}));
   key.rules.push_back(rule({nft::SetMatch{Field::fib_daddr_type, "r.destination-type"},
                             nft::Verdict{VerdictKind::accept, {}}}));
-  key.rules.push_back(rule({nft::Match{Field::ip_daddr, {198, 18, 0, 1}}, nft::Verdict{VerdictKind::accept, {}}}));
-  key.rules.push_back(rule({nft::Match{Field::ip6_daddr, v6(0x2001, 0xdb8, 0, 1)}, nft::Verdict{VerdictKind::return_, {}}}));
-  key.rules.push_back(rule({nft::LimitRef{"echo-ok"}, nft::CounterRef{"echo-ok"}, nft::Verdict{VerdictKind::accept, {}}}));
-  nft::DynsetLimit d{"r.sources.v6", Field::ip6_saddr,
+  key.rules.push_back(
+      rule({nft::Match{Field::ip_daddr, {198, 18, 0, 1}}, nft::Verdict{VerdictKind::accept, {}}}));
+  key.rules.push_back(rule({nft::Match{Field::ip6_daddr, v6(0x2001, 0xdb8, 0, 1)},
+                            nft::Verdict{VerdictKind::return_, {}}}));
+  key.rules.push_back(rule({nft::LimitRef{"echo-ok"}, nft::CounterRef{"echo-ok"},
+                            nft::Verdict{VerdictKind::accept, {}}}));
+  nft::DynsetLimit d{"r.sources.v6",
+                     Field::ip6_saddr,
                      {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0},
                      {{10, policy::RateUnit::second}, 5}};
   key.rules.push_back(rule({d, nft::CounterRef{"echo-ok"}, nft::Verdict{VerdictKind::accept, {}}}));
   key.rules.push_back(rule({nft::Match{Field::icmp_type, {8}}, nft::Match{Field::icmp_code, {0}},
                             nft::Verdict{VerdictKind::drop, {}}}));
   key.rules.push_back(rule({nft::Verdict{VerdictKind::goto_, "input.v6"}}));
-  out.rules.push_back(rule({nft::Match{Field::oifname, nft::ifname_bytes("lo")}, nft::Verdict{VerdictKind::accept, {}}}));
+  out.rules.push_back(rule({nft::Match{Field::oifname, nft::ifname_bytes("lo")},
+                            nft::Verdict{VerdictKind::accept, {}}}));
   t.chains = {base, out, disp, disp6, key};
   return t;
 }
@@ -244,7 +283,8 @@ policy::Policy sample_policy() {
   policy::Rule echo;
   echo.name = "echo";
   echo.action = policy::Action::rate_limit;
-  echo.matches = {{policy::Family::ipv4, 8, std::nullopt, {}}, {policy::Family::ipv6, 128, std::nullopt, {}}};
+  echo.matches = {{policy::Family::ipv4, 8, std::nullopt, {}},
+                  {policy::Family::ipv6, 128, std::nullopt, {}}};
   policy::RateLimit lim;
   lim.rate = {10, policy::RateUnit::second};
   lim.per_source = true;
@@ -253,7 +293,8 @@ policy::Policy sample_policy() {
   policy::Rule lab;
   lab.name = "lab";
   lab.action = policy::Action::allow;
-  lab.matches = {{policy::Family::ipv4, 8, std::nullopt, {}}, {policy::Family::ipv4, 3, 4, {}},
+  lab.matches = {{policy::Family::ipv4, 8, std::nullopt, {}},
+                 {policy::Family::ipv4, 3, 4, {}},
                  {policy::Family::ipv6, 2, std::nullopt, {}}};
   lab.scope.source = {prefix(policy::Family::ipv4, {198, 18, 0, 0}, 24),
                       prefix(policy::Family::ipv6, v6(0x2001, 0xdb8, 1, 0), 48)};
@@ -264,7 +305,8 @@ policy::Policy sample_policy() {
   policy::Rule nd;
   nd.name = "nd";
   nd.action = policy::Action::allow;
-  nd.matches = {{policy::Family::ipv6, 135, std::nullopt, {}}, {policy::Family::ipv6, 136, std::nullopt, {}}};
+  nd.matches = {{policy::Family::ipv6, 135, std::nullopt, {}},
+                {policy::Family::ipv6, 136, std::nullopt, {}}};
   nd.scope.hop_limit = 255;
   p.rules.push_back(nd);
   policy::Rule global;
@@ -293,7 +335,8 @@ TEST(NetlinkApply, MatchesNftOfRenderedText) {
   auto b = listing_of(reference, table.name, 30);
   EXPECT_EQ(a.dump(1), b.dump(1));
   // Same text listing as well (element and rule printing use the udata).
-  EXPECT_EQ(ours.exec("nft list table inet iwtest").out, reference.exec("nft list table inet iwtest").out);
+  EXPECT_EQ(ours.exec("nft list table inet iwtest").out,
+            reference.exec("nft list table inet iwtest").out);
 }
 
 TEST(NetlinkApply, CompiledPolicyMatchesNft) {
@@ -307,7 +350,8 @@ TEST(NetlinkApply, CompiledPolicyMatchesNft) {
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   auto loaded = nft_load(reference, *table);
   ASSERT_EQ(loaded.status, 0) << loaded.out;
-  EXPECT_EQ(listing_of(ours, table->name, 20).dump(1), listing_of(reference, table->name, 20).dump(1));
+  EXPECT_EQ(listing_of(ours, table->name, 20).dump(1),
+            listing_of(reference, table->name, 20).dump(1));
 }
 
 TEST(NetlinkApply, ReapplyIsIdempotent) {
@@ -379,14 +423,16 @@ TEST(NetlinkApply, OtherTablesAreUntouched) {
   REQUIRE_ROOT();
   ScopedNetns ns;
   std::string other = write_temp(
-      "table inet other {\n\tchain input {\n\t\ttype filter hook input priority -5; policy accept;\n"
+      "table inet other {\n\tchain input {\n\t\ttype filter hook input priority -5; policy "
+      "accept;\n"
       "\t\tip saddr 198.18.5.5 counter drop\n\t}\n}\ntable ip iwtest {\n\tchain c {\n\t}\n}\n");
   ASSERT_EQ(ns.exec("nft -f " + other).status, 0);
   unlink(other.c_str());
   auto before = ns.exec("nft list table inet other").out + ns.exec("nft list table ip iwtest").out;
   Diagnostics diags;
   ASSERT_TRUE(apply_in(ns, every_statement(), diags).ok());
-  EXPECT_EQ(ns.exec("nft list table inet other").out + ns.exec("nft list table ip iwtest").out, before);
+  EXPECT_EQ(ns.exec("nft list table inet other").out + ns.exec("nft list table ip iwtest").out,
+            before);
 
   auto enter = EnterNetns::open(ns.name());
   ASSERT_TRUE(enter.ok());
@@ -398,7 +444,8 @@ TEST(NetlinkApply, OtherTablesAreUntouched) {
   auto again = flush_table("iwtest");
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
-  EXPECT_EQ(ns.exec("nft list table inet other").out + ns.exec("nft list table ip iwtest").out, before);
+  EXPECT_EQ(ns.exec("nft list table inet other").out + ns.exec("nft list table ip iwtest").out,
+            before);
   EXPECT_TRUE(*table_exists("other"));
 }
 
@@ -421,7 +468,8 @@ TEST(NetlinkApply, FailedApplyLeavesPreviousTableAndNamesTheRule) {
   ASSERT_EQ(bad_diags.items().size(), 1u) << bad_diags.items().size();
   const auto& d = bad_diags.items()[0];
   EXPECT_EQ(d.loc.line, 6u);
-  EXPECT_THAT(d.message, ::testing::StartsWith("kernel rejected rule 'bad' (allow): No such file or directory"));
+  EXPECT_THAT(d.message, ::testing::StartsWith(
+                             "kernel rejected rule 'bad' (allow): No such file or directory"));
   EXPECT_EQ(listing(ns, good.name).dump(1), before.dump(1));  // nothing changed
 }
 
@@ -460,7 +508,8 @@ TEST(NetlinkApply, HundredThousandIntervalElements) {
   }
   t.sets.push_back(s);
   nft::Chain c{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, at(1, "base")};
-  c.rules.push_back(rule({nft::SetMatch{Field::ip6_saddr, "many"}, nft::Verdict{nft::VerdictKind::drop, {}}}));
+  c.rules.push_back(
+      rule({nft::SetMatch{Field::ip6_saddr, "many"}, nft::Verdict{nft::VerdictKind::drop, {}}}));
   t.chains.push_back(c);
 
   Diagnostics diags;
@@ -472,9 +521,11 @@ TEST(NetlinkApply, HundredThousandIntervalElements) {
   auto t2 = std::chrono::steady_clock::now();
   ASSERT_EQ(loaded.status, 0) << loaded.out.substr(0, 2000);
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::fprintf(stderr, "100000 interval elements: apply_table %lld ms (%zu messages, %zu bytes), nft -f %lld ms\n",
-               static_cast<long long>(ms(t1 - t0)), stats->messages, stats->bytes,
-               static_cast<long long>(ms(t2 - t1)));
+  std::fprintf(
+      stderr,
+      "100000 interval elements: apply_table %lld ms (%zu messages, %zu bytes), nft -f %lld ms\n",
+      static_cast<long long>(ms(t1 - t0)), stats->messages, stats->bytes,
+      static_cast<long long>(ms(t2 - t1)));
   RecordProperty("apply_ms", static_cast<int>(ms(t1 - t0)));
   RecordProperty("nft_ms", static_cast<int>(ms(t2 - t1)));
   auto a = ours.exec("nft list set inet iwbig many");
@@ -593,12 +644,14 @@ TEST_P(PresetRenderVsEncode, DryRunTextAndNetlinkBatchAgree) {
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   auto loaded = nft_load(reference, *table);
   ASSERT_EQ(loaded.status, 0) << loaded.out;
-  EXPECT_EQ(listing_of(ours, table->name, 40).dump(1), listing_of(reference, table->name, 40).dump(1));
+  EXPECT_EQ(listing_of(ours, table->name, 40).dump(1),
+            listing_of(reference, table->name, 40).dump(1));
   const std::string list = "nft list table inet " + table->name;
   EXPECT_EQ(ours.exec(list).out, reference.exec(list).out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, PresetRenderVsEncode, testing::Values("host", "router", "lockdown"));
+INSTANTIATE_TEST_SUITE_P(Presets, PresetRenderVsEncode,
+                         testing::Values("host", "router", "lockdown"));
 
 }  // namespace
 }  // namespace icmpwall::netlink

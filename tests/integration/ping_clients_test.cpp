@@ -335,19 +335,15 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 const std::vector<std::string> kEveryClient = {
-    "iputils", "inetutils", "busybox", "fping", "oping",    "icmplib", "check_icmp",
-    "blackbox", "mtr",     "nping",   "hping3", "scamper", "netping", "nmap"};
+    "iputils",  "inetutils", "busybox", "fping",  "oping",   "icmplib", "check_icmp",
+    "blackbox", "mtr",       "nping",   "hping3", "scamper", "netping", "nmap"};
 
-INSTANTIATE_TEST_SUITE_P(Debian, PingClients,
-                         ::testing::ValuesIn(kEveryClient),
+INSTANTIATE_TEST_SUITE_P(Debian, PingClients, ::testing::ValuesIn(kEveryClient), param_name);
+
+INSTANTIATE_TEST_SUITE_P(Debian, PingClientsPresets, ::testing::ValuesIn(kEveryClient), param_name);
+
+INSTANTIATE_TEST_SUITE_P(Debian, PingClientsLong, ::testing::Values("iputils", "icmplib", "fping"),
                          param_name);
-
-INSTANTIATE_TEST_SUITE_P(Debian, PingClientsPresets,
-                         ::testing::ValuesIn(kEveryClient),
-                         param_name);
-
-INSTANTIATE_TEST_SUITE_P(Debian, PingClientsLong,
-                         ::testing::Values("iputils", "icmplib", "fping"), param_name);
 
 }  // namespace
 }  // namespace icmpwall::integration

@@ -17,14 +17,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <vector>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "icmpwall/queue/queue_socket.h"
@@ -237,10 +237,11 @@ TEST_F(QueueWorkerTest, ReportsInterfaceLinkLayerSourceAndConntrackState) {
     EXPECT_FALSE(i.ct_info) << "no table tracks connections in this namespace yet";
   }
 
-  ASSERT_TRUE(server_
-                  ->nft_load("table inet ct_on {\n chain in {\n type filter hook input priority -10\n"
-                             " ct state new counter\n }\n}\n")
-                  .ok());
+  ASSERT_TRUE(
+      server_
+          ->nft_load("table inet ct_on {\n chain in {\n type filter hook input priority -10\n"
+                     " ct state new counter\n }\n}\n")
+          .ok());
   for (const char* dst : {kServerV4, kServerV6}) EXPECT_EQ(ping(dst, false, 1).received, 1);
   ASSERT_TRUE(wait_received(*worker, 4));
   auto infos = inspector->taken();

@@ -176,7 +176,8 @@ class RedirectForgeryTest : public ::testing::Test {
     other_mac_ = other_->mac_of("ov0");
     // The segment works (and the victim knows its neighbours).
     for (const char* dst : {"198.18.0.1", "198.18.0.3", "2001:db8::1", "2001:db8::3", "fe80::1"}) {
-      auto r = victim_->run({"ping", "-n", "-c", "1", "-W", "2", "-I", "vv0", dst}, {Millis(10'000)});
+      auto r =
+          victim_->run({"ping", "-n", "-c", "1", "-W", "2", "-I", "vv0", dst}, {Millis(10'000)});
       ASSERT_TRUE(r.ok()) << r.describe();
     }
   }

@@ -5,9 +5,8 @@
 // of inspect.blocked.v4), so a later ping from that source to the server
 // fails while another client address still gets through. A host pinged
 // again and again is not a sweep.
-#include <signal.h>
-
 #include <gmock/gmock.h>
+#include <signal.h>
 
 #include <sstream>
 
@@ -29,7 +28,6 @@ types = ["echo-request"]
 hooks = ["forward"]
 action = "inspect"
 )";
-
 
 class SweepTest : public ::testing::Test {
  protected:
@@ -87,10 +85,10 @@ TEST_F(SweepTest, NmapPingSweepIsDetectedAndItsSourceBlocked) {
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
   // ICMP echo only, no reverse DNS, bounded rate, one try per host.
-  auto scan = net_->client.run({"nmap", "-sn", "-PE", "-n", "--max-rate", "200",
-                                "--max-retries", "0", "-S", Addr::client_v4, "-e",
-                                Topology::client_if, "198.18.2.0/24"},
-                               {Millis(60'000)});
+  auto scan =
+      net_->client.run({"nmap", "-sn", "-PE", "-n", "--max-rate", "200", "--max-retries", "0", "-S",
+                        Addr::client_v4, "-e", Topology::client_if, "198.18.2.0/24"},
+                       {Millis(60'000)});
   ASSERT_TRUE(scan.ok()) << scan.describe();
   expect_client_blocked(daemon);
 
@@ -103,11 +101,11 @@ TEST_F(SweepTest, PingLoopOver64AddressesIsDetectedAndItsSourceBlocked) {
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
   // for i in 1..64: ping -c 1 198.18.2.$i (only .1 and .2 answer).
-  auto loop = net_->client.run(
-      {"sh", "-c",
-       std::string("i=1; while [ $i -le 64 ]; do ping -n -q -c 1 -W 0.2 -I ") + Addr::client_v4 +
-           " 198.18.2.$i >/dev/null 2>&1; i=$((i + 1)); done"},
-      {Millis(60'000)});
+  auto loop =
+      net_->client.run({"sh", "-c",
+                        std::string("i=1; while [ $i -le 64 ]; do ping -n -q -c 1 -W 0.2 -I ") +
+                            Addr::client_v4 + " 198.18.2.$i >/dev/null 2>&1; i=$((i + 1)); done"},
+                       {Millis(60'000)});
   ASSERT_TRUE(loop.ok()) << loop.describe();
   expect_client_blocked(daemon);
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();

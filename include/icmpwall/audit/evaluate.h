@@ -133,9 +133,9 @@ struct Unmodelled {
 
 struct Evaluation {
   Outcome outcome = Outcome::accepted;
-  std::string rate;       // rate_limited: "20/second"
-  std::string condition;  // conditional: what the outcome depends on, and where
-  Location decided_by;    // the rule (or chain policy) that decided
+  std::string rate;               // rate_limited: "20/second"
+  std::string condition;          // conditional: what the outcome depends on, and where
+  Location decided_by;            // the rule (or chain policy) that decided
   std::vector<std::string> path;  // one line per rule that acted, in order
   std::vector<CounterSeen> counters;
   std::vector<std::string> notes;  // log, ct set, nat, ... on the path

@@ -56,7 +56,7 @@ struct ReportEntry {
 };
 
 std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter = {},
-                                     const EvaluateOptions& options = {});
+                                      const EvaluateOptions& options = {});
 
 // An aligned table, one line per entry; ANSI colors for the outcome when
 // `color`.

@@ -120,11 +120,11 @@ struct Ct {
 // An extension header or option field: IPv6 extension headers (op 0),
 // TCP options, IPv4 options, SCTP chunks, DCCP options.
 struct Exthdr {
-  uint32_t op = 0;    // NFT_EXTHDR_OP_{IPV6,TCPOPT,IPV4,SCTP,DCCP}
-  uint8_t type = 0;   // header or option number (IPv6: 44 fragment)
+  uint32_t op = 0;   // NFT_EXTHDR_OP_{IPV6,TCPOPT,IPV4,SCTP,DCCP}
+  uint8_t type = 0;  // header or option number (IPv6: 44 fragment)
   uint32_t offset = 0;
   uint32_t len = 0;
-  uint32_t flags = 0;  // NFT_EXTHDR_F_PRESENT: load "is there" instead
+  uint32_t flags = 0;            // NFT_EXTHDR_F_PRESENT: load "is there" instead
   std::optional<uint32_t> dreg;  // load
   std::optional<uint32_t> sreg;  // store (TCP option set)
 };

@@ -8,8 +8,8 @@
 namespace icmpwall::cli {
 
 struct CommonOptions {
-  bool strict = false;   // lint warnings are errors
-  bool color = false;    // ANSI colors in diagnostics
+  bool strict = false;  // lint warnings are errors
+  bool color = false;   // ANSI colors in diagnostics
 };
 
 struct ApplyOptions {
@@ -27,7 +27,7 @@ struct DaemonOptions {
   std::string config_path;  // default /etc/icmpwall/icmpwall.toml without --policy
   std::string policy_path;
   std::string netns;
-  std::string queue_mode;   // "" = the config's (auto)
+  std::string queue_mode;  // "" = the config's (auto)
   std::optional<uint32_t> copy_range;
   bool flush_on_exit = false;
   std::optional<std::string> stats_socket;
@@ -53,7 +53,7 @@ struct AuditOptions {
   std::optional<int> code;
   std::string src, dst, iif, oif;
   std::optional<int> hop_limit;
-  std::string policy_path;  // --policy: drift against this policy (audit_drift_command.h)
+  std::string policy_path;       // --policy: drift against this policy (audit_drift_command.h)
   std::string ct_state = "new";  // --explain: new, established, related, invalid, untracked
   // Seconds the walks of the whole audit may take; past them every outcome
   // not yet known is "unknown beyond here" (evaluate.h).

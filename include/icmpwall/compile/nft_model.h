@@ -118,8 +118,8 @@ struct Limit {  // inline: limit rate N/unit burst B packets
 // A per-source rate limit: one token bucket per (masked) source address.
 struct DynsetLimit {
   std::string set;
-  Field key;                       // ip_saddr or ip6_saddr
-  std::vector<uint8_t> mask;       // empty: whole address; else bitwise and
+  Field key;                  // ip_saddr or ip6_saddr
+  std::vector<uint8_t> mask;  // empty: whole address; else bitwise and
   Limit limit;
 };
 
@@ -143,8 +143,9 @@ struct Verdict {
   std::string chain;  // jump/goto target
 };
 
-using Stmt = std::variant<Match, PrefixMatch, NonFirstFragment, CtState, Notrack, SetMatch,
-                          VmapLookup, CounterRef, LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
+using Stmt =
+    std::variant<Match, PrefixMatch, NonFirstFragment, CtState, Notrack, SetMatch, VmapLookup,
+                 CounterRef, LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
 
 struct Rule {
   std::vector<Stmt> stmts;
@@ -192,8 +193,8 @@ enum class KeyType : uint8_t {
 };
 
 struct Element {
-  std::vector<uint8_t> key;      // for concatenations: each field padded to 4 bytes
-  std::vector<uint8_t> key_end;  // interval sets: inclusive last key; empty = single key
+  std::vector<uint8_t> key;        // for concatenations: each field padded to 4 bytes
+  std::vector<uint8_t> key_end;    // interval sets: inclusive last key; empty = single key
   std::optional<Verdict> verdict;  // maps only
 };
 
@@ -204,7 +205,7 @@ struct Set {
   bool interval = false;  // flags interval
   bool dynamic = false;   // flags dynamic,timeout (per-source limits)
   uint32_t timeout_ms = 0;
-  uint32_t size = 0;      // 0 = unset
+  uint32_t size = 0;              // 0 = unset
   std::vector<Element> elements;  // sorted, non-overlapping
   Origin origin;
 };
@@ -233,7 +234,7 @@ size_t count_elements(const Table& table);
 
 // Byte helpers for building Match values.
 std::vector<uint8_t> u8(uint8_t v);
-std::vector<uint8_t> u32_host(uint32_t v);      // host byte order (meta, fib)
+std::vector<uint8_t> u32_host(uint32_t v);                   // host byte order (meta, fib)
 std::vector<uint8_t> ifname_bytes(const std::string& name);  // padded to 16
 
 }  // namespace icmpwall::nft

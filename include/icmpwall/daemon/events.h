@@ -20,7 +20,8 @@ std::string detection_json(const inspect::Event& event);
 
 // {"event":"block","address":...,"prefix":"A/LEN","seconds":...,"ok":true|false,"error":...}
 // `address` is the blocked prefix's first address.
-std::string block_json(const inspect::BlockedPrefix& prefix, long seconds, const std::string& error);
+std::string block_json(const inspect::BlockedPrefix& prefix, long seconds,
+                       const std::string& error);
 
 // {"event":"stopped","engine":{...},"queues":[{"queue":N,...counters}]}
 std::string summary_json(const inspect::EngineCounters& engine,

@@ -20,7 +20,7 @@ namespace icmpwall::daemon {
 struct LoadRequest {
   std::string config_path;  // empty: no config file, policy_path is required
   std::string policy_path;
-  bool strict = false;      // --strict (only ever turns strictness on)
+  bool strict = false;  // --strict (only ever turns strictness on)
   std::optional<netlink::QueueMode> queue_mode;
   std::optional<uint32_t> copy_range;
   bool flush_on_exit = false;

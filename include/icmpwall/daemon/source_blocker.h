@@ -22,7 +22,8 @@ namespace icmpwall::daemon {
 
 class SourceBlocker {
  public:
-  SourceBlocker(std::string table, std::ostream& events) : table_(std::move(table)), events_(events) {}
+  SourceBlocker(std::string table, std::ostream& events)
+      : table_(std::move(table)), events_(events) {}
 
   void block(const inspect::BlockedPrefix& prefix, std::chrono::seconds period);
 

@@ -13,11 +13,10 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/inspect/engine.h"

@@ -29,9 +29,9 @@ const char* to_string(Conntrack c);  // "unknown", "none", "new", "established",
 Conntrack conntrack_from_ctinfo(uint32_t ctinfo);
 
 struct PacketContext {
-  uint32_t iif = 0;   // input interface index, 0: none (locally generated)
-  uint32_t oif = 0;   // output interface index, 0: none (input hook)
-  uint8_t hook = 0;   // NF_INET_LOCAL_IN, NF_INET_FORWARD, ...
+  uint32_t iif = 0;  // input interface index, 0: none (locally generated)
+  uint32_t oif = 0;  // output interface index, 0: none (input hook)
+  uint8_t hook = 0;  // NF_INET_LOCAL_IN, NF_INET_FORWARD, ...
   // Link-layer source address of the frame (NFQA_HWADDR); hwaddr_len 0:
   // none was reported (a device without one, or the output hook).
   std::array<uint8_t, 8> hwaddr{};

@@ -64,14 +64,14 @@
 #include <vector>
 
 #include "icmpwall/inspect/context.h"
-#include "icmpwall/inspect/enforcement.h"
-#include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/detect/forged_error.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/forged_error.h"
 #include "icmpwall/inspect/detect/redirect.h"
-#include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/inspect/detect/sweep.h"
 #include "icmpwall/inspect/detect/tunnel.h"
+#include "icmpwall/inspect/enforcement.h"
+#include "icmpwall/inspect/finding.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {
 
@@ -130,17 +130,17 @@ struct EngineConfig {
 struct EngineCounters {
   uint64_t packets = 0;
   uint64_t passed = 0;
-  uint64_t logged = 0;      // passed, but detected (policy: log only)
+  uint64_t logged = 0;  // passed, but detected (policy: log only)
   uint64_t dropped = 0;
-  uint64_t blocked = 0;     // findings with outcome block
-  uint64_t block_requests = 0;  // prefixes handed to the block callback
+  uint64_t blocked = 0;                     // findings with outcome block
+  uint64_t block_requests = 0;              // prefixes handed to the block callback
   std::map<std::string, uint64_t> reasons;  // per detection reason
 };
 
 // What the engine tells the outside world about a detection.
 struct Event {
-  const Packet* packet = nullptr;  // null for "malformed"
-  const Finding* finding = nullptr;  // its outcome is what is done to the packet
+  const Packet* packet = nullptr;          // null for "malformed"
+  const Finding* finding = nullptr;        // its outcome is what is done to the packet
   const PacketContext* context = nullptr;  // never null
   // The outcome before EngineConfig::enforce capped it; none when the cap
   // changed nothing.

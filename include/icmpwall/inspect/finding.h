@@ -27,17 +27,18 @@ const char* to_string(Outcome o);  // "pass" / "log" / "drop" / "block"
 
 // One signal that contributed, e.g. {"entropy", 7.6, 7.0}.
 struct Signal {
-  std::string name;   // stable identifier, used in logs and counters
-  double value = 0;   // what was measured
+  std::string name;      // stable identifier, used in logs and counters
+  double value = 0;      // what was measured
   double threshold = 0;  // what the policy allows
 };
 
 struct Finding {
   Outcome outcome = Outcome::pass;
-  std::string reason;            // stable detection reason: "tunnel", "sweep", "redirect-not-gateway", ...
-  double score = 0;              // detector-specific; 0 when pass
-  std::vector<Signal> signals;   // why
-  std::chrono::seconds block_for{0};  // for Outcome::block: the packet's IP source, never another address
+  std::string reason;  // stable detection reason: "tunnel", "sweep", "redirect-not-gateway", ...
+  double score = 0;    // detector-specific; 0 when pass
+  std::vector<Signal> signals;  // why
+  std::chrono::seconds block_for{
+      0};  // for Outcome::block: the packet's IP source, never another address
   // The source prefix the detector grouped its evidence by (a sweep from
   // an IPv6 /64), for the event; 0: the source address alone. The block
   // still names the packet's source (engine.h).

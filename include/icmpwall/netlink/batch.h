@@ -38,7 +38,7 @@ struct MessageInfo {
   uint32_t seq = 0;
   uint16_t type = 0;  // NFT_MSG_* (without the subsystem)
   MsgKind kind = MsgKind::batch;
-  std::string name;   // the table, object, chain or set; for rules the chain
+  std::string name;  // the table, object, chain or set; for rules the chain
   nft::Origin origin;
   std::vector<ExprSpan> exprs;  // rules only
   bool acked = false;           // sent with NLM_F_ACK

@@ -40,8 +40,8 @@ struct EncodeOptions {
 // dependency counts for the statement that needed it, merged matches for
 // the first of them.
 Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
-                            const nft::Rule& rule, const SetIds& set_ids,
-                            const EncodeOptions& opts, std::vector<uint32_t>* expr_stmts = nullptr);
+                            const nft::Rule& rule, const SetIds& set_ids, const EncodeOptions& opts,
+                            std::vector<uint32_t>* expr_stmts = nullptr);
 
 // The set declaration (no elements).
 SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id);

@@ -38,12 +38,26 @@ using SetElemPtr = std::unique_ptr<nftnl_set_elem, Free<nftnl_set_elem_free>>;
 using ObjPtr = std::unique_ptr<nftnl_obj, Free<nftnl_obj_free>>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, Free<nftnl_udata_buf_free>>;
 
-inline TablePtr make_table() { return TablePtr(nftnl_table_alloc()); }
-inline ChainPtr make_chain() { return ChainPtr(nftnl_chain_alloc()); }
-inline RulePtr make_rule() { return RulePtr(nftnl_rule_alloc()); }
-inline ExprPtr make_expr(const char* name) { return ExprPtr(nftnl_expr_alloc(name)); }
-inline SetPtr make_set() { return SetPtr(nftnl_set_alloc()); }
-inline SetElemPtr make_set_elem() { return SetElemPtr(nftnl_set_elem_alloc()); }
-inline ObjPtr make_obj() { return ObjPtr(nftnl_obj_alloc()); }
+inline TablePtr make_table() {
+  return TablePtr(nftnl_table_alloc());
+}
+inline ChainPtr make_chain() {
+  return ChainPtr(nftnl_chain_alloc());
+}
+inline RulePtr make_rule() {
+  return RulePtr(nftnl_rule_alloc());
+}
+inline ExprPtr make_expr(const char* name) {
+  return ExprPtr(nftnl_expr_alloc(name));
+}
+inline SetPtr make_set() {
+  return SetPtr(nftnl_set_alloc());
+}
+inline SetElemPtr make_set_elem() {
+  return SetElemPtr(nftnl_set_elem_alloc());
+}
+inline ObjPtr make_obj() {
+  return ObjPtr(nftnl_obj_alloc());
+}
 
 }  // namespace icmpwall::netlink

@@ -14,7 +14,7 @@
 namespace icmpwall::netlink {
 
 struct TimedElement {
-  std::vector<uint8_t> key;  // e.g. 4 or 16 address bytes, network order
+  std::vector<uint8_t> key;              // e.g. 4 or 16 address bytes, network order
   std::chrono::milliseconds timeout{0};  // 0: the set's default timeout
   // Interval sets: the first key past the range [key, key_end), sent as an
   // interval-end element. Empty: no end element (a plain set, or a range

@@ -18,16 +18,16 @@ namespace icmpwall::policy {
 struct IcmpTypeInfo {
   Family family;
   uint8_t type;
-  std::string_view name;     // e.g. "echo-request"
-  bool deprecated = false;   // RFC 6918 / RFC 6633 (source quench)
-  bool error = false;        // an error message (carries an embedded datagram)
+  std::string_view name;    // e.g. "echo-request"
+  bool deprecated = false;  // RFC 6918 / RFC 6633 (source quench)
+  bool error = false;       // an error message (carries an embedded datagram)
 };
 
 struct IcmpCodeInfo {
   Family family;
   uint8_t type;
   uint8_t code;
-  std::string_view name;     // e.g. "frag-needed", "port-unreachable"
+  std::string_view name;  // e.g. "frag-needed", "port-unreachable"
 };
 
 // Another accepted spelling of a type or a type and code: the plain IANA

@@ -22,12 +22,12 @@
 namespace icmpwall::policy {
 
 enum class KnobKind : uint8_t {
-  integer,  // a TOML integer
-  number,   // a TOML integer or float
-  seconds,  // a TOML integer, whole seconds
-  boolean,  // true or false
-  choice,   // one of Knob::choices, as a string
-  prefixes, // an array of address prefixes ("198.18.0.0/15"), host bits clear
+  integer,   // a TOML integer
+  number,    // a TOML integer or float
+  seconds,   // a TOML integer, whole seconds
+  boolean,   // true or false
+  choice,    // one of Knob::choices, as a string
+  prefixes,  // an array of address prefixes ("198.18.0.0/15"), host bits clear
 };
 
 // A knob's value: integer and seconds knobs use `integer`, number knobs

@@ -49,36 +49,35 @@ struct Rate {
 
 struct RateLimit {
   Rate rate;
-  uint32_t burst = 0;         // packets; 0 = nft's default (5)
-  bool per_source = false;    // false: one global bucket
-  uint8_t ipv4_prefix = 32;   // per-source grouping of IPv4 sources
-  uint8_t ipv6_prefix = 64;   // per-source grouping of IPv6 sources
-  bool over_drop = true;      // over the limit: drop, or continue to the next rule
-  uint32_t timeout_s = 60;    // per-source state lifetime
+  uint32_t burst = 0;        // packets; 0 = nft's default (5)
+  bool per_source = false;   // false: one global bucket
+  uint8_t ipv4_prefix = 32;  // per-source grouping of IPv4 sources
+  uint8_t ipv6_prefix = 64;  // per-source grouping of IPv6 sources
+  bool over_drop = true;     // over the limit: drop, or continue to the next rule
+  uint32_t timeout_s = 60;   // per-source state lifetime
   uint32_t max_sources = 65535;
-  SourceLoc loc;              // the `rate` value (else the action)
+  SourceLoc loc;  // the `rate` value (else the action)
   bool operator==(const RateLimit& o) const {
     return rate == o.rate && burst == o.burst && per_source == o.per_source &&
-           ipv4_prefix == o.ipv4_prefix && ipv6_prefix == o.ipv6_prefix &&
-           over_drop == o.over_drop;
+           ipv4_prefix == o.ipv4_prefix && ipv6_prefix == o.ipv6_prefix && over_drop == o.over_drop;
   }
 };
 
 struct Inspect {
-  uint16_t queue = 0;        // first queue number
-  uint16_t queues = 1;       // number of queues to balance over
-  bool fail_open = true;     // no worker listening: accept (true) or drop
-  SourceLoc loc;             // the action
+  uint16_t queue = 0;     // first queue number
+  uint16_t queues = 1;    // number of queues to balance over
+  bool fail_open = true;  // no worker listening: accept (true) or drop
+  SourceLoc loc;          // the action
   bool operator==(const Inspect& o) const {
     return queue == o.queue && queues == o.queues && fail_open == o.fail_open;
   }
 };
 
 struct Log {
-  std::string prefix;        // nft log prefix
+  std::string prefix;  // nft log prefix
   Rate rate{5, RateUnit::minute};
   uint32_t burst = 5;
-  SourceLoc loc;             // the `log` value
+  SourceLoc loc;  // the `log` value
   bool operator==(const Log& o) const {
     return prefix == o.prefix && rate == o.rate && burst == o.burst;
   }
@@ -130,7 +129,7 @@ struct Rule {
   // then the packets over the limit are dropped in the kernel and only
   // the rest is queued (over_drop is always true).
   std::optional<RateLimit> limit;
-  std::optional<Inspect> inspect;   // set iff action == inspect
+  std::optional<Inspect> inspect;  // set iff action == inspect
   std::optional<Log> log;
   Scope scope;
 };
@@ -163,7 +162,7 @@ struct Policy {
   Role role = Role::host;
   SourceLoc role_loc;
   Fragments fragments = Fragments::follow;
-  SourceLoc fragments_loc;  // unknown when the policy does not say
+  SourceLoc fragments_loc;        // unknown when the policy does not say
   std::vector<HookPolicy> hooks;  // in input, forward, output order
   std::vector<Rule> rules;        // in file order
   InspectSettings inspect;        // [inspect.*]: thresholds of the inspection worker

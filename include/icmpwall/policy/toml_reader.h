@@ -9,14 +9,15 @@
 // returns nothing, so the caller goes on to the next key.
 #pragma once
 
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "icmpwall/util/diagnostics.h"
 #include "icmpwall/util/source.h"
@@ -96,7 +97,8 @@ void TomlReader::for_each_string(const toml::node& n, std::string_view key, Fn f
   }
   if (arr->empty()) {
     error(at(n), fmt::format("'{}' must not be empty", key),
-          fmt::format("remove '{}' to match any {}", key, key == "destination-type" ? "type" : "value"));
+          fmt::format("remove '{}' to match any {}", key,
+                      key == "destination-type" ? "type" : "value"));
     return;
   }
   for (const auto& e : *arr) {

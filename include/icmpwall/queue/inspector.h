@@ -59,9 +59,9 @@ class Inspector {
   // Judges packets[judged], packets[judged + 1], ... in order, writing
   // verdicts[i] for packets[i] and counting it in `judged` before the next
   // packet is looked at: a caller that catches an exception knows that
-  // the packet at `judged` threw, and can go on after it. The default calls inspect() for each; an Inspector
-  // overrides it to pay once per batch for what does not change within
-  // one (finding the current engine).
+  // the packet at `judged` threw, and can go on after it. The default calls inspect() for each; an
+  // Inspector overrides it to pay once per batch for what does not change within one (finding the
+  // current engine).
   virtual void inspect_batch(std::span<const QueuedPacket> packets, std::span<Verdict> verdicts,
                              size_t& judged) {
     for (; judged < packets.size(); ++judged)

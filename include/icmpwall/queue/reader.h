@@ -55,8 +55,9 @@ struct Counters {
   uint64_t batch_verdicts = 0;    // ... of which NFQNL_MSG_VERDICT_BATCH
   uint64_t send_errors = 0;       // verdict sends that failed
   uint64_t verdict_errors = 0;    // verdicts the kernel answered with an error
-  uint64_t no_conntrack = 0;      // packets without conntrack state: the kernel refused to report it
-  uint64_t inspect_errors = 0;    // packets whose inspection threw: answered as the queue fails (open or closed)
+  uint64_t no_conntrack = 0;  // packets without conntrack state: the kernel refused to report it
+  uint64_t inspect_errors =
+      0;  // packets whose inspection threw: answered as the queue fails (open or closed)
 };
 
 class Reader {

@@ -17,7 +17,7 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // Up to `n` of `candidates` close to `word`, nearest first (ties by name).
 // A candidate is close when within max(2, |word|/3) edits, or when `word`
 // (3 characters or more) is a prefix of it.
-std::vector<std::string> nearest_of(std::string_view word, const std::vector<std::string_view>& candidates,
-                                    size_t n = 3);
+std::vector<std::string> nearest_of(std::string_view word,
+                                    const std::vector<std::string_view>& candidates, size_t n = 3);
 
 }  // namespace icmpwall

@@ -54,7 +54,9 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+  return {};
+}
 
 }  // namespace icmpwall
 
@@ -62,14 +64,13 @@ inline Result<void> ok() { return {}; }
 // function. Usage: TRY(auto x, make_x());
 #define ICMPWALL_CAT2(a, b) a##b
 #define ICMPWALL_CAT(a, b) ICMPWALL_CAT2(a, b)
-#define TRY(lhs, expr)                                   \
-  auto ICMPWALL_CAT(try_, __LINE__) = (expr);            \
-  if (!ICMPWALL_CAT(try_, __LINE__).ok())                \
-    return ICMPWALL_CAT(try_, __LINE__).error();         \
+#define TRY(lhs, expr)                                                                 \
+  auto ICMPWALL_CAT(try_, __LINE__) = (expr);                                          \
+  if (!ICMPWALL_CAT(try_, __LINE__).ok()) return ICMPWALL_CAT(try_, __LINE__).error(); \
   lhs = std::move(ICMPWALL_CAT(try_, __LINE__)).value()
 // For Result<void>.
-#define TRY_VOID(expr)                                   \
-  do {                                                   \
-    auto try_void_ = (expr);                             \
-    if (!try_void_.ok()) return try_void_.error();       \
+#define TRY_VOID(expr)                             \
+  do {                                             \
+    auto try_void_ = (expr);                       \
+    if (!try_void_.ok()) return try_void_.error(); \
   } while (0)

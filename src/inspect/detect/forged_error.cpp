@@ -112,7 +112,8 @@ Finding ForgedErrorValidator::check(const Packet& packet, const PacketContext& c
   if (ctx.ct == Conntrack::none) return drop("error-no-flow", "ct-none");
   if (ctx.ct == Conntrack::unknown) {
     auto flow = quoted_flow(e);
-    if (flow && routes_.flow_known(*flow) == false) return drop("error-no-flow", "no-conntrack-entry");
+    if (flow && routes_.flow_known(*flow) == false)
+      return drop("error-no-flow", "no-conntrack-entry");
   }
   return Finding{};
 }

@@ -123,8 +123,7 @@ Finding RedirectValidator::check_route(const Packet& packet, const Address& dst,
   // switched segment is the sender's own.
   if (ctx.hwaddr_len > 0) {
     auto known = routes_.neighbour(*route.gateway, iif != 0 ? iif : route.oif);
-    if (!known)
-      return drop(packet, "redirect-link-layer-mismatch", {{"no-neighbour-entry", 1, 0}});
+    if (!known) return drop(packet, "redirect-link-layer-mismatch", {{"no-neighbour-entry", 1, 0}});
     if (*known != make_link_address({ctx.hwaddr.data(), ctx.hwaddr_len}))
       return drop(packet, "redirect-link-layer-mismatch", {{"link-layer-source", 1, 0}});
   }

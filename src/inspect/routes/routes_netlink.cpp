@@ -23,8 +23,8 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
-#include <linux/netconf.h>
 #include <linux/neighbour.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -37,9 +37,9 @@
 #include <utility>
 
 #include "icmpwall/inspect/routes/routes.h"
-#include "routes_conntrack.h"
 #include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/mnl_socket.h"
+#include "routes_conntrack.h"
 
 namespace icmpwall::inspect {
 
@@ -138,8 +138,8 @@ int on_route_dump(const nlmsghdr* nlh, void* data) {
     const auto* nh = reinterpret_cast<const rtnexthop*>(base + off);
     if (nh->rtnh_len < sizeof(rtnexthop) || nh->rtnh_len > left - off) break;
     const nlattr* ntb[RTA_MAX + 1] = {};
-    mnl_attr_parse_payload(base + off + RTNH_LENGTH(0), nh->rtnh_len - RTNH_LENGTH(0), attr_cb<RTA_MAX>,
-                           ntb);
+    mnl_attr_parse_payload(base + off + RTNH_LENGTH(0), nh->rtnh_len - RTNH_LENGTH(0),
+                           attr_cb<RTA_MAX>, ntb);
     if (auto gw = gateway_of(rtm->rtm_family, ntb)) out->push_back(*gw);
     off += RTNH_ALIGN(nh->rtnh_len);
     if (off > left) break;
@@ -167,8 +167,8 @@ int on_neigh(const nlmsghdr* nlh, void* data) {
   if (!addr) return MNL_CB_OK;
   NeighEntry e{*addr, static_cast<uint32_t>(ndm->ndm_ifindex), std::nullopt,
                (ndm->ndm_flags & NTF_ROUTER) != 0};
-  const bool usable = !(ndm->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP)) &&
-                      ndm->ndm_state != NUD_NONE;
+  const bool usable =
+      !(ndm->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP)) && ndm->ndm_state != NUD_NONE;
   if (usable && tb[NDA_LLADDR]) {
     LinkAddress ll;
     const size_t n = std::min<size_t>(mnl_attr_get_payload_len(tb[NDA_LLADDR]), ll.bytes.size());
@@ -403,8 +403,9 @@ Result<std::unique_ptr<NetlinkRouteView>> NetlinkRouteView::open(RouteCacheOptio
   MnlSocketOptions events;
   events.what = "the rtnetlink event socket";
   events.nonblocking = true;
-  events.groups = {RTNLGRP_IPV4_IFADDR,  RTNLGRP_IPV6_IFADDR,  RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
-                   RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF, RTNLGRP_NEIGH};
+  events.groups = {RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,  RTNLGRP_IPV4_ROUTE,
+                   RTNLGRP_IPV6_ROUTE,  RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
+                   RTNLGRP_NEIGH};
   TRY(state->events, MnlSocket::open(NETLINK_ROUTE, events));
   // Without ctnetlink (no permission, no support) flows are not known.
   if (auto ct = ConntrackLookup::open()) state->conntrack = std::move(*ct);

@@ -26,7 +26,7 @@ StaticRouteView& StaticRouteView::set_forwarding(Family family, bool on) {
 }
 
 StaticRouteView& StaticRouteView::add_neighbour(const Address& addr, uint32_t ifindex,
-                                               LinkAddress lladdr, bool router) {
+                                                LinkAddress lladdr, bool router) {
   neighbours_.push_back({addr, ifindex, lladdr, router});
   return *this;
 }

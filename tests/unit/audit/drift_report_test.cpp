@@ -122,7 +122,6 @@ TEST(DriftReportTest, TextListsEachDifferenceOrSaysNoDrift) {
   EXPECT_THAT(text, ::testing::Not(HasSubstr("no drift")));
 }
 
-
 TEST(DriftReportTest, JsonStaysValidWhenALiveCommentIsNotUtf8) {
   // a rule someone added with comment "\xff": the JSON still parses (the
   // byte reads as U+FFFD) instead of the writer throwing

@@ -3,13 +3,12 @@
 // fuzz target), and on those answers cut, reordered or padded.
 #include "icmpwall/audit/dump_messages.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>

@@ -2,9 +2,6 @@
 #include "icmpwall/audit/evaluate.h"
 
 #include <gtest/gtest.h>
-
-#include <chrono>
-#include <cstring>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_comment.h>
@@ -12,6 +9,8 @@
 #include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/audit/report.h"
@@ -264,16 +263,17 @@ TEST(Evaluate, ConditionThatDoesNotMatterFolds) {
 // so the fragment rules do not match and the ct rule changes nothing.
 TEST(Evaluate, FragmentRulesDoNotMatchAnUnfragmentedPacket) {
   Chain in = base_chain("in", 0);
-  add_rule(in, {Ct{NFT_CT_STATE, {}, 1, {}}, Bitwise{1, 1, 4, NFT_BITWISE_BOOL, {1, 0, 0, 0}, {0, 0, 0, 0}, {}},
+  add_rule(in, {Ct{NFT_CT_STATE, {}, 1, {}},
+                Bitwise{1, 1, 4, NFT_BITWISE_BOOL, {1, 0, 0, 0}, {0, 0, 0, 0}, {}},
                 Cmp{1, NFT_CMP_NEQ, {0, 0, 0, 0}}, Counter{}});
   add_rule(in, {Meta{NFT_META_NFPROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {NFPROTO_IPV4}},
                 Payload{NFT_PAYLOAD_NETWORK_HEADER, 6, 2, 1, {}},
-                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0x1f, 0xff}, {0, 0}, {}}, Cmp{1, NFT_CMP_NEQ, {0, 0}},
-                verdict(NF_ACCEPT)});
+                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0x1f, 0xff}, {0, 0}, {}},
+                Cmp{1, NFT_CMP_NEQ, {0, 0}}, verdict(NF_ACCEPT)});
   add_rule(in, {Meta{NFT_META_NFPROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {NFPROTO_IPV6}},
                 Exthdr{NFT_EXTHDR_OP_IPV6, 44, 2, 2, 0, 1, {}},
-                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0xff, 0xf8}, {0, 0}, {}}, Cmp{1, NFT_CMP_NEQ, {0, 0}},
-                verdict(NF_ACCEPT)});
+                Bitwise{1, 1, 2, NFT_BITWISE_BOOL, {0xff, 0xf8}, {0, 0}, {}},
+                Cmp{1, NFT_CMP_NEQ, {0, 0}}, verdict(NF_ACCEPT)});
   add_rule(in, {verdict(NF_DROP)});
   Ruleset rs;
   rs.tables = {table(NFPROTO_INET, "t", {in})};
@@ -452,9 +452,9 @@ TEST(Evaluate, CtStatusWithoutConntrackEntryDoesNotMatch) {
   uint32_t bit = 0x20;
   std::memcpy(dnat.data(), &bit, 4);
   Chain in = base_chain("in", 0);
-  add_rule(in, {Ct{NFT_CT_STATUS, {}, 1, {}},
-                Bitwise{1, 1, 4, NFT_BITWISE_BOOL, dnat, Bytes(4, 0), {}},
-                Cmp{1, NFT_CMP_NEQ, Bytes(4, 0)}, verdict(NF_ACCEPT)});
+  add_rule(in,
+           {Ct{NFT_CT_STATUS, {}, 1, {}}, Bitwise{1, 1, 4, NFT_BITWISE_BOOL, dnat, Bytes(4, 0), {}},
+            Cmp{1, NFT_CMP_NEQ, Bytes(4, 0)}, verdict(NF_ACCEPT)});
   add_rule(in, {verdict(NF_DROP)});
   Ruleset rs;
   rs.tables = {table(NFPROTO_INET, "t", {in})};
@@ -739,7 +739,6 @@ TEST(Report, JsonShapeAndSingledOutCodes) {
   EXPECT_EQ(text.substr(0, 6), "FAMILY");
 }
 
-
 // ---- chain DAGs, budgets, unmodelled expressions, byte order -------------
 
 // `layers` chains, each jumping to the next from 4 rules with distinct
@@ -918,9 +917,9 @@ TEST(Evaluate, HostOrderFieldsShowTheirValue) {
   EXPECT_NE(condition_of(Meta{NFT_META_MARK, 1, {}}, host_bytes<uint32_t>(1))
                 .find("if meta mark == 0x00000001 at"),
             std::string::npos);
-  EXPECT_NE(condition_of(Ct{NFT_CT_ZONE, {}, 1, {}}, host_bytes<uint16_t>(5))
-                .find("if ct zone == 5 at"),
-            std::string::npos);
+  EXPECT_NE(
+      condition_of(Ct{NFT_CT_ZONE, {}, 1, {}}, host_bytes<uint16_t>(5)).find("if ct zone == 5 at"),
+      std::string::npos);
   EXPECT_NE(condition_of(Ct{NFT_CT_MARK, {}, 1, {}}, host_bytes<uint32_t>(0x10))
                 .find("if ct mark == 0x00000010 at"),
             std::string::npos);
@@ -941,8 +940,7 @@ TEST(Evaluate, HostOrderFieldsShowTheirValue) {
                 Cmp{1, NFT_CMP_EQ, host_bytes<uint32_t>(0x100)}, verdict(NF_DROP)});
   Ruleset rs;
   rs.tables = {table(NFPROTO_INET, "t", {in})};
-  EXPECT_NE(evaluate(rs, echo_in()).condition.find(
-                "if meta mark & 0x0000ff00 == 0x00000100 at"),
+  EXPECT_NE(evaluate(rs, echo_in()).condition.find("if meta mark & 0x0000ff00 == 0x00000100 at"),
             std::string::npos)
       << evaluate(rs, echo_in()).condition;
 }
@@ -953,9 +951,9 @@ TEST(Evaluate, EveryMetaKeyHasItsName) {
     std::string c = condition_of(Meta{key, 1, {}}, host_bytes<uint32_t>(1));
     EXPECT_EQ(c.find("meta key"), std::string::npos) << c;
   }
-  EXPECT_NE(condition_of(Meta{NFT_META_PRIORITY, 1, {}}, host_bytes<uint32_t>(1))
-                .find("meta priority"),
-            std::string::npos);
+  EXPECT_NE(
+      condition_of(Meta{NFT_META_PRIORITY, 1, {}}, host_bytes<uint32_t>(1)).find("meta priority"),
+      std::string::npos);
 }
 
 TEST(Report, JsonStaysValidWithBytesThatAreNotUtf8) {

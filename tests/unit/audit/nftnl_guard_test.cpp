@@ -20,7 +20,9 @@ using testing::NftMessage;
 using Bytes = std::vector<uint8_t>;
 using Fill = std::function<void(NftMessage&)>;
 
-uint32_t code(int32_t verdict) { return static_cast<uint32_t>(verdict); }
+uint32_t code(int32_t verdict) {
+  return static_cast<uint32_t>(verdict);
+}
 
 Bytes table() {
   return NftMessage(NFT_MSG_NEWTABLE, NFPROTO_INET).str(NFTA_TABLE_NAME, "t").bytes();

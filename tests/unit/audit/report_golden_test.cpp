@@ -36,8 +36,8 @@ void expect_golden(const fs::path& golden, const std::string& text) {
   EXPECT_EQ(read(golden), text) << golden;
 }
 
-class AuditGoldenTest
-    : public testing::TestWithParam<std::tuple<std::string, netlink::QueueMode>> {};
+class AuditGoldenTest : public testing::TestWithParam<std::tuple<std::string, netlink::QueueMode>> {
+};
 
 TEST_P(AuditGoldenTest, PresetAuditsToGoldenOutput) {
   const auto& [preset, mode] = GetParam();
@@ -53,8 +53,7 @@ TEST_P(AuditGoldenTest, PresetAuditsToGoldenOutput) {
   rs.tables.push_back(*table);
 
   auto entries = build_report(rs);
-  const std::string stem =
-      preset + (mode == netlink::QueueMode::native ? ".native" : ".compat");
+  const std::string stem = preset + (mode == netlink::QueueMode::native ? ".native" : ".compat");
   const fs::path dir = src / "tests" / "golden" / "audit";
   expect_golden(dir / (stem + ".txt"), render_text(entries, false));
   expect_golden(dir / (stem + ".json"), render_json(entries));

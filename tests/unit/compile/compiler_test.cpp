@@ -22,7 +22,9 @@ auto file() {
   static auto f = std::make_shared<SourceFile>("p.toml", std::string(40, '\n'));
   return f;
 }
-SourceLoc at(uint32_t line) { return {file(), line, 1}; }
+SourceLoc at(uint32_t line) {
+  return {file(), line, 1};
+}
 
 policy::Rule rule(std::string name, uint32_t line, Action a,
                   std::vector<policy::IcmpMatch> matches) {
@@ -109,7 +111,9 @@ TEST(CompilerTest, CodeSpecificRuleSplitsTheTypeRange) {
   ASSERT_NE(map, nullptr);
   ASSERT_EQ(map->elements.size(), 3u);
   auto code_lo = [](const nft::Element& e) { return e.key.at(4); };
-  auto code_hi = [](const nft::Element& e) { return e.key_end.empty() ? e.key.at(4) : e.key_end.at(4); };
+  auto code_hi = [](const nft::Element& e) {
+    return e.key_end.empty() ? e.key.at(4) : e.key_end.at(4);
+  };
   EXPECT_EQ(code_lo(map->elements[0]), 0);
   EXPECT_EQ(code_hi(map->elements[0]), 3);
   EXPECT_EQ(code_lo(map->elements[1]), 4);
@@ -201,7 +205,8 @@ TEST(CompilerTest, SinglePrefixIsMatchedInTheRule) {
   EXPECT_EQ(m->field, nft::Field::ip_saddr);
   EXPECT_EQ(m->addr, (std::vector<uint8_t>{198, 18, 0, 0}));
   EXPECT_EQ(m->len, 15);
-  EXPECT_TRUE(std::holds_alternative<nft::SetMatch>(chain(t, "input.v6.128")->rules.at(0).stmts.at(0)));
+  EXPECT_TRUE(
+      std::holds_alternative<nft::SetMatch>(chain(t, "input.v6.128")->rules.at(0).stmts.at(0)));
 }
 
 // The kernel's load time grows with the square of a table's sets: past
@@ -212,7 +217,8 @@ TEST(CompilerTest, MoreThanTenThousandSetsAreRefused) {
     for (size_t i = 0; i < rules; ++i) {
       auto r = rule(fmt::format("r{}", i), static_cast<uint32_t>(i % 40), Action::drop, {v4(8)});
       const auto hi = static_cast<uint8_t>(i >> 8), lo = static_cast<uint8_t>(i);
-      r.scope.source = {{Family::ipv4, {198, 18, hi, lo}, 32, {}}, {Family::ipv4, {198, 19, hi, lo}, 32, {}}};
+      r.scope.source = {{Family::ipv4, {198, 18, hi, lo}, 32, {}},
+                        {Family::ipv4, {198, 19, hi, lo}, 32, {}}};
       p.rules.push_back(r);
     }
     return p;
@@ -222,7 +228,8 @@ TEST(CompilerTest, MoreThanTenThousandSetsAreRefused) {
   Diagnostics d;
   EXPECT_FALSE(compile::compile(make(10001), d).has_value());
   ASSERT_EQ(d.count(Severity::error), 1u);
-  EXPECT_EQ(d.items()[0].message, "the policy needs more than 10000 sets in the kernel (this one: r10000.source.v4)");
+  EXPECT_EQ(d.items()[0].message,
+            "the policy needs more than 10000 sets in the kernel (this one: r10000.source.v4)");
 }
 
 // Conflicts are found by grouping rules with equal conditions: each rule is
@@ -237,9 +244,10 @@ TEST(CompilerTest, ConflictsAreReportedOncePerRuleAndAction) {
   EXPECT_FALSE(compile::compile(p, d).has_value());
   std::vector<std::string> messages;
   for (const auto& x : d.items()) messages.push_back(x.message);
-  EXPECT_EQ(messages, (std::vector<std::string>{
-                          "rule 'c' (drop) conflicts with rule 'a' (allow) for echo-request on hook input",
-                          "rule 'd' (drop) conflicts with rule 'a' (allow) for echo-request on hook input"}));
+  EXPECT_EQ(messages,
+            (std::vector<std::string>{
+                "rule 'c' (drop) conflicts with rule 'a' (allow) for echo-request on hook input",
+                "rule 'd' (drop) conflicts with rule 'a' (allow) for echo-request on hook input"}));
 }
 
 TEST(CompilerTest, PerSourceLimitMasksIpv6SourcesByPrefix) {
@@ -345,8 +353,8 @@ TEST(CompilerTest, InspectPoliciesDropBlockedSourcesBeforeTheLookup) {
   r.inspect = policy::Inspect{0, 1, true, {}};
   p.rules.push_back(r);
   auto t = compile_ok(p);
-  for (auto [chain_name, set_name] : {std::pair{"input.v4", "inspect.blocked.v4"},
-                                      std::pair{"input.v6", "inspect.blocked.v6"}}) {
+  for (auto [chain_name, set_name] :
+       {std::pair{"input.v4", "inspect.blocked.v4"}, std::pair{"input.v6", "inspect.blocked.v6"}}) {
     const auto* c = chain(t, chain_name);
     ASSERT_NE(c, nullptr);
     ASSERT_GE(c->rules.size(), 3u);
@@ -405,8 +413,9 @@ TEST(CompilerTest, LimitedInspectQueuesWithinTheLimitAndDropsTheRest) {
     return o.kind == nft::ObjectKind::counter && o.name == "rule.echo.over";
   });
   EXPECT_NE(over, t.objects.end());
-  EXPECT_NE(compile::render_nft(t).find("update @echo.sources.v4 { ip saddr limit rate 10/second burst 20 "
-                                        "packets } counter name \"rule.echo\" queue num 3 bypass\n"),
+  EXPECT_NE(compile::render_nft(t).find(
+                "update @echo.sources.v4 { ip saddr limit rate 10/second burst 20 "
+                "packets } counter name \"rule.echo\" queue num 3 bypass\n"),
             std::string::npos)
       << compile::render_nft(t);
 }
@@ -428,7 +437,8 @@ TEST(CompilerTest, GloballyLimitedInspectUsesTheNamedLimit) {
   });
   ASSERT_NE(obj, t.objects.end());
   EXPECT_EQ(obj->limit.rate.count, 100u);
-  EXPECT_NE(compile::render_nft(t).find("limit name \"rule.echo\" counter name \"rule.echo\" queue num 0 bypass\n"),
+  EXPECT_NE(compile::render_nft(t).find(
+                "limit name \"rule.echo\" counter name \"rule.echo\" queue num 0 bypass\n"),
             std::string::npos);
 }
 
@@ -442,7 +452,8 @@ namespace {
 TEST(CompilerTest, QueriesAreUntrackedWhereTheQueueMeetsConntrack) {
   for (auto mode : {policy::Fragments::follow, policy::Fragments::reassemble}) {
     for (auto action : {Action::allow, Action::inspect}) {
-      SCOPED_TRACE(std::string(policy::to_string(mode)) + (action == Action::inspect ? " inspect" : " allow"));
+      SCOPED_TRACE(std::string(policy::to_string(mode)) +
+                   (action == Action::inspect ? " inspect" : " allow"));
       auto p = base_policy();
       p.fragments = mode;
       auto r = rule("echo", 2, action, {v4(8), v6(128)});
@@ -484,13 +495,15 @@ TEST(CompilerTest, QueriesAreUntrackedWhereTheQueueMeetsConntrack) {
 
 // [icmpwall] fragments: the rules in front of the type lookup.
 TEST(CompilerTest, FragmentsAreDecidedBeforeTheLookup) {
-  for (auto mode : {policy::Fragments::follow, policy::Fragments::drop, policy::Fragments::reassemble}) {
+  for (auto mode :
+       {policy::Fragments::follow, policy::Fragments::drop, policy::Fragments::reassemble}) {
     SCOPED_TRACE(policy::to_string(mode));
     auto p = base_policy();
     p.fragments = mode;
     p.rules.push_back(rule("echo", 2, Action::allow, {v4(8), v6(128)}));
     auto t = compile_ok(p);
-    for (auto [name, family] : {std::pair{"input.v4", Family::ipv4}, std::pair{"input.v6", Family::ipv6}}) {
+    for (auto [name, family] :
+         {std::pair{"input.v4", Family::ipv4}, std::pair{"input.v6", Family::ipv6}}) {
       const auto* c = chain(t, name);
       ASSERT_NE(c, nullptr);
       size_t i = 0;
@@ -506,21 +519,27 @@ TEST(CompilerTest, FragmentsAreDecidedBeforeTheLookup) {
       ASSERT_EQ(frag.size(), 3u);
       EXPECT_EQ(std::get<nft::NonFirstFragment>(frag[0]).family, family);
       EXPECT_EQ(std::get<nft::CounterRef>(frag[1]).name, "fragments.input");
-      EXPECT_EQ(std::get<nft::Verdict>(frag[2]).kind,
-                mode == policy::Fragments::drop ? nft::VerdictKind::drop : nft::VerdictKind::accept);
+      EXPECT_EQ(std::get<nft::Verdict>(frag[2]).kind, mode == policy::Fragments::drop
+                                                          ? nft::VerdictKind::drop
+                                                          : nft::VerdictKind::accept);
       EXPECT_TRUE(std::holds_alternative<nft::VmapLookup>(c->rules[i + 1].stmts[0]));
     }
     auto has_counter = [&](const std::string& n) {
-      return std::any_of(t.objects.begin(), t.objects.end(),
-                         [&](const nft::Object& o) { return o.kind == nft::ObjectKind::counter && o.name == n; });
+      return std::any_of(t.objects.begin(), t.objects.end(), [&](const nft::Object& o) {
+        return o.kind == nft::ObjectKind::counter && o.name == n;
+      });
     };
     EXPECT_TRUE(has_counter("fragments.input"));
     EXPECT_EQ(has_counter("ct-invalid.input"), mode == policy::Fragments::reassemble);
     const std::string text = compile::render_nft(t);
-    EXPECT_NE(text.find("ip frag-off & 0x1fff != 0 counter name \"fragments.input\""), std::string::npos) << text;
-    EXPECT_NE(text.find("frag frag-off != 0 counter name \"fragments.input\""), std::string::npos) << text;
-    EXPECT_EQ(text.find("ct state invalid counter name \"ct-invalid.input\"\n") != std::string::npos,
-              mode == policy::Fragments::reassemble)
+    EXPECT_NE(text.find("ip frag-off & 0x1fff != 0 counter name \"fragments.input\""),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("frag frag-off != 0 counter name \"fragments.input\""), std::string::npos)
+        << text;
+    EXPECT_EQ(
+        text.find("ct state invalid counter name \"ct-invalid.input\"\n") != std::string::npos,
+        mode == policy::Fragments::reassemble)
         << text;
   }
 }

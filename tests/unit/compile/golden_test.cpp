@@ -33,9 +33,17 @@ TEST_P(GoldenTest, PresetCompilesToGoldenText) {
 
   Diagnostics diags;
   auto parsed = policy::parse_policy_file(policy.string(), diags);
-  ASSERT_TRUE(parsed) << [&] { std::ostringstream o; diags.render(o); return o.str(); }();
+  ASSERT_TRUE(parsed) << [&] {
+    std::ostringstream o;
+    diags.render(o);
+    return o.str();
+  }();
   auto table = compile::compile(*parsed, diags);
-  ASSERT_TRUE(table) << [&] { std::ostringstream o; diags.render(o); return o.str(); }();
+  ASSERT_TRUE(table) << [&] {
+    std::ostringstream o;
+    diags.render(o);
+    return o.str();
+  }();
   const std::string text = compile::render_nft(*table);
 
   if (std::getenv("ICMPWALL_UPDATE_GOLDEN")) {

@@ -24,14 +24,17 @@ namespace icmpwall::compile {
 namespace {
 
 std::string policy_text(size_t n) {
-  static const char* kTypes[] = {"echo-request", "echo-reply", "destination-unreachable", "time-exceeded"};
+  static const char* kTypes[] = {"echo-request", "echo-reply", "destination-unreachable",
+                                 "time-exceeded"};
   std::string out = "[icmpwall]\ntable = \"scale\"\n[hooks.input]\ndefault = \"allow\"\n";
   for (size_t i = 0; i < n; ++i) {
-    std::string source = i % 2 == 0 ? fmt::format("\"198.{}.{}.{}/32\"", 18 + (i >> 17) % 2, (i >> 9) % 256, (i >> 1) % 256)
+    std::string source = i % 2 == 0 ? fmt::format("\"198.{}.{}.{}/32\"", 18 + (i >> 17) % 2,
+                                                  (i >> 9) % 256, (i >> 1) % 256)
                                     : fmt::format("\"2001:db8:{:x}::/64\"", i >> 1);
     if (i % 10 == 9) source += fmt::format(", \"2001:db8:ffff:{:x}::/64\"", i);
-    out += fmt::format("[[rule]]\nname = \"r{}\"\ntypes = [\"{}\"]\nsource = [{}]\naction = \"{}\"\n", i,
-                       kTypes[i % 4], source, i % 3 == 0 ? "allow" : "drop");
+    out +=
+        fmt::format("[[rule]]\nname = \"r{}\"\ntypes = [\"{}\"]\nsource = [{}]\naction = \"{}\"\n",
+                    i, kTypes[i % 4], source, i % 3 == 0 ? "allow" : "drop");
     out += fmt::format("[rule.log]\nprefix = \"r{} \"\n", i);
   }
   return out;
@@ -69,7 +72,8 @@ TEST(ScaleTest, CheckIsLinearInRules) {
   RecordProperty("seconds_20000", fmt::format("{:.3f}", big));
   // Linear: 8 (n log n: about 10); quadratic: 64. Allow for cache effects
   // and noise on the small run.
-  EXPECT_LT(big, 32 * std::max(small, 0.01)) << "2500 rules: " << small << " s, 20000 rules: " << big << " s";
+  EXPECT_LT(big, 32 * std::max(small, 0.01))
+      << "2500 rules: " << small << " s, 20000 rules: " << big << " s";
   EXPECT_LT(big, 60.0);
 }
 

@@ -26,7 +26,8 @@ TEST(EngineSlot, CountsPacketsPerFamilyAndType) {
   queue::PacketInfo info;
   for (int i = 0; i < 3; ++i) slot.inspect(echo4(), info);
   slot.inspect(echo4(0), info);
-  slot.inspect(icmp6(v6("2001:db8:1::2"), v6("2001:db8:2::2"), 128, 0, 0x00010001, Bytes(8, 0)), info);
+  slot.inspect(icmp6(v6("2001:db8:1::2"), v6("2001:db8:2::2"), 128, 0, 0x00010001, Bytes(8, 0)),
+               info);
   auto counts = slot.type_counts();
   ASSERT_EQ(counts.size(), 3u);
   EXPECT_EQ(counts[0].family, policy::Family::ipv4);

@@ -94,8 +94,9 @@ TEST_F(LoadTest, PolicyAloneHasNoStatsSocket) {
 }
 
 TEST_F(LoadTest, PolicyErrorsCarryTheirPosition) {
-  auto p = write("p.toml", "[hooks.input]\ndefault = \"allow\"\n\n[[rule]]\nname = \"x\"\n"
-                           "types = [\"echo-requets\"]\naction = \"drop\"\n");
+  auto p = write("p.toml",
+                 "[hooks.input]\ndefault = \"allow\"\n\n[[rule]]\nname = \"x\"\n"
+                 "types = [\"echo-requets\"]\naction = \"drop\"\n");
   EXPECT_FALSE(load_it({.policy_path = p}));
   EXPECT_THAT(rendered_, HasSubstr(p + ":6:"));
 }

@@ -21,7 +21,8 @@ TEST(StatsServer, AnswersEachConnectionWithTheCurrentDocument) {
   const auto path = socket_path();
   std::atomic<int> calls{0};
   {
-    auto server = StatsServer::start(path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
+    auto server =
+        StatsServer::start(path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
     ASSERT_TRUE(server) << server.error().message;
     struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);

@@ -1,7 +1,6 @@
 // The stats document and its Prometheus rendering: names, one HELP/TYPE
 // per family, labels and their escaping, counters summed over reloads.
 #include "icmpwall/daemon/stats.h"
-#include "icmpwall/util/json_text.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +9,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -33,7 +34,8 @@ StatsInput sample_input() {
   queue::Counters q1;
   q1.received = 4;
   in.queues = {{0, q0}, {1, q1}};
-  in.types = {{policy::Family::ipv4, 8, 9}, {policy::Family::ipv6, 128, 1}, {policy::Family::ipv4, 250, 2}};
+  in.types = {
+      {policy::Family::ipv4, 8, 9}, {policy::Family::ipv6, 128, 1}, {policy::Family::ipv4, 250, 2}};
   return in;
 }
 
@@ -73,8 +75,10 @@ TEST(Prometheus, SamplesWithLabels) {
   EXPECT_THAT(text, HasSubstr("icmpwall_verdicts_total{verdict=\"drop\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("icmpwall_queue_received_total{queue=\"1\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("icmpwall_queue_enobufs_total{queue=\"0\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("icmpwall_icmp_packets_total{family=\"ipv4\",type=\"echo-request\"} 9\n"));
-  EXPECT_THAT(text, HasSubstr("icmpwall_icmp_packets_total{family=\"ipv6\",type=\"echo-request\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("icmpwall_icmp_packets_total{family=\"ipv4\",type=\"echo-request\"} 9\n"));
+  EXPECT_THAT(text,
+              HasSubstr("icmpwall_icmp_packets_total{family=\"ipv6\",type=\"echo-request\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("icmpwall_uptime_seconds 42\n"));
 }
 
@@ -121,7 +125,8 @@ TEST(Prometheus, LabelValuesAreEscaped) {
   auto in = sample_input();
   in.policy = "/etc/a\"b\\c\nd.toml";
   const auto text = render_prometheus(stats_json(in));
-  EXPECT_THAT(text, HasSubstr(R"(icmpwall_info{policy="/etc/a\"b\\c\nd.toml",table="icmpwall"} 1)"));
+  EXPECT_THAT(text,
+              HasSubstr(R"(icmpwall_info{policy="/etc/a\"b\\c\nd.toml",table="icmpwall"} 1)"));
 }
 
 TEST(Prometheus, EmptyDocumentStillHasUp) {

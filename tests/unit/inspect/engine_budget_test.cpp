@@ -28,7 +28,8 @@ TEST(EngineBudget, BoundsWhatTheDetectorsAllocate) {
     c.tunnel.max_pending_requests = n / 2 + 1;
     c.tunnel.max_pattern_pairs = n / 3 + 1;
     c.sweep.max_sources = n;
-    const uint64_t real = TunnelDetector(c.tunnel, 1).memory_bytes() + SweepDetector(c.sweep, 1).memory_bytes();
+    const uint64_t real =
+        TunnelDetector(c.tunnel, 1).memory_bytes() + SweepDetector(c.sweep, 1).memory_bytes();
     const uint64_t estimate = engine_table_bytes(c);
     EXPECT_GE(estimate, real);
     EXPECT_LE(estimate, real + real / 4) << "a bound, not a guess";
@@ -47,9 +48,10 @@ TEST(EngineBudget, DefaultsFitWithRoomToSpare) {
 }
 
 TEST(EngineBudget, TablesOverTheBudgetAreAnErrorAtTheLargestSetting) {
-  const std::string text = std::string(kInspectRule) +
-                           "\n[inspect.sweep]\nmax-sources = 16777216\n"
-                           "\n[inspect.tunnel]\nmax-pending-requests = 16777216\nmax-flows = 16777216\n";
+  const std::string text =
+      std::string(kInspectRule) +
+      "\n[inspect.sweep]\nmax-sources = 16777216\n"
+      "\n[inspect.tunnel]\nmax-pending-requests = 16777216\nmax-flows = 16777216\n";
   Diagnostics parsed;
   auto p = policy::parse_policy_text("p.toml", text, parsed);
   ASSERT_TRUE(p);

@@ -251,7 +251,8 @@ verify = "route"
 )");
   ASSERT_TRUE(c.enforce);
   EXPECT_EQ(*c.enforce, Enforce::log);
-  EXPECT_EQ(c.tunnel.enforce, Enforce::block);  // the detectors keep theirs; the engine applies the cap
+  EXPECT_EQ(c.tunnel.enforce,
+            Enforce::block);  // the detectors keep theirs; the engine applies the cap
   ASSERT_EQ(c.block.never_block.size(), 3u);
   EXPECT_EQ(c.block.never_block[0].network.family, policy::Family::ipv4);
   EXPECT_EQ(c.block.never_block[0].network.bytes[2], 7);
@@ -261,8 +262,10 @@ verify = "route"
   EXPECT_EQ(c.block.never_block[1].len, 48);
   EXPECT_EQ(c.block.never_block[2].len, 32);
   EXPECT_EQ(c.block.verify, BlockConfig::Verify::route);
-  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"drop\"\n").enforce, Enforce::drop);
-  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"block\"\n").enforce, Enforce::block);
+  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"drop\"\n").enforce,
+            Enforce::drop);
+  EXPECT_EQ(*config_of(std::string(kInspectRule) + "[inspect]\nenforce = \"block\"\n").enforce,
+            Enforce::block);
 }
 
 TEST(EngineConfigTest, EnforceChoicesMapToTheirLevels) {
@@ -280,9 +283,12 @@ TEST(EngineConfigTest, EnforceChoicesMapToTheirLevels) {
 // fragments = "reassemble" makes the namespace track connections.
 TEST(EngineConfigTest, ConntrackIffThePolicyReassembles) {
   EXPECT_FALSE(config_of(kInspectRule).conntrack);
-  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"follow\"\n") + kInspectRule).conntrack);
-  EXPECT_FALSE(config_of(std::string("[icmpwall]\nfragments = \"drop\"\n") + kInspectRule).conntrack);
-  EXPECT_TRUE(config_of(std::string("[icmpwall]\nfragments = \"reassemble\"\n") + kInspectRule).conntrack);
+  EXPECT_FALSE(
+      config_of(std::string("[icmpwall]\nfragments = \"follow\"\n") + kInspectRule).conntrack);
+  EXPECT_FALSE(
+      config_of(std::string("[icmpwall]\nfragments = \"drop\"\n") + kInspectRule).conntrack);
+  EXPECT_TRUE(
+      config_of(std::string("[icmpwall]\nfragments = \"reassemble\"\n") + kInspectRule).conntrack);
 }
 
 TEST(EngineConfigTest, RouterRefusesRedirectsUnlessThePolicySaysOtherwise) {

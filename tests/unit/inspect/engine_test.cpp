@@ -51,7 +51,9 @@ PacketContext ctx_from(const LinkAddress& mac, uint32_t iif = 1) {
   ctx.hwaddr_len = mac.len;
   return ctx;
 }
-PacketContext ctx1() { return ctx_from(kSenderMac); }
+PacketContext ctx1() {
+  return ctx_from(kSenderMac);
+}
 
 // Routes in which every test sender is proven: 198.18.0.0/15 and
 // 2001:db8::/40 are connected to interface 1, and each sender's
@@ -281,8 +283,7 @@ TEST(EngineBlockGuardTest, LinkVerificationWantsTheNeighboursOwnLinkLayerAddress
   for (const char* src : {"198.18.1.2", "2001:db8:1::2"}) {
     const std::string net = addr(src).family == Family::ipv4 ? "198.18.2." : "2001:db8:2::";
     // Another host's frame carrying the sender's address.
-    EXPECT_EQ(withheld(src, net, senders_view({src}), {}, ctx_from(kOtherMac)),
-              "unverified-sender")
+    EXPECT_EQ(withheld(src, net, senders_view({src}), {}, ctx_from(kOtherMac)), "unverified-sender")
         << src;
     // No neighbour entry: unproven.
     EXPECT_EQ(withheld(src, net, senders_view({})), "unverified-sender") << src;
@@ -305,9 +306,9 @@ TEST(EngineBlockGuardTest, OffLinkSendersNeedTheReversePathCheck) {
     const std::string net = a.family == Family::ipv4 ? "198.18.2." : "2001:db8:2::";
     auto routes = [&](uint32_t back_oif) {
       auto v = senders_view({});
-      v->add_route(a.family == Family::ipv4 ? addr("0.0.0.0") : addr("::"), 0,
-                   Route{a.family == Family::ipv4 ? addr("198.18.0.1") : addr("2001:db8::1"),
-                         back_oif});
+      v->add_route(
+          a.family == Family::ipv4 ? addr("0.0.0.0") : addr("::"), 0,
+          Route{a.family == Family::ipv4 ? addr("198.18.0.1") : addr("2001:db8::1"), back_oif});
       return v;
     };
     // A frame from the gateway's MAC, off-link source: `link` never blocks it.
@@ -382,8 +383,8 @@ TEST(EngineBlockGuardTest, AWithheldTunnelBlockDoesNotCondemnTheFlow) {
     const PacketContext spoofed = ctx_from(kOtherMac);
     auto clean = [&](uint16_t seq) { return iputils(56, 1700000000, seq); };
     // A completed exchange, so the flow may lead to a block.
-    Finding f = engine.inspect(detect_test::build(addr(src), addr(dst), req, 7, 1, clean(1)),
-                               spoofed, t0);
+    Finding f =
+        engine.inspect(detect_test::build(addr(src), addr(dst), req, 7, 1, clean(1)), spoofed, t0);
     ASSERT_EQ(f.outcome, Outcome::pass) << src;
     f = engine.inspect(detect_test::build(addr(dst), addr(src), rep, 7, 1, clean(1)), ctx1(),
                        t0 + 1ms);

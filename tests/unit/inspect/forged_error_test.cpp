@@ -142,7 +142,8 @@ TEST_F(ForgedErrorTest, OtherTypesAreNotJudged) {
 Bytes unreachable_v4(const char* quoted_src, size_t data, size_t appended) {
   Bytes l4 = udp_header(40000, 53, static_cast<uint16_t>(data));
   l4.resize(l4.size() + data, 0x61);
-  Bytes quote = quoted_v4(v4(quoted_src), v4("198.18.9.9"), 17, l4, static_cast<uint16_t>(l4.size()));
+  Bytes quote =
+      quoted_v4(v4(quoted_src), v4("198.18.9.9"), 17, l4, static_cast<uint16_t>(l4.size()));
   quote.resize(quote.size() + appended, 0x42);
   return icmp4(v4("198.18.0.1"), v4("198.18.0.2"), 3, 3, 0, quote);
 }
@@ -158,8 +159,9 @@ Bytes unreachable_v6(const char* quoted_src, size_t data, size_t appended) {
 TEST_F(ForgedErrorTest, DataAppendedAfterTheQuotedDatagramIsSmuggling) {
   EXPECT_EQ(reason(unreachable_v4("198.18.0.2", 10, 0)), "pass");
   EXPECT_EQ(reason(unreachable_v6("2001:db8::2", 10, 0)), "pass");
-  for (const Bytes& b : {unreachable_v4("198.18.0.2", 10, 1), unreachable_v6("2001:db8::2", 10, 1),
-                         unreachable_v4("198.18.0.2", 0, 200), unreachable_v6("2001:db8::2", 0, 600)}) {
+  for (const Bytes& b :
+       {unreachable_v4("198.18.0.2", 10, 1), unreachable_v6("2001:db8::2", 10, 1),
+        unreachable_v4("198.18.0.2", 0, 200), unreachable_v6("2001:db8::2", 0, 600)}) {
     Finding f = check(b);
     EXPECT_EQ(f.reason, "error-smuggling");
     EXPECT_EQ(f.outcome, Outcome::drop);

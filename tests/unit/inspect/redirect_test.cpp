@@ -425,7 +425,8 @@ TEST_F(RedirectTest, V6CutByTheCopyRangeIsJudgedOnWhatIsThere) {
   cut.assign(b.begin(), b.begin() + 40 + 40 + 8 + 8 + 44);
   p = decode_packet(cut, DecodeOptions{.allow_truncated = true});
   ASSERT_TRUE(p);
-  EXPECT_EQ(validator.check(*p.value, PacketContext{.iif = kLink}).reason, "redirect-not-from-gateway");
+  EXPECT_EQ(validator.check(*p.value, PacketContext{.iif = kLink}).reason,
+            "redirect-not-from-gateway");
 }
 
 // --- the link-layer source -------------------------------------------------
@@ -475,7 +476,8 @@ TEST_F(RedirectTest, NoNeighbourEntryForTheGatewayIsDropped) {
     ASSERT_EQ(f.signals.size(), 1u);
     EXPECT_EQ(f.signals[0].name, "no-neighbour-entry");
     // No link-layer source reported (a device without one): not judged.
-    EXPECT_FALSE(RedirectValidator({}, routes_).check(*p.value, PacketContext{.iif = kLink}).detected());
+    EXPECT_FALSE(
+        RedirectValidator({}, routes_).check(*p.value, PacketContext{.iif = kLink}).detected());
   }
 }
 

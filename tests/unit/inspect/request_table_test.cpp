@@ -19,7 +19,9 @@ struct Key {
 
 const Clock::time_point t0 = Clock::time_point{} + 1000h;
 
-RequestTable<Key>::Request at(Clock::time_point t, uint64_t hash = 7) { return {hash, 56, t}; }
+RequestTable<Key>::Request at(Clock::time_point t, uint64_t hash = 7) {
+  return {hash, 56, t};
+}
 
 TEST(RequestTable, AReplyTakesItsRequestOnce) {
   RequestTable<Key> t(16, 1);

@@ -786,11 +786,12 @@ TEST(TunnelTools, PtunnelBlocksItsInitiator) {
   // Shell text without a completed exchange (a spoofed source looks like
   // this) is dropped, never blocked: that evidence does not pin a sender.
   for (int i = 0; i < 6; ++i) {
-    const std::string cmd = "uid=0(root) gid=0(root) groups=0(root) $ cat /etc/shadow #" +
-                            std::to_string(i);
-    f = run(d, echo("198.18.0.5", "203.0.113.9", true, 0x99, static_cast<uint16_t>(i),
-                    Bytes(cmd.begin(), cmd.end()))
-                   .packet,
+    const std::string cmd =
+        "uid=0(root) gid=0(root) groups=0(root) $ cat /etc/shadow #" + std::to_string(i);
+    f = run(d,
+            echo("198.18.0.5", "203.0.113.9", true, 0x99, static_cast<uint16_t>(i),
+                 Bytes(cmd.begin(), cmd.end()))
+                .packet,
             t0 + i * 10ms);
     EXPECT_NE(f.outcome, Outcome::block) << i;
   }

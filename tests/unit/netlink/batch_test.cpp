@@ -24,10 +24,12 @@ nft::Table small_table() {
   nft::Table t;
   t.name = "icmpwall";
   t.objects.push_back({nft::ObjectKind::counter, "echo", {}, origin(2, "rule 'echo' (allow)")});
-  nft::Set s{"src", nft::KeyType::ipv4_addr, false, true, false, 0, 0, {}, origin(4, "rule 'echo' (allow)")};
+  nft::Set s{"src", nft::KeyType::ipv4_addr,         false, true, false, 0, 0,
+             {},    origin(4, "rule 'echo' (allow)")};
   s.elements.push_back({{198, 18, 0, 0}, {198, 18, 0, 255}, {}});
   t.sets.push_back(s);
-  nft::Chain base{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, origin(1, "base chain")};
+  nft::Chain base{
+      "input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, origin(1, "base chain")};
   nft::Rule r;
   r.stmts = {nft::SetMatch{nft::Field::ip_saddr, "src"}, nft::CounterRef{"echo"},
              nft::Queue{4, 2, true, true}};
@@ -48,8 +50,9 @@ TEST(Batch, OrderAndSequenceNumbers) {
   b.finish();
   std::vector<uint16_t> types;
   for (const auto* m : b.messages()) types.push_back(msg_type(m));
-  EXPECT_EQ(types, (std::vector<uint16_t>{0, NFT_MSG_NEWOBJ, NFT_MSG_NEWCHAIN, NFT_MSG_NEWSET,
-                                          NFT_MSG_NEWSETELEM, NFT_MSG_NEWRULE, NFT_MSG_NEWRULE, 0}));
+  EXPECT_EQ(types,
+            (std::vector<uint16_t>{0, NFT_MSG_NEWOBJ, NFT_MSG_NEWCHAIN, NFT_MSG_NEWSET,
+                                   NFT_MSG_NEWSETELEM, NFT_MSG_NEWRULE, NFT_MSG_NEWRULE, 0}));
   // Consecutive sequence numbers; every message but BEGIN/END asks for an ack.
   uint32_t seq = 1000;
   for (const auto* m : b.messages()) {
@@ -91,7 +94,8 @@ TEST(Batch, SequenceMapsBackToOrigin) {
     EXPECT_LT(e.begin, e.end);
     EXPECT_LE(e.end, rules[0]->nlmsg_len);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"meta", "cmp", "payload", "lookup", "objref", "queue"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"meta", "cmp", "payload", "lookup", "objref", "queue"}));
 }
 
 TEST(Batch, LargeElementListsAreSplit) {
@@ -99,8 +103,13 @@ TEST(Batch, LargeElementListsAreSplit) {
   nft::Set s{"many", nft::KeyType::ipv6_addr, false, true, false, 0, 0, {}, origin(3, "many")};
   for (uint32_t i = 0; i < 20000; ++i) {
     std::vector<uint8_t> k(16, 0);
-    k[0] = 0x20; k[1] = 0x01; k[2] = 0x0d; k[3] = 0xb8;
-    k[4] = uint8_t(i >> 15); k[5] = uint8_t(i >> 7); k[6] = uint8_t(i << 1);
+    k[0] = 0x20;
+    k[1] = 0x01;
+    k[2] = 0x0d;
+    k[3] = 0xb8;
+    k[4] = uint8_t(i >> 15);
+    k[5] = uint8_t(i >> 7);
+    k[6] = uint8_t(i << 1);
     s.elements.push_back({k, {}, {}});
   }
   t.sets.push_back(s);
@@ -121,7 +130,7 @@ TEST(Batch, LargeElementListsAreSplit) {
     EXPECT_EQ(b.find(m->nlmsg_seq)->origin.loc.line, 3u);
   }
   EXPECT_EQ(total, 1u + 2u * 20000u);  // leading end element, start and end per address
-  EXPECT_GT(b.iovecs().size(), 1u);      // more than one page
+  EXPECT_GT(b.iovecs().size(), 1u);    // more than one page
 }
 
 TEST(Batch, EncodeErrorAppendsNothingAndPointsAtTheRule) {
@@ -156,10 +165,13 @@ ExprPtr queue_expr(QueueMode mode, nft::Queue q) {
   ExprPtr out = make_expr(nftnl_expr_get_str(e, NFTNL_EXPR_NAME));
   uint32_t len = 0;
   if (mode == QueueMode::native) {
-    nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_NUM, nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_NUM));
-    nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_TOTAL, nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_TOTAL));
+    nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_NUM,
+                       nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_NUM));
+    nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_TOTAL,
+                       nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_TOTAL));
     if (nftnl_expr_is_set(e, NFTNL_EXPR_QUEUE_FLAGS))
-      nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_FLAGS, nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_FLAGS));
+      nftnl_expr_set_u16(out.get(), NFTNL_EXPR_QUEUE_FLAGS,
+                         nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_FLAGS));
   } else {
     nftnl_expr_set_str(out.get(), NFTNL_EXPR_TG_NAME, nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME));
     nftnl_expr_set_u32(out.get(), NFTNL_EXPR_TG_REV, nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV));
@@ -177,7 +189,8 @@ TEST(QueueEncoding, NativeAttributes) {
   EXPECT_STREQ(nftnl_expr_get_str(e.get(), NFTNL_EXPR_NAME), "queue");
   EXPECT_EQ(nftnl_expr_get_u16(e.get(), NFTNL_EXPR_QUEUE_NUM), 4);
   EXPECT_EQ(nftnl_expr_get_u16(e.get(), NFTNL_EXPR_QUEUE_TOTAL), 2);
-  EXPECT_EQ(nftnl_expr_get_u16(e.get(), NFTNL_EXPR_QUEUE_FLAGS), NFT_QUEUE_FLAG_BYPASS | NFT_QUEUE_FLAG_CPU_FANOUT);
+  EXPECT_EQ(nftnl_expr_get_u16(e.get(), NFTNL_EXPR_QUEUE_FLAGS),
+            NFT_QUEUE_FLAG_BYPASS | NFT_QUEUE_FLAG_CPU_FANOUT);
   auto plain = queue_expr(QueueMode::native, nft::Queue{9, 1, false, false});
   EXPECT_FALSE(nftnl_expr_is_set(plain.get(), NFTNL_EXPR_QUEUE_FLAGS));  // as nft: no flags attr
 }
@@ -189,13 +202,15 @@ TEST(QueueEncoding, CompatInfoIsXtNfqInfoV3) {
   EXPECT_STREQ(nftnl_expr_get_str(e.get(), NFTNL_EXPR_TG_NAME), "NFQUEUE");
   EXPECT_EQ(nftnl_expr_get_u32(e.get(), NFTNL_EXPR_TG_REV), 3u);
   uint32_t len = 0;
-  const auto* info = static_cast<const xt_NFQ_info_v3*>(nftnl_expr_get(e.get(), NFTNL_EXPR_TG_INFO, &len));
+  const auto* info =
+      static_cast<const xt_NFQ_info_v3*>(nftnl_expr_get(e.get(), NFTNL_EXPR_TG_INFO, &len));
   ASSERT_EQ(len, sizeof(xt_NFQ_info_v3));
   EXPECT_EQ(info->queuenum, 4);
   EXPECT_EQ(info->queues_total, 2);
   EXPECT_EQ(info->flags, NFQ_FLAG_BYPASS | NFQ_FLAG_CPU_FANOUT);
   auto off = queue_expr(QueueMode::compat, nft::Queue{0, 1, false, false});
-  const auto* info2 = static_cast<const xt_NFQ_info_v3*>(nftnl_expr_get(off.get(), NFTNL_EXPR_TG_INFO, &len));
+  const auto* info2 =
+      static_cast<const xt_NFQ_info_v3*>(nftnl_expr_get(off.get(), NFTNL_EXPR_TG_INFO, &len));
   EXPECT_EQ(info2->flags, 0);
 }
 

@@ -22,14 +22,16 @@ std::string encode(std::vector<nft::Stmt> stmts, const std::string& comment = {}
   nft::Rule r;
   r.stmts = std::move(stmts);
   r.comment = comment;
-  SetIds ids{{"r.source.v4", 1}, {"r.source.v6", 2}, {"r.iif", 3}, {"r.dtype", 4},
-             {"r.sources.v6", 5}, {"verdicts.input.v4", 6}};
+  SetIds ids{{"r.source.v4", 1}, {"r.source.v6", 2},  {"r.iif", 3},
+             {"r.dtype", 4},     {"r.sources.v6", 5}, {"verdicts.input.v4", 6}};
   auto rule = encode_rule("icmpwall", "c", r, ids, EncodeOptions{mode});
   if (!rule) return "error: " + rule.error().message;
   return rule_text(rule->get());
 }
 
-nft::Verdict accept() { return {nft::VerdictKind::accept, {}}; }
+nft::Verdict accept() {
+  return {nft::VerdictKind::accept, {}};
+}
 
 TEST(EncodeRule, BaseChainDispatch) {
   // meta nfproto ipv4 meta l4proto icmp jump input.v4: explicit, no extra deps
@@ -56,15 +58,16 @@ TEST(EncodeRule, IcmpTypeCodeVmap) {
 }
 
 TEST(EncodeRule, Icmpv6TypeCodeVmap) {
-  EXPECT_EQ(encode({nft::VmapLookup{{Field::icmpv6_type, Field::icmpv6_code}, "verdicts.input.v4"}}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x0000000a ]\n"
-            "  [ meta load l4proto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x0000003a ]\n"
-            "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
-            "  [ payload load 1b @ transport header + 1 => reg 9 ]\n"
-            "  [ lookup reg 1 set verdicts.input.v4 dreg 0 ]\n");
+  EXPECT_EQ(
+      encode({nft::VmapLookup{{Field::icmpv6_type, Field::icmpv6_code}, "verdicts.input.v4"}}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x0000000a ]\n"
+      "  [ meta load l4proto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x0000003a ]\n"
+      "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
+      "  [ payload load 1b @ transport header + 1 => reg 9 ]\n"
+      "  [ lookup reg 1 set verdicts.input.v4 dreg 0 ]\n");
 }
 
 TEST(EncodeRule, SourceSetTtlCounterComment) {
@@ -85,16 +88,17 @@ TEST(EncodeRule, SourceSetTtlCounterComment) {
 }
 
 TEST(EncodeRule, Ip6SourceSetHoplimitDrop) {
-  EXPECT_EQ(encode({nft::SetMatch{Field::ip6_saddr, "r.source.v6"}, nft::Match{Field::ip6_hoplimit, {255}},
-                    nft::Verdict{nft::VerdictKind::drop, {}}}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x0000000a ]\n"
-            "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
-            "  [ lookup reg 1 set r.source.v6 ]\n"
-            "  [ payload load 1b @ network header + 7 => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x000000ff ]\n"
-            "  [ immediate reg 0 drop ]\n");
+  EXPECT_EQ(
+      encode({nft::SetMatch{Field::ip6_saddr, "r.source.v6"},
+              nft::Match{Field::ip6_hoplimit, {255}}, nft::Verdict{nft::VerdictKind::drop, {}}}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x0000000a ]\n"
+      "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+      "  [ lookup reg 1 set r.source.v6 ]\n"
+      "  [ payload load 1b @ network header + 7 => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x000000ff ]\n"
+      "  [ immediate reg 0 drop ]\n");
 }
 
 TEST(EncodeRule, InterfaceNames) {
@@ -200,8 +204,8 @@ TEST(EncodeRule, BadPrefixMatchesAreRejected) {
 
 TEST(EncodeRule, AddressPairIsNotMerged) {
   // nft 1.0.6 keeps `ip saddr A ip daddr B` as two 4-byte loads.
-  EXPECT_EQ(encode({nft::Match{Field::ip_saddr, {198, 18, 0, 1}}, nft::Match{Field::ip_daddr, {198, 18, 0, 2}},
-                    accept()}),
+  EXPECT_EQ(encode({nft::Match{Field::ip_saddr, {198, 18, 0, 1}},
+                    nft::Match{Field::ip_daddr, {198, 18, 0, 2}}, accept()}),
             "inet icmpwall c\n"
             "  [ meta load nfproto => reg 1 ]\n"
             "  [ cmp eq reg 1 0x00000002 ]\n"
@@ -214,15 +218,16 @@ TEST(EncodeRule, AddressPairIsNotMerged) {
 
 TEST(EncodeRule, TypeAndCodeMergeIntoOneLoad) {
   // icmp type 8 icmp code 0 accept
-  EXPECT_EQ(encode({nft::Match{Field::icmp_type, {8}}, nft::Match{Field::icmp_code, {0}}, accept()}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x00000002 ]\n"
-            "  [ meta load l4proto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x00000001 ]\n"
-            "  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x00000008 ]\n"
-            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(
+      encode({nft::Match{Field::icmp_type, {8}}, nft::Match{Field::icmp_code, {0}}, accept()}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x00000002 ]\n"
+      "  [ meta load l4proto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x00000001 ]\n"
+      "  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x00000008 ]\n"
+      "  [ immediate reg 0 accept ]\n");
 }
 
 TEST(EncodeRule, ExplicitL4protoSatisfiesIcmpDependency) {
@@ -235,7 +240,8 @@ TEST(EncodeRule, ExplicitL4protoSatisfiesIcmpDependency) {
             "  [ cmp eq reg 1 0x00000008 ]\n"
             "  [ immediate reg 0 accept ]\n");
   // icmp type 8 ip saddr X: the icmp dependency already fixed nfproto
-  EXPECT_EQ(encode({nft::Match{Field::icmp_type, {8}}, nft::Match{Field::ip_saddr, {198, 18, 0, 1}}, accept()}),
+  EXPECT_EQ(encode({nft::Match{Field::icmp_type, {8}}, nft::Match{Field::ip_saddr, {198, 18, 0, 1}},
+                    accept()}),
             "inet icmpwall c\n"
             "  [ meta load nfproto => reg 1 ]\n"
             "  [ cmp eq reg 1 0x00000002 ]\n"
@@ -308,47 +314,51 @@ TEST(EncodeRule, PerSourceLimitWithoutMask) {
 }
 
 TEST(EncodeRule, PerSourceLimitBeforeTheQueue) {
-  // update @r.sources.v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 10/second burst 20 packets }
+  // update @r.sources.v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 10/second burst 20 packets
+  // }
   //   counter name "rx" queue num 3 bypass   (rate-limit, then inspect)
   nft::DynsetLimit d;
   d.set = "r.sources.v6";
   d.key = Field::ip6_saddr;
   d.mask = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
   d.limit = {{10, policy::RateUnit::second}, 20};
-  EXPECT_EQ(encode({d, nft::CounterRef{"rx"}, nft::Queue{3, 1, true, false}}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x0000000a ]\n"
-            "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
-            "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ "
-            "0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-            "  [ dynset update reg_key 1 set r.sources.v6 expr [ limit rate 10/second burst 20 type "
-            "packets flags 0x0 ] ]\n"
-            "  [ objref type 1 name rx ]\n"
-            "  [ queue num 3 bypass ]\n");
+  EXPECT_EQ(
+      encode({d, nft::CounterRef{"rx"}, nft::Queue{3, 1, true, false}}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x0000000a ]\n"
+      "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+      "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ "
+      "0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+      "  [ dynset update reg_key 1 set r.sources.v6 expr [ limit rate 10/second burst 20 type "
+      "packets flags 0x0 ] ]\n"
+      "  [ objref type 1 name rx ]\n"
+      "  [ queue num 3 bypass ]\n");
 }
 
 // As `nft --debug=netlink` prints `ip frag-off & 0x1fff != 0 counter
 // name "fragments.input" accept` and `frag frag-off != 0 ...` in an inet table.
 TEST(EncodeRule, NonFirstFragments) {
-  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv4}, nft::CounterRef{"frags"}, accept()}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x00000002 ]\n"
-            "  [ payload load 2b @ network header + 6 => reg 1 ]\n"
-            "  [ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
-            "  [ cmp neq reg 1 0x00000000 ]\n"
-            "  [ objref type 1 name frags ]\n"
-            "  [ immediate reg 0 accept ]\n");
-  EXPECT_EQ(encode({nft::NonFirstFragment{policy::Family::ipv6}, nft::CounterRef{"frags"}, accept()}),
-            "inet icmpwall c\n"
-            "  [ meta load nfproto => reg 1 ]\n"
-            "  [ cmp eq reg 1 0x0000000a ]\n"
-            "  [ exthdr load ipv6 2b @ 44 + 2 => reg 1 ]\n"
-            "  [ bitwise reg 1 = ( reg 1 & 0x0000f8ff ) ^ 0x00000000 ]\n"
-            "  [ cmp neq reg 1 0x00000000 ]\n"
-            "  [ objref type 1 name frags ]\n"
-            "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(
+      encode({nft::NonFirstFragment{policy::Family::ipv4}, nft::CounterRef{"frags"}, accept()}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x00000002 ]\n"
+      "  [ payload load 2b @ network header + 6 => reg 1 ]\n"
+      "  [ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
+      "  [ cmp neq reg 1 0x00000000 ]\n"
+      "  [ objref type 1 name frags ]\n"
+      "  [ immediate reg 0 accept ]\n");
+  EXPECT_EQ(
+      encode({nft::NonFirstFragment{policy::Family::ipv6}, nft::CounterRef{"frags"}, accept()}),
+      "inet icmpwall c\n"
+      "  [ meta load nfproto => reg 1 ]\n"
+      "  [ cmp eq reg 1 0x0000000a ]\n"
+      "  [ exthdr load ipv6 2b @ 44 + 2 => reg 1 ]\n"
+      "  [ bitwise reg 1 = ( reg 1 & 0x0000f8ff ) ^ 0x00000000 ]\n"
+      "  [ cmp neq reg 1 0x00000000 ]\n"
+      "  [ objref type 1 name frags ]\n"
+      "  [ immediate reg 0 accept ]\n");
 }
 
 // icmp type echo-request notrack

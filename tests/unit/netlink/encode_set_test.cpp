@@ -42,9 +42,11 @@ nft::Set verdict_map() {
   m.key = nft::KeyType::icmp_type_code;
   m.map = true;
   m.interval = true;
-  m.elements.push_back({{8, 0, 0, 0, 0, 0, 0, 0}, {8, 0, 0, 0, 255, 0, 0, 0},
+  m.elements.push_back({{8, 0, 0, 0, 0, 0, 0, 0},
+                        {8, 0, 0, 0, 255, 0, 0, 0},
                         nft::Verdict{nft::VerdictKind::jump, "input.v4.8"}});
-  m.elements.push_back({{3, 0, 0, 0, 4, 0, 0, 0}, {}, nft::Verdict{nft::VerdictKind::jump, "input.v4.8"}});
+  m.elements.push_back(
+      {{3, 0, 0, 0, 4, 0, 0, 0}, {}, nft::Verdict{nft::VerdictKind::jump, "input.v4.8"}});
   return m;
 }
 
@@ -61,21 +63,23 @@ nft::Set v4_interval() {
 TEST(EncodeSet, ConcatIntervalVerdictMap) {
   auto s = roundtrip(verdict_map(), 6);
   ASSERT_TRUE(s);
-  EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS), 0x8cu);  // concat|map|interval
+  EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS), 0x8cu);      // concat|map|interval
   EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_TYPE), 0x3a0u);  // icmp_type . icmp_code
   EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_KEY_LEN), 8u);
   EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_DATA_TYPE), 0xffffff00u);  // NFT_DATA_VERDICT
   EXPECT_EQ(nftnl_set_get_u32(s.get(), NFTNL_SET_ID), 6u);
   uint32_t len = 0;
-  const auto* fields = static_cast<const uint8_t*>(nftnl_set_get_data(s.get(), NFTNL_SET_DESC_CONCAT, &len));
+  const auto* fields =
+      static_cast<const uint8_t*>(nftnl_set_get_data(s.get(), NFTNL_SET_DESC_CONCAT, &len));
   ASSERT_NE(fields, nullptr);
   EXPECT_EQ(fields[0], 1);
   EXPECT_EQ(fields[1], 1);
   EXPECT_EQ(fields[2], 0);
   // key byteorder 0, data byteorder 0, typeof { concat, {} }, data interval 0
-  EXPECT_EQ(userdata(s.get()),
-            (std::vector<uint8_t>{0x00, 0x04, 0, 0, 0, 0, 0x01, 0x04, 0, 0, 0, 0, 0x03, 0x08, 0x00, 0x04,
-                                  0x0d, 0, 0, 0, 0x01, 0x00, 0x06, 0x04, 0, 0, 0, 0}));
+  EXPECT_EQ(
+      userdata(s.get()),
+      (std::vector<uint8_t>{0x00, 0x04, 0,    0, 0, 0, 0x01, 0x04, 0,    0,    0, 0, 0x03, 0x08,
+                            0x00, 0x04, 0x0d, 0, 0, 0, 0x01, 0x00, 0x06, 0x04, 0, 0, 0,    0}));
 }
 
 TEST(EncodeSet, Icmpv6ConcatTypeId) {
@@ -133,7 +137,8 @@ TEST(EncodeElements, IntervalEdges) {
   ASSERT_EQ(els.size(), 5u);
   auto key = [&](size_t i) {
     uint32_t len = 0;
-    const auto* p = static_cast<const uint8_t*>(nftnl_set_elem_get(els[i].get(), NFTNL_SET_ELEM_KEY, &len));
+    const auto* p =
+        static_cast<const uint8_t*>(nftnl_set_elem_get(els[i].get(), NFTNL_SET_ELEM_KEY, &len));
     return std::vector<uint8_t>(p, p + len);
   };
   auto is_end = [&](size_t i) {
@@ -152,9 +157,10 @@ TEST(EncodeElements, IntervalEdges) {
 }
 
 TEST(EncodeElements, ConcatMapCarriesKeyAndKeyEnd) {
-  EXPECT_THAT(elements(verdict_map()),
-              HasSubstr("element 00000008 00000000  - 00000008 000000ff  : jump -> input.v4.8 0 [end]\t"
-                        "element 00000003 00000004  - 00000003 00000004  : jump -> input.v4.8 0 [end]"));
+  EXPECT_THAT(
+      elements(verdict_map()),
+      HasSubstr("element 00000008 00000000  - 00000008 000000ff  : jump -> input.v4.8 0 [end]\t"
+                "element 00000003 00000004  - 00000003 00000004  : jump -> input.v4.8 0 [end]"));
   for (auto& e : encode_elements(verdict_map()))
     EXPECT_FALSE(nftnl_set_elem_is_set(e.get(), NFTNL_SET_ELEM_FLAGS));  // no interval-end elements
 }

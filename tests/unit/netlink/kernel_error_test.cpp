@@ -2,6 +2,8 @@
 // expression it falls in, the expression to the statement that produced
 // it, the statement to its policy key; and the ack itself read from an
 // NLMSG_ERROR as the kernel lays it out.
+#include "icmpwall/netlink/kernel_error.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
@@ -9,7 +11,6 @@
 #include <cerrno>
 
 #include "icmpwall/compile/compiler.h"
-#include "icmpwall/netlink/kernel_error.h"
 #include "icmpwall/policy/parser.h"
 #include "parse_back.h"
 
@@ -22,14 +23,17 @@ auto file() {
   static auto f = std::make_shared<SourceFile>("p.toml", std::string(20, '\n'));
   return f;
 }
-SourceLoc at(uint32_t line, uint32_t col) { return {file(), line, col}; }
+SourceLoc at(uint32_t line, uint32_t col) {
+  return {file(), line, col};
+}
 
 // One rule: iif (line 4), hop-limit (line 5), counter (no key), queue (line 6);
 // the [[rule]] header is line 2.
 nft::Table table() {
   nft::Table t;
   t.name = "icmpwall";
-  t.objects.push_back({nft::ObjectKind::counter, "rule.deep", {}, {at(2, 1), "rule 'deep' (inspect)"}});
+  t.objects.push_back(
+      {nft::ObjectKind::counter, "rule.deep", {}, {at(2, 1), "rule 'deep' (inspect)"}});
   nft::Chain c{"input", nft::BaseHook{nft::NfHook::input, 0, false}, {}, {at(1, 1), "base chain"}};
   nft::Rule r;
   r.origin = {at(2, 1), "rule 'deep' (inspect)"};
@@ -73,13 +77,13 @@ TEST(KernelError, EachExpressionKnowsItsPolicyKey) {
   // iif: meta + cmp; hop-limit: its dependency (meta nfproto + cmp), then
   // payload + cmp; the counter has no key of its own (the header); queue.
   EXPECT_EQ(got, (std::vector<std::pair<std::string, uint32_t>>{{"meta", 4},
-                                                                 {"cmp", 4},
-                                                                 {"meta", 5},
-                                                                 {"cmp", 5},
-                                                                 {"payload", 5},
-                                                                 {"cmp", 5},
-                                                                 {"objref", 2},
-                                                                 {"queue", 6}}));
+                                                                {"cmp", 4},
+                                                                {"meta", 5},
+                                                                {"cmp", 5},
+                                                                {"payload", 5},
+                                                                {"cmp", 5},
+                                                                {"objref", 2},
+                                                                {"queue", 6}}));
 }
 
 TEST(KernelError, OffsetInAnExpressionPointsAtItsKey) {
@@ -99,8 +103,9 @@ TEST(KernelError, OffsetInAnExpressionPointsAtItsKey) {
   auto queue = report(e, ENOENT, exprs[7].begin + 4);
   EXPECT_EQ(queue.loc.line, 6u);
   EXPECT_EQ(queue.loc.col, 10u);
-  EXPECT_EQ(queue.message,
-            "kernel rejected rule 'deep' (inspect): No such file or directory (expression 'queue')");
+  EXPECT_EQ(
+      queue.message,
+      "kernel rejected rule 'deep' (inspect): No such file or directory (expression 'queue')");
   EXPECT_THAT(queue.hint, ::testing::HasSubstr("compat"));
   // An expression without a key of its own: the rule's header.
   EXPECT_EQ(report(e, ENOENT, exprs[6].begin).loc.line, 2u);
@@ -127,7 +132,8 @@ TEST(KernelError, WithoutAnExpressionTheRuleHeader) {
 
 // NLMSG_ERROR with extended-ack TLVs, as the kernel sends it for a capped
 // ack: the error, the request's header only, then the attributes.
-std::vector<uint8_t> ack(uint32_t seq, int error, std::optional<uint32_t> offset, const char* text) {
+std::vector<uint8_t> ack(uint32_t seq, int error, std::optional<uint32_t> offset,
+                         const char* text) {
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE, 0);
   auto* nlh = mnl_nlmsg_put_header(buf.data());
   nlh->nlmsg_type = NLMSG_ERROR;
@@ -177,19 +183,19 @@ TEST(KernelError, SyntheticAckPointsAtTheKey) {
 // position, the encoder each expression its statement's.
 TEST(KernelError, CompiledPolicyExpressionsPointAtTheirKeys) {
   const char* text =
-      "[hooks.input]\n"                // 1
-      "default = \"drop\"\n"          // 2
-      "\n"                             // 3
-      "[[rule]]\n"                     // 4
-      "name = \"x\"\n"                // 5
-      "types = [\"echo-request\"]\n"  // 6
-      "iif = \"veth0\"\n"             // 7
-      "source = \"198.18.0.0/15\"\n"  // 8
-      "hop-limit = 64\n"               // 9
+      "[hooks.input]\n"                 // 1
+      "default = \"drop\"\n"            // 2
+      "\n"                              // 3
+      "[[rule]]\n"                      // 4
+      "name = \"x\"\n"                  // 5
+      "types = [\"echo-request\"]\n"    // 6
+      "iif = \"veth0\"\n"               // 7
+      "source = \"198.18.0.0/15\"\n"    // 8
+      "hop-limit = 64\n"                // 9
       "destination-type = \"local\"\n"  // 10
-      "action = \"rate-limit\"\n"     // 11
-      "rate = \"10/second\"\n"        // 12
-      "log = true\n";                  // 13
+      "action = \"rate-limit\"\n"       // 11
+      "rate = \"10/second\"\n"          // 12
+      "log = true\n";                   // 13
   Diagnostics diags;
   auto policy = policy::parse_policy_text("p.toml", text, diags);
   ASSERT_TRUE(policy);
@@ -208,9 +214,8 @@ TEST(KernelError, CompiledPolicyExpressionsPointAtTheirKeys) {
   const Exprs conditions = {{"meta", 7},    {"cmp", 7},      // iif
                             {"meta", 8},    {"cmp", 8},      // source: meta nfproto ipv4
                             {"payload", 8}, {"bitwise", 8},  // ip saddr 198.18.0.0/15
-                            {"cmp", 8},
-                            {"payload", 9}, {"cmp", 9},      // ip ttl 64
-                            {"fib", 10},    {"cmp", 10}};    // fib daddr type local
+                            {"cmp", 8},     {"payload", 9}, {"cmp", 9},  // ip ttl 64
+                            {"fib", 10},    {"cmp", 10}};                // fib daddr type local
   auto with = [&](Exprs tail) {
     Exprs all = conditions;
     all.insert(all.end(), tail.begin(), tail.end());

@@ -60,7 +60,8 @@ inline int parse_elements(const nlmsghdr* nlh, nftnl_set* s) {
                             reinterpret_cast<const uint8_t*>(nlh) + nlh->nlmsg_len);
   auto* msg = reinterpret_cast<nlmsghdr*>(copy.data());
   auto* attr = static_cast<nlattr*>(mnl_nlmsg_get_payload_offset(msg, sizeof(nfgenmsg)));
-  int left = static_cast<int>(static_cast<char*>(mnl_nlmsg_get_payload_tail(msg)) - reinterpret_cast<char*>(attr));
+  int left = static_cast<int>(static_cast<char*>(mnl_nlmsg_get_payload_tail(msg)) -
+                              reinterpret_cast<char*>(attr));
   for (; mnl_attr_ok(attr, left); left -= MNL_ALIGN(attr->nla_len), attr = mnl_attr_next(attr)) {
     if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS) continue;
     auto* el = static_cast<nlattr*>(mnl_attr_get_payload(attr));

@@ -16,7 +16,8 @@ TEST(QueueMode, NamesChooseTheMode) {
 
 TEST(QueueMode, EveryModeIsNamedAndNamesItself) {
   EXPECT_THAT(queue_mode_names(), ::testing::ElementsAre("auto", "native", "compat"));
-  for (auto m : {QueueMode::native, QueueMode::compat}) EXPECT_EQ(queue_mode_named(to_string(m)), m);
+  for (auto m : {QueueMode::native, QueueMode::compat})
+    EXPECT_EQ(queue_mode_named(to_string(m)), m);
 }
 
 }  // namespace

@@ -30,11 +30,14 @@ constexpr Family v6 = Family::ipv6;
 
 TEST(IcmpTypesTest, NftSpellingsResolve) {
   const std::map<std::string, uint8_t> v4_names = {
-      {"echo-reply", 0},           {"destination-unreachable", 3}, {"source-quench", 4},
-      {"redirect", 5},             {"echo-request", 8},            {"router-advertisement", 9},
-      {"router-solicitation", 10}, {"time-exceeded", 11},          {"parameter-problem", 12},
-      {"timestamp-request", 13},   {"timestamp-reply", 14},        {"info-request", 15},
-      {"info-reply", 16},          {"address-mask-request", 17},   {"address-mask-reply", 18}};
+      {"echo-reply", 0},           {"destination-unreachable", 3},
+      {"source-quench", 4},        {"redirect", 5},
+      {"echo-request", 8},         {"router-advertisement", 9},
+      {"router-solicitation", 10}, {"time-exceeded", 11},
+      {"parameter-problem", 12},   {"timestamp-request", 13},
+      {"timestamp-reply", 14},     {"info-request", 15},
+      {"info-reply", 16},          {"address-mask-request", 17},
+      {"address-mask-reply", 18}};
   for (const auto& [name, type] : v4_names) {
     const auto* t = find_type(v4, type);
     ASSERT_NE(t, nullptr) << name;
@@ -106,13 +109,19 @@ TEST(IcmpTypesTest, UnassignedTypesHaveNoName) {
 }
 
 TEST(IcmpTypesTest, LookupGivesEveryFamilyMeaning) {
-  EXPECT_THAT(lookup_name("echo-request"), ElementsAre(NamedMatch{v4, 8, {}}, NamedMatch{v6, 128, {}}));
-  EXPECT_THAT(lookup_name("destination-unreachable"), ElementsAre(NamedMatch{v4, 3, {}}, NamedMatch{v6, 1, {}}));
-  EXPECT_THAT(lookup_name("time-exceeded"), ElementsAre(NamedMatch{v4, 11, {}}, NamedMatch{v6, 3, {}}));
-  EXPECT_THAT(lookup_name("parameter-problem"), ElementsAre(NamedMatch{v4, 12, {}}, NamedMatch{v6, 4, {}}));
+  EXPECT_THAT(lookup_name("echo-request"),
+              ElementsAre(NamedMatch{v4, 8, {}}, NamedMatch{v6, 128, {}}));
+  EXPECT_THAT(lookup_name("destination-unreachable"),
+              ElementsAre(NamedMatch{v4, 3, {}}, NamedMatch{v6, 1, {}}));
+  EXPECT_THAT(lookup_name("time-exceeded"),
+              ElementsAre(NamedMatch{v4, 11, {}}, NamedMatch{v6, 3, {}}));
+  EXPECT_THAT(lookup_name("parameter-problem"),
+              ElementsAre(NamedMatch{v4, 12, {}}, NamedMatch{v6, 4, {}}));
   EXPECT_THAT(lookup_name("redirect"), ElementsAre(NamedMatch{v4, 5, {}}, NamedMatch{v6, 137, {}}));
-  EXPECT_THAT(lookup_name("router-advertisement"), ElementsAre(NamedMatch{v4, 9, {}}, NamedMatch{v6, 134, {}}));
-  EXPECT_THAT(lookup_name("router-solicitation"), ElementsAre(NamedMatch{v4, 10, {}}, NamedMatch{v6, 133, {}}));
+  EXPECT_THAT(lookup_name("router-advertisement"),
+              ElementsAre(NamedMatch{v4, 9, {}}, NamedMatch{v6, 134, {}}));
+  EXPECT_THAT(lookup_name("router-solicitation"),
+              ElementsAre(NamedMatch{v4, 10, {}}, NamedMatch{v6, 133, {}}));
   EXPECT_THAT(lookup_name("packet-too-big"), ElementsAre(NamedMatch{v6, 2, {}}));
   EXPECT_THAT(lookup_name("source-quench"), ElementsAre(NamedMatch{v4, 4, {}}));
 }
@@ -129,11 +138,15 @@ TEST(IcmpTypesTest, AliasesOfNeighborDiscoveryAndMld) {
 
 TEST(IcmpTypesTest, TypeAndCodeNames) {
   EXPECT_THAT(lookup_name("frag-needed"), ElementsAre(NamedMatch{v4, 3, 4}));
-  EXPECT_THAT(lookup_name("port-unreachable"), ElementsAre(NamedMatch{v4, 3, 3}, NamedMatch{v6, 1, 4}));
-  EXPECT_THAT(lookup_name("admin-prohibited"), ElementsAre(NamedMatch{v4, 3, 13}, NamedMatch{v6, 1, 1}));
-  EXPECT_THAT(lookup_name("ttl-exceeded"), ElementsAre(NamedMatch{v4, 11, 0}, NamedMatch{v6, 3, 0}));
+  EXPECT_THAT(lookup_name("port-unreachable"),
+              ElementsAre(NamedMatch{v4, 3, 3}, NamedMatch{v6, 1, 4}));
+  EXPECT_THAT(lookup_name("admin-prohibited"),
+              ElementsAre(NamedMatch{v4, 3, 13}, NamedMatch{v6, 1, 1}));
+  EXPECT_THAT(lookup_name("ttl-exceeded"),
+              ElementsAre(NamedMatch{v4, 11, 0}, NamedMatch{v6, 3, 0}));
   EXPECT_THAT(lookup_name("hop-limit-exceeded"), ElementsAre(NamedMatch{v6, 3, 0}));
-  EXPECT_THAT(lookup_name("reassembly-timeout"), ElementsAre(NamedMatch{v4, 11, 1}, NamedMatch{v6, 3, 1}));
+  EXPECT_THAT(lookup_name("reassembly-timeout"),
+              ElementsAre(NamedMatch{v4, 11, 1}, NamedMatch{v6, 3, 1}));
   EXPECT_THAT(lookup_name("host-redirect"), ElementsAre(NamedMatch{v4, 5, 1}));
   EXPECT_THAT(lookup_name("no-route"), ElementsAre(NamedMatch{v6, 1, 0}));
   EXPECT_THAT(lookup_name("addr-unreachable"), ElementsAre(NamedMatch{v6, 1, 3}));
@@ -168,8 +181,8 @@ TEST(IcmpTypesTest, NearestNames) {
   EXPECT_EQ(nearest_names("packet-to-big", 1), std::vector<std::string>{"packet-too-big"});
   EXPECT_EQ(nearest_names("frag-neded", 1), std::vector<std::string>{"frag-needed"});
   // A prefix of a name is close, however many letters are missing.
-  EXPECT_THAT(nearest_names("mld-listener"), ElementsAre("mld-listener-done", "mld-listener-query",
-                                                         "mld-listener-report"));
+  EXPECT_THAT(nearest_names("mld-listener"),
+              ElementsAre("mld-listener-done", "mld-listener-query", "mld-listener-report"));
   EXPECT_THAT(nearest_names("qqqqqqqqqqqq"), IsEmpty());
   EXPECT_THAT(nearest_names(std::string(200, 'e')), IsEmpty());
   EXPECT_EQ(nearest_names("echo", 5).size(), 2u);

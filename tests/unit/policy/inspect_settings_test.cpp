@@ -141,7 +141,8 @@ drop-quoted-errors = false
 }
 
 TEST(InspectSettingsTest, BlockPrefixLengthsLandWithTheirPositions) {
-  auto p = parse(std::string(kInspectRule) + "[inspect.block]\nipv4-prefix = 24\nipv6-prefix = 48\n");
+  auto p =
+      parse(std::string(kInspectRule) + "[inspect.block]\nipv4-prefix = 24\nipv6-prefix = 48\n");
   ASSERT_TRUE(p.policy) << rendered(p.diags);
   EXPECT_TRUE(p.diags.empty()) << rendered(p.diags);
   const auto* v4 = p.policy->inspect.find("block", "ipv4-prefix");
@@ -179,7 +180,8 @@ verify = "route"
   EXPECT_EQ(verify->value.choice, 1);  // "route"
   const Knob* k = find_knob("block", "never-block");
   ASSERT_TRUE(k);
-  EXPECT_EQ(format_value(*k, never->value), R"(["198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9/32"])");
+  EXPECT_EQ(format_value(*k, never->value),
+            R"(["198.18.7.0/24", "2001:db8:7::/48", "198.18.9.9/32"])");
   EXPECT_EQ(format_value(*k, k->default_value), "[]");
   EXPECT_EQ(describe_range(*k), "array of prefixes");
   // an empty list is no list
@@ -267,11 +269,12 @@ const ErrorCase kErrorCases[] = {
      "did you mean 'tunnel'?"},
     {"UnknownSectionFar", "[inspect.zzzzzz]\n", 4, 10, "unknown section [inspect.zzzzzz]",
      "the sections are tunnel, sweep, block, redirect, errors; [inspect] itself takes enforce"},
-    {"UnknownTopKeyNearEnforce", "[inspect]\nenforc = \"log\"\n", 5, 1, "unknown section [inspect.enforc]",
-     "did you mean 'enforce'?"},
-    {"PolicyEnforceUnknown", "[inspect]\nenforce = \"dry-run\"\n", 5, 11, "unknown enforce 'dry-run'",
-     "'enforce' is one of: log, drop, block"},
-    {"NeverBlockHostBits", "[inspect.block]\nnever-block = [\"198.18.0.0/15\", \"198.18.7.1/24\"]\n", 5, 33,
+    {"UnknownTopKeyNearEnforce", "[inspect]\nenforc = \"log\"\n", 5, 1,
+     "unknown section [inspect.enforc]", "did you mean 'enforce'?"},
+    {"PolicyEnforceUnknown", "[inspect]\nenforce = \"dry-run\"\n", 5, 11,
+     "unknown enforce 'dry-run'", "'enforce' is one of: log, drop, block"},
+    {"NeverBlockHostBits",
+     "[inspect.block]\nnever-block = [\"198.18.0.0/15\", \"198.18.7.1/24\"]\n", 5, 33,
      "'198.18.7.1/24' has host bits set", "did you mean '198.18.7.0/24'?"},
     {"NeverBlockHostBitsV6", "[inspect.block]\nnever-block = [\"2001:db8::1/64\"]\n", 5, 16,
      "'2001:db8::1/64' has host bits set", "did you mean '2001:db8::/64'?"},
@@ -279,7 +282,8 @@ const ErrorCase kErrorCases[] = {
      "'monitoring' is not an IPv4 or IPv6 address or prefix",
      "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
     {"NeverBlockNotAnArray", "[inspect.block]\nnever-block = \"198.18.0.0/15\"\n", 5, 15,
-     "'never-block' must be an array of prefixes, not a string", "write never-block = [\"198.18.0.0/15\"]"},
+     "'never-block' must be an array of prefixes, not a string",
+     "write never-block = [\"198.18.0.0/15\"]"},
     {"NeverBlockEntryNotString", "[inspect.block]\nnever-block = [15]\n", 5, 16,
      "a 'never-block' entry must be a string, not an integer",
      "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
@@ -327,11 +331,9 @@ const ErrorCase kErrorCases[] = {
     {"RedirectBlockForNegative", "[inspect.redirect]\nblock-for = -1\n", 5, 13,
      "'block-for' must be between 0 and 604800, not -1", "block-for: seconds 0..604800, default 0"},
     {"BlockIpv4PrefixTooLong", "[inspect.block]\nipv4-prefix = 33\n", 5, 15,
-     "'ipv4-prefix' must be between 1 and 32, not 33",
-     "ipv4-prefix: integer 1..32, default 32"},
+     "'ipv4-prefix' must be between 1 and 32, not 33", "ipv4-prefix: integer 1..32, default 32"},
     {"BlockIpv6PrefixZero", "[inspect.block]\nipv6-prefix = 0\n", 5, 15,
-     "'ipv6-prefix' must be between 1 and 128, not 0",
-     "ipv6-prefix: integer 1..128, default 64"},
+     "'ipv6-prefix' must be between 1 and 128, not 0", "ipv6-prefix: integer 1..128, default 64"},
     {"UnknownBlockKey", "[inspect.block]\nipv6-prefx = 48\n", 5, 1,
      "unknown key 'ipv6-prefx' in [inspect.block]", "did you mean 'ipv6-prefix'?"},
     {"BooleanNotBoolean", "[inspect.redirect]\naccept = \"no\"\n", 5, 10,

@@ -25,7 +25,8 @@ Diagnostics lint_text(const std::string& text) {
 
 size_t warnings_containing(const Diagnostics& d, std::string_view part) {
   size_t n = 0;
-  for (const auto& x : d.items()) n += x.severity == Severity::warning && x.message.find(part) != std::string::npos;
+  for (const auto& x : d.items())
+    n += x.severity == Severity::warning && x.message.find(part) != std::string::npos;
   return n;
 }
 
@@ -145,7 +146,9 @@ TEST(LintTest, SoundRouterPolicyIsQuiet) {
 
 TEST(LintTest, DefaultPolicyIsQuiet) {
   EXPECT_TRUE(lint_text("[icmpwall]\nempty = true\n").empty());
-  EXPECT_TRUE(lint_text("[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"5/second\"\n").empty());
+  EXPECT_TRUE(
+      lint_text("[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"5/second\"\n")
+          .empty());
 }
 
 // ---- path MTU discovery -------------------------------------------------------------
@@ -156,24 +159,27 @@ name = "unreach"
 types = ["destination-unreachable"]
 action = "drop"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'unreach' drops ICMPv4 frag-needed on input: path MTU discovery breaks and TCP "
-                       "connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 4.3.1)",
-                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'unreach' drops ICMPv4 frag-needed on input: path MTU discovery breaks and TCP "
+      "connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 4.3.1)",
+      "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
 }
 
 TEST(LintTest, DroppingPacketTooBigByName) {
   auto d = lint_text("[[rule]]\ntypes = [\"packet-too-big\"]\naction = \"drop\"\n");
-  EXPECT_EQ(warnings_containing(d, "rule 'rule-1' drops ICMPv6 packet-too-big on input"), 1u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'rule-1' drops ICMPv6 packet-too-big on input"), 1u)
+      << rendered(d);
 }
 
 TEST(LintTest, DefaultDropWithoutAllowRuleDropsPmtu) {
   auto d = lint_text("[hooks.forward]\ndefault = \"drop\"\n[icmpwall]\nempty = true\n");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "the default of hook forward drops ICMPv4 frag-needed and ICMPv6 packet-too-big: path MTU "
-                       "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
-                       "4.3.1)",
-                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "the default of hook forward drops ICMPv4 frag-needed and ICMPv6 packet-too-big: path MTU "
+      "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
+      "4.3.1)",
+      "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
 }
 
 TEST(LintTest, RateLimitingPacketTooBig) {
@@ -183,11 +189,12 @@ types = ["packet-too-big", "frag-needed"]
 action = "rate-limit"
 rate = "100/second"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
-                       "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
-                       "4.3.1)",
-                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
+      "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
+      "4.3.1)",
+      "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
 }
 
 // Inspecting PMTU messages is fine; limiting them before inspection is not.
@@ -198,11 +205,12 @@ types = ["frag-needed", "packet-too-big"]
 action = "inspect"
 rate = "100/second"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
-                       "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
-                       "4.3.1)",
-                       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""))
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'ptb' rate-limits ICMPv4 frag-needed and ICMPv6 packet-too-big on input: path MTU "
+      "discovery breaks and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 "
+      "4.3.1)",
+      "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""))
       << rendered(d);
   auto plain = lint_text(R"([[rule]]
 name = "ptb"
@@ -219,11 +227,12 @@ name = "echo"
 types = ["echo-request"]
 action = "inspect"
 )");
-  EXPECT_TRUE(has_diag(by_default, Severity::warning, 1, 1,
-                       "rule 'echo' inspects, but fragments = \"follow\": the inspection worker sees only the first "
-                       "fragment of a fragmented message, so data in later fragments is never inspected (RFC 1858)",
-                       "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
-                       "before the filter hooks and the worker sees whole messages"))
+  EXPECT_TRUE(has_diag(
+      by_default, Severity::warning, 1, 1,
+      "rule 'echo' inspects, but fragments = \"follow\": the inspection worker sees only the first "
+      "fragment of a fragmented message, so data in later fragments is never inspected (RFC 1858)",
+      "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
+      "before the filter hooks and the worker sees whole messages"))
       << rendered(by_default);
   auto dropping = lint_text(R"([icmpwall]
 fragments = "drop"
@@ -248,9 +257,10 @@ action = "inspect"
 )");
   EXPECT_EQ(warnings_containing(reassembling, "fragment"), 0u) << rendered(reassembling);
   // Without inspection, no warning whatever the mode.
-  EXPECT_EQ(warnings_containing(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"),
-                                "fragment"),
-            0u);
+  EXPECT_EQ(
+      warnings_containing(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"),
+                          "fragment"),
+      0u);
 }
 
 TEST(LintTest, CodeSpecificAllowBeforeTypeWideDropKeepsPmtu) {
@@ -265,7 +275,8 @@ action = "allow"
   EXPECT_EQ(warnings_containing(d, "frag-needed"), 0u) << rendered(d);
   EXPECT_EQ(warnings_containing(d, "packet-too-big"), 0u) << rendered(d);
   // The other codes of destination-unreachable are still dropped.
-  EXPECT_EQ(warnings_containing(d, "rule 'rule-1' drops ICMPv4 and ICMPv6 destination-unreachable"), 1u)
+  EXPECT_EQ(warnings_containing(d, "rule 'rule-1' drops ICMPv4 and ICMPv6 destination-unreachable"),
+            1u)
       << rendered(d);
 }
 
@@ -316,9 +327,11 @@ action = "allow"
 )");
   EXPECT_TRUE(has_diag(
       d, Severity::warning, 1, 1,
-      "the default of hook input drops ICMPv6 nd-neighbor-solicit, nd-neighbor-advert and nd-router-advert: IPv6 "
+      "the default of hook input drops ICMPv6 nd-neighbor-solicit, nd-neighbor-advert and "
+      "nd-router-advert: IPv6 "
       "stops working on the link (RFC 4861, RFC 4890 4.4.1)",
-      "allow neighbor discovery from the link: types = [\"nd-neighbor-solicit\", \"nd-neighbor-advert\", "
+      "allow neighbor discovery from the link: types = [\"nd-neighbor-solicit\", "
+      "\"nd-neighbor-advert\", "
       "\"nd-router-solicit\", \"nd-router-advert\"], hop-limit = 255, action = \"allow\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
@@ -336,13 +349,15 @@ name = "no-ra"
 types = ["nd-router-advert"]
 action = "drop"
 )");
-  EXPECT_EQ(warnings_containing(d, "rule 'no-rs' drops ICMPv6 nd-router-solicit on input"), 1u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'no-rs' drops ICMPv6 nd-router-solicit on input"), 1u)
+      << rendered(d);
   EXPECT_EQ(warnings_containing(d, "no-ra"), 0u) << rendered(d);
 }
 
 TEST(LintTest, HostMayDropRouterSolicitations) {
-  auto d = lint_text("[[rule]]\ntype = \"nd-router-solicit\"\nhop-limit = 255\naction = \"drop\"\n"
-                     "[[rule]]\ntype = \"nd-router-solicit\"\naction = \"drop\"\n");
+  auto d = lint_text(
+      "[[rule]]\ntype = \"nd-router-solicit\"\nhop-limit = 255\naction = \"drop\"\n"
+      "[[rule]]\ntype = \"nd-router-solicit\"\naction = \"drop\"\n");
   EXPECT_TRUE(d.empty()) << rendered(d);
 }
 
@@ -353,11 +368,13 @@ name = "quiet"
 types = ["neighbor-solicitation"]
 action = "drop"
 )");
-  EXPECT_EQ(warnings_containing(d, "rule 'quiet' drops ICMPv6 nd-neighbor-solicit on output"), 1u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'quiet' drops ICMPv6 nd-neighbor-solicit on output"), 1u)
+      << rendered(d);
 }
 
 TEST(LintTest, NeighborDiscoveryOnForwardMayBeDropped) {
-  auto d = lint_text("[hooks.forward]\n[[rule]]\ntypes = [\"neighbor-solicitation\"]\naction = \"drop\"\n");
+  auto d = lint_text(
+      "[hooks.forward]\n[[rule]]\ntypes = [\"neighbor-solicitation\"]\naction = \"drop\"\n");
   EXPECT_EQ(warnings_containing(d, "nd-neighbor-solicit"), 0u) << rendered(d);
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);  // only the smurf warning of the forward default
 }
@@ -368,20 +385,27 @@ name = "nd"
 types = ["neighbor-solicitation", "neighbor-advertisement", "echo-request"]
 action = "allow"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'nd' allows ICMPv6 nd-neighbor-solicit and nd-neighbor-advert on input without "
-                       "hop-limit = 255: off-link hosts can forge neighbor discovery (RFC 4861 6.1.1, 7.1.1)",
-                       "add hop-limit = 255"));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'nd' allows ICMPv6 nd-neighbor-solicit and nd-neighbor-advert on input without "
+      "hop-limit = 255: off-link hosts can forge neighbor discovery (RFC 4861 6.1.1, 7.1.1)",
+      "add hop-limit = 255"));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
 TEST(LintTest, NeighborDiscoveryHopLimitOnlyMattersOnInput) {
-  EXPECT_TRUE(lint_text("[hooks.output]\n[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\naction = \"allow\"\n").empty());
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\nhop-limit = 255\naction = \"allow\"\n").empty());
-  EXPECT_EQ(warnings_containing(lint_text("[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\nhop-limit = 64\n"
-                                          "action = \"allow\"\n"),
-                                "without hop-limit = 255"),
-            1u);
+  EXPECT_TRUE(
+      lint_text("[hooks.output]\n[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\naction = \"allow\"\n")
+          .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\nhop-limit = 255\naction = \"allow\"\n")
+          .empty());
+  EXPECT_EQ(
+      warnings_containing(lint_text("[[rule]]\ntypes = [\"nd-neighbor-solicit\"]\nhop-limit = 64\n"
+                                    "action = \"allow\"\n"),
+                          "without hop-limit = 255"),
+      1u);
 }
 
 // ---- MLD -----------------------------------------------------------------------------
@@ -392,11 +416,12 @@ name = "mld"
 types = ["mld-listener-query", "mld2-listener-report"]
 action = "allow"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'mld' allows ICMPv6 mld-listener-query and mld2-listener-report on input from sources "
-                       "that are not link-local: MLD messages must come from link-local addresses (RFC 2710, RFC "
-                       "3810)",
-                       "add source = [\"fe80::/10\"] (and \"::/128\" for reports sent during DAD)"));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'mld' allows ICMPv6 mld-listener-query and mld2-listener-report on input from sources "
+      "that are not link-local: MLD messages must come from link-local addresses (RFC 2710, RFC "
+      "3810)",
+      "add source = [\"fe80::/10\"] (and \"::/128\" for reports sent during DAD)"));
 }
 
 TEST(LintTest, MldFromAGlobalPrefix) {
@@ -409,10 +434,13 @@ action = "allow"
 }
 
 TEST(LintTest, MldFromLinkLocalIsFine) {
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"mld-listener-report\"]\nsource = [\"fe80::/64\", \"::/128\"]\n"
-                        "action = \"allow\"\n")
-                  .empty());
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"mld-listener-report\"]\naction = \"drop\"\n").empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[[rule]]\ntypes = [\"mld-listener-report\"]\nsource = [\"fe80::/64\", \"::/128\"]\n"
+          "action = \"allow\"\n")
+          .empty());
+  EXPECT_TRUE(
+      lint_text("[[rule]]\ntypes = [\"mld-listener-report\"]\naction = \"drop\"\n").empty());
 }
 
 // ---- error messages -------------------------------------------------------------------
@@ -425,10 +453,11 @@ name = "errs"
 types = ["time-exceeded", "parameter-problem"]
 action = "drop"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 3, 1,
-                       "rule 'errs' drops ICMPv4 and ICMPv6 time-exceeded and parameter-problem on input and "
-                       "forward: traceroute and error reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
-                       "let them through: types = [\"time-exceeded\", \"parameter-problem\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 3, 1,
+      "rule 'errs' drops ICMPv4 and ICMPv6 time-exceeded and parameter-problem on input and "
+      "forward: traceroute and error reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
+      "let them through: types = [\"time-exceeded\", \"parameter-problem\"], action = \"allow\""));
 }
 
 TEST(LintTest, DefaultDropOfAnUncoveredCode) {
@@ -443,10 +472,11 @@ hop-limit = 255
 action = "allow"
 )");
   // reassembly-timeout (code 1) is left to the default.
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "the default of hook input drops ICMPv4 and ICMPv6 time-exceeded: traceroute and error "
-                       "reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
-                       "let them through: types = [\"time-exceeded\", \"parameter-problem\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "the default of hook input drops ICMPv4 and ICMPv6 time-exceeded: traceroute and error "
+      "reporting break (RFC 1122 3.2.2, RFC 4890 4.3.1)",
+      "let them through: types = [\"time-exceeded\", \"parameter-problem\"], action = \"allow\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
@@ -457,16 +487,18 @@ name = "stealth"
 types = ["port-unreachable"]
 action = "drop"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 2, 1,
-                       "rule 'stealth' drops ICMPv4 and ICMPv6 destination-unreachable on output: connections to "
-                       "unreachable destinations hang instead of failing fast (RFC 1122 3.2.2.1)",
-                       "let them through: types = [\"destination-unreachable\"], action = \"allow\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 2, 1,
+      "rule 'stealth' drops ICMPv4 and ICMPv6 destination-unreachable on output: connections to "
+      "unreachable destinations hang instead of failing fast (RFC 1122 3.2.2.1)",
+      "let them through: types = [\"destination-unreachable\"], action = \"allow\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
 TEST(LintTest, DroppingAnUnnamedCodeOfDestinationUnreachable) {
   auto d = lint_text("[[rule]]\ntypes = [\"destination-unreachable/200\"]\naction = \"drop\"\n");
-  EXPECT_EQ(warnings_containing(d, "drops ICMPv4 and ICMPv6 destination-unreachable"), 1u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "drops ICMPv4 and ICMPv6 destination-unreachable"), 1u)
+      << rendered(d);
 }
 
 // ---- deprecated types --------------------------------------------------------------
@@ -483,19 +515,26 @@ types = [30]
 action = "rate-limit"
 rate = "1/second"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "rule 'old' allows ICMPv4 source-quench and address-mask-request on input: these types are "
-                       "deprecated, have no legitimate use and only serve attacks (RFC 6918, RFC 6633)",
-                       "drop them, or leave them to a default of drop"));
-  EXPECT_EQ(warnings_containing(d, "rule 'trace' lets through (rate-limited) ICMPv4 traceroute on input"), 1u)
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "rule 'old' allows ICMPv4 source-quench and address-mask-request on input: these types are "
+      "deprecated, have no legitimate use and only serve attacks (RFC 6918, RFC 6633)",
+      "drop them, or leave them to a default of drop"));
+  EXPECT_EQ(
+      warnings_containing(d, "rule 'trace' lets through (rate-limited) ICMPv4 traceroute on input"),
+      1u)
       << rendered(d);
 }
 
 TEST(LintTest, DroppingOrDefaultingDeprecatedTypesIsFine) {
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"source-quench\", \"info-request\"]\naction = \"drop\"\n").empty());
-  EXPECT_TRUE(lint_text("[icmpwall]\nfragments = \"reassemble\"\n[[rule]]\ntypes = [\"address-mask-request\"]\n"
-                        "action = \"inspect\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text("[[rule]]\ntypes = [\"source-quench\", \"info-request\"]\naction = \"drop\"\n")
+          .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[icmpwall]\nfragments = \"reassemble\"\n[[rule]]\ntypes = [\"address-mask-request\"]\n"
+          "action = \"inspect\"\n")
+          .empty());
 }
 
 // ---- redirects on a router ---------------------------------------------------------
@@ -518,38 +557,47 @@ types = ["nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-solicit"]
 hop-limit = 255
 action = "allow"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 5, 1,
-                       "rule 'redir' accepts ICMPv4 redirect and ICMPv6 nd-redirect on input: a router must not "
-                       "take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
-                       "drop them on input: types = [\"redirect\"], hooks = [\"input\"], action = \"drop\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 5, 1,
+      "rule 'redir' accepts ICMPv4 redirect and ICMPv6 nd-redirect on input: a router must not "
+      "take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
+      "drop them on input: types = [\"redirect\"], hooks = [\"input\"], action = \"drop\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
 TEST(LintTest, RouterAcceptingRedirectsByDefault) {
   auto d = lint_text("[icmpwall]\nrole = \"router\"\nempty = true\n[hooks.input]\n");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 4, 1,
-                       "the default of hook input accepts ICMPv4 redirect and ICMPv6 nd-redirect: a router must not "
-                       "take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
-                       "drop them on input: types = [\"redirect\"], hooks = [\"input\"], action = \"drop\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 4, 1,
+      "the default of hook input accepts ICMPv4 redirect and ICMPv6 nd-redirect: a router must not "
+      "take its routes from redirects (RFC 1812 5.2.7.2, RFC 4861 8.1)",
+      "drop them on input: types = [\"redirect\"], hooks = [\"input\"], action = \"drop\""));
 }
 
 TEST(LintTest, RedirectsAreTheHostsBusinessOrDropped) {
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"redirect\"]\nhop-limit = 255\naction = \"allow\"\n").empty());
-  EXPECT_TRUE(lint_text("[icmpwall]\nrole = \"router\"\n[[rule]]\ntypes = [\"redirect\"]\naction = \"drop\"\n").empty());
-  EXPECT_TRUE(lint_text("[icmpwall]\nrole = \"router\"\n[hooks.forward]\n[[rule]]\ntypes = [\"echo-request\"]\n"
-                        "destination-type = [\"broadcast\", \"multicast\"]\naction = \"drop\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text("[[rule]]\ntypes = [\"redirect\"]\nhop-limit = 255\naction = \"allow\"\n").empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[icmpwall]\nrole = \"router\"\n[[rule]]\ntypes = [\"redirect\"]\naction = \"drop\"\n")
+          .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[icmpwall]\nrole = \"router\"\n[hooks.forward]\n[[rule]]\ntypes = [\"echo-request\"]\n"
+          "destination-type = [\"broadcast\", \"multicast\"]\naction = \"drop\"\n")
+          .empty());
 }
 
 // ---- smurf ---------------------------------------------------------------------------
 
 TEST(LintTest, ForwardDefaultAllowsEchoToBroadcast) {
   auto d = lint_text("[hooks.forward]\n[icmpwall]\nempty = true\n");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "the default of hook forward lets through ICMPv4 and ICMPv6 echo-request to broadcast and "
-                       "multicast destinations: the network becomes a smurf amplifier (RFC 2644)",
-                       "drop them first: types = [\"echo-request\"], destination-type = [\"broadcast\", "
-                       "\"multicast\"], hooks = [\"forward\"], action = \"drop\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "the default of hook forward lets through ICMPv4 and ICMPv6 echo-request to broadcast and "
+      "multicast destinations: the network becomes a smurf amplifier (RFC 2644)",
+      "drop them first: types = [\"echo-request\"], destination-type = [\"broadcast\", "
+      "\"multicast\"], hooks = [\"forward\"], action = \"drop\""));
 }
 
 TEST(LintTest, RuleAllowingEchoToBroadcast) {
@@ -565,11 +613,12 @@ action = "allow"
 types = ["destination-unreachable", "packet-too-big", "time-exceeded", "parameter-problem"]
 action = "allow"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 3, 1,
-                       "rule 'bcast' lets through ICMPv4 echo-request to broadcast destinations on forward: the "
-                       "network becomes a smurf amplifier (RFC 2644)",
-                       "drop them first: types = [\"echo-request\"], destination-type = [\"broadcast\", "
-                       "\"multicast\"], hooks = [\"forward\"], action = \"drop\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 3, 1,
+      "rule 'bcast' lets through ICMPv4 echo-request to broadcast destinations on forward: the "
+      "network becomes a smurf amplifier (RFC 2644)",
+      "drop them first: types = [\"echo-request\"], destination-type = [\"broadcast\", "
+      "\"multicast\"], hooks = [\"forward\"], action = \"drop\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
@@ -614,11 +663,12 @@ types = ["nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-advert"]
 hop-limit = 255
 action = "allow"
 )");
-  EXPECT_TRUE(has_diag(d, Severity::warning, 1, 1,
-                       "the default of hook input drops ICMPv4 and ICMPv6 echo-request, and no rule names them: a "
-                       "host MUST answer echo requests (RFC 1122 3.2.2.6)",
-                       "add a rule for them, e.g. types = [\"echo-request\"], action = \"rate-limit\", rate = "
-                       "\"10/second\""));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 1, 1,
+      "the default of hook input drops ICMPv4 and ICMPv6 echo-request, and no rule names them: a "
+      "host MUST answer echo requests (RFC 1122 3.2.2.6)",
+      "add a rule for them, e.g. types = [\"echo-request\"], action = \"rate-limit\", rate = "
+      "\"10/second\""));
   EXPECT_EQ(d.items().size(), 1u) << rendered(d);
 }
 
@@ -630,7 +680,9 @@ types = ["echo-reply"]
 family = "ipv4"
 action = "allow"
 )");
-  EXPECT_EQ(warnings_containing(d, "the default of hook output drops ICMPv6 echo-reply, and no rule names them"), 1u)
+  EXPECT_EQ(warnings_containing(
+                d, "the default of hook output drops ICMPv6 echo-reply, and no rule names them"),
+            1u)
       << rendered(d);
   EXPECT_EQ(warnings_containing(d, "ICMPv4 echo-reply"), 0u) << rendered(d);
 }
@@ -643,7 +695,10 @@ types = ["echo-request"]
 action = "drop"
 )");
   EXPECT_EQ(warnings_containing(d, "echo"), 0u) << rendered(d);
-  EXPECT_EQ(warnings_containing(lint_text("[hooks.forward]\ndefault = \"drop\"\n[icmpwall]\nempty = true\n"), "echo"), 0u);
+  EXPECT_EQ(
+      warnings_containing(
+          lint_text("[hooks.forward]\ndefault = \"drop\"\n[icmpwall]\nempty = true\n"), "echo"),
+      0u);
 }
 
 // ---- shadowed rules ------------------------------------------------------------------
@@ -694,7 +749,8 @@ source = ["10.1.0.0/16"]
 iif = "eth0"
 action = "drop"
 )");
-  EXPECT_EQ(warnings_containing(d, "rule 'narrow' is never reached: rule 'wide'"), 1u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'narrow' is never reached: rule 'wide'"), 1u)
+      << rendered(d);
 }
 
 TEST(LintTest, ShadowedByTwoRules) {
@@ -711,43 +767,54 @@ name = "c"
 types = ["echo-request", "echo-reply"]
 action = "allow"
 )");
-  EXPECT_EQ(warnings_containing(d, "rule 'c' is never reached: rules 'a' and 'b' decide every packet"), 1u)
+  EXPECT_EQ(
+      warnings_containing(d, "rule 'c' is never reached: rules 'a' and 'b' decide every packet"),
+      1u)
       << rendered(d);
 }
 
 TEST(LintTest, ReachableRulesAreNotShadowed) {
   // A conditional rule goes before an unconditional one, whatever the file order.
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
-                        "[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.0.0.0/8\"\naction = \"drop\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
+          "[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.0.0.0/8\"\naction = \"drop\"\n")
+          .empty());
   // A code-specific rule goes before a type-wide one.
   EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"destination-unreachable\"]\naction = \"allow\"\n"
                         "[[rule]]\ntypes = [\"port-unreachable\"]\naction = \"allow\"\n")
                   .empty());
   // Over the limit, packets go on to the next rule.
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\nrate = \"1/second\"\n"
-                        "over = \"continue\"\n[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\n"
-                        "rate = \"2/second\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\nrate = \"1/second\"\n"
+          "over = \"continue\"\n[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\n"
+          "rate = \"2/second\"\n")
+          .empty());
   // Partly covered: echo-reply still reaches it.
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
-                        "[[rule]]\ntypes = [\"echo-request\", \"echo-reply\"]\naction = \"allow\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
+                "[[rule]]\ntypes = [\"echo-request\", \"echo-reply\"]\naction = \"allow\"\n")
+          .empty());
   // Other hooks.
-  EXPECT_TRUE(lint_text("[hooks.input]\n[hooks.output]\n"
-                        "[[rule]]\ntypes = [\"echo-request\"]\nhooks = [\"input\"]\naction = \"allow\"\n"
-                        "[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text("[hooks.input]\n[hooks.output]\n"
+                "[[rule]]\ntypes = [\"echo-request\"]\nhooks = [\"input\"]\naction = \"allow\"\n"
+                "[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n")
+          .empty());
   // A wider prefix behind a narrower one.
-  EXPECT_TRUE(lint_text("[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.1.0.0/16\"\naction = \"allow\"\n"
-                        "[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.0.0.0/8\"\naction = \"allow\"\n")
-                  .empty());
+  EXPECT_TRUE(
+      lint_text(
+          "[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.1.0.0/16\"\naction = \"allow\"\n"
+          "[[rule]]\ntypes = [\"echo-request\"]\nsource = \"10.0.0.0/8\"\naction = \"allow\"\n")
+          .empty());
 }
 
 TEST(LintTest, ConflictsAreLeftToTheCompiler) {
   // Same scope, different actions: an error the compiler reports, not a shadow.
-  auto d = lint_text("[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
-                     "[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\nrate = \"1/second\"\n");
+  auto d = lint_text(
+      "[[rule]]\ntypes = [\"echo-request\"]\naction = \"allow\"\n"
+      "[[rule]]\ntypes = [\"echo-request\"]\naction = \"rate-limit\"\nrate = \"1/second\"\n");
   EXPECT_EQ(warnings_containing(d, "never reached"), 0u) << rendered(d);
 }
 

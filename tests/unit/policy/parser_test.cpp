@@ -3,11 +3,10 @@
 // message and hint, and any error empties the result.
 #include "icmpwall/policy/parser.h"
 
-#include <gmock/gmock.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-
 
 #include "icmpwall/util/address.h"
 #include "policy_test_util.h"
@@ -207,7 +206,8 @@ action = "allow"
 )");
   ASSERT_TRUE(p.policy) << rendered(p.diags);
   std::vector<std::tuple<Family, int, int>> got;
-  for (const auto& m : p.policy->rules[0].matches) got.emplace_back(m.family, m.type, m.code ? *m.code : -1);
+  for (const auto& m : p.policy->rules[0].matches)
+    got.emplace_back(m.family, m.type, m.code ? *m.code : -1);
   EXPECT_EQ(got, (std::vector<std::tuple<Family, int, int>>{
                      {Family::ipv4, 8, -1},
                      {Family::ipv6, 128, -1},
@@ -280,7 +280,8 @@ action = "drop"
 }
 
 TEST(ParserTest, InlineArrayOfRulesAndDottedKeys) {
-  auto p = parse(R"(rule = [{ type = "echo-request", action = "allow" }, { type = "echo-reply", action = "drop" }]
+  auto p = parse(
+      R"(rule = [{ type = "echo-request", action = "allow" }, { type = "echo-reply", action = "drop" }]
 hooks.input.default = "drop"
 )");
   ASSERT_TRUE(p.policy) << rendered(p.diags);
@@ -368,8 +369,9 @@ TEST(ParserTest, FragmentsModeAndItsPosition) {
   ASSERT_TRUE(none.policy);
   EXPECT_EQ(none.policy->fragments, Fragments::follow);
   EXPECT_FALSE(none.policy->fragments_loc.known());
-  for (auto [text, mode] : {std::pair{"reassemble", Fragments::reassemble}, std::pair{"follow", Fragments::follow},
-                            std::pair{"drop", Fragments::drop}}) {
+  for (auto [text, mode] :
+       {std::pair{"reassemble", Fragments::reassemble}, std::pair{"follow", Fragments::follow},
+        std::pair{"drop", Fragments::drop}}) {
     auto p = parse(std::string("[icmpwall]\nfragments = \"") + text + "\"\nempty = true\n");
     ASSERT_TRUE(p.policy) << rendered(p.diags);
     EXPECT_EQ(p.policy->fragments, mode);
@@ -388,8 +390,8 @@ action = "allow"
   EXPECT_EQ(p.diags.count(Severity::warning), 2u);
   EXPECT_TRUE(has_diag(p.diags, Severity::warning, 2, 26, "'icmp:8' is already named by this rule",
                        "remove this entry"));
-  EXPECT_TRUE(has_diag(p.diags, Severity::warning, 2, 36, "'echo-request' is already named by this rule",
-                       "remove this entry"));
+  EXPECT_TRUE(has_diag(p.diags, Severity::warning, 2, 36,
+                       "'echo-request' is already named by this rule", "remove this entry"));
 }
 
 TEST(ParserTest, PrefixOfAnUnusedFamilyIsAWarning) {
@@ -401,7 +403,8 @@ action = "allow"
   ASSERT_TRUE(p.policy) << rendered(p.diags);
   EXPECT_EQ(p.diags.count(Severity::warning), 1u);
   EXPECT_TRUE(has_diag(p.diags, Severity::warning, 3, 11,
-                       "IPv4 prefix never applies: rule 'rule-1' matches only ICMPv6 types", "remove it"));
+                       "IPv4 prefix never applies: rule 'rule-1' matches only ICMPv6 types",
+                       "remove it"));
 }
 
 TEST(ParserTest, ErrorsAreAllReportedInFileOrder) {
@@ -414,7 +417,8 @@ aaa = 2
   EXPECT_FALSE(p.policy);
   ASSERT_EQ(p.diags.count(Severity::error), 4u) << rendered(p.diags);
   const auto& items = p.diags.items();
-  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(items[i].loc.line, i + 2) << rendered(p.diags);
+  for (size_t i = 0; i < items.size(); ++i)
+    EXPECT_EQ(items[i].loc.line, i + 2) << rendered(p.diags);
 }
 
 TEST(ParserTest, ReadsAFile) {
@@ -449,7 +453,8 @@ TEST(ParserTest, UnreadableFileIsAnErrorWithoutPosition) {
 // ---- a policy without rules ------------------------------------------------------------
 
 constexpr char kNoRulesHint[] =
-    "a policy without rules is refused so that an empty or cut-off file cannot replace a ruleset; if it is meant "
+    "a policy without rules is refused so that an empty or cut-off file cannot replace a ruleset; "
+    "if it is meant "
     "to have none, say so: empty = true under [icmpwall]";
 
 TEST(ParserTest, EmptyAndCommentOnlyPoliciesAreRefused) {
@@ -457,7 +462,8 @@ TEST(ParserTest, EmptyAndCommentOnlyPoliciesAreRefused) {
     auto p = parse(text);
     EXPECT_FALSE(p.policy) << text;
     ASSERT_EQ(p.diags.count(Severity::error), 1u) << rendered(p.diags);
-    EXPECT_EQ(p.diags.items()[0].message, "the policy is empty: it declares no hook and no [[rule]]");
+    EXPECT_EQ(p.diags.items()[0].message,
+              "the policy is empty: it declares no hook and no [[rule]]");
     EXPECT_EQ(p.diags.items()[0].hint, kNoRulesHint);
   }
   // Positioned just past the last character: where the file stops.
@@ -468,9 +474,11 @@ TEST(ParserTest, EmptyAndCommentOnlyPoliciesAreRefused) {
 }
 
 TEST(ParserTest, PolicyCutOffBeforeItsRulesIsRefused) {
-  auto p = parse("[icmpwall]\ntable = \"strict\"\n\n[hooks.input]\ndefault = \"allow\"\n\n# the rules\n");
+  auto p = parse(
+      "[icmpwall]\ntable = \"strict\"\n\n[hooks.input]\ndefault = \"allow\"\n\n# the rules\n");
   EXPECT_FALSE(p.policy);
-  EXPECT_TRUE(has_diag(p.diags, Severity::error, 7, 12, "the policy has no [[rule]]", kNoRulesHint));
+  EXPECT_TRUE(
+      has_diag(p.diags, Severity::error, 7, 12, "the policy has no [[rule]]", kNoRulesHint));
 }
 
 TEST(ParserTest, ExplicitlyEmptyPolicyIsAccepted) {
@@ -483,13 +491,15 @@ TEST(ParserTest, ExplicitlyEmptyPolicyIsAccepted) {
 }
 
 TEST(ParserTest, EmptyMustBeABooleanAndTrue) {
-  auto rules = parse("[icmpwall]\nempty = true\n[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\n");
+  auto rules =
+      parse("[icmpwall]\nempty = true\n[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\n");
   EXPECT_FALSE(rules.policy);
-  EXPECT_TRUE(has_diag(rules.diags, Severity::error, 2, 9, "empty = true, but the policy has 1 rule",
-                       "remove 'empty', or the rules"));
+  EXPECT_TRUE(has_diag(rules.diags, Severity::error, 2, 9,
+                       "empty = true, but the policy has 1 rule", "remove 'empty', or the rules"));
   auto kind = parse("[icmpwall]\nempty = \"yes\"\n");
   EXPECT_FALSE(kind.policy);
-  EXPECT_TRUE(has_diag(kind.diags, Severity::error, 2, 9, "'empty' must be true or false, not a string",
+  EXPECT_TRUE(has_diag(kind.diags, Severity::error, 2, 9,
+                       "'empty' must be true or false, not a string",
                        "empty = true says the policy is meant to have no rules"));
 }
 
@@ -497,10 +507,11 @@ TEST(ParserTest, EmptyMustBeABooleanAndTrue) {
 
 TEST(ParserTest, LongValuesAreCutInDiagnostics) {
   const std::string huge(1 << 20, 'A');  // 1 MiB, one line
-  for (const std::string& text : {"[icmpwall]\ntable = \"" + huge + "\"\n",
-                                  "[[rule]]\ntype = \"" + huge + "\"\naction = \"allow\"\n",
-                                  "[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\niif = \"" + huge + "\"\n",
-                                  "\"" + huge + "\" = 1\n"}) {
+  for (const std::string& text :
+       {"[icmpwall]\ntable = \"" + huge + "\"\n",
+        "[[rule]]\ntype = \"" + huge + "\"\naction = \"allow\"\n",
+        "[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\niif = \"" + huge + "\"\n",
+        "\"" + huge + "\" = 1\n"}) {
     auto p = parse(text);
     EXPECT_FALSE(p.policy);
     ASSERT_FALSE(p.diags.empty());
@@ -519,9 +530,11 @@ TEST(ParserTest, ValuesAreCutOnACharacterBoundary) {
 }
 
 TEST(ParserTest, RatesAtTheKernelsLimitsAreAccepted) {
-  auto p = parse("[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1000000000/second\"\n"
-                 "burst = 4294967295\n[[rule]]\ntype = \"echo-reply\"\naction = \"rate-limit\"\nrate = \"1/day\"\n"
-                 "burst = 213503\n");
+  auto p = parse(
+      "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1000000000/second\"\n"
+      "burst = 4294967295\n[[rule]]\ntype = \"echo-reply\"\naction = \"rate-limit\"\nrate = "
+      "\"1/day\"\n"
+      "burst = 213503\n");
   ASSERT_TRUE(p.policy) << rendered(p.diags);
   EXPECT_EQ(p.policy->rules[0].limit->rate.count, 1000000000u);
   EXPECT_EQ(p.policy->rules[1].limit->burst, 213503u);
@@ -533,7 +546,8 @@ TEST(ParserTest, OversizedPolicyIsRejected) {
   auto p = parse(text);
   EXPECT_FALSE(p.policy);
   ASSERT_EQ(p.diags.items().size(), 1u);
-  EXPECT_EQ(p.diags.items()[0].message, "policy is 67108865 bytes long; icmpwall reads at most 67108864");
+  EXPECT_EQ(p.diags.items()[0].message,
+            "policy is 67108865 bytes long; icmpwall reads at most 67108864");
 }
 
 TEST(ParserTest, DeeplyDottedKeysAreRejectedBeforeParsing) {
@@ -553,9 +567,10 @@ TEST(ParserTest, DeeplyDottedKeysAreRejectedBeforeParsing) {
 TEST(ParserTest, ManyShortDottedKeysAreFine) {
   std::string text;
   for (int i = 0; i < 5000; ++i)
-    text += fmt::format("[[rule]]\nname = \"r{}\"\ntype = \"echo-request\"\nsource = \"198.18.{}.{}\"\n"
-                        "action = \"allow\"\n[rule.log]\nprefix = \"r{} \"\n",
-                        i, i / 256, i % 256, i);
+    text += fmt::format(
+        "[[rule]]\nname = \"r{}\"\ntype = \"echo-request\"\nsource = \"198.18.{}.{}\"\n"
+        "action = \"allow\"\n[rule.log]\nprefix = \"r{} \"\n",
+        i, i / 256, i % 256, i);
   auto p = parse("x.y = 1.5\n" + text);  // and dots in a float value
   EXPECT_FALSE(p.policy);
   ASSERT_EQ(p.diags.count(Severity::error), 1u) << rendered(p.diags);
@@ -581,11 +596,13 @@ TEST(ParserTest, KeyDotsCountPerKey) {
 
 TEST(ParserTest, DotsInStringsAndCommentsAreNotKeyParts) {
   std::string dots(5000, '.');
-  auto p = parse("# " + dots + "\n[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\nlog = { prefix = '''" + dots +
-                 "''' }\n[icmpwall]\ntable = \"" + dots + "\\\"" + dots + "\"\n");
+  auto p = parse("# " + dots +
+                 "\n[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\nlog = { prefix = '''" +
+                 dots + "''' }\n[icmpwall]\ntable = \"" + dots + "\\\"" + dots + "\"\n");
   EXPECT_FALSE(p.policy);
   // Both strings reach the checks: the multi-line literal and the basic one with an escaped quote.
-  EXPECT_TRUE(has_diag(p.diags, Severity::error, 5, 18, "log prefix is 5000 bytes long; nft allows at most 127", ""));
+  EXPECT_TRUE(has_diag(p.diags, Severity::error, 5, 18,
+                       "log prefix is 5000 bytes long; nft allows at most 127", ""));
   EXPECT_NE(testing::find_diag(p.diags, "table name"), nullptr) << rendered(p.diags);
 }
 
@@ -655,34 +672,41 @@ TEST_P(ParserErrorTest, ReportsOneErrorAtItsPosition) {
   EXPECT_FALSE(p.policy);
   EXPECT_EQ(p.diags.count(Severity::error), 1u) << rendered(p.diags);
   EXPECT_TRUE(has_diag(p.diags, Severity::error, c.line, c.col, c.message, c.hint));
-  for (const auto& d : p.diags.items()) EXPECT_EQ(d.loc.file.get(), p.diags.items()[0].loc.file.get());
+  for (const auto& d : p.diags.items())
+    EXPECT_EQ(d.loc.file.get(), p.diags.items()[0].loc.file.get());
 }
 
 // A valid rule plus one more line: RULE("iif = \"eth0\"").
 #define RULE(extra) "[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\n" extra "\n"
-#define RATE_RULE(extra) "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1/second\"\n" extra "\n"
+#define RATE_RULE(extra) \
+  "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1/second\"\n" extra "\n"
 #define INSPECT_RULE(extra) "[[rule]]\ntype = \"echo-request\"\naction = \"inspect\"\n" extra "\n"
 
 const ErrorCase kErrorCases[] = {
     // top level
-    {"UnknownTopKey", "[[rules]]\n", 1, 3, "unknown key 'rules' in the policy", "did you mean 'rule'?"},
+    {"UnknownTopKey", "[[rules]]\n", 1, 3, "unknown key 'rules' in the policy",
+     "did you mean 'rule'?"},
     {"UnknownTopKeyFar", "zzzzzz = 1\n", 1, 1, "unknown key 'zzzzzz' in the policy",
      "valid keys here: icmpwall, hooks, rule, inspect"},
     {"InspectNotATable", "inspect = 1\n", 1, 11, "'inspect' must be a table, not an integer",
-     "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the settings under it"},
+     "write [inspect.tunnel], [inspect.sweep], [inspect.redirect] or [inspect.errors] and put the "
+     "settings under it"},
     {"SettingsNotATable", "icmpwall = 1\n", 1, 12, "'icmpwall' must be a table, not an integer",
      "write [icmpwall] and put table, priority, role and fragments under it"},
-    {"FragmentsUnknown", "[icmpwall]\nfragments = \"reasemble\"\n", 2, 13, "unknown fragments 'reasemble'",
+    {"FragmentsUnknown", "[icmpwall]\nfragments = \"reasemble\"\n", 2, 13,
+     "unknown fragments 'reasemble'",
      "did you mean 'reassemble'? ('fragments' is one of: reassemble, follow, drop)"},
-    {"FragmentsNotString", "[icmpwall]\nfragments = true\n", 2, 13, "'fragments' must be a string, not a boolean",
+    {"FragmentsNotString", "[icmpwall]\nfragments = true\n", 2, 13,
+     "'fragments' must be a string, not a boolean",
      "'fragments' is one of: reassemble, follow, drop"},
     {"TableNameUpperCase", "[icmpwall]\ntable = \"Icmp\"\n", 2, 9,
      "table name 'Icmp' must match [a-z][a-z0-9_-]{0,31}", "did you mean 'icmp'?"},
-    {"TableNameBad", "[icmpwall]\ntable = \"9 x\"\n", 2, 9, "table name '9 x' must match [a-z][a-z0-9_-]{0,31}",
-     "e.g. table = \"icmpwall\""},
-    {"TableNotString", "[icmpwall]\ntable = 3\n", 2, 9, "'table' must be a string, not an integer", ""},
-    {"PriorityRange", "[icmpwall]\npriority = 5000\n", 2, 12, "'priority' must be between -1000 and 1000, not 5000",
-     "nft's filter priority is 0"},
+    {"TableNameBad", "[icmpwall]\ntable = \"9 x\"\n", 2, 9,
+     "table name '9 x' must match [a-z][a-z0-9_-]{0,31}", "e.g. table = \"icmpwall\""},
+    {"TableNotString", "[icmpwall]\ntable = 3\n", 2, 9, "'table' must be a string, not an integer",
+     ""},
+    {"PriorityRange", "[icmpwall]\npriority = 5000\n", 2, 12,
+     "'priority' must be between -1000 and 1000, not 5000", "nft's filter priority is 0"},
     {"PriorityNotInteger", "[icmpwall]\npriority = 1.5\n", 2, 12,
      "'priority' must be an integer, not a floating-point number", "nft's filter priority is 0"},
     {"RoleUnknown", "[icmpwall]\nrole = \"hots\"\n", 2, 8, "unknown role 'hots'",
@@ -697,117 +721,139 @@ const ErrorCase kErrorCases[] = {
     {"UnknownHook", "[hooks.inptu]\n", 1, 8, "unknown hook 'inptu'", "did you mean 'input'?"},
     {"UnknownHookFar", "[hooks.prerouting]\n", 1, 8, "unknown hook 'prerouting'",
      "the hooks are input, forward and output"},
-    {"HookNotATable", "[hooks]\ninput = \"drop\"\n", 2, 9, "'hooks.input' must be a table, not a string",
+    {"HookNotATable", "[hooks]\ninput = \"drop\"\n", 2, 9,
+     "'hooks.input' must be a table, not a string",
      "write [hooks.input] and put default = \"allow\" or \"drop\" under it"},
     {"HookDefaultRateLimit", "[hooks.input]\ndefault = \"rate-limit\"\n", 2, 11,
-     "a hook's default must be \"allow\" or \"drop\", not 'rate-limit'", "rate-limit needs a [[rule]] naming the types"},
+     "a hook's default must be \"allow\" or \"drop\", not 'rate-limit'",
+     "rate-limit needs a [[rule]] naming the types"},
     {"HookDefaultTypo", "[hooks.input]\ndefault = \"dorp\"\n", 2, 11,
      "a hook's default must be \"allow\" or \"drop\", not 'dorp'", "did you mean 'drop'?"},
-    {"HookDefaultNotString", "[hooks.input]\ndefault = false\n", 2, 11, "'default' must be a string, not a boolean",
-     "default = \"allow\" or default = \"drop\""},
-    {"UnknownHookKey", "[hooks.input]\ndefualt = \"drop\"\n", 2, 1, "unknown key 'defualt' in [hooks.input]",
-     "did you mean 'default'?"},
-    {"HookLogWrongKind", "[hooks.input]\nlog = \"yes\"\n", 2, 7, "'log' must be true, false or a table, not a string",
+    {"HookDefaultNotString", "[hooks.input]\ndefault = false\n", 2, 11,
+     "'default' must be a string, not a boolean", "default = \"allow\" or default = \"drop\""},
+    {"UnknownHookKey", "[hooks.input]\ndefualt = \"drop\"\n", 2, 1,
+     "unknown key 'defualt' in [hooks.input]", "did you mean 'default'?"},
+    {"HookLogWrongKind", "[hooks.input]\nlog = \"yes\"\n", 2, 7,
+     "'log' must be true, false or a table, not a string",
      "e.g. log = true, or log = { prefix = \"icmp \", rate = \"5/minute\", burst = 5 }"},
-    {"LogUnknownKey", "[hooks.input]\nlog = { prefix = \"x\", rte = \"1/second\" }\n", 2, 23, "unknown key 'rte' in log",
-     "did you mean 'rate'?"},
+    {"LogUnknownKey", "[hooks.input]\nlog = { prefix = \"x\", rte = \"1/second\" }\n", 2, 23,
+     "unknown key 'rte' in log", "did you mean 'rate'?"},
     {"LogPrefixTooLong",
      "[hooks.input]\nlog = { prefix = "
-     "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxx"
      "xxxxxxxxxxxxxxxxxxxxxx\" }\n",
      2, 18, "log prefix is 130 bytes long; nft allows at most 127", ""},
     {"LogPrefixControl", "[hooks.input]\nlog = { prefix = \"a\\nb\" }\n", 2, 18,
      "log prefix must not contain control characters or '\"'", ""},
-    {"LogPrefixNotString", "[hooks.input]\nlog = { prefix = 1 }\n", 2, 18, "'prefix' must be a string, not an integer",
-     ""},
-    {"LogBadRate", "[hooks.input]\nlog = { rate = \"5 per minute\" }\n", 2, 16, "bad rate '5 per minute'",
+    {"LogPrefixNotString", "[hooks.input]\nlog = { prefix = 1 }\n", 2, 18,
+     "'prefix' must be a string, not an integer", ""},
+    {"LogBadRate", "[hooks.input]\nlog = { rate = \"5 per minute\" }\n", 2, 16,
+     "bad rate '5 per minute'",
      "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
-    {"LogBurstZero", "[hooks.input]\nlog = { burst = 0 }\n", 2, 17, "'burst' must be between 1 and 4294967295, not 0",
-     ""},
+    {"LogBurstZero", "[hooks.input]\nlog = { burst = 0 }\n", 2, 17,
+     "'burst' must be between 1 and 4294967295, not 0", ""},
     // rules
-    {"RuleNotArray", "[rule]\ntype = \"echo-request\"\n", 1, 1, "'rule' must be an array of tables, not a table",
+    {"RuleNotArray", "[rule]\ntype = \"echo-request\"\n", 1, 1,
+     "'rule' must be an array of tables, not a table",
      "write each rule under its own [[rule]] header"},
     {"RuleEntryNotTable", "rule = [1]\n", 1, 9, "a rule must be a table, not an integer",
      "write each rule under its own [[rule]] header"},
-    {"NameInvalid", RULE("name = \"Ping\""), 4, 8, "rule name 'Ping' must match [a-z][a-z0-9_-]{0,31}",
-     "did you mean 'ping'?"},
-    {"NameStartsWithDigit", RULE("name = \"1st\""), 4, 8, "rule name '1st' must match [a-z][a-z0-9_-]{0,31}",
-     "e.g. name = \"ping-limit\""},
-    {"NameInvalidChars", RULE("name = \"a.b\""), 4, 8, "rule name 'a.b' must match [a-z][a-z0-9_-]{0,31}",
-     "e.g. name = \"ping-limit\""},
+    {"NameInvalid", RULE("name = \"Ping\""), 4, 8,
+     "rule name 'Ping' must match [a-z][a-z0-9_-]{0,31}", "did you mean 'ping'?"},
+    {"NameStartsWithDigit", RULE("name = \"1st\""), 4, 8,
+     "rule name '1st' must match [a-z][a-z0-9_-]{0,31}", "e.g. name = \"ping-limit\""},
+    {"NameInvalidChars", RULE("name = \"a.b\""), 4, 8,
+     "rule name 'a.b' must match [a-z][a-z0-9_-]{0,31}", "e.g. name = \"ping-limit\""},
     {"NameNotString", RULE("name = 1"), 4, 8, "'name' must be a string, not an integer", ""},
     {"NoAction", "[[rule]]\ntype = \"echo-request\"\n", 1, 1, "rule 'rule-1' has no 'action'",
      "add action = \"allow\", \"drop\", \"rate-limit\" or \"inspect\""},
-    {"UnknownAction", "[[rule]]\ntype = \"echo-request\"\naction = \"deny\"\n", 3, 10, "unknown action 'deny'",
-     "'action' is one of: allow, drop, rate-limit, inspect"},
-    {"ActionTypo", "[[rule]]\ntype = \"echo-request\"\naction = \"alow\"\n", 3, 10, "unknown action 'alow'",
+    {"UnknownAction", "[[rule]]\ntype = \"echo-request\"\naction = \"deny\"\n", 3, 10,
+     "unknown action 'deny'", "'action' is one of: allow, drop, rate-limit, inspect"},
+    {"ActionTypo", "[[rule]]\ntype = \"echo-request\"\naction = \"alow\"\n", 3, 10,
+     "unknown action 'alow'",
      "did you mean 'allow'? ('action' is one of: allow, drop, rate-limit, inspect)"},
     {"UnknownFamily", RULE("family = \"ipv5\""), 4, 10, "unknown family 'ipv5'",
      "did you mean 'ipv4'? ('family' is one of: ipv4, ipv6, both)"},
-    {"UnknownRuleKey", RULE("sourec = \"10.0.0.0/8\""), 4, 1, "unknown key 'sourec' in rule 'rule-1'",
-     "did you mean 'source'?"},
+    {"UnknownRuleKey", RULE("sourec = \"10.0.0.0/8\""), 4, 1,
+     "unknown key 'sourec' in rule 'rule-1'", "did you mean 'source'?"},
     // types
-    {"TypeAndTypes", RULE("types = [\"echo-reply\"]"), 4, 9, "a rule takes 'types' or 'type', not both",
-     "put every type in one 'types' list"},
+    {"TypeAndTypes", RULE("types = [\"echo-reply\"]"), 4, 9,
+     "a rule takes 'types' or 'type', not both", "put every type in one 'types' list"},
     {"NoTypes", "[[rule]]\naction = \"allow\"\n", 1, 1, "rule 'rule-1' names no ICMP type",
      "add types = [\"echo-request\", ...] or type = \"echo-request\""},
     {"TypesNotArray", "[[rule]]\ntypes = \"echo-request\"\naction = \"allow\"\n", 2, 9,
-     "'types' must be an array, not a string", "write types = [\"echo-request\"] or type = \"echo-request\""},
+     "'types' must be an array, not a string",
+     "write types = [\"echo-request\"] or type = \"echo-request\""},
     {"TypeWrongKind", "[[rule]]\ntype = [\"echo-request\"]\naction = \"allow\"\n", 2, 8,
-     "'type' must be a string or an integer, not an array", "for several types, write types = [\"a\", \"b\"]"},
+     "'type' must be a string or an integer, not an array",
+     "for several types, write types = [\"a\", \"b\"]"},
     {"TypesEmpty", "[[rule]]\ntypes = []\naction = \"allow\"\n", 2, 9, "'types' must not be empty",
      "e.g. types = [\"echo-request\"]"},
-    {"TypesEntryWrongKind", "[[rule]]\ntypes = [\"echo-request\", true]\naction = \"allow\"\n", 2, 26,
-     "a 'types' entry must be a string or an integer, not a boolean", ""},
-    {"UnknownTypeNear", "[[rule]]\ntypes = [\"echo-reply\", \"echo-requets\"]\naction = \"allow\"\n", 2, 24,
+    {"TypesEntryWrongKind", "[[rule]]\ntypes = [\"echo-request\", true]\naction = \"allow\"\n", 2,
+     26, "a 'types' entry must be a string or an integer, not a boolean", ""},
+    {"UnknownTypeNear",
+     "[[rule]]\ntypes = [\"echo-reply\", \"echo-requets\"]\naction = \"allow\"\n", 2, 24,
      "unknown ICMP type 'echo-requets'", "did you mean 'echo-request' or 'info-request'?"},
     {"UnknownTypeNd", "[[rule]]\ntype = \"nd-neighbour-solicit\"\naction = \"allow\"\n", 2, 8,
-     "unknown ICMP type 'nd-neighbour-solicit'", "did you mean 'nd-neighbor-solicit' or 'ind-neighbor-solicit'?"},
+     "unknown ICMP type 'nd-neighbour-solicit'",
+     "did you mean 'nd-neighbor-solicit' or 'ind-neighbor-solicit'?"},
     {"UnknownTypeFar", "[[rule]]\ntype = \"qqqqqqqqqqqq\"\naction = \"allow\"\n", 2, 8,
      "unknown ICMP type 'qqqqqqqqqqqq'",
-     "`icmpwall check --list-types` lists every name; write \"icmp:N\" or \"icmpv6:N\" for a number"},
+     "`icmpwall check --list-types` lists every name; write \"icmp:N\" or \"icmpv6:N\" for a "
+     "number"},
     {"BareNumberWithoutFamily", "[[rule]]\ntypes = [8]\naction = \"allow\"\n", 2, 10,
      "a bare type number needs family = \"ipv4\" or \"ipv6\"",
      "write \"icmp:8\" for ICMPv4 or \"icmpv6:8\" for ICMPv6"},
     {"BareNumberStringWithoutFamily", "[[rule]]\ntypes = [\"8\"]\naction = \"allow\"\n", 2, 10,
      "a bare type number needs family = \"ipv4\" or \"ipv6\"",
      "write \"icmp:8\" for ICMPv4 or \"icmpv6:8\" for ICMPv6"},
-    {"BareNumberOutOfRange", "[[rule]]\ntypes = [256]\nfamily = \"ipv4\"\naction = \"allow\"\n", 2, 10,
-     "ICMP type 256 is out of range", "ICMP types are 0..255"},
-    {"IcmpNumberBad", "[[rule]]\ntype = \"icmp:300\"\naction = \"allow\"\n", 2, 8, "bad type number in 'icmp:300'",
+    {"BareNumberOutOfRange", "[[rule]]\ntypes = [256]\nfamily = \"ipv4\"\naction = \"allow\"\n", 2,
+     10, "ICMP type 256 is out of range", "ICMP types are 0..255"},
+    {"IcmpNumberBad", "[[rule]]\ntype = \"icmp:300\"\naction = \"allow\"\n", 2, 8,
+     "bad type number in 'icmp:300'",
      "write \"icmp:N\" or \"icmp:N/CODE\" with N in 0..255, e.g. \"icmp:8\""},
-    {"Icmpv6NumberBad", "[[rule]]\ntype = \"icmpv6:x\"\naction = \"allow\"\n", 2, 8, "bad type number in 'icmpv6:x'",
+    {"Icmpv6NumberBad", "[[rule]]\ntype = \"icmpv6:x\"\naction = \"allow\"\n", 2, 8,
+     "bad type number in 'icmpv6:x'",
      "write \"icmpv6:N\" or \"icmpv6:N/CODE\" with N in 0..255, e.g. \"icmpv6:8\""},
-    {"IcmpNumberWrongFamily", "[[rule]]\ntype = \"icmp:8\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
+    {"IcmpNumberWrongFamily",
+     "[[rule]]\ntype = \"icmp:8\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
      "'icmp:8' is an ICMPv4 type, but the rule has family = \"ipv6\"",
      "write \"icmpv6:8\" or change the rule's family"},
     {"IcmpNumberUnknownCode", "[[rule]]\ntype = \"icmp:3/frag\"\naction = \"allow\"\n", 2, 8,
      "unknown code 'frag' for ICMPv4 destination-unreachable", "did you mean 'frag-needed'?"},
     {"IcmpUnnamedTypeCodeName", "[[rule]]\ntype = \"icmp:200/x\"\naction = \"allow\"\n", 2, 8,
-     "unknown code 'x' for ICMPv4 icmp type 200", "icmp type 200 has no named codes; write the code number"},
-    {"CodeOutOfRange", "[[rule]]\ntype = \"destination-unreachable/256\"\naction = \"allow\"\n", 2, 8,
-     "ICMP code 256 is out of range", "ICMP codes are 0..255"},
-    {"UnknownCodeListsCodes", "[[rule]]\ntype = \"time-exceeded/zzzzzzzzz\"\nfamily = \"ipv4\"\naction = \"allow\"\n",
-     2, 8, "unknown code 'zzzzzzzzz' for ICMPv4 time-exceeded",
+     "unknown code 'x' for ICMPv4 icmp type 200",
+     "icmp type 200 has no named codes; write the code number"},
+    {"CodeOutOfRange", "[[rule]]\ntype = \"destination-unreachable/256\"\naction = \"allow\"\n", 2,
+     8, "ICMP code 256 is out of range", "ICMP codes are 0..255"},
+    {"UnknownCodeListsCodes",
+     "[[rule]]\ntype = \"time-exceeded/zzzzzzzzz\"\nfamily = \"ipv4\"\naction = \"allow\"\n", 2, 8,
+     "unknown code 'zzzzzzzzz' for ICMPv4 time-exceeded",
      "codes of ICMPv4 time-exceeded: ttl-exceeded, reassembly-timeout"},
-    {"UnknownCodeInBothFamilies", "[[rule]]\ntype = \"time-exceeded/zzzzzzzzz\"\naction = \"allow\"\n", 2, 8,
+    {"UnknownCodeInBothFamilies",
+     "[[rule]]\ntype = \"time-exceeded/zzzzzzzzz\"\naction = \"allow\"\n", 2, 8,
      "unknown code 'zzzzzzzzz' for time-exceeded",
      "codes of time-exceeded: ttl-exceeded, reassembly-timeout, hop-limit-exceeded"},
     {"CodeNameOnTypeAndCodeName", "[[rule]]\ntype = \"frag-needed/4\"\naction = \"allow\"\n", 2, 8,
-     "'frag-needed' already names a code (destination-unreachable/frag-needed), so it cannot take '/4'",
+     "'frag-needed' already names a code (destination-unreachable/frag-needed), so it cannot take "
+     "'/4'",
      "write 'frag-needed' alone, or 'destination-unreachable/4'"},
     {"TypeCodeUnknownType", "[[rule]]\ntype = \"echo-requets/0\"\naction = \"allow\"\n", 2, 8,
      "unknown ICMP type 'echo-requets'", "did you mean 'echo-request' or 'info-request'?"},
     {"NumberTypeCodeWithoutFamily", "[[rule]]\ntype = \"3/4\"\naction = \"allow\"\n", 2, 8,
      "a bare type number needs family = \"ipv4\" or \"ipv6\"",
      "write \"icmp:3\" for ICMPv4 or \"icmpv6:3\" for ICMPv6"},
-    {"PacketTooBigOnIpv4", "[[rule]]\ntype = \"packet-too-big\"\nfamily = \"ipv4\"\naction = \"allow\"\n", 2, 8,
+    {"PacketTooBigOnIpv4",
+     "[[rule]]\ntype = \"packet-too-big\"\nfamily = \"ipv4\"\naction = \"allow\"\n", 2, 8,
      "'packet-too-big' is an ICMPv6 type, but the rule has family = \"ipv4\"",
      "its ICMPv4 counterpart is 'frag-needed'"},
-    {"FragNeededOnIpv6", "[[rule]]\ntype = \"frag-needed\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
+    {"FragNeededOnIpv6",
+     "[[rule]]\ntype = \"frag-needed\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
      "'frag-needed' is an ICMPv4 type and code, but the rule has family = \"ipv6\"",
      "its ICMPv6 counterpart is 'packet-too-big'"},
-    {"TypeWrongFamily", "[[rule]]\ntype = \"timestamp-request\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
+    {"TypeWrongFamily",
+     "[[rule]]\ntype = \"timestamp-request\"\nfamily = \"ipv6\"\naction = \"allow\"\n", 2, 8,
      "'timestamp-request' is an ICMPv4 type, but the rule has family = \"ipv6\"",
      "'timestamp-request' exists only in ipv4; remove family or name an ICMPv6 type"},
     // hooks on rules
@@ -815,83 +861,106 @@ const ErrorCase kErrorCases[] = {
      "write hooks = [\"input\"]"},
     {"RuleHooksEmpty", RULE("hooks = []"), 4, 9, "'hooks' must not be empty",
      "remove 'hooks' to apply the rule on every declared hook"},
-    {"RuleHooksEntryNotString", RULE("hooks = [1]"), 4, 10, "a 'hooks' entry must be a string, not an integer", ""},
-    {"RuleHooksUnknown", RULE("hooks = [\"inupt\"]"), 4, 10, "unknown hook 'inupt'", "did you mean 'input'?"},
-    {"RuleHooksUndeclared", RULE("hooks = [\"input\", \"forward\"]"), 4, 19, "hook 'forward' is not declared",
+    {"RuleHooksEntryNotString", RULE("hooks = [1]"), 4, 10,
+     "a 'hooks' entry must be a string, not an integer", ""},
+    {"RuleHooksUnknown", RULE("hooks = [\"inupt\"]"), 4, 10, "unknown hook 'inupt'",
+     "did you mean 'input'?"},
+    {"RuleHooksUndeclared", RULE("hooks = [\"input\", \"forward\"]"), 4, 19,
+     "hook 'forward' is not declared",
      "add a [hooks.forward] table, or remove 'forward' here (declared: input)"},
     // interfaces
-    {"IifBadName", RULE("iif = [\"eth0\", \"eth 1\"]"), 4, 16, "'eth 1' is not a valid interface name",
-     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace (wildcards are not "
+    {"IifBadName", RULE("iif = [\"eth0\", \"eth 1\"]"), 4, 16,
+     "'eth 1' is not a valid interface name",
+     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace "
+     "(wildcards are not "
      "supported)"},
-    {"IifTooLong", RULE("iif = \"abcdefghijklmnop\""), 4, 7, "'abcdefghijklmnop' is not a valid interface name",
-     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace (wildcards are not "
+    {"IifTooLong", RULE("iif = \"abcdefghijklmnop\""), 4, 7,
+     "'abcdefghijklmnop' is not a valid interface name",
+     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace "
+     "(wildcards are not "
      "supported)"},
     {"IifWildcard", RULE("iif = \"eth*\""), 4, 7, "'eth*' is not a valid interface name",
-     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace (wildcards are not "
+     "interface names are 1 to 15 characters without '/', ':', '*', quotes or whitespace "
+     "(wildcards are not "
      "supported)"},
-    {"IifOnOutputHook", "[hooks.output]\n" RULE("iif = \"eth0\""), 5, 7, "'iif' is meaningless on the output hook",
-     "the policy filters only output; remove 'iif'"},
-    {"IifOnEveryDeclaredHook", "[hooks.input]\n[hooks.forward]\n[hooks.output]\n" RULE("iif = \"eth0\""), 7, 7,
+    {"IifOnOutputHook", "[hooks.output]\n" RULE("iif = \"eth0\""), 5, 7,
+     "'iif' is meaningless on the output hook", "the policy filters only output; remove 'iif'"},
+    {"IifOnEveryDeclaredHook",
+     "[hooks.input]\n[hooks.forward]\n[hooks.output]\n" RULE("iif = \"eth0\""), 7, 7,
      "'iif' is meaningless on the output hook",
      "the rule applies to every declared hook; add hooks = [\"input\", \"forward\"]"},
-    {"IifOnExplicitOutput", "[hooks.input]\n[hooks.output]\n" RULE("iif = \"eth0\"\nhooks = [\"output\"]"), 6, 7,
+    {"IifOnExplicitOutput",
+     "[hooks.input]\n[hooks.output]\n" RULE("iif = \"eth0\"\nhooks = [\"output\"]"), 6, 7,
      "'iif' is meaningless on the output hook", "remove \"output\" from hooks, or remove 'iif'"},
     {"OifOnInput", RULE("oif = [\"eth0\"]"), 4, 7, "'oif' is meaningless on the input hook",
      "the policy filters only input; remove 'oif'"},
-    {"IifWrongKind", RULE("iif = 3"), 4, 7, "'iif' must be a string or an array of strings, not an integer", ""},
-    {"IifEmpty", RULE("iif = []"), 4, 7, "'iif' must not be empty", "remove 'iif' to match any value"},
-    {"IifEntryWrongKind", RULE("iif = [\"eth0\", 3]"), 4, 16, "a 'iif' entry must be a string, not an integer", ""},
+    {"IifWrongKind", RULE("iif = 3"), 4, 7,
+     "'iif' must be a string or an array of strings, not an integer", ""},
+    {"IifEmpty", RULE("iif = []"), 4, 7, "'iif' must not be empty",
+     "remove 'iif' to match any value"},
+    {"IifEntryWrongKind", RULE("iif = [\"eth0\", 3]"), 4, 16,
+     "a 'iif' entry must be a string, not an integer", ""},
     // prefixes
     {"PrefixHostBits", RULE("source = [\"10.0.0.1/8\"]"), 4, 11, "'10.0.0.1/8' has host bits set",
      "did you mean '10.0.0.0/8'?"},
-    {"PrefixHostBitsV6", RULE("destination = \"2001:db8::1/32\""), 4, 15, "'2001:db8::1/32' has host bits set",
-     "did you mean '2001:db8::/32'?"},
+    {"PrefixHostBitsV6", RULE("destination = \"2001:db8::1/32\""), 4, 15,
+     "'2001:db8::1/32' has host bits set", "did you mean '2001:db8::/32'?"},
     {"PrefixNotAnAddress", RULE("source = [\"10.0.0.0/8\", \"bogus\"]"), 4, 25,
      "'bogus' is not an IPv4 or IPv6 address or prefix",
      "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
-    {"PrefixBadOctet", RULE("source = \"300.0.0.1\""), 4, 10, "'300.0.0.1' is not an IPv4 or IPv6 address or prefix",
+    {"PrefixBadOctet", RULE("source = \"300.0.0.1\""), 4, 10,
+     "'300.0.0.1' is not an IPv4 or IPv6 address or prefix",
      "e.g. \"198.18.0.0/15\", \"2001:db8::/32\" or a single address \"192.0.2.1\""},
-    {"PrefixLengthTooLong", RULE("source = \"10.0.0.0/33\""), 4, 10, "bad prefix length in '10.0.0.0/33'",
-     "IPv4 prefix lengths are 0..32"},
-    {"PrefixLengthNotNumber", RULE("source = \"2001:db8::/x\""), 4, 10, "bad prefix length in '2001:db8::/x'",
-     "IPv6 prefix lengths are 0..128"},
+    {"PrefixLengthTooLong", RULE("source = \"10.0.0.0/33\""), 4, 10,
+     "bad prefix length in '10.0.0.0/33'", "IPv4 prefix lengths are 0..32"},
+    {"PrefixLengthNotNumber", RULE("source = \"2001:db8::/x\""), 4, 10,
+     "bad prefix length in '2001:db8::/x'", "IPv6 prefix lengths are 0..128"},
     {"PrefixFamilyExcludesEveryType",
-     "[[rule]]\ntypes = [\"packet-too-big\"]\nsource = [\"10.0.0.0/8\"]\naction = \"allow\"\n", 1, 1,
-     "rule 'rule-1' matches no packet: its types and its source/destination prefixes have no address family in "
+     "[[rule]]\ntypes = [\"packet-too-big\"]\nsource = [\"10.0.0.0/8\"]\naction = \"allow\"\n", 1,
+     1,
+     "rule 'rule-1' matches no packet: its types and its source/destination prefixes have no "
+     "address family in "
      "common",
      "an IPv4 prefix only matches ICMPv4 types, an IPv6 prefix only ICMPv6 types"},
     // other conditions
     {"DestinationTypeUnknown", RULE("destination-type = [\"brodcast\"]"), 4, 21,
      "unknown destination-type 'brodcast'", "did you mean 'broadcast'?"},
-    {"DestinationTypeFar", RULE("destination-type = \"everything\""), 4, 20, "unknown destination-type 'everything'",
+    {"DestinationTypeFar", RULE("destination-type = \"everything\""), 4, 20,
+     "unknown destination-type 'everything'",
      "destination-type is one of: unicast, local, broadcast, anycast, multicast"},
-    {"HopLimitRange", RULE("hop-limit = 256"), 4, 13, "'hop-limit' must be between 0 and 255, not 256",
+    {"HopLimitRange", RULE("hop-limit = 256"), 4, 13,
+     "'hop-limit' must be between 0 and 255, not 256",
      "neighbor discovery requires hop-limit = 255"},
-    {"HopLimitNotInteger", RULE("hop-limit = \"255\""), 4, 13, "'hop-limit' must be an integer, not a string",
-     "neighbor discovery requires hop-limit = 255"},
+    {"HopLimitNotInteger", RULE("hop-limit = \"255\""), 4, 13,
+     "'hop-limit' must be an integer, not a string", "neighbor discovery requires hop-limit = 255"},
     {"RuleLogBurstNegative", RULE("log = { burst = -1 }"), 4, 17,
      "'burst' must be between 1 and 4294967295, not -1", ""},
     // keys of another action
     {"RateKeyOnAllow", RULE("rate = \"1/second\""), 4, 1,
      "'rate' is a rate-limit key, but rule 'rule-1' has action = \"allow\"",
      "remove 'rate', or set action = \"rate-limit\" (or \"inspect\", to limit before inspecting)"},
-    {"InspectKeyOnAllow", RULE("queue = 1"), 4, 1, "'queue' is an inspect key, but rule 'rule-1' has action = \"allow\"",
+    {"InspectKeyOnAllow", RULE("queue = 1"), 4, 1,
+     "'queue' is an inspect key, but rule 'rule-1' has action = \"allow\"",
      "remove 'queue', or set action = \"inspect\""},
-    {"RateKeyOnDrop", "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nper = \"source\"\n", 4, 1,
-     "'per' is a rate-limit key, but rule 'rule-1' has action = \"drop\"",
+    {"RateKeyOnDrop", "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nper = \"source\"\n", 4,
+     1, "'per' is a rate-limit key, but rule 'rule-1' has action = \"drop\"",
      "remove 'per', or set action = \"rate-limit\" (or \"inspect\", to limit before inspecting)"},
     // inspect with a limit
     {"InspectLimitWithoutRate", INSPECT_RULE("burst = 10\nper = \"source\""), 4, 1,
      "'burst' limits inspect rule 'rule-1', which has no 'rate'",
-     "add rate = \"N/second\" (e.g. rate = \"10/second\") to limit the packets before they are inspected, or "
+     "add rate = \"N/second\" (e.g. rate = \"10/second\") to limit the packets before they are "
+     "inspected, or "
      "remove 'burst'"},
     {"InspectOverContinue", INSPECT_RULE("rate = \"5/second\"\nover = \"continue\""), 5, 8,
      "inspect rule 'rule-1' cannot let packets over its limit continue",
-     "over the limit they are dropped before the queue, so a flood never reaches the inspection worker; remove "
+     "over the limit they are dropped before the queue, so a flood never reaches the inspection "
+     "worker; remove "
      "'over' (or write over = \"drop\")"},
     {"InspectPerSourceKeyWithoutPer", INSPECT_RULE("rate = \"5/second\"\nipv4-prefix = 24"), 5, 1,
-     "'ipv4-prefix' applies only with per = \"source\"", "add per = \"source\", or remove 'ipv4-prefix'"},
-    {"InspectBadRate", INSPECT_RULE("rate = \"5/sec\""), 4, 8, "bad rate '5/sec'", "did you mean '5/second'?"},
+     "'ipv4-prefix' applies only with per = \"source\"",
+     "add per = \"source\", or remove 'ipv4-prefix'"},
+    {"InspectBadRate", INSPECT_RULE("rate = \"5/sec\""), 4, 8, "bad rate '5/sec'",
+     "did you mean '5/second'?"},
     {"InspectKeyOnRateLimit", RATE_RULE("no-worker = \"drop\""), 5, 1,
      "'no-worker' is an inspect key, but rule 'rule-1' has action = \"rate-limit\"",
      "remove 'no-worker', or set action = \"inspect\""},
@@ -899,48 +968,71 @@ const ErrorCase kErrorCases[] = {
     {"RateMissing", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\n", 3, 10,
      "rate-limit rule 'rule-1' has no 'rate'",
      "add rate = \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
-    {"RateUnitShort", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10/sec\"\n", 4, 8,
+    {"RateUnitShort",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10/sec\"\n", 4, 8,
      "bad rate '10/sec'", "did you mean '10/second'?"},
-    {"RateUnitPlural", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10/minutes\"\n", 4, 8,
+    {"RateUnitPlural",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10/minutes\"\n", 4, 8,
      "bad rate '10/minutes'", "did you mean '10/minute'?"},
-    {"RateNoUnit", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10\"\n", 4, 8,
-     "bad rate '10'", "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
-    {"RateNegative", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"-1/second\"\n", 4, 8,
-     "bad rate '-1/second'", "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
+    {"RateNoUnit", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"10\"\n", 4,
+     8, "bad rate '10'",
+     "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
+    {"RateNegative",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"-1/second\"\n", 4, 8,
+     "bad rate '-1/second'",
+     "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
     {"RateOverflow",
-     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"99999999999999999999999/second\"\n", 4, 8,
-     "rate count 99999999999999999999999 does not fit in 64 bits",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = "
+     "\"99999999999999999999999/second\"\n",
+     4, 8, "rate count 99999999999999999999999 does not fit in 64 bits",
      "the kernel's limit takes at most 1000000000/second (one packet per nanosecond)"},
     // What the kernel's limit takes (nft_limit_init): checked here, not failing in the kernel.
     {"RateU64Max",
-     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"18446744073709551615/second\"\n", 4, 8,
-     "rate 18446744073709551615/second is more than the kernel can limit: at most 1000000000/second",
-     "the kernel's token bucket counts nanoseconds: past one packet per nanosecond it would not limit at all"},
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = "
+     "\"18446744073709551615/second\"\n",
+     4, 8,
+     "rate 18446744073709551615/second is more than the kernel can limit: at most "
+     "1000000000/second",
+     "the kernel's token bucket counts nanoseconds: past one packet per nanosecond it would not "
+     "limit at all"},
     {"RatePerMinuteAboveNanosecond",
-     "[[rule]]\ntype = \"echo-request\"\naction = \"inspect\"\nrate = \"60000000001/minute\"\n", 4, 8,
-     "rate 60000000001/minute is more than the kernel can limit: at most 60000000000/minute",
-     "the kernel's token bucket counts nanoseconds: past one packet per nanosecond it would not limit at all"},
+     "[[rule]]\ntype = \"echo-request\"\naction = \"inspect\"\nrate = \"60000000001/minute\"\n", 4,
+     8, "rate 60000000001/minute is more than the kernel can limit: at most 60000000000/minute",
+     "the kernel's token bucket counts nanoseconds: past one packet per nanosecond it would not "
+     "limit at all"},
     {"RateBurstOverflowsBucket",
-     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1/day\"\nburst = 213504\n", 4, 8,
-     "rate 1/day with burst 213504 overflows the kernel's token bucket (86400000000000 ns per packet times 213504)",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"1/day\"\nburst = "
+     "213504\n",
+     4, 8,
+     "rate 1/day with burst 213504 overflows the kernel's token bucket (86400000000000 ns per "
+     "packet times 213504)",
      "at this rate the burst can be at most 213503"},
     {"LogBurstOverflowsBucket",
-     "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nlog = { rate = \"1/hour\", burst = 4294967295 }\n", 4,
-     16, "log rate 1/hour with burst 4294967295 overflows the kernel's token bucket (3600000000000 ns per packet times "
+     "[[rule]]\ntype = \"echo-request\"\naction = \"drop\"\nlog = { rate = \"1/hour\", burst = "
+     "4294967295 }\n",
+     4, 16,
+     "log rate 1/hour with burst 4294967295 overflows the kernel's token bucket (3600000000000 ns "
+     "per packet times "
      "4294967295)",
      "at this rate the burst can be at most 5124095"},
-    {"RateZero", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"0/minute\"\n", 4, 8,
-     "'rate' must be at least 1/minute, not '0/minute'", "to drop every such packet, use action = \"drop\""},
-    {"RateNotString", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = 10\n", 4, 8,
-     "'rate' must be a string, not an integer",
+    {"RateZero",
+     "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = \"0/minute\"\n", 4, 8,
+     "'rate' must be at least 1/minute, not '0/minute'",
+     "to drop every such packet, use action = \"drop\""},
+    {"RateNotString", "[[rule]]\ntype = \"echo-request\"\naction = \"rate-limit\"\nrate = 10\n", 4,
+     8, "'rate' must be a string, not an integer",
      "write \"N/second\", \"N/minute\", \"N/hour\" or \"N/day\", e.g. rate = \"10/second\""},
-    {"BurstZero", RATE_RULE("burst = 0"), 5, 9, "'burst' must be between 1 and 4294967295, not 0", ""},
-    {"PerUnknown", RATE_RULE("per = \"src\""), 5, 7, "unknown per 'src'", "'per' is one of: global, source"},
-    {"OverUnknown", RATE_RULE("over = \"accept\""), 5, 8, "unknown over 'accept'", "'over' is one of: drop, continue"},
-    {"PerSourceKeyWithGlobal", RATE_RULE("timeout = 30"), 5, 1, "'timeout' applies only with per = \"source\"",
-     "add per = \"source\", or remove 'timeout'"},
+    {"BurstZero", RATE_RULE("burst = 0"), 5, 9, "'burst' must be between 1 and 4294967295, not 0",
+     ""},
+    {"PerUnknown", RATE_RULE("per = \"src\""), 5, 7, "unknown per 'src'",
+     "'per' is one of: global, source"},
+    {"OverUnknown", RATE_RULE("over = \"accept\""), 5, 8, "unknown over 'accept'",
+     "'over' is one of: drop, continue"},
+    {"PerSourceKeyWithGlobal", RATE_RULE("timeout = 30"), 5, 1,
+     "'timeout' applies only with per = \"source\"", "add per = \"source\", or remove 'timeout'"},
     {"PerSourceKeyWithExplicitGlobal", RATE_RULE("per = \"global\"\nmax-sources = 10"), 6, 1,
-     "'max-sources' applies only with per = \"source\"", "add per = \"source\", or remove 'max-sources'"},
+     "'max-sources' applies only with per = \"source\"",
+     "add per = \"source\", or remove 'max-sources'"},
     {"Ipv4PrefixRange", RATE_RULE("per = \"source\"\nipv4-prefix = 33"), 6, 15,
      "'ipv4-prefix' must be between 1 and 32, not 33", ""},
     {"Ipv6PrefixRange", RATE_RULE("per = \"source\"\nipv6-prefix = 0"), 6, 15,
@@ -950,16 +1042,20 @@ const ErrorCase kErrorCases[] = {
     {"MaxSourcesZero", RATE_RULE("per = \"source\"\nmax-sources = 0"), 6, 15,
      "'max-sources' must be between 1 and 4294967295, not 0", ""},
     // inspect
-    {"QueueRange", INSPECT_RULE("queue = 70000"), 4, 9, "'queue' must be between 0 and 65535, not 70000", ""},
-    {"QueuesRange", INSPECT_RULE("queues = 65"), 4, 10, "'queues' must be between 1 and 64, not 65", ""},
+    {"QueueRange", INSPECT_RULE("queue = 70000"), 4, 9,
+     "'queue' must be between 0 and 65535, not 70000", ""},
+    {"QueuesRange", INSPECT_RULE("queues = 65"), 4, 10, "'queues' must be between 1 and 64, not 65",
+     ""},
     {"QueuesPastTheEnd", INSPECT_RULE("queue = 65534\nqueues = 4"), 5, 10,
      "queues 65534..65537 run past the last queue number, 65535", "lower 'queue' to at most 65532"},
-    {"NoWorkerUnknown", INSPECT_RULE("no-worker = \"fail-open\""), 4, 13, "unknown no-worker 'fail-open'",
-     "'no-worker' is one of: accept, drop"},
+    {"NoWorkerUnknown", INSPECT_RULE("no-worker = \"fail-open\""), 4, 13,
+     "unknown no-worker 'fail-open'", "'no-worker' is one of: accept, drop"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Diagnostics, ParserErrorTest, ::testing::ValuesIn(kErrorCases),
-                         [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<ErrorCase>& info) {
+                           return info.param.name;
+                         });
 
 // Each scope key keeps the position of its value, so that a kernel error on
 // the expressions it becomes points at it (netlink/kernel_error.h).

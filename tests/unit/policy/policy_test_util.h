@@ -38,15 +38,17 @@ inline std::string rendered(const Diagnostics& d) {
 }
 
 // A diagnostic of `severity` at line:col with exactly `message` and `hint`.
-inline ::testing::AssertionResult has_diag(const Diagnostics& d, Severity severity, uint32_t line, uint32_t col,
-                                           std::string_view message, std::string_view hint) {
+inline ::testing::AssertionResult has_diag(const Diagnostics& d, Severity severity, uint32_t line,
+                                           uint32_t col, std::string_view message,
+                                           std::string_view hint) {
   for (const auto& x : d.items())
-    if (x.severity == severity && x.loc.line == line && x.loc.col == col && x.message == message && x.hint == hint)
+    if (x.severity == severity && x.loc.line == line && x.loc.col == col && x.message == message &&
+        x.hint == hint)
       return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "no " << (severity == Severity::error ? "error" : "warning") << " at "
-                                       << line << ":" << col << " '" << message << "' hint '" << hint
-                                       << "'; got:\n"
-                                       << rendered(d);
+  return ::testing::AssertionFailure()
+         << "no " << (severity == Severity::error ? "error" : "warning") << " at " << line << ":"
+         << col << " '" << message << "' hint '" << hint << "'; got:\n"
+         << rendered(d);
 }
 
 // The first diagnostic whose message contains `part`, or null.

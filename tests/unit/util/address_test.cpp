@@ -34,8 +34,8 @@ TEST(AddressTest, PrefixRangeCoversTheWholePrefix) {
 }
 
 TEST(AddressTest, MergeJoinsOverlappingAndAdjacentRanges) {
-  auto merged = merge_ranges({v4("198.18.1.0", 24), v4("198.18.0.0", 24), v4("198.18.0.128", 25),
-                              v4("198.18.3.0", 24)});
+  auto merged = merge_ranges(
+      {v4("198.18.1.0", 24), v4("198.18.0.0", 24), v4("198.18.0.128", 25), v4("198.18.3.0", 24)});
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(fmt4(merged[0].first), "198.18.0.0");
   EXPECT_EQ(fmt4(merged[0].last), "198.18.1.255");

@@ -45,12 +45,12 @@ struct IpHeader {
   Family family = Family::ipv4;
   Address src;
   Address dst;
-  uint8_t ttl = 0;             // IPv4 TTL / IPv6 hop limit
-  uint8_t protocol = 0;        // IPv4 protocol / IPv6 final next header (upper layer)
-  bool fragment = false;       // part of a fragmented datagram (v4 MF/offset, v6 fragment header)
+  uint8_t ttl = 0;               // IPv4 TTL / IPv6 hop limit
+  uint8_t protocol = 0;          // IPv4 protocol / IPv6 final next header (upper layer)
+  bool fragment = false;         // part of a fragmented datagram (v4 MF/offset, v6 fragment header)
   uint16_t fragment_offset = 0;  // in bytes; nonzero: the upper-layer header is not here
-  uint32_t header_len = 0;     // IP header incl. options / extension headers
-  uint32_t total_len = 0;      // as the header claims (v4 total length; v6 40 + payload length)
+  uint32_t header_len = 0;       // IP header incl. options / extension headers
+  uint32_t total_len = 0;        // as the header claims (v4 total length; v6 40 + payload length)
 };
 
 // IPv6 extension headers that decode_ip walks, as the kernel's

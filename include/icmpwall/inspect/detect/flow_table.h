@@ -226,7 +226,7 @@ class FlowTable {
  private:
   struct Node {
     Key key{};
-    uint32_t chain = kNone;  // next in bucket, or next free
+    uint32_t chain = kNone;    // next in bucket, or next free
     uint32_t bucket : 31 = 0;  // at most 2^25 buckets
     uint32_t segment : 1 = kProbation;
     uint32_t prev = kNone;  // LRU list of the segment

@@ -48,8 +48,8 @@
 #pragma once
 
 #include "icmpwall/inspect/context.h"
-#include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {

@@ -31,9 +31,9 @@
 #include <chrono>
 #include <cstdint>
 
-#include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/detect/flow_table.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/finding.h"
 
 namespace icmpwall::inspect {
 

@@ -71,8 +71,8 @@
 #include <cstdint>
 
 #include "icmpwall/inspect/context.h"
-#include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/routes/routes.h"
 
 namespace icmpwall::inspect {

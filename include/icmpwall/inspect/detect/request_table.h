@@ -32,8 +32,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "icmpwall/inspect/finding.h"
 #include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/finding.h"
 
 namespace icmpwall::inspect {
 

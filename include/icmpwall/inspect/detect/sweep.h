@@ -30,10 +30,10 @@
 #include <cstdint>
 
 #include "icmpwall/inspect/counters.h"
+#include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/flow_table.h"
 #include "icmpwall/inspect/enforcement.h"
 #include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/detect/flow_table.h"
-#include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {

@@ -93,14 +93,14 @@
 
 #include "icmpwall/inspect/context.h"
 #include "icmpwall/inspect/counters.h"
-#include "icmpwall/inspect/enforcement.h"
-#include "icmpwall/inspect/finding.h"
-#include "icmpwall/inspect/detect/flow_table.h"
 #include "icmpwall/inspect/decode/packet.h"
+#include "icmpwall/inspect/detect/flow_table.h"
 #include "icmpwall/inspect/detect/pair_history.h"
 #include "icmpwall/inspect/detect/prober_fill.h"
 #include "icmpwall/inspect/detect/request_table.h"
 #include "icmpwall/inspect/detect/sliding_window.h"
+#include "icmpwall/inspect/enforcement.h"
+#include "icmpwall/inspect/finding.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::inspect {

@@ -20,10 +20,9 @@
 //                     and dropped as soon as the kernel announces a change
 //                     (RTNLGRP_* notifications, read without blocking
 //                     before each answer): a neighbour change drops the
-//                     neighbour table only, any other change everything. The sockets belong to the network namespace
-//                     the view was opened in. Safe to call from several
-//                     threads (one mutex: validators only see redirects and
-//                     errors, which are rare).
+//                     neighbour table only, any other change everything. The sockets belong to the
+//                     network namespace the view was opened in. Safe to call from several threads
+//                     (one mutex: validators only see redirects and errors, which are rare).
 //   StaticRouteView   a table given by the caller (routes by prefix, local
 //                     addresses, connected prefixes); for tests and for
 //                     callers that already hold the state.
