@@ -142,25 +142,16 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     if (pkt->info.truncated) bump(counters_.truncated);
     pkt->info.ct_reported = socket_.conntrack();
     if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
-    if (options_.mode == VerdictMode::batched) {
-      queued_.push_back({pkt->payload, pkt->info});
-      return;
-    }
-    const Verdict v = inspect(pkt->payload, pkt->info);
-    bump(v == Verdict::accept ? counters_.accepted : counters_.dropped);
-    const Decision d{pkt->info.packet_id, v};
+    queued_.push_back({pkt->payload, pkt->info});
+    if (options_.mode == VerdictMode::batched) return;
+    // Per packet: judged and answered right away, alone.
+    inspect_queued();
+    const Decision d = decisions_.back();
+    queued_.clear();
+    decisions_.clear();
     const VerdictMsg one{d.id, d.verdict, false};
     send_verdicts(std::span(&one, 1), std::span(&d, 1));
   });
-}
-
-Verdict Reader::inspect(std::span<const uint8_t> payload, const PacketInfo& info) {
-  try {
-    return inspector_.inspect(payload, info);
-  } catch (...) {
-    bump(counters_.inspect_errors);
-    return socket_.config().fail_open ? Verdict::accept : Verdict::drop;
-  }
 }
 
 void Reader::inspect_queued() {

@@ -108,36 +108,26 @@ class DecodeAndScan final : public queue::Inspector {
   }
 };
 
+// The routes of the receiver, for the engine of the full modes.
+std::shared_ptr<inspect::RouteView> receiver_routes(const std::string& dst) {
+  auto v = std::make_shared<inspect::StaticRouteView>();
+  auto local = inspect::parse_address(dst);
+  if (local) {
+    v->add_local(*local);
+    v->add_connected(*local, 24, 2);
+    v->add_route(*local, 24, inspect::Route{std::nullopt, 2});
+  }
+  v->set_forwarding(inspect::Family::ipv4, false);
+  return v;
+}
+
 // The daemon's inspector (daemon::EngineSlot, what serve.cpp hands its
 // queue workers) around an engine of its own: default configuration,
 // routes of the receiver.
-class FullInspection final : public queue::Inspector {
- public:
-  explicit FullInspection(const std::string& dst)
-      : slot_(std::make_shared<inspect::Engine>(inspect::EngineConfig{}, make_routes(dst))) {}
-  Verdict inspect(std::span<const uint8_t> p, const PacketInfo& info) override {
-    return slot_.inspect(p, info);
-  }
-  void inspect_batch(std::span<const queue::QueuedPacket> packets, std::span<Verdict> verdicts,
-                     size_t& judged) override {
-    slot_.inspect_batch(packets, verdicts, judged);
-  }
-  inspect::EngineCounters counters() const { return slot_.engine()->counters(); }
-
- private:
-  static std::shared_ptr<inspect::RouteView> make_routes(const std::string& dst) {
-    auto v = std::make_shared<inspect::StaticRouteView>();
-    auto local = inspect::parse_address(dst);
-    if (local) {
-      v->add_local(*local);
-      v->add_connected(*local, 24, 2);
-      v->add_route(*local, 24, inspect::Route{std::nullopt, 2});
-    }
-    v->set_forwarding(inspect::Family::ipv4, false);
-    return v;
-  }
-  daemon::EngineSlot slot_;
-};
+std::unique_ptr<daemon::EngineSlot> full_inspection(const std::string& dst) {
+  return std::make_unique<daemon::EngineSlot>(
+      std::make_shared<inspect::Engine>(inspect::EngineConfig{}, receiver_routes(dst)));
+}
 #endif
 
 struct Mode {
@@ -159,10 +149,9 @@ std::optional<Mode> make_mode(const std::string& name, [[maybe_unused]] const Op
 #ifdef ICMPWALL_BENCH_DECODE
   if (name == "decode-batched")
     return Mode{name, {VerdictMode::batched, 64}, std::make_unique<DecodeAndScan>()};
-  if (name == "full-batched")
-    return Mode{name, {VerdictMode::batched, 64}, std::make_unique<FullInspection>(o.dst)};
+  if (name == "full-batched") return Mode{name, {VerdictMode::batched, 64}, full_inspection(o.dst)};
   if (name == "full-per-packet")
-    return Mode{name, {VerdictMode::per_packet, 64}, std::make_unique<FullInspection>(o.dst)};
+    return Mode{name, {VerdictMode::per_packet, 64}, full_inspection(o.dst)};
 #endif
   return std::nullopt;
 }
@@ -499,8 +488,8 @@ int main_impl(int argc, char** argv) {
                 static_cast<unsigned long long>(c.verdict_messages),
                 static_cast<unsigned long long>(c.batch_verdicts));
 #ifdef ICMPWALL_BENCH_DECODE
-    if (auto* full = dynamic_cast<FullInspection*>(mode->inspector.get())) {
-      const auto ec = full->counters();
+    if (auto* full = dynamic_cast<daemon::EngineSlot*>(mode->inspector.get())) {
+      const auto ec = full->engine()->counters();
       std::string reasons;
       for (const auto& [r, n] : ec.reasons) reasons += " " + r + "=" + std::to_string(n);
       std::printf(

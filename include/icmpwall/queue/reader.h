@@ -84,9 +84,9 @@ class Reader {
   };
 
   void handle_datagram(std::span<const uint8_t> datagram);
-  // The Inspector's verdict; the queue's no-worker verdict if it throws.
-  Verdict inspect(std::span<const uint8_t> payload, const PacketInfo& info);
-  // Batched mode: the verdicts of queued_, into decisions_.
+  // The verdicts of queued_ (the round's packets, or in per-packet mode
+  // the one packet), into decisions_; a packet whose inspection throws
+  // gets the queue's no-worker verdict.
   void inspect_queued();
   void send_verdicts(std::span<const VerdictMsg> msgs, std::span<const Decision> decided);
   // One writer (the thread running round()); other threads only load.
@@ -105,7 +105,7 @@ class Reader {
   std::vector<iovec> iovs_;
   std::vector<sockaddr_nl> addrs_;
   std::vector<std::vector<uint8_t>> early_;
-  std::vector<QueuedPacket> queued_;  // batched mode: this round's packets
+  std::vector<QueuedPacket> queued_;  // packets awaiting inspection
   std::vector<Verdict> verdicts_;
   std::vector<Decision> decisions_;
   std::vector<Decision> unsent_;  // decisions whose verdict send failed
