@@ -336,7 +336,9 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
               static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
   // The pending request's set is looked up after the payload is read.
   const bool echo = query->kind == QueryKind::echo;
-  if (echo) pending_.prefetch({key, packet.icmp.seq(), 0});
+  const auto pending_at =
+      echo ? pending_.place({key, packet.icmp.seq(), 0}) : RequestTable<PendingKey>::Place{};
+  if (echo) pending_.prefetch(pending_at);
   uint64_t evicted_before = flows_.evictions();
   auto slot = flows_.find_or_insert(key);
   counters_.evictions += flows_.evictions() - evicted_before;
@@ -377,10 +379,9 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   bool request_seen = false;  // the reply's request is in the table
   bool unsolicited = false;   // a reply to no request seen
   if (echo) {
-    const PendingKey pkey{key, packet.icmp.seq(), 0};
     if (query->request) {
-      pending_.insert(pkey, {hash, static_cast<uint32_t>(full_len), now});
-    } else if (const auto p = pending_.take(pkey)) {
+      pending_.insert(pending_at, {hash, static_cast<uint32_t>(full_len), now});
+    } else if (const auto p = pending_.take(pending_at)) {
       flow.exchanged = true;
       const auto wait = std::chrono::duration_cast<Clock::duration>(c.reply_timeout);
       const bool same = p->hash == hash && p->len == full_len;

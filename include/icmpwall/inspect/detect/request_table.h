@@ -54,16 +54,26 @@ class RequestTable {
   explicit RequestTable(uint32_t capacity, uint64_t seed = random_seed())
       : seed_(seed), sets_(std::max<size_t>(1, capacity / kWays)) {}
 
+  // Where `key` lives (its set and its tag), from one hash of the key: a
+  // caller that prefetches and then inserts or takes hashes it once.
+  struct Place {
+    size_t set = 0;
+    uint64_t tag = 0;
+  };
+  Place place(const Key& key) const {
+    const uint64_t h = hash_of(key);
+    return {set_index(h), tag_of(h)};
+  }
+
   // Remembers `request` for `key`, replacing an earlier request of the same
   // key, else taking a free entry of its set, else its oldest request.
-  void insert(const Key& key, const Request& request) {
-    const uint64_t h = hash_of(key);
-    const uint64_t tag = tag_of(h);
-    Set& set = set_of(h);
+  void insert(const Key& key, const Request& request) { insert(place(key), request); }
+  void insert(const Place& at, const Request& request) {
+    Set& set = sets_[at.set];
     Entry* free = nullptr;
     Entry* oldest = &set.ways[0];
     for (Entry& e : set.ways) {
-      if (e.tag == tag) {
+      if (e.tag == at.tag) {
         e.request = request;
         return;
       }
@@ -80,25 +90,24 @@ class RequestTable {
       victim = oldest;
       ++evictions_;
     }
-    victim->tag = tag;
+    victim->tag = at.tag;
     victim->request = request;
   }
 
-  // Starts loading the set of `key` into the cache, for an insert() or
+  // Starts loading the set of `at` into the cache, for an insert() or
   // take() a little later (the set is a random place in a table of
   // hundreds of kilobytes: a cache miss per new request otherwise).
-  void prefetch(const Key& key) const {
-    const Set& set = sets_[set_index(hash_of(key))];
+  void prefetch(const Place& at) const {
+    const Set& set = sets_[at.set];
     __builtin_prefetch(&set, 1);
     __builtin_prefetch(reinterpret_cast<const char*>(&set) + 64, 1);
   }
 
   // The request of `key`, removed from the table; nullopt if absent.
-  std::optional<Request> take(const Key& key) {
-    const uint64_t h = hash_of(key);
-    const uint64_t tag = tag_of(h);
-    for (Entry& e : set_of(h).ways) {
-      if (e.tag == tag) {
+  std::optional<Request> take(const Key& key) { return take(place(key)); }
+  std::optional<Request> take(const Place& at) {
+    for (Entry& e : sets_[at.set].ways) {
+      if (e.tag == at.tag) {
         e.tag = 0;
         --size_;
         return e.request;
@@ -128,7 +137,6 @@ class RequestTable {
   // The set from the hash's high half (the multiply-shift range reduction,
   // any number of sets).
   size_t set_index(uint64_t h) const { return ((h >> 32) * sets_.size()) >> 32; }
-  Set& set_of(uint64_t h) { return sets_[set_index(h)]; }
 
   uint64_t seed_;
   std::vector<Set> sets_;
