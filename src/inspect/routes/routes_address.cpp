@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "icmpwall/inspect/routes/routes.h"
-#include "icmpwall/util/address.h"
 
 namespace icmpwall::inspect {
 
@@ -38,10 +37,16 @@ std::string to_string(const Address& a) {
   return buf;
 }
 
+// Byte by byte: the sweep detector masks every probe's source.
 Address masked(const Address& a, uint8_t len) {
   const size_t n = a.family == Family::ipv4 ? 4 : 16;
+  const size_t bits = std::min<size_t>(len, n * 8);
   Address out{a.family, {}};
-  int_to_addr(prefix_range(a.bytes.data(), n, len).first, out.bytes.data(), n);
+  const size_t full = bits / 8;
+  std::copy_n(a.bytes.begin(), full, out.bytes.begin());
+  if (const size_t rest = bits % 8; rest != 0) {
+    out.bytes[full] = static_cast<uint8_t>(a.bytes[full] & (0xff00u >> rest));
+  }
   return out;
 }
 

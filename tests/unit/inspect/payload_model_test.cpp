@@ -133,6 +133,70 @@ TEST(PingModel, AFillBrokenAnywhereIsNotExplained) {
   }
 }
 
+// The model's definition written out plainly (payload_model.h): after a
+// header of 0 to 32 bytes in steps of 4, the rest's smallest period p <= 64
+// with p + 8 bytes seen, else a progression of 4 or more bytes with a step
+// other than 0; else a bare 4, 8 or 16 bytes are a stamp.
+PingModel reference_model(const Bytes& payload) {
+  if (payload.empty()) return {Fill::empty, 0, 0};
+  for (size_t header = 0; header <= kMaxPingHeader && header < payload.size(); header += 4) {
+    const size_t n = payload.size() - header;
+    const uint8_t* r = payload.data() + header;
+    for (size_t p = 1; p <= kMaxPingPeriod && p + 8 <= n; ++p) {
+      if (std::memcmp(r + p, r, n - p) == 0) {
+        return {Fill::repeat, static_cast<uint8_t>(header), static_cast<uint16_t>(p)};
+      }
+    }
+    const auto step = static_cast<uint8_t>(n >= 2 ? r[1] - r[0] : 0);
+    bool ramp = n >= 4 && step != 0;
+    for (size_t i = 1; ramp && i < n; ++i) ramp = static_cast<uint8_t>(r[i] - r[i - 1]) == step;
+    if (ramp) return {Fill::ramp, static_cast<uint8_t>(header), step};
+  }
+  const size_t n = payload.size();
+  if (n == 4 || n == 8 || n == 16) return {Fill::stamp, static_cast<uint8_t>(n), 0};
+  return {};
+}
+
+// The fast tests (memchr candidates, word-wide ramps, a ramp checked over
+// one period and then by its repetition) agree with the definition on
+// fills of every step and period after random headers, long and short,
+// whole or with one byte changed anywhere.
+TEST(PingModel, AgreesWithItsDefinition) {
+  std::mt19937 rng(20261205);
+  auto below = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  for (int round = 0; round < 60000; ++round) {
+    const size_t header = below(4) == 0 ? 0 : below(41);
+    const size_t size = header + (below(8) == 0 ? below(2000) : below(300));
+    Bytes b(size);
+    for (size_t i = 0; i < header && i < size; ++i) b[i] = static_cast<uint8_t>(rng());
+    const auto start = static_cast<uint8_t>(rng());
+    switch (below(3)) {
+      case 0: {  // a counting fill of any step
+        const auto step = static_cast<uint8_t>(below(4) == 0 ? rng() : 1 + below(3));
+        for (size_t i = header; i < size; ++i)
+          b[i] = static_cast<uint8_t>(start + (i - header) * step);
+        break;
+      }
+      case 1: {  // a repeated block of 1 to 80 bytes
+        const size_t period = 1 + below(80);
+        Bytes block(period);
+        for (auto& x : block) x = static_cast<uint8_t>(below(4) == 0 ? rng() : 'a' + below(3));
+        for (size_t i = header; i < size; ++i) b[i] = block[(i - header) % period];
+        break;
+      }
+      default:  // random bytes
+        for (size_t i = header; i < size; ++i) b[i] = static_cast<uint8_t>(rng());
+    }
+    if (size > 0 && below(3) == 0)
+      b[below(static_cast<uint32_t>(size))] ^= static_cast<uint8_t>(1 + below(255));
+    const PingModel want = reference_model(b);
+    const PingModel got = match_ping_model(b);
+    ASSERT_EQ(got.fill, want.fill) << "round " << round << ", size " << size;
+    ASSERT_EQ(got.header, want.header) << "round " << round;
+    ASSERT_EQ(got.period, want.period) << "round " << round;
+  }
+}
+
 // Timestamps as real pings write them are recognised; random bytes and
 // text are not.
 TEST(TimestampHeader, RealPingStampsAndNotData) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "icmp_builder.h"
+#include "icmpwall/util/address.h"
 
 using namespace icmpwall::inspect;
 using namespace icmpwall::inspect::testing;
@@ -24,6 +25,25 @@ TEST(AddressPredicateTest, PrefixContains) {
   EXPECT_FALSE(prefix_contains(v6("2001:db8::"), 64, v6("2001:db8:0:1::1")));
   EXPECT_TRUE(prefix_contains(v6("2001:db8::"), 63, v6("2001:db8:0:1::1")));
   EXPECT_FALSE(prefix_contains(v4("0.0.0.0"), 0, v6("::")));  // families differ
+}
+
+// masked() keeps the first `len` bits and clears the rest, for every
+// length (beyond the family's width too), as the 128-bit prefix range does.
+TEST(AddressPredicateTest, MaskedAgreesWithPrefixRange) {
+  for (const Address& a : {v4("198.19.255.171"), v6("2001:db8:fedc:ba98:7654:3210:ffff:abcd")}) {
+    const size_t n = a.family == Family::ipv4 ? 4 : 16;
+    for (unsigned len = 0; len <= 255; ++len) {
+      Address expected{a.family, {}};
+      icmpwall::int_to_addr(
+          icmpwall::prefix_range(a.bytes.data(), n, static_cast<uint8_t>(len)).first,
+          expected.bytes.data(), n);
+      const Address got = masked(a, static_cast<uint8_t>(len));
+      EXPECT_EQ(got.family, a.family);
+      EXPECT_EQ(got.bytes, expected.bytes) << to_string(a) << "/" << len;
+    }
+  }
+  EXPECT_EQ(to_string(masked(v4("198.18.7.200"), 21)), "198.18.0.0");
+  EXPECT_EQ(to_string(masked(v6("2001:db8:1:2:3:4:5:6"), 64)), "2001:db8:1:2::");
 }
 
 TEST(AddressPredicateTest, SpecialRanges) {
