@@ -248,7 +248,6 @@ Result<void> validate(const TunnelConfig& c) {
 
 TunnelDetector::TunnelDetector(const TunnelConfig& config, uint64_t seed)
     : config_(config),
-      seed_(seed),
       flows_(config.max_flows, seed, protected_entries(config.max_flows, config.protected_share)),
       pending_(config.max_pending_requests, seed ^ 0x5bd1e995),
       pairs_(config.max_pattern_pairs, seed ^ 0x2545f4914f6cdd1dull) {}
@@ -293,226 +292,305 @@ void test_content(std::span<const uint8_t> payload, const TunnelConfig& c, Signa
 
 }  // namespace
 
+namespace {
+
+TunnelDetector::FlowKey flow_key(const Packet& packet, const Query& query) {
+  const Address& initiator = query.request ? packet.ip.src : packet.ip.dst;
+  const Address& responder = query.request ? packet.ip.dst : packet.ip.src;
+  return {initiator.bytes, responder.bytes, query.has_id ? packet.icmp.id() : uint16_t{0},
+          static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query.kind)};
+}
+
+std::optional<Query> query_of(const Packet& packet) {
+  if (packet.is_error) return std::nullopt;
+  return classify(packet.ip.family, packet.icmp.type);
+}
+
+template <class Duration>
+Clock::duration ticks(Duration d) {
+  return std::chrono::duration_cast<Clock::duration>(d);
+}
+
+}  // namespace
+
 void TunnelDetector::withhold(const Packet& packet) {
-  std::optional<Query> query;
-  if (!packet.is_error) query = classify(packet.ip.family, packet.icmp.type);
+  const std::optional<Query> query = query_of(packet);
   if (!query) return;
-  const Address& initiator = query->request ? packet.ip.src : packet.ip.dst;
-  const Address& responder = query->request ? packet.ip.dst : packet.ip.src;
-  const FlowKey key{initiator.bytes, responder.bytes,
-                    query->has_id ? packet.icmp.id() : uint16_t{0},
-                    static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
-  if (Flow* flow = flows_.find(key)) {
+  if (Flow* flow = flows_.find(flow_key(packet, *query))) {
     flow->blocked_until[query->request ? kInitiator : kResponder] = Clock::time_point{};
   }
 }
 
-Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& context,
-                                Clock::time_point now) {
-  ++counters_.packets;
-  std::optional<Query> query;
-  if (!packet.is_error) query = classify(packet.ip.family, packet.icmp.type);
-  if (!query) {
-    counters_.count(Outcome::pass);
-    return {};
-  }
-  const auto& c = config_;
-  const std::span<const uint8_t> payload = packet.payload;
+// One query's examination, in the steps inspect() runs in order. It holds
+// the packet, its flow and sending side, and what the steps found so far.
+struct TunnelDetector::Exam {
+  Exam(TunnelDetector& detector, const Packet& p, const PacketContext& ctx, Clock::time_point t,
+       const Query& q);
+
+  // The steps, each run once per query packet: inlined into inspect(),
+  // so that the split costs the packet path nothing.
+  [[gnu::always_inline]] inline void check_query_size();
+  [[gnu::always_inline]] inline void digest_payload();
+  [[gnu::always_inline]] inline void match_reply();
+  [[gnu::always_inline]] inline void judge_content();
+  [[gnu::always_inline]] inline bool prober_filler();
+  [[gnu::always_inline]] inline void test_unexplained(bool filler);
+  [[gnu::always_inline]] inline void track_variation(bool filler);
+  [[gnu::always_inline]] inline void track_patterns();
+  [[gnu::always_inline]] inline void add_windows();
+  [[gnu::always_inline]] inline Outcome decide();
+  Finding finding(Outcome outcome) const;
+
+  TunnelDetector& d;
+  const TunnelConfig& c;
+  const Packet& packet;
+  const PacketContext& context;
+  const Clock::time_point now;
+  const Query query;
+  const std::span<const uint8_t> payload;
   // The payload length the IP header claims (more than is present when
   // NFQUEUE copied only part of the packet).
-  const uint32_t overhead = packet.ip.header_len + 8;
-  const size_t full_len = packet.ip.total_len >= overhead + payload.size()
-                              ? packet.ip.total_len - overhead
-                              : payload.size();
-  const size_t unseen = full_len - payload.size();
-
-  // Idle flows leave from the LRU tail a couple at a time.
-  const auto idle = std::chrono::duration_cast<Clock::duration>(c.flow_idle_timeout);
-  flows_.expire([&](const Flow& f) { return now - f.last_seen > idle; }, 2);
-
-  const Address& initiator = query->request ? packet.ip.src : packet.ip.dst;
-  const Address& responder = query->request ? packet.ip.dst : packet.ip.src;
-  FlowKey key{initiator.bytes, responder.bytes, query->has_id ? packet.icmp.id() : uint16_t{0},
-              static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query->kind)};
-  // The pending request's set is looked up after the payload is read.
-  const bool echo = query->kind == QueryKind::echo;
-  const auto pending_at =
-      echo ? pending_.place({key, packet.icmp.seq(), 0}) : RequestTable<PendingKey>::Place{};
-  if (echo) pending_.prefetch(pending_at);
-  uint64_t evicted_before = flows_.evictions();
-  auto slot = flows_.find_or_insert(key);
-  counters_.evictions += flows_.evictions() - evicted_before;
-  Flow& flow = slot.value;
-  if (!slot.inserted && now - flow.last_seen > idle) flow = Flow{};
-  const bool first = flow.last_seen == Clock::time_point{};
-  const size_t sender = query->request ? kInitiator : kResponder;
-  Side& side = flow.side[sender];
-  double& score = flow.score[sender];
-  Clock::time_point& blocked_until = flow.blocked_until[sender];
-  // Conntrack knows the flow: it saw the request of this reply, or a reply
-  // to this flow's requests.
-  const bool ct_known = context.ct != Conntrack::unknown && context.ct != Conntrack::none;
-  if (query->request && context.ct == Conntrack::established) flow.exchanged = true;
-
+  const size_t full_len;
+  const size_t unseen;
+  const bool echo;  // the pending request's set is looked up after the payload is read
+  const bool carries_data;
+  const FlowKey key;
+  const RequestTable<PendingKey>::Place pending_at;
+  const FlowTable<FlowKey, Flow>::Slot slot;
+  Flow& flow;
+  const bool first;
+  const size_t sender;
+  Side& side;
   Signals signals;
-  const bool carries_data = query->kind == QueryKind::echo ||
-                            (query->kind == QueryKind::node_information && !query->request);
 
-  if (auto rule = body_rule(*query)) {
+  PingModel model;
+  uint64_t past_stamp = 0;    // the hash of the payload past its first kStampBytes
+  uint64_t hash = 0;          // and of the whole payload: its first bytes and that
+  bool echoed = false;        // the reply returns its request unchanged
+  bool request_seen = false;  // the reply's request is in the table
+  bool unsolicited = false;   // a reply to no request seen
+  uint64_t information = 0;   // bytes of the payload that carry information
+  uint64_t whole = 0;         // hash and length of the whole payload
+  bool repeat = false;        // the same payload this side last got through
+
+ private:
+  static size_t claimed_len(const Packet& p) {
+    const uint32_t overhead = p.ip.header_len + 8;
+    return p.ip.total_len >= overhead + p.payload.size() ? p.ip.total_len - overhead
+                                                         : p.payload.size();
+  }
+  FlowTable<FlowKey, Flow>::Slot find_flow();
+};
+
+TunnelDetector::Exam::Exam(TunnelDetector& detector, const Packet& p, const PacketContext& ctx,
+                           Clock::time_point t, const Query& q)
+    : d(detector),
+      c(detector.config_),
+      packet(p),
+      context(ctx),
+      now(t),
+      query(q),
+      payload(p.payload),
+      full_len(claimed_len(p)),
+      unseen(full_len - payload.size()),
+      echo(q.kind == QueryKind::echo),
+      carries_data(q.kind == QueryKind::echo ||
+                   (q.kind == QueryKind::node_information && !q.request)),
+      key(flow_key(p, q)),
+      pending_at(echo ? detector.pending_.place({key, p.icmp.seq(), 0})
+                      : RequestTable<PendingKey>::Place{}),
+      slot(find_flow()),
+      flow(slot.value),
+      first(flow.last_seen == Clock::time_point{}),
+      sender(q.request ? kInitiator : kResponder),
+      side(flow.side[sender]) {
+  // Conntrack saw a reply to this flow's requests.
+  if (query.request && context.ct == Conntrack::established) flow.exchanged = true;
+}
+
+// Idle flows leave from the LRU tail a couple at a time; the packet's flow
+// is found or made (a flow idle past the timeout starts afresh). The
+// pending request's set is fetched meanwhile.
+FlowTable<TunnelDetector::FlowKey, TunnelDetector::Flow>::Slot TunnelDetector::Exam::find_flow() {
+  const auto idle = ticks(c.flow_idle_timeout);
+  d.flows_.expire([&](const Flow& f) { return now - f.last_seen > idle; }, 2);
+  if (echo) d.pending_.prefetch(pending_at);
+  const uint64_t evicted_before = d.flows_.evictions();
+  auto found = d.flows_.find_or_insert(key);
+  d.counters_.evictions += d.flows_.evictions() - evicted_before;
+  if (!found.inserted && now - found.value.last_seen > idle) found.value = Flow{};
+  return found;
+}
+
+void TunnelDetector::Exam::check_query_size() {
+  if (auto rule = body_rule(query)) {
     if (full_len < rule->min || full_len > rule->max) {
       signals.add(TunnelSignal::query_size, static_cast<double>(full_len), rule->max);
     }
   }
+}
 
-  PingModel model;
-  uint64_t past_stamp = 0;  // the hash of the payload past its first kStampBytes
-  uint64_t hash = 0;        // and of the whole payload: its first bytes and that
-  if (carries_data || echo) {
-    model = match_ping_model(payload);
-    past_stamp = payload_hash(payload, kStampBytes, model);
-    hash = hash_bytes(payload.data(), std::min<size_t>(payload.size(), kStampBytes),
-                      past_stamp ^ kPayloadSeed);
-  }
-
-  // Echo replies against their requests.
-  bool echoed = false;        // the reply returns its request unchanged
-  bool request_seen = false;  // the reply's request is in the table
-  bool unsolicited = false;   // a reply to no request seen
-  if (echo) {
-    if (query->request) {
-      pending_.insert(pending_at, {hash, static_cast<uint32_t>(full_len), now});
-    } else if (const auto p = pending_.take(pending_at)) {
-      flow.exchanged = true;
-      const auto wait = std::chrono::duration_cast<Clock::duration>(c.reply_timeout);
-      const bool same = p->hash == hash && p->len == full_len;
-      if (now - p->sent <= wait && !same) {
-        signals.add(TunnelSignal::reply_mismatch, static_cast<double>(full_len), p->len);
-        flow.not_filler = true;
-      }
-      echoed = same;
-      request_seen = true;
-    } else if (ct_known) {
-      flow.exchanged = true;
-    } else {
-      unsolicited = true;
-      signals.add(TunnelSignal::unsolicited, 1, 0);
-    }
-  }
-
-  // The payload's own content, for packets that carry their own data.
-  uint64_t information = 0;
+void TunnelDetector::Exam::digest_payload() {
+  if (!carries_data) return;
+  model = match_ping_model(payload);
+  past_stamp = payload_hash(payload, kStampBytes, model);
+  hash = hash_bytes(payload.data(), std::min<size_t>(payload.size(), kStampBytes),
+                    past_stamp ^ kPayloadSeed);
+  whole = hash ^ full_len;
   // The same payload this side last sent and got through carries nothing
   // new (a fixed random or text payload: nping --data-length, fping -R,
   // oping): not measured again. Only a packet that passed sets the
   // reference, so a dropped chunk sent again is judged again.
-  const uint64_t whole = hash ^ full_len;
-  const bool repeat = unseen == 0 && side.seen > 0 && whole == side.passed;
-  if (carries_data && !echoed) {
-    information = repeat ? 0 : model.information(static_cast<uint32_t>(full_len));
-    if (model.explained()) information += unseen;
-    // Prober filler: in requests, and in replies to requests this
-    // detector did not see but conntrack did (a host's own pings, sent
-    // through the output hook): those return the host's filler. A reply
-    // to a request seen is an echo or a mismatch, one to nothing is
-    // unsolicited: neither is filler.
-    bool filler = false;
-    const bool filler_side = query->request || (!request_seen && !unsolicited);
-    const bool open_text =
-        model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp;
-    if (open_text && filler_side && !flow.not_filler && !repeat) {
-      AlnumCounts counts;
-      const uint32_t stamp = timestamp_header(payload);
-      if (is_prober_fill(payload.subspan(stamp), counts) &&
-          (flow.filler_len == 0 || flow.filler_len == full_len)) {
-        AlnumCounts total = flow.filler;
-        total += counts;
-        filler = alnum_g(total) <= kMaxAlnumG;
-        if (filler) {
-          flow.filler = total;
-          flow.filler_len = static_cast<uint32_t>(full_len);
-        }
-      }
-      if (!filler && flow.filler_len != 0) flow.not_filler = true;
-      // Filler is believable at a prober's volume only: past the volume
-      // budget it is judged as data (a channel of random letters moves at
-      // most max_bytes_per_second unjudged).
-      const auto window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
-      if (filler && side.bytes.per_second(now, window) > c.max_bytes_per_second) filler = false;
-    }
-    if (!model.explained() && !filler) {
-      if (auto layout = match_tunnel_layout(payload, full_len)) {
-        signals.add(layout_signal(layout.layout), layout.offset, 0);
-      }
-      if (full_len > c.max_echo_payload && !repeat) {
-        signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
-      }
-      if (!repeat) test_content(payload, c, signals);
-    } else if (model.fill == PingModel::Fill::stamp && !filler && !repeat &&
-               payload.size() >= c.text_min_payload) {
-      // A bare 4, 8 or 16 bytes: explained, but open to the text test.
-      const double ratio = printable_ratio(payload);
-      if (ratio >= c.text_min_ratio) {
-        signals.add(has_shell_marker(payload) ? TunnelSignal::shell : TunnelSignal::text, ratio,
-                    c.text_min_ratio);
-      }
-    }
+  repeat = unseen == 0 && side.seen > 0 && whole == side.passed;
+}
 
-    // Variation: this side's payloads past their timestamp, with their
-    // length. Prober filler changes by design and is exempt.
-    // Across flows too: the sender's unexplained payloads to this
-    // destination, new ones counted (a tunnel that takes a new identifier
-    // every packet or two).
-    const uint64_t fingerprint = past_stamp ^ full_len;
-    auto varies = [&](uint32_t changes, uint32_t transitions) {
-      return changes >= c.variation_changes || (transitions >= 2 && changes == transitions);
-    };
-    uint32_t changes = 0;
-    bool variation = false;
-    if (side.seen > 0) {
-      const bool changed = fingerprint != side.fingerprint;
-      side.changes = static_cast<uint8_t>((side.changes << 1) | (changed ? 1 : 0));
-      changes = static_cast<uint32_t>(std::popcount(side.changes));
-      variation = varies(changes, std::min<uint32_t>(side.seen, 8));
+// Echo replies against their requests.
+void TunnelDetector::Exam::match_reply() {
+  if (!echo) return;
+  if (query.request) {
+    d.pending_.insert(pending_at, {hash, static_cast<uint32_t>(full_len), now});
+  } else if (const auto p = d.pending_.take(pending_at)) {
+    flow.exchanged = true;
+    const bool same = p->hash == hash && p->len == full_len;
+    if (now - p->sent <= ticks(c.reply_timeout) && !same) {
+      signals.add(TunnelSignal::reply_mismatch, static_cast<double>(full_len), p->len);
+      flow.not_filler = true;
     }
-    if (!model.explained() && !filler && !repeat) {
-      const auto horizon = std::chrono::duration_cast<Clock::duration>(c.rate_window);
-      const auto novelty = pairs_.record_content(
-          packet.ip.src, packet.ip.dst, static_cast<uint32_t>(fingerprint ^ (fingerprint >> 32)),
-          now, horizon);
-      const auto fresh = static_cast<uint32_t>(std::popcount(novelty.bits));
-      if (!variation && varies(fresh, novelty.count)) {
-        variation = true;
-        changes = fresh;
-      }
-    }
-    if (variation && !filler) signals.add(TunnelSignal::variation, changes, c.variation_changes);
-    side.fingerprint = fingerprint;
-    ++side.seen;
+    echoed = same;
+    request_seen = true;
+  } else if (context.ct != Conntrack::unknown && context.ct != Conntrack::none) {
+    flow.exchanged = true;  // conntrack saw the request of this reply
+  } else {
+    unsolicited = true;
+    signals.add(TunnelSignal::unsolicited, 1, 0);
+  }
+}
 
-    // Fill patterns across flows, from the sender of the fill: the ones a
-    // user chooses (ping -p: a repeated block). Counting bytes and zeros,
-    // the defaults of nearly every client, are nobody's choice and are not
-    // recorded (nor looked up: a flood of new flows costs no pair lookup).
-    const bool chosen =
-        model.fill == PingModel::Fill::repeat && !(model.period == 1 && payload[model.header] == 0);
-    if (chosen) {
-      const uint64_t h = payload_hash(payload, model.header, model);
-      const uint32_t pattern = static_cast<uint32_t>(h ^ (h >> 32)) | 1;
-      if (pattern != side.pattern) {
-        const auto window = std::chrono::duration_cast<Clock::duration>(c.pattern_window);
-        side.pattern = pattern;
-        side.variety = static_cast<uint8_t>(
-            pairs_.record_pattern(packet.ip.src, packet.ip.dst, pattern, now, window));
-      }
-      if (side.variety > c.max_fill_patterns) {
-        signals.add(TunnelSignal::pattern_variety, side.variety, c.max_fill_patterns);
-      }
+// The payload's own content, for packets that carry their own data.
+void TunnelDetector::Exam::judge_content() {
+  if (!carries_data || echoed) return;
+  information = repeat ? 0 : model.information(static_cast<uint32_t>(full_len));
+  if (model.explained()) information += unseen;
+  const bool filler = prober_filler();
+  test_unexplained(filler);
+  track_variation(filler);
+  track_patterns();
+}
+
+// Prober filler: in requests, and in replies to requests this detector
+// did not see but conntrack did (a host's own pings, sent through the
+// output hook): those return the host's filler. A reply to a request
+// seen is an echo or a mismatch, one to nothing is unsolicited: neither
+// is filler.
+bool TunnelDetector::Exam::prober_filler() {
+  const bool filler_side = query.request || (!request_seen && !unsolicited);
+  const bool open_text =
+      model.fill == PingModel::Fill::none || model.fill == PingModel::Fill::stamp;
+  if (!open_text || !filler_side || flow.not_filler || repeat) return false;
+  bool filler = false;
+  AlnumCounts counts;
+  const uint32_t stamp = timestamp_header(payload);
+  if (is_prober_fill(payload.subspan(stamp), counts) &&
+      (flow.filler_len == 0 || flow.filler_len == full_len)) {
+    AlnumCounts total = flow.filler;
+    total += counts;
+    filler = alnum_g(total) <= kMaxAlnumG;
+    if (filler) {
+      flow.filler = total;
+      flow.filler_len = static_cast<uint32_t>(full_len);
     }
   }
+  if (!filler && flow.filler_len != 0) flow.not_filler = true;
+  // Filler is believable at a prober's volume only: past the volume
+  // budget it is judged as data (a channel of random letters moves at
+  // most max_bytes_per_second unjudged).
+  if (filler && side.bytes.per_second(now, ticks(c.volume_window)) > c.max_bytes_per_second) {
+    filler = false;
+  }
+  return filler;
+}
 
-  // Windows.
-  const auto rate_window = std::chrono::duration_cast<Clock::duration>(c.rate_window);
-  const auto volume_window = std::chrono::duration_cast<Clock::duration>(c.volume_window);
+// What no ping model or filler explains: a tool's layout, the size, and
+// the content measures. A bare timestamp is explained but open to the
+// text test.
+void TunnelDetector::Exam::test_unexplained(bool filler) {
+  if (!model.explained() && !filler) {
+    if (auto layout = match_tunnel_layout(payload, full_len)) {
+      signals.add(layout_signal(layout.layout), layout.offset, 0);
+    }
+    if (full_len > c.max_echo_payload && !repeat) {
+      signals.add(TunnelSignal::size, static_cast<double>(full_len), c.max_echo_payload);
+    }
+    if (!repeat) test_content(payload, c, signals);
+  } else if (model.fill == PingModel::Fill::stamp && !filler && !repeat &&
+             payload.size() >= c.text_min_payload) {
+    const double ratio = printable_ratio(payload);
+    if (ratio >= c.text_min_ratio) {
+      signals.add(has_shell_marker(payload) ? TunnelSignal::shell : TunnelSignal::text, ratio,
+                  c.text_min_ratio);
+    }
+  }
+}
+
+// Variation: this side's payloads past their timestamp, with their
+// length. Prober filler changes by design and is exempt. Across flows
+// too: the sender's unexplained payloads to this destination, new ones
+// counted (a tunnel that takes a new identifier every packet or two).
+void TunnelDetector::Exam::track_variation(bool filler) {
+  const uint64_t fingerprint = past_stamp ^ full_len;
+  auto varies = [&](uint32_t changes, uint32_t transitions) {
+    return changes >= c.variation_changes || (transitions >= 2 && changes == transitions);
+  };
+  uint32_t changes = 0;
+  bool variation = false;
+  if (side.seen > 0) {
+    const bool changed = fingerprint != side.fingerprint;
+    side.changes = static_cast<uint8_t>((side.changes << 1) | (changed ? 1 : 0));
+    changes = static_cast<uint32_t>(std::popcount(side.changes));
+    variation = varies(changes, std::min<uint32_t>(side.seen, 8));
+  }
+  if (!model.explained() && !filler && !repeat) {
+    const auto novelty = d.pairs_.record_content(
+        packet.ip.src, packet.ip.dst, static_cast<uint32_t>(fingerprint ^ (fingerprint >> 32)), now,
+        ticks(c.rate_window));
+    const auto fresh = static_cast<uint32_t>(std::popcount(novelty.bits));
+    if (!variation && varies(fresh, novelty.count)) {
+      variation = true;
+      changes = fresh;
+    }
+  }
+  if (variation && !filler) signals.add(TunnelSignal::variation, changes, c.variation_changes);
+  side.fingerprint = fingerprint;
+  ++side.seen;
+}
+
+// Fill patterns across flows, from the sender of the fill: the ones a
+// user chooses (ping -p: a repeated block). Counting bytes and zeros, the
+// defaults of nearly every client, are nobody's choice and are not
+// recorded (nor looked up: a flood of new flows costs no pair lookup).
+void TunnelDetector::Exam::track_patterns() {
+  const bool chosen =
+      model.fill == PingModel::Fill::repeat && !(model.period == 1 && payload[model.header] == 0);
+  if (!chosen) return;
+  const uint64_t h = payload_hash(payload, model.header, model);
+  const uint32_t pattern = static_cast<uint32_t>(h ^ (h >> 32)) | 1;
+  if (pattern != side.pattern) {
+    side.pattern = pattern;
+    side.variety = static_cast<uint8_t>(d.pairs_.record_pattern(
+        packet.ip.src, packet.ip.dst, pattern, now, ticks(c.pattern_window)));
+  }
+  if (side.variety > c.max_fill_patterns) {
+    signals.add(TunnelSignal::pattern_variety, side.variety, c.max_fill_patterns);
+  }
+}
+
+// The flow's packet rate and the side's information volume. Bulk: only a
+// packet that carries more than a timestamp header (bytes unseen, or not
+// a ping fill) adds to it; a flood ping's timestamps at 20 000 a second
+// are a flood, not a bulk transfer (rate's business).
+void TunnelDetector::Exam::add_windows() {
+  const auto rate_window = ticks(c.rate_window);
+  const auto volume_window = ticks(c.volume_window);
   flow.packets.add(now, rate_window, 1);
   side.bytes.add(now, volume_window, information);
   const double pps = flow.packets.per_second(now, rate_window);
@@ -520,24 +598,26 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   if (pps > c.max_packets_per_second)
     signals.add(TunnelSignal::rate, pps, c.max_packets_per_second);
   if (bps > c.max_bytes_per_second) signals.add(TunnelSignal::volume, bps, c.max_bytes_per_second);
-  // Bulk: only a packet that carries more than a timestamp header (bytes
-  // unseen, or not a ping fill) adds to it; a flood ping's timestamps at
-  // 20 000 a second are a flood, not a bulk transfer (rate's business).
   const bool bulky = information > model.header || unseen > 0;
   if (bps > c.max_bulk_bytes_per_second && bulky) {
     signals.add(TunnelSignal::bulk, bps, c.max_bulk_bytes_per_second);
   }
+}
 
-  // Score the sending side. Only packets that are drop-worthy themselves
-  // add to it: a flow signal that fires on every packet (a flood ping's
-  // rate) weighs less than drop_score and must never add up to a block.
-  // An unsolicited reply adds nothing: it can never lead to a block.
+// Scores the sending side and decides. Only packets that are drop-worthy
+// themselves add to the score: a flow signal that fires on every packet
+// (a flood ping's rate) weighs less than drop_score and must never add up
+// to a block. An unsolicited reply adds nothing: it can never lead to a
+// block.
+Outcome TunnelDetector::Exam::decide() {
+  double& score = flow.score[sender];
+  Clock::time_point& blocked_until = flow.blocked_until[sender];
   const double packet_score = signals.score(c.weights);
   const Clock::duration elapsed = first ? Clock::duration{} : now - flow.last_seen;
   for (double& s : flow.score) s = decay(s, elapsed, c.score_half_life);
   if (packet_score >= c.drop_score && !unsolicited) score += packet_score;
   flow.last_seen = now;
-  if (score > 0 || signals.any_besides(TunnelSignal::rate)) flows_.protect(slot);
+  if (score > 0 || signals.any_besides(TunnelSignal::rate)) d.flows_.protect(slot);
 
   const bool was_blocked =
       flow.blocked_until[kInitiator] > now || flow.blocked_until[kResponder] > now;
@@ -550,31 +630,49 @@ Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& conte
   const bool pinned = flow.exchanged || signals.tool();
   if (score >= c.block_score && pinned && !unsolicited && blocked_until <= now) {
     outcome = Outcome::block;
-    blocked_until = now + std::chrono::duration_cast<Clock::duration>(c.block_for);
+    blocked_until = now + ticks(c.block_for);
   } else if (was_blocked || packet_score >= c.drop_score) {
     outcome = Outcome::drop;
   }
   if (was_blocked) signals.add(TunnelSignal::blocked, score, c.block_score);
-  outcome = cap(outcome, c.enforce);
+  return cap(outcome, c.enforce);
+}
 
-  for (const Fired& f : signals.all()) counters_.count(f.signal);
-  counters_.count(outcome);
-  if (outcome == Outcome::pass) {
-    if (carries_data && !echoed) side.passed = whole;
+Finding TunnelDetector::Exam::finding(Outcome outcome) const {
+  const double score = flow.score[sender];
+  Finding f;
+  f.outcome = outcome;
+  f.reason = "tunnel";
+  f.score = score;
+  f.signals.reserve(signals.all().size() + 1);
+  for (const Fired& s : signals.all())
+    f.signals.push_back({to_string(s.signal), s.value, s.threshold});
+  f.signals.push_back({"score", score, c.block_score});
+  if (outcome == Outcome::block) f.block_for = c.block_for;
+  return f;
+}
+
+Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& context,
+                                Clock::time_point now) {
+  ++counters_.packets;
+  const std::optional<Query> query = query_of(packet);
+  if (!query) {
+    counters_.count(Outcome::pass);
     return {};
   }
+  Exam exam(*this, packet, context, now, *query);
+  exam.check_query_size();
+  exam.digest_payload();
+  exam.match_reply();
+  exam.judge_content();
+  exam.add_windows();
+  const Outcome outcome = exam.decide();
 
-  Finding finding;
-  finding.outcome = outcome;
-  finding.reason = "tunnel";
-  finding.score = score;
-  finding.signals.reserve(signals.all().size() + 1);
-  for (const Fired& f : signals.all()) {
-    finding.signals.push_back({to_string(f.signal), f.value, f.threshold});
-  }
-  finding.signals.push_back({"score", score, c.block_score});
-  if (outcome == Outcome::block) finding.block_for = c.block_for;
-  return finding;
+  for (const Fired& f : exam.signals.all()) counters_.count(f.signal);
+  counters_.count(outcome);
+  if (outcome != Outcome::pass) return exam.finding(outcome);
+  if (exam.carries_data && !exam.echoed) exam.side.passed = exam.whole;
+  return {};
 }
 
 }  // namespace icmpwall::inspect

@@ -311,8 +311,9 @@ class TunnelDetector {
     std::array<Side, 2> side;
   };
 
+  struct Exam;  // one packet's examination (tunnel.cpp)
+
   TunnelConfig config_;
-  uint64_t seed_;
   FlowTable<FlowKey, Flow> flows_;
   RequestTable<PendingKey> pending_;
   PairHistory pairs_;
