@@ -10,6 +10,7 @@
 // decode leaves Packet::embedded empty and says why in embedded_error,
 // but the packet itself still decodes: a detector decides what that means.
 #include <algorithm>
+#include <array>
 
 #include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/policy/icmp_types.h"
@@ -94,6 +95,22 @@ Embedded decode_embedded(const IpHeader& inner, Bytes quote) {
   return e;
 }
 
+// Whether each type of each family is an ICMP error, from the type table
+// once (the decoder asks for every packet).
+const std::array<bool, 512> kErrorTypes = [] {
+  std::array<bool, 512> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto* info =
+        policy::find_type(i < 256 ? Family::ipv4 : Family::ipv6, static_cast<uint8_t>(i % 256));
+    out[i] = info != nullptr && info->error;
+  }
+  return out;
+}();
+
+bool is_error_type(Family f, uint8_t type) {
+  return kErrorTypes[(f == Family::ipv4 ? 0 : 256) + type];
+}
+
 uint64_t sum16(Bytes b, uint64_t acc) {
   size_t i = 0;
   for (; i + 1 < b.size(); i += 2) acc += be16(b, i);
@@ -115,7 +132,8 @@ Decoded<Packet> decode_packet(std::span<const uint8_t> bytes) {
 Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions options) {
   auto ip = decode_ip(bytes);
   if (!ip) return fail(ip.error);
-  Packet p;
+  Decoded<Packet> out{Packet{}, {}};  // built in place: a Packet is some 200 bytes
+  Packet& p = *out.value;
   p.ip = *ip.value;
   if (bytes.size() > p.ip.total_len) return fail(DecodeError::bad_total_len);
   if (bytes.size() < p.ip.total_len) {
@@ -130,8 +148,7 @@ Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions opti
   p.icmp = read_icmp(l4);
   p.payload = l4.subspan(kIcmpHeader);
 
-  const auto* info = policy::find_type(p.ip.family, p.icmp.type);
-  p.is_error = info && info->error;
+  p.is_error = is_error_type(p.ip.family, p.icmp.type);
   if (p.is_error) {
     Bytes quote = quote_of(p.ip.family, p.icmp, p.payload);
     auto inner = decode_ip(quote);
@@ -140,7 +157,7 @@ Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions opti
     else
       p.embedded_error = inner.error;
   }
-  return {p, {}};
+  return out;
 }
 
 bool icmp_checksum_ok(const Packet& packet, std::span<const uint8_t> whole_packet) {
