@@ -65,6 +65,13 @@ sigset_t handled_signals() {
   return set;
 }
 
+// What the start builds, step by step, before the workers own it.
+struct Startup {
+  std::shared_ptr<inspect::Engine> engine;
+  netlink::ApplyStats applied;
+  std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;  // queue -> socket, fail open
+};
+
 class Daemon {
  public:
   Daemon(LoadRequest request, std::ostream& events, std::ostream& log)
@@ -73,6 +80,20 @@ class Daemon {
   int run();
 
  private:
+  // The start's steps in order; each returns kOk or the exit code it
+  // failed with, having logged why.
+  int load_policy(Startup& start);
+  int build_engine(Startup& start);
+  int apply_ruleset(Startup& start);
+  int bind_queues(Startup& start);
+  int drop_privileges(Startup& start);
+  int start_workers(Startup& start);
+  std::optional<StatsServer> start_stats();
+  void announce_ready(netlink::QueueMode applied_mode);
+  // The signal loop: SIGHUP reloads, SIGINT/SIGTERM return.
+  void serve_until_stopped(const sigset_t& signals);
+  // Stops the stats server and the workers, flushes if configured, reports.
+  void stop(std::optional<StatsServer>& stats);
   // Diagnostics as log lines (each keeps its file:line:col).
   void log_diagnostics(const Diagnostics& diags, Priority p);
   void emit(const std::string& line);
@@ -218,25 +239,38 @@ int Daemon::run() {
   const sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // 1. config + policy -> nft model
-  {
-    Diagnostics diags;
-    auto loaded = load(request_, diags);
-    log_diagnostics(diags, Priority::error);
-    if (!loaded) {
-      log_.error(
-          fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
-                      files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
-                                                                            : request_.policy_path),
-                      diags.count(Severity::error), diags.count(Severity::warning)));
-      return kPolicy;
-    }
-    current_ = std::move(*loaded);
-  }
+  Startup start;
+  for (auto step : {&Daemon::load_policy, &Daemon::build_engine, &Daemon::apply_ruleset,
+                    &Daemon::bind_queues, &Daemon::drop_privileges, &Daemon::start_workers})
+    if (const int rc = (this->*step)(start); rc != kOk) return rc;
+  std::optional<StatsServer> stats = start_stats();
+  announce_ready(start.applied.queue_mode);
+  serve_until_stopped(signals);
+  stop(stats);
+  return kOk;
+}
 
-  // 2. the route view and the engine, before any packet can be queued to
-  // it: tables that do not fit in memory stop the start with nothing
-  // changed
+// 1. config + policy -> nft model
+int Daemon::load_policy(Startup&) {
+  Diagnostics diags;
+  auto loaded = load(request_, diags);
+  log_diagnostics(diags, Priority::error);
+  if (!loaded) {
+    log_.error(
+        fmt::format("{}: {} error(s), {} warning(s); nothing was changed",
+                    files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
+                                                                          : request_.policy_path),
+                    diags.count(Severity::error), diags.count(Severity::warning)));
+    return kPolicy;
+  }
+  current_ = std::move(*loaded);
+  return kOk;
+}
+
+// 2. the route view and the engine, before any packet can be queued to
+// it: tables that do not fit in memory stop the start with nothing
+// changed
+int Daemon::build_engine(Startup& start) {
   auto routes = inspect::NetlinkRouteView::open();
   if (!routes) {
     log_.error("route lookups: " + routes.error().message);
@@ -249,8 +283,12 @@ int Daemon::run() {
     log_.error(engine.error().message + "; nothing was changed");
     return kPolicy;
   }
+  start.engine = std::move(*engine);
+  return kOk;
+}
 
-  // 3. the ruleset, in one atomic batch
+// 3. the ruleset, in one atomic batch
+int Daemon::apply_ruleset(Startup& start) {
   netlink::ApplyOptions apply_opts;
   apply_opts.queue_mode = current_.config.queue_mode;
   Diagnostics diags;
@@ -260,9 +298,12 @@ int Daemon::run() {
     log_.error(applied.error().message + "; nothing was changed");
     return kKernel;
   }
+  start.applied = *applied;
+  return kOk;
+}
 
-  // 4. the queues, bound while we still hold every capability
-  std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;
+// 4. the queues, bound while we still hold every capability
+int Daemon::bind_queues(Startup& start) {
   for (const auto& [num, fail_open] : queues_of(current_.policy)) {
     queue::QueueConfig qc;
     qc.queue = num;
@@ -279,20 +320,26 @@ int Daemon::run() {
                       "(NFQA_CFG_F_CONNTRACK refused); packets count as "
                       "conntrack unknown",
                       num));
-    sockets.emplace(num, std::pair{std::move(*s), fail_open});
+    start.sockets.emplace(num, std::pair{std::move(*s), fail_open});
   }
+  return kOk;
+}
 
-  // 5. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
+// 5. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
+int Daemon::drop_privileges(Startup&) {
   auto dropped = keep_only_net_admin();
   if (!dropped) {
     log_.error("dropping privileges: " + dropped.error().message);
     return kKernel;
   }
   if (!*dropped) log_.warning("no CAP_SETPCAP: the capability bounding set is left as it was");
+  return kOk;
+}
 
-  // 6. the workers around the engine
-  slot_ = std::make_shared<EngineSlot>(std::move(*engine));
-  for (auto& [num, sock] : sockets) {
+// 6. the workers around the engine
+int Daemon::start_workers(Startup& start) {
+  slot_ = std::make_shared<EngineSlot>(std::move(start.engine));
+  for (auto& [num, sock] : start.sockets) {
     auto w = queue::Worker::start(std::move(sock.first), slot_);
     if (!w) {
       log_.error(fmt::format("queue {}: {}", num, w.error().message));
@@ -300,6 +347,10 @@ int Daemon::run() {
     }
     workers_.emplace(num, std::move(*w));
   }
+  return kOk;
+}
+
+std::optional<StatsServer> Daemon::start_stats() {
   std::optional<StatsServer> stats;
   if (!current_.config.stats_socket.empty()) {
     auto s = StatsServer::start(current_.config.stats_socket,
@@ -309,20 +360,25 @@ int Daemon::run() {
     else
       log_.warning("no stats socket: " + s.error().message);
   }
+  return stats;
+}
 
-  // 7. ready
+// 7. ready
+void Daemon::announce_ready(netlink::QueueMode applied_mode) {
   std::vector<uint16_t> queue_list;
   for (const auto& [n, w] : workers_) queue_list.push_back(n);
   emit(fmt::format(R"({{"event":"ready","table":"{}","queues":[{}],"queue_mode":"{}"}})",
                    current_.table.name, fmt::join(queue_list, ","),
-                   queue_list.empty() ? "none" : netlink::to_string(applied->queue_mode)));
+                   queue_list.empty() ? "none" : netlink::to_string(applied_mode)));
   log_.info(fmt::format("serving {}: table inet {}, {} rules, queues [{}]", current_.config.policy,
                         current_.table.name, nft::count_rules(current_.table),
                         fmt::join(queue_list, ",")),
             {{"ICMPWALL_EVENT", "ready"}, {"ICMPWALL_POLICY", current_.config.policy}});
   notify("READY=1\n" + status());
+}
 
-  // 8. until told to stop; WATCHDOG=1 at half the interval systemd asked for
+// 8. until told to stop; WATCHDOG=1 at half the interval systemd asked for
+void Daemon::serve_until_stopped(const sigset_t& signals) {
   const auto watchdog = watchdog_interval();
   while (true) {
     int sig = 0;
@@ -350,8 +406,10 @@ int Daemon::run() {
     }
     break;
   }
+}
 
-  // 9. stop and report
+// 9. stop and report
+void Daemon::stop(std::optional<StatsServer>& stats) {
   notify("STOPPING=1\nSTATUS=stopping");
   stats.reset();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
@@ -371,7 +429,6 @@ int Daemon::run() {
   emit(summary_json(totals, queue_counters));
   log_.info(fmt::format("stopped; table inet {} {}", current_.table.name,
                         current_.config.on_stop == OnStop::flush ? "removed" : "kept"));
-  return kOk;
 }
 
 // Everything is checked before anything changes; the table is replaced in
