@@ -73,11 +73,9 @@ Finding Engine::inspect(std::span<const uint8_t> bytes, const PacketContext& ctx
 Finding Engine::inspect(const Decoded<Packet>& decoded, const PacketContext& ctx,
                         Clock::time_point now) {
   std::optional<BlockRequest> block;
-  Finding f;
-  {
-    std::lock_guard lock(mutex_);
-    f = judge_locked(decoded, ctx, now, block);
-  }
+  std::unique_lock lock(mutex_);
+  Finding f = judge_locked(decoded, ctx, now, block);
+  lock.unlock();
   // The netlink round trip runs unlocked: the bookkeeping above already
   // made sure that no other thread asks for this prefix meanwhile.
   if (block) on_block_(block->prefix, block->period);
@@ -91,26 +89,15 @@ Finding Engine::judge_locked(const Decoded<Packet>& decoded, const PacketContext
   now = std::max(now, last_now_);
   last_now_ = now;
   ++counters_.packets;
-  Event event;
-  event.context = &ctx;
-  if (!decoded) {
-    Finding f;
-    f.outcome = Outcome::drop;
-    f.reason = "malformed";
-    f.signals.push_back({std::string("decode:") + std::string(to_string(decoded.error)), 0, 0});
-    enforce(f, event);
-    count(f.outcome);
-    ++counters_.reasons[f.reason];
-    event.finding = &f;
-    if (on_event_) on_event_(event);
-    return f;
-  }
+  if (!decoded) return malformed(decoded.error, ctx);
   const Packet& packet = *decoded.value;
   Finding f = judge(packet, ctx, now);
   if (!f.detected()) {
     count(f.outcome);
     return f;
   }
+  Event event;
+  event.context = &ctx;
   // Only the packet's sender is ever blocked, and only when it passes the
   // guards; otherwise the packet alone is dropped.
   std::optional<BlockedPrefix> prefix;
@@ -130,6 +117,21 @@ Finding Engine::judge_locked(const Decoded<Packet>& decoded, const PacketContext
   }
   ++counters_.reasons[f.reason];
   event.packet = &packet;
+  event.finding = &f;
+  if (on_event_) on_event_(event);
+  return f;
+}
+
+Finding Engine::malformed(DecodeError error, const PacketContext& ctx) {
+  Event event;
+  event.context = &ctx;
+  Finding f;
+  f.outcome = Outcome::drop;
+  f.reason = "malformed";
+  f.signals.push_back({std::string("decode:") + std::string(to_string(error)), 0, 0});
+  enforce(f, event);
+  count(f.outcome);
+  ++counters_.reasons[f.reason];
   event.finding = &f;
   if (on_event_) on_event_(event);
   return f;

@@ -190,6 +190,9 @@ class Engine {
   // that, and where the namespace does not track, the state stays
   // unknown), so a flood of replies cannot turn into a flood of lookups.
   Conntrack reply_conntrack(const Packet& packet, const PacketContext& ctx, Clock::time_point now);
+  // The drop of a packet that does not decode, counted and reported
+  // (under the mutex).
+  Finding malformed(DecodeError error, const PacketContext& ctx);
   // EngineConfig::enforce applied to `f`; `event.would` records a change.
   void enforce(Finding& f, Event& event) const;
   void count(Outcome o);
