@@ -9,8 +9,8 @@
 
 namespace icmpwall {
 
-inline constexpr std::array<const char*, 6> kNfHookNames = {
-    "prerouting", "input", "forward", "output", "postrouting", "ingress"};
+inline constexpr std::array<const char*, 6> kNfHookNames = {"prerouting", "input",       "forward",
+                                                            "output",     "postrouting", "ingress"};
 
 // The name of netfilter hook `hooknum`, or nullptr beyond NF_INET_INGRESS.
 constexpr const char* nf_hook_name(uint32_t hooknum) {
