@@ -17,22 +17,13 @@
 #include <cerrno>
 
 #include "attrs.h"
+#include "rate_unit.h"
 
 namespace icmpwall::netlink {
 namespace {
 
 // Largest element list payload per message (the nest length is a u16).
 constexpr size_t kMaxElementNest = 0xffff - 256;
-
-uint64_t unit_seconds(policy::RateUnit u) {
-  switch (u) {
-    case policy::RateUnit::second: return 1;
-    case policy::RateUnit::minute: return 60;
-    case policy::RateUnit::hour: return 3600;
-    case policy::RateUnit::day: return 86400;
-  }
-  return 1;
-}
 
 void add_object(Batch& batch, const std::string& table, const nft::Object& o) {
   auto obj = make_obj();
