@@ -32,9 +32,27 @@ uint32_t u32(const nftnl_expr* e, uint16_t attr) {
   return nftnl_expr_get_u32(e, attr);
 }
 
+uint16_t u16(const nftnl_expr* e, uint16_t attr) {
+  return nftnl_expr_get_u16(e, attr);
+}
+
+uint8_t u8(const nftnl_expr* e, uint16_t attr) {
+  return nftnl_expr_get_u8(e, attr);
+}
+
 std::optional<uint32_t> opt_u32(const nftnl_expr* e, uint16_t attr) {
   if (!has(e, attr)) return std::nullopt;
   return nftnl_expr_get_u32(e, attr);
+}
+
+std::optional<uint16_t> opt_u16(const nftnl_expr* e, uint16_t attr) {
+  if (!has(e, attr)) return std::nullopt;
+  return nftnl_expr_get_u16(e, attr);
+}
+
+std::optional<uint8_t> opt_u8(const nftnl_expr* e, uint16_t attr) {
+  if (!has(e, attr)) return std::nullopt;
+  return nftnl_expr_get_u8(e, attr);
 }
 
 Bytes bytes(const nftnl_expr* e, uint16_t attr) {
@@ -124,58 +142,35 @@ Expr decode_expr(const nftnl_expr* e) {
                  u32(e, NFTNL_EXPR_LIMIT_TYPE), u32(e, NFTNL_EXPR_LIMIT_FLAGS)};
   }
   if (name == "objref") {
-    Objref o;
-    o.type = u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE);
-    o.name = str(e, NFTNL_EXPR_OBJREF_IMM_NAME);
-    o.set = str(e, NFTNL_EXPR_OBJREF_SET_NAME);
-    o.sreg = opt_u32(e, NFTNL_EXPR_OBJREF_SET_SREG);
-    return o;
+    return Objref{u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE), str(e, NFTNL_EXPR_OBJREF_IMM_NAME),
+                  str(e, NFTNL_EXPR_OBJREF_SET_NAME), opt_u32(e, NFTNL_EXPR_OBJREF_SET_SREG)};
   }
   if (name == "dynset") return decode_dynset(e);
   if (name == "ct") {
-    Ct ct;
-    ct.key = u32(e, NFTNL_EXPR_CT_KEY);
-    if (has(e, NFTNL_EXPR_CT_DIR)) ct.dir = nftnl_expr_get_u8(e, NFTNL_EXPR_CT_DIR);
-    ct.dreg = opt_u32(e, NFTNL_EXPR_CT_DREG);
-    ct.sreg = opt_u32(e, NFTNL_EXPR_CT_SREG);
-    return ct;
+    return Ct{u32(e, NFTNL_EXPR_CT_KEY), opt_u8(e, NFTNL_EXPR_CT_DIR),
+              opt_u32(e, NFTNL_EXPR_CT_DREG), opt_u32(e, NFTNL_EXPR_CT_SREG)};
   }
   if (name == "exthdr") {
-    Exthdr x;
-    x.op = u32(e, NFTNL_EXPR_EXTHDR_OP);
-    x.type = nftnl_expr_get_u8(e, NFTNL_EXPR_EXTHDR_TYPE);
-    x.offset = u32(e, NFTNL_EXPR_EXTHDR_OFFSET);
-    x.len = u32(e, NFTNL_EXPR_EXTHDR_LEN);
-    x.flags = u32(e, NFTNL_EXPR_EXTHDR_FLAGS);
-    x.dreg = opt_u32(e, NFTNL_EXPR_EXTHDR_DREG);
-    x.sreg = opt_u32(e, NFTNL_EXPR_EXTHDR_SREG);
-    return x;
+    return Exthdr{u32(e, NFTNL_EXPR_EXTHDR_OP),      u8(e, NFTNL_EXPR_EXTHDR_TYPE),
+                  u32(e, NFTNL_EXPR_EXTHDR_OFFSET),  u32(e, NFTNL_EXPR_EXTHDR_LEN),
+                  u32(e, NFTNL_EXPR_EXTHDR_FLAGS),   opt_u32(e, NFTNL_EXPR_EXTHDR_DREG),
+                  opt_u32(e, NFTNL_EXPR_EXTHDR_SREG)};
   }
   if (name == "fib") {
     return Fib{u32(e, NFTNL_EXPR_FIB_FLAGS), u32(e, NFTNL_EXPR_FIB_RESULT),
                u32(e, NFTNL_EXPR_FIB_DREG)};
   }
   if (name == "queue") {
-    Queue q;
-    q.num = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_NUM);
-    q.total = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_TOTAL);
-    q.flags = nftnl_expr_get_u16(e, NFTNL_EXPR_QUEUE_FLAGS);
-    q.sreg_qnum = opt_u32(e, NFTNL_EXPR_QUEUE_SREG_QNUM);
-    return q;
+    return Queue{u16(e, NFTNL_EXPR_QUEUE_NUM), u16(e, NFTNL_EXPR_QUEUE_TOTAL),
+                 u16(e, NFTNL_EXPR_QUEUE_FLAGS), opt_u32(e, NFTNL_EXPR_QUEUE_SREG_QNUM)};
   }
   if (name == "reject") {
-    return Reject{u32(e, NFTNL_EXPR_REJECT_TYPE), nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE)};
+    return Reject{u32(e, NFTNL_EXPR_REJECT_TYPE), u8(e, NFTNL_EXPR_REJECT_CODE)};
   }
   if (name == "log") {
-    Log l;
-    l.prefix = str(e, NFTNL_EXPR_LOG_PREFIX);
-    if (has(e, NFTNL_EXPR_LOG_GROUP)) l.group = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_GROUP);
-    l.snaplen = opt_u32(e, NFTNL_EXPR_LOG_SNAPLEN);
-    if (has(e, NFTNL_EXPR_LOG_QTHRESHOLD))
-      l.qthreshold = nftnl_expr_get_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD);
-    l.level = opt_u32(e, NFTNL_EXPR_LOG_LEVEL);
-    l.flags = opt_u32(e, NFTNL_EXPR_LOG_FLAGS);
-    return l;
+    return Log{str(e, NFTNL_EXPR_LOG_PREFIX),      opt_u16(e, NFTNL_EXPR_LOG_GROUP),
+               opt_u32(e, NFTNL_EXPR_LOG_SNAPLEN), opt_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD),
+               opt_u32(e, NFTNL_EXPR_LOG_LEVEL),   opt_u32(e, NFTNL_EXPR_LOG_FLAGS)};
   }
   if (name == "match") {
     return Match{str(e, NFTNL_EXPR_MT_NAME), u32(e, NFTNL_EXPR_MT_REV),

@@ -93,17 +93,21 @@ Chain decode_chain(const nftnl_chain* c) {
 Set decode_set(const nftnl_set* s) {
   Set set;
   set.name = text(nftnl_set_get_str(s, NFTNL_SET_NAME));
-  if (nftnl_set_is_set(s, NFTNL_SET_HANDLE)) set.handle = nftnl_set_get_u64(s, NFTNL_SET_HANDLE);
+  // Attributes the message may leave out keep their defaults.
+  auto u32_if = [s](uint16_t attr, auto& out) {
+    if (nftnl_set_is_set(s, attr)) out = nftnl_set_get_u32(s, attr);
+  };
+  auto u64_if = [s](uint16_t attr, auto& out) {
+    if (nftnl_set_is_set(s, attr)) out = nftnl_set_get_u64(s, attr);
+  };
+  u64_if(NFTNL_SET_HANDLE, set.handle);
   set.flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
   set.key_type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
   set.key_len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
-  if (nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE))
-    set.data_type = nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE);
-  if (nftnl_set_is_set(s, NFTNL_SET_DATA_LEN))
-    set.data_len = nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN);
-  if (nftnl_set_is_set(s, NFTNL_SET_OBJ_TYPE))
-    set.obj_type = nftnl_set_get_u32(s, NFTNL_SET_OBJ_TYPE);
-  if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT)) set.timeout = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT);
+  u32_if(NFTNL_SET_DATA_TYPE, set.data_type);
+  u32_if(NFTNL_SET_DATA_LEN, set.data_len);
+  u32_if(NFTNL_SET_OBJ_TYPE, set.obj_type);
+  u64_if(NFTNL_SET_TIMEOUT, set.timeout);
   if (nftnl_set_is_set(s, NFTNL_SET_DESC_CONCAT)) {
     uint32_t n = 0;
     const auto* p = static_cast<const uint8_t*>(nftnl_set_get_data(s, NFTNL_SET_DESC_CONCAT, &n));
@@ -116,6 +120,9 @@ SetElement decode_set_elem(nftnl_set_elem* e) {
   SetElement el;
   el.key = elem_bytes(e, NFTNL_SET_ELEM_KEY);
   el.key_end = elem_bytes(e, NFTNL_SET_ELEM_KEY_END);
+  auto u64_if = [e](uint16_t attr, std::optional<uint64_t>& out) {
+    if (nftnl_set_elem_is_set(e, attr)) out = nftnl_set_elem_get_u64(e, attr);
+  };
   if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
     el.flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS);
   if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
@@ -127,10 +134,8 @@ SetElement decode_set_elem(nftnl_set_elem* e) {
   el.data = elem_bytes(e, NFTNL_SET_ELEM_DATA);
   if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF))
     el.objref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
-  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT))
-    el.timeout = nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT);
-  if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
-    el.expiration = nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION);
+  u64_if(NFTNL_SET_ELEM_TIMEOUT, el.timeout);
+  u64_if(NFTNL_SET_ELEM_EXPIRATION, el.expiration);
   nftnl_set_elem_expr_foreach(
       e,
       [](nftnl_expr* x, void* data) {

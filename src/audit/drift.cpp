@@ -21,6 +21,7 @@
 #include <map>
 
 #include "icmpwall/audit/describe.h"
+#include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::audit {
 namespace {
@@ -63,10 +64,8 @@ std::string rule_text(const Rule& r) {
 std::string hook_text(const Chain& c) {
   if (!c.hook) return "regular chain";
   const auto& h = *c.hook;
-  constexpr std::array<const char*, 6> kHooks = {"prerouting", "input",       "forward",
-                                                 "output",     "postrouting", "ingress"};
-  const std::string hook =
-      h.hooknum < kHooks.size() ? kHooks[h.hooknum] : std::to_string(h.hooknum);
+  const char* name = nf_hook_name(h.hooknum);
+  const std::string hook = name ? name : std::to_string(h.hooknum);
   std::string s = fmt::format("type {} hook {} priority {} policy {}", h.type, hook, h.priority,
                               h.policy == NF_DROP ? "drop" : "accept");
   for (const auto& d : h.devices) s += " device " + d;

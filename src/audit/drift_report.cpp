@@ -51,9 +51,9 @@ nlohmann::ordered_json evaluation_json(const Evaluation& e) {
 
 std::string describe(const Override& o) {
   return fmt::format("{} {} {} (type {} code {}): policy {}, kernel {} by {}",
-                     family_text(o.packet.family), hook_text(o.packet.hook), o.type_name,
-                     o.packet.type, o.packet.code, outcome_text(o.policy), outcome_text(o.real),
-                     describe(o.real.decided_by));
+                     policy::to_string(o.packet.family), policy::to_string(o.packet.hook),
+                     o.type_name, o.packet.type, o.packet.code, outcome_text(o.policy),
+                     outcome_text(o.real), describe(o.real.decided_by));
 }
 
 std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table,
@@ -112,8 +112,8 @@ std::string render_drift_json(const DriftReport& r) {
   }
   auto overrides = nlohmann::ordered_json::array();
   for (const auto& o : r.overrides) {
-    overrides.push_back({{"family", family_text(o.packet.family)},
-                         {"hook", hook_text(o.packet.hook)},
+    overrides.push_back({{"family", policy::to_string(o.packet.family)},
+                         {"hook", policy::to_string(o.packet.hook)},
                          {"type", o.packet.type},
                          {"code", o.packet.code},
                          {"type_name", o.type_name},

@@ -80,37 +80,30 @@ const SetElement* find_element(const Set& set, const Bytes& key) {
   return catchall;
 }
 
-std::string family_text(policy::Family f) {
-  return f == policy::Family::ipv4 ? "ipv4" : "ipv6";
-}
-
-std::string hook_text(policy::Hook h) {
-  switch (h) {
-    case policy::Hook::input: return "input";
-    case policy::Hook::forward: return "forward";
-    case policy::Hook::output: return "output";
-  }
-  return "?";
-}
-
 Result<policy::Family> parse_family(const std::string& s) {
-  if (s == "ipv4" || s == "ip" || s == "4") return policy::Family::ipv4;
-  if (s == "ipv6" || s == "ip6" || s == "6") return policy::Family::ipv6;
-  return Error{"unknown family '" + s + "' (ipv4, ipv6)", EINVAL};
+  using policy::Family;
+  if (s == policy::to_string(Family::ipv4) || s == "ip" || s == "4") return Family::ipv4;
+  if (s == policy::to_string(Family::ipv6) || s == "ip6" || s == "6") return Family::ipv6;
+  return Error{fmt::format("unknown family '{}' ({}, {})", s, policy::to_string(Family::ipv4),
+                           policy::to_string(Family::ipv6)),
+               EINVAL};
 }
 
 Result<policy::Hook> parse_hook(const std::string& s) {
-  if (s == "input") return policy::Hook::input;
-  if (s == "forward") return policy::Hook::forward;
-  if (s == "output") return policy::Hook::output;
-  return Error{"unknown hook '" + s + "' (input, forward, output)", EINVAL};
+  using policy::Hook;
+  constexpr Hook kHooks[] = {Hook::input, Hook::forward, Hook::output};
+  for (Hook h : kHooks)
+    if (s == policy::to_string(h)) return h;
+  return Error{fmt::format("unknown hook '{}' ({}, {}, {})", s, policy::to_string(kHooks[0]),
+                           policy::to_string(kHooks[1]), policy::to_string(kHooks[2])),
+               EINVAL};
 }
 
 Result<Bytes> parse_address(policy::Family f, const std::string& s) {
   Bytes out(f == policy::Family::ipv4 ? 4 : 16);
   int af = f == policy::Family::ipv4 ? AF_INET : AF_INET6;
   if (inet_pton(af, s.c_str(), out.data()) != 1)
-    return Error{"'" + s + "' is not an " + family_text(f) + " address", EINVAL};
+    return Error{"'" + s + "' is not an " + std::string(policy::to_string(f)) + " address", EINVAL};
   return out;
 }
 

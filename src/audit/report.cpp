@@ -98,8 +98,8 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
     // decided at another hook than the row's (prerouting, ingress, ...): say which
     std::string by = describe(ev.decided_by);
     const std::string& at = ev.decided_by.hook;
-    if (!at.empty() && at != hook_text(e.packet.hook)) by += " @" + at;
-    rows.push_back({family_text(e.packet.family), hook_text(e.packet.hook),
+    if (!at.empty() && at != policy::to_string(e.packet.hook)) by += " @" + at;
+    rows.push_back({policy::to_string(e.packet.family), policy::to_string(e.packet.hook),
                     std::to_string(e.packet.type), std::to_string(e.packet.code), e.type_name,
                     outcome_name(ev.outcome), by, e.packets ? std::to_string(*e.packets) : "-",
                     detail_of(ev)});
@@ -141,8 +141,8 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
   Json list = Json::array();
   for (const auto& e : entries) {
     const auto& ev = e.evaluation;
-    Json j = {{"family", family_text(e.packet.family)},
-              {"hook", hook_text(e.packet.hook)},
+    Json j = {{"family", policy::to_string(e.packet.family)},
+              {"hook", policy::to_string(e.packet.hook)},
               {"type", e.packet.type},
               {"code", e.packet.code},
               {"type_name", e.type_name},
@@ -160,9 +160,10 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
 
 std::string render_explain(const ReportEntry& e) {
   const auto& ev = e.evaluation;
-  std::string out = fmt::format("{} {} {} (type {} code {}): {}\n", family_text(e.packet.family),
-                                hook_text(e.packet.hook), e.type_name, e.packet.type, e.packet.code,
-                                outcome_name(ev.outcome));
+  std::string out =
+      fmt::format("{} {} {} (type {} code {}): {}\n", policy::to_string(e.packet.family),
+                  policy::to_string(e.packet.hook), e.type_name, e.packet.type, e.packet.code,
+                  outcome_name(ev.outcome));
   if (!detail_of(ev).empty()) out += "  " + detail_of(ev) + "\n";
   out += "decided by: " + describe(ev.decided_by) +
          (ev.decided_by.hook.empty() ? "" : " (hook " + ev.decided_by.hook + ")") + "\npath:\n";

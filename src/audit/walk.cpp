@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "icmpwall/audit/describe.h"
+#include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::audit::walk {
 namespace {
@@ -89,14 +90,7 @@ std::vector<uint32_t> hook_stages(policy::Hook h) {
 }
 
 std::string stage_name(uint32_t stage) {
-  switch (stage) {
-    case NF_INET_INGRESS: return "ingress";
-    case NF_INET_PRE_ROUTING: return "prerouting";
-    case NF_INET_LOCAL_IN: return "input";
-    case NF_INET_FORWARD: return "forward";
-    case NF_INET_LOCAL_OUT: return "output";
-    case NF_INET_POST_ROUTING: return "postrouting";
-  }
+  if (const char* name = nf_hook_name(stage)) return name;
   return fmt::format("hook {}", stage);
 }
 

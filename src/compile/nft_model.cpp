@@ -1,7 +1,11 @@
 #include "icmpwall/compile/nft_model.h"
 
+#include <linux/netfilter.h>
+
 #include <algorithm>
 #include <cstring>
+
+#include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::nft {
 
@@ -44,14 +48,18 @@ NfHook nf_hook(policy::Hook h) {
   return NfHook::input;
 }
 
-const char* to_string(NfHook h) {
+uint32_t hook_number(NfHook h) {
   switch (h) {
-    case NfHook::prerouting: return "prerouting";
-    case NfHook::input: return "input";
-    case NfHook::forward: return "forward";
-    case NfHook::output: return "output";
+    case NfHook::prerouting: return NF_INET_PRE_ROUTING;
+    case NfHook::input: return NF_INET_LOCAL_IN;
+    case NfHook::forward: return NF_INET_FORWARD;
+    case NfHook::output: return NF_INET_LOCAL_OUT;
   }
-  return "input";
+  return NF_INET_LOCAL_IN;
+}
+
+const char* to_string(NfHook h) {
+  return nf_hook_name(hook_number(h));
 }
 
 std::vector<uint8_t> u8(uint8_t v) {

@@ -17,32 +17,13 @@
 #include <cerrno>
 
 #include "attrs.h"
+#include "rate_unit.h"
 
 namespace icmpwall::netlink {
 namespace {
 
 // Largest element list payload per message (the nest length is a u16).
 constexpr size_t kMaxElementNest = 0xffff - 256;
-
-uint32_t hook_number(nft::NfHook h) {
-  switch (h) {
-    case nft::NfHook::prerouting: return NF_INET_PRE_ROUTING;
-    case nft::NfHook::input: return NF_INET_LOCAL_IN;
-    case nft::NfHook::forward: return NF_INET_FORWARD;
-    case nft::NfHook::output: return NF_INET_LOCAL_OUT;
-  }
-  return NF_INET_LOCAL_IN;
-}
-
-uint64_t unit_seconds(policy::RateUnit u) {
-  switch (u) {
-    case policy::RateUnit::second: return 1;
-    case policy::RateUnit::minute: return 60;
-    case policy::RateUnit::hour: return 3600;
-    case policy::RateUnit::day: return 86400;
-  }
-  return 1;
-}
 
 void add_object(Batch& batch, const std::string& table, const nft::Object& o) {
   auto obj = make_obj();
@@ -73,7 +54,7 @@ void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
   nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TABLE, table.c_str());
   nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_NAME, c.name.c_str());
   if (c.base) {
-    nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_HOOKNUM, hook_number(c.base->hook));
+    nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_HOOKNUM, nft::hook_number(c.base->hook));
     nftnl_chain_set_s32(chain.get(), NFTNL_CHAIN_PRIO, c.base->priority);
     nftnl_chain_set_str(chain.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(chain.get(), NFTNL_CHAIN_POLICY, c.base->policy_drop ? NF_DROP : NF_ACCEPT);

@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "icmpwall/netlink/encode.h"
+#include "rate_unit.h"
 #include "verdict_code.h"
 
 namespace icmpwall::netlink {
@@ -421,16 +422,6 @@ class RuleEncoder {
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_FLAGS, 0);
     return e;
-  }
-
-  static uint64_t unit_seconds(policy::RateUnit u) {
-    switch (u) {
-      case policy::RateUnit::second: return 1;
-      case policy::RateUnit::minute: return 60;
-      case policy::RateUnit::hour: return 3600;
-      case policy::RateUnit::day: return 86400;
-    }
-    return 1;
   }
 
   void set_id(nftnl_expr* e, uint16_t attr, const std::string& set) {

@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "icmpwall/netlink/netns.h"
 #include "icmpwall/queue/messages.h"
 #include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/mnl_socket.h"
@@ -60,14 +59,12 @@ Result<QueueSocket> QueueSocket::open(const QueueConfig& config) {
   TRY_VOID(check_config(config));
   QueueSocket qs;
   qs.config_ = config;
-  {
-    // NETLINK_NO_ENOBUFS stays off (a new socket's default).
-    MnlSocketOptions options;
-    options.what = fmt::format("the netlink socket of queue {}", config.queue);
-    options.receive_buffer = config.rcvbuf_bytes;
-    TRY(auto in_ns, netlink::EnterNetns::open(config.netns));
-    TRY(qs.sock_, MnlSocket::open(NETLINK_NETFILTER, options));
-  }
+  // NETLINK_NO_ENOBUFS stays off (a new socket's default).
+  MnlSocketOptions options;
+  options.what = fmt::format("the netlink socket of queue {}", config.queue);
+  options.netns = config.netns;
+  options.receive_buffer = config.rcvbuf_bytes;
+  TRY(qs.sock_, MnlSocket::open(NETLINK_NETFILTER, options));
   qs.rcvbuf_ = qs.sock_.receive_buffer();
 
   auto configured = qs.configure(config.conntrack);

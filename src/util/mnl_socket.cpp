@@ -8,6 +8,7 @@
 #include <climits>
 
 #include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/netns.h"
 
 namespace icmpwall {
 
@@ -17,10 +18,13 @@ void MnlSocket::Close::operator()(mnl_socket* s) const {
 
 Result<MnlSocket> MnlSocket::open(int bus, const MnlSocketOptions& options) {
   MnlSocket s;
-  s.sock_.reset(mnl_socket_open2(bus, SOCK_CLOEXEC | (options.nonblocking ? SOCK_NONBLOCK : 0)));
-  if (!s.sock_) return errno_error("opening " + options.what);
-  if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-    return errno_error("binding " + options.what);
+  {
+    TRY(auto in_ns, EnterNetns::open(options.netns));
+    s.sock_.reset(mnl_socket_open2(bus, SOCK_CLOEXEC | (options.nonblocking ? SOCK_NONBLOCK : 0)));
+    if (!s.sock_) return errno_error("opening " + options.what);
+    if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+      return errno_error("binding " + options.what);
+  }
   s.portid_ = mnl_socket_get_portid(s.get());
   const int fd = s.fd();
   if (options.receive_buffer > 0 &&

@@ -165,9 +165,8 @@ EvaluateOptions evaluate_options(double seconds);
 // (key .. key_end per field), and the catch-all last. nullptr if none.
 const SetElement* find_element(const Set& set, const Bytes& key);
 
-// "ipv4"/"ipv6", "input"/"forward"/"output" (and the reverse).
-std::string family_text(policy::Family f);
-std::string hook_text(policy::Hook h);
+// A command line's family ("ipv4", "ip", "4", ...) and hook ("input", ...);
+// the names themselves are policy::to_string's.
 Result<policy::Family> parse_family(const std::string& s);
 Result<policy::Hook> parse_hook(const std::string& s);
 // "established,related" for ct state bits; "new" -> 8 (0: not a state).

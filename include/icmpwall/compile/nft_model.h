@@ -167,7 +167,8 @@ struct Rule {
 // hooks, and prerouting for the connection-tracking exemptions.
 enum class NfHook : uint8_t { prerouting, input, forward, output };
 NfHook nf_hook(policy::Hook h);
-const char* to_string(NfHook h);  // "prerouting", "input", ...
+uint32_t hook_number(NfHook h);   // NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, ...
+const char* to_string(NfHook h);  // "prerouting", "input", ... (nf_hook_name)
 
 struct BaseHook {
   NfHook hook;

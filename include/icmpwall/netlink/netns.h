@@ -1,26 +1,11 @@
-// Running kernel-touching commands inside a named network namespace
-// (`ip netns` convention: /run/netns/NAME). EnterNetns switches the
-// calling thread and switches back when it goes out of scope.
+// The commands' and tests' name for util's EnterNetns (util/netns.h), which
+// owns entering a named network namespace.
 #pragma once
 
-#include <string>
-
-#include "icmpwall/util/fd.h"
-#include "icmpwall/util/result.h"
+#include "icmpwall/util/netns.h"
 
 namespace icmpwall::netlink {
 
-class EnterNetns {
- public:
-  // Empty name: stays in the current namespace.
-  static Result<EnterNetns> open(const std::string& name);
-  EnterNetns(EnterNetns&&) noexcept = default;
-  EnterNetns& operator=(EnterNetns&&) noexcept = default;
-  ~EnterNetns();
-
- private:
-  EnterNetns() = default;
-  Fd original_;
-};
+using icmpwall::EnterNetns;
 
 }  // namespace icmpwall::netlink

@@ -1,7 +1,8 @@
 // MnlSocket: the one place icmpwall opens a netlink socket (libmnl).
 //
 // open() creates the socket (close-on-exec) in the calling thread's
-// network namespace, where it stays whatever thread uses it later; binds
+// network namespace, or the one options.netns names, where it stays
+// whatever thread uses it later; binds
 // it with a port id the kernel picks; and sets the options asked for. A
 // socket that cannot be set up as asked is closed again and the Error
 // names the step, e.g. "binding the rtnetlink socket: Operation not
@@ -27,6 +28,10 @@ namespace icmpwall {
 struct MnlSocketOptions {
   // Names the socket in errors ("opening <what>: ...").
   std::string what = "the netlink socket";
+  // The named network namespace (/run/netns/NAME) the socket is opened in
+  // and stays in; the calling thread is back in its own when open()
+  // returns. Empty: the calling thread's namespace.
+  std::string netns;
   bool nonblocking = false;
   // Multicast groups joined (NETLINK_ADD_MEMBERSHIP), one number each.
   std::vector<unsigned> groups;

@@ -480,8 +480,8 @@ TEST(Evaluate, PreroutingDropDecidesInputAndForwardNotOutput) {
   for (Hook h : {Hook::input, Hook::forward}) {
     p.hook = h;
     auto ev = evaluate(rs, p);
-    EXPECT_EQ(ev.outcome, Outcome::dropped) << hook_text(h);
-    EXPECT_EQ(ev.decided_by.hook, "prerouting") << hook_text(h);
+    EXPECT_EQ(ev.outcome, Outcome::dropped) << policy::to_string(h);
+    EXPECT_EQ(ev.decided_by.hook, "prerouting") << policy::to_string(h);
     EXPECT_EQ(ev.decided_by.table, "b");
   }
   p.hook = Hook::output;
@@ -491,7 +491,7 @@ TEST(Evaluate, PreroutingDropDecidesInputAndForwardNotOutput) {
   for (Hook h : {Hook::output, Hook::forward}) {
     p.hook = h;
     auto ev = evaluate(rs, p);
-    EXPECT_EQ(ev.outcome, Outcome::dropped) << hook_text(h);
+    EXPECT_EQ(ev.outcome, Outcome::dropped) << policy::to_string(h);
     EXPECT_EQ(ev.decided_by.hook, "postrouting");
   }
   p.hook = Hook::input;

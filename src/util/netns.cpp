@@ -3,7 +3,7 @@
 // The current namespace (/proc/thread-self/ns/net) is kept open and
 // re-entered on destruction, so a command can switch in, talk netlink and
 // leave without affecting the rest of the process once it is done.
-#include "icmpwall/netlink/netns.h"
+#include "icmpwall/util/netns.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -14,7 +14,7 @@
 
 #include "icmpwall/util/errno_error.h"
 
-namespace icmpwall::netlink {
+namespace icmpwall {
 
 Result<EnterNetns> EnterNetns::open(const std::string& name) {
   EnterNetns ns;
@@ -36,4 +36,4 @@ EnterNetns::~EnterNetns() {
   if (original_.valid()) setns(original_.get(), CLONE_NEWNET);
 }
 
-}  // namespace icmpwall::netlink
+}  // namespace icmpwall
