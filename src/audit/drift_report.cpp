@@ -89,6 +89,7 @@ std::string render_drift_text(const DriftReport& r) {
   std::string out;
   for (const auto& d : r.differences) out += describe(d) + "\n";
   for (const auto& o : r.overrides) out += "override: " + describe(o) + "\n";
+  for (const auto& w : r.warnings) out += "warning: " + w + "\n";
   if (!r.drift()) {
     out += fmt::format(
         "table inet {}: no drift (the live table is what the policy compiles to, "
@@ -125,7 +126,8 @@ std::string render_drift_json(const DriftReport& r) {
                               {"drift", r.drift()},
                               {"table", r.table},
                               {"differences", std::move(differences)},
-                              {"overrides", std::move(overrides)}};
+                              {"overrides", std::move(overrides)},
+                              {"warnings", r.warnings}};
   return json_text(j, 2) + "\n";
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "icmpwall/policy/icmp_types.h"
+#include "kernel_render.h"
 #include "report_json.h"
 
 namespace icmpwall::audit {
@@ -90,7 +91,8 @@ std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& fil
   return out;
 }
 
-std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
+std::string render_text(const std::vector<ReportEntry>& entries, bool color,
+                        const KernelSysctls* kernel) {
   std::vector<std::vector<std::string>> rows = {
       {"FAMILY", "HOOK", "TYPE", "CODE", "NAME", "OUTCOME", "DECIDED BY", "PACKETS", "DETAIL"}};
   for (const auto& e : entries) {
@@ -134,10 +136,11 @@ std::string render_text(const std::vector<ReportEntry>& entries, bool color) {
       if (std::find(seen.begin(), seen.end(), line) == seen.end()) seen.push_back(line);
     }
   for (const auto& line : seen) out += line;
+  if (kernel) out += kernel_text(entries, *kernel);
   return out;
 }
 
-std::string render_json(const std::vector<ReportEntry>& entries) {
+std::string render_json(const std::vector<ReportEntry>& entries, const KernelSysctls* kernel) {
   Json list = Json::array();
   for (const auto& e : entries) {
     const auto& ev = e.evaluation;
@@ -153,9 +156,12 @@ std::string render_json(const std::vector<ReportEntry>& entries) {
               {"path", ev.path},
               {"packets", e.packets ? Json(*e.packets) : Json(nullptr)}};
     add_findings(j, ev, true);
+    if (e.kernel) j["kernel"] = kernel_effect_json(*e.kernel);
     list.push_back(std::move(j));
   }
-  return json_text(Json{{"schema", 1}, {"entries", std::move(list)}}, -1) + "\n";
+  Json doc = {{"schema", 1}, {"entries", std::move(list)}};
+  if (kernel) doc["kernel"] = kernel_sysctls_json(*kernel);
+  return json_text(doc, -1) + "\n";
 }
 
 std::string render_explain(const ReportEntry& e) {
@@ -180,6 +186,7 @@ std::string render_explain(const ReportEntry& e) {
   if (!ev.unmodelled.empty()) out += "unmodelled:\n";
   for (const auto& u : ev.unmodelled)
     out += "  " + u.expression + " at " + describe(u.where) + "\n";
+  if (e.kernel) out += kernel_explain(*e.kernel);
   return out;
 }
 

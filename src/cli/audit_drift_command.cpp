@@ -8,6 +8,7 @@
 
 #include "icmpwall/audit/drift.h"
 #include "icmpwall/audit/dump.h"
+#include "icmpwall/audit/kernel_effect.h"
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/util/exit_codes.h"
 
@@ -59,6 +60,8 @@ int audit_drift(const nft::Table& table, const audit::ReportFilter& filter,
   report.differences = audit::compare_tables(live, *expected);
   report.overrides = audit::find_overrides(*ruleset, table.name, filter,
                                            audit::evaluate_options(opts.time_budget));
+  // 4b. the namespace's sysctls against the policy's intent: warnings, not drift
+  report.warnings = audit::kernel_warnings(*ruleset, table.name, audit::read_sysctls());
   // 5. print
   std::cout << (opts.json ? audit::render_drift_json(report) : audit::render_drift_text(report));
   return report.drift() ? kDrift : kOk;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "icmpwall/audit/dump.h"
+#include "icmpwall/audit/kernel_sysctl.h"
 #include "icmpwall/audit/report.h"
 #include "icmpwall/cli/audit_drift_command.h"
 #include "icmpwall/cli/policy_dump.h"
@@ -198,12 +199,19 @@ int cmd_audit(const AuditOptions& opts) {
     std::cerr << "icmpwall: audit: " << ruleset.error().message << "\n";
     return kKernel;
   }
-  // 4. evaluate (within the time budget) and print
+  // ... and the namespace's own ICMP sysctls (/proc/sys/net is the calling
+  // thread's namespace)
+  const auto sysctls = audit::read_sysctls();
+  // 4. evaluate (within the time budget), add the kernel's effect, print
   const auto options = audit::evaluate_options(opts.time_budget);
+  auto with_kernel = [&](audit::ReportEntry& e) {
+    e.kernel = audit::kernel_effect(e.packet, e.evaluation, sysctls);
+  };
   if (opts.explain) {
     auto entry = audit::report_entry(*ruleset, packet, options);
+    with_kernel(entry);
     if (opts.json)
-      std::cout << audit::render_json({entry});
+      std::cout << audit::render_json({entry}, &sysctls);
     else
       std::cout << audit::render_explain(entry);
     return kOk;
@@ -217,9 +225,10 @@ int cmd_audit(const AuditOptions& opts) {
       filter.type = t.type;
     }
     auto part = audit::build_report(*ruleset, filter, options);
-    for (auto& e : part) entries.push_back(std::move(e));
+    for (auto& e : part) with_kernel(entries.emplace_back(std::move(e)));
   }
-  std::cout << (opts.json ? audit::render_json(entries) : audit::render_text(entries, opts.color));
+  std::cout << (opts.json ? audit::render_json(entries, &sysctls)
+                          : audit::render_text(entries, opts.color, &sysctls));
   return kOk;
 }
 

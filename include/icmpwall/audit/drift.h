@@ -89,12 +89,16 @@ struct DriftReport {
   std::string table;
   std::vector<Difference> differences;
   std::vector<Override> overrides;
+  // The kernel's sysctls contradicting the policy (kernel_effect.h): shown,
+  // never drift.
+  std::vector<std::string> warnings;
   bool drift() const { return !differences.empty() || !overrides.empty(); }
 };
 
 // A list of differences and overrides, or "no drift".
 std::string render_drift_text(const DriftReport& r);
-// {"schema":1,"drift":bool,"table":"icmpwall","differences":[...],"overrides":[...]}
+// {"schema":1,"drift":bool,"table":"icmpwall","differences":[...],"overrides":[...],
+//  "warnings":[...]}
 std::string render_drift_json(const DriftReport& r);
 
 }  // namespace icmpwall::audit

@@ -25,10 +25,20 @@
 //      "unknown_beyond": {"reason": "...", "at": {location}},
 //                                         // only when a budget cut the walk short
 //                                         // (the outcome is then conditional)
-//      "unmodelled": [{"expression": "xt match string rev 1", "at": {location}}, ...]}
+//      "unmodelled": [{"expression": "xt match string rev 1", "at": {location}}, ...],
 //                                         // only when the walk met expressions
 //                                         // the audit cannot model
-//   ]}
+//      "kernel": {"effective": "ignored|not-forwarded" | null,
+//                 "decided_by": ["net.ipv4.icmp_echo_ignore_all = 1", ...],
+//                 "text": "ignored by the kernel: ..." | null,
+//                 "send_limit": "at most one per 1000 ms per destination (...)" | null,
+//                 "interfaces": {"taken": [...], "ignored": [...]},  // redirects, RAs
+//                 "notes": [...]}}
+//                                         // only when the sysctls were read
+//   ],
+//   "kernel": {"sysctls": {"net.ipv4.icmp_echo_ignore_all": "0", ...},
+//              "not_present": [...], "unreadable": [{"sysctl", "problem"}],
+//              "problems": [...]}}         // only when the sysctls were read
 //
 // Strings hold what the ruleset holds; bytes that are not UTF-8 (a comment
 // with 0xff) read as U+FFFD, so the document is always valid JSON.
@@ -39,6 +49,7 @@
 #include <vector>
 
 #include "icmpwall/audit/evaluate.h"
+#include "icmpwall/audit/kernel_effect.h"
 
 namespace icmpwall::audit {
 
@@ -52,16 +63,21 @@ struct ReportEntry {
   Packet packet;
   std::string type_name;  // "echo-request", "destination-unreachable/port-unreachable"
   Evaluation evaluation;
-  std::optional<uint64_t> packets;  // the counter of the deciding rule, if it counts
+  std::optional<uint64_t> packets;     // the counter of the deciding rule, if it counts
+  std::optional<KernelEffect> kernel;  // what the kernel's sysctls do after the ruleset
 };
 
 std::vector<ReportEntry> build_report(const Ruleset& rs, const ReportFilter& filter = {},
                                       const EvaluateOptions& options = {});
 
 // An aligned table, one line per entry; ANSI colors for the outcome when
-// `color`.
-std::string render_text(const std::vector<ReportEntry>& entries, bool color);
-std::string render_json(const std::vector<ReportEntry>& entries);
+// `color`. With the namespace's sysctls (`kernel`), the entries' kernel
+// effects and the sysctls read follow the table (the JSON: "kernel" in
+// each entry and at the top).
+std::string render_text(const std::vector<ReportEntry>& entries, bool color,
+                        const KernelSysctls* kernel = nullptr);
+std::string render_json(const std::vector<ReportEntry>& entries,
+                        const KernelSysctls* kernel = nullptr);
 // The walk for one packet: outcome, decided by, path, counters, notes.
 std::string render_explain(const ReportEntry& entry);
 
