@@ -109,6 +109,9 @@ class Compiler {
 
  private:
   void declare_objects() {
+    size_t objects = 3 * policy_.hooks.size();
+    for (const auto& r : policy_.rules) objects += 1 + (r.limit ? 1 + !r.limit->per_source : 0);
+    table_.objects.reserve(objects);
     for (const auto& r : policy_.rules) {
       table_.objects.push_back({nft::ObjectKind::counter, counter_name(r), {}, origin_of(r)});
       if (r.limit) {  // rate-limit, or inspect limited before the queue
@@ -384,6 +387,7 @@ class Compiler {
       nft::Chain chain;
       chain.name = name;
       chain.origin = origin_of(*rules.front());
+      chain.rules.reserve(rules.size());
       for (const auto* r : rules) emit_rule(*r, f, chain);
       table_.chains.push_back(std::move(chain));
     }
@@ -391,9 +395,15 @@ class Compiler {
 
   // The conditions of a rule's scope for family f, as statements, each at
   // its key's position.
-  nft::Rule conditions(const policy::Rule& r, Family f) {
+  nft::Rule conditions(const policy::Rule& r, Family f, size_t more) {
     nft::Rule out;
     const auto& s = r.scope;
+    // Room for every condition and the `more` statements that follow.
+    const size_t room = !s.iif.empty() + !s.oif.empty() + !s.source.empty() +
+                        !s.destination.empty() + s.hop_limit.has_value() +
+                        !s.destination_type.empty() + more;
+    out.stmts.reserve(room);
+    out.stmt_locs.reserve(room);
     auto ifnames = [&](const std::vector<std::string>& names, nft::Field field, const char* what,
                        const SourceLoc& loc) {
       if (names.empty()) return;
@@ -525,15 +535,24 @@ class Compiler {
 
   // The statements one policy rule contributes to a key chain.
   void emit_rule(const policy::Rule& r, Family f, nft::Chain& chain) {
-    const auto conds = conditions(r, f);
-    const auto origin = origin_of(r);
-    auto rule = [&](std::vector<nft::Stmt> tail) {
-      nft::Rule out = conds;
-      out.origin = origin;
-      for (auto& s : tail) {
-        SourceLoc loc = action_key_loc(s, r);
-        out.add(std::move(s), std::move(loc));
+    // At most three statements follow the conditions (limit, counter, queue).
+    auto conds = conditions(r, f, 3);
+    auto origin = origin_of(r);
+    // One kernel rule: the conditions, then `tail`. The rule's last one
+    // takes the conditions and the origin, the others copy them.
+    auto rule = [&](std::initializer_list<nft::Stmt> tail, bool last = false) {
+      nft::Rule out;
+      if (last) {
+        out = std::move(conds);
+        out.origin = std::move(origin);
+      } else {
+        out.stmts.reserve(conds.stmts.size() + tail.size());
+        out.stmt_locs.reserve(conds.stmts.size() + tail.size());
+        out.stmts = conds.stmts;
+        out.stmt_locs = conds.stmt_locs;
+        out.origin = origin;
       }
+      for (const auto& s : tail) out.add(s, action_key_loc(s, r));
       chain.rules.push_back(std::move(out));
     };
     using nft::VerdictKind;
@@ -541,9 +560,10 @@ class Compiler {
       case Action::allow:
       case Action::drop:
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
-        rule({nft::CounterRef{counter_name(r)},
-              nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop,
-                           {}}});
+        rule(
+            {nft::CounterRef{counter_name(r)},
+             nft::Verdict{r.action == Action::allow ? VerdictKind::accept : VerdictKind::drop, {}}},
+            true);
         break;
       case Action::inspect: {
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
@@ -555,7 +575,7 @@ class Compiler {
         // packet of a flow reaches the same worker and its flow state.
         q.fanout = false;
         if (!r.limit) {
-          rule({nft::CounterRef{counter_name(r)}, q});
+          rule({nft::CounterRef{counter_name(r)}, q}, true);
           break;
         }
         // Rate-limit, then inspect: within the limit the packet is queued
@@ -563,7 +583,8 @@ class Compiler {
         // next rule and dies in the kernel, counted, never reaching the
         // worker: a flood cannot fill the queue and force fail-open.
         rule({limit_stmt(r, f), nft::CounterRef{counter_name(r)}, q});
-        rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
+        rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}},
+             true);
         break;
       }
       case Action::rate_limit: {
@@ -572,9 +593,10 @@ class Compiler {
               nft::Verdict{VerdictKind::accept, {}}});
         if (r.log) chain.rules.push_back(log_rule(conds, *r.log, origin));
         if (l.over_drop)
-          rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}});
+          rule({nft::CounterRef{counter_name(r) + ".over"}, nft::Verdict{VerdictKind::drop, {}}},
+               true);
         else
-          rule({nft::CounterRef{counter_name(r) + ".over"}});
+          rule({nft::CounterRef{counter_name(r) + ".over"}}, true);
         break;
       }
     }

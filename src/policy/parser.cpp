@@ -27,6 +27,7 @@
 #include "kernel_limits.h"
 #include "key_depth.h"
 #include "parser_internal.h"
+#include "rule_parts.h"
 #include "shown.h"
 
 namespace icmpwall::policy {
@@ -85,8 +86,6 @@ void Parser::flush() {
 }
 
 std::optional<Policy> Parser::parse() {
-  Policy policy;
-  policy.source = file_;
   const std::string& text = file_->text();
   if (text.size() > kMaxPolicyBytes) {
     error(nowhere(), fmt::format("policy is {} bytes long; icmpwall reads at most {}", text.size(),
@@ -100,10 +99,75 @@ std::optional<Policy> Parser::parse() {
           "write each table under its own [header]");
     return std::nullopt;
   }
+  if (auto policy = parse_in_parts(text)) return policy;
+
+  // Read whole: the text does not split into parts (or one of them is not
+  // TOML on its own, and only the whole text gives the right message).
+  collected = Diagnostics{};
+  rule_names_.clear();
+  declared_empty_.reset();
+  line_base_ = 0;
   std::optional<toml::table> parsed = TomlReader::parse("the policy");
   if (!parsed) return std::nullopt;
   const toml::table& root = *parsed;
+  Policy policy;
+  walk(root, policy, [&]() -> std::optional<size_t> {
+    const toml::node* rules = root.get("rule");
+    if (!rules) return 0;
+    parse_rules(*rules, policy);
+    return rules->as_array() ? rules->as_array()->size() : 1;
+  });
+  return policy;
+}
 
+// The text before the first [[rule]] header, then the rules a few hundred
+// at a time (rule_parts.h); none if the text does not split that way.
+std::optional<Policy> Parser::parse_in_parts(std::string_view text) {
+  const std::vector<RuleHeader> headers = rule_headers(text);
+  if (headers.empty()) return std::nullopt;
+  auto head = parse_part(text.substr(0, headers.front().offset));
+  if (!head || head->contains("rule")) return std::nullopt;
+  Policy policy;
+  bool whole = walk(*head, policy, [&]() -> std::optional<size_t> {
+    reserve_rules(policy, headers.size());
+    size_t index = 0;
+    for (size_t first = 0; first < headers.size(); first += kRulesPerPart) {
+      const size_t last = std::min(first + kRulesPerPart, headers.size());
+      const size_t begin = headers[first].offset;
+      const size_t end = last < headers.size() ? headers[last].offset : text.size();
+      auto part = parse_part(text.substr(begin, end - begin));
+      if (!part || part->size() != 1) return std::nullopt;
+      const auto* rules = part->get_as<toml::array>("rule");
+      if (!rules) return std::nullopt;
+      line_base_ = headers[first].line - 1;
+      for (const auto& e : *rules) {
+        if (!e.is_table()) return std::nullopt;
+        parse_rule(*e.as_table(), ++index, policy);
+      }
+      line_base_ = 0;
+    }
+    return index;
+  });
+  if (!whole) return std::nullopt;
+  return policy;
+}
+
+// One part of the text as TOML, or none (without a diagnostic).
+std::optional<toml::table> Parser::parse_part(std::string_view text) {
+  try {
+    return toml::parse(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// The walk over the policy's top level, in one order whichever way the
+// text was parsed (diagnostics at one position keep their order).
+// `rules` parses the [[rule]] tables and returns how many there are; none
+// gives up the walk.
+bool Parser::walk(const toml::table& root, Policy& policy,
+                  const std::function<std::optional<size_t>()>& rules) {
+  policy.source = file_;
   for (auto&& [k, v] : root)
     if (!contains(kTopKeys, k.str())) unknown_key(k, kTopKeys, "the policy");
 
@@ -112,10 +176,11 @@ std::optional<Policy> Parser::parse() {
   const bool declares_hooks = !policy.hooks.empty();
   if (!declares_hooks)
     policy.hooks.push_back({Hook::input, Action::allow, std::nullopt, nowhere()});
-  if (const auto* n = root.get("rule")) parse_rules(*n, policy);
+  std::optional<size_t> count = rules();
+  if (!count) return false;
   if (const auto* n = root.get("inspect")) parse_inspect_settings(*n, policy);
-  check_emptiness(root, declares_hooks);
-  return policy;
+  check_emptiness(*count, declares_hooks);
+  return true;
 }
 
 void Parser::parse_settings(const toml::node& n, Policy& policy) {
@@ -164,10 +229,9 @@ void Parser::parse_settings(const toml::node& n, Policy& policy) {
 }
 
 // A policy with other errors is refused already: they say more.
-void Parser::check_emptiness(const toml::table& root, bool declares_hooks) {
-  const toml::node* rules = root.get("rule");
+void Parser::check_emptiness(size_t rules, bool declares_hooks) {
   Contents c;
-  c.rules = rules && rules->as_array() ? rules->as_array()->size() : rules ? 1 : 0;
+  c.rules = rules;
   c.hooks = declares_hooks;
   c.declared_empty = declared_empty_;
   if (!c.declared_empty && diags_.has_errors()) return;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ namespace icmpwall::policy {
 // Far beyond any real policy (100 000 prefixes take about 3 MiB); keeps
 // the parser's cost bounded.
 inline constexpr size_t kMaxPolicyBytes = 64 << 20;
+
+// [[rule]] tables parsed at a time when the text is read in parts
+// (rule_parts.h): each part's TOML tree stays within the CPU's caches.
+inline constexpr size_t kRulesPerPart = 128;
 
 inline const Keys kHookNames = {"input", "forward", "output"};
 inline const Keys kRateLimitKeys = {"rate",        "burst", "per",     "ipv4-prefix",
@@ -77,8 +82,12 @@ class Parser : private CollectedDiagnostics, public TomlReader {
   // parser.cpp
   void flush();
   std::optional<Policy> parse();
+  std::optional<Policy> parse_in_parts(std::string_view text);
+  static std::optional<toml::table> parse_part(std::string_view text);
+  bool walk(const toml::table& root, Policy& policy,
+            const std::function<std::optional<size_t>()>& rules);
   void parse_settings(const toml::node& n, Policy& policy);
-  void check_emptiness(const toml::table& root, bool declares_hooks);
+  void check_emptiness(size_t rules, bool declares_hooks);
   void parse_hooks(const toml::node& n, Policy& policy);
   std::optional<Rate> get_rate(const toml::node& n, std::string_view key);
   bool within_kernel_limits(const Rate& rate, uint32_t burst, const char* what,
@@ -87,6 +96,7 @@ class Parser : private CollectedDiagnostics, public TomlReader {
 
   // parser_rules.cpp
   void parse_rules(const toml::node& n, Policy& policy);
+  void reserve_rules(Policy& policy, size_t count);
   void parse_rule(const toml::table& tbl, size_t index, Policy& policy);
   void check_rule_keys(const toml::table& tbl, const Rule& rule, const RuleState& st);
   void check_unique_name(const Rule& rule, const RuleState& st, const Policy& policy);

@@ -2,6 +2,7 @@
 // action, the keys of its action (rate-limit, inspect), and the keys that
 // belong to no action the rule has.
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <tuple>
@@ -28,7 +29,7 @@ void Parser::parse_rules(const toml::node& n, Policy& policy) {
     wrong_kind(n, "rule", "an array of tables", "write each rule under its own [[rule]] header");
     return;
   }
-  policy.rules.reserve(arr->size());
+  reserve_rules(policy, arr->size());
   for (size_t i = 0; i < arr->size(); ++i) {
     const auto& e = (*arr)[i];
     const auto* tbl = e.as_table();
@@ -41,12 +42,27 @@ void Parser::parse_rules(const toml::node& n, Policy& policy) {
   }
 }
 
+// Room for `count` rules. A Rule is about 600 bytes: 100 000 of them are
+// 60 MB, written once in order, which the kernel may map in huge pages
+// (where transparent huge pages are enabled on request) rather than take
+// a page fault every 4 KiB.
+void Parser::reserve_rules(Policy& policy, size_t count) {
+  policy.rules.reserve(count);
+  rule_names_.reserve(count);
+  constexpr uintptr_t kHuge = 2 << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(policy.rules.data());
+  const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t last = (begin + count * sizeof(Rule)) & ~(kHuge - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
 void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
-  Rule rule;
+  // Built in place (a Rule is large, and a policy may hold 100 000); the
+  // index of the name check is its position.
+  Rule& rule = policy.rules.emplace_back();
   RuleState st;
   st.index = index;
   rule.loc = at(tbl);
-  rule.name = fmt::format("rule-{}", index);
   st.name_loc = rule.loc;
 
   if (const auto* n = tbl.get("name")) {
@@ -62,6 +78,7 @@ void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
       }
     }
   }
+  if (rule.name.empty()) rule.name = fmt::format("rule-{}", index);
 
   if (const auto* n = tbl.get("action")) {
     if (auto a = get_choice(*n, "action", kActions)) {
@@ -101,7 +118,6 @@ void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
   }
 
   check_unique_name(rule, st, policy);
-  policy.rules.push_back(std::move(rule));
 }
 
 // Keys: unknown ones, and those of another action.
@@ -137,7 +153,7 @@ void Parser::check_rule_keys(const toml::table& tbl, const Rule& rule, const Rul
 // Duplicate names, default ones included (an index: policies may hold
 // 100 000 rules).
 void Parser::check_unique_name(const Rule& rule, const RuleState& st, const Policy& policy) {
-  auto [seen, fresh] = rule_names_.emplace(rule.name, policy.rules.size());
+  auto [seen, fresh] = rule_names_.emplace(rule.name, policy.rules.size() - 1);
   if (!fresh) {
     const Rule& other = policy.rules[seen->second];
     auto& d = error(st.name_loc, fmt::format("duplicate rule name '{}'", rule.name),

@@ -83,10 +83,12 @@ bool Parser::parse_types(const toml::table& tbl, Rule& rule, const RuleState& st
 bool Parser::resolve_entry(const toml::node& n, const RuleState& st, std::vector<IcmpMatch>& out) {
   const SourceLoc loc = at(n);
   std::vector<NamedMatch> found;
-  std::string text;
+  std::string number;
+  std::string_view text;
   if (const auto* i = n.as_integer()) {
-    text = std::to_string(i->get());
-    if (!resolve_number(i->get(), text, loc, st, found)) return false;
+    number = std::to_string(i->get());
+    text = number;
+    if (!resolve_number(i->get(), number, loc, st, found)) return false;
   } else {
     text = n.as_string()->get();
     if (!resolve_text(text, loc, st, found)) return false;
@@ -248,7 +250,10 @@ bool Parser::resolve_text(std::string_view text, const SourceLoc& loc, const Rul
   }
 
   if (slash == std::string_view::npos) {
-    found.insert(found.end(), meanings.begin(), meanings.end());
+    if (found.empty())
+      found = std::move(meanings);
+    else
+      found.insert(found.end(), meanings.begin(), meanings.end());
     return true;
   }
   std::string_view code_part = text.substr(slash + 1);

@@ -216,6 +216,7 @@ std::span<const Rule* const> Precedence::chain(uint8_t type, uint8_t code) const
 
 std::vector<Precedence> precedence(const Policy& p) {
   std::vector<Precedence> out;
+  out.reserve(p.hooks.size() * 2);
   for (const auto& hp : p.hooks)
     for (Family f : {Family::ipv4, Family::ipv6}) out.emplace_back(p, hp.hook, f);
   return out;

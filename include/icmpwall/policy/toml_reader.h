@@ -44,7 +44,11 @@ class TomlReader {
   // message of an unexpected failure ("the policy").
   std::optional<toml::table> parse(std::string_view what);
 
-  SourceLoc at(const toml::source_region& r) const { return {file_, r.begin.line, r.begin.column}; }
+  // A position TOML++ gives, in the file: lines of a part of the text
+  // count from its first line (line_base_ lines into the file).
+  SourceLoc at(const toml::source_region& r) const {
+    return {file_, r.begin.line ? r.begin.line + line_base_ : 0, r.begin.column};
+  }
   SourceLoc at(const toml::node& n) const { return at(n.source()); }
   SourceLoc at(const toml::key& k) const { return at(k.source()); }
   SourceLoc nowhere() const { return {file_, 0, 0}; }
@@ -82,6 +86,7 @@ class TomlReader {
  protected:
   std::shared_ptr<const SourceFile> file_;
   Diagnostics& diags_;
+  uint32_t line_base_ = 0;  // lines of the file before the text TOML++ parsed
 };
 
 template <typename Fn>

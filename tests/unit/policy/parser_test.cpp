@@ -676,6 +676,23 @@ TEST_P(ParserErrorTest, ReportsOneErrorAtItsPosition) {
     EXPECT_EQ(d.loc.file.get(), p.diags.items()[0].loc.file.get());
 }
 
+// The text read whole (its first header written `[[ rule ]]`, the same
+// TOML; parser_parts_test.cpp) gives the same diagnostics.
+TEST_P(ParserErrorTest, SameWhenReadWhole) {
+  std::string text = GetParam().text;
+  auto at = text.find("[[rule]]");
+  if (at == std::string::npos) GTEST_SKIP() << "no [[rule]] header";
+  auto parts = parse(text);
+  auto whole = parse(text.replace(at, 8, "[[ rule ]]"));
+  ASSERT_EQ(parts.diags.items().size(), whole.diags.items().size()) << rendered(whole.diags);
+  for (size_t i = 0; i < parts.diags.items().size(); ++i) {
+    const auto& a = parts.diags.items()[i];
+    const auto& b = whole.diags.items()[i];
+    EXPECT_EQ(std::tie(a.severity, a.loc.line, a.loc.col, a.message, a.hint),
+              std::tie(b.severity, b.loc.line, b.loc.col, b.message, b.hint));
+  }
+}
+
 // A valid rule plus one more line: RULE("iif = \"eth0\"").
 #define RULE(extra) "[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\n" extra "\n"
 #define RATE_RULE(extra) \
