@@ -122,7 +122,8 @@ TEST(AuditNftTextTest, RulesWrittenWithNftReadBackAsWritten) {
   }
   auto listing = ns.nft_list_table("icmpwall");
   ASSERT_TRUE(listing.ok()) << listing.describe();
-  const auto& lines = nft_rules(listing.out).at("input.v4");
+  const auto chains = nft_rules(listing.out);
+  const auto& lines = chains.at("input.v4");
   ASSERT_GE(lines.size(), written.size());
   auto rs = dump_in(ns);
   ASSERT_TRUE(rs.ok()) << rs.error().message;
