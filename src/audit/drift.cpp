@@ -21,6 +21,7 @@
 #include <map>
 
 #include "icmpwall/audit/describe.h"
+#include "icmpwall/audit/nft_text.h"
 #include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::audit {
@@ -136,42 +137,60 @@ std::string object_text(const Object& o) {
 
 // ---- comparisons -----------------------------------------------------------
 
+// One side of a difference: the text compared, and the same in nft syntax.
+struct Side {
+  std::string raw;
+  std::string nft;
+};
+
 class Comparer {
  public:
-  explicit Comparer(std::vector<Difference>& out) : out_(out) {}
+  Comparer(std::vector<Difference>& out, const Table& live, const Table& expected)
+      : out_(out), live_(live), expected_(expected) {}
 
-  void add(DriftKind kind, std::string where, std::string what, std::string live,
-           std::string expected) {
-    out_.push_back({kind, std::move(where), std::move(what), std::move(live), std::move(expected)});
+  void add(DriftKind kind, std::string where, std::string what, Side live, Side expected) {
+    out_.push_back({kind, std::move(where), std::move(what), std::move(live.nft),
+                    std::move(expected.nft), std::move(live.raw), std::move(expected.raw)});
   }
 
-  void objects(const Table& live, const Table& expected) {
+  void objects() {
     named(
-        live.objects, expected.objects, [](const Object& o) { return o.type_name + " " + o.name; },
-        object_text, "", [](const Object&, const Object&) {});
+        live_.objects, expected_.objects,
+        [](const Object& o) { return o.type_name + " " + o.name; },
+        [](const Object& o) {
+          return Side{object_text(o), nft_text(o)};
+        },
+        "", [](const Object&, const Object&) {});
   }
 
-  void sets(const Table& live, const Table& expected) {
+  void sets() {
     named(
-        live.sets, expected.sets, [](const Set& s) { return "set " + s.name; }, set_text, "",
+        live_.sets, expected_.sets, [](const Set& s) { return "set " + s.name; },
+        [](const Set& s) {
+          return Side{set_text(s), nft_text(s)};
+        },
+        "",
         [&](const Set& l, const Set& e) {
           if (!is_dynamic(e) || !is_dynamic(l)) elements("set " + e.name, l, e);
         });
   }
 
-  void chains(const Table& live, const Table& expected) {
+  void chains() {
     named(
-        live.chains, expected.chains, [](const Chain& c) { return "chain " + c.name; }, hook_text,
+        live_.chains, expected_.chains, [](const Chain& c) { return "chain " + c.name; },
+        [](const Chain& c) {
+          return Side{hook_text(c), nft_text(c)};
+        },
         "hook",
         [&](const Chain& l, const Chain& e) { rules("chain " + e.name, l.rules, e.rules); });
   }
 
  private:
   // Each expected object against the live one of the same `where`:
-  // missing, or differing in `text` (reported as `what`), then its parts;
-  // then the live objects the policy does not have.
-  template <typename T, typename Where, typename Text, typename Parts>
-  void named(const std::vector<T>& live, const std::vector<T>& expected, Where where, Text text,
+  // missing, or differing in the raw `side` (reported as `what`), then its
+  // parts; then the live objects the policy does not have.
+  template <typename T, typename Where, typename SideOf, typename Parts>
+  void named(const std::vector<T>& live, const std::vector<T>& expected, Where where, SideOf side,
              const char* what, Parts parts) {
     auto find = [&](const std::vector<T>& in, const T& x) -> const T* {
       for (const auto& y : in)
@@ -181,36 +200,44 @@ class Comparer {
     for (const auto& e : expected) {
       const T* l = find(live, e);
       if (!l) {
-        add(DriftKind::missing, where(e), "", "", text(e));
+        add(DriftKind::missing, where(e), "", {}, side(e));
         continue;
       }
-      if (text(*l) != text(e)) add(DriftKind::differs, where(e), what, text(*l), text(e));
+      Side ls = side(*l), es = side(e);
+      if (ls.raw != es.raw) add(DriftKind::differs, where(e), what, std::move(ls), std::move(es));
       parts(*l, e);
     }
     for (const auto& l : live)
-      if (!find(expected, l)) add(DriftKind::extra, where(l), "", text(l), "");
+      if (!find(expected, l)) add(DriftKind::extra, where(l), "", side(l), {});
   }
 
   void elements(const std::string& where, const Set& live, const Set& expected) {
-    std::multimap<std::string, std::string> l, e;
-    for (const auto& el : live.elements) l.emplace(element_key(live, el), element_value(el));
+    std::multimap<std::string, Side> l, e;
+    for (const auto& el : live.elements)
+      l.emplace(element_key(live, el), Side{element_value(el), nft_text(live, el)});
     for (const auto& el : expected.elements)
-      e.emplace(element_key(expected, el), element_value(el));
+      e.emplace(element_key(expected, el), Side{element_value(el), nft_text(expected, el)});
     for (const auto& [key, value] : e) {
       auto it = l.find(key);
       if (it == l.end())
-        add(DriftKind::missing, where, "element " + key, "", value);
-      else if (it->second != value)
+        add(DriftKind::missing, where, "element " + key, {}, value);
+      else if (it->second.raw != value.raw)
         add(DriftKind::differs, where, "element " + key, it->second, value);
       if (it != l.end()) l.erase(it);
     }
-    for (const auto& [key, value] : l) add(DriftKind::extra, where, "element " + key, value, "");
+    for (const auto& [key, value] : l) add(DriftKind::extra, where, "element " + key, value, {});
   }
 
   // Aligns the two rule lists (longest common subsequence of their texts)
   // and reports what lies between the aligned rules.
   void rules(const std::string& where, const std::vector<Rule>& live,
              const std::vector<Rule>& expected) {
+    auto live_side = [&](size_t i, const std::string& raw) {
+      return Side{raw, nft_text(live[i], &live_)};
+    };
+    auto expected_side = [&](size_t j, const std::string& raw) {
+      return Side{raw, nft_text(expected[j], &expected_)};
+    };
     std::vector<std::string> l, e;
     for (const auto& r : live) l.push_back(rule_text(r));
     for (const auto& r : expected) e.push_back(rule_text(r));
@@ -233,10 +260,13 @@ class Comparer {
           ++j;
       }
       for (; i0 < i && j0 < j; ++i0, ++j0)
-        add(DriftKind::differs, where, live_rule(live[i0]), l[i0], e[j0]);
-      for (; i0 < i; ++i0) add(DriftKind::extra, where, live_rule(live[i0]), l[i0], "");
+        add(DriftKind::differs, where, live_rule(live[i0]), live_side(i0, l[i0]),
+            expected_side(j0, e[j0]));
+      for (; i0 < i; ++i0)
+        add(DriftKind::extra, where, live_rule(live[i0]), live_side(i0, l[i0]), {});
       for (; j0 < j; ++j0)
-        add(DriftKind::missing, where, fmt::format("rule {}", j0 + 1), "", e[j0]);
+        add(DriftKind::missing, where, fmt::format("rule {}", j0 + 1), {},
+            expected_side(j0, e[j0]));
       if (i < n && j < m) ++i, ++j;  // the aligned pair
     }
   }
@@ -246,6 +276,8 @@ class Comparer {
   }
 
   std::vector<Difference>& out_;
+  const Table& live_;
+  const Table& expected_;
 };
 
 }  // namespace
@@ -264,10 +296,10 @@ std::string describe(const Difference& d) {
   switch (d.kind) {
     case DriftKind::missing:
       if (d.where.starts_with("table ")) return d.where + ": missing (policy not applied)";
-      if (d.expected.empty()) return fmt::format("{}: {}missing", d.where, what);
+      if (d.expected_raw.empty()) return fmt::format("{}: {}missing", d.where, what);
       return fmt::format("{}: {}missing: policy \"{}\"", d.where, what, d.expected);
     case DriftKind::extra:
-      if (d.live.empty()) return fmt::format("{}: extra {}", d.where, d.what);
+      if (d.live_raw.empty()) return fmt::format("{}: extra {}", d.where, d.what);
       if (d.what.empty()) return fmt::format("{}: extra: live \"{}\"", d.where, d.live);
       return fmt::format("{}: extra {}: live \"{}\"", d.where, d.what, d.live);
     case DriftKind::differs:
@@ -284,13 +316,15 @@ std::vector<Difference> compare_tables(const Table* live, const Table& expected)
     out.push_back({DriftKind::missing, where, "", "", ""});
     return out;
   }
-  Comparer cmp(out);
-  if (live->flags != expected.flags)
-    cmp.add(DriftKind::differs, where, "flags", fmt::format("0x{:x}", live->flags),
-            fmt::format("0x{:x}", expected.flags));
-  cmp.objects(*live, expected);
-  cmp.sets(*live, expected);
-  cmp.chains(*live, expected);
+  Comparer cmp(out, *live, expected);
+  if (live->flags != expected.flags) {
+    const std::string l = fmt::format("0x{:x}", live->flags);
+    const std::string e = fmt::format("0x{:x}", expected.flags);
+    cmp.add(DriftKind::differs, where, "flags", {l, l}, {e, e});
+  }
+  cmp.objects();
+  cmp.sets();
+  cmp.chains();
   return out;
 }
 

@@ -109,6 +109,8 @@ std::string render_drift_json(const DriftReport& r) {
                            {"object", d.what.empty() ? d.where : d.where + " " + d.what},
                            {"live", or_null(d.live)},
                            {"expected", or_null(d.expected)},
+                           {"live_raw", or_null(d.live_raw)},
+                           {"expected_raw", or_null(d.expected_raw)},
                            {"text", describe(d)}});
   }
   auto overrides = nlohmann::ordered_json::array();

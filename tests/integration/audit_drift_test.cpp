@@ -107,12 +107,19 @@ TEST(AuditDriftTest, InsertedRuleIsExtra) {
   auto audit = audit_policy(ns, policy);
   EXPECT_EQ(audit.exit_code, kDrift) << audit.describe();
   EXPECT_THAT(audit.out, HasSubstr("chain input: extra rule 1 (handle "));
-  EXPECT_THAT(audit.out, HasSubstr("cmp eq r1 08; immediate drop"));
+  // in nft syntax, as `nft list` shows the rule
+  EXPECT_THAT(audit.out, HasSubstr("): live \"icmp type echo-request drop\"\n"));
+  EXPECT_THAT(audit.out, Not(HasSubstr("cmp eq r1")));
   EXPECT_THAT(audit.out, HasSubstr("drift (1 difference(s), 0 override(s))"));
   auto json = audit_policy(ns, policy, true);
   EXPECT_EQ(json.exit_code, kDrift);
   EXPECT_THAT(json.out, HasSubstr("\"kind\": \"extra\""));
   EXPECT_THAT(json.out, HasSubstr("\"object\": \"chain input rule 1 (handle "));
+  EXPECT_THAT(json.out, HasSubstr("\"live\": \"icmp type echo-request drop\""));
+  // the register form the comparison is made on
+  EXPECT_THAT(json.out, HasSubstr("\"live_raw\": \"meta nfproto -> r1; cmp eq r1 02; meta l4proto "
+                                  "-> r1; cmp eq r1 01; payload th+0 1 -> r1; cmp eq r1 08; "
+                                  "immediate drop\""));
 }
 
 TEST(AuditDriftTest, DeletedRuleIsMissing) {
@@ -142,7 +149,7 @@ TEST(AuditDriftTest, ChangedSetAndMapElementsAreNamed) {
   EXPECT_THAT(audit.out, HasSubstr("set echo-to-broadcast.destination-type: extra element "));
   EXPECT_THAT(audit.out,
               HasSubstr("set verdicts.input.v4: element 0000000000000000-00000000ff000000 "
-                        "missing: policy \"jump input.v4.0\""));
+                        "missing: policy \"echo-reply . 0-255 : jump input.v4.0\""));
 }
 
 TEST(AuditDriftTest, DeletedTableMeansThePolicyIsNotApplied) {

@@ -54,11 +54,19 @@ struct Difference {
   // handle), "rule 3" (a missing rule: its position in the policy's
   // chain), "element 198.18.0.1", "hook"; empty: the object itself.
   std::string what;
-  std::string live;      // empty when missing
-  std::string expected;  // empty when extra
+  // In nft syntax (nft_text.h): "icmp type echo-request drop". Empty when
+  // missing (live) or extra (expected).
+  std::string live;
+  std::string expected;
+  // What is compared: the register text of describe.h with what changes at
+  // run time left out ("meta nfproto -> r1; cmp eq r1 02; ..."). Empty
+  // where live and expected are, and for the elements of a set (not map).
+  std::string live_raw;
+  std::string expected_raw;
 };
 
-// "chain input.v4: rule 3 differs: live \"...\", policy \"...\"".
+// "chain input.v4: rule 3 differs: live \"...\", policy \"...\"", in nft
+// syntax.
 std::string describe(const Difference& d);
 
 // The table the apply batch for `model` would create, as a dump of it

@@ -86,9 +86,10 @@ TEST(DriftReportTest, JsonHasTheDocumentedShape) {
   rs.tables = {table_with("icmpwall", 0, {NF_ACCEPT}), table_with("other", -10, {NF_DROP})};
   DriftReport r;
   r.table = "icmpwall";
+  r.differences.push_back({DriftKind::differs, "chain in", "rule 1 (handle 10)", "drop", "accept",
+                           "immediate drop", "immediate accept"});
   r.differences.push_back(
-      {DriftKind::differs, "chain in", "rule 1 (handle 10)", "immediate drop", "immediate accept"});
-  r.differences.push_back({DriftKind::missing, "set s", "", "", "flags 0x0 key 7/4"});
+      {DriftKind::missing, "set s", "", "", "type ipv4_addr", "", "flags 0x0 key 7/4"});
   r.overrides = find_overrides(rs, "icmpwall", kEchoIn);
   const auto j = nlohmann::json::parse(render_drift_json(r));
   EXPECT_EQ(j["schema"], 1);
@@ -96,9 +97,15 @@ TEST(DriftReportTest, JsonHasTheDocumentedShape) {
   ASSERT_EQ(j["differences"].size(), 2u);
   EXPECT_EQ(j["differences"][0]["kind"], "differs");
   EXPECT_EQ(j["differences"][0]["object"], "chain in rule 1 (handle 10)");
-  EXPECT_EQ(j["differences"][0]["live"], "immediate drop");
-  EXPECT_EQ(j["differences"][0]["expected"], "immediate accept");
+  // nft syntax in live/expected, the register text compared in *_raw
+  EXPECT_EQ(j["differences"][0]["live"], "drop");
+  EXPECT_EQ(j["differences"][0]["expected"], "accept");
+  EXPECT_EQ(j["differences"][0]["live_raw"], "immediate drop");
+  EXPECT_EQ(j["differences"][0]["expected_raw"], "immediate accept");
   EXPECT_TRUE(j["differences"][1]["live"].is_null());
+  EXPECT_TRUE(j["differences"][1]["live_raw"].is_null());
+  EXPECT_EQ(j["differences"][1]["expected"], "type ipv4_addr");
+  EXPECT_EQ(j["differences"][1]["expected_raw"], "flags 0x0 key 7/4");
   ASSERT_EQ(j["overrides"].size(), 1u);
   EXPECT_EQ(j["overrides"][0]["type_name"], "echo-request");
   EXPECT_EQ(j["overrides"][0]["policy"]["outcome"], "accepted");
@@ -114,10 +121,10 @@ TEST(DriftReportTest, TextListsEachDifferenceOrSaysNoDrift) {
   EXPECT_THAT(render_drift_text(r), HasSubstr("table inet icmpwall: no drift"));
   EXPECT_EQ(nlohmann::json::parse(render_drift_json(r))["drift"], false);
   r.differences.push_back(
-      {DriftKind::extra, "chain in", "rule 2 (handle 7)", "immediate drop", ""});
+      {DriftKind::extra, "chain in", "rule 2 (handle 7)", "drop", "", "immediate drop", ""});
   EXPECT_TRUE(r.drift());
   const auto text = render_drift_text(r);
-  EXPECT_THAT(text, HasSubstr("chain in: extra rule 2 (handle 7): live \"immediate drop\"\n"));
+  EXPECT_THAT(text, HasSubstr("chain in: extra rule 2 (handle 7): live \"drop\"\n"));
   EXPECT_THAT(text, HasSubstr("drift (1 difference(s), 0 override(s))"));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("no drift")));
 }
@@ -127,13 +134,15 @@ TEST(DriftReportTest, JsonStaysValidWhenALiveCommentIsNotUtf8) {
   // byte reads as U+FFFD) instead of the writer throwing
   DriftReport r;
   r.table = "icmpwall";
-  r.differences.push_back(
-      {DriftKind::extra, "chain input", "rule 1 (handle 9)", "drop comment \"x\xffy\"", ""});
+  r.differences.push_back({DriftKind::extra, "chain input", "rule 1 (handle 9)",
+                           "drop comment \"x\xffy\"", "", "immediate drop; comment \"x\xffy\"",
+                           ""});
   std::string json = render_drift_json(r);
   auto j = nlohmann::json::parse(json, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << json;
   EXPECT_TRUE(j["drift"].get<bool>());
   EXPECT_EQ(j["differences"][0]["live"], "drop comment \"x\xef\xbf\xbdy\"");
+  EXPECT_EQ(j["differences"][0]["live_raw"], "immediate drop; comment \"x\xef\xbf\xbdy\"");
   EXPECT_THAT(render_drift_text(r), HasSubstr("x\xffy"));  // text keeps the bytes
 }
 
