@@ -64,7 +64,8 @@ class FakeProcSys {
     set("net.ipv6.icmp.echo_ignore_multicast", "0");
     set("net.ipv6.icmp.echo_ignore_anycast", "0");
     interface("all");
-    set("net.ipv4.conf.all.accept_redirects", "0");  // a namespace's all: 0, an interface: 1
+    // all = 0 (the kernel starts with 1): each interface's own value decides
+    set("net.ipv4.conf.all.accept_redirects", "0");
     interface("default");
     interface("lo");
   }
