@@ -58,6 +58,7 @@ std::string dump_policy(const policy::Policy& p) {
       out += " destination-type [" + join(t) + "]";
     }
     if (s.hop_limit) out += fmt::format(" hop-limit {}", *s.hop_limit);
+    if (r.max_size) out += fmt::format(" max-size {}", *r.max_size);
     if (r.log) out += fmt::format(" log \"{}\"", r.log->prefix);
     out += "\n";
   }

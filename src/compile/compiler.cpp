@@ -64,13 +64,15 @@ nft::Origin origin_of(const policy::Rule& r) {
 }
 
 // The policy key an action statement of `r` comes from: the limit's rate,
-// the inspect action, the action for a verdict; none for the counter (a
-// kernel error on it points at the rule's header).
+// the inspect action, the action for a verdict, max-size for the length
+// test; none for the counter (a kernel error on it points at the rule's
+// header).
 SourceLoc action_key_loc(const nft::Stmt& s, const policy::Rule& r) {
   if (std::holds_alternative<nft::LimitRef>(s) || std::holds_alternative<nft::DynsetLimit>(s))
     return r.limit ? r.limit->loc : SourceLoc{};
   if (std::holds_alternative<nft::Queue>(s)) return r.inspect ? r.inspect->loc : SourceLoc{};
   if (std::holds_alternative<nft::Verdict>(s)) return r.action_loc;
+  if (std::holds_alternative<nft::LongerThan>(s)) return r.max_size_loc;
   return {};
 }
 
@@ -110,10 +112,16 @@ class Compiler {
  private:
   void declare_objects() {
     size_t objects = 3 * policy_.hooks.size();
-    for (const auto& r : policy_.rules) objects += 1 + (r.limit ? 1 + !r.limit->per_source : 0);
+    for (const auto& r : policy_.rules)
+      objects += 1 + (r.limit ? 1 + !r.limit->per_source : 0) + r.max_size.has_value();
     table_.objects.reserve(objects);
     for (const auto& r : policy_.rules) {
       table_.objects.push_back({nft::ObjectKind::counter, counter_name(r), {}, origin_of(r)});
+      if (r.max_size)
+        table_.objects.push_back({nft::ObjectKind::counter,
+                                  counter_name(r) + ".oversize",
+                                  {},
+                                  {r.max_size_loc, fmt::format("max-size of rule '{}'", r.name)}});
       if (r.limit) {  // rate-limit, or inspect limited before the queue
         table_.objects.push_back(
             {nft::ObjectKind::counter, counter_name(r) + ".over", {}, origin_of(r)});
@@ -556,6 +564,11 @@ class Compiler {
       chain.rules.push_back(std::move(out));
     };
     using nft::VerdictKind;
+    // max-size: a longer message is dropped and counted before anything
+    // else of the rule (its log, its limit) sees it.
+    if (r.max_size)
+      rule({nft::LongerThan{*r.max_size}, nft::CounterRef{counter_name(r) + ".oversize"},
+            nft::Verdict{VerdictKind::drop, {}}});
     switch (r.action) {
       case Action::allow:
       case Action::drop:

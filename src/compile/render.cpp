@@ -115,6 +115,9 @@ struct StmtText {
   std::string operator()(const nft::NonFirstFragment& f) const {
     return f.family == policy::Family::ipv4 ? "ip frag-off & 0x1fff != 0" : "frag frag-off != 0";
   }
+  std::string operator()(const nft::LongerThan& l) const {
+    return fmt::format("@th,{},8 <= 0xff", uint32_t{l.bytes} * 8);
+  }
   std::string operator()(const nft::CtState& c) const {
     static const std::pair<uint32_t, const char*> kNames[] = {
         {1, "invalid"}, {2, "established"}, {4, "related"}, {8, "new"}, {64, "untracked"}};

@@ -150,6 +150,14 @@ class RuleEncoder {
     return ok();
   }
 
+  // @th,N*8,8 <= 0xff: true whenever the byte N of the transport header
+  // exists (nft emits no dependency for a raw payload).
+  Result<void> operator()(const nft::LongerThan& l) {
+    payload(NFT_PAYLOAD_TRANSPORT_HEADER, l.bytes, 1, NFT_REG_1);
+    cmp(NFT_CMP_LTE, {0xff});
+    return ok();
+  }
+
   // ct state S: the state bits, masked, not zero.
   Result<void> operator()(const nft::CtState& c) {
     auto e = make_expr("ct");

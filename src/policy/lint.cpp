@@ -220,6 +220,7 @@ class Linter {
     check_echo();
     emit();
     check_fragments();
+    check_max_size();
     check_shadowed(p_, diags_);
   }
 
@@ -463,6 +464,73 @@ class Linter {
             first->name, to_string(p_.fragments)),
         "set fragments = \"reassemble\" under [icmpwall]: the kernel then reassembles (conntrack) "
         "before the filter hooks and the worker sees whole messages");
+  }
+
+  // The smallest valid message of a type, header included, and why.
+  struct Smallest {
+    uint16_t bytes;
+    const char* what;
+  };
+  static Smallest smallest(Family f, uint8_t type) {
+    if (f == v4) {
+      switch (type) {
+        case 3:
+        case 4:
+        case 5:
+        case 11:
+        case 12:
+          return {36,
+                  "its 8-byte header and the IP header and first 8 bytes of the datagram it "
+                  "quotes (RFC 792)"};
+        case 13:
+        case 14: return {20, "its 8-byte header and three 4-byte timestamps (RFC 792)"};
+        case 17:
+        case 18: return {12, "its 8-byte header and the 4-byte mask (RFC 950)"};
+        default: return {8, "the ICMP header alone: type, code, checksum and 4 more bytes"};
+      }
+    }
+    switch (type) {
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+        return {48,
+                "its 8-byte header and the 40-byte IPv6 header of the packet it quotes "
+                "(RFC 4443)"};
+      case 130:
+      case 131:
+      case 132: return {24, "its 8-byte header and the 16-byte multicast address (RFC 2710)"};
+      case 134:
+        return {16, "its 8-byte header and 8 bytes of reachable and retransmit times (RFC 4861)"};
+      case 135:
+      case 136: return {24, "its 8-byte header and the 16-byte target address (RFC 4861)"};
+      case 137:
+        return {40, "its 8-byte header and the target and destination addresses (RFC 4861)"};
+      default: return {8, "the ICMPv6 header alone: type, code, checksum and 4 more bytes"};
+    }
+  }
+
+  // max-size below the smallest message of a type the rule names: every
+  // such packet is dropped as oversize.
+  void check_max_size() {
+    for (const auto& r : p_.rules) {
+      if (!r.max_size) continue;
+      const IcmpMatch* worst = nullptr;
+      for (const auto& m : r.matches)
+        if (!worst || smallest(m.family, m.type).bytes > smallest(worst->family, worst->type).bytes)
+          worst = &m;
+      if (!worst) continue;
+      const Smallest least = smallest(worst->family, worst->type);
+      if (*r.max_size >= least.bytes) continue;
+      diags_.warning(
+          r.max_size_loc,
+          fmt::format("rule '{}' has max-size = {}, less than the smallest {} {} ({} bytes): every "
+                      "one of them is dropped as oversize",
+                      r.name, *r.max_size, family_word(worst->family),
+                      describe(worst->family, worst->type), least.bytes),
+          fmt::format("max-size counts the whole ICMP message: {}; write max-size = {} or more",
+                      least.what, least.bytes));
+    }
   }
 
   const Policy& p_;

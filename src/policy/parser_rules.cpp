@@ -15,7 +15,7 @@ namespace {
 
 const Keys kRuleCommonKeys = {
     "name", "types",  "type",        "family",           "action",    "hooks", "iif",
-    "oif",  "source", "destination", "destination-type", "hop-limit", "log"};
+    "oif",  "source", "destination", "destination-type", "hop-limit", "log",   "max-size"};
 const Keys kPerSourceKeys = {"ipv4-prefix", "ipv6-prefix", "timeout", "max-sources"};
 const Keys kInspectKeys = {"queue", "queues", "no-worker"};
 const Keys kActions = {"allow", "drop", "rate-limit", "inspect"};
@@ -104,6 +104,14 @@ void Parser::parse_rule(const toml::table& tbl, size_t index, Policy& policy) {
 
   if (const auto* n = tbl.get("log"))
     rule.log = get_log(*n, fmt::format("icmpwall {} ", rule.name));
+
+  if (const auto* n = tbl.get("max-size")) {
+    rule.max_size_loc = at(*n);
+    if (auto m = get_int(*n, "max-size", 1, 65535,
+                         "max-size is the ICMP message's length in bytes, its header included, "
+                         "at most 65535 (the largest IP datagram)"))
+      rule.max_size = static_cast<uint16_t>(*m);
+  }
 
   check_rule_keys(tbl, rule, st);
 

@@ -77,6 +77,16 @@ struct NonFirstFragment {
   policy::Family family = policy::Family::ipv4;
 };
 
+// The ICMP message (from its header on) is longer than `bytes`: the byte
+// at transport offset `bytes` exists, `@th,<bytes*8>,8 <= 0xff` (a load
+// past the packet's end breaks the rule). The transport offset is the
+// kernel's: past IPv4 options and IPv6 extension headers, so the length
+// is the message's whatever the IP header holds, which `meta length`
+// minus a fixed header length would not be.
+struct LongerThan {
+  uint16_t bytes = 0;
+};
+
 // `ct state S[,S...]`: the packet's conntrack state is one of `states`
 // (nft's bits: invalid 1, established 2, related 4, new 8, untracked 64).
 // Any ct expression makes the kernel track connections in the namespace,
@@ -144,8 +154,8 @@ struct Verdict {
 };
 
 using Stmt =
-    std::variant<Match, PrefixMatch, NonFirstFragment, CtState, Notrack, SetMatch, VmapLookup,
-                 CounterRef, LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
+    std::variant<Match, PrefixMatch, NonFirstFragment, LongerThan, CtState, Notrack, SetMatch,
+                 VmapLookup, CounterRef, LimitRef, Limit, DynsetLimit, Log, Queue, Verdict>;
 
 struct Rule {
   std::vector<Stmt> stmts;

@@ -132,6 +132,10 @@ struct Rule {
   std::optional<Inspect> inspect;  // set iff action == inspect
   std::optional<Log> log;
   Scope scope;
+  // max-size: packets of the rule's types whose ICMP message (header
+  // included) is longer are dropped and counted (rule.NAME.oversize).
+  std::optional<uint16_t> max_size;
+  SourceLoc max_size_loc;
 };
 
 // A hook the policy filters, with the verdict for ICMP that no rule names.

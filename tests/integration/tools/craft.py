@@ -37,7 +37,7 @@ import socket
 import sys
 import time
 
-from scapy.all import Ether, IP, UDP, ICMP, Raw, IPv6, conf, sendp  # noqa: E402
+from scapy.all import Ether, IP, IPOption, UDP, ICMP, Raw, IPv6, conf, sendp  # noqa: E402
 from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6DestUnreach, ICMPv6PacketTooBig, ICMPv6TimeExceeded, ICMPv6ParamProblem,
     ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_RS, ICMPv6ND_RA, ICMPv6ND_NS,
@@ -80,6 +80,9 @@ def build_v4(args, t, c, seq):
     ident = random.randint(0, 0xFFFF) if args.random_id else args.id
     ttl = args.hlim if args.hlim is not None else 64
     ip = IP(src=args.src, dst=args.dst, ttl=ttl)
+    if args.ip_options:
+        # NOPs (type 1): the header grows by that many bytes, nothing else changes.
+        ip.options = [IPOption(b"\x01" * args.ip_options)]
     if t in (0, 8):
         body = ICMP(type=t, code=c, id=ident, seq=seq) / Raw(b"icmpwall" * (args.payload // 8))
     elif t in (13, 14):
@@ -240,6 +243,8 @@ def main():
     ap.add_argument("--id", type=int, default=0x1c3d, help="echo/timestamp/... identifier")
     ap.add_argument("--random-id", action="store_true", help="a fresh identifier per packet")
     ap.add_argument("--payload", type=int, default=16, help="echo payload bytes (multiple of 8)")
+    ap.add_argument("--ip-options", type=int, default=0,
+                    help="IPv4: bytes of NOP options in the IP header (multiple of 4, at most 40)")
     ap.add_argument("--iface", help="send frames on this interface (else via the IP stack)")
     ap.add_argument("--dst-mac", help="with --iface: the next hop's MAC")
     ap.add_argument("--src-mac", help="source link-layer option of ND messages")
@@ -251,6 +256,8 @@ def main():
         kinds = [(args.type, args.code)]
     else:
         ap.error("give --type or --types")
+    if args.ip_options % 4 or not 0 <= args.ip_options <= 40:
+        ap.error("--ip-options must be a multiple of 4, 0..40")
     if args.count < 1 or args.count > 100000:
         ap.error("--count must be 1..100000")
 

@@ -544,4 +544,34 @@ TEST(CompilerTest, FragmentsAreDecidedBeforeTheLookup) {
   }
 }
 
+// max-size: longer messages are dropped and counted before the rule's
+// own statements; the length test points at the max-size value.
+TEST(CompilerTest, MaxSizeDropsLongerMessagesFirst) {
+  auto p = base_policy();
+  auto r = rule("ping", 2, Action::allow, {v4(8), v6(128)});
+  r.max_size = 1000;
+  r.max_size_loc = at(3);
+  p.rules.push_back(r);
+  auto t = compile_ok(p);
+  for (const char* name : {"input.v4.8", "input.v6.128"}) {
+    const nft::Chain* c = chain(t, name);
+    ASSERT_NE(c, nullptr) << name;
+    ASSERT_EQ(c->rules.size(), 2u);
+    const auto& first = c->rules[0];
+    ASSERT_EQ(first.stmts.size(), 3u);
+    const auto* longer = std::get_if<nft::LongerThan>(&first.stmts[0]);
+    ASSERT_NE(longer, nullptr);
+    EXPECT_EQ(longer->bytes, 1000);
+    EXPECT_EQ(first.loc_of(0).line, 3u);
+    EXPECT_EQ(counters(*c), (std::vector<std::string>{"rule.ping.oversize", "rule.ping"}));
+    EXPECT_EQ(std::get<nft::Verdict>(first.stmts[2]).kind, nft::VerdictKind::drop);
+  }
+  EXPECT_EQ(std::count_if(t.objects.begin(), t.objects.end(),
+                          [](const nft::Object& o) { return o.name == "rule.ping.oversize"; }),
+            1);
+  EXPECT_NE(
+      compile::render_nft(t).find("@th,8000,8 <= 0xff counter name \"rule.ping.oversize\" drop"),
+      std::string::npos);
+}
+
 }  // namespace

@@ -24,13 +24,9 @@ std::string read(const fs::path& p) {
   return ss.str();
 }
 
-class GoldenTest : public testing::TestWithParam<std::string> {};
-
-TEST_P(GoldenTest, PresetCompilesToGoldenText) {
-  const fs::path src = ICMPWALL_SOURCE_DIR;
-  const fs::path policy = src / "policies" / (GetParam() + ".toml");
-  const fs::path golden = src / "tests" / "golden" / (GetParam() + ".nft");
-
+// `policy` compiles to exactly the text of `golden` (rewritten instead
+// with ICMPWALL_UPDATE_GOLDEN=1).
+void expect_golden(const fs::path& policy, const fs::path& golden) {
   Diagnostics diags;
   auto parsed = policy::parse_policy_file(policy.string(), diags);
   ASSERT_TRUE(parsed) << [&] {
@@ -54,7 +50,25 @@ TEST_P(GoldenTest, PresetCompilesToGoldenText) {
   EXPECT_EQ(read(golden), text);
 }
 
+class GoldenTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, PresetCompilesToGoldenText) {
+  const fs::path src = ICMPWALL_SOURCE_DIR;
+  expect_golden(src / "policies" / (GetParam() + ".toml"),
+                src / "tests" / "golden" / (GetParam() + ".nft"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, GoldenTest, testing::Values("host", "router", "lockdown"));
+
+// Policies of one feature each, in tests/golden/<name>.toml.
+class FeatureGoldenTest : public GoldenTest {};
+
+TEST_P(FeatureGoldenTest, CompilesToGoldenText) {
+  const fs::path dir = fs::path(ICMPWALL_SOURCE_DIR) / "tests" / "golden";
+  expect_golden(dir / (GetParam() + ".toml"), dir / (GetParam() + ".nft"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Features, FeatureGoldenTest, testing::Values("max_size"));
 
 // Every file in policies/ has a golden file, so a new preset cannot be
 // added without one.

@@ -361,6 +361,17 @@ TEST(EncodeRule, NonFirstFragments) {
       "  [ immediate reg 0 accept ]\n");
 }
 
+// As `nft --debug=netlink` prints `@th,800,8 <= 0xff counter name "big" drop`.
+TEST(EncodeRule, LongerThan) {
+  EXPECT_EQ(encode({nft::LongerThan{100}, nft::CounterRef{"big"},
+                    nft::Verdict{nft::VerdictKind::drop, {}}}),
+            "inet icmpwall c\n"
+            "  [ payload load 1b @ transport header + 100 => reg 1 ]\n"
+            "  [ cmp lte reg 1 0x000000ff ]\n"
+            "  [ objref type 1 name big ]\n"
+            "  [ immediate reg 0 drop ]\n");
+}
+
 // icmp type echo-request notrack
 TEST(EncodeRule, Notrack) {
   EXPECT_EQ(encode({nft::Match{nft::Field::icmp_type, nft::u8(8)}, nft::Notrack{}}),

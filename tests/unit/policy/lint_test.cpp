@@ -818,5 +818,39 @@ TEST(LintTest, ConflictsAreLeftToTheCompiler) {
   EXPECT_EQ(warnings_containing(d, "never reached"), 0u) << rendered(d);
 }
 
+// max-size below the smallest message of a named type: everything dropped.
+TEST(LintTest, MaxSizeBelowTheTypesSmallestMessage) {
+  auto d = lint_text(R"([hooks.input]
+default = "allow"
+
+[[rule]]
+types = ["echo-request"]
+max-size = 7
+action = "allow"
+
+[[rule]]
+types = ["echo-reply", "destination-unreachable"]
+max-size = 20
+action = "allow"
+
+[[rule]]
+types = ["echo-request", "packet-too-big"]
+max-size = 1280
+action = "allow"
+)");
+  EXPECT_TRUE(has_diag(d, Severity::warning, 6, 12,
+                       "rule 'rule-1' has max-size = 7, less than the smallest ICMPv4 echo-request "
+                       "(8 bytes): every one of them is dropped as oversize",
+                       "max-size counts the whole ICMP message: the ICMP header alone: type, code, "
+                       "checksum and 4 more bytes; write max-size = 8 or more"));
+  EXPECT_TRUE(has_diag(
+      d, Severity::warning, 11, 12,
+      "rule 'rule-2' has max-size = 20, less than the smallest ICMPv6 destination-unreachable (48 "
+      "bytes): every one of them is dropped as oversize",
+      "max-size counts the whole ICMP message: its 8-byte header and the 40-byte IPv6 header of "
+      "the packet it quotes (RFC 4443); write max-size = 48 or more"));
+  EXPECT_EQ(warnings_containing(d, "max-size"), 2u) << rendered(d);
+}
+
 }  // namespace
 }  // namespace icmpwall::policy

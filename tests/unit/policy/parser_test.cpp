@@ -1058,6 +1058,18 @@ const ErrorCase kErrorCases[] = {
      "'timeout' must be between 1 and 4294967, not 0", ""},
     {"MaxSourcesZero", RATE_RULE("per = \"source\"\nmax-sources = 0"), 6, 15,
      "'max-sources' must be between 1 and 4294967295, not 0", ""},
+    // max-size
+    {"MaxSizeZero", RULE("max-size = 0"), 4, 12, "'max-size' must be between 1 and 65535, not 0",
+     "max-size is the ICMP message's length in bytes, its header included, at most 65535 (the "
+     "largest IP datagram)"},
+    {"MaxSizeTooLarge", RULE("max-size = 65536"), 4, 12,
+     "'max-size' must be between 1 and 65535, not 65536",
+     "max-size is the ICMP message's length in bytes, its header included, at most 65535 (the "
+     "largest IP datagram)"},
+    {"MaxSizeNotAnInteger", RULE("max-size = \"1k\""), 4, 12,
+     "'max-size' must be an integer, not a string",
+     "max-size is the ICMP message's length in bytes, its header included, at most 65535 (the "
+     "largest IP datagram)"},
     // inspect
     {"QueueRange", INSPECT_RULE("queue = 70000"), 4, 9,
      "'queue' must be between 0 and 65535, not 70000", ""},
@@ -1073,6 +1085,17 @@ INSTANTIATE_TEST_SUITE_P(Diagnostics, ParserErrorTest, ::testing::ValuesIn(kErro
                          [](const ::testing::TestParamInfo<ErrorCase>& info) {
                            return info.param.name;
                          });
+
+TEST(ParserTest, MaxSizeAndItsPosition) {
+  auto p = parse(RULE("  max-size = 1500"));
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  const Rule& r = p.policy->rules.at(0);
+  ASSERT_TRUE(r.max_size);
+  EXPECT_EQ(*r.max_size, 1500);
+  EXPECT_EQ(r.max_size_loc.line, 4u);
+  EXPECT_EQ(r.max_size_loc.col, 14u);
+  EXPECT_FALSE(parse(RULE("")).policy->rules.at(0).max_size);
+}
 
 // Each scope key keeps the position of its value, so that a kernel error on
 // the expressions it becomes points at it (netlink/kernel_error.h).
