@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-
 #include <sys/socket.h>
 
 #include <atomic>
@@ -103,7 +102,7 @@ Result<MetricsServer> MetricsServer::bind(const ListenAddress& at) {
   // the same port and the kernel shares the scrapes between the two:
   // SO_REUSEADDR only (a restart may bind again while old connections
   // linger in TIME_WAIT).
-  svr.set_socket_options([](httplib::socket_t sock) {
+  svr.set_socket_options([](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
@@ -112,10 +111,11 @@ Result<MetricsServer> MetricsServer::bind(const ListenAddress& at) {
   svr.set_read_timeout(kReadTimeout);
   svr.set_write_timeout(kReadTimeout);
   svr.set_payload_max_length(kMaxRequestBytes);
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content("internal error\n", "text/plain");
-  });
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content("internal error\n", "text/plain");
+      });
   if (at.port == 0)
     s->port = svr.bind_to_any_port(at.host);
   else if (svr.bind_to_port(at.host, at.port))
@@ -130,16 +130,16 @@ Result<MetricsServer> MetricsServer::bind(const ListenAddress& at) {
 
 void MetricsServer::serve(Render render) {
   auto& svr = state_->server;
-  svr.Get("/metrics", [render = std::move(render)](const httplib::Request&,
-                                                   httplib::Response& res) {
-    std::optional<std::string> text = render();
-    if (!text) {
-      res.status = 500;
-      res.set_content("the daemon could not render its metrics; see its log\n", "text/plain");
-      return;
-    }
-    res.set_content(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
-  });
+  svr.Get(
+      "/metrics", [render = std::move(render)](const httplib::Request&, httplib::Response& res) {
+        std::optional<std::string> text = render();
+        if (!text) {
+          res.status = 500;
+          res.set_content("the daemon could not render its metrics; see its log\n", "text/plain");
+          return;
+        }
+        res.set_content(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
+      });
   State* s = state_.get();
   s->thread = std::thread([s] {
     try {

@@ -137,8 +137,8 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
   }
 
   // Only GET /metrics.
-  auto other = net_->server.run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time",
-                                 "5", "http://" + kListen + "/"});
+  auto other = net_->server.run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "--max-time", "5", "http://" + kListen + "/"});
   EXPECT_EQ(other.out, "404");
 
   // The server thread holds no capability the daemon dropped.
@@ -152,8 +152,8 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
 
   // SIGTERM ends it, endpoint and all, within a bound, with an idle
   // keep-alive connection open to the endpoint.
-  net_->server.spawn({"bash", "-c", "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) +
-                                      "/9469; sleep 30"});
+  net_->server.spawn(
+      {"bash", "-c", "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) + "/9469; sleep 30"});
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
@@ -163,8 +163,8 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
 TEST_F(DaemonMetricsTest, SweepGoesToTheEventsFileWhichFollowsLogrotate) {
   if (!have_tool("/usr/bin/nmap")) GTEST_SKIP() << "needs nmap (Debian: nmap)";
   const std::string eve = dir_ + "/eve.json";
-  Daemon daemon(net_->router, {{"--policy", policy_->path(), "--metrics-listen", kListen,
-                                "--events-file", eve}});
+  Daemon daemon(net_->router,
+                {{"--policy", policy_->path(), "--metrics-listen", kListen, "--events-file", eve}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
   sweep_from(Addr::client_v4);
@@ -195,8 +195,8 @@ TEST_F(DaemonMetricsTest, SweepGoesToTheEventsFileWhichFollowsLogrotate) {
   EXPECT_TRUE(j["alert"]["action"] == "blocked" || j["alert"]["action"] == "allowed") << j;
   EXPECT_EQ(j["icmpwall"]["reason"], "sweep");
   // Python's json module reads every line, as a SIEM's shipper would.
-  auto py = run({"python3", "-c",
-                 "import json,sys\nfor l in open(sys.argv[1]): json.loads(l)\n", eve});
+  auto py =
+      run({"python3", "-c", "import json,sys\nfor l in open(sys.argv[1]): json.loads(l)\n", eve});
   EXPECT_TRUE(py.ok()) << py.describe();
 
   // The endpoint now shows every metric the Grafana dashboard queries.
