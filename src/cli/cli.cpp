@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "icmpwall/cli/commands.h"
+#include "icmpwall/daemon/config.h"
 #include "icmpwall/netlink/queue_mode.h"
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/util/exit_codes.h"
@@ -69,6 +70,15 @@ int run(int argc, char** argv) {
                        "Remove icmpwall's table when stopping (on_stop = \"flush\")");
   daemon_cmd->add_option("--stats-socket", daemon.stats_socket,
                          "Serve counters on this Unix socket (\"\" disables it)");
+  daemon_cmd
+      ->add_option("--metrics-listen", daemon.metrics_listen,
+                   "Serve Prometheus metrics over HTTP on ADDR:PORT (GET /metrics)")
+      ->check([](const std::string& s) {
+        auto a = daemon::parse_listen_address(s);
+        return a ? std::string() : a.error().message;
+      });
+  daemon_cmd->add_option("--events-file", daemon.events_file,
+                         "Append eve-style JSON events to this file (reopened on SIGHUP)");
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

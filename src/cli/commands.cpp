@@ -126,6 +126,8 @@ int cmd_daemon(const DaemonOptions& opts) {
   request.copy_range = opts.copy_range;
   request.flush_on_exit = opts.flush_on_exit;
   request.stats_socket = opts.stats_socket;
+  request.metrics_listen = opts.metrics_listen;
+  request.events_file = opts.events_file;
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;

@@ -1,10 +1,12 @@
-// The daemon's config file: a flat TOML table of six keys, read with the
+// The daemon's config file: a flat TOML table of eight keys, read with the
 // policy stage's TomlReader and checked key by key so that each mistake
 // becomes one diagnostic at its own line and column.
 #include "icmpwall/daemon/config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "icmpwall/policy/toml_reader.h"
@@ -13,8 +15,8 @@
 namespace icmpwall::daemon {
 namespace {
 
-const policy::Keys kKeys = {"policy",     "strict",  "queue_mode",
-                            "copy_range", "on_stop", "stats_socket"};
+const policy::Keys kKeys = {"policy",  "strict",       "queue_mode",     "copy_range",
+                            "on_stop", "stats_socket", "metrics_listen", "events_file"};
 
 class ConfigReader {
  public:
@@ -60,6 +62,23 @@ class ConfigReader {
           c.on_stop = *s == "flush" ? OnStop::flush : OnStop::keep;
       } else if (key == "stats_socket") {
         if (auto s = string_of(v, key)) c.stats_socket = *s;
+      } else if (key == "metrics_listen") {
+        if (auto s = string_of(v, key)) {
+          auto a = parse_listen_address(*s);
+          if (a)
+            c.metrics_listen = *a;
+          else
+            diags_.error(at(v.source()), fmt::format("'metrics_listen': {}", a.error().message),
+                         "for example \"127.0.0.1:9469\" or \"[::1]:9469\"");
+        }
+      } else if (key == "events_file") {
+        if (auto s = string_of(v, key)) {
+          if (s->empty() || s->front() != '/')
+            diags_.error(at(v.source()), "'events_file' must be an absolute path",
+                         "for example \"/var/log/icmpwall/eve.json\"");
+          else
+            c.events_file = *s;
+        }
       } else {
         diags_.error(
             at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
@@ -121,6 +140,36 @@ std::optional<DaemonConfig> parse_config_file(const std::string& path, Diagnosti
     return std::nullopt;
   }
   return parse_config_text(path, std::move(*text), diags);
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return Error{fmt::format("'{}' is not ADDR:PORT (no port)", text)};
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port = text.substr(colon + 1);
+  int family = AF_INET;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    family = AF_INET6;
+  } else if (host.find(':') != std::string_view::npos) {
+    return Error{fmt::format("'{}': an IPv6 address goes in brackets, as in [::1]:9469", text)};
+  }
+  unsigned char buf[sizeof(in6_addr)];
+  const std::string h(host);
+  if (h.empty() || inet_pton(family, h.c_str(), buf) != 1)
+    return Error{fmt::format("'{}' is not an IP{} address (host names are not resolved)", h,
+                             family == AF_INET ? "v4" : "v6")};
+  unsigned n = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n == 0 || n > 65535)
+    return Error{fmt::format("'{}' is not a port (1 to 65535)", port)};
+  return ListenAddress{h, static_cast<uint16_t>(n)};
+}
+
+std::string to_string(const ListenAddress& a) {
+  return a.host.find(':') == std::string::npos ? fmt::format("{}:{}", a.host, a.port)
+                                               : fmt::format("[{}]:{}", a.host, a.port);
 }
 
 std::string_view to_string(OnStop s) {

@@ -1,7 +1,9 @@
 #include "icmpwall/daemon/events.h"
 
 #include <fmt/format.h>
+#include <net/if.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "icmpwall/inspect/routes/routes.h"
@@ -85,6 +87,99 @@ std::string summary_json(const inspect::EngineCounters& engine,
                   {"send_errors", c.send_errors},
                   {"no_conntrack", c.no_conntrack}});
   return json_text(json{{"event", "stopped"}, {"engine", e}, {"queues", qs}});
+}
+
+namespace {
+
+// What a SIEM's rules key on: one signature per kind of detection.
+struct Signature {
+  std::string_view reason_prefix;  // the reason, or the start of a family of reasons
+  uint32_t id;
+  const char* text;
+  const char* category;  // Suricata's classification.config wording
+  int severity;          // 1 (high) .. 3 (low)
+};
+
+constexpr Signature kSignatures[] = {
+    {"tunnel", 9'100'001, "ICMPWALL ICMP tunnel", "Potential Corporate Privacy Violation", 1},
+    {"sweep", 9'100'002, "ICMPWALL ICMP address sweep", "Detection of a Network Scan", 2},
+    {"redirect-", 9'100'003, "ICMPWALL forged ICMP redirect", "Misc Attack", 2},
+    {"error-", 9'100'004, "ICMPWALL forged ICMP error", "Misc Attack", 2},
+    {"malformed", 9'100'005, "ICMPWALL malformed ICMP packet", "Generic Protocol Command Decode",
+     3},
+};
+constexpr Signature kOtherSignature{"", 9'100'000, "ICMPWALL ICMP detection", "Misc activity", 3};
+
+const Signature& signature_of(std::string_view reason) {
+  for (const auto& s : kSignatures)
+    if (reason.starts_with(s.reason_prefix)) return s;
+  return kOtherSignature;
+}
+
+}  // namespace
+
+EveTime EveTime::now() {
+  EveTime t{std::chrono::system_clock::now()};
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t.time);
+  std::tm local{};
+  if (localtime_r(&secs, &local)) t.utc_offset_s = local.tm_gmtoff;
+  return t;
+}
+
+std::string eve_timestamp(const EveTime& when) {
+  using namespace std::chrono;
+  const auto secs = floor<seconds>(when.time);
+  const auto us = duration_cast<microseconds>(when.time - secs).count();
+  const std::time_t local = system_clock::to_time_t(secs) + when.utc_offset_s;
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  const long off = when.utc_offset_s < 0 ? -when.utc_offset_s : when.utc_offset_s;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}{}{:02}{:02}", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us,
+                     when.utc_offset_s < 0 ? '-' : '+', off / 3600, off % 3600 / 60);
+}
+
+std::string eve_json(const inspect::Event& e, std::string_view in_iface, const EveTime& when) {
+  const auto& f = *e.finding;
+  const Signature& sig = signature_of(f.reason);
+  json j;
+  j["timestamp"] = eve_timestamp(when);
+  j["event_type"] = "alert";
+  if (e.packet) {
+    const auto& p = *e.packet;
+    j["src_ip"] = inspect::to_string(p.ip.src);
+    j["dest_ip"] = inspect::to_string(p.ip.dst);
+    j["proto"] = p.ip.family == policy::Family::ipv6 ? "IPv6-ICMP" : "ICMP";
+    j["icmp_type"] = p.icmp.type;
+    j["icmp_code"] = p.icmp.code;
+  }
+  if (!in_iface.empty()) j["in_iface"] = std::string(in_iface);
+  const bool stopped = f.outcome == inspect::Outcome::drop || f.outcome == inspect::Outcome::block;
+  j["alert"] = {{"action", stopped ? "blocked" : "allowed"},
+                {"gid", 1},
+                {"signature_id", sig.id},
+                {"rev", 1},
+                {"signature", sig.text},
+                {"category", sig.category},
+                {"severity", sig.severity}};
+  json own{{"reason", f.reason}, {"outcome", inspect::to_string(f.outcome)}, {"score", f.score}};
+  if (f.outcome == inspect::Outcome::block) {
+    own["block_seconds"] = f.block_for.count();
+    if (e.block)
+      own["block_prefix"] =
+          fmt::format("{}/{}", inspect::to_string(e.block->address), e.block->length);
+  }
+  if (e.block_withheld) own["block_withheld"] = e.block_withheld;
+  if (e.would) own["would"] = inspect::to_string(*e.would);
+  j["icmpwall"] = std::move(own);
+  return json_text(j);
+}
+
+std::string eve_line(const inspect::Event& e) {
+  char name[IF_NAMESIZE] = {};
+  const uint32_t iif = e.context ? e.context->iif : 0;
+  const bool named = iif != 0 && if_indextoname(iif, name) != nullptr;
+  return eve_json(e, named ? std::string_view(name) : std::string_view(), EveTime::now());
 }
 
 }  // namespace icmpwall::daemon

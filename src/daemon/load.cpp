@@ -22,6 +22,17 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
   if (request.copy_range) config.copy_range = *request.copy_range;
   if (request.flush_on_exit) config.on_stop = OnStop::flush;
   if (request.stats_socket) config.stats_socket = *request.stats_socket;
+  if (request.metrics_listen) {
+    auto a = parse_listen_address(*request.metrics_listen);
+    if (!a) {
+      diags.error(
+          {std::make_shared<const SourceFile>("--metrics-listen", *request.metrics_listen), 0, 0},
+          a.error().message);
+      return std::nullopt;
+    }
+    config.metrics_listen = *a;
+  }
+  if (request.events_file) config.events_file = *request.events_file;
 
   // 3. the policy: parse, lint, compile, the detectors' thresholds
   auto compiled = compile_policy_file(config.policy, config.strict, diags);

@@ -15,6 +15,8 @@
 
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/events.h"
+#include "icmpwall/daemon/events_file.h"
+#include "icmpwall/daemon/metrics_http.h"
 #include "icmpwall/daemon/privileges.h"
 #include "icmpwall/daemon/source_blocker.h"
 #include "icmpwall/daemon/stats.h"
@@ -26,6 +28,7 @@
 #include "icmpwall/util/exit_codes.h"
 #include "icmpwall/util/file.h"
 #include "icmpwall/util/json_text.h"
+#include "icmpwall/version.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -86,9 +89,10 @@ class Daemon {
   int build_engine(Startup& start);
   int apply_ruleset(Startup& start);
   int bind_queues(Startup& start);
+  int open_outputs(Startup& start);
   int drop_privileges(Startup& start);
   int start_workers(Startup& start);
-  std::optional<StatsServer> start_stats();
+  std::optional<StatsServer> start_stats();  // and the metrics endpoint
   void announce_ready(netlink::QueueMode applied_mode);
   // The signal loop: SIGHUP reloads, SIGINT/SIGTERM return.
   void serve_until_stopped(const sigset_t& signals);
@@ -111,15 +115,23 @@ class Daemon {
   // reload(), with anything it throws logged as a refused reload: the
   // daemon keeps serving what it served.
   void reload_or_keep();
+  // After logrotate moved the events file: the configured path again.
+  void reopen_events_file();
   std::string status() const;
+  StatsInput stats_input();
   std::string stats_document();
   std::string stats_document_or_error();
+  // The stats document as Prometheus text, for the metrics endpoint's
+  // thread: none (and a log line) if anything throws.
+  std::optional<std::string> metrics_text();
 
   LoadRequest request_;
   std::ostream& events_;
   Log log_;
   std::mutex out_mutex_;                    // log_, written from the workers too
   std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
+  // The eve-style events file; set before any worker starts, outlives them.
+  std::unique_ptr<EventsFile> events_file_;
   const Clock::time_point started_ = Clock::now();
 
   std::shared_ptr<inspect::RouteView> routes_;
@@ -133,6 +145,10 @@ class Daemon {
   std::map<uint16_t, queue::Counters> retired_queues_;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
+  std::chrono::system_clock::time_point last_reload_{};
+
+  // Last: it reads everything above, so it stops first.
+  std::optional<MetricsServer> metrics_;
 };
 
 void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
@@ -171,6 +187,7 @@ std::shared_ptr<inspect::Engine> Daemon::new_engine(const Loaded& loaded,
       loaded.engine, routes_,
       [this, blocker](const inspect::Event& e) {
         blocker->write_event(detection_json(e));
+        if (events_file_) events_file_->push(eve_line(e));
         if (!log_.journal()) return;
         Fields f{{"ICMPWALL_EVENT", "detection"},
                  {"ICMPWALL_REASON", e.finding->reason},
@@ -207,9 +224,22 @@ std::string Daemon::status() const {
                      fmt::join(qs, ","), reloads_);
 }
 
-std::string Daemon::stats_document() {
+void Daemon::reopen_events_file() {
+  if (!events_file_) return;
+  auto r = events_file_->reopen();
+  std::lock_guard lock(out_mutex_);
+  if (r)
+    log_.info("events file reopened: " + events_file_->path());
+  else
+    log_.error(r.error().message + "; events still go to the file open before");
+}
+
+StatsInput Daemon::stats_input() {
   std::lock_guard lock(state_mutex_);
   StatsInput in;
+  in.version = ICMPWALL_VERSION;
+  in.last_reload = last_reload_;
+  if (events_file_) in.events_file = {events_file_->lines(), events_file_->dropped()};
   in.uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
   in.reloads = reloads_;
   in.reload_failures = reload_failures_;
@@ -221,7 +251,24 @@ std::string Daemon::stats_document() {
   for (const auto& [n, w] : workers_) add_counters(queues[n], w.counters());
   in.queues.assign(queues.begin(), queues.end());
   in.types = slot_->type_counts();
-  return json_text(stats_json(in));
+  return in;
+}
+
+std::string Daemon::stats_document() {
+  return json_text(stats_json(stats_input()));
+}
+
+// The metrics thread's edge. The document goes through its JSON text, as
+// it does for `icmpwall stats --prometheus`: the same bytes either way
+// (a policy path that is not UTF-8 shows U+FFFD in both).
+std::optional<std::string> Daemon::metrics_text() {
+  try {
+    return render_prometheus(nlohmann::json::parse(stats_document()));
+  } catch (const std::exception& e) {
+    std::lock_guard lock(out_mutex_);
+    log_.error(std::string("metrics request failed: ") + e.what());
+  }
+  return std::nullopt;
 }
 
 // The stats thread's edge: nothing it runs may end the daemon.
@@ -240,8 +287,9 @@ int Daemon::run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Startup start;
-  for (auto step : {&Daemon::load_policy, &Daemon::build_engine, &Daemon::apply_ruleset,
-                    &Daemon::bind_queues, &Daemon::drop_privileges, &Daemon::start_workers})
+  for (auto step :
+       {&Daemon::load_policy, &Daemon::build_engine, &Daemon::apply_ruleset, &Daemon::bind_queues,
+        &Daemon::open_outputs, &Daemon::drop_privileges, &Daemon::start_workers})
     if (const int rc = (this->*step)(start); rc != kOk) return rc;
   std::optional<StatsServer> stats = start_stats();
   announce_ready(start.applied.queue_mode);
@@ -264,6 +312,7 @@ int Daemon::load_policy(Startup&) {
     return kPolicy;
   }
   current_ = std::move(*loaded);
+  last_reload_ = std::chrono::system_clock::now();
   return kOk;
 }
 
@@ -325,6 +374,29 @@ int Daemon::bind_queues(Startup& start) {
   return kOk;
 }
 
+// 4b. the events file and the metrics port, also with every capability (a
+// port below 1024, a log directory only root may write to)
+int Daemon::open_outputs(Startup&) {
+  const auto& c = current_.config;
+  if (!c.events_file.empty()) {
+    auto f = EventsFile::open(c.events_file);
+    if (!f) {
+      log_.error(f.error().message);
+      return kKernel;
+    }
+    events_file_ = std::move(*f);
+  }
+  if (c.metrics_listen) {
+    auto m = MetricsServer::bind(*c.metrics_listen);
+    if (!m) {
+      log_.error(m.error().message);
+      return kKernel;
+    }
+    metrics_.emplace(std::move(*m));
+  }
+  return kOk;
+}
+
 // 5. CAP_NET_ADMIN only, before any thread exists (threads inherit it)
 int Daemon::drop_privileges(Startup&) {
   auto dropped = keep_only_net_admin();
@@ -338,6 +410,7 @@ int Daemon::drop_privileges(Startup&) {
 
 // 6. the workers around the engine
 int Daemon::start_workers(Startup& start) {
+  if (events_file_) events_file_->start();
   slot_ = std::make_shared<EngineSlot>(std::move(start.engine));
   for (auto& [num, sock] : start.sockets) {
     auto w = queue::Worker::start(std::move(sock.first), slot_);
@@ -359,6 +432,11 @@ std::optional<StatsServer> Daemon::start_stats() {
       stats.emplace(std::move(*s));
     else
       log_.warning("no stats socket: " + s.error().message);
+  }
+  if (metrics_) {
+    metrics_->serve([this] { return metrics_text(); });
+    log_.info(
+        fmt::format("metrics: http://{}/metrics", to_string(*current_.config.metrics_listen)));
   }
   return stats;
 }
@@ -400,6 +478,7 @@ void Daemon::serve_until_stopped(const sigset_t& signals) {
       // lands just before a wait would have timed out, plus the reload's
       // own time, must not add up to a missed interval.
       if (watchdog) notify("WATCHDOG=1");
+      reopen_events_file();
       reload_or_keep();
       if (watchdog) notify("WATCHDOG=1");
       continue;
@@ -412,6 +491,7 @@ void Daemon::serve_until_stopped(const sigset_t& signals) {
 void Daemon::stop(std::optional<StatsServer>& stats) {
   notify("STOPPING=1\nSTATUS=stopping");
   stats.reset();
+  metrics_.reset();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
   for (auto& [num, w] : workers_) {
     w.stop();
@@ -518,6 +598,7 @@ void Daemon::reload() {
                         : "");
     current_ = std::move(*next);
     ++reloads_;
+    last_reload_ = std::chrono::system_clock::now();
     log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
   }
   emit(fmt::format(

@@ -111,19 +111,26 @@ json stats_json(const StatsInput& in) {
                      {"number", t.type},
                      {"packets", t.packets}});
   const auto& e = in.engine;
-  return json{{"schema", 1},
-              {"uptime_s", in.uptime.count()},
-              {"reloads", in.reloads},
-              {"reload_failures", in.reload_failures},
-              {"policy", in.policy},
-              {"table", in.table},
-              {"inspected", e.packets},
-              {"verdicts",
-               {{"pass", e.passed}, {"log", e.logged}, {"drop", e.dropped}, {"block", e.blocked}}},
-              {"block_requests", e.block_requests},
-              {"reasons", e.reasons},
-              {"queues", std::move(queues)},
-              {"types", std::move(types)}};
+  json doc{{"schema", 1},
+           {"uptime_s", in.uptime.count()},
+           {"reloads", in.reloads},
+           {"reload_failures", in.reload_failures},
+           {"policy", in.policy},
+           {"table", in.table},
+           {"inspected", e.packets},
+           {"verdicts",
+            {{"pass", e.passed}, {"log", e.logged}, {"drop", e.dropped}, {"block", e.blocked}}},
+           {"block_requests", e.block_requests},
+           {"reasons", e.reasons},
+           {"queues", std::move(queues)},
+           {"types", std::move(types)}};
+  if (!in.version.empty()) doc["version"] = in.version;
+  if (in.last_reload.time_since_epoch().count() != 0)
+    doc["last_reload_unix"] =
+        std::chrono::duration_cast<std::chrono::seconds>(in.last_reload.time_since_epoch()).count();
+  if (in.events_file)
+    doc["events_file"] = {{"lines", in.events_file->first}, {"dropped", in.events_file->second}};
+  return doc;
 }
 
 std::string render_prometheus(const json& s) {
@@ -131,7 +138,14 @@ std::string render_prometheus(const json& s) {
   x.sample("up", "gauge", "1 while the icmpwall daemon answers.", {}, 1);
   x.sample("info", "gauge", "The policy and table the daemon serves.",
            {{"policy", s.value("policy", "")}, {"table", s.value("table", "")}}, 1);
+  if (s.contains("version"))
+    x.sample("build_info", "gauge", "The icmpwall version serving these metrics.",
+             {{"version", s.value("version", "")}}, 1);
   x.sample("uptime_seconds", "gauge", "Seconds since the daemon started.", {}, num(s, "uptime_s"));
+  if (s.contains("last_reload_unix"))
+    x.sample("last_reload_timestamp_seconds", "gauge",
+             "Unix time the policy in force was loaded (start or SIGHUP).", {},
+             num(s, "last_reload_unix"));
   x.sample("reloads_total", "counter", "Reloads (SIGHUP) that replaced the policy.", {},
            num(s, "reloads"));
   x.sample("reload_failures_total", "counter", "Reloads refused; the old policy stayed.", {},
@@ -158,6 +172,14 @@ std::string render_prometheus(const json& s) {
   for (const auto& t : s.value("types", json::array()))
     x.sample("icmp_packets_total", "counter", "Inspected packets per ICMP family and type.",
              {{"family", t.value("family", "")}, {"type", t.value("type", "")}}, num(t, "packets"));
+  if (s.contains("events_file")) {
+    const auto& f = s["events_file"];
+    x.sample("events_file_lines_total", "counter", "Event lines written to the events file.", {},
+             num(f, "lines"));
+    x.sample("events_file_dropped_total", "counter",
+             "Event lines dropped because the events file writer was behind.", {},
+             num(f, "dropped"));
+  }
   return x.render();
 }
 

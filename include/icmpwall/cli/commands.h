@@ -31,6 +31,8 @@ struct DaemonOptions {
   std::optional<uint32_t> copy_range;
   bool flush_on_exit = false;
   std::optional<std::string> stats_socket;
+  std::optional<std::string> metrics_listen;
+  std::optional<std::string> events_file;
 };
 
 // stats: the running daemon's counters from its stats socket.

@@ -6,6 +6,8 @@
 //   copy_range = 1500         # 64..65531
 //   on_stop = "keep"          # keep | flush
 //   stats_socket = "/run/icmpwall/stats.sock"   # "" disables it
+//   metrics_listen = "127.0.0.1:9469"   # HTTP /metrics; absent: none
+//   events_file = "/var/log/icmpwall/eve.json"  # eve-style events; absent: none
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -18,6 +20,7 @@
 
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/util/diagnostics.h"
+#include "icmpwall/util/result.h"
 
 namespace icmpwall::daemon {
 
@@ -29,6 +32,18 @@ inline constexpr size_t kMaxConfigBytes = 1 << 20;
 
 enum class OnStop { keep, flush };
 
+// Where the metrics endpoint listens: a literal IPv4 or IPv6 address (no
+// host names: nothing is resolved) and a port.
+struct ListenAddress {
+  std::string host;  // "127.0.0.1", "::1"
+  uint16_t port = 0;
+  bool operator==(const ListenAddress&) const = default;
+};
+
+// "198.18.0.1:9469" or "[2001:db8::1]:9469"; an Error says what is wrong.
+Result<ListenAddress> parse_listen_address(std::string_view text);
+std::string to_string(const ListenAddress& a);  // back to ADDR:PORT
+
 struct DaemonConfig {
   std::string policy;  // absolute, or relative to the working directory
   bool strict = false;
@@ -36,6 +51,8 @@ struct DaemonConfig {
   uint32_t copy_range = 1500;
   OnStop on_stop = OnStop::keep;
   std::string stats_socket = kDefaultStatsSocket;  // empty: no socket
+  std::optional<ListenAddress> metrics_listen;     // none: no HTTP endpoint
+  std::string events_file;                         // empty: no eve-style file
 };
 
 // Parses a config file's text; `path` names it in diagnostics and anchors

@@ -25,6 +25,8 @@ struct LoadRequest {
   std::optional<uint32_t> copy_range;
   bool flush_on_exit = false;
   std::optional<std::string> stats_socket;
+  std::optional<std::string> metrics_listen;  // ADDR:PORT
+  std::optional<std::string> events_file;
 };
 
 struct Loaded {

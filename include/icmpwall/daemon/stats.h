@@ -4,16 +4,27 @@
 // its stats socket; the client prints it as is (--json) or renders it in
 // the Prometheus text exposition format (--prometheus), for
 // node_exporter's textfile collector:
-//   {"schema":1,"uptime_s":N,"reloads":N,"reload_failures":N,
+//   {"schema":1,"version":"0.1.0","uptime_s":N,"reloads":N,"reload_failures":N,
+//    "last_reload_unix":N (the start or the last reload that replaced the policy),
 //    "policy":"/etc/...","table":"icmpwall",
 //    "inspected":N,"verdicts":{"pass":N,"log":N,"drop":N,"block":N},
 //    "block_requests":N,"reasons":{"tunnel":N,...},
 //    "queues":[{"queue":N,"received":N,"accepted":N,"dropped":N,...}],
-//    "types":[{"family":"ipv4","type":"echo-request","number":8,"packets":N}]}
+//    "types":[{"family":"ipv4","type":"echo-request","number":8,"packets":N}],
+//    "events_file":{"lines":N,"dropped":N}  (only with an events file)}
+//
+// The same document, rendered, is what `--metrics-listen` serves over
+// HTTP (metrics_http.h): one renderer for both. Metric names follow the
+// Prometheus conventions (counters end in _total, base units, labels with
+// bounded values only: family, type, verdict, reason, queue; never an
+// address). The daemon does not compare its table with the kernel's on
+// its own, so there is no drift gauge (`icmpwall audit drift` answers
+// that question on demand).
 #pragma once
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +36,9 @@
 namespace icmpwall::daemon {
 
 struct StatsInput {
+  std::string version;
   std::chrono::seconds uptime{0};
+  std::chrono::system_clock::time_point last_reload{};
   uint64_t reloads = 0;
   uint64_t reload_failures = 0;
   std::string policy;
@@ -33,12 +46,17 @@ struct StatsInput {
   inspect::EngineCounters engine;  // summed over every engine since start
   std::vector<std::pair<uint16_t, queue::Counters>> queues;
   std::vector<TypeCount> types;
+  // Lines written to the events file and dropped because its writer was
+  // behind; none without an events file.
+  std::optional<std::pair<uint64_t, uint64_t>> events_file;
 };
 
 nlohmann::json stats_json(const StatsInput& in);
 
-// The Prometheus text format: one # HELP and one # TYPE per metric family,
-// icmpwall_ names, label values escaped (\\, \", \n).
+// The Prometheus text format (version 0.0.4): one # HELP and one # TYPE
+// per metric family, icmpwall_ names, label values escaped (\\, \", \n).
+// Keys missing from the document (an older daemon's) leave their metrics
+// out, or at 0 for the counters every version has.
 std::string render_prometheus(const nlohmann::json& stats);
 
 // Sums engine counters (an engine retired by a reload into the total).

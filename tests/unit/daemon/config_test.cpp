@@ -110,6 +110,13 @@ TEST(DaemonConfig, BadValues) {
       {"copy_range = \"1500\"", "'copy_range' must be an integer"},
       {"on_stop = \"flsh\"", "did you mean 'flush'?"},
       {"stats_socket = false", "'stats_socket' must be a string"},
+      {"metrics_listen = \"127.0.0.1\"", "'metrics_listen': '127.0.0.1' is not ADDR:PORT"},
+      {"metrics_listen = \"localhost:9469\"", "is not an IPv4 address (host names are not"},
+      {"metrics_listen = \"::1:9469\"", "an IPv6 address goes in brackets"},
+      {"metrics_listen = \"127.0.0.1:70000\"", "'70000' is not a port"},
+      {"metrics_listen = \"127.0.0.1:0\"", "'0' is not a port"},
+      {"metrics_listen = 9469", "'metrics_listen' must be a string"},
+      {"events_file = \"eve.json\"", "'events_file' must be an absolute path"},
   };
   for (const auto& c : cases) {
     auto p = parse(std::string("policy = \"/p\"\n") + c.line + "\n");
@@ -169,6 +176,40 @@ TEST(DaemonConfig, DeviceFifoAndOversizedConfigsAreRefused) {
   ASSERT_EQ(b.items().size(), 1u);
   EXPECT_EQ(b.items()[0].message,
             "cannot read the daemon config: larger than 1 MiB, the most icmpwall reads here");
+}
+
+// metrics_listen and events_file: what they accept, and each bad value as
+// an error at its own position.
+TEST(DaemonConfig, MetricsListenAndEventsFile) {
+  auto p = parse(R"(policy = "/p.toml"
+metrics_listen = "[2001:db8::1]:9469"
+events_file = "/var/log/icmpwall/eve.json"
+)");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  ASSERT_TRUE(p.config->metrics_listen);
+  EXPECT_EQ(p.config->metrics_listen->host, "2001:db8::1");
+  EXPECT_EQ(p.config->metrics_listen->port, 9469);
+  EXPECT_EQ(p.config->events_file, "/var/log/icmpwall/eve.json");
+
+  auto none = parse("policy = \"/p.toml\"\n");
+  ASSERT_TRUE(none.config);
+  EXPECT_FALSE(none.config->metrics_listen) << "no endpoint unless asked for";
+  EXPECT_TRUE(none.config->events_file.empty());
+}
+
+TEST(ListenAddress, ParsesAndPrintsBothFamilies) {
+  auto v4 = parse_listen_address("198.18.0.1:9469");
+  ASSERT_TRUE(v4) << v4.error().message;
+  EXPECT_EQ(v4->host, "198.18.0.1");
+  EXPECT_EQ(v4->port, 9469);
+  EXPECT_EQ(to_string(*v4), "198.18.0.1:9469");
+  auto v6 = parse_listen_address("[::]:65535");
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6->host, "::");
+  EXPECT_EQ(to_string(*v6), "[::]:65535");
+  for (const char* bad : {"", ":9469", "1.2.3.4:", "1.2.3.4:x", "1.2.3.4:-1", "1.2.3.4:9469 ",
+                          "[1.2.3.4]:9469", "[::1:9469", "256.0.0.1:1", "1.2.3.4:+80"})
+    EXPECT_FALSE(parse_listen_address(bad)) << bad;
 }
 
 }  // namespace

@@ -136,6 +136,64 @@ TEST(Prometheus, EmptyDocumentStillHasUp) {
   EXPECT_EQ(text.find("detections_total{"), std::string::npos);
 }
 
+TEST(Prometheus, BuildInfoLastReloadAndEventsFile) {
+  auto in = sample_input();
+  in.version = "1.2.3";
+  in.last_reload = std::chrono::system_clock::time_point(std::chrono::seconds(1796499524));
+  in.events_file = std::pair<uint64_t, uint64_t>{5, 2};
+  const auto j = stats_json(in);
+  EXPECT_EQ(j["version"], "1.2.3");
+  EXPECT_EQ(j["last_reload_unix"], 1796499524);
+  EXPECT_EQ(j["events_file"]["dropped"], 2);
+  const auto text = render_prometheus(j);
+  EXPECT_THAT(
+      text,
+      HasSubstr("# TYPE icmpwall_build_info gauge\nicmpwall_build_info{version=\"1.2.3\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE icmpwall_last_reload_timestamp_seconds gauge\n"
+                              "icmpwall_last_reload_timestamp_seconds 1796499524\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_events_file_lines_total 5\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_events_file_dropped_total 2\n"));
+}
+
+TEST(Prometheus, OlderDocumentsLeaveTheNewMetricsOut) {
+  const auto text = render_prometheus(stats_json(sample_input()));
+  EXPECT_EQ(text.find("icmpwall_build_info"), std::string::npos);
+  EXPECT_EQ(text.find("icmpwall_last_reload_timestamp_seconds"), std::string::npos);
+  EXPECT_EQ(text.find("icmpwall_events_file"), std::string::npos);
+}
+
+// Labels have bounded values: never an address, whatever the document
+// holds. The label names in use are these and no others.
+TEST(Prometheus, OnlyBoundedLabelNames) {
+  auto in = sample_input();
+  in.version = "1.2.3";
+  const auto text = render_prometheus(stats_json(in));
+  const std::set<std::string> allowed = {"family", "type",  "code",   "verdict", "reason",
+                                         "rule",   "queue", "policy", "table",   "version"};
+  const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*")re");
+  std::istringstream lines(text);
+  std::string line;
+  size_t labelled = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("#", 0) == 0 || line.find('{') == std::string::npos) continue;
+    const auto labels = line.substr(line.find('{') + 1, line.rfind('}') - line.find('{') - 1);
+    for (std::sregex_iterator it(labels.begin(), labels.end(), label_re), end; it != end; ++it) {
+      EXPECT_TRUE(allowed.count((*it)[1])) << line;
+      ++labelled;
+    }
+  }
+  EXPECT_GT(labelled, 10u);
+}
+
+// The exposition format's escaping, for every character it names, in a
+// label value that came from the document.
+TEST(Prometheus, EscapesBackslashQuoteAndNewlineOnly) {
+  auto in = sample_input();
+  in.version = "a\\b\"c\nd\te";
+  const auto text = render_prometheus(stats_json(in));
+  EXPECT_THAT(text, HasSubstr("icmpwall_build_info{version=\"a\\\\b\\\"c\\nd\te\"} 1\n"));
+}
+
 TEST(Counters, AddedAcrossReloads) {
   inspect::EngineCounters total;
   total.packets = 1;
