@@ -287,7 +287,7 @@ std::vector<std::string> kernel_warnings(const Ruleset& rs, const std::string& t
     p.type = type;
     KernelEffect fx = kernel_effect(p, e, k);
     if (fx.effective != "ignored") continue;
-    out.push_back(fmt::format("the policy lets {} {} in ({}), but {}", family_text(f), name,
+    out.push_back(fmt::format("the policy lets {} {} in ({}), but {}", policy::to_string(f), name,
                               verdict(e), fx.text));
   }
   // a router that takes redirects

@@ -44,13 +44,14 @@ std::string kernel_text(const std::vector<ReportEntry>& entries, const KernelSys
       }
     const auto& fx = *e.kernel;
     if (group.size() == 1)
-      out += fmt::format("kernel: {} {} {} (type {} code {}): {}", family_text(e.packet.family),
-                         hook_text(e.packet.hook), e.type_name, e.packet.type, e.packet.code,
-                         ruleset_verdict(e.evaluation));
+      out += fmt::format("kernel: {} {} {} (type {} code {}): {}",
+                         policy::to_string(e.packet.family), policy::to_string(e.packet.hook),
+                         e.type_name, e.packet.type, e.packet.code, ruleset_verdict(e.evaluation));
     else
       out += fmt::format("kernel: {} {}, {} types ({}, {}{}): let through by the ruleset",
-                         family_text(e.packet.family), hook_text(e.packet.hook), group.size(),
-                         e.type_name, group[1]->type_name, group.size() > 2 ? ", ..." : "");
+                         policy::to_string(e.packet.family), policy::to_string(e.packet.hook),
+                         group.size(), e.type_name, group[1]->type_name,
+                         group.size() > 2 ? ", ..." : "");
     if (!fx.text.empty()) out += "; " + fx.text;
     if (!fx.send_limit.empty()) out += "; sent by the kernel " + fx.send_limit;
     out += "\n";
