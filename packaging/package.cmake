@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installation layout and the Debian package (CPack DEB) of icmpwall.
 # Included from the top-level CMakeLists.txt. `cpack -G DEB` in a build
 # directory writes icmpwall_<version>_<arch>.deb; .ci/package builds,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // icmpwall: ICMP policy firewall manager. Everything happens in cli/.
 #include "icmpwall/cli/cli.h"
 

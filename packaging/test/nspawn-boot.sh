@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boots a Debian 12 container with systemd as PID 1, the icmpwall package
 # installed, and checks the service the way a real machine runs it: started
 # at boot as a notify service, unprivileged and sandboxed, ruleset in the

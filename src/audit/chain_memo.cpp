@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Register independence of rules and chains (chain_memo.h).
 #include "chain_memo.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What one walk (one world) remembers about the chains it entered, so a
 // chain reached again the same way is not walked again.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Decoding rule expressions from libnftnl into ruleset.h's typed structs.
 //
 // libnftnl has parsed each NFTA_EXPR_DATA nest into attributes of the

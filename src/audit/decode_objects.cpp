@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Decoding tables, chains, sets, set elements and stateful objects.
 //
 // Straight copies of the attributes a dump delivers. Two details: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one-line text of rules and expressions (see describe.h).
 //
 // Register numbers print as rN (r0 is the verdict register); keys of meta

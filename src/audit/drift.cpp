@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // compare_tables: the live icmpwall table against the expected one (see
 // drift.h), and the one-line text of each difference.
 //

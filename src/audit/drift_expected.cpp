@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The expected side of a drift check: the policy's table as the kernel
 // would hold it (see drift.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Overrides by other tables, and the drift report in text and JSON (see
 // drift.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Dumping the whole ruleset over netlink (see dump.h).
 //
 // One attempt: GETGEN; dumps (NLM_F_DUMP, NFPROTO_UNSPEC) of tables,

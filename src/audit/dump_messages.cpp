@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A ruleset dump's answer messages into a Ruleset (see dump_messages.h).
 #include "icmpwall/audit/dump_messages.h"
 

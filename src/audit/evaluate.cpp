@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The walk behind evaluate(): base chains in priority order, rules in
 // order, expressions over a symbolic register file, and the case split on
 // conditions the packet description leaves open.

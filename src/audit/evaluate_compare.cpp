@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions that compare or transform registers: cmp, range and
 // bitwise (walk.h). A comparison on known bytes matches or not; on bytes
 // the packet description leaves open it raises a condition.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions the walk notes without a verdict of their own: counter,
 // limit, objref (counter and limit objects), log, nat and notrack
 // (walk.h). A "limit over" ends the rule within its rate.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions on sets: lookup (a set, a map or a verdict map) and dynset
 // (walk.h).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions on what the packet description fixes or leaves open about
 // the packet's metadata and connection: meta, ct and fib (walk.h).
 #include <fmt/format.h>

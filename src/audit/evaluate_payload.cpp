@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions that load header bytes: payload and exthdr (walk.h).
 #include <linux/netfilter/nf_tables.h>
 

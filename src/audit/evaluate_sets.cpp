@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Set membership over a snapshot, and the small parsers of a packet
 // description.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions that end a rule with a verdict or an outcome: immediate
 // (verdicts; data loads), queue and reject (walk.h).
 #include <fmt/format.h>

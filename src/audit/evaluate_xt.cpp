@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // iptables-nft's xt expressions: a match (decoded by decode_xt_match,
 // xt.h) and a target (walk.h).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Field names and values for condition texts (field_text.h).
 //
 // Byte order as nftables' datatypes declare it (src/meta.c meta_templates,

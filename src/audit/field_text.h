@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Names of the meta and ct keys, and values as nft prints them: a value
 // loaded from a field the kernel keeps in host byte order (meta mark, ct
 // zone, ...) reads as that number, not as its bytes.

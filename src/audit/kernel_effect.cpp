@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the kernel's sysctls change the outcome of an ICMP packet the
 // ruleset lets through (see kernel_effect.h). The behaviour described is
 // the kernel's own: net/ipv4/icmp.c (icmp_echo, icmpv4_mask_allow,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's part of the audit report (see kernel_render.h).
 #include "kernel_render.h"
 

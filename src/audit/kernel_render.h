@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's part of the audit report in text and JSON (report.cpp):
 // per entry, the effective outcome where the kernel changes the
 // ruleset's; for the report, the sysctls read.

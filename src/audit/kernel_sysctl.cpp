@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading the kernel's ICMP sysctls from a /proc/sys tree, and the
 // kernel's per-interface combination rules (see kernel_sysctl.h).
 #include "icmpwall/audit/kernel_sysctl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A rule's expressions back to nft syntax (nft_text.h), the way nft's
 // netlink_delinearize.c does it, for what nft itself emits and iptables-nft
 // adds:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Set elements, named objects, set declarations and base chain hooks in
 // nft syntax (nft_text.h). Rules are nft_text.cpp.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Values in nft syntax (nft_values.h). The symbol tables are nftables'
 // own (src/datatype.c, src/proto.c, src/ct.c, src/fib.c, src/meta.c);
 // protocol names come from the system's protocol database, as nft's do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Values in nft syntax, by the datatype of the field they belong to
 // (nft_text.h): addresses, ICMP and ICMPv6 types and codes by name,
 // protocols, conntrack states, fib address types, interface names, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What libnftnl 1.2.4 is not given (see nftnl_guard.h). The checks follow
 // the message as libnftnl's parsers do: attributes through libmnl's
 // mnl_attr_ok, each expression by its name.

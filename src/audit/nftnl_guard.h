@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Messages libnftnl 1.2.4 must not be given: attribute shapes no kernel
 // sends, on which its parsers read uninitialised memory, dereference a
 // null pointer or write past a stack array. dump_messages.cpp asks before

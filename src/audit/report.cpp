@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The audit table in text and JSON, and the explanation of one packet.
 //
 // The JSON is nlohmann's (report_json.h): valid whatever bytes the

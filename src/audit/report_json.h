@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // JSON pieces the audit's reports share (report.cpp, drift_report.cpp), on
 // nlohmann::ordered_json so keys keep their documented order. Text from the
 // ruleset (comments, names) may hold any bytes: they are written with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Lookups over a Ruleset and the names of families and expression kinds.
 #include "icmpwall/audit/ruleset.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One walk through the ruleset (walk.h): the register file, the decisions
 // on open conditions, rules, chains with their jumps and returns, and the
 // base chains of each hook in priority order. The expressions themselves

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The state of one walk behind evaluate() (evaluate.cpp): the symbolic
 // register file, the packet's headers as cells, what all walks of one
 // packet share, and the Walk itself. Its expressions are evaluated by one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The work one packet's evaluation may take: rule steps over all its
 // walks, and a deadline shared by a whole report. Spent, the walk stops
 // where it is and the outcome is conditional, unknown beyond that point,

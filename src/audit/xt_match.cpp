@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // xtables match info structs -> the plain values of xt.h.
 //
 // The info bytes are the iptables module's struct as the kernel holds it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // audit --policy, after the policy compiled and the namespace is entered:
 // a flat list of stages.
 #include "icmpwall/cli/audit_drift_command.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Command-line parsing (CLI11). Usage errors exit 2; the commands
 // themselves live in commands.cpp.
 #include "icmpwall/cli/cli.h"

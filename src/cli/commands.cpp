@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply / check / flush / audit, each a flat list of stages.
 #include "icmpwall/cli/commands.h"
 

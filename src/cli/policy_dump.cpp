@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/cli/policy_dump.h"
 
 #include <fmt/format.h>

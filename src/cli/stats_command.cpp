@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall stats`: one read of the daemon's stats socket, printed as the
 // JSON document it is or rendered for Prometheus.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy::Policy -> nft::Table.
 //
 // Layout of the table, per declared hook H and family F (v4, v6):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/compile/nft_model.h"
 
 #include <linux/netfilter.h>

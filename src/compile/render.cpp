@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft::Table -> nft syntax.
 //
 // The text is laid out so that `nft -f` accepts it in one pass: objects,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's config file: a flat TOML table of eight keys, read with the
 // policy stage's TomlReader and checked key by key so that each mistake
 // becomes one diagnostic at its own line and column.

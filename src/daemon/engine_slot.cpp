@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/engine_slot.h"
 
 #include "icmpwall/inspect/decode/packet.h"

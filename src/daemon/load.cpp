@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/load.h"
 
 #include "icmpwall/compile/compiler.h"

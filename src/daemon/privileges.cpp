@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Plain prctl(2) and capset(2): the bounding set first (dropping from it
 // needs CAP_SETPCAP, which goes last with the rest), then no_new_privs,
 // then the three per-thread sets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's flat list of stages: load, apply, bind the queues, drop
 // privileges, start the workers around one swappable engine, tell systemd,
 // then a signal loop (reload, watchdog, stop), stop, report.

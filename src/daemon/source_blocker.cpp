@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/source_blocker.h"
 
 #include <ostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Counters to JSON (the socket's document) and JSON to the Prometheus text
 // exposition format. The renderer groups samples by metric family so that
 // each family gets exactly one HELP and one TYPE line, as the format asks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy::Policy -> inspect::EngineConfig. Each knob of the policy stage's
 // table (policy/inspect_settings.h) is bound here to one field of the
 // detectors' settings, by a setter and a getter; a knob without a field,

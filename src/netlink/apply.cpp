@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply_table, flush_table, table_exists.
 //
 // apply_table sends one transaction: NEWTABLE (NLM_F_CREATE, a no-op when

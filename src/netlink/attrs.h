@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Walking netlink attributes from C++ (libmnl's iteration macros rely on
 // C's implicit void* conversions).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Batch layout: fixed-size pages; a message is begun only where a page has
 // kMaxMessage bytes left, otherwise on a fresh page, so a message never
 // straddles two pages and every page is one iovec. The sequence numbers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The table as one ordered list of messages.
 //
 // Order: objects (rules name counters and limits), every chain empty (map

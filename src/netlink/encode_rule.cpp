@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Statements -> expressions, as nft linearizes them in an inet table.
 //
 // A rule is encoded left to right with a small protocol context, like

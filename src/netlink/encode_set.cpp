@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sets and their elements, as nft 1.0.x declares and fills them.
 //
 // Declaration: key type is nft's datatype id (a concatenation packs its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // report_kernel_error (netlink/kernel_error.h): which object, which
 // expression, which policy position, and a hint for the errors a policy
 // can cause.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/netlink/queue_mode.h"
 
 namespace icmpwall::netlink {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which queue expression this kernel takes.
 //
 // The probe is a transaction that creates a scratch table (NLM_F_EXCL, so

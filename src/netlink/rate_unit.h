@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A policy rate unit as the kernel's limit takes it (NFTA_LIMIT_UNIT:
 // seconds), for the limit expression and the named limit object alike.
 #pragma once

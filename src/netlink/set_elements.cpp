@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NEWSETELEM with per-element timeouts (and, for interval sets, the
 // range's interval-end element), acked, as one small batch.
 #include "icmpwall/netlink/set_elements.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sending batches and reading acks.
 //
 // Buffers: the kernel refuses a datagram larger than the socket's send

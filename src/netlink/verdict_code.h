@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft::VerdictKind -> the kernel's verdict code (NF_ACCEPT, NFT_JUMP, ...),
 // shared by rule immediates and verdict-map elements.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A policy without rules is refused unless it says it is meant to be
 // empty ([icmpwall] empty = true): a file cut short, or emptied by
 // mistake, would otherwise replace a strict ruleset with one that filters

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The ICMP and ICMPv6 type registries, as IANA publishes them
 // ("icmp-parameters", "icmpv6-parameters"), with the names a policy uses.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The table of inspection knobs (policy/inspect_settings.h). Ranges are
 // those the detectors' validate() accepts, narrowed to what makes sense in
 // a policy (a block of at most a week, at most 2^24 flows); defaults are the

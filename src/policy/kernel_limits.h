@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the kernel's limit expression takes (net/netfilter/nft_limit.c,
 // nft_limit_init, packet mode): the period is unit * 10^9 ns; each packet
 // costs period / rate ns, and the bucket holds cost * burst ns, all in 64

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A cheap pre-scan of a policy's text that keeps TOML++ off deep
 // recursion: TOML++ recurses once per part of a dotted key ("a.b.c..." or
 // [a.b.c...]) and has no limit of its own. Real keys have a handful of

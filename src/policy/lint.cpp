@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The RFC lint (README.md, "Lint").
 //
 // Most checks ask what the policy *does* to a kind of packet, not which

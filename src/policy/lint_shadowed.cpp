@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A rule is never reached when, for every hook and ICMP type (and code) it
 // names, an earlier-tried rule with the same match decides every packet it
 // matches: its conditions are implied by the earlier rule's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The lint's "rule is never reached" check.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TOML policy -> policy::Policy (the README's policy reference is the
 // contract).
 //

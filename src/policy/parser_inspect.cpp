@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy parser (parser_internal.h): [inspect] and its sections, each
 // value checked against its knob (inspect_settings.h).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy parser's one class, split by what it reads:
 //
 //   parser.cpp          the walk's top level: [icmpwall], [hooks.*], the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy parser (parser_internal.h): each [[rule]] table, its name and
 // action, the keys of its action (rate-limit, inspect), and the keys that
 // belong to no action the rule has.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy parser (parser_internal.h): where a rule applies (hooks,
 // iif/oif, source/destination prefixes, destination-type, hop-limit), and
 // address prefixes wherever a policy writes them.

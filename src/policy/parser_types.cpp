@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy parser (parser_internal.h): a rule's `types` list (or `type`)
 // resolved to one IcmpMatch per family, type and code: names from the
 // registry (icmp_types.h), "icmp:N[/CODE]", "icmpv6:N[/CODE]", bare numbers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Names of the policy tree's enumerations, spelled as the policy language
 // spells them, so that what icmpwall prints can be pasted back into a policy.
 #include "icmpwall/policy/policy.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a policy's text may be cut so that TOML++ parses it part by part:
 // before each line that is a `[[rule]]` header.
 //

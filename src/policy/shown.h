@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A user's value as a diagnostic quotes it: whole when short, else its
 // first kMaxShown bytes (never splitting a UTF-8 sequence) and "…", so a
 // 60 MiB string in a policy costs its diagnostic a line, not 60 MiB.

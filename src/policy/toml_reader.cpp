@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TomlReader (policy/toml_reader.h): positions, typed getters and their
 // diagnostics, shared by the policy parser and the daemon's config.
 #include "icmpwall/policy/toml_reader.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nfnetlink_queue messages, built and parsed with libnetfilter_queue's
 // libmnl helpers. Packet messages come from the kernel, so every attribute
 // is length-checked (nfq_nlmsg_parse validates the fixed-size ones) before

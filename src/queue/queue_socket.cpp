@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Binding one NFQUEUE: socket creation in the namespace, buffer sizing,
 // and the configuration exchange.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One round of a queue: recvmmsg, inspect in arrival order, verdicts.
 //
 // Each datagram gets a slot big enough for the copy range plus the

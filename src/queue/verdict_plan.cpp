@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Verdict planning: runs of identical decisions become batch verdicts
 // while the ids keep growing; see verdict_plan.h for why that is safe.
 #include "icmpwall/queue/verdict_plan.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The worker thread: poll on the queue socket and a stop eventfd, Reader
 // rounds while packets wait. See worker.h for the stop protocol.
 #include "icmpwall/queue/worker.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/util/errno_error.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Entering a named network namespace for the calling thread.
 //
 // The current namespace (/proc/thread-self/ns/net) is kept open and

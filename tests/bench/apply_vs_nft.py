@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """apply time and peak memory: `icmpwall apply` versus `nft -f` of the same
 ruleset text (the policy's --dry-run output), side by side in one run.
 

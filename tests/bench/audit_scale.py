@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`icmpwall audit --json` on a large ruleset, side by side with
 `nft -j list ruleset` on the same one.
 

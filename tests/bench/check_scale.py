@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`icmpwall check` time of large policies (policy_scale.py: one type and
 one source per rule), against a baseline build side by side.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Per-packet cost of the tunnel and sweep detectors (Google Benchmark).
 //
 // Cases: a steady real ping (one flow, the common case), random sources

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Memory and per-packet cost of the inspection engine at 100 000 tracked
 // flows.
 //

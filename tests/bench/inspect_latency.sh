@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Added latency and end-to-end keep-up of `icmpwall daemon` inspecting
 # forwarded echo on a router.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Generates a policy of N rules, for the check and apply scale figures.
 
 Each rule names one ICMP type (cycling over four types of both families)

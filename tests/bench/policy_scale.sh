@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check and apply time at 10 000, 40 000 and 100 000 rules (policy_scale.py),
 # with `nft -f` of the same ruleset (the --dry-run text) as the kernel's
 # baseline. Each load goes into its own fresh network namespace, never the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How fast a queue reader drains a backlog of packets, per verdict
 // strategy and inspection cost.
 //

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # NFQUEUE drain benchmark: how fast a reader answers a backlog of packets,
 # batched verdicts against one verdict per packet (and against inspection).
 #

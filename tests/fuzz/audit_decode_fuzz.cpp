@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target for the audit's netlink decoders: arbitrary bytes as the
 // answers of a ruleset dump (netlink messages back to back: NEWTABLE,
 // NEWCHAIN, NEWSET, NEWSETELEM, NEWOBJ, NEWRULE) through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target for the daemon's config reader: arbitrary bytes through
 // parse_config_text (TOML++ and the key checks), then the diagnostics are
 // rendered. Whatever the input, it must return a config or diagnostics,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Seeds tests/fuzz/corpus/audit_decode/ with real dumps: in a scratch
 # network namespace each of icmpwall's presets (applied by the given
 # icmpwall binary), firewalld's table and docker's iptables-nft rules from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target for the inspect stage's packet decoder: arbitrary bytes
 // through decode_packet (strict and with allow_truncated), decode_ip and
 // icmp_checksum_ok. Whatever the input, they must return a value or an

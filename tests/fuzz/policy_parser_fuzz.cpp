@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target for the policy stage: arbitrary bytes through the TOML
 // parser, the policy checks and the lint. Whatever the input, they must
 // return diagnostics, never crash, hang, leak or hit undefined behaviour.

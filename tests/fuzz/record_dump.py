@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Records the nftables ruleset of the current network namespace as the raw
 netlink messages the kernel sends for a dump, the way icmpwall's audit asks
 for it (src/audit/dump.cpp): tables, chains, sets, each set's elements,

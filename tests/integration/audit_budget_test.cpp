@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall audit` against rulesets made to blind it, loaded with nft into
 // a scratch namespace: a DAG of chains (every chain jumps to the next from
 // four rules) answered within a bound, a live comment that is not UTF-8

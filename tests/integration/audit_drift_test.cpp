@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall audit --policy`: the live table against the policy it was
 // applied from, changed by hand with nft inside a scratch namespace, and
 // other tables overriding it (confirmed with real pings). Run-time state

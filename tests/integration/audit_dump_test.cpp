@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // audit::dump_ruleset against the running kernel.
 //
 // Each test works in a scratch namespace of its own (harness Netns). The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The audit's kernel part against a real kernel: the sysctls are read in
 // the namespace audited (the reading thread's), and the effective outcome
 // the audit reports is what real traffic meets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft_text() against the real nft: each preset and the policy of every
 // statement shape the compiler emits (tests/golden/nft_shapes.toml) is
 // applied in a scratch namespace, dumped by the audit, and every rule's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The audit against rulesets other tools write, and against real traffic.
 //
 // Each test loads a third-party ruleset into a scratch namespace of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // audit::evaluate against the live kernel, and against real traffic.
 //
 // A scratch namespace runs icmpwall's host preset (applied by the binary);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // No traffic can make icmpwall block an address that did not send it.
 //
 // client — router — server (topology.h), `icmpwall daemon` on the router

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon` on the router of client — router — server: an IPv6
 // ping sweep from one address of the client's /64 is blocked in the
 // kernel (inspect.blocked.v6), but that /64 is the client LAN's, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel side of "block the source for a period": a policy with an
 // inspect rule gets per-family blocked-source interval sets; adding a
 // source's prefix as a range with a timeout (what the inspection worker

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command line against a real kernel: `apply` (and --dry-run), `flush`,
 // exit codes and diagnostics. What is checked is the namespace's ruleset
 // as nft lists it: dry runs change nothing, flush removes icmpwall's table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Policies that must not reach the kernel: an empty, comment-only or
 // cut-off file (which would replace a strict ruleset with one that filters
 // nothing), and numbers the kernel would refuse. Each is refused by `check`

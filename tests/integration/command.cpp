@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // fork/exec with pipes and a deadline. The child becomes the leader of a
 // new process group so that a timeout can kill it together with anything
 // it started, and nothing else. SIGPIPE is ignored in the test process, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running programs from the integration tests: fork/exec with an argument
 // vector (never a shell, so nothing in an argument is interpreted), a hard
 // timeout after which the process group the child leads is killed, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Requests in flight together are not lost to conntrack while the daemon
 // holds them.
 //

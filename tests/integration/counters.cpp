@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Named counters through `nft -j`, and the observer table. See counters.h.
 #include "counters.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading what the kernel counted.
 //
 // icmpwall names one counter per rule (`rule.<name>`), `rule.<name>.over`

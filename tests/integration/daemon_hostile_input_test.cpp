@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a user or an attacker can hand the daemon and the CLI must neither
 // kill nor wedge them: a policy path that is not UTF-8 (it travels in the
 // stats document and the reload events), a FIFO or a device where a

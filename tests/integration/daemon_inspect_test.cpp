@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon` on the router of client — router — server, inspecting
 // forwarded echo: a real ptunnel-ng tunnel carrying a TCP transfer is cut
 // off and its source blocked in the kernel, while real pings from other

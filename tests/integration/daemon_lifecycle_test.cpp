@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon` as systemd runs it, on the server of client — router —
 // server: READY=1 only once the table is in the kernel; SIGHUP reloads a
 // changed policy with no lost packet, or keeps the old one when the new one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon --metrics-listen` and `--events-file` on the router of
 // client — router — server: the /metrics endpoint, scraped with curl from
 // the server's namespace, counts real pings, passes `promtool check

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon` as a test runs it: started in the root namespace with
 // --netns, ready when it prints its "ready" event, stopped with SIGTERM
 // (what systemd sends) when the test ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Data leaving over ICMP, the ways icmpwall must stop: real tunnels
 // (ptunnel 0.72, icmptx) carrying a TCP transfer, a slow trickle of
 // chunks, `ping -p` patterns, iputils-shaped mimicry, unsolicited echo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Forged ICMP errors against a real victim, with `icmpwall daemon`
 // inspecting the errors the victim receives: port-unreachable messages
 // quoting a fake UDP datagram "from" the victim's own address (with and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fragments of ICMP and ICMPv6, with real large pings and crafted ones.
 //
 // Kernel facts this relies on (and checks): IPv4 local delivery reassembles

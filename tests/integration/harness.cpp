@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Paths and runners for icmpwall and the packet crafter. See harness.h.
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The integration harness in one include: scratch namespaces and the
 // client — router — server topology (netns.h, topology.h), commands with
 // hard timeouts (command.h), counters and the observer table (counters.h),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The harness itself, without icmpwall: commands and their timeouts,
 // namespace lifetime, the topology's reachability, the packet crafter and
 // the observer (every crafted type arrives and is counted as that type; a

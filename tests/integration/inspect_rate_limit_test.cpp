@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Rate-limit, then inspect: an `inspect` rule with `rate` limits its
 // packets in the kernel before the queue. A flood of echo requests to the
 // server (ping -i 0.002 -w 3, ~1500 requests) through a rule with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A kernel rejection points at the policy key whose expression the kernel
 // refused, not at the [[rule]] header: the extended ack's offset names the
 // expression, the expression its statement, the statement its key.

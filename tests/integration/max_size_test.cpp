@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // max-size on a rule, with packets: iputils ping of both families from the
 // client, under and over the cap; crafted IPv4 echo requests whose IP
 // header carries 40 bytes of options, the ICMP message just at and just

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MnlSocketOptions::netns: a netlink socket opened inside a named network
 // namespace stays there, and the calling thread is back in its own when
 // open() returns; a missing namespace fails with the namespace's own error.

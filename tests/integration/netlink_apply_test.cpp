@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // apply_table / flush_table / probe_queue_mode against the running kernel.
 //
 // Every test works in network namespaces of its own (iw-nl-<pid>-<n>),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Netns: creation, commands inside, and teardown. See netns.h.
 #include "netns.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scratch network namespaces for the integration tests.
 //
 // A Netns is `ip netns add iw-<pid>-<n>`: unique per test process, never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Real ping clients through inspecting icmpwall daemons: none of them may be
 // taken for a tunnel. Client — router — server, `icmpwall daemon` on the
 // router inspecting forwarded echo requests and replies, and a second one on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Path MTU discovery through icmpwall. The router's link to the server has
 // an MTU of 1280 while both hosts have 1500, so the server advertises an
 // MSS the path cannot carry: the client's full-size segments die at the

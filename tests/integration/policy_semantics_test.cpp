@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy language's semantics, with packets: small policies on the
 // server, crafted ICMP from the router, the observer and icmpwall's
 // counters as witnesses. Precedence (a code-specific rule before a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policies/host.toml with real traffic. Client and server run the host
 // preset, the router none: ping and traceroute work through it; crafted
 // ICMP at the server's input shows which types get past icmpwall (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policies/lockdown.toml with real traffic. Client and server run the
 // lockdown preset. What must still work does: ping (within one global echo
 // budget of 1/second, burst 2, shared by every source and both families),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policies/router.toml with real traffic. The router runs the router
 // preset, client and server the host preset. Ping and traceroute cross it;
 // crafted ICMP in transit (client to server) shows what the forward hook

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Crafted-packet probes. See probe.h.
 #include "probe.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Crafted-packet probes: send N packets of each of a list of ICMP types
 // over one link and report, per type, how many the observer counted before
 // and after icmpwall's chains on one hook. A probe waits (bounded) until

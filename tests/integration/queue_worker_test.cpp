@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The queue worker against the real kernel: echo requests of a scratch
 // namespace are sent to NFQUEUE by a policy applied with the icmpwall
 // binary (`action = "inspect"`), and a worker decides them.

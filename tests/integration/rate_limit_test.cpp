@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Rate limits under real floods. A policy on the server limits echo
 // requests to `rate = "10/second", burst = 5`; the client floods for 3
 // seconds (ping -i 0.002 -w 3, ~1500 requests), so the replies must number

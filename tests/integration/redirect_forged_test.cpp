@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Forged redirects against a real victim: without validation the kernel
 // takes some of them and the victim's route changes; with icmpwall's
 // RedirectValidator deciding through NFQUEUE, the forged ones are dropped

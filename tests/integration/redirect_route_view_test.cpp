@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NetlinkRouteView against a real kernel: what it answers about routes,
 // local addresses, connected networks, forwarding, routers (gateways of
 // routes, IPv6 neighbours flagged as routers) and neighbours' link-layer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon` on the router of client — router — server, inspecting
 // forwarded echo requests: a ping sweep from the client over the server's
 // /24 (nmap -sn -PE, and a shell-style ping loop over 64 addresses) is

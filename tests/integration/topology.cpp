@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Builds the client — router — server network of topology.h.
 #include "topology.h"
 

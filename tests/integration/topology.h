@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The test network: client — router — server, three namespaces joined by
 // two veth pairs, addresses from 198.18.0.0/15 and 2001:db8::/32 only.
 //

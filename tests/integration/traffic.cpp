@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ping, traceroute and a TCP transfer, parsed. See traffic.h.
 #include "traffic.h"
 

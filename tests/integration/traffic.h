@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Real traffic between the test namespaces, with the standard tools:
 // iputils ping, traceroute (UDP and ICMP probes), a TCP bulk transfer with
 // OpenBSD netcat. Each is bounded in time and count, and returns what a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libnftnl objects -> the plain values of ruleset.h.
 //
 // Each function reads one parsed libnftnl object (as a dump delivered it)

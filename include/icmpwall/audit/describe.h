@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One-line text for rules and expressions, for debugging and tests.
 //
 // The text names each expression in kernel order, separated by "; ", in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drift: does the live icmpwall table still say what the policy says, and
 // does the kernel as a whole still do what the policy decides?
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading the live nftables ruleset from the kernel over netlink.
 //
 // dump_ruleset() works in the calling thread's network namespace (enter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The answers of a ruleset dump, message by message, into a Ruleset.
 //
 // dump_ruleset() (dump.h) hands every message the kernel sends it to a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the live ruleset does with one ICMP packet, and why.
 //
 // evaluate() walks a Ruleset snapshot the way the kernel walks it for a

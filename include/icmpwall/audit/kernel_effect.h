@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the kernel does with an ICMP packet the ruleset lets through: the
 // effective outcome of firewall and kernel together.
 //

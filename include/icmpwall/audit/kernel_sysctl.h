@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's own ICMP settings: the sysctls that decide what happens to
 // an ICMP packet after the firewall has accepted it, read from a /proc/sys
 // tree, and the kernel's rules for combining the per-interface ones.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Rules, set elements, named objects, sets and base chains in nft syntax,
 // as `nft list ruleset` prints them (nftables 1.0), for the drift report.
 //

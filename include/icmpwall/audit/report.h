@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The audit table: what the live ruleset does with every named ICMP and
 // ICMPv6 type at each hook.
 //

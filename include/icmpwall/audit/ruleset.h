@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel's whole nftables ruleset as plain, owned C++ values.
 //
 // A Ruleset is what the audit reads: every table of every family (not

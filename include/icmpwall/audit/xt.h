@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The xtables matches iptables-nft leaves in a ruleset, decoded.
 //
 // iptables-nft translates simple matches (-p, -s, -i, --dport) into native

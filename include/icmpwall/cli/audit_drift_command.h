@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // audit --policy: the drift between the live table and the policy, and
 // the overrides of other tables (audit/drift.h), printed, as an exit code.
 #pragma once

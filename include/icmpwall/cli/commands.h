@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The commands behind the command line. Each is a flat list of stages
 // (load -> lint -> compile -> apply) and returns an exit code.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `--dump=policy`: the policy tree as icmpwall understood it, names
 // resolved to family/type/code, one line per rule.
 #pragma once

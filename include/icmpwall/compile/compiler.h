@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy::Policy -> nft::Table.
 //
 // Per hook: a base chain that sends ICMP (and only ICMP) to one dispatcher

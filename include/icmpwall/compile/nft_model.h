@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nftables model: what the compiler produces, and what both the text
 // renderer (compile/render.h, for --dry-run) and the netlink encoder
 // (netlink/encode.h) consume. One model, two outputs; a test loads the

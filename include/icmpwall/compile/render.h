@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft::Table -> nft syntax (the `--dry-run` output). `nft -f` of this text
 // must produce exactly the ruleset the netlink encoder produces.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The service's own configuration: /etc/icmpwall/icmpwall.toml.
 //
 //   policy = "/usr/share/icmpwall/policies/host.toml"  # relative: to this file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inspector the queue workers call: an indirection to the current
 // inspection engine, swapped atomically on reload.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Structured output of the daemon: one JSON object per line.
 #pragma once
 

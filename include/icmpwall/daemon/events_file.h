@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The events file (`events_file`): eve-style lines (events.h) appended by
 // one writer thread, so a slow disk never holds up a queue worker.
 //

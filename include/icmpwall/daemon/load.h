@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One (re)load of the daemon's inputs: the config file (if any), the
 // command line's overrides on top, then the policy it names parsed,
 // linted (strict as configured) and compiled, and the detectors'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `--metrics-listen ADDR:PORT`: the stats document rendered for Prometheus
 // (stats.h, the same text as `icmpwall stats --prometheus`) over HTTP, for
 // a Prometheus server to scrape.

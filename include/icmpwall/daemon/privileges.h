@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // After setup the daemon keeps CAP_NET_ADMIN only: it still talks netlink
 // (reloads, queue binds, blocking sources), nothing else.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall daemon`: keep a policy applied and answer its `inspect` rules.
 //
 // serve() loads the config and policy (load.h), applies the compiled

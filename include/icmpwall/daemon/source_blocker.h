@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Blocking a source in the kernel: the inspection engine's block callback.
 //
 // block() adds the source's prefix to icmpwall's blocked-source set (an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's counters as `icmpwall stats` shows them.
 //
 // The daemon writes one JSON document (schema 1, below) per connection to

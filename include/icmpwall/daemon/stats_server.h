@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The stats socket: a Unix stream socket (mode 0660) on which the daemon
 // answers each connection with one JSON document (stats.h) and closes it.
 // No request is read. One thread serves it, woken by an eventfd to stop;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the daemon tells systemd (sd_notify) and how it logs.
 //
 // Notifications go to $NOTIFY_SOCKET when it is set (Type=notify) and are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the kernel says about a queued packet besides its bytes: where it
 // came from (interface, link-layer source), the hook, and what connection
 // tracking knows of it. The queue worker fills it from the NFQUEUE message

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Per-detector counters: packets seen, packets per outcome, and how often
 // each detection reason (a detector's signal) fired. Plain integers owned
 // by the thread that runs the detector; whoever exports them reads them on

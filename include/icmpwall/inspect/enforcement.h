@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How far a detector may act on what it finds, as the policy says: only
 // log, drop the packet, or also block the source for a while. A detector
 // decides the outcome its evidence supports and caps it here.

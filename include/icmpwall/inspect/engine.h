@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inspection engine: one decoded packet and its context in, one
 // Finding out.
 //

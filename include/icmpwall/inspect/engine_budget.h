@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The memory an engine's detector tables take, known before the engine is
 // built, and the budget a policy's [inspect.*] table sizes must fit.
 //

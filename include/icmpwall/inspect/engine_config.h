@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inspection engine's settings as a policy gives them: the detectors'
 // defaults, with every [inspect.*] setting of the policy applied on top
 // (policy/inspect_settings.h lists the knobs). On a router the redirect

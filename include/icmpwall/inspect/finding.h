@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a detector says about one packet. Detectors (tunnel, sweep,
 // redirect, forged error) each look at a decoded packet and return a
 // Finding; the inspection engine combines them into the packet's verdict,

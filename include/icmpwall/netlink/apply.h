@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Atomic apply of an nft::Table through libnftnl + libmnl.
 //
 // One netlink batch replaces icmpwall's table as a whole: add table (no-op

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A netlink batch under construction: NFNL_MSG_BATCH_BEGIN, the messages,
 // NFNL_MSG_BATCH_END, laid out in large pages that go to the kernel as the
 // iovecs of a single sendmsg (a transaction cannot span two sendmsg calls:

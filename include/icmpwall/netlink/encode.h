@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft::Table -> netlink messages, the same ones `nft -f` sends for the
 // rendered text (compile/render.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Owners for the C handles of libnftnl (the mnl socket's owner is
 // MnlSocket, util/mnl_socket.h).
 //

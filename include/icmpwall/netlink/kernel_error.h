@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A kernel's answer to one message of a batch, as a Diagnostic.
 //
 // The kernel names the message it rejects by its sequence number, and with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How `inspect` rules reach NFQUEUE on this kernel (the nft queue
 // expression, or the xt NFQUEUE target where the kernel lacks it), and the
 // names the command line and the daemon config choose it by.

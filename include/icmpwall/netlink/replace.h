@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Replacing icmpwall's table without unregistering its hooks.
 //
 // Deleting a base chain unregisters its netfilter hook, and the kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Adding elements with a timeout to a set of a loaded table, in one
 // transaction: how the inspection worker blocks a source in the kernel so
 // that its later packets die there without reaching userspace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nfnetlink socket: sends a Batch as one transaction and collects the
 // kernel's answer to every message in it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The ICMP and ICMPv6 registries (IANA "icmp-parameters" and
 // "icmpv6-parameters"): names for types and codes, which family has which,
 // and what the RFCs say about them (deprecated per RFC 6918, error or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The inspection settings a policy may set: [inspect] itself (the
 // policy-wide cap), [inspect.tunnel], [inspect.tunnel.weights],
 // [inspect.sweep], [inspect.block], [inspect.redirect] and

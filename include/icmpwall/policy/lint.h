@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The RFC lint: warns where a valid policy would break the network
 // (PMTUD, neighbor discovery, error reporting) or let abuse through
 // (deprecated types, redirects on a router, echo to broadcast). Each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TOML policy file -> policy::Policy, with every problem collected as a
 // Diagnostic at its file:line:col. On any error the result is empty and
 // the diagnostics say why; warnings may accompany a good policy.

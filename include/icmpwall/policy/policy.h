@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The policy tree: what a TOML policy file says, checked and resolved, with
 // the source position of every part so later stages can point back at it.
 //

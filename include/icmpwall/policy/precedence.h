@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Precedence: which rules a packet meets on a hook, in which order, and
 // which rules conflict. The one definition the lint and the compiler share
 // (README, "Precedence"):

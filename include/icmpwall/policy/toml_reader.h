@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a TOML file key by key, with every mistake a Diagnostic at its
 // file:line:col: the policy parser (policy/parser.h) and the daemon's
 // config (daemon/config.h) both read their files through it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a queue worker hands to inspection, and what it gets back.
 //
 // The worker reads packets from NFQUEUE and hands an Inspector the bytes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nfnetlink_queue wire format: the configuration request a worker
 // binds its queue with, verdict messages, and parsing the packet messages
 // the kernel sends. Built on libnetfilter_queue's libmnl helpers

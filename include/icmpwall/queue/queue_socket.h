@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One NFQUEUE, bound: a netlink socket that owns queue N for as long as it
 // lives.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The receive-inspect-verdict loop body of one queue, without a thread.
 //
 // round() reads, without blocking, every datagram waiting on the socket up

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Turning a round of decisions into as few verdict messages as is safe.
 //
 // NFQUEUE takes two verdict messages: NFQNL_MSG_VERDICT for one packet id,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A queue worker: one thread, one netlink socket, one NFQUEUE number.
 //
 // start() binds the queue (queue_socket.h) on the calling thread, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IPv4/IPv6 prefixes as closed intervals of 128-bit integers, merged the
 // way an nftables interval set needs them: sorted, non-overlapping,
 // adjacent ranges joined.

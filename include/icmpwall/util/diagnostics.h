@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Diagnostics are collected through a stage and reported together.
 //
 // Each one renders as

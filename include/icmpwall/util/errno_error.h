@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An Error from an errno value: the message names what failed and says
 // why in strerror's words; the Error keeps the code.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Process exit codes, documented in README.md. Shared by the CLI and the
 // daemon, so they live below both.
 #pragma once

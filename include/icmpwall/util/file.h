@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a whole input file (a policy, the daemon config) with bounds.
 //
 // Only a regular file is read. The file is opened with O_NONBLOCK and

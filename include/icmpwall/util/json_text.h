@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // JSON text for anything that leaves icmpwall (events, the stats socket,
 // command output, the audit's reports). nlohmann's dump() throws on a
 // string that is not valid UTF-8 (a policy path, a rule comment, a table

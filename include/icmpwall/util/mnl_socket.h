@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MnlSocket: the one place icmpwall opens a netlink socket (libmnl).
 //
 // open() creates the socket (close-on-exec) in the calling thread's

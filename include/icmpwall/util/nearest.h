@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Spelling suggestions (the policy and the daemon config use them): the known words closest to a
 // misspelled one (optimal string alignment distance, case-insensitive), so
 // that "echo-requets" or "ipv6_prefix" get a "did you mean" hint. Words too

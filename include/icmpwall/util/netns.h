@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running kernel-touching code inside a named network namespace
 // (`ip netns` convention: /run/netns/NAME). EnterNetns switches the
 // calling thread and switches back when it goes out of scope; a netlink

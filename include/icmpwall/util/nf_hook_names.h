@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one spelling of the kernel's netfilter hooks, as nft prints them,
 // by hook number (NF_INET_PRE_ROUTING .. NF_INET_INGRESS). The compiler's
 // hooks, the audit's walk and its drift report all name hooks from here;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Result<T>: a value or an Error, carried up instead of thrown.
 //
 // Recoverable failures (a bad policy, a netlink error, an unreachable

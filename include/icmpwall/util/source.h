@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Source files and positions, so that every diagnostic (from the parser,
 // the lint, the compiler or the kernel's extended ack) can point at the
 // policy line it came from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ICMP / ICMPv6 decoding of a whole packet, the datagram an ICMP error
 // quotes, and the ICMP checksum.
 //

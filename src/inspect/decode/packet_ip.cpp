@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IP header decoding: IPv4 with its options, IPv6 with its extension
 // header chain.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading network-order fields out of a span whose length the caller has
 // already checked. Private to the inspect stage.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ForgedErrorValidator: ICMP errors whose quoted datagram this host cannot
 // have sent. See forged_error.h for what is judged and what is let pass.
 #include "icmpwall/inspect/detect/forged_error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Per (source, destination) history across flows (see pair_history.h).
 #include "icmpwall/inspect/detect/pair_history.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Recognising real-ping payloads (see payload_model.h for the models and
 // why a fixed fill after a short header is what they all share).
 #include "icmpwall/inspect/detect/payload_model.h"

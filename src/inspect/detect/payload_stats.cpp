@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Entropy and text measures of payloads (see payload_stats.h).
 #include "icmpwall/inspect/detect/payload_stats.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Random prober filler (see prober_fill.h for the model and its tests).
 #include "icmpwall/inspect/detect/prober_fill.h"
 

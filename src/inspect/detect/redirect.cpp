@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // RedirectValidator: the RFC 1122 / RFC 1812 rules for ICMPv4 redirects
 // and the RFC 4861 8.1 validity checks for ICMPv6 redirects, against the
 // host's current routes (RouteView). See redirect.h for the list of checks

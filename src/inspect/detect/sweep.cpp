@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Ping sweep detection (see sweep.h for the counting and the run).
 #include "icmpwall/inspect/detect/sweep.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tunnel detection (see tunnel.h for the signals and the scoring).
 //
 // Per packet, in order: classify the query (echo, timestamp, information,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Layout tests for known ICMP tunnel tools (see tunnel_layouts.h for the
 // formats). Every read is bounds-checked against the bytes present.
 #include "icmpwall/inspect/detect/tunnel_layouts.h"

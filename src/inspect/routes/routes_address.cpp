@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Address predicates shared by the route views and the validators: prefix
 // containment and masking, the special ranges (unspecified, multicast, loopback,
 // link-local, limited broadcast) of each family, and text conversion.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ConntrackLookup: IPCTNL_MSG_CT_GET for one tuple over ctnetlink. The
 // kernel looks the tuple up in both directions and answers with the entry
 // or ENOENT.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Connection tracking lookups for NetlinkRouteView::flow_known: one
 // ctnetlink socket and one loopback UDP socket, both created in the
 // namespace of the caller of open(). Not thread-safe: the view's mutex

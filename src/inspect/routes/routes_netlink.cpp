@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NetlinkRouteView: the kernel's routing state over rtnetlink, cached
 // briefly. See routes.h for what it answers.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // StaticRouteView: routing state given by the caller, answered the way the
 // kernel would (longest prefix match, link-local on-link everywhere).
 #include "icmpwall/inspect/routes/routes.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerates the ping-client corpus: real sessions of every ICMP echo
 # client Debian 12 ships, captured with tcpdump between two scratch network
 # namespaces joined by a veth pair (198.18.0.1 <-> 198.18.0.2,

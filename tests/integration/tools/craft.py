@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Sends crafted ICMP and ICMPv6 packets of any type and code.
 
 Run inside a test namespace:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Data exfiltration over ICMP, the ways a tunnel detector must stop.
 
 Run inside a test namespace; packets go through its IP stack (raw sockets:

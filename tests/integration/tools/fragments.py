@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Sends one fragmented ICMP or ICMPv6 echo request and counts the replies.
 
 Run inside a test namespace:

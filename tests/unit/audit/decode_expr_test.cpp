@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // decode_expr / decode_rule / rule_comment on libnftnl objects built in
 // memory (no kernel): each kind lands in its struct with every attribute.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // describe(): the one-line text of rules, expressions and verdicts.
 #include "icmpwall/audit/describe.h"
 

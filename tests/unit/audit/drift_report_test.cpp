@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // find_overrides() over hand-built rulesets (icmpwall's table and
 // another), and the drift report's text and JSON.
 #include <gmock/gmock.h>

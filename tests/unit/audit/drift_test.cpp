@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // compare_tables(): a policy's expected table against hand-edited copies
 // of itself standing in for the live table.
 #include "icmpwall/audit/drift.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // decode_dump_messages on the answers a real kernel gave to a ruleset dump
 // (recorded by tests/fuzz/record_dump.py: the seeds of the audit_decode
 // fuzz target), and on those answers cut, reordered or padded.

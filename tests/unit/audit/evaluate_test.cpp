@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // evaluate(): synthetic rulesets built by hand, walked for one packet.
 #include "icmpwall/audit/evaluate.h"
 

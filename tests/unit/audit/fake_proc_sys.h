@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A fake /proc/sys tree in a temporary directory, for the sysctl reader
 // and the kernel effects: set() writes one file (its parents made), the
 // destructor removes the tree.

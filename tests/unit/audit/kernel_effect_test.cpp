@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the kernel's sysctls change what the ruleset decides, on a fake
 // /proc/sys tree: echo ignored, redirects and router advertisements taken
 // per interface, nothing forwarded, the send rate limits of the messages

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading the kernel's ICMP sysctls from a fake /proc/sys tree, and the
 // kernel's per-interface combination rules (include/linux/inetdevice.h,
 // net/ipv6): values, files not present, content that is not a number,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Test helper: an nf_tables answer message written attribute by attribute,
 // so tests can hand decode_dump_messages shapes a kernel sends and shapes
 // it does not.

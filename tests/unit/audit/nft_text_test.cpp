@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // nft_text(): rules, set elements, objects, sets and chains in nft syntax.
 //
 // Every rule of the compiler's statement shapes (tests/golden/nft_shapes.toml,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // decode_dump_messages on messages libnftnl 1.2.4 cannot parse safely
 // (nftnl_guard.h): each is refused with EBADMSG before libnftnl sees it,
 // while the shapes a kernel sends (a verdict map's jump, an immediate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Golden audit reports: every preset in policies/, as apply would load it
 // (encoded in each queue mode, decoded again), audited alone: the text
 // table, the JSON and the explanation of an echo request are exactly the

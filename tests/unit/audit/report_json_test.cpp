@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The JSON report of a ruleset decoded from dump messages whose names and
 // comments are not UTF-8 (anyone who can load a ruleset chooses them): it
 // is written, never thrown, and stays valid JSON with each bad byte as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // decode_xt_match(): iptables module info structs -> plain values.
 #include <gtest/gtest.h>
 #include <linux/netfilter/xt_addrtype.h>

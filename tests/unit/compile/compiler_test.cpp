@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Compiler unit tests on policy trees built in code: table layout,
 // precedence inside key chains, code-space splitting of the verdict map,
 // conflicts, prefix merging and per-source limits.

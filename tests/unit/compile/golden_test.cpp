@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Golden compile tests: every preset in policies/ compiles to exactly the
 // nft text in tests/golden/<preset>.nft. After an intended change, run
 // with ICMPWALL_UPDATE_GOLDEN=1 to rewrite the files, and review the diff.

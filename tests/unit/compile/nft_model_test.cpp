@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nft model's helpers: counting rules and elements, finding a queue.
 #include "icmpwall/compile/nft_model.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The lint and the compiler agree on precedence: for every preset in
 // policies/ and for pseudo-random policies (many rules with overlapping
 // types, codes, conditions and hooks), for every hook, family, type and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scale: parse, lint and compile stay linear in the number of rules.
 //
 // 100 000 rules took minutes when the lint compared every rule with every

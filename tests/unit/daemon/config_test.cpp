@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon config file: every key, the defaults, bad values with their
 // positions, unknown keys with hints, and policy paths relative to the file.
 #include "icmpwall/daemon/config.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The workers' indirection to the engine: per-type counting, verdicts
 // from the current engine, and a swap that leaves the old engine's
 // counters with the old engine.

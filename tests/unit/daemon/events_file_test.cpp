@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The events file: a bounded queue that drops and counts, lines appended
 // to a regular file only, and the path opened again after a move.
 #include "icmpwall/daemon/events_file.h"

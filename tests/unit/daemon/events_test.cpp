@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon's detection event: what the engine's Event says becomes JSON
 // fields (the packet, the context the kernel reported, the block and what
 // the enforce cap or a block guard changed).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One load: the config file, command-line overrides on top, the policy
 // parsed, linted (strict as configured) and compiled.
 #include "icmpwall/daemon/load.h"

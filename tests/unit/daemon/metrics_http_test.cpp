@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The metrics endpoint over a real loopback socket: GET /metrics and
 // nothing else, a render that fails or throws answers 500, and the server
 // stops promptly with a client still connected.

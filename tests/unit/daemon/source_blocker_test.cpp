@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // daemon/source_blocker.h write_event: the events stream is shared by the
 // engine's detection events and the blocker's block events, written from
 // several threads; every line comes out whole.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The stats socket end to end, in /tmp: one document per connection, mode
 // 0660, a stale file replaced, the file gone with the server.
 #include "icmpwall/daemon/stats_server.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The stats document and its Prometheus rendering: names, one HELP/TYPE
 // per family, labels and their escaping, counters summed over reloads.
 #include "icmpwall/daemon/stats.h"

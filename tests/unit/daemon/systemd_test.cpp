@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The systemd glue that needs no systemd: the reload notification's
 // format, the watchdog interval from the environment, plain log lines.
 #include "icmpwall/daemon/systemd.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the packet builder the validator tests use (icmp_builder.h):
 // its output equals, byte for byte, packets built with scapy, so the
 // lengths and checksums the validator tests rely on come from an

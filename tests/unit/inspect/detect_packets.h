@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Packets for the detector tests: a tiny builder of IPv4/IPv6 ICMP query
 // packets with valid checksums (decoded by the real decoder, so the
 // detectors see what the worker would), and payload generators for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Flow state under floods: the flow table never exceeds its cap and the
 // detectors' heap use stays flat after warm-up, whatever the sources; a
 // packet that passes costs no allocation at all (operator new is counted

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // inspect/engine_budget.h: the detector tables' memory is known before an
 // engine is built (an upper bound of what the detectors really allocate),
 // the defaults fit the budget with room to spare, and tables over the

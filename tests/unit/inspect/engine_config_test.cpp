@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // inspect/engine_config.h: a policy without [inspect.*] gives the
 // detectors' defaults; every knob lands in its own field and no other; the
 // knob table's documented defaults are the structs' defaults; a router

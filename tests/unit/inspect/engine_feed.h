@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Engine::inspect with the packet's context where the engine takes one
 // (inspect(bytes, context, now)), else with its input interface
 // (inspect(bytes, iif, now)): the tests that go through the whole engine

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // inspect/engine.h: mask_prefix clears the bits past the prefix; a block
 // covers the sender's prefix of the configured length and is requested
 // once per prefix while it lasts (a second address of a blocked IPv6 /64

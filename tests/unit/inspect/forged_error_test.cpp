@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for ForgedErrorValidator (src/inspect/detect/forged_error.cpp) on packet
 // bytes: errors of every judged type, in both families, quoting a datagram
 // this host sent (pass) or one it cannot have sent (error-not-ours). The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A small builder of IPv4/IPv6 ICMP packets for the validator tests: IP
 // headers with correct lengths and checksums, ICMP and ICMPv6 messages
 // with correct checksums (ICMPv6 over the pseudo-header), and the pieces

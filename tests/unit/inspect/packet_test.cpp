@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the packet decoder (src/inspect/decode/packet_ip.cpp, packet_icmp.cpp).
 //
 // Fixture packets were built with scapy and are kept as hex, so their

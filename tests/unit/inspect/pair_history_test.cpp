@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // pair_history.h: distinct patterns per (source, destination) within a
 // window; a pattern seen again is not new; old ones fall out of the count;
 // a full record forgets the pattern seen longest ago; the table is bounded.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the real-ping payload models (src/inspect/detect/payload_model.cpp)
 // and the payload measures (src/inspect/detect/payload_stats.cpp).
 #include "icmpwall/inspect/detect/payload_model.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The false-positive corpus: every real ping session recorded under
 // tests/corpus/pings (one classic pcap per client, family and size; see
 // its README) replayed through the inspection engine, both directions, at

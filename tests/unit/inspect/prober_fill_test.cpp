@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // prober_fill.h: random prober filler (python3-icmplib's letters and
 // digits) is recognised at every size; data in printable encodings (hex,
 // base32, base36, base64 with its + and /, lower-case words, English text,

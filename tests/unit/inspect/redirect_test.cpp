@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for RedirectValidator (src/inspect/detect/redirect.cpp) on packet bytes:
 // one valid ICMPv4 and one valid ICMPv6 redirect (builder_test.cpp checks
 // the builder against scapy), and for every rule a variant that breaks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The echo-request table: what a reply finds, what a full set gives up.
 #include "icmpwall/inspect/detect/request_table.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the address predicates (src/inspect/routes/routes_address.cpp) and
 // StaticRouteView (src/inspect/routes/routes_static.cpp), the table the validator
 // tests stand in for the kernel with.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the ping sweep detector (src/inspect/detect/sweep.cpp).
 #include "icmpwall/inspect/detect/sweep.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The tunnel detector inside the inspection engine, seen from the block
 // callback: traffic aimed at getting an innocent address blocked gets
 // packets dropped and nothing blocked. Unsolicited echo replies with text

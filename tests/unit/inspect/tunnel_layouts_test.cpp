@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the known-tool layouts (src/inspect/detect/tunnel_layouts.cpp).
 #include "icmpwall/inspect/detect/tunnel_layouts.h"
 

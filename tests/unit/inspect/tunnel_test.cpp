@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests for the tunnel detector (src/inspect/detect/tunnel.cpp): real pings of
 // every common implementation pass at normal rates; each signal fires when
 // it should and not otherwise; known tools are detected and blocked.

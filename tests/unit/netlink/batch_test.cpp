@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // encode_table into a Batch: message order, sequence numbers mapped back
 // to origins, element lists split under the 16-bit nest limit, and the
 // bytes of both queue encodings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // encode_rule: each statement kind against the expressions
 // `nft --debug=netlink` prints for the same statement in an inet table
 // (nftables 1.0.6), in the spirit of nftables' tests/py *.payload files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // encode_set / encode_elements: set declarations (flags, datatype ids,
 // userdata bytes) and element encoding, against what nft 1.0.6 sends for
 // the same `set` / `map` blocks (captured with `nft --debug=mnl,netlink`).

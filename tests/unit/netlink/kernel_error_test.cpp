@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Kernel errors mapped back to the policy: an extended ack's offset to the
 // expression it falls in, the expression to the statement that produced
 // it, the statement to its policy key; and the ack itself read from an

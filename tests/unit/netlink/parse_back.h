@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Test helpers: serialize what the encoder built into netlink messages and
 // parse them back with libnftnl, printing them the way
 // `nft --debug=netlink` does, so expectations read like nftables'

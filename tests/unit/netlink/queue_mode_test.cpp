@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The queue mode's names: what the command line and the config accept.
 #include "icmpwall/netlink/queue_mode.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // netlink/set_elements.h prefix_element: a prefix becomes the interval
 // [start, end) of a blocked-source set: host bits cleared, the end one
 // past the prefix with the carry running across bytes, no end where the

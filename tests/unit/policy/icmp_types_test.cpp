@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy/icmp_types.cpp: the registries, their names and flags, and the
 // name lookups a policy relies on.
 #include "icmpwall/policy/icmp_types.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy/inspect_settings.h and the parser's [inspect.*] tables: values
 // land with their positions; every diagnostic (unknown section or key,
 // wrong kind, out of range) appears at its line:col with its hint; settings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy/lint.cpp: every warning fires where the policy breaks what the
 // RFC protects, at the rule's (or hook's) position, and stays quiet where it
 // does not, starting with sound host and router policies.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A policy's text is parsed by TOML++ a few hundred [[rule]] tables at a
 // time when it splits that way (policy/rule_parts.h), else whole. Both
 // ways must give the same policy and the same diagnostics at the same

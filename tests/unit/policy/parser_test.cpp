@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy/parser.cpp: good policies come out complete and resolved; every
 // diagnostic the parser can give appears at the right line:col with its
 // message and hint, and any error empties the result.

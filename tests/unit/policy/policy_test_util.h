@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers for the policy stage's unit tests: parse a policy from a string
 // and look for one diagnostic, printing every diagnostic when it is missing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // policy::Precedence: the rules a packet meets and their order, per hook,
 // family, type and code; conflicts. (tests/unit/compile/
 // precedence_agreement_test.cpp checks the compiler and the lint follow it.)

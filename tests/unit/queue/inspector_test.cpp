@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The worker thread's edge around an Inspector's batch: every packet gets a
 // verdict, the one that threw gets the queue's failure verdict, and the
 // packets after it are still judged.

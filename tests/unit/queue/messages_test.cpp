@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The nfnetlink_queue messages: configuration and verdicts built and
 // parsed back attribute by attribute; packet messages laid out the way
 // the kernel sends them, parsed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // plan_verdicts: which runs of decisions become batch verdicts, and which
 // must stay single verdicts.
 #include "icmpwall/queue/verdict_plan.h"

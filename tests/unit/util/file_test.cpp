@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // read_regular_file: regular files only, never waiting on a FIFO, never
 // reading a device without end, bounded in size.
 #include "icmpwall/util/file.h"

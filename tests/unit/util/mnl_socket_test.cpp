@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MnlSocket: open, bind and options, on sockets any user may open
 // (NETLINK_ROUTE) in the test's own namespace; nothing is sent.
 #include "icmpwall/util/mnl_socket.h"

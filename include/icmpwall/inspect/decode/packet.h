@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Decoding of the packets NFQUEUE hands to the inspection worker: IPv4
 // (with options, fragments), IPv6 (with its extension header chain), the
 // ICMP / ICMPv6 header, and the datagram embedded in ICMP errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A fixed-capacity hash table with segmented least-recently-used eviction,
 // for the per-flow and per-source state of the detectors: state that a
 // remote sender can create as many keys for as it has addresses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Blind-attack and smuggling checks on ICMP errors (RFC 5927, RFC 1812,
 // RFC 4443).
 //

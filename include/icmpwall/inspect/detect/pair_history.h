@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What one source sent one destination across flows: the record behind
 // the tunnel detector's `pattern-variety`, and its variation across flows.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What real ping implementations put in an echo payload, and the test of
 // whether a payload is one of them.
 //

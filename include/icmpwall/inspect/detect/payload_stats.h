@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Measures of an echo payload's content that no real-ping model explains:
 // its byte entropy and whether it reads as text (and as shell traffic).
 //

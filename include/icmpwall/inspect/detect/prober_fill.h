@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Random filler of ICMP probers: payloads that change with every request
 // and still carry nothing, told apart from data by their statistics.
 //

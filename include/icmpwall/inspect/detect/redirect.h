@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Validation of ICMP redirects received by this host: ICMPv4 type 5
 // (RFC 792, RFC 1122 3.2.2.2, RFC 1812 5.2.7.2) and ICMPv6 Redirect,
 // type 137 (RFC 4861 8.1). A redirect rewrites the host's route to a

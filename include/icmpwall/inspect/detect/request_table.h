@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Echo requests awaiting their reply: a set-associative cache of fixed
 // size, for the tunnel detector's reply matching.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A count over a sliding time window in constant space: two fixed buckets
 // of one window each, the current one and the one before, and the estimate
 // current + previous * (share of the previous bucket still inside the

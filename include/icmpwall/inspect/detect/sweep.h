@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Ping sweep detection: one source sending queries (echo, timestamp,
 // address mask, information; ICMPv6 echo, node information) to many
 // distinct destinations within a window, the probing that maps a network.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ICMP tunnel detection: echo and the other query types that can carry
 // data, scored per flow and per side of it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Recognising the packet layouts of known ICMP tunnel tools by the
 // consistency of their fields, not by a magic number alone (ptunnel lets
 // its user choose the magic).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the redirect and forged-error validators and the engine's block
 // guard need to know about this host's routing: the route the host would
 // use now towards a destination, which addresses are its own, which
