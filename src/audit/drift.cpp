@@ -23,6 +23,7 @@
 
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/nft_text.h"
+#include "icmpwall/netlink/nft_datatype.h"
 #include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::audit {
@@ -97,11 +98,11 @@ std::string set_text(const Set& s) {
 // Address keys as addresses (nft's ipv4_addr and ipv6_addr datatypes),
 // anything else as hex.
 std::string key_text(const Set& s, const Bytes& key) {
-  constexpr uint32_t kIpv4Addr = 7, kIpv6Addr = 8;
   char buf[INET6_ADDRSTRLEN] = {};
-  if (s.key_type == kIpv4Addr && key.size() == 4 && inet_ntop(AF_INET, key.data(), buf, sizeof buf))
+  if (s.key_type == nft_datatype::ipv4_addr && key.size() == 4 &&
+      inet_ntop(AF_INET, key.data(), buf, sizeof buf))
     return buf;
-  if (s.key_type == kIpv6Addr && key.size() == 16 &&
+  if (s.key_type == nft_datatype::ipv6_addr && key.size() == 16 &&
       inet_ntop(AF_INET6, key.data(), buf, sizeof buf))
     return buf;
   return hex(key);

@@ -9,6 +9,7 @@
 
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/nft_text.h"
+#include "icmpwall/netlink/nft_datatype.h"
 #include "icmpwall/util/nf_hook_names.h"
 #include "nft_values.h"
 
@@ -18,14 +19,13 @@ namespace {
 using nft_values::Kind;
 using nft_values::value_text;
 
-constexpr uint32_t kTypeBits = 6;  // a concatenation packs one datatype id per 6 bits
-
 // The datatype ids of a set's key fields, first field first.
 std::vector<uint32_t> key_types(const Set& s) {
   const size_t n = s.concat.empty() ? 1 : s.concat.size();
   std::vector<uint32_t> out(n);
   for (size_t i = 0; i < n; ++i)
-    out[i] = (s.key_type >> (kTypeBits * (n - 1 - i))) & ((1u << kTypeBits) - 1);
+    out[i] = (s.key_type >> (nft_datatype::kConcatBits * (n - 1 - i))) &
+             ((1u << nft_datatype::kConcatBits) - 1);
   if (n == 1) out[0] = s.key_type;
   return out;
 }

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "icmpwall/audit/describe.h"
+#include "icmpwall/netlink/nft_datatype.h"
 #include "icmpwall/util/address.h"
 
 namespace icmpwall::audit::nft_values {
@@ -155,47 +156,47 @@ std::string value_text(Kind k, const Bytes& data) {
 
 Kind kind_of_type(uint32_t type) {
   switch (type) {
-    case 2: return Kind::nfproto;
-    case 7: return Kind::addr4;
-    case 8: return Kind::addr6;
-    case 10: return Kind::ethertype;
-    case 12: return Kind::inet_proto;
-    case 14: return Kind::icmp_type;
-    case 19: return Kind::mark;
-    case 26: return Kind::ct_state;
-    case 29: return Kind::icmp6_type;
-    case 31: return Kind::pkttype;
-    case 32: return Kind::icmp_code;
-    case 33: return Kind::icmp6_code;
-    case 38: return Kind::fib_addr;
-    case 41: return Kind::ifname;
-    case 4: return Kind::be_int;
+    case nft_datatype::nfproto: return Kind::nfproto;
+    case nft_datatype::ipv4_addr: return Kind::addr4;
+    case nft_datatype::ipv6_addr: return Kind::addr6;
+    case nft_datatype::ethertype: return Kind::ethertype;
+    case nft_datatype::inet_proto: return Kind::inet_proto;
+    case nft_datatype::icmp_type: return Kind::icmp_type;
+    case nft_datatype::mark: return Kind::mark;
+    case nft_datatype::ct_state: return Kind::ct_state;
+    case nft_datatype::icmpv6_type: return Kind::icmp6_type;
+    case nft_datatype::pkttype: return Kind::pkttype;
+    case nft_datatype::icmp_code: return Kind::icmp_code;
+    case nft_datatype::icmpv6_code: return Kind::icmp6_code;
+    case nft_datatype::fib_addrtype: return Kind::fib_addr;
+    case nft_datatype::ifname: return Kind::ifname;
+    case nft_datatype::integer: return Kind::be_int;
     default: return Kind::bytes;
   }
 }
 
 const char* type_name(uint32_t type) {
   switch (type) {
-    case 1: return "verdict";
-    case 2: return "nf_proto";
-    case 4: return "integer";
-    case 5: return "string";
-    case 7: return "ipv4_addr";
-    case 8: return "ipv6_addr";
-    case 9: return "ether_addr";
-    case 10: return "ether_type";
-    case 12: return "inet_proto";
-    case 13: return "inet_service";
-    case 14: return "icmp_type";
-    case 19: return "mark";
-    case 20: return "iface_index";
-    case 26: return "ct_state";
-    case 29: return "icmpv6_type";
-    case 31: return "pkt_type";
-    case 32: return "icmp_code";
-    case 33: return "icmpv6_code";
-    case 38: return "fib_addrtype";
-    case 41: return "ifname";
+    case nft_datatype::verdict: return "verdict";
+    case nft_datatype::nfproto: return "nf_proto";
+    case nft_datatype::integer: return "integer";
+    case nft_datatype::string: return "string";
+    case nft_datatype::ipv4_addr: return "ipv4_addr";
+    case nft_datatype::ipv6_addr: return "ipv6_addr";
+    case nft_datatype::ether_addr: return "ether_addr";
+    case nft_datatype::ethertype: return "ether_type";
+    case nft_datatype::inet_proto: return "inet_proto";
+    case nft_datatype::inet_service: return "inet_service";
+    case nft_datatype::icmp_type: return "icmp_type";
+    case nft_datatype::mark: return "mark";
+    case nft_datatype::iface_index: return "iface_index";
+    case nft_datatype::ct_state: return "ct_state";
+    case nft_datatype::icmpv6_type: return "icmpv6_type";
+    case nft_datatype::pkttype: return "pkt_type";
+    case nft_datatype::icmp_code: return "icmp_code";
+    case nft_datatype::icmpv6_code: return "icmpv6_code";
+    case nft_datatype::fib_addrtype: return "fib_addrtype";
+    case nft_datatype::ifname: return "ifname";
     default: return nullptr;
   }
 }

@@ -23,23 +23,11 @@
 #include <algorithm>
 
 #include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/nft_datatype.h"
 #include "verdict_code.h"
 
 namespace icmpwall::netlink {
 namespace {
-
-// nft's datatype ids (nftables include/datatype.h).
-enum : uint32_t {
-  kTypeIpAddr = 7,
-  kTypeIp6Addr = 8,
-  kTypeIcmpType = 14,
-  kTypeIcmp6Type = 29,
-  kTypeIcmpCode = 32,
-  kTypeIcmpv6Code = 33,
-  kTypeFibAddr = 38,
-  kTypeIfname = 41,
-};
-constexpr uint32_t kTypeBits = 6;
 
 // nft's byte order tags (nftables include/expression.h).
 enum : uint32_t { kByteorderInvalid = 0, kByteorderHost = 1, kByteorderBig = 2 };
@@ -57,14 +45,20 @@ struct KeyDesc {
 
 KeyDesc key_desc(nft::KeyType k) {
   switch (k) {
-    case nft::KeyType::ipv4_addr: return {kTypeIpAddr, 4, kByteorderBig, {}};
-    case nft::KeyType::ipv6_addr: return {kTypeIp6Addr, 16, kByteorderBig, {}};
-    case nft::KeyType::ifname: return {kTypeIfname, 16, kByteorderHost, {}};
-    case nft::KeyType::fib_addrtype: return {kTypeFibAddr, 4, kByteorderHost, {}};
+    case nft::KeyType::ipv4_addr: return {nft_datatype::ipv4_addr, 4, kByteorderBig, {}};
+    case nft::KeyType::ipv6_addr: return {nft_datatype::ipv6_addr, 16, kByteorderBig, {}};
+    case nft::KeyType::ifname: return {nft_datatype::ifname, 16, kByteorderHost, {}};
+    case nft::KeyType::fib_addrtype: return {nft_datatype::fib_addrtype, 4, kByteorderHost, {}};
     case nft::KeyType::icmp_type_code:
-      return {kTypeIcmpType << kTypeBits | kTypeIcmpCode, 8, kByteorderInvalid, {1, 1}};
+      return {nft_datatype::icmp_type << nft_datatype::kConcatBits | nft_datatype::icmp_code,
+              8,
+              kByteorderInvalid,
+              {1, 1}};
     case nft::KeyType::icmpv6_type_code:
-      return {kTypeIcmp6Type << kTypeBits | kTypeIcmpv6Code, 8, kByteorderInvalid, {1, 1}};
+      return {nft_datatype::icmpv6_type << nft_datatype::kConcatBits | nft_datatype::icmpv6_code,
+              8,
+              kByteorderInvalid,
+              {1, 1}};
   }
   return {0, 0, 0, {}};
 }

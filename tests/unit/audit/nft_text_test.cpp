@@ -168,11 +168,13 @@ TEST(NftTextTest, ElementsObjectsSetsAndChains) {
   EXPECT_EQ(nft_text(*sources), "type ipv4_addr; flags dynamic,timeout; timeout 1m");
   const Object* limit = t.object("rule.reply-check");
   ASSERT_NE(limit, nullptr);
-  for (const auto& o : t.objects)
-    if (o.name == "rule.reply-check" && o.type == NFT_OBJECT_LIMIT)
+  for (const auto& o : t.objects) {
+    if (o.name == "rule.reply-check" && o.type == NFT_OBJECT_LIMIT) {
       EXPECT_EQ(nft_text(o), "limit rate 50/second burst 100 packets");
-    else if (o.name == "rule.reply-check")
+    } else if (o.name == "rule.reply-check") {
       EXPECT_EQ(nft_text(o), "counter");
+    }
+  }
   EXPECT_EQ(nft_text(*t.chain("input")), "type filter hook input priority filter; policy accept;");
   EXPECT_EQ(nft_text(*t.chain("input.v4")), "regular chain");
 }
