@@ -12,7 +12,6 @@
 // ("differs") or reported alone ("extra", "missing").
 #include "icmpwall/audit/drift.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -24,6 +23,7 @@
 #include "icmpwall/audit/describe.h"
 #include "icmpwall/audit/nft_text.h"
 #include "icmpwall/netlink/nft_datatype.h"
+#include "icmpwall/util/address.h"
 #include "icmpwall/util/nf_hook_names.h"
 
 namespace icmpwall::audit {
@@ -98,14 +98,9 @@ std::string set_text(const Set& s) {
 // Address keys as addresses (nft's ipv4_addr and ipv6_addr datatypes),
 // anything else as hex.
 std::string key_text(const Set& s, const Bytes& key) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (s.key_type == nft_datatype::ipv4_addr && key.size() == 4 &&
-      inet_ntop(AF_INET, key.data(), buf, sizeof buf))
-    return buf;
-  if (s.key_type == nft_datatype::ipv6_addr && key.size() == 16 &&
-      inet_ntop(AF_INET6, key.data(), buf, sizeof buf))
-    return buf;
-  return hex(key);
+  const bool addr = (s.key_type == nft_datatype::ipv4_addr && key.size() == 4) ||
+                    (s.key_type == nft_datatype::ipv6_addr && key.size() == 16);
+  return addr ? format_addr(key.data(), key.size()) : hex(key);
 }
 
 std::string element_key(const Set& s, const SetElement& e) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "icmpwall/inspect/routes/routes.h"
+#include "icmpwall/util/address.h"
 
 namespace icmpwall::inspect {
 
@@ -33,9 +34,7 @@ std::optional<Address> parse_address(const std::string& text) {
 }
 
 std::string to_string(const Address& a) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(a.family == Family::ipv4 ? AF_INET : AF_INET6, a.bytes.data(), buf, sizeof buf);
-  return buf;
+  return format_addr(a.bytes.data(), a.family == Family::ipv4 ? 4 : 16);
 }
 
 // Byte by byte: the sweep detector masks every probe's source.
