@@ -83,6 +83,12 @@ Finding Engine::inspect(const Decoded<Packet>& decoded, const PacketContext& ctx
   return f;
 }
 
+void Engine::prefetch(const Packet& packet) const {
+  if (packet.is_error) return;
+  tunnel_.prefetch(packet);
+  sweep_.prefetch(packet);
+}
+
 Finding Engine::judge_locked(const Decoded<Packet>& decoded, const PacketContext& ctx,
                              Clock::time_point now, std::optional<BlockRequest>& block) {
   // Detectors want non-decreasing time; callers on several threads may

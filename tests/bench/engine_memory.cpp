@@ -34,6 +34,7 @@
 
 #include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/inspect/detect/sweep.h"
+#include "icmpwall/inspect/detect/table_memory.h"
 #include "icmpwall/inspect/detect/tunnel.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/routes/routes.h"
@@ -46,7 +47,7 @@ using inspect::Clock;
 struct Mem {
   long rss_kb = 0;
   long hwm_kb = 0;
-  size_t heap = 0;  // mallinfo2 uordblks + hblkhd
+  size_t heap = 0;  // mallinfo2 uordblks + hblkhd, and the tables' own mappings
 };
 
 Mem memory() {
@@ -60,7 +61,7 @@ Mem memory() {
     if (std::sscanf(line.c_str(), "VmHWM: %ld", &v) == 1) m.hwm_kb = v;
   }
   const auto mi = mallinfo2();
-  m.heap = mi.uordblks + mi.hblkhd;
+  m.heap = mi.uordblks + mi.hblkhd + icmpwall::inspect::table_memory::mapped_bytes();
   return m;
 }
 

@@ -54,8 +54,13 @@ class EngineSlot final : public queue::Inspector {
   void count_type(std::span<const uint8_t> packet);
 
  private:
+  static inspect::Decoded<inspect::Packet> decode(std::span<const uint8_t> packet);
   queue::Verdict judge(inspect::Engine& engine, std::span<const uint8_t> packet,
                        const queue::PacketInfo& info, inspect::Clock::time_point now);
+  // `decoded` is decode(packet).
+  queue::Verdict judge(inspect::Engine& engine, const inspect::Decoded<inspect::Packet>& decoded,
+                       std::span<const uint8_t> packet, const queue::PacketInfo& info,
+                       inspect::Clock::time_point now);
   void count(policy::Family family, uint8_t type);
 
   std::atomic<std::shared_ptr<inspect::Engine>> engine_;

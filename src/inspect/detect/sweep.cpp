@@ -79,6 +79,19 @@ SweepDetector::SweepDetector(const SweepConfig& config, uint64_t seed)
       sources_(config.max_sources, seed,
                protected_entries(config.max_sources, config.protected_share)) {}
 
+uint8_t SweepDetector::prefix_of(const Address& source) const {
+  return source.family == Family::ipv4 ? config_.ipv4_prefix : config_.ipv6_prefix;
+}
+
+SweepDetector::SourceKey SweepDetector::key_of(const Address& source) const {
+  return {masked(source, prefix_of(source)).bytes, static_cast<uint8_t>(source.family)};
+}
+
+void SweepDetector::prefetch(const Packet& packet) const {
+  if (!packet.is_error && is_probe(packet.ip.family, packet.icmp.type))
+    sources_.prefetch(key_of(packet.ip.src));
+}
+
 Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   ++counters_.packets;
   const auto& c = config_;
@@ -88,8 +101,8 @@ Finding SweepDetector::inspect(const Packet& packet, Clock::time_point now) {
   }
   const Address& src = packet.ip.src;
   const Address& dst = packet.ip.dst;
-  const uint8_t prefix = src.family == Family::ipv4 ? c.ipv4_prefix : c.ipv6_prefix;
-  const SourceKey key{masked(src, prefix).bytes, static_cast<uint8_t>(src.family)};
+  const uint8_t prefix = prefix_of(src);
+  const SourceKey key = key_of(src);
   const uint64_t evicted_before = sources_.evictions();
   const auto slot = sources_.find_or_insert(key);
   counters_.evictions += sources_.evictions() - evicted_before;

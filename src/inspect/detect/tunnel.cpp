@@ -322,6 +322,15 @@ void TunnelDetector::withhold(const Packet& packet) {
   }
 }
 
+void TunnelDetector::prefetch(const Packet& packet) const {
+  const std::optional<Query> query = query_of(packet);
+  if (!query) return;
+  const FlowKey key = flow_key(packet, *query);
+  flows_.prefetch(key);
+  if (query->kind == QueryKind::echo)
+    pending_.prefetch(pending_.place({key, packet.icmp.seq(), 0}));
+}
+
 // One query's examination, in the steps inspect() runs in order. It holds
 // the packet, its flow and sending side, and what the steps found so far.
 struct TunnelDetector::Exam {

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "../inspect/icmp_builder.h"
 
 namespace icmpwall::daemon {
@@ -112,6 +115,42 @@ TEST(EngineSlot, ABatchIsJudgedAndCountedAsItsPacketsOneByOne) {
   EXPECT_EQ(counts[1].packets, 2u);
   EXPECT_EQ(batched.engine()->counters().packets, single.engine()->counters().packets);
   EXPECT_EQ(batched.engine()->counters().dropped, single.engine()->counters().dropped);
+}
+
+// Packets are decoded a few ahead of their judgement (and their table
+// entries prefetched): a long batch of one flow whose payloads turn from
+// a ping into random data, interleaved with other flows, gets the verdict
+// sequence the same packets get one at a time; a batch resumed part way
+// (after a packet threw at the thread edge) judges only the rest.
+TEST(EngineSlot, LongBatchesAndResumedBatchesMatchOneByOne) {
+  std::mt19937 rng(7);
+  std::vector<Bytes> bytes;
+  for (uint16_t seq = 1; seq <= 60; ++seq) {
+    Bytes payload(seq < 20 ? 32 : 200);
+    for (auto& b : payload) b = seq < 20 ? 0x61 : static_cast<uint8_t>(rng());
+    bytes.push_back(icmp4(v4("198.18.1.2"), v4("198.18.2.2"), 8, 0, 0x00070000u | seq, payload));
+    if (seq % 3 == 0) bytes.push_back(echo4(0));
+    if (seq % 7 == 0) bytes.push_back(Bytes{0x45, 0x00});
+  }
+  std::vector<queue::QueuedPacket> packets;
+  for (const auto& b : bytes) packets.push_back({b, {}});
+
+  EngineSlot single(engine());
+  std::vector<queue::Verdict> expected;
+  for (const auto& b : bytes) expected.push_back(single.inspect(b, {}));
+  ASSERT_NE(std::count(expected.begin(), expected.end(), queue::Verdict::drop), 0)
+      << "the random payloads were not dropped: the batch would prove little";
+
+  for (size_t start : {size_t{0}, size_t{1}, size_t{5}}) {
+    EngineSlot batched(engine());
+    std::vector<queue::Verdict> verdicts(packets.size(), queue::Verdict::accept);
+    for (size_t i = 0; i < start; ++i) verdicts[i] = batched.inspect(bytes[i], {});
+    size_t judged = start;
+    batched.inspect_batch(packets, verdicts, judged);
+    EXPECT_EQ(judged, packets.size());
+    EXPECT_EQ(verdicts, expected) << "batch resumed at " << start;
+    EXPECT_EQ(batched.engine()->counters().packets, packets.size());
+  }
 }
 
 TEST(PacketContext, FromTheQueueMetadata) {

@@ -3,9 +3,10 @@
 // for the per-flow and per-source state of the detectors: state that a
 // remote sender can create as many keys for as it has addresses.
 //
-// Everything is allocated once, in the constructor: a pool of `capacity`
-// nodes and a bucket array of the next power of two at or above twice the
-// capacity (load factor at most 1/2). Each node is linked twice, by 32-bit
+// Everything is allocated once, in the constructor (table_memory.h: on huge
+// pages where the kernel gives them): a pool of `capacity` nodes and a
+// bucket array of the next power of two at or above twice the capacity
+// (load factor at most 1/2). Each node is linked twice, by 32-bit
 // indices: into the chain of its bucket (lookup in O(1) expected) and into
 // the LRU list of its segment, most recently used at the head. A lookup
 // that finds its key moves the node to the head of its segment.
@@ -43,6 +44,8 @@
 #include <random>
 #include <type_traits>
 #include <vector>
+
+#include "icmpwall/inspect/detect/table_memory.h"
 
 namespace icmpwall::inspect {
 
@@ -114,6 +117,11 @@ class FlowTable {
     touch(i);
     return &nodes_[i].value;
   }
+
+  // Starts loading the bucket of `key` into the cache, for a lookup a
+  // little later. Reads nothing the table changes (only its seed, mask and
+  // arrays' addresses), so it may run without the owner's lock.
+  void prefetch(const Key& key) const { __builtin_prefetch(&buckets_[bucket_of(key)]); }
 
   // The value for `key` without changing the LRU order.
   const Value* peek(const Key& key) const {
@@ -298,8 +306,8 @@ class FlowTable {
 
   uint64_t seed_;
   uint64_t mask_ = 0;
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> buckets_;
+  std::vector<Node, TableAllocator<Node>> nodes_;
+  std::vector<uint32_t, TableAllocator<uint32_t>> buckets_;
   size_t protected_cap_ = 0;
   uint32_t free_ = kNone;
   std::array<List, 2> lists_{};  // by segment

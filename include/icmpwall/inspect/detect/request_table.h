@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "icmpwall/inspect/detect/flow_table.h"
+#include "icmpwall/inspect/detect/table_memory.h"
 #include "icmpwall/inspect/finding.h"
 
 namespace icmpwall::inspect {
@@ -140,7 +141,7 @@ class RequestTable {
   size_t set_index(uint64_t h) const { return ((h >> 32) * sets_.size()) >> 32; }
 
   uint64_t seed_;
-  std::vector<Set> sets_;
+  std::vector<Set, TableAllocator<Set>> sets_;
   size_t size_ = 0;
   uint64_t evictions_ = 0;
 };

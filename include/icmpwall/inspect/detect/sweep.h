@@ -86,6 +86,8 @@ class SweepDetector {
   // Inspects one decoded packet seen at `now` (non-decreasing). Packets
   // that are not query requests pass untouched.
   Finding inspect(const Packet& packet, Clock::time_point now);
+  // Starts loading the bucket of the packet's source; changes nothing.
+  void prefetch(const Packet& packet) const;
 
   const SweepConfig& config() const { return config_; }
   const SweepCounters& counters() const { return counters_; }
@@ -111,6 +113,11 @@ class SweepDetector {
     uint16_t ones = 0;  // bits set in current | previous, kept as they change
     bool started = false;
   };
+
+  // The prefix length sources of `source`'s family are grouped by, and
+  // the key of `source`'s group.
+  uint8_t prefix_of(const Address& source) const;
+  SourceKey key_of(const Address& source) const;
 
   SweepConfig config_;
   uint64_t seed_;

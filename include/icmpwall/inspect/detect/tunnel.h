@@ -262,6 +262,9 @@ class TunnelDetector {
   // own evidence, so spoofed evidence cannot condemn the flow of the
   // address it names.
   void withhold(const Packet& packet);
+  // Starts loading what inspect(packet) will touch first: the flow's
+  // bucket and the request's set. Changes nothing (FlowTable::prefetch).
+  void prefetch(const Packet& packet) const;
 
   const TunnelConfig& config() const { return config_; }
   const TunnelCounters& counters() const { return counters_; }
