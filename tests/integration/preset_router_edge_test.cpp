@@ -168,8 +168,8 @@ TEST_P(RouterEdgePresetTest, PathMtuDiscoveryFromOutsideStillWorks) {
   EXPECT_GE(counter("edge-pmtud"), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, RouterEdgePresetTest,
-                         ::testing::Values(Family::v4, Family::v6), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Families, RouterEdgePresetTest, ::testing::Values(Family::v4, Family::v6),
+                         [](const auto& info) {
                            return std::string(info.param == Family::v4 ? "Ipv4" : "Ipv6");
                          });
 
