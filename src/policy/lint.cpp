@@ -19,6 +19,13 @@
 // discovery without hop-limit = 255, MLD from anywhere, deprecated types)
 // look at the rule itself.
 //
+// Path MTU discovery is stricter: a rule that drops frag-needed (ICMPv4
+// 3/4) or packet-too-big (ICMPv6 2), by name or through its whole type, is
+// an error, and so is such a rule restricted only to interfaces (a rule
+// that hides a router's errors toward an outside interface must not take
+// the MTU signals with it). A hook's default that drops them, and rate
+// limits on them, are warnings.
+//
 // Warnings are merged per rule (or hook default) and kind, so one rule
 // dropping destination-unreachable in both families on two hooks gives one
 // warning, at the rule's position.
@@ -93,18 +100,42 @@ std::vector<Outcome> outcomes(const std::vector<Precedence>& all, const HookPoli
   return out;
 }
 
-// The unconditional drops that decide a packet no earlier rule let through.
-std::vector<const Outcome*> droppers(const std::vector<Outcome>& outs) {
+// A rule whose only conditions are interfaces: it drops on a path, not a
+// deliberate exception for some senders or destinations.
+bool interfaces_only(const Rule* r) {
+  if (!r) return false;
+  const Scope& s = r->scope;
+  return (!s.iif.empty() || !s.oif.empty()) && s.source.empty() && s.destination.empty() &&
+         !s.hop_limit && s.destination_type.empty();
+}
+
+// The unconditional drops that decide a packet no earlier rule let through;
+// with `paths`, also the drops restricted to interfaces only.
+std::vector<const Outcome*> droppers(const std::vector<Outcome>& outs, bool paths = false) {
   std::vector<const Outcome*> found;
   bool let_through = false;
   for (const auto& o : outs) {
     if (o.fate != Fate::drop) {
       let_through = true;
-    } else if (!o.conditional && !let_through) {
+    } else if ((!o.conditional || (paths && interfaces_only(o.rule))) && !let_through) {
       found.push_back(&o);
     }
   }
   return found;
+}
+
+// " from r1 to wan0": the interfaces a rule is restricted to.
+std::string interfaces_of(const Rule* r) {
+  if (!interfaces_only(r)) return {};
+  auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  std::string out;
+  if (!r->scope.iif.empty()) out += " from " + list(r->scope.iif);
+  if (!r->scope.oif.empty()) out += " to " + list(r->scope.oif);
+  return out;
 }
 
 // Codes worth asking about for a type: the named ones and any a rule names.
@@ -258,7 +289,10 @@ class Linter {
            {std::tuple{v4, uint8_t{3}, uint8_t{4}}, std::tuple{v6, uint8_t{2}, uint8_t{0}}}) {
         auto outs = outcomes(prec_, hp, {hp.hook, f, type, code, {}});
         std::string what = f == v4 ? "frag-needed" : "packet-too-big";
-        for (const auto* o : droppers(outs)) note(Kind::pmtu, *o, hp, "drops", f, what);
+        // A drop restricted to interfaces breaks PMTUD on that path (an
+        // outside interface is exactly where it matters).
+        for (const auto* o : droppers(outs, true))
+          note(Kind::pmtu, *o, hp, "drops", f, what, interfaces_of(o->rule));
         for (const auto& o : outs)
           if (o.fate == Fate::limited || (o.fate == Fate::inspect && o.rule && o.rule->limit))
             note(Kind::pmtu, o, hp, "rate-limits", f, what);
@@ -423,16 +457,22 @@ class Linter {
       std::vector<std::string> hook_names;
       for (auto h : f.hooks) hook_names.push_back(to_string(h));
       Text t = text_of(f.kind);
-      if (f.rule)
-        diags_.warning(f.rule->loc,
-                       fmt::format("rule '{}' {} {} on {}{}: {}", f.rule->name, f.verb, what,
-                                   join_and(hook_names), f.tail, t.consequence),
-                       t.hint);
-      else
+      // A rule that drops PMTU messages is an error; a hook's default that
+      // does (no rule names them) stays a warning, as rate limits do.
+      const bool error = f.kind == Kind::pmtu && f.rule && f.verb == "drops";
+      if (f.rule) {
+        std::string message = fmt::format("rule '{}' {} {} on {}{}: {}", f.rule->name, f.verb, what,
+                                          join_and(hook_names), f.tail, t.consequence);
+        if (error)
+          diags_.error(f.rule->loc, std::move(message), t.hint);
+        else
+          diags_.warning(f.rule->loc, std::move(message), t.hint);
+      } else {
         diags_.warning(f.hook->loc,
                        fmt::format("the default of hook {} {} {}{}: {}", to_string(f.hook->hook),
                                    f.verb, what, f.tail, t.consequence),
                        t.hint);
+      }
     }
   }
 

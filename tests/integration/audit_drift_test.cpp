@@ -70,7 +70,7 @@ constexpr const char* kOtherTable = R"(table inet other {
 TEST(AuditDriftTest, EveryPresetIsInStepRightAfterApply) {
   ICMPWALL_REQUIRE_ROOT();
   Netns ns;
-  for (const char* preset : {"host", "router", "lockdown"}) {
+  for (const char* preset : {"host", "router", "lockdown", "router-edge"}) {
     SCOPED_TRACE(preset);
     auto applied = apply_policy(ns, preset_path(preset));
     ASSERT_TRUE(applied.ok()) << applied.describe();

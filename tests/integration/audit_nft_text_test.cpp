@@ -92,7 +92,7 @@ void expect_rules_read_as_nft_lists_them(const std::string& policy) {
 
 TEST(AuditNftTextTest, EveryPresetsRulesReadAsNftListsThem) {
   ICMPWALL_REQUIRE_ROOT();
-  for (const char* preset : {"host", "router", "lockdown"}) {
+  for (const char* preset : {"host", "router", "lockdown", "router-edge"}) {
     SCOPED_TRACE(preset);
     expect_rules_read_as_nft_lists_them(preset_path(preset));
   }

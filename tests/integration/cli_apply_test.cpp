@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 using ::testing::StartsWith;
 
-const char* const kPresets[] = {"host", "router", "lockdown"};
+const char* const kPresets[] = {"host", "router", "lockdown", "router-edge"};
 
 // A ruleset listing without what changes by itself: counter values and
 // the expiry of dynamic set elements.

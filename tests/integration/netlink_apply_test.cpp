@@ -652,7 +652,7 @@ TEST_P(PresetRenderVsEncode, DryRunTextAndNetlinkBatchAgree) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, PresetRenderVsEncode,
-                         testing::Values("host", "router", "lockdown"));
+                         testing::Values("host", "router", "lockdown", "router-edge"));
 
 }  // namespace
 }  // namespace icmpwall::netlink

@@ -6,6 +6,7 @@
 // ICMPWALL_UPDATE_GOLDEN=1 to rewrite them, and review the diff.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,11 +69,12 @@ TEST_P(AuditGoldenTest, PresetAuditsToGoldenOutput) {
 
 INSTANTIATE_TEST_SUITE_P(
     Presets, AuditGoldenTest,
-    testing::Combine(testing::Values("host", "router", "lockdown"),
+    testing::Combine(testing::Values("host", "router", "lockdown", "router-edge"),
                      testing::Values(netlink::QueueMode::native, netlink::QueueMode::compat)),
     [](const auto& info) {
-      return std::get<0>(info.param) +
-             (std::get<1>(info.param) == netlink::QueueMode::native ? "_native" : "_compat");
+      std::string name = std::get<0>(info.param);  // a test name has no '-'
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name + (std::get<1>(info.param) == netlink::QueueMode::native ? "_native" : "_compat");
     });
 
 }  // namespace

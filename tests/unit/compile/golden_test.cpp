@@ -59,7 +59,8 @@ TEST_P(GoldenTest, PresetCompilesToGoldenText) {
                 src / "tests" / "golden" / (GetParam() + ".nft"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, GoldenTest, testing::Values("host", "router", "lockdown"));
+INSTANTIATE_TEST_SUITE_P(Presets, GoldenTest,
+                         testing::Values("host", "router", "lockdown", "router-edge"));
 
 // Policies of one feature each, in tests/golden/<name>.toml.
 class FeatureGoldenTest : public GoldenTest {};

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "policy_test_util.h"
 
 namespace icmpwall::policy {
@@ -24,11 +26,19 @@ Diagnostics lint_text(const std::string& text) {
   return d;
 }
 
-size_t warnings_containing(const Diagnostics& d, std::string_view part) {
+size_t containing(const Diagnostics& d, Severity severity, std::string_view part) {
   size_t n = 0;
   for (const auto& x : d.items())
-    n += x.severity == Severity::warning && x.message.find(part) != std::string::npos;
+    n += x.severity == severity && x.message.find(part) != std::string::npos;
   return n;
+}
+
+size_t warnings_containing(const Diagnostics& d, std::string_view part) {
+  return containing(d, Severity::warning, part);
+}
+
+size_t errors_containing(const Diagnostics& d, std::string_view part) {
+  return containing(d, Severity::error, part);
 }
 
 // Sound policies: nothing to warn about.
@@ -145,6 +155,23 @@ TEST(LintTest, SoundRouterPolicyIsQuiet) {
   EXPECT_TRUE(d.empty()) << rendered(d);
 }
 
+// Every shipped preset, router-edge's interface-scoped drops included.
+TEST(LintTest, PresetsAreQuiet) {
+  const std::filesystem::path dir = std::filesystem::path(ICMPWALL_SOURCE_DIR) / "policies";
+  size_t presets = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".toml") continue;
+    SCOPED_TRACE(e.path().string());
+    Diagnostics d;
+    auto p = parse_policy_file(e.path().string(), d);
+    ASSERT_TRUE(p) << rendered(d);
+    lint(*p, d);
+    EXPECT_TRUE(d.empty()) << rendered(d);
+    ++presets;
+  }
+  EXPECT_GE(presets, 4u);
+}
+
 TEST(LintTest, DefaultPolicyIsQuiet) {
   EXPECT_TRUE(lint_text("[icmpwall]\nempty = true\n").empty());
   EXPECT_TRUE(
@@ -161,7 +188,7 @@ types = ["destination-unreachable"]
 action = "drop"
 )");
   EXPECT_TRUE(has_diag(
-      d, Severity::warning, 1, 1,
+      d, Severity::error, 1, 1,
       "rule 'unreach' drops ICMPv4 frag-needed on input: path MTU discovery breaks and TCP "
       "connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 4.3.1)",
       "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
@@ -169,7 +196,97 @@ action = "drop"
 
 TEST(LintTest, DroppingPacketTooBigByName) {
   auto d = lint_text("[[rule]]\ntypes = [\"packet-too-big\"]\naction = \"drop\"\n");
-  EXPECT_EQ(warnings_containing(d, "rule 'rule-1' drops ICMPv6 packet-too-big on input"), 1u)
+  EXPECT_EQ(errors_containing(d, "rule 'rule-1' drops ICMPv6 packet-too-big on input"), 1u)
+      << rendered(d);
+}
+
+// Hiding a router's errors toward an outside interface: a rule restricted to
+// that interface which drops all of destination-unreachable takes
+// frag-needed with it, which breaks path MTU discovery from outside.
+TEST(LintTest, InterfaceScopedDropOfDestinationUnreachableIsAnError) {
+  auto d = lint_text(R"([icmpwall]
+role = "router"
+[hooks.output]
+default = "allow"
+[[rule]]
+name = "hide"
+types = ["time-exceeded", "destination-unreachable"]
+hooks = ["output"]
+oif = ["wan0", "wan1"]
+action = "drop"
+)");
+  EXPECT_TRUE(has_diag(
+      d, Severity::error, 5, 1,
+      "rule 'hide' drops ICMPv4 frag-needed on output to wan0, wan1: path MTU discovery breaks "
+      "and TCP connections stall in black holes (RFC 1191, RFC 8201, RFC 4890 4.3.1)",
+      "let them through: types = [\"frag-needed\", \"packet-too-big\"], action = \"allow\""));
+  EXPECT_EQ(d.count(Severity::error), 1u) << rendered(d);
+  // The rest of what it drops is restricted to an interface: deliberate.
+  EXPECT_EQ(d.count(Severity::warning), 0u) << rendered(d);
+  const std::string text = render(d.items().front());
+  EXPECT_NE(text.find("p.toml:5:1: error: rule 'hide' drops ICMPv4 frag-needed"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" 5 | [[rule]]\n   | ^"), std::string::npos) << text;
+}
+
+TEST(LintTest, InterfaceScopedDropOfPacketTooBigOnInputIsAnError) {
+  auto d = lint_text(R"([[rule]]
+name = "no-ptb"
+types = ["packet-too-big"]
+iif = "wan0"
+action = "drop"
+)");
+  EXPECT_EQ(errors_containing(d, "rule 'no-ptb' drops ICMPv6 packet-too-big on input from wan0"),
+            1u)
+      << rendered(d);
+}
+
+TEST(LintTest, AllowForFragNeededBeforeInterfaceScopedDropIsQuiet) {
+  auto policy = [](const std::string& pmtud_types) {
+    return R"([icmpwall]
+role = "router"
+[hooks.forward]
+default = "allow"
+[hooks.output]
+default = "allow"
+[[rule]]
+name = "hide"
+types = ["time-exceeded", "destination-unreachable"]
+oif = "wan0"
+action = "drop"
+[[rule]]
+name = "pmtud"
+types = [)" +
+           pmtud_types + R"(]
+oif = "wan0"
+action = "allow"
+)";
+  };
+  auto d = lint_text(policy(R"("packet-too-big")"));
+  EXPECT_EQ(
+      errors_containing(d, "rule 'hide' drops ICMPv4 frag-needed on forward and output to wan0"),
+      1u)
+      << rendered(d);
+  // A rule for the code comes before the rule for its whole type, wherever
+  // it stands in the file.
+  auto fixed = lint_text(policy(R"("frag-needed", "packet-too-big")"));
+  EXPECT_EQ(fixed.count(Severity::error), 0u) << rendered(fixed);
+  EXPECT_EQ(warnings_containing(fixed, "path MTU"), 0u) << rendered(fixed);
+}
+
+// A drop restricted by more than interfaces (a source, a destination) is
+// still a deliberate exception; a hook's default stays a warning.
+TEST(LintTest, PmtuDropsByPrefixOrDefaultAreNotErrors) {
+  auto d = lint_text(R"([hooks.input]
+default = "drop"
+[[rule]]
+types = ["frag-needed", "packet-too-big"]
+iif = "wan0"
+source = ["198.18.0.0/15", "2001:db8::/32"]
+action = "drop"
+)");
+  EXPECT_EQ(d.count(Severity::error), 0u) << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "the default of hook input drops ICMPv4 frag-needed"), 1u)
       << rendered(d);
 }
 
