@@ -372,6 +372,7 @@ int Daemon::apply_ruleset(Startup& start) {
     return kKernel;
   }
   start.applied = *applied;
+  if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   return kOk;
 }
 
@@ -603,6 +604,7 @@ Result<void> Daemon::replace_ruleset(Reload& next) {
   auto applied = netlink::apply_table(loaded.table, kernel, apply_opts);
   log_diagnostics(kernel, Priority::error);
   if (!applied) return Error{applied.error().message};
+  if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   if (loaded.table.name != current_.table.name) {
     auto r = netlink::flush_table(current_.table.name);
     if (!r)
