@@ -22,6 +22,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "icmpwall/netlink/encode.h"
 #include "icmpwall/netlink/kept_state.h"
@@ -95,15 +96,19 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
     if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, &kept, ignored))
       return stats;
   }
-  // Kept state the kernel refuses must not stop the apply.
+  // Kept state the kernel refuses must not stop the apply; a table the
+  // kernel refuses anyway is reported as without it.
+  std::optional<Error> refused;
   if (!kept.empty()) {
-    Diagnostics refused;
-    auto r = send(whole, &kept, refused);
+    Diagnostics ignored;
+    auto r = send(whole, &kept, ignored);
     if (r) return stats;
-    diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
-                                  table.name, r.error().message));
+    refused = r.error();
   }
   TRY_VOID(send(whole, nullptr, diags));
+  if (refused)
+    diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
+                                  table.name, refused->message));
   return stats;
 }
 

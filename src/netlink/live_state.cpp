@@ -87,7 +87,8 @@ Result<bool> read_elements(Socket& sock, const std::string& table, LiveSet& live
     using IterPtr = std::unique_ptr<nftnl_set_elems_iter, Free<nftnl_set_elems_iter_destroy>>;
     IterPtr it(nftnl_set_elems_iter_create(s.get()));
     if (!it) return ENOMEM;
-    for (auto* e = nftnl_set_elems_iter_next(it.get()); e; e = nftnl_set_elems_iter_next(it.get())) {
+    for (auto* e = nftnl_set_elems_iter_next(it.get()); e;
+         e = nftnl_set_elems_iter_next(it.get())) {
       if (live.elements.size() >= kMaxLiveElements) return E2BIG;
       live.elements.push_back(live_element(e));
     }

@@ -88,7 +88,7 @@ int64_t duration_ms(const std::string& text) {
   for (std::sregex_iterator it(text.begin(), text.end(), part), end; it != end; ++it) {
     const int64_t n = std::stoll((*it)[1]);
     const std::string unit = (*it)[2];
-    ms += unit == "ms" ? n
+    ms += unit == "ms"  ? n
           : unit == "s" ? n * 1000
           : unit == "m" ? n * 60'000
           : unit == "h" ? n * 3'600'000

@@ -53,9 +53,9 @@ struct CounterValue {
 // One element as the kernel lists it.
 struct LiveElement {
   std::vector<uint8_t> key;
-  uint32_t flags = 0;                    // NFT_SET_ELEM_INTERVAL_END
-  std::optional<uint64_t> timeout_ms;    // absent: the set's own timeout
-  std::optional<uint64_t> expiration_ms; // time left; absent: never expires
+  uint32_t flags = 0;                     // NFT_SET_ELEM_INTERVAL_END
+  std::optional<uint64_t> timeout_ms;     // absent: the set's own timeout
+  std::optional<uint64_t> expiration_ms;  // time left; absent: never expires
 };
 
 // A set of the live table whose elements may carry over, as declared in
@@ -91,7 +91,7 @@ Result<LiveState> read_live_state(const std::string& table);
 
 // What goes into the new table, and what was dropped.
 struct KeptState {
-  std::map<std::string, CounterValue> counters;            // by the new table's counter names
+  std::map<std::string, CounterValue> counters;               // by the new table's counter names
   std::map<std::string, std::vector<TimedElement>> elements;  // by the new table's set names
   // Sets whose elements could not be kept, with why ("set X: key type
   // changed, 3 element(s) not kept").

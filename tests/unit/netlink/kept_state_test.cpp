@@ -69,13 +69,16 @@ TEST(KeptStateTest, CountersKeepTheirValuesWhereTheNameStays) {
                    {"default.input", {7, 588}},
                    {"rule.limited", {9, 756}}};
   nft::Table next;
-  next.objects = {counter("rule.echo"), counter("default.input"), counter("rule.new-name"),
+  next.objects = {counter("rule.echo"),
+                  counter("default.input"),
+                  counter("rule.new-name"),
                   {nft::ObjectKind::limit, "rule.limited", {}, {}}};
   const auto kept = plan_kept_state(live, next);
   // A renamed or removed rule's counter is gone; a new one starts at 0; a
   // limit object of a counter's name is not a counter.
-  EXPECT_THAT(kept.counters, ElementsAre(std::pair{std::string("default.input"), CounterValue{7, 588}},
-                                         std::pair{std::string("rule.echo"), CounterValue{5, 420}}));
+  EXPECT_THAT(kept.counters,
+              ElementsAre(std::pair{std::string("default.input"), CounterValue{7, 588}},
+                          std::pair{std::string("rule.echo"), CounterValue{5, 420}}));
   EXPECT_THAT(kept.dropped, IsEmpty());
 }
 
@@ -83,9 +86,9 @@ TEST(KeptStateTest, BlockedSourcesKeepTheirRangesAndTimeLeft) {
   LiveState live;
   // Listed in the kernel's order (not sorted), one range with its own
   // timeout, the leading end element nft writes at 0.
-  live.sets = {live_blocked("inspect.blocked.v4", {end("198.18.1.0"), start("198.18.0.2", 30'000),
-                                                   end("198.18.0.3"), end("0.0.0.0"),
-                                                   start("198.18.0.128", 500, 1'000)})};
+  live.sets = {live_blocked("inspect.blocked.v4",
+                            {end("198.18.1.0"), start("198.18.0.2", 30'000), end("198.18.0.3"),
+                             end("0.0.0.0"), start("198.18.0.128", 500, 1'000)})};
   nft::Table next;
   next.sets = {blocked_set("inspect.blocked.v4")};
   const auto kept = plan_kept_state(live, next);
