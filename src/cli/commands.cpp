@@ -112,6 +112,7 @@ int cmd_apply(const ApplyOptions& opts) {
                                                 ? "nft queue"
                                                 : "xt NFQUEUE (kernel lacks nft queue)")
           : "");
+  if (auto kept = netlink::kept_text(*stats); !kept.empty()) std::cerr << kept << "\n";
   return kOk;
 }
 

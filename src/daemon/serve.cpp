@@ -76,6 +76,18 @@ struct Startup {
   std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;  // queue -> socket, fail open
 };
 
+// What a reload builds, step by step, before it replaces what runs.
+// Destroyed unused when the reload is refused (the workers it started
+// stop then).
+struct Reload {
+  std::optional<Loaded> loaded;
+  std::shared_ptr<SourceBlocker> blocker;
+  std::shared_ptr<inspect::Engine> engine;
+  std::map<uint16_t, bool> queues;            // every queue of the next policy, fail open
+  std::map<uint16_t, queue::Worker> started;  // workers of the queues it adds
+  std::vector<uint16_t> added, removed;       // filled by the swap
+};
+
 class Daemon {
  public:
   Daemon(LoadRequest request, std::ostream& events, std::ostream& log)
@@ -112,7 +124,18 @@ class Daemon {
   // One blocker (and so one event-line mutex) while the table name stays.
   std::shared_ptr<SourceBlocker> blocker_for(const std::string& table);
   Result<queue::Worker> start_worker(uint16_t num, bool fail_open, uint32_t copy_range);
+  // SIGHUP: the reload's steps in order; the first to fail refuses the
+  // reload with its reason, and nothing has changed.
   void reload();
+  Result<void> load_next_policy(Reload& next);
+  Result<void> build_next_engine(Reload& next);
+  Result<void> start_new_queues(Reload& next);
+  Result<void> replace_ruleset(Reload& next);
+  // The next engine, workers and policy in place of the current ones.
+  void swap_in(Reload& next);
+  void announce_reload(const Reload& next);
+  // Logs, counts and announces a refused reload.
+  void refuse_reload(const std::string& why);
   // reload(), with anything it throws logged as a refused reload: the
   // daemon keeps serving what it served.
   void reload_or_keep();
@@ -349,6 +372,7 @@ int Daemon::apply_ruleset(Startup& start) {
     return kKernel;
   }
   start.applied = *applied;
+  if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   return kOk;
 }
 
@@ -518,93 +542,115 @@ void Daemon::stop(std::optional<StatsServer>& stats) {
 void Daemon::reload() {
   notify(reloading_state());
   log_.info("reloading", {{"ICMPWALL_EVENT", "reload"}});
-  auto refuse = [&](const std::string& why) {
-    std::lock_guard lock(state_mutex_);
-    ++reload_failures_;
-    log_.error("reload refused, still serving the previous policy: " + why,
-               {{"ICMPWALL_EVENT", "reload-failed"}});
-    emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", json_text(why)));
-    notify("READY=1\n" + status());
-  };
+  Reload next;
+  for (auto step : {&Daemon::load_next_policy, &Daemon::build_next_engine,
+                    &Daemon::start_new_queues, &Daemon::replace_ruleset})
+    if (auto r = (this->*step)(next); !r) return refuse_reload(r.error().message);
+  swap_in(next);
+  announce_reload(next);
+}
 
-  // 1. load, lint, compile
+void Daemon::refuse_reload(const std::string& why) {
+  std::lock_guard lock(state_mutex_);
+  ++reload_failures_;
+  log_.error("reload refused, still serving the previous policy: " + why,
+             {{"ICMPWALL_EVENT", "reload-failed"}});
+  emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", json_text(why)));
+  notify("READY=1\n" + status());
+}
+
+// 1. load, lint, compile
+Result<void> Daemon::load_next_policy(Reload& next) {
   Diagnostics diags;
-  auto next = load(request_, diags);
+  auto loaded = load(request_, diags);
   log_diagnostics(diags, Priority::error);
-  if (!next) {
-    refuse(
+  if (!loaded)
+    return Error{
         fmt::format("{} error(s) in {}", diags.count(Severity::error),
                     files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
-                                                                          : request_.policy_path)));
-    return;
-  }
+                                                                          : request_.policy_path))};
+  next.loaded = std::move(*loaded);
+  return ok();
+}
 
-  // 2. the engine, allocated in full before anything changes
-  auto blocker = blocker_for(next->table.name);
-  auto engine = make_engine(*next, blocker);
-  if (!engine) return refuse(engine.error().message);
+// 2. the engine, allocated in full before anything changes
+Result<void> Daemon::build_next_engine(Reload& next) {
+  next.blocker = blocker_for(next.loaded->table.name);
+  TRY(next.engine, make_engine(*next.loaded, next.blocker));
+  return ok();
+}
 
-  // 3. workers for new queues
-  const auto new_queues = queues_of(next->policy);
-  std::map<uint16_t, queue::Worker> started;
-  for (const auto& [num, fail_open] : new_queues) {
+// 3. workers for new queues (they stop again if the reload is refused)
+Result<void> Daemon::start_new_queues(Reload& next) {
+  next.queues = queues_of(next.loaded->policy);
+  for (const auto& [num, fail_open] : next.queues) {
     if (workers_.count(num)) continue;
-    auto w = start_worker(num, fail_open, next->config.copy_range);
-    if (!w) return refuse(fmt::format("queue {}: {}", num, w.error().message));
-    started.emplace(num, std::move(*w));
+    auto w = start_worker(num, fail_open, next.loaded->config.copy_range);
+    if (!w) return Error{fmt::format("queue {}: {}", num, w.error().message)};
+    next.started.emplace(num, std::move(*w));
   }
+  return ok();
+}
 
-  // 4. the new table in one batch
+// 4. the new table in one batch
+Result<void> Daemon::replace_ruleset(Reload& next) {
+  const Loaded& loaded = *next.loaded;
   netlink::ApplyOptions apply_opts;
-  apply_opts.queue_mode = next->config.queue_mode;
+  apply_opts.queue_mode = loaded.config.queue_mode;
   // Base chains that keep their hook stay: removing a hook makes the
   // kernel drop every packet waiting in a queue (netlink/replace.h).
   apply_opts.replaces = &current_.table;
   Diagnostics kernel;
-  auto applied = netlink::apply_table(next->table, kernel, apply_opts);
+  auto applied = netlink::apply_table(loaded.table, kernel, apply_opts);
   log_diagnostics(kernel, Priority::error);
-  if (!applied) return refuse(applied.error().message);  // `started` stop here
-  if (next->table.name != current_.table.name) {
+  if (!applied) return Error{applied.error().message};
+  if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
+  if (loaded.table.name != current_.table.name) {
     auto r = netlink::flush_table(current_.table.name);
     if (!r)
       log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
   }
+  return ok();
+}
 
-  // 5. the engine, 6. workers of queues no longer used
-  std::vector<uint16_t> added, removed;
-  {
-    std::lock_guard lock(state_mutex_);
-    blocker_ = std::move(blocker);
-    add_counters(retired_engines_, slot_->swap(std::move(*engine))->counters());
-    for (auto& [num, w] : started) {
-      added.push_back(num);
-      workers_.emplace(num, std::move(w));
-    }
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (new_queues.count(it->first)) {
-        ++it;
-        continue;
-      }
-      it->second.stop();
-      add_counters(retired_queues_[it->first], it->second.counters());
-      removed.push_back(it->first);
-      it = workers_.erase(it);
-    }
-    const std::string changes =
-        fmt::format("reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
-                    next->config.policy, next->table.name, nft::count_rules(current_.table),
-                    nft::count_rules(next->table), fmt::join(added, ","), fmt::join(removed, ","),
-                    next->config.copy_range != current_.config.copy_range
-                        ? "; the new copy_range applies to new queues only"
-                        : "");
-    current_ = std::move(*next);
-    ++reloads_;
-    last_reload_ = std::chrono::system_clock::now();
-    log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
+// 5. the engine, 6. workers of queues no longer used
+void Daemon::swap_in(Reload& next) {
+  std::lock_guard lock(state_mutex_);
+  blocker_ = std::move(next.blocker);
+  add_counters(retired_engines_, slot_->swap(std::move(next.engine))->counters());
+  for (auto& [num, w] : next.started) {
+    next.added.push_back(num);
+    workers_.emplace(num, std::move(w));
   }
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (next.queues.count(it->first)) {
+      ++it;
+      continue;
+    }
+    it->second.stop();
+    add_counters(retired_queues_[it->first], it->second.counters());
+    next.removed.push_back(it->first);
+    it = workers_.erase(it);
+  }
+  const Loaded& loaded = *next.loaded;
+  const std::string changes = fmt::format(
+      "reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
+      loaded.config.policy, loaded.table.name, nft::count_rules(current_.table),
+      nft::count_rules(loaded.table), fmt::join(next.added, ","), fmt::join(next.removed, ","),
+      loaded.config.copy_range != current_.config.copy_range
+          ? "; the new copy_range applies to new queues only"
+          : "");
+  current_ = std::move(*next.loaded);
+  ++reloads_;
+  last_reload_ = std::chrono::system_clock::now();
+  log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
+}
+
+// 7. the event and systemd's status
+void Daemon::announce_reload(const Reload& next) {
   emit(fmt::format(
       R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
-      current_.table.name, fmt::join(added, ","), fmt::join(removed, ",")));
+      current_.table.name, fmt::join(next.added, ","), fmt::join(next.removed, ",")));
   notify("READY=1\n" + status());
 }
 

@@ -9,6 +9,10 @@
 // turned into diagnostics (kernel_error.h): at the policy key of the
 // expression the extended ack's offset falls in, else at the origin of
 // the message they answer.
+//
+// Kept state (kept_state.h) goes into the same transaction. If the kernel
+// refuses a batch with it, the whole-table batch is sent once more
+// without it, so state never stops an apply.
 #include "icmpwall/netlink/apply.h"
 
 #include <fmt/format.h>
@@ -18,8 +22,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/kept_state.h"
 #include "icmpwall/netlink/kernel_error.h"
 #include "icmpwall/netlink/replace.h"
 #include "icmpwall/netlink/socket.h"
@@ -39,6 +45,20 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
                first.code};
 }
 
+// The state of the live table `table` keeps; a read that fails is a
+// warning and keeps nothing.
+KeptState keep_state_for(const nft::Table& table, Diagnostics& diags) {
+  auto live = read_live_state(table.name);
+  if (!live) {
+    diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
+                                  table.name, live.error().message));
+    return {};
+  }
+  KeptState kept = plan_kept_state(*live, table);
+  for (const auto& d : kept.dropped) diags.warning({}, d);
+  return kept;
+}
+
 }  // namespace
 
 Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
@@ -49,32 +69,53 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
   } else if (nft::uses_queue(table)) {
     TRY(stats.queue_mode, probe_queue_mode());
   }
+  const KeptState kept = opts.keep_state ? keep_state_for(table, diags) : KeptState{};
   const nft::Origin origin{{}, fmt::format("table inet {}", table.name)};
   // `prefix` goes before the table's own messages.
-  auto send = [&](auto prefix, Diagnostics& out) -> Result<void> {
+  auto send = [&](auto prefix, const KeptState* with, Diagnostics& out) -> Result<void> {
     Batch batch(batch_seq());
     add_table_msg(batch, table.name, origin);
     prefix(batch);
-    TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode}, batch, out));
+    TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode, with}, batch, out));
     batch.finish();
     stats.messages = batch.message_count();
     stats.bytes = batch.bytes();
-    return run(batch, out);
+    TRY_VOID(run(batch, out));
+    stats.counters_kept = with ? with->counters.size() : 0;
+    stats.elements_kept = with ? with->element_count() : 0;
+    return ok();
+  };
+  auto whole = [&](Batch& b) {
+    delete_table_msg(b, table.name, origin);
+    add_table_msg(b, table.name, origin);
   };
   // Keeping the hooks (replace.h); if the live table is not the one
   // `replaces` describes, the whole table is replaced instead.
   if (opts.replaces && opts.replaces->name == table.name) {
     Diagnostics ignored;
-    if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, ignored))
+    if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, &kept, ignored))
       return stats;
   }
-  TRY_VOID(send(
-      [&](Batch& b) {
-        delete_table_msg(b, table.name, origin);
-        add_table_msg(b, table.name, origin);
-      },
-      diags));
+  // Kept state the kernel refuses must not stop the apply; a table the
+  // kernel refuses anyway is reported as without it.
+  std::optional<Error> refused;
+  if (!kept.empty()) {
+    Diagnostics ignored;
+    auto r = send(whole, &kept, ignored);
+    if (r) return stats;
+    refused = r.error();
+  }
+  TRY_VOID(send(whole, nullptr, diags));
+  if (refused)
+    diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
+                                  table.name, refused->message));
   return stats;
+}
+
+std::string kept_text(const ApplyStats& stats) {
+  if (!stats.counters_kept && !stats.elements_kept) return {};
+  return fmt::format("kept {} counter value(s) and {} blocked source(s) of the table it replaced",
+                     stats.counters_kept, stats.elements_kept);
 }
 
 Result<bool> flush_table(const std::string& name) {

@@ -26,15 +26,19 @@ namespace {
 // Largest element list payload per message (the nest length is a u16).
 constexpr size_t kMaxElementNest = 0xffff - 256;
 
-void add_object(Batch& batch, const std::string& table, const nft::Object& o) {
+void add_object(Batch& batch, const std::string& table, const nft::Object& o,
+                const KeptState* kept) {
   auto obj = make_obj();
   nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_FAMILY, NFPROTO_INET);
   nftnl_obj_set_str(obj.get(), NFTNL_OBJ_TABLE, table.c_str());
   nftnl_obj_set_str(obj.get(), NFTNL_OBJ_NAME, o.name.c_str());
   if (o.kind == nft::ObjectKind::counter) {
     nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_BYTES, 0);
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_PKTS, 0);
+    CounterValue value;
+    if (kept)
+      if (auto it = kept->counters.find(o.name); it != kept->counters.end()) value = it->second;
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_BYTES, value.bytes);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_PKTS, value.packets);
   } else {
     nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
     nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_RATE, o.limit.rate.count);
@@ -66,7 +70,8 @@ void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
   batch.end(nlh);
 }
 
-void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id) {
+void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id,
+             const KeptState* kept) {
   auto set = encode_set(table, s, id);
   auto* nlh =
       batch.begin(NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, MsgKind::set, s.name, s.origin);
@@ -74,6 +79,9 @@ void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t
   batch.end(nlh);
 
   auto elems = encode_elements(s);
+  if (kept)
+    if (auto it = kept->elements.find(s.name); it != kept->elements.end())
+      for (const auto& e : it->second) append_timed_element(elems, e);
   size_t next = 0;
   while (next < elems.size()) {
     nlh = batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, s.name,
@@ -160,9 +168,9 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
       rules.push_back(std::move(*rule));
     }
 
-  for (const auto& o : table.objects) add_object(batch, table.name, o);
+  for (const auto& o : table.objects) add_object(batch, table.name, o, opts.kept);
   for (const auto& c : table.chains) add_chain(batch, table.name, c);
-  for (const auto& s : table.sets) add_set(batch, table.name, s, ids.at(s.name));
+  for (const auto& s : table.sets) add_set(batch, table.name, s, ids.at(s.name), opts.kept);
   size_t i = 0;
   for (const auto& c : table.chains)
     for (const auto& r : c.rules) {

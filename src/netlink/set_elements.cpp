@@ -27,7 +27,7 @@ TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
   const unsigned width = static_cast<unsigned>(len) * 8;
   const AddrRange r =
       prefix_range(address.data(), len, static_cast<uint8_t>(std::min(length, width)));
-  TimedElement e{std::vector<uint8_t>(len), timeout, {}};
+  TimedElement e{std::vector<uint8_t>(len), timeout, {}, {}};
   int_to_addr(r.first, e.key.data(), len);
   // The first address past the prefix, unless the prefix reaches the top.
   const U128 top = width == 128 ? ~U128{0} : (U128{1} << width) - 1;
@@ -36,6 +36,24 @@ TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
     int_to_addr(r.last + 1, e.key_end.data(), len);
   }
   return e;
+}
+
+void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& e) {
+  auto start = make_set_elem();
+  nftnl_set_elem_set(start.get(), NFTNL_SET_ELEM_KEY, e.key.data(), e.key.size());
+  if (e.timeout.count() > 0)
+    nftnl_set_elem_set_u64(start.get(), NFTNL_SET_ELEM_TIMEOUT,
+                           static_cast<uint64_t>(e.timeout.count()));
+  if (e.expiration.count() > 0)
+    nftnl_set_elem_set_u64(start.get(), NFTNL_SET_ELEM_EXPIRATION,
+                           static_cast<uint64_t>(e.expiration.count()));
+  out.push_back(std::move(start));
+  if (e.key_end.empty()) return;
+  // The end carries no timeout: the kernel expires it with its start.
+  auto end = make_set_elem();
+  nftnl_set_elem_set(end.get(), NFTNL_SET_ELEM_KEY, e.key_end.data(), e.key_end.size());
+  nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  out.push_back(std::move(end));
 }
 
 Result<void> add_timed_elements(const std::string& table, const std::string& set,
@@ -48,21 +66,10 @@ Result<void> add_timed_elements(const std::string& table, const std::string& set
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
   auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+  std::vector<SetElemPtr> elems;
+  for (const auto& e : elements) append_timed_element(elems, e);
   int index = 0;
-  for (const auto& e : elements) {
-    SetElemPtr elem(nftnl_set_elem_alloc());
-    nftnl_set_elem_set(elem.get(), NFTNL_SET_ELEM_KEY, e.key.data(), e.key.size());
-    if (e.timeout.count() > 0)
-      nftnl_set_elem_set_u64(elem.get(), NFTNL_SET_ELEM_TIMEOUT,
-                             static_cast<uint64_t>(e.timeout.count()));
-    nftnl_set_elem_nlmsg_build(nlh, elem.get(), ++index);
-    if (e.key_end.empty()) continue;
-    // The end carries no timeout: the kernel expires it with its start.
-    SetElemPtr end(nftnl_set_elem_alloc());
-    nftnl_set_elem_set(end.get(), NFTNL_SET_ELEM_KEY, e.key_end.data(), e.key_end.size());
-    nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-    nftnl_set_elem_nlmsg_build(nlh, end.get(), ++index);
-  }
+  for (const auto& elem : elems) nftnl_set_elem_nlmsg_build(nlh, elem.get(), ++index);
   mnl_attr_nest_end(nlh, list);
   batch.end(nlh);
   batch.finish();

@@ -178,4 +178,43 @@ Result<int> Socket::request(nlmsghdr* nlh) {
   }
 }
 
+Result<int> Socket::dump(nlmsghdr* nlh, size_t max_messages,
+                         const std::function<int(const nlmsghdr*)>& on_msg) {
+  nlh->nlmsg_flags |= NLM_F_DUMP;
+  nlh->nlmsg_seq = next_seq();
+  if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0)
+    return errno_error("netlink dump request");
+  struct Context {
+    const std::function<int(const nlmsghdr*)>* on_msg;
+    size_t left;
+    int error;
+  } ctx{&on_msg, max_messages, 0};
+  auto callback = [](const nlmsghdr* msg, void* data) -> int {
+    auto* c = static_cast<Context*>(data);
+    c->error = c->left-- == 0 ? E2BIG : (*c->on_msg)(msg);
+    return c->error ? MNL_CB_ERROR : MNL_CB_OK;
+  };
+  auto buf = std::make_unique_for_overwrite<uint8_t[]>(kRecvBuffer);
+  int fd = sock_.fd();
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int r = poll(&p, 1, kReplyTimeoutMs);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0)
+      return r == 0 ? Error{"no answer from the kernel to a dump request", ETIMEDOUT}
+                    : errno_error("poll");
+    ssize_t n = recv(fd, buf.get(), kRecvBuffer, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("reading a netlink dump");
+    int cb = mnl_cb_run(buf.get(), static_cast<size_t>(n), nlh->nlmsg_seq, portid_, callback, &ctx);
+    if (cb == MNL_CB_STOP) return 0;
+    if (cb >= 0) continue;
+    if (ctx.error == E2BIG)
+      return Error{fmt::format("more than {} answers to a dump request", max_messages), E2BIG};
+    if (ctx.error)
+      return Error{"decoding a netlink dump: " + std::string(std::strerror(ctx.error)), ctx.error};
+    return errno;  // the kernel's answer (mnl_cb_run sets errno from NLMSG_ERROR)
+  }
+}
+
 }  // namespace icmpwall::netlink

@@ -4,7 +4,9 @@
 // One netlink batch replaces icmpwall's table as a whole: add table (no-op
 // if present), delete table, add table, then every object, set, chain and
 // rule. The kernel commits all of it or none of it, so a failed apply
-// leaves the previous ruleset intact. Tables of other owners are never
+// leaves the previous ruleset intact. The live table's counter values and
+// blocked sources are read first and written in the same batch
+// (kept_state.h). Tables of other owners are never
 // named in the batch.
 //
 // Every message in the batch remembers the nft::Origin it was built from;
@@ -26,7 +28,14 @@ struct ApplyStats {
   size_t messages = 0;  // netlink messages in the batch
   size_t bytes = 0;     // batch size
   QueueMode queue_mode = QueueMode::native;
+  // State carried over from the table it replaced (kept_state.h).
+  size_t counters_kept = 0;
+  size_t elements_kept = 0;
 };
+
+// "kept 12 counter value(s) and 1 blocked source(s) of the table it
+// replaced", or empty when nothing was kept.
+std::string kept_text(const ApplyStats& stats);
 
 struct ApplyOptions {
   // Force a queue mode instead of probing the kernel (tests).
@@ -36,9 +45,15 @@ struct ApplyOptions {
   // priority stay, so the kernel drops no packet waiting in a queue
   // (replace.h). Falls back to the whole-table replace if that fails.
   const nft::Table* replaces = nullptr;
+  // Keep the live table's counter values and blocked sources
+  // (kept_state.h): read just before the batch, written in it. A failed
+  // read, or a kernel that refuses the kept state, is a warning in the
+  // diagnostics and the table is applied without it.
+  bool keep_state = true;
 };
 
-// Replaces table inet <table.name> with `table`, atomically. On a kernel
+// Replaces table inet <table.name> with `table`, atomically (keeping the
+// state opts.keep_state says). On a kernel
 // error adds a Diagnostic at the offending object's origin and returns
 // the Error (Error::code = the kernel's errno).
 Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,

@@ -22,6 +22,7 @@
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/batch.h"
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/netlink/kept_state.h"
 #include "icmpwall/util/diagnostics.h"
 #include "icmpwall/util/result.h"
 
@@ -32,6 +33,9 @@ using SetIds = std::map<std::string, uint32_t>;
 
 struct EncodeOptions {
   QueueMode queue_mode = QueueMode::native;
+  // State carried over from the live table (kept_state.h): initial values
+  // of counters, elements added to sets after their own.
+  const KeptState* kept = nullptr;
 };
 
 // The expressions of one rule, as a nftnl_rule of table inet <table>.
@@ -52,7 +56,8 @@ SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id
 // range does not start there); for concatenated intervals KEY and KEY_END.
 std::vector<SetElemPtr> encode_elements(const nft::Set& set);
 
-// Appends the whole table (objects, chains, sets, elements, rules) to
+// Appends the whole table (objects, chains, sets, elements, rules; with
+// opts.kept, counters at their kept values and the kept elements) to
 // `batch`, after whatever the caller already put there. A statement that
 // cannot be encoded is reported in `diags` at its rule's origin, and
 // nothing is appended.

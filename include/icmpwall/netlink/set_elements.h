@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "icmpwall/netlink/handles.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::netlink {
@@ -17,6 +18,9 @@ namespace icmpwall::netlink {
 struct TimedElement {
   std::vector<uint8_t> key;              // e.g. 4 or 16 address bytes, network order
   std::chrono::milliseconds timeout{0};  // 0: the set's default timeout
+  // The time left of `timeout` (an element carried over from a previous
+  // table, kept_state.h); 0: all of it.
+  std::chrono::milliseconds expiration{0};
   // Interval sets: the first key past the range [key, key_end), sent as an
   // interval-end element. Empty: no end element (a plain set, or a range
   // that reaches the top of the key space).
@@ -29,6 +33,10 @@ struct TimedElement {
 // address past the prefix (empty when the prefix reaches the top).
 TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
                             std::chrono::milliseconds timeout);
+
+// `element` as the kernel's elements: the start with its timeout (and
+// expiration), then, for a range, its interval-end element.
+void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& element);
 
 // Adds `elements` to set <set> of table inet <table>. An element already
 // present is not an error (its timeout is left as it was). In an interval

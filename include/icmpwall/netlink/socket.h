@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,14 @@ class Socket {
 
   // A single request (e.g. GETTABLE); 0 or the kernel's errno.
   Result<int> request(nlmsghdr* nlh);
+
+  // A dump request (NLM_F_DUMP is added): every answer message until
+  // NLMSG_DONE goes to `on_msg`, which returns 0 to go on or an errno to
+  // stop with. Bounded: each read waits at most the reply timeout, and
+  // more than `max_messages` answers is an Error (E2BIG). Ok(0) when the
+  // dump ended, else Ok(the kernel's errno) (ENOENT: no such table).
+  Result<int> dump(nlmsghdr* nlh, size_t max_messages,
+                   const std::function<int(const nlmsghdr*)>& on_msg);
 
   uint32_t next_seq() { return seq_++; }
 
