@@ -80,6 +80,22 @@ int run(int argc, char** argv) {
       });
   daemon_cmd->add_option("--events-file", daemon.events_file,
                          "Append eve-style JSON events to this file (reopened on SIGHUP)");
+  daemon_cmd
+      ->add_option("--crowdsec-url", daemon.crowdsec_url,
+                   "The CrowdSec local API (http://ADDR:PORT) to push alerts to and pull "
+                   "decisions from")
+      ->check([](const std::string& s) {
+        auto u = daemon::parse_lapi_url(s);
+        return u ? std::string() : u.error().message;
+      });
+  daemon_cmd->add_option("--crowdsec-bouncer-key-file", daemon.crowdsec_bouncer_key_file,
+                         "File holding the CrowdSec bouncer API key (pulls decisions)");
+  daemon_cmd->add_option("--crowdsec-machine-id", daemon.crowdsec_machine_id,
+                         "CrowdSec machine name that pushes alerts");
+  daemon_cmd->add_option("--crowdsec-machine-password-file", daemon.crowdsec_machine_password_file,
+                         "File holding that CrowdSec machine's password");
+  daemon_cmd->add_option("--crowdsec-poll-interval", daemon.crowdsec_poll_interval,
+                         "Seconds between two pulls of CrowdSec decisions (default 10)");
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

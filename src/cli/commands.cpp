@@ -130,6 +130,11 @@ int cmd_daemon(const DaemonOptions& opts) {
   request.stats_socket = opts.stats_socket;
   request.metrics_listen = opts.metrics_listen;
   request.events_file = opts.events_file;
+  request.crowdsec_url = opts.crowdsec_url;
+  request.crowdsec_bouncer_key_file = opts.crowdsec_bouncer_key_file;
+  request.crowdsec_machine_id = opts.crowdsec_machine_id;
+  request.crowdsec_machine_password_file = opts.crowdsec_machine_password_file;
+  request.crowdsec_poll_interval = opts.crowdsec_poll_interval;
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The daemon's config file: a flat TOML table of eight keys, read with the
+// The daemon's config file: a flat TOML table of thirteen keys, read with the
 // policy stage's TomlReader and checked key by key so that each mistake
 // becomes one diagnostic at its own line and column.
 #include "icmpwall/daemon/config.h"
@@ -16,8 +16,19 @@
 namespace icmpwall::daemon {
 namespace {
 
-const policy::Keys kKeys = {"policy",  "strict",       "queue_mode",     "copy_range",
-                            "on_stop", "stats_socket", "metrics_listen", "events_file"};
+const policy::Keys kKeys = {"policy",
+                            "strict",
+                            "queue_mode",
+                            "copy_range",
+                            "on_stop",
+                            "stats_socket",
+                            "metrics_listen",
+                            "events_file",
+                            "crowdsec_url",
+                            "crowdsec_bouncer_key_file",
+                            "crowdsec_machine_id",
+                            "crowdsec_machine_password_file",
+                            "crowdsec_poll_interval"};
 
 class ConfigReader {
  public:
@@ -80,6 +91,37 @@ class ConfigReader {
           else
             c.events_file = *s;
         }
+      } else if (key == "crowdsec_url") {
+        if (auto s = string_of(v, key)) {
+          auto u = parse_lapi_url(*s);
+          if (u)
+            c.crowdsec.url = *s;
+          else
+            diags_.error(at(v.source()), fmt::format("'crowdsec_url': {}", u.error().message),
+                         "for example \"http://127.0.0.1:8080\"");
+        }
+      } else if (key == "crowdsec_bouncer_key_file" || key == "crowdsec_machine_password_file") {
+        if (auto s = string_of(v, key)) {
+          if (s->empty() || s->front() != '/')
+            diags_.error(at(v.source()), fmt::format("'{}' must be an absolute path", key),
+                         "credentials are read from files only, never from this config");
+          else
+            (key == "crowdsec_bouncer_key_file" ? c.crowdsec.bouncer_key_file
+                                                : c.crowdsec.machine_password_file) = *s;
+        }
+      } else if (key == "crowdsec_machine_id") {
+        if (auto s = string_of(v, key)) c.crowdsec.machine_id = *s;
+      } else if (key == "crowdsec_poll_interval") {
+        const auto* i = v.as_integer();
+        if (!i)
+          wrong_kind(v, key, "an integer (seconds)");
+        else if (i->get() < 1 || i->get() > kMaxPollInterval.count())
+          diags_.error(at(v.source()),
+                       fmt::format("'crowdsec_poll_interval' must be between 1 and {} seconds, "
+                                   "not {}",
+                                   kMaxPollInterval.count(), i->get()));
+        else
+          c.crowdsec.poll_interval = std::chrono::seconds(i->get());
       } else {
         diags_.error(
             at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
@@ -166,6 +208,39 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n == 0 || n > 65535)
     return Error{fmt::format("'{}' is not a port (1 to 65535)", port)};
   return ListenAddress{h, static_cast<uint16_t>(n)};
+}
+
+Result<LapiUrl> parse_lapi_url(std::string_view text) {
+  LapiUrl u;
+  std::string_view rest = text;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+    u.https = true;
+  } else {
+    return Error{fmt::format("'{}' is not an http:// or https:// URL", text)};
+  }
+  if (rest.ends_with("/")) rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos)
+    return Error{
+        fmt::format("'{}': the URL may not have a path (the API's paths are fixed)", text)};
+  auto at = parse_listen_address(rest);
+  if (!at) return at.error();
+  u.at = *at;
+  return u;
+}
+
+std::string crowdsec_config_error(const CrowdSecConfig& c) {
+  const bool pull = !c.bouncer_key_file.empty();
+  const bool push = !c.machine_id.empty() || !c.machine_password_file.empty();
+  if (c.url.empty()) return pull || push ? "CrowdSec credentials are set but no crowdsec_url" : "";
+  if (!pull && !push)
+    return "crowdsec_url is set but neither crowdsec_bouncer_key_file (to pull decisions) nor "
+           "crowdsec_machine_id and crowdsec_machine_password_file (to push alerts)";
+  if (push && (c.machine_id.empty() || c.machine_password_file.empty()))
+    return "pushing alerts needs both crowdsec_machine_id and crowdsec_machine_password_file";
+  return "";
 }
 
 std::string to_string(const ListenAddress& a) {

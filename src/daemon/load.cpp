@@ -1,12 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/load.h"
 
+#include <fmt/format.h>
+
+#include <tuple>
+
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/inspect/engine_budget.h"
 #include "icmpwall/policy/lint.h"
 #include "icmpwall/policy/parser.h"
 
 namespace icmpwall::daemon {
+namespace {
+
+// The --crowdsec-* options on top of the config's crowdsec_* keys, then
+// the whole checked; false (with an error in `diags`) when unusable.
+bool crowdsec_overrides(const LoadRequest& r, CrowdSecConfig& c, Diagnostics& diags) {
+  auto fail = [&](const std::string& where, const std::string& text, const std::string& why) {
+    diags.error({std::make_shared<const SourceFile>(where, text), 0, 0}, why);
+    return false;
+  };
+  if (r.crowdsec_url) {
+    auto u = parse_lapi_url(*r.crowdsec_url);
+    if (!u) return fail("--crowdsec-url", *r.crowdsec_url, u.error().message);
+    c.url = *r.crowdsec_url;
+  }
+  for (auto [opt, key, field] :
+       {std::tuple{&r.crowdsec_bouncer_key_file, "--crowdsec-bouncer-key-file",
+                   &c.bouncer_key_file},
+        std::tuple{&r.crowdsec_machine_password_file, "--crowdsec-machine-password-file",
+                   &c.machine_password_file}}) {
+    if (!*opt) continue;
+    if ((*opt)->empty() || (*opt)->front() != '/')
+      return fail(key, **opt, std::string(key) + " must be an absolute path");
+    *field = **opt;
+  }
+  if (r.crowdsec_machine_id) c.machine_id = *r.crowdsec_machine_id;
+  if (r.crowdsec_poll_interval) {
+    if (*r.crowdsec_poll_interval < 1 || *r.crowdsec_poll_interval > kMaxPollInterval.count())
+      return fail("--crowdsec-poll-interval", std::to_string(*r.crowdsec_poll_interval),
+                  fmt::format("--crowdsec-poll-interval must be between 1 and {} seconds",
+                              kMaxPollInterval.count()));
+    c.poll_interval = std::chrono::seconds(*r.crowdsec_poll_interval);
+  }
+  const std::string error = crowdsec_config_error(c);
+  if (!error.empty())
+    return fail(r.config_path.empty() ? "the command line" : r.config_path, "", error);
+  return true;
+}
+
+}  // namespace
 
 std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
   // 1. the config file, 2. the command line on top
@@ -34,6 +77,7 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
     config.metrics_listen = *a;
   }
   if (request.events_file) config.events_file = *request.events_file;
+  if (!crowdsec_overrides(request, config.crowdsec, diags)) return std::nullopt;
 
   // 3. the policy: parse, lint, compile, the detectors' thresholds
   auto compiled = compile_policy_file(config.policy, config.strict, diags);

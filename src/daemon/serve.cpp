@@ -14,6 +14,7 @@
 #include <optional>
 #include <ostream>
 
+#include "icmpwall/daemon/crowdsec.h"
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/events.h"
 #include "icmpwall/daemon/events_file.h"
@@ -156,6 +157,8 @@ class Daemon {
   std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
   // The eve-style events file; set before any worker starts, outlives them.
   std::unique_ptr<EventsFile> events_file_;
+  // The CrowdSec client; set before any worker starts, outlives them.
+  std::unique_ptr<CrowdSec> crowdsec_;
   const Clock::time_point started_ = Clock::now();
 
   std::shared_ptr<inspect::RouteView> routes_;
@@ -190,7 +193,11 @@ void Daemon::emit(const std::string& line) {
 
 std::shared_ptr<SourceBlocker> Daemon::blocker_for(const std::string& table) {
   if (blocker_ && blocker_->table() == table) return blocker_;
-  return std::make_shared<SourceBlocker>(table, events_);
+  return std::make_shared<SourceBlocker>(
+      table, events_,
+      [this](const inspect::BlockedPrefix& p, std::chrono::seconds s, const std::string& reason) {
+        if (crowdsec_) crowdsec_->push(p, s, reason);
+      });
 }
 
 Result<std::shared_ptr<inspect::Engine>> Daemon::make_engine(
@@ -210,6 +217,7 @@ std::shared_ptr<inspect::Engine> Daemon::new_engine(const Loaded& loaded,
   return std::make_shared<inspect::Engine>(
       loaded.engine, routes_,
       [this, blocker](const inspect::Event& e) {
+        SourceBlocker::note_detection(e);
         blocker->write_event(detection_json(e));
         if (events_file_) events_file_->push(eve_line(e));
         if (!log_.journal()) return;
@@ -275,6 +283,7 @@ StatsInput Daemon::stats_input() {
   for (const auto& [n, w] : workers_) add_counters(queues[n], w.counters());
   in.queues.assign(queues.begin(), queues.end());
   in.types = slot_->type_counts();
+  if (crowdsec_) in.crowdsec = crowdsec_->counters();
   return in;
 }
 
@@ -419,6 +428,26 @@ int Daemon::open_outputs(Startup&) {
     }
     metrics_.emplace(std::move(*m));
   }
+  if (!c.crowdsec.url.empty()) {
+    CrowdSec::Sinks sinks{[this](const std::string& line) {
+                            std::shared_ptr<SourceBlocker> b;  // swapped by a reload
+                            {
+                              std::lock_guard lock(state_mutex_);
+                              b = blocker_;
+                            }
+                            b->write_event(line);
+                          },
+                          [this](Priority p, const std::string& text) {
+                            std::lock_guard lock(out_mutex_);
+                            log_.write(p, text);
+                          }};
+    auto cs = CrowdSec::open(c.crowdsec, std::move(sinks), routes_);
+    if (!cs) {
+      log_.error("crowdsec: " + cs.error().message);
+      return kPolicy;
+    }
+    crowdsec_ = std::move(*cs);
+  }
   return kOk;
 }
 
@@ -458,6 +487,7 @@ std::optional<StatsServer> Daemon::start_stats() {
     else
       log_.warning("no stats socket: " + s.error().message);
   }
+  if (crowdsec_) crowdsec_->start(current_.table.name, current_.engine.block.never_block);
   if (metrics_) {
     metrics_->serve([this] { return metrics_text(); });
     log_.info(
@@ -505,6 +535,8 @@ void Daemon::serve_until_stopped(const sigset_t& signals) {
       if (watchdog) notify("WATCHDOG=1");
       reopen_events_file();
       reload_or_keep();
+      // The sets may have been recreated: the decisions held go in again.
+      if (crowdsec_) crowdsec_->reloaded(current_.table.name, current_.engine.block.never_block);
       if (watchdog) notify("WATCHDOG=1");
       continue;
     }
@@ -517,6 +549,7 @@ void Daemon::stop(std::optional<StatsServer>& stats) {
   notify("STOPPING=1\nSTATUS=stopping");
   stats.reset();
   metrics_.reset();
+  if (crowdsec_) crowdsec_->stop();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
   for (auto& [num, w] : workers_) {
     w.stop();

@@ -33,6 +33,28 @@ constexpr std::pair<const char*, uint64_t queue::Counters::*> kQueueFields[] = {
     {"inspect_errors", &queue::Counters::inspect_errors},
 };
 
+// The CrowdSec client's counters: the document's key, the help text.
+struct CrowdSecField {
+  const char* name;
+  uint64_t CrowdSecCounters::*field;
+  const char* help;
+};
+constexpr CrowdSecField kCrowdSecCounters[] = {
+    {"alerts_sent", &CrowdSecCounters::alerts_sent, "Alerts the CrowdSec local API accepted."},
+    {"alerts_dropped", &CrowdSecCounters::alerts_dropped,
+     "Alerts dropped because the queue to CrowdSec was full."},
+    {"api_failures", &CrowdSecCounters::api_failures,
+     "Calls to the CrowdSec local API that failed."},
+    {"decisions_added", &CrowdSecCounters::decisions_added,
+     "CrowdSec ban decisions put into the blocked-source sets."},
+    {"decisions_deleted", &CrowdSecCounters::decisions_deleted,
+     "CrowdSec decisions deleted by the local API."},
+    {"decisions_refused", &CrowdSecCounters::decisions_refused,
+     "CrowdSec decisions refused: malformed, too broad or protected."},
+    {"kernel_failures", &CrowdSecCounters::kernel_failures,
+     "Changes to the blocked-source sets for CrowdSec the kernel refused."},
+};
+
 std::string type_name(policy::Family f, uint8_t type) {
   if (const auto* t = policy::find_type(f, type)) return std::string(t->name);
   return std::to_string(type);
@@ -131,6 +153,11 @@ json stats_json(const StatsInput& in) {
         std::chrono::duration_cast<std::chrono::seconds>(in.last_reload.time_since_epoch()).count();
   if (in.events_file)
     doc["events_file"] = {{"lines", in.events_file->first}, {"dropped", in.events_file->second}};
+  if (const auto& c = in.crowdsec) {
+    json cs{{"connected", c->connected}, {"decisions", c->decisions}};
+    for (const auto& f : kCrowdSecCounters) cs[f.name] = (*c).*f.field;
+    doc["crowdsec"] = std::move(cs);
+  }
   return doc;
 }
 
@@ -180,6 +207,15 @@ std::string render_prometheus(const json& s) {
     x.sample("events_file_dropped_total", "counter",
              "Event lines dropped because the events file writer was behind.", {},
              num(f, "dropped"));
+  }
+  if (s.contains("crowdsec")) {
+    const auto& c = s["crowdsec"];
+    x.sample("crowdsec_up", "gauge", "1 when the last call to the CrowdSec local API succeeded.",
+             {}, c.value("connected", false) ? 1 : 0);
+    x.sample("crowdsec_decisions", "gauge", "Prefixes blocked for CrowdSec decisions.", {},
+             num(c, "decisions"));
+    for (const auto& f : kCrowdSecCounters)
+      x.sample(fmt::format("crowdsec_{}_total", f.name), "counter", f.help, {}, num(c, f.name));
   }
   return x.render();
 }

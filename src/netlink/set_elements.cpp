@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // NEWSETELEM with per-element timeouts (and, for interval sets, the
-// range's interval-end element), acked, as one small batch.
+// range's interval-end element), acked, as one small batch; DELSETELEM
+// the same way.
 #include "icmpwall/netlink/set_elements.h"
 
 #include <arpa/inet.h>
@@ -56,13 +57,16 @@ void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& e) {
   out.push_back(std::move(end));
 }
 
-Result<void> add_timed_elements(const std::string& table, const std::string& set,
-                                const std::vector<TimedElement>& elements) {
+namespace {
+
+// One NEWSETELEM or DELSETELEM message with `elements` (a range's
+// interval-end element after its start), sent and acked as one batch.
+Result<void> send_elements(uint16_t msg, uint16_t flags, const char* verb, const std::string& table,
+                           const std::string& set, const std::vector<TimedElement>& elements) {
   if (elements.empty()) return ok();
   const nft::Origin origin{{}, fmt::format("set {} of table inet {}", set, table)};
   Batch batch(batch_seq());
-  auto* nlh =
-      batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, set, origin);
+  auto* nlh = batch.begin(msg, NFPROTO_INET, flags, MsgKind::elements, set, origin);
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
   auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -77,10 +81,23 @@ Result<void> add_timed_elements(const std::string& table, const std::string& set
   TRY(auto sock, Socket::open());
   TRY(auto errors, sock.talk(batch));
   if (errors.empty()) return ok();
-  return Error{fmt::format("adding {} element(s) to set {} of table inet {}: {}{}", elements.size(),
-                           set, table, std::strerror(errors[0].code),
+  return Error{fmt::format("{} {} element(s) {} set {} of table inet {}: {}{}", verb,
+                           elements.size(), msg == NFT_MSG_NEWSETELEM ? "to" : "of", set, table,
+                           std::strerror(errors[0].code),
                            errors[0].message.empty() ? "" : " (" + errors[0].message + ")"),
                errors[0].code};
+}
+
+}  // namespace
+
+Result<void> add_timed_elements(const std::string& table, const std::string& set,
+                                const std::vector<TimedElement>& elements) {
+  return send_elements(NFT_MSG_NEWSETELEM, NLM_F_CREATE, "adding", table, set, elements);
+}
+
+Result<void> delete_elements(const std::string& table, const std::string& set,
+                             const std::vector<TimedElement>& elements) {
+  return send_elements(NFT_MSG_DELSETELEM, 0, "deleting", table, set, elements);
 }
 
 }  // namespace icmpwall::netlink

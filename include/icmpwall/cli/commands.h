@@ -34,6 +34,11 @@ struct DaemonOptions {
   std::optional<std::string> stats_socket;
   std::optional<std::string> metrics_listen;
   std::optional<std::string> events_file;
+  std::optional<std::string> crowdsec_url;
+  std::optional<std::string> crowdsec_bouncer_key_file;
+  std::optional<std::string> crowdsec_machine_id;
+  std::optional<std::string> crowdsec_machine_password_file;
+  std::optional<uint32_t> crowdsec_poll_interval;
 };
 
 // stats: the running daemon's counters from its stats socket.

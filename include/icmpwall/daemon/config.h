@@ -9,6 +9,11 @@
 //   stats_socket = "/run/icmpwall/stats.sock"   # "" disables it
 //   metrics_listen = "127.0.0.1:9469"   # HTTP /metrics; absent: none
 //   events_file = "/var/log/icmpwall/eve.json"  # eve-style events; absent: none
+//   crowdsec_url = "http://127.0.0.1:8080"      # CrowdSec local API; absent: none
+//   crowdsec_bouncer_key_file = "/etc/icmpwall/crowdsec-bouncer.key"   # pull decisions
+//   crowdsec_machine_id = "router1"             # push alerts, with:
+//   crowdsec_machine_password_file = "/etc/icmpwall/crowdsec-machine.password"
+//   crowdsec_poll_interval = 10                 # seconds between pulls, 1..3600
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -16,6 +21,7 @@
 // The file must be a regular file of at most 1 MiB (kMaxConfigBytes).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -45,6 +51,31 @@ struct ListenAddress {
 Result<ListenAddress> parse_listen_address(std::string_view text);
 std::string to_string(const ListenAddress& a);  // back to ADDR:PORT
 
+// A CrowdSec local API URL: http:// or https://, a literal address (no
+// host names: nothing is resolved) and a port, nothing after but "/".
+struct LapiUrl {
+  bool https = false;
+  ListenAddress at;
+};
+Result<LapiUrl> parse_lapi_url(std::string_view text);
+
+// The CrowdSec local API (crowdsec.h). Credentials only ever come from
+// files: the bouncer's API key (pulls decisions) and the machine's
+// password (pushes alerts); either or both.
+struct CrowdSecConfig {
+  std::string url;  // empty: no CrowdSec
+  std::string bouncer_key_file;
+  std::string machine_id;
+  std::string machine_password_file;
+  std::chrono::seconds poll_interval{10};
+  bool operator==(const CrowdSecConfig&) const = default;
+};
+inline constexpr std::chrono::seconds kMaxPollInterval{3600};
+// What is missing or contradictory in `c` (a URL without credentials,
+// credentials without a URL, a machine id without its password file, ...),
+// or empty when it is usable.
+std::string crowdsec_config_error(const CrowdSecConfig& c);
+
 struct DaemonConfig {
   std::string policy;  // absolute, or relative to the working directory
   bool strict = false;
@@ -54,6 +85,7 @@ struct DaemonConfig {
   std::string stats_socket = kDefaultStatsSocket;  // empty: no socket
   std::optional<ListenAddress> metrics_listen;     // none: no HTTP endpoint
   std::string events_file;                         // empty: no eve-style file
+  CrowdSecConfig crowdsec;
 };
 
 // Parses a config file's text; `path` names it in diagnostics and anchors

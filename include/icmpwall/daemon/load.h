@@ -28,6 +28,11 @@ struct LoadRequest {
   std::optional<std::string> stats_socket;
   std::optional<std::string> metrics_listen;  // ADDR:PORT
   std::optional<std::string> events_file;
+  std::optional<std::string> crowdsec_url;
+  std::optional<std::string> crowdsec_bouncer_key_file;
+  std::optional<std::string> crowdsec_machine_id;
+  std::optional<std::string> crowdsec_machine_password_file;
+  std::optional<uint32_t> crowdsec_poll_interval;  // seconds
 };
 
 struct Loaded {

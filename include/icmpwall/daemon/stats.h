@@ -12,7 +12,10 @@
 //    "block_requests":N,"reasons":{"tunnel":N,...},
 //    "queues":[{"queue":N,"received":N,"accepted":N,"dropped":N,...}],
 //    "types":[{"family":"ipv4","type":"echo-request","number":8,"packets":N}],
-//    "events_file":{"lines":N,"dropped":N}  (only with an events file)}
+//    "events_file":{"lines":N,"dropped":N}  (only with an events file),
+//    "crowdsec":{"connected":true,"decisions":N,"alerts_sent":N,"alerts_dropped":N,
+//                "api_failures":N,"decisions_added":N,"decisions_deleted":N,
+//                "decisions_refused":N,"kernel_failures":N}  (only with CrowdSec)}
 //
 // The same document, rendered, is what `--metrics-listen` serves over
 // HTTP (metrics_http.h): one renderer for both. Metric names follow the
@@ -30,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "icmpwall/daemon/crowdsec.h"
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/queue/reader.h"
@@ -50,6 +54,8 @@ struct StatsInput {
   // Lines written to the events file and dropped because its writer was
   // behind; none without an events file.
   std::optional<std::pair<uint64_t, uint64_t>> events_file;
+  // The CrowdSec client's counters; none without CrowdSec.
+  std::optional<CrowdSecCounters> crowdsec;
 };
 
 nlohmann::json stats_json(const StatsInput& in);

@@ -39,10 +39,17 @@ TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
 void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& element);
 
 // Adds `elements` to set <set> of table inet <table>. An element already
-// present is not an error (its timeout is left as it was). In an interval
+// present is not an error: older kernels leave its timeout as it was,
+// newer ones (6.18 does) set the new one. In an interval
 // set the timeout rides on the range's start element; the kernel removes
 // the interval-end element together with it.
 Result<void> add_timed_elements(const std::string& table, const std::string& set,
                                 const std::vector<TimedElement>& elements);
+
+// Removes `elements` (their timeouts are ignored) from set <set> of table
+// inet <table>, in one transaction: an element that is not there
+// (ENOENT) fails the whole call and removes nothing.
+Result<void> delete_elements(const std::string& table, const std::string& set,
+                             const std::vector<TimedElement>& elements);
 
 }  // namespace icmpwall::netlink

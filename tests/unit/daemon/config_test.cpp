@@ -118,6 +118,14 @@ TEST(DaemonConfig, BadValues) {
       {"metrics_listen = \"127.0.0.1:0\"", "'0' is not a port"},
       {"metrics_listen = 9469", "'metrics_listen' must be a string"},
       {"events_file = \"eve.json\"", "'events_file' must be an absolute path"},
+      {"crowdsec_url = \"127.0.0.1:8080\"", "is not an http:// or https:// URL"},
+      {"crowdsec_url = \"http://localhost:8080\"", "host names are not resolved"},
+      {"crowdsec_url = \"http://127.0.0.1:8080/v1\"", "may not have a path"},
+      {"crowdsec_bouncer_key_file = \"key\"", "must be an absolute path"},
+      {"crowdsec_machine_password_file = 7", "must be a string"},
+      {"crowdsec_poll_interval = 0", "between 1 and 3600 seconds, not 0"},
+      {"crowdsec_poll_interval = \"10s\"", "must be an integer (seconds)"},
+      {"crowdsec_bouncer_key = \"abc\"", "did you mean 'crowdsec_bouncer_key_file'?"},
   };
   for (const auto& c : cases) {
     auto p = parse(std::string("policy = \"/p\"\n") + c.line + "\n");
@@ -211,6 +219,42 @@ TEST(ListenAddress, ParsesAndPrintsBothFamilies) {
   for (const char* bad : {"", ":9469", "1.2.3.4:", "1.2.3.4:x", "1.2.3.4:-1", "1.2.3.4:9469 ",
                           "[1.2.3.4]:9469", "[::1:9469", "256.0.0.1:1", "1.2.3.4:+80"})
     EXPECT_FALSE(parse_listen_address(bad)) << bad;
+}
+
+TEST(DaemonConfig, CrowdSecKeys) {
+  auto p = parse(
+      "policy = \"/p\"\n"
+      "crowdsec_url = \"http://[::1]:8080/\"\n"
+      "crowdsec_bouncer_key_file = \"/etc/icmpwall/bouncer.key\"\n"
+      "crowdsec_machine_id = \"router1\"\n"
+      "crowdsec_machine_password_file = \"/etc/icmpwall/machine.password\"\n"
+      "crowdsec_poll_interval = 3\n");
+  ASSERT_TRUE(p.config) << p.diagnostics;
+  const auto& c = p.config->crowdsec;
+  EXPECT_EQ(c.url, "http://[::1]:8080/");
+  EXPECT_EQ(c.bouncer_key_file, "/etc/icmpwall/bouncer.key");
+  EXPECT_EQ(c.machine_id, "router1");
+  EXPECT_EQ(c.machine_password_file, "/etc/icmpwall/machine.password");
+  EXPECT_EQ(c.poll_interval, std::chrono::seconds(3));
+  EXPECT_EQ(crowdsec_config_error(c), "");
+  auto u = parse_lapi_url(c.url);
+  ASSERT_TRUE(u);
+  EXPECT_FALSE(u->https);
+  EXPECT_EQ(to_string(u->at), "[::1]:8080");
+  EXPECT_TRUE(parse_lapi_url("https://198.18.0.1:8443")->https);
+}
+
+TEST(DaemonConfig, CrowdSecNeedsAUrlAndCredentialsTogether) {
+  CrowdSecConfig none;
+  EXPECT_EQ(crowdsec_config_error(none), "");
+  CrowdSecConfig url_only{"http://127.0.0.1:8080", "", "", "", std::chrono::seconds(10)};
+  EXPECT_THAT(crowdsec_config_error(url_only), HasSubstr("neither"));
+  CrowdSecConfig key_only{"", "/k", "", "", std::chrono::seconds(10)};
+  EXPECT_THAT(crowdsec_config_error(key_only), HasSubstr("no crowdsec_url"));
+  CrowdSecConfig id_only{"http://127.0.0.1:8080", "", "router1", "", std::chrono::seconds(10)};
+  EXPECT_THAT(crowdsec_config_error(id_only), HasSubstr("needs both"));
+  CrowdSecConfig pull{"http://127.0.0.1:8080", "/k", "", "", std::chrono::seconds(10)};
+  EXPECT_EQ(crowdsec_config_error(pull), "");
 }
 
 }  // namespace

@@ -218,5 +218,25 @@ TEST(Counters, AddedAcrossReloads) {
   EXPECT_EQ(q.enobufs, 2u);
 }
 
+TEST(Prometheus, CrowdSecCounters) {
+  auto in = sample_input();
+  EXPECT_EQ(render_prometheus(stats_json(in)).find("crowdsec"), std::string::npos);
+  CrowdSecCounters c;
+  c.connected = true;
+  c.decisions = 3;
+  c.alerts_sent = 4;
+  c.api_failures = 2;
+  in.crowdsec = c;
+  const auto j = stats_json(in);
+  EXPECT_EQ(j["crowdsec"]["api_failures"], 2);
+  EXPECT_EQ(j["crowdsec"]["connected"], true);
+  const auto text = render_prometheus(j);
+  EXPECT_THAT(text, HasSubstr("# TYPE icmpwall_crowdsec_up gauge\nicmpwall_crowdsec_up 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_crowdsec_decisions 3\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE icmpwall_crowdsec_api_failures_total counter\n"
+                              "icmpwall_crowdsec_api_failures_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_crowdsec_alerts_sent_total 4\n"));
+}
+
 }  // namespace
 }  // namespace icmpwall::daemon
