@@ -9,6 +9,7 @@
 //   stats_socket = "/run/icmpwall/stats.sock"   # "" disables it
 //   metrics_listen = "127.0.0.1:9469"   # HTTP /metrics; absent: none
 //   events_file = "/var/log/icmpwall/eve.json"  # eve-style events; absent: none
+//   nflog_events_per_second = 100  # NFLOG log events written, at most (1..1000000)
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -54,6 +55,7 @@ struct DaemonConfig {
   std::string stats_socket = kDefaultStatsSocket;  // empty: no socket
   std::optional<ListenAddress> metrics_listen;     // none: no HTTP endpoint
   std::string events_file;                         // empty: no eve-style file
+  uint32_t nflog_events_per_second = 100;          // the bound on `log` events (NFLOG)
 };
 
 // Parses a config file's text; `path` names it in diagnostics and anchors

@@ -12,7 +12,11 @@
 //    "block_requests":N,"reasons":{"tunnel":N,...},
 //    "queues":[{"queue":N,"received":N,"accepted":N,"dropped":N,...}],
 //    "types":[{"family":"ipv4","type":"echo-request","number":8,"packets":N}],
-//    "events_file":{"lines":N,"dropped":N}  (only with an events file)}
+//    "events_file":{"lines":N,"dropped":N}  (only with an events file),
+//    "nflog":{"groups":[N],"received":N,"events":N,"suppressed":N,"overflows":N,
+//             "malformed":N,"undecoded":N,"unknown_rule":N,"recv_errors":N,
+//             "packets":[{"rule":...,"family":...,"type":...,"number":N,"packets":N}]}
+//      (only once the policy logged to an NFLOG group)}
 //
 // The same document, rendered, is what `--metrics-listen` serves over
 // HTTP (metrics_http.h): one renderer for both. Metric names follow the
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "icmpwall/daemon/engine_slot.h"
+#include "icmpwall/daemon/nflog_reader.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/queue/reader.h"
 
@@ -50,6 +55,10 @@ struct StatsInput {
   // Lines written to the events file and dropped because its writer was
   // behind; none without an events file.
   std::optional<std::pair<uint64_t, uint64_t>> events_file;
+  // The NFLOG reader's counters and the groups bound now; none before a
+  // policy logged to a group.
+  std::optional<NflogCounters> nflog;
+  std::set<uint16_t> nflog_groups;
 };
 
 nlohmann::json stats_json(const StatsInput& in);
