@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "icmpwall/util/errno_error.h"
 
@@ -80,10 +81,16 @@ bool NflogHandler::take_token(Clock::time_point now) {
 std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uint8_t> bytes,
                                                              Clock::time_point now) {
   std::vector<std::pair<uint32_t, int>> errors;
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data());
-  int left = static_cast<int>(std::min<size_t>(bytes.size(), kReadBuffer));
-  // mnl_nlmsg_ok: a header that fits, and a length within what is left.
-  while (mnl_nlmsg_ok(nlh, left)) {
+  size_t at = 0;
+  const size_t end = std::min<size_t>(bytes.size(), kReadBuffer);
+  // A whole header, and a length that covers it and stays within the
+  // bytes (compared unsigned: mnl_nlmsg_ok takes a length past 2 GiB for a
+  // negative one and lets it through).
+  while (end - at >= sizeof(nlmsghdr)) {
+    nlmsghdr hdr;
+    std::memcpy(&hdr, bytes.data() + at, sizeof hdr);
+    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > end - at) break;
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data() + at);
     if (auto err = parse_nflog_error(nlh)) {
       errors.emplace_back(nlh->nlmsg_seq, *err);
     } else if (auto m = parse_nflog_packet(nlh)) {
@@ -92,7 +99,7 @@ std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uin
       std::lock_guard lock(mutex_);
       ++counters_.malformed;
     }
-    nlh = mnl_nlmsg_next(nlh, &left);
+    at += std::min<size_t>(MNL_ALIGN(hdr.nlmsg_len), end - at);
   }
   return errors;
 }
