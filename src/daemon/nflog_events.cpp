@@ -41,13 +41,13 @@ NflogSources nflog_sources(const policy::Policy& p) {
   NflogSources out;
   for (const auto& hp : p.hooks)
     add(out, hp.log,
-        {fmt::format("default.{}", policy::to_string(hp.hook)), policy::to_string(hp.default_action),
-         hp.default_action == Action::drop});
+        {fmt::format("default.{}", policy::to_string(hp.hook)),
+         policy::to_string(hp.default_action), hp.default_action == Action::drop});
   for (const auto& r : p.rules) {
     // A rate-limit rule logs what is over its limit, dropped unless
     // over_drop is off.
-    const bool blocked =
-        r.action == Action::drop || (r.action == Action::rate_limit && r.limit && r.limit->over_drop);
+    const bool blocked = r.action == Action::drop ||
+                         (r.action == Action::rate_limit && r.limit && r.limit->over_drop);
     add(out, r.log, {r.name, policy::to_string(r.action), blocked});
   }
   return out;
@@ -100,7 +100,8 @@ std::string nflog_eve_json(const NflogEvent& e) {
                 {"category", "Policy log"},
                 {"severity", 3}};
   if (!e.source) j["alert"]["action"] = "unknown";
-  json own{{"rule", std::string(e.rule_label())}, {"hook", hook_of(e)}, {"group", e.message->group}};
+  json own{
+      {"rule", std::string(e.rule_label())}, {"hook", hook_of(e)}, {"group", e.message->group}};
   if (e.source) own["action"] = e.source->action;
   if (e.message->prefix) own["prefix"] = *e.message->prefix;
   j["icmpwall"] = std::move(own);

@@ -21,18 +21,14 @@ constexpr uint16_t kConfigType = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
 // The payload length each fixed-size attribute must have at least.
 size_t min_len(uint16_t type) {
   switch (type) {
-    case NFULA_PACKET_HDR:
-      return sizeof(nfulnl_msg_packet_hdr);
-    case NFULA_TIMESTAMP:
-      return sizeof(nfulnl_msg_packet_timestamp);
+    case NFULA_PACKET_HDR: return sizeof(nfulnl_msg_packet_hdr);
+    case NFULA_TIMESTAMP: return sizeof(nfulnl_msg_packet_timestamp);
     case NFULA_MARK:
     case NFULA_IFINDEX_INDEV:
     case NFULA_IFINDEX_OUTDEV:
     case NFULA_IFINDEX_PHYSINDEV:
-    case NFULA_IFINDEX_PHYSOUTDEV:
-      return sizeof(uint32_t);
-    default:
-      return 0;
+    case NFULA_IFINDEX_PHYSOUTDEV: return sizeof(uint32_t);
+    default: return 0;
   }
 }
 
@@ -113,12 +109,11 @@ std::optional<NflogPacket> parse_nflog_packet(const nlmsghdr* nlh) {
   if (const nlattr* a = attr[NFULA_TIMESTAMP]) {
     nfulnl_msg_packet_timestamp ts{};
     std::memcpy(&ts, mnl_attr_get_payload(a), sizeof ts);
-    p.timestamp = std::pair{static_cast<int64_t>(be64toh(ts.sec)),
-                            static_cast<int64_t>(be64toh(ts.usec))};
+    p.timestamp =
+        std::pair{static_cast<int64_t>(be64toh(ts.sec)), static_cast<int64_t>(be64toh(ts.usec))};
   }
   if (const nlattr* a = attr[NFULA_PAYLOAD])
-    p.payload = {static_cast<const uint8_t*>(mnl_attr_get_payload(a)),
-                 mnl_attr_get_payload_len(a)};
+    p.payload = {static_cast<const uint8_t*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)};
   return p;
 }
 

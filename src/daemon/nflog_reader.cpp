@@ -71,7 +71,8 @@ NflogCounters NflogHandler::counters() const {
 
 bool NflogHandler::take_token(Clock::time_point now) {
   if (refilled_ != Clock::time_point{} && now > refilled_)
-    tokens_ = std::min(rate_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
+    tokens_ =
+        std::min(rate_, tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
   refilled_ = now;
   if (tokens_ < 1) return false;
   tokens_ -= 1;
@@ -158,8 +159,7 @@ NflogReader::NflogReader(std::set<uint16_t> groups, NflogSources sources,
 
 Result<std::unique_ptr<NflogReader>> NflogReader::open(const std::set<uint16_t>& groups,
                                                        NflogSources sources,
-                                                       uint32_t events_per_second,
-                                                       NflogSink sink) {
+                                                       uint32_t events_per_second, NflogSink sink) {
   std::unique_ptr<NflogReader> r(
       new NflogReader(groups, std::move(sources), events_per_second, std::move(sink)));
   MnlSocketOptions o;

@@ -7,10 +7,9 @@
 // both families; the kernel's log limit bounds a burst; a SIGHUP that
 // changes the group rebinds; and without any daemon `apply` still loads
 // the policy (the kernel drops what nobody reads).
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <signal.h>
-
-#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -127,8 +126,7 @@ TEST_F(NflogTest, DroppedPingsOfBothFamiliesBecomeEventsNamingTheRule) {
 // burst, its event means the burst's have all been read.
 TEST_F(NflogTest, TheLogLimitBoundsABurst) {
   auto daemon = start_daemon();
-  EXPECT_EQ(ping(net_->client, Addr::server_v4, {"-c", "10", "-i", "0.02", "-W", "1"}).received,
-            0);
+  EXPECT_EQ(ping(net_->client, Addr::server_v4, {"-c", "10", "-i", "0.02", "-W", "1"}).received, 0);
   EXPECT_EQ(ping(net_->client, Addr::server_v6, {"-c", "1", "-W", "1"}).received, 0);
   ASSERT_TRUE(wait_eve("default.input")) << eve_->read() << daemon->err();
   const size_t logged = eve_of("no-ping4").size();

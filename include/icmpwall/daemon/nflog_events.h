@@ -30,8 +30,8 @@ namespace icmpwall::daemon {
 
 // The rule or default whose `log` produced a packet.
 struct LogSource {
-  std::string rule;    // the rule's name, or "default.HOOK"
-  std::string action;  // the policy's: "allow", "drop", "rate-limit", "inspect"
+  std::string rule;      // the rule's name, or "default.HOOK"
+  std::string action;    // the policy's: "allow", "drop", "rate-limit", "inspect"
   bool blocked = false;  // the logged packet is dropped after the log
 };
 

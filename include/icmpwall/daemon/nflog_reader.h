@@ -50,14 +50,14 @@ inline constexpr size_t kMaxNflogLabels = 1024;
 inline constexpr uint32_t kDefaultNflogEventsPerSecond = 100;
 
 struct NflogCounters {
-  uint64_t received = 0;     // packet messages read
-  uint64_t events = 0;       // handed to the sink
-  uint64_t suppressed = 0;   // over the daemon's event rate: counted only
-  uint64_t overflows = 0;    // ENOBUFS: the kernel dropped messages for us
-  uint64_t malformed = 0;    // messages that did not parse
-  uint64_t undecoded = 0;    // payloads that did not decode as ICMP
+  uint64_t received = 0;      // packet messages read
+  uint64_t events = 0;        // handed to the sink
+  uint64_t suppressed = 0;    // over the daemon's event rate: counted only
+  uint64_t overflows = 0;     // ENOBUFS: the kernel dropped messages for us
+  uint64_t malformed = 0;     // messages that did not parse
+  uint64_t undecoded = 0;     // payloads that did not decode as ICMP
   uint64_t unknown_rule = 0;  // prefixes no rule of the policy uses
-  uint64_t recv_errors = 0;  // other failed reads
+  uint64_t recv_errors = 0;   // other failed reads
   // (rule, family, ICMP type) -> packets logged.
   std::map<std::tuple<std::string, policy::Family, uint8_t>, uint64_t> packets;
 };
@@ -98,8 +98,8 @@ class NflogReader {
   // (an Error names the group the kernel refused, e.g. one another
   // process reads). No thread yet: start().
   static Result<std::unique_ptr<NflogReader>> open(const std::set<uint16_t>& groups,
-                                                   NflogSources sources,
-                                                   uint32_t events_per_second, NflogSink sink);
+                                                   NflogSources sources, uint32_t events_per_second,
+                                                   NflogSink sink);
   ~NflogReader();
   NflogReader(const NflogReader&) = delete;
   NflogReader& operator=(const NflogReader&) = delete;

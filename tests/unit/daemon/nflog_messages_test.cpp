@@ -43,9 +43,9 @@ TEST(NflogMessages, BindAsksForPacketsWithACopyRangeAndNoBatching) {
       },
       attr);
   ASSERT_TRUE(attr[NFULA_CFG_CMD] && attr[NFULA_CFG_MODE] && attr[NFULA_CFG_QTHRESH]);
-  EXPECT_EQ(static_cast<const nfulnl_msg_config_cmd*>(mnl_attr_get_payload(attr[NFULA_CFG_CMD]))
-                ->command,
-            NFULNL_CFG_CMD_BIND);
+  EXPECT_EQ(
+      static_cast<const nfulnl_msg_config_cmd*>(mnl_attr_get_payload(attr[NFULA_CFG_CMD]))->command,
+      NFULNL_CFG_CMD_BIND);
   const auto* mode =
       static_cast<const nfulnl_msg_config_mode*>(mnl_attr_get_payload(attr[NFULA_CFG_MODE]));
   EXPECT_EQ(mode->copy_mode, NFULNL_COPY_PACKET);
@@ -120,7 +120,8 @@ TEST(NflogMessages, HostileMessagesAreRefusedOrIgnored) {
 
   // A packet header attribute shorter than the struct: refused.
   Bytes short_hdr = good;
-  auto* a = reinterpret_cast<nlattr*>(short_hdr.data() + MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(nfgenmsg)));
+  auto* a =
+      reinterpret_cast<nlattr*>(short_hdr.data() + MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(nfgenmsg)));
   ASSERT_EQ(a->nla_type, NFULA_PACKET_HDR);
   a->nla_len = MNL_ATTR_HDRLEN + 1;
   EXPECT_FALSE(parse_nflog_packet(header(short_hdr)));
