@@ -114,10 +114,13 @@ TEST_F(NflogTest, DroppedPingsOfBothFamiliesBecomeEventsNamingTheRule) {
   EXPECT_EQ(v6["in_iface"], Topology::server_if);
   EXPECT_EQ(v6["alert"]["action"], "blocked");
 
-  // The same events on the JSON event lines.
-  EXPECT_TRUE(daemon->wait_out(R"("event":"log","rule":"no-ping4","action":"drop")"))
+  // The same events on the JSON event lines (keys in alphabetical order).
+  EXPECT_TRUE(daemon->wait_out(R"({"action":"drop","code":0,"dst":"198.18.2.2","event":"log")"))
       << daemon->out();
-  EXPECT_TRUE(daemon->wait_out(R"("rule":"default.input")")) << daemon->out();
+  EXPECT_TRUE(daemon->wait_out(R"("rule":"no-ping4","src":"198.18.1.2","type":8})"))
+      << daemon->out();
+  EXPECT_TRUE(daemon->wait_out(R"("rule":"default.input","src":"2001:db8:1::2","type":128})"))
+      << daemon->out();
   EXPECT_THAT(daemon->out(), HasSubstr(R"("iif":"s0")"));
 }
 
