@@ -538,7 +538,7 @@ class Compiler {
     nft::Rule r = std::move(conds);
     r.origin = std::move(origin);
     r.add(nft::Limit{log.rate, log.burst}, log.loc);
-    r.add(nft::Log{log.prefix}, log.loc);
+    r.add(nft::Log{log.prefix, log.group}, log.loc);
     return r;
   }
 

@@ -144,7 +144,12 @@ struct StmtText {
     if (!d.mask.empty()) key += " & " + format_addr(d.mask.data(), d.mask.size());
     return fmt::format("update @{} {{ {} {} }}", d.set, key, limit(d.limit));
   }
-  std::string operator()(const nft::Log& l) const { return "log prefix " + quote(l.prefix); }
+  // nft's order: prefix, then group.
+  std::string operator()(const nft::Log& l) const {
+    std::string s = "log prefix " + quote(l.prefix);
+    if (l.group) s += " group " + std::to_string(*l.group);
+    return s;
+  }
   std::string operator()(const nft::Queue& q) const {
     std::string num =
         q.total > 1 ? fmt::format("{}-{}", q.num, q.num + q.total - 1) : std::to_string(q.num);

@@ -24,6 +24,7 @@ const policy::Keys kKeys = {"policy",
                             "stats_socket",
                             "metrics_listen",
                             "events_file",
+                            "nflog_events_per_second",
                             "crowdsec_url",
                             "crowdsec_bouncer_key_file",
                             "crowdsec_machine_id",
@@ -122,6 +123,18 @@ class ConfigReader {
                                    kMaxPollInterval.count(), i->get()));
         else
           c.crowdsec.poll_interval = std::chrono::seconds(i->get());
+      } else if (key == "nflog_events_per_second") {
+        const auto* i = v.as_integer();
+        if (!i)
+          wrong_kind(v, key, "an integer");
+        else if (i->get() < 1 || i->get() > 1'000'000)
+          diags_.error(
+              at(v.source()),
+              fmt::format("'nflog_events_per_second' must be between 1 and 1000000, not {}",
+                          i->get()),
+              "the kernel's `log` rate limits each rule; this bounds them all");
+        else
+          c.nflog_events_per_second = static_cast<uint32_t>(i->get());
       } else {
         diags_.error(
             at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),

@@ -19,6 +19,7 @@
 #include "icmpwall/daemon/events.h"
 #include "icmpwall/daemon/events_file.h"
 #include "icmpwall/daemon/metrics_http.h"
+#include "icmpwall/daemon/nflog_reader.h"
 #include "icmpwall/daemon/privileges.h"
 #include "icmpwall/daemon/source_blocker.h"
 #include "icmpwall/daemon/stats.h"
@@ -140,6 +141,10 @@ class Daemon {
   // reload(), with anything it throws logged as a refused reload: the
   // daemon keeps serving what it served.
   void reload_or_keep();
+  // The policy's NFLOG groups read (a failure is logged); one logged packet
+  // written as event lines.
+  bool follow_nflog();
+  void write_log_event(const NflogEvent& e);
   // After logrotate moved the events file: the configured path again.
   void reopen_events_file();
   std::string status() const;
@@ -174,6 +179,8 @@ class Daemon {
   uint64_t reload_failures_ = 0;
   std::chrono::system_clock::time_point last_reload_{};
 
+  // Its thread writes through blocker_ and events_file_: it stops before them.
+  std::optional<NflogListener> nflog_;
   // Last: it reads everything above, so it stops first.
   std::optional<MetricsServer> metrics_;
 };
@@ -267,8 +274,9 @@ void Daemon::reopen_events_file() {
 }
 
 StatsInput Daemon::stats_input() {
-  std::lock_guard lock(state_mutex_);
   StatsInput in;
+  if (nflog_) in.nflog = nflog_->counters(), in.nflog_groups = nflog_->groups();
+  std::lock_guard lock(state_mutex_);
   in.version = ICMPWALL_VERSION;
   in.last_reload = last_reload_;
   if (events_file_) in.events_file = {events_file_->lines(), events_file_->dropped()};
@@ -474,7 +482,31 @@ int Daemon::start_workers(Startup& start) {
     }
     workers_.emplace(num, std::move(*w));
   }
-  return kOk;
+  nflog_.emplace(current_.config.nflog_events_per_second,
+                 [this](const NflogEvent& e) { write_log_event(e); });
+  return follow_nflog() ? kOk : kKernel;
+}
+
+bool Daemon::follow_nflog() {
+  nflog_->set_events_per_second(current_.config.nflog_events_per_second);
+  auto r = nflog_->follow(current_.policy);
+  if (!r) log_.error("log groups: " + r.error().message + "; `log` packets are not read");
+  return r.ok();
+}
+
+// From the NFLOG thread; never under state_mutex_ (a reload waits for this
+// thread to stop while holding none).
+void Daemon::write_log_event(const NflogEvent& e) {
+  std::shared_ptr<SourceBlocker> blocker;
+  {
+    std::lock_guard lock(state_mutex_);
+    blocker = blocker_;
+  }
+  blocker->write_event(nflog_json(e));
+  if (events_file_) events_file_->push(nflog_eve_json(e));
+  if (!log_.journal()) return;
+  std::lock_guard lock(out_mutex_);
+  log_.info(fmt::format("log: {}", e.rule_label()), nflog_fields(e));
 }
 
 std::optional<StatsServer> Daemon::start_stats() {
@@ -550,6 +582,7 @@ void Daemon::stop(std::optional<StatsServer>& stats) {
   stats.reset();
   metrics_.reset();
   if (crowdsec_) crowdsec_->stop();
+  if (nflog_) nflog_->stop();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;
   for (auto& [num, w] : workers_) {
     w.stop();
@@ -580,6 +613,7 @@ void Daemon::reload() {
                     &Daemon::start_new_queues, &Daemon::replace_ruleset})
     if (auto r = (this->*step)(next); !r) return refuse_reload(r.error().message);
   swap_in(next);
+  follow_nflog();
   announce_reload(next);
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <tuple>
 
 #include "icmpwall/policy/icmp_types.h"
 #include "icmpwall/policy/policy.h"
@@ -114,6 +115,27 @@ class Exposition {
   std::map<std::string, size_t> index_;
 };
 
+// The NFLOG reader's plain counters, in order: document key, metric, help.
+constexpr std::tuple<const char*, uint64_t NflogCounters::*, const char*, const char*>
+    kNflogFields[] = {
+        {"received", &NflogCounters::received, "nflog_packets_total",
+         "Packets a policy `log` sent to an NFLOG group that the daemon read."},
+        {"events", &NflogCounters::events, "nflog_events_total",
+         "NFLOG packets written as events."},
+        {"suppressed", &NflogCounters::suppressed, "nflog_events_suppressed_total",
+         "NFLOG packets over nflog_events_per_second: counted, not written."},
+        {"overflows", &NflogCounters::overflows, "nflog_overflows_total",
+         "Times the NFLOG socket overflowed (ENOBUFS) and the kernel dropped messages."},
+        {"malformed", &NflogCounters::malformed, "nflog_malformed_total",
+         "NFLOG messages that did not parse."},
+        {"undecoded", &NflogCounters::undecoded, "nflog_undecoded_total",
+         "NFLOG packets whose bytes did not decode as ICMP."},
+        {"unknown_rule", &NflogCounters::unknown_rule, "nflog_unknown_rule_total",
+         "NFLOG packets with a prefix no rule of the policy uses."},
+        {"recv_errors", &NflogCounters::recv_errors, "nflog_receive_errors_total",
+         "Failed reads of the NFLOG socket."},
+};
+
 uint64_t num(const json& j, const char* key) {
   return j.contains(key) ? j[key].get<uint64_t>() : 0;
 }
@@ -157,6 +179,21 @@ json stats_json(const StatsInput& in) {
     json cs{{"connected", c->connected}, {"decisions", c->decisions}};
     for (const auto& f : kCrowdSecCounters) cs[f.name] = (*c).*f.field;
     doc["crowdsec"] = std::move(cs);
+  }
+  if (in.nflog) {
+    json n{{"groups", in.nflog_groups}};
+    for (const auto& [key, field, metric, help] : kNflogFields) n[key] = (*in.nflog).*field;
+    json packets = json::array();
+    for (const auto& [k, count] : in.nflog->packets) {
+      const auto& [rule, family, type] = k;
+      packets.push_back({{"rule", rule},
+                         {"family", policy::to_string(family)},
+                         {"type", type_name(family, type)},
+                         {"number", type},
+                         {"packets", count}});
+    }
+    n["packets"] = std::move(packets);
+    doc["nflog"] = std::move(n);
   }
   return doc;
 }
@@ -216,6 +253,18 @@ std::string render_prometheus(const json& s) {
              num(c, "decisions"));
     for (const auto& f : kCrowdSecCounters)
       x.sample(fmt::format("crowdsec_{}_total", f.name), "counter", f.help, {}, num(c, f.name));
+  }
+  if (s.contains("nflog")) {
+    const auto& n = s["nflog"];
+    for (const auto& [key, field, metric, help] : kNflogFields)
+      x.sample(metric, "counter", help, {}, num(n, key));
+    for (const auto& p : n.value("packets", json::array()))
+      x.sample("nflog_rule_packets_total", "counter",
+               "NFLOG packets per policy rule, ICMP family and type.",
+               {{"rule", p.value("rule", "")},
+                {"family", p.value("family", "")},
+                {"type", p.value("type", "")}},
+               num(p, "packets"));
   }
   return x.render();
 }

@@ -244,6 +244,7 @@ class RuleEncoder {
   Result<void> operator()(const nft::Log& l) {
     auto e = make_expr("log");
     nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOG_PREFIX, l.prefix.c_str());
+    if (l.group) nftnl_expr_set_u16(e.get(), NFTNL_EXPR_LOG_GROUP, *l.group);
     add(std::move(e));
     return ok();
   }

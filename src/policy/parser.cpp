@@ -38,7 +38,7 @@ namespace {
 constexpr size_t kMaxLogPrefix = 127;
 
 const Keys kTopKeys = {"icmpwall", "hooks", "rule", "inspect"};
-const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments", "empty"};
+const Keys kIcmpwallKeys = {"table", "priority", "role", "fragments", "empty", "log-group"};
 const Keys kHookKeys = {"default", "log"};
 const Keys kLogKeys = {"prefix", "rate", "burst"};
 const Keys kRateUnits = {"second", "minute", "hour", "day"};
@@ -181,6 +181,12 @@ bool Parser::walk(const toml::table& root, Policy& policy,
   if (!count) return false;
   if (const auto* n = root.get("inspect")) parse_inspect_settings(*n, policy);
   check_emptiness(*count, declares_hooks);
+  if (policy.log_group) {
+    for (auto& hp : policy.hooks)
+      if (hp.log) hp.log->group = policy.log_group;
+    for (auto& r : policy.rules)
+      if (r.log) r.log->group = policy.log_group;
+  }
   return true;
 }
 
@@ -216,6 +222,11 @@ void Parser::parse_settings(const toml::node& n, Policy& policy) {
         policy.fragments =
             static_cast<Fragments>(std::find(modes.begin(), modes.end(), *f) - modes.begin());
         policy.fragments_loc = at(v);
+      }
+    } else if (k.str() == "log-group") {
+      if (auto g = get_int(v, "log-group", 0, 65535, "an NFLOG group number, e.g. log-group = 1")) {
+        policy.log_group = static_cast<uint16_t>(*g);
+        policy.log_group_loc = at(v);
       }
     } else if (k.str() == "empty") {
       if (const auto* b = v.as_boolean())

@@ -104,6 +104,14 @@ TEST(AuditNftTextTest, EveryCompiledShapeReadsAsNftListsIt) {
                                       "/tests/golden/nft_shapes.toml");
 }
 
+// `log prefix "..." group N` (a policy with [icmpwall] log-group) reads as
+// nft lists it.
+TEST(AuditNftTextTest, NflogGroupLogsReadAsNftListsThem) {
+  ICMPWALL_REQUIRE_ROOT();
+  expect_rules_read_as_nft_lists_them(std::string(ICMPWALL_SOURCE_DIR) +
+                                      "/tests/golden/nflog.toml");
+}
+
 // A rule added by hand, with nft's own syntax, reads back the same.
 TEST(AuditNftTextTest, RulesWrittenWithNftReadBackAsWritten) {
   ICMPWALL_REQUIRE_ROOT();

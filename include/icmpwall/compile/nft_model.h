@@ -134,8 +134,10 @@ struct DynsetLimit {
   Limit limit;
 };
 
-struct Log {  // log prefix "x"
+struct Log {  // log prefix "x" [group N]
   std::string prefix;
+  // The NFLOG group (netlink, read by the daemon); none: the kernel log.
+  std::optional<uint16_t> group;
 };
 
 // queue num N[-M] [fanout] [bypass]. The encoder emits the native nft

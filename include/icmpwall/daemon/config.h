@@ -14,6 +14,7 @@
 //   crowdsec_machine_id = "router1"             # push alerts, with:
 //   crowdsec_machine_password_file = "/etc/icmpwall/crowdsec-machine.password"
 //   crowdsec_poll_interval = 10                 # seconds between pulls, 1..3600
+//   nflog_events_per_second = 100  # NFLOG log events written, at most (1..1000000)
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -86,6 +87,7 @@ struct DaemonConfig {
   std::optional<ListenAddress> metrics_listen;     // none: no HTTP endpoint
   std::string events_file;                         // empty: no eve-style file
   CrowdSecConfig crowdsec;
+  uint32_t nflog_events_per_second = 100;  // the bound on `log` events (NFLOG)
 };
 
 // Parses a config file's text; `path` names it in diagnostics and anchors

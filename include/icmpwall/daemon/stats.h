@@ -15,7 +15,11 @@
 //    "events_file":{"lines":N,"dropped":N}  (only with an events file),
 //    "crowdsec":{"connected":true,"decisions":N,"alerts_sent":N,"alerts_dropped":N,
 //                "api_failures":N,"decisions_added":N,"decisions_deleted":N,
-//                "decisions_refused":N,"kernel_failures":N}  (only with CrowdSec)}
+//                "decisions_refused":N,"kernel_failures":N}  (only with CrowdSec)
+//    "nflog":{"groups":[N],"received":N,"events":N,"suppressed":N,"overflows":N,
+//             "malformed":N,"undecoded":N,"unknown_rule":N,"recv_errors":N,
+//             "packets":[{"rule":...,"family":...,"type":...,"number":N,"packets":N}]}
+//      (only once the policy logged to an NFLOG group)}
 //
 // The same document, rendered, is what `--metrics-listen` serves over
 // HTTP (metrics_http.h): one renderer for both. Metric names follow the
@@ -35,6 +39,7 @@
 
 #include "icmpwall/daemon/crowdsec.h"
 #include "icmpwall/daemon/engine_slot.h"
+#include "icmpwall/daemon/nflog_reader.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/queue/reader.h"
 
@@ -56,6 +61,10 @@ struct StatsInput {
   std::optional<std::pair<uint64_t, uint64_t>> events_file;
   // The CrowdSec client's counters; none without CrowdSec.
   std::optional<CrowdSecCounters> crowdsec;
+  // The NFLOG reader's counters and the groups bound now; none before a
+  // policy logged to a group.
+  std::optional<NflogCounters> nflog;
+  std::set<uint16_t> nflog_groups;
 };
 
 nlohmann::json stats_json(const StatsInput& in);

@@ -78,9 +78,12 @@ struct Log {
   std::string prefix;  // nft log prefix
   Rate rate{5, RateUnit::minute};
   uint32_t burst = 5;
+  // The NFLOG group the packet goes to (`[icmpwall] log-group`), which the
+  // daemon reads; none: the kernel log.
+  std::optional<uint16_t> group;
   SourceLoc loc;  // the `log` value
   bool operator==(const Log& o) const {
-    return prefix == o.prefix && rate == o.rate && burst == o.burst;
+    return prefix == o.prefix && rate == o.rate && burst == o.burst && group == o.group;
   }
 };
 
@@ -167,7 +170,11 @@ struct Policy {
   Role role = Role::host;
   SourceLoc role_loc;
   Fragments fragments = Fragments::follow;
-  SourceLoc fragments_loc;        // unknown when the policy does not say
+  SourceLoc fragments_loc;  // unknown when the policy does not say
+  // [icmpwall] log-group: every `log` of the policy goes to this NFLOG
+  // group (each Log::group says so too); none: to the kernel log.
+  std::optional<uint16_t> log_group;
+  SourceLoc log_group_loc;
   std::vector<HookPolicy> hooks;  // in input, forward, output order
   std::vector<Rule> rules;        // in file order
   InspectSettings inspect;        // [inspect.*]: thresholds of the inspection worker

@@ -22,7 +22,7 @@ bool mapped(size_t bytes) {
 }  // namespace
 
 void* acquire(size_t bytes, size_t align) {
-  if (!mapped(bytes)) return ::operator new(bytes, std::align_val_t{align});
+  if (!mapped(bytes)) return ::operator new (bytes, std::align_val_t{align});
   if (bytes > SIZE_MAX - 2 * kHugePage) throw std::bad_alloc();
   const size_t len = round_up(bytes);
   // Map one huge page more than needed, then cut the unaligned head and
@@ -44,7 +44,7 @@ void* acquire(size_t bytes, size_t align) {
 void release(void* p, size_t bytes, size_t align) noexcept {
   if (p == nullptr) return;
   if (!mapped(bytes)) {
-    ::operator delete(p, std::align_val_t{align});
+    ::operator delete (p, std::align_val_t{align});
     return;
   }
   const size_t len = round_up(bytes);

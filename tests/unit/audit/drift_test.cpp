@@ -159,6 +159,40 @@ TEST(DriftTest, ChangedRuleVerdictIsNamedWithBothSides) {
   EXPECT_THAT(describe(d), HasSubstr("live \"counter name \"rule.echo-per-source.over\" accept\""));
 }
 
+// A log sent to another NFLOG group (or to the kernel log instead) is
+// drift, shown as nft writes both sides.
+TEST(DriftTest, ChangedNflogGroupIsADifference) {
+  Diagnostics diags;
+  auto policy = policy::parse_policy_text("nflog.toml", R"([icmpwall]
+log-group = 3
+[hooks.input]
+default = "drop"
+log = true
+[[rule]]
+types = ["echo-request"]
+action = "allow"
+)",
+                                          diags);
+  ASSERT_TRUE(policy.has_value());
+  auto model = compile::compile(*policy, diags);
+  ASSERT_TRUE(model.has_value());
+  auto want = expected_table(*model, netlink::QueueMode::compat);
+  ASSERT_TRUE(want.ok()) << want.error().message;
+  Table live = as_live(*want);
+  EXPECT_THAT(texts(compare_tables(&live, *want)), ::testing::IsEmpty());
+  Log* log = nullptr;
+  for (auto& c : live.chains)
+    for (auto& r : c.rules)
+      for (auto& e : r.exprs)
+        if (auto* l = std::get_if<Log>(&e)) log = l;
+  ASSERT_NE(log, nullptr);
+  ASSERT_EQ(log->group, uint16_t{3});
+  log->group = 4;
+  const Difference d = only_difference(live, *want);
+  EXPECT_EQ(d.live, "limit rate 5/minute log prefix \"icmpwall default.input \" group 4");
+  EXPECT_EQ(d.expected, "limit rate 5/minute log prefix \"icmpwall default.input \" group 3");
+}
+
 TEST(DriftTest, RemovedRuleIsMissingAndTheRestStillAlign) {
   const Table want = expected();
   Table live = as_live(want);

@@ -109,6 +109,30 @@ Rule rule_of(std::vector<Expr> exprs) {
   return r;
 }
 
+// A policy with [icmpwall] log-group (tests/golden/nflog.toml): its logs,
+// decoded from what the encoder sends, read as nft lists them.
+TEST(NftTextTest, NflogGroupLogsReadAsNftListsThem) {
+  Diagnostics diags;
+  auto policy = policy::parse_policy_file(
+      std::string(ICMPWALL_SOURCE_DIR) + "/tests/golden/nflog.toml", diags);
+  ASSERT_TRUE(policy.has_value());
+  auto model = compile::compile(*policy, diags);
+  ASSERT_TRUE(model.has_value());
+  auto table = expected_table(*model, netlink::QueueMode::compat);
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  const auto texts = rule_texts(*table);
+  EXPECT_TRUE(texts.count("limit rate 5/minute log prefix \"icmpwall default.input \" group 3"))
+      << ::testing::PrintToString(texts);
+  EXPECT_TRUE(
+      texts.count("limit rate 10/second burst 20 packets log prefix "
+                  "\"icmpwall no-timestamps \" group 3"))
+      << ::testing::PrintToString(texts);
+  // nft's other log options, in nft's order.
+  EXPECT_EQ(nft_text(rule_of({Log{"x ", 2, 64, 4, {}, {}}}), nullptr),
+            "log prefix \"x \" group 2 snaplen 64 queue-threshold 4");
+  EXPECT_EQ(nft_text(rule_of({Log{"", 0, {}, {}, {}, {}}}), nullptr), "log group 0");
+}
+
 // `nft insert rule inet icmpwall input icmp type echo-request drop`
 TEST(NftTextTest, DependenciesNftAddedAreLeftOut) {
   const Rule r = rule_of({Meta{NFT_META_NFPROTO, 1, {}}, Cmp{1, NFT_CMP_EQ, {NFPROTO_IPV4}},

@@ -70,7 +70,7 @@ TEST_P(FeatureGoldenTest, CompilesToGoldenText) {
   expect_golden(dir / (GetParam() + ".toml"), dir / (GetParam() + ".nft"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Features, FeatureGoldenTest, testing::Values("max_size"));
+INSTANTIATE_TEST_SUITE_P(Features, FeatureGoldenTest, testing::Values("max_size", "nflog"));
 
 // Every file in policies/ has a golden file, so a new preset cannot be
 // added without one.

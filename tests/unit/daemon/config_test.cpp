@@ -141,6 +141,19 @@ TEST(DaemonConfig, PolicyMustBeAString) {
   EXPECT_THAT(p.diagnostics, HasSubstr("icmpwall.toml:1:10: error: 'policy' must be a string"));
 }
 
+TEST(DaemonConfig, NflogEventsPerSecond) {
+  EXPECT_EQ(parse("policy = \"/p\"\n").config->nflog_events_per_second, 100u);
+  EXPECT_EQ(parse("policy = \"/p\"\nnflog_events_per_second = 1\n").config->nflog_events_per_second,
+            1u);
+  auto zero = parse("policy = \"/p\"\nnflog_events_per_second = 0\n");
+  EXPECT_FALSE(zero.config);
+  EXPECT_THAT(zero.diagnostics,
+              HasSubstr("icmpwall.toml:2:27: error: 'nflog_events_per_second' must be between 1 "
+                        "and 1000000, not 0"));
+  auto text = parse("policy = \"/p\"\nnflog_events_per_second = \"9\"\n");
+  EXPECT_THAT(text.diagnostics, HasSubstr("'nflog_events_per_second' must be an integer"));
+}
+
 TEST(DaemonConfig, BoundsOfCopyRangeAreAccepted) {
   EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 64\n").config->copy_range, 64u);
   EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 65531\n").config->copy_range, 65531u);

@@ -156,6 +156,37 @@ TEST(Prometheus, BuildInfoLastReloadAndEventsFile) {
   EXPECT_THAT(text, HasSubstr("icmpwall_events_file_dropped_total 2\n"));
 }
 
+// The NFLOG reader's counters: a document section, and metrics per rule,
+// family and type (bounded labels), plus the overflow and rate counters.
+TEST(Prometheus, NflogCounters) {
+  auto in = sample_input();
+  NflogCounters n;
+  n.received = 7;
+  n.events = 5;
+  n.suppressed = 2;
+  n.overflows = 1;
+  n.packets[{"no-ts", policy::Family::ipv4, 13}] = 4;
+  n.packets[{"default.input", policy::Family::ipv6, 128}] = 3;
+  in.nflog = n;
+  in.nflog_groups = {3};
+  const auto j = stats_json(in);
+  EXPECT_EQ(j["nflog"]["groups"], nlohmann::json::array({3}));
+  EXPECT_EQ(j["nflog"]["suppressed"], 2);
+  EXPECT_EQ(j["nflog"]["packets"].size(), 2u);
+  const auto text = render_prometheus(j);
+  EXPECT_THAT(text, HasSubstr("# TYPE icmpwall_nflog_packets_total counter\n"
+                              "icmpwall_nflog_packets_total 7\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_nflog_events_total 5\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_nflog_events_suppressed_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_nflog_overflows_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_nflog_rule_packets_total{rule=\"no-ts\",family=\"ipv4\","
+                              "type=\"timestamp-request\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_nflog_rule_packets_total{rule=\"default.input\",family="
+                              "\"ipv6\",type=\"echo-request\"} 3\n"));
+  // Without a group, no section and no metrics.
+  EXPECT_EQ(render_prometheus(stats_json(sample_input())).find("nflog"), std::string::npos);
+}
+
 TEST(Prometheus, OlderDocumentsLeaveTheNewMetricsOut) {
   const auto text = render_prometheus(stats_json(sample_input()));
   EXPECT_EQ(text.find("icmpwall_build_info"), std::string::npos);

@@ -283,6 +283,16 @@ TEST(EncodeRule, InlineLimitAndLog) {
             "  [ log prefix x:  ]\n");
 }
 
+TEST(EncodeRule, NflogGroupLog) {
+  // limit rate 5/minute burst 5 packets log prefix "icmpwall r " group 7
+  EXPECT_EQ(encode({nft::Limit{{5, policy::RateUnit::minute}, 5}, nft::Log{"icmpwall r ", 7}}),
+            "inet icmpwall c\n"
+            "  [ limit rate 5/minute burst 5 type packets flags 0x0 ]\n"
+            "  [ log prefix icmpwall r  group 7 snaplen 0 qthreshold 0 ]\n");
+  // Group 0 is a group too (nft's `log group 0`), not the kernel log.
+  EXPECT_NE(encode({nft::Log{"x", 0}}), encode({nft::Log{"x"}}));
+}
+
 TEST(EncodeRule, PerSourceLimitIsBitwiseThenDynset) {
   // update @r.sources.v6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate 10/second burst 5 packets }
   nft::DynsetLimit d;

@@ -29,6 +29,8 @@ Prefix v4_prefix(std::array<uint8_t, 4> a, uint8_t len) {
 
 // ---- good policies ----------------------------------------------------------------
 
+#define RULE_TEXT "[[rule]]\ntype = \"echo-request\"\naction = \"allow\"\n"
+
 TEST(ParserTest, ExplicitlyEmptyPolicyFiltersInputWithDefaultAllow) {
   auto p = parse("[icmpwall]\nempty = true\n");
   ASSERT_TRUE(p.policy) << rendered(p.diags);
@@ -305,6 +307,41 @@ log = false
   ASSERT_TRUE(p.policy) << rendered(p.diags);
   EXPECT_FALSE(p.policy->hooks[0].log);
   EXPECT_FALSE(p.policy->rules[0].log);
+}
+
+// [icmpwall] log-group sends every `log` of the policy (rules and hook
+// defaults) to that NFLOG group; without it they go to the kernel log.
+TEST(ParserTest, NflogGroupAppliesToEveryLog) {
+  auto p = parse(R"([icmpwall]
+log-group = 7
+[hooks.input]
+default = "drop"
+log = true
+[[rule]]
+name = "no-ts"
+type = "timestamp-request"
+action = "drop"
+log = { prefix = "ts " }
+[[rule]]
+type = "echo-request"
+action = "allow"
+)");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  EXPECT_EQ(p.policy->log_group, uint16_t{7});
+  EXPECT_EQ(p.policy->log_group_loc.line, 2u);
+  EXPECT_EQ(p.policy->hooks[0].log->group, uint16_t{7});
+  EXPECT_EQ(p.policy->rules[0].log->group, uint16_t{7});
+  EXPECT_EQ(p.policy->rules[0].log->prefix, "ts ");
+  EXPECT_FALSE(p.policy->rules[1].log);
+
+  auto none = parse("[hooks.input]\nlog = true\n" RULE_TEXT);
+  ASSERT_TRUE(none.policy) << rendered(none.diags);
+  EXPECT_FALSE(none.policy->log_group);
+  EXPECT_FALSE(none.policy->hooks[0].log->group);
+
+  auto zero = parse("[icmpwall]\nlog-group = 0\n[hooks.input]\nlog = true\n" RULE_TEXT);
+  ASSERT_TRUE(zero.policy) << rendered(zero.diags);
+  EXPECT_EQ(zero.policy->hooks[0].log->group, uint16_t{0});
 }
 
 TEST(ParserTest, RateLimitDefaults) {
@@ -714,6 +751,14 @@ const ErrorCase kErrorCases[] = {
     {"FragmentsUnknown", "[icmpwall]\nfragments = \"reasemble\"\n", 2, 13,
      "unknown fragments 'reasemble'",
      "did you mean 'reassemble'? ('fragments' is one of: reassemble, follow, drop)"},
+    {"NflogGroupTooLarge", "[icmpwall]\nlog-group = 65536\n", 2, 13,
+     "'log-group' must be between 0 and 65535, not 65536",
+     "an NFLOG group number, e.g. log-group = 1"},
+    {"NflogGroupNegative", "[icmpwall]\nlog-group = -1\n", 2, 13,
+     "'log-group' must be between 0 and 65535, not -1",
+     "an NFLOG group number, e.g. log-group = 1"},
+    {"NflogGroupNotInteger", "[icmpwall]\nlog-group = \"1\"\n", 2, 13,
+     "'log-group' must be an integer, not a string", "an NFLOG group number, e.g. log-group = 1"},
     {"FragmentsNotString", "[icmpwall]\nfragments = true\n", 2, 13,
      "'fragments' must be a string, not a boolean",
      "'fragments' is one of: reassemble, follow, drop"},
