@@ -9,34 +9,10 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <ostream>
 
-#include "icmpwall/daemon/crowdsec.h"
-#include "icmpwall/daemon/engine_slot.h"
-#include "icmpwall/daemon/events.h"
-#include "icmpwall/daemon/events_file.h"
-#include "icmpwall/daemon/metrics_http.h"
-#include "icmpwall/daemon/nflog_reader.h"
-#include "icmpwall/daemon/privileges.h"
-#include "icmpwall/daemon/source_blocker.h"
-#include "icmpwall/daemon/stats.h"
-#include "icmpwall/daemon/stats_server.h"
-#include "icmpwall/daemon/systemd.h"
-#include "icmpwall/inspect/engine_budget.h"
-#include "icmpwall/inspect/routes/routes.h"
-#include "icmpwall/queue/worker.h"
-#include "icmpwall/util/exit_codes.h"
-#include "icmpwall/util/file.h"
-#include "icmpwall/util/json_text.h"
-#include "icmpwall/version.h"
+#include "daemon.h"
 
 namespace icmpwall::daemon {
-namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Every queue number an inspect rule sends to, with whether it fails open.
 std::map<uint16_t, bool> queues_of(const policy::Policy& p) {
@@ -62,6 +38,8 @@ std::string files_with_errors(const Diagnostics& diags, const std::string& fallb
   return files.empty() ? fallback : fmt::format("{}", fmt::join(files, ", "));
 }
 
+namespace {
+
 // SIGINT/SIGTERM/SIGHUP blocked in this thread (and so in every thread
 // started after it), and received with sigtimedwait.
 sigset_t handled_signals() {
@@ -71,119 +49,7 @@ sigset_t handled_signals() {
   return set;
 }
 
-// What the start builds, step by step, before the workers own it.
-struct Startup {
-  std::shared_ptr<inspect::Engine> engine;
-  netlink::ApplyStats applied;
-  std::map<uint16_t, std::pair<queue::QueueSocket, bool>> sockets;  // queue -> socket, fail open
-};
-
-// What a reload builds, step by step, before it replaces what runs.
-// Destroyed unused when the reload is refused (the workers it started
-// stop then).
-struct Reload {
-  std::optional<Loaded> loaded;
-  std::shared_ptr<SourceBlocker> blocker;
-  std::shared_ptr<inspect::Engine> engine;
-  std::map<uint16_t, bool> queues;            // every queue of the next policy, fail open
-  std::map<uint16_t, queue::Worker> started;  // workers of the queues it adds
-  std::vector<uint16_t> added, removed;       // filled by the swap
-};
-
-class Daemon {
- public:
-  Daemon(LoadRequest request, std::ostream& events, std::ostream& log)
-      : request_(std::move(request)), events_(events), log_(log) {}
-
-  int run();
-
- private:
-  // The start's steps in order; each returns kOk or the exit code it
-  // failed with, having logged why.
-  int load_policy(Startup& start);
-  int build_engine(Startup& start);
-  int apply_ruleset(Startup& start);
-  int bind_queues(Startup& start);
-  int open_outputs(Startup& start);
-  int drop_privileges(Startup& start);
-  int start_workers(Startup& start);
-  std::optional<StatsServer> start_stats();  // and the metrics endpoint
-  void announce_ready(netlink::QueueMode applied_mode);
-  // The signal loop: SIGHUP reloads, SIGINT/SIGTERM return.
-  void serve_until_stopped(const sigset_t& signals);
-  // Stops the stats server and the workers, flushes if configured, reports.
-  void stop(std::optional<StatsServer>& stats);
-  // Diagnostics as log lines (each keeps its file:line:col).
-  void log_diagnostics(const Diagnostics& diags, Priority p);
-  void emit(const std::string& line);
-  // The engine for `loaded`, its detector tables allocated in full (they
-  // never grow later); an Error when the memory is not there. Built before
-  // the table that sends packets to it is applied.
-  Result<std::shared_ptr<inspect::Engine>> make_engine(const Loaded& loaded,
-                                                       std::shared_ptr<SourceBlocker> blocker);
-  std::shared_ptr<inspect::Engine> new_engine(const Loaded& loaded,
-                                              std::shared_ptr<SourceBlocker> blocker);
-  // One blocker (and so one event-line mutex) while the table name stays.
-  std::shared_ptr<SourceBlocker> blocker_for(const std::string& table);
-  Result<queue::Worker> start_worker(uint16_t num, bool fail_open, uint32_t copy_range);
-  // SIGHUP: the reload's steps in order; the first to fail refuses the
-  // reload with its reason, and nothing has changed.
-  void reload();
-  Result<void> load_next_policy(Reload& next);
-  Result<void> build_next_engine(Reload& next);
-  Result<void> start_new_queues(Reload& next);
-  Result<void> replace_ruleset(Reload& next);
-  // The next engine, workers and policy in place of the current ones.
-  void swap_in(Reload& next);
-  void announce_reload(const Reload& next);
-  // Logs, counts and announces a refused reload.
-  void refuse_reload(const std::string& why);
-  // reload(), with anything it throws logged as a refused reload: the
-  // daemon keeps serving what it served.
-  void reload_or_keep();
-  // The policy's NFLOG groups read (a failure is logged); one logged packet
-  // written as event lines.
-  bool follow_nflog();
-  void write_log_event(const NflogEvent& e);
-  // After logrotate moved the events file: the configured path again.
-  void reopen_events_file();
-  std::string status() const;
-  StatsInput stats_input();
-  std::string stats_document();
-  std::string stats_document_or_error();
-  // The stats document as Prometheus text, for the metrics endpoint's
-  // thread: none (and a log line) if anything throws.
-  std::optional<std::string> metrics_text();
-
-  LoadRequest request_;
-  std::ostream& events_;
-  Log log_;
-  std::mutex out_mutex_;                    // log_, written from the workers too
-  std::shared_ptr<SourceBlocker> blocker_;  // also writes every event line
-  // The eve-style events file; set before any worker starts, outlives them.
-  std::unique_ptr<EventsFile> events_file_;
-  // The CrowdSec client; set before any worker starts, outlives them.
-  std::unique_ptr<CrowdSec> crowdsec_;
-  const Clock::time_point started_ = Clock::now();
-
-  std::shared_ptr<inspect::RouteView> routes_;
-  std::shared_ptr<EngineSlot> slot_;
-
-  // Everything below changes on reload; the stats thread reads it.
-  mutable std::mutex state_mutex_;
-  Loaded current_;
-  std::map<uint16_t, queue::Worker> workers_;
-  inspect::EngineCounters retired_engines_;
-  std::map<uint16_t, queue::Counters> retired_queues_;
-  uint64_t reloads_ = 0;
-  uint64_t reload_failures_ = 0;
-  std::chrono::system_clock::time_point last_reload_{};
-
-  // Its thread writes through blocker_ and events_file_: it stops before them.
-  std::optional<NflogListener> nflog_;
-  // Last: it reads everything above, so it stops first.
-  std::optional<MetricsServer> metrics_;
-};
+}  // namespace
 
 void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
   for (const auto& d : diags.items()) {
@@ -601,141 +467,6 @@ void Daemon::stop(std::optional<StatsServer>& stats) {
   log_.info(fmt::format("stopped; table inet {} {}", current_.table.name,
                         current_.config.on_stop == OnStop::flush ? "removed" : "kept"));
 }
-
-// Everything is checked before anything changes; the table is replaced in
-// one batch after the new queues are listening, so no packet meets an
-// unbound queue and ICMP is never unfiltered.
-void Daemon::reload() {
-  notify(reloading_state());
-  log_.info("reloading", {{"ICMPWALL_EVENT", "reload"}});
-  Reload next;
-  for (auto step : {&Daemon::load_next_policy, &Daemon::build_next_engine,
-                    &Daemon::start_new_queues, &Daemon::replace_ruleset})
-    if (auto r = (this->*step)(next); !r) return refuse_reload(r.error().message);
-  swap_in(next);
-  follow_nflog();
-  announce_reload(next);
-}
-
-void Daemon::refuse_reload(const std::string& why) {
-  std::lock_guard lock(state_mutex_);
-  ++reload_failures_;
-  log_.error("reload refused, still serving the previous policy: " + why,
-             {{"ICMPWALL_EVENT", "reload-failed"}});
-  emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", json_text(why)));
-  notify("READY=1\n" + status());
-}
-
-// 1. load, lint, compile
-Result<void> Daemon::load_next_policy(Reload& next) {
-  Diagnostics diags;
-  auto loaded = load(request_, diags);
-  log_diagnostics(diags, Priority::error);
-  if (!loaded)
-    return Error{
-        fmt::format("{} error(s) in {}", diags.count(Severity::error),
-                    files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
-                                                                          : request_.policy_path))};
-  next.loaded = std::move(*loaded);
-  return ok();
-}
-
-// 2. the engine, allocated in full before anything changes
-Result<void> Daemon::build_next_engine(Reload& next) {
-  next.blocker = blocker_for(next.loaded->table.name);
-  TRY(next.engine, make_engine(*next.loaded, next.blocker));
-  return ok();
-}
-
-// 3. workers for new queues (they stop again if the reload is refused)
-Result<void> Daemon::start_new_queues(Reload& next) {
-  next.queues = queues_of(next.loaded->policy);
-  for (const auto& [num, fail_open] : next.queues) {
-    if (workers_.count(num)) continue;
-    auto w = start_worker(num, fail_open, next.loaded->config.copy_range);
-    if (!w) return Error{fmt::format("queue {}: {}", num, w.error().message)};
-    next.started.emplace(num, std::move(*w));
-  }
-  return ok();
-}
-
-// 4. the new table in one batch
-Result<void> Daemon::replace_ruleset(Reload& next) {
-  const Loaded& loaded = *next.loaded;
-  netlink::ApplyOptions apply_opts;
-  apply_opts.queue_mode = loaded.config.queue_mode;
-  // Base chains that keep their hook stay: removing a hook makes the
-  // kernel drop every packet waiting in a queue (netlink/replace.h).
-  apply_opts.replaces = &current_.table;
-  Diagnostics kernel;
-  auto applied = netlink::apply_table(loaded.table, kernel, apply_opts);
-  log_diagnostics(kernel, Priority::error);
-  if (!applied) return Error{applied.error().message};
-  if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
-  if (loaded.table.name != current_.table.name) {
-    auto r = netlink::flush_table(current_.table.name);
-    if (!r)
-      log_.error(fmt::format("removing table inet {}: {}", current_.table.name, r.error().message));
-  }
-  return ok();
-}
-
-// 5. the engine, 6. workers of queues no longer used
-void Daemon::swap_in(Reload& next) {
-  std::lock_guard lock(state_mutex_);
-  blocker_ = std::move(next.blocker);
-  add_counters(retired_engines_, slot_->swap(std::move(next.engine))->counters());
-  for (auto& [num, w] : next.started) {
-    next.added.push_back(num);
-    workers_.emplace(num, std::move(w));
-  }
-  for (auto it = workers_.begin(); it != workers_.end();) {
-    if (next.queues.count(it->first)) {
-      ++it;
-      continue;
-    }
-    it->second.stop();
-    add_counters(retired_queues_[it->first], it->second.counters());
-    next.removed.push_back(it->first);
-    it = workers_.erase(it);
-  }
-  const Loaded& loaded = *next.loaded;
-  const std::string changes = fmt::format(
-      "reloaded {}: table inet {}, {} -> {} rules; queues added [{}], removed [{}]{}",
-      loaded.config.policy, loaded.table.name, nft::count_rules(current_.table),
-      nft::count_rules(loaded.table), fmt::join(next.added, ","), fmt::join(next.removed, ","),
-      loaded.config.copy_range != current_.config.copy_range
-          ? "; the new copy_range applies to new queues only"
-          : "");
-  current_ = std::move(*next.loaded);
-  ++reloads_;
-  last_reload_ = std::chrono::system_clock::now();
-  log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
-}
-
-// 7. the event and systemd's status
-void Daemon::announce_reload(const Reload& next) {
-  emit(fmt::format(
-      R"({{"event":"reload","ok":true,"table":"{}","queues_added":[{}],"queues_removed":[{}]}})",
-      current_.table.name, fmt::join(next.added, ","), fmt::join(next.removed, ",")));
-  notify("READY=1\n" + status());
-}
-
-void Daemon::reload_or_keep() {
-  try {
-    reload();
-  } catch (const std::exception& e) {
-    // Only a throw before the swap can get here (everything after it is
-    // plain bookkeeping), so what runs is still the previous policy.
-    std::lock_guard lock(state_mutex_);
-    ++reload_failures_;
-    log_.error(std::string("reload refused, still serving the previous policy: ") + e.what(),
-               {{"ICMPWALL_EVENT", "reload-failed"}});
-    notify("READY=1\n" + status());
-  }
-}
-
-}  // namespace
 
 int serve(const LoadRequest& request, std::ostream& events, std::ostream& log) {
   return Daemon(request, events, log).run();
