@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "icmpwall/daemon/serve.h"
 #include "icmpwall/daemon/crowdsec.h"
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/events.h"
@@ -23,6 +22,7 @@
 #include "icmpwall/daemon/metrics_http.h"
 #include "icmpwall/daemon/nflog_reader.h"
 #include "icmpwall/daemon/privileges.h"
+#include "icmpwall/daemon/serve.h"
 #include "icmpwall/daemon/source_blocker.h"
 #include "icmpwall/daemon/stats.h"
 #include "icmpwall/daemon/stats_server.h"
