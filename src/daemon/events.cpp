@@ -15,6 +15,22 @@ namespace icmpwall::daemon {
 
 using json = nlohmann::json;
 
+void add_packet_fields(json& j, const inspect::Packet& p) {
+  j["family"] = policy::to_string(p.ip.family);
+  j["src"] = inspect::to_string(p.ip.src);
+  j["dst"] = inspect::to_string(p.ip.dst);
+  j["type"] = p.icmp.type;
+  j["code"] = p.icmp.code;
+}
+
+void add_eve_packet_fields(json& j, const inspect::Packet& p) {
+  j["src_ip"] = inspect::to_string(p.ip.src);
+  j["dest_ip"] = inspect::to_string(p.ip.dst);
+  j["proto"] = p.ip.family == policy::Family::ipv6 ? "IPv6-ICMP" : "ICMP";
+  j["icmp_type"] = p.icmp.type;
+  j["icmp_code"] = p.icmp.code;
+}
+
 std::string detection_json(const inspect::Event& e) {
   json j;
   j["event"] = "detection";
@@ -23,11 +39,7 @@ std::string detection_json(const inspect::Event& e) {
   j["score"] = e.finding->score;
   if (e.packet) {
     const auto& p = *e.packet;
-    j["family"] = policy::to_string(p.ip.family);
-    j["src"] = inspect::to_string(p.ip.src);
-    j["dst"] = inspect::to_string(p.ip.dst);
-    j["type"] = p.icmp.type;
-    j["code"] = p.icmp.code;
+    add_packet_fields(j, p);
     j["id"] = p.icmp.id();
     j["length"] = p.ip.total_len;
   }
@@ -146,14 +158,7 @@ std::string eve_json(const inspect::Event& e, std::string_view in_iface, const E
   json j;
   j["timestamp"] = eve_timestamp(when);
   j["event_type"] = "alert";
-  if (e.packet) {
-    const auto& p = *e.packet;
-    j["src_ip"] = inspect::to_string(p.ip.src);
-    j["dest_ip"] = inspect::to_string(p.ip.dst);
-    j["proto"] = p.ip.family == policy::Family::ipv6 ? "IPv6-ICMP" : "ICMP";
-    j["icmp_type"] = p.icmp.type;
-    j["icmp_code"] = p.icmp.code;
-  }
+  if (e.packet) add_eve_packet_fields(j, *e.packet);
   if (!in_iface.empty()) j["in_iface"] = std::string(in_iface);
   const bool stopped = f.outcome == inspect::Outcome::drop || f.outcome == inspect::Outcome::block;
   j["alert"] = {{"action", stopped ? "blocked" : "allowed"},

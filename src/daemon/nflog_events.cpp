@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "icmpwall/daemon/events.h"
 #include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/json_text.h"
 #include "icmpwall/util/nf_hook_names.h"
@@ -16,10 +17,6 @@ using json = nlohmann::json;
 using policy::Action;
 
 constexpr uint32_t kLogSignatureId = 9'100'010;
-
-const char* proto_of(policy::Family f) {
-  return f == policy::Family::ipv6 ? "IPv6-ICMP" : "ICMP";
-}
 
 const char* hook_of(const NflogEvent& e) {
   const char* h = nf_hook_name(e.message->hook);
@@ -65,14 +62,7 @@ std::string nflog_json(const NflogEvent& e) {
   j["group"] = e.message->group;
   if (e.message->prefix) j["prefix"] = *e.message->prefix;
   j["hook"] = hook_of(e);
-  if (e.packet) {
-    const auto& p = *e.packet;
-    j["family"] = policy::to_string(p.ip.family);
-    j["src"] = inspect::to_string(p.ip.src);
-    j["dst"] = inspect::to_string(p.ip.dst);
-    j["type"] = p.icmp.type;
-    j["code"] = p.icmp.code;
-  }
+  if (e.packet) add_packet_fields(j, *e.packet);
   if (!e.in_iface.empty()) j["iif"] = e.in_iface;
   if (!e.out_iface.empty()) j["oif"] = e.out_iface;
   return json_text(j);
@@ -82,14 +72,7 @@ std::string nflog_eve_json(const NflogEvent& e) {
   json j;
   j["timestamp"] = eve_timestamp(e.when);
   j["event_type"] = "alert";
-  if (e.packet) {
-    const auto& p = *e.packet;
-    j["src_ip"] = inspect::to_string(p.ip.src);
-    j["dest_ip"] = inspect::to_string(p.ip.dst);
-    j["proto"] = proto_of(p.ip.family);
-    j["icmp_type"] = p.icmp.type;
-    j["icmp_code"] = p.icmp.code;
-  }
+  if (e.packet) add_eve_packet_fields(j, *e.packet);
   if (!e.in_iface.empty()) j["in_iface"] = e.in_iface;
   if (!e.out_iface.empty()) j["out_iface"] = e.out_iface;
   j["alert"] = {{"action", e.source && !e.source->blocked ? "allowed" : "blocked"},

@@ -30,14 +30,7 @@ std::string iface_name(uint32_t index) {
 }  // namespace
 
 void add_counters(NflogCounters& total, const NflogCounters& more) {
-  total.received += more.received;
-  total.events += more.events;
-  total.suppressed += more.suppressed;
-  total.overflows += more.overflows;
-  total.malformed += more.malformed;
-  total.undecoded += more.undecoded;
-  total.unknown_rule += more.unknown_rule;
-  total.recv_errors += more.recv_errors;
+  for (const auto& f : kNflogCounterFields) total.*f.field += more.*f.field;
   for (const auto& [key, n] : more.packets) total.packets[key] += n;
 }
 

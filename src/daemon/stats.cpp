@@ -115,27 +115,6 @@ class Exposition {
   std::map<std::string, size_t> index_;
 };
 
-// The NFLOG reader's plain counters, in order: document key, metric, help.
-constexpr std::tuple<const char*, uint64_t NflogCounters::*, const char*, const char*>
-    kNflogFields[] = {
-        {"received", &NflogCounters::received, "nflog_packets_total",
-         "Packets a policy `log` sent to an NFLOG group that the daemon read."},
-        {"events", &NflogCounters::events, "nflog_events_total",
-         "NFLOG packets written as events."},
-        {"suppressed", &NflogCounters::suppressed, "nflog_events_suppressed_total",
-         "NFLOG packets over nflog_events_per_second: counted, not written."},
-        {"overflows", &NflogCounters::overflows, "nflog_overflows_total",
-         "Times the NFLOG socket overflowed (ENOBUFS) and the kernel dropped messages."},
-        {"malformed", &NflogCounters::malformed, "nflog_malformed_total",
-         "NFLOG messages that did not parse."},
-        {"undecoded", &NflogCounters::undecoded, "nflog_undecoded_total",
-         "NFLOG packets whose bytes did not decode as ICMP."},
-        {"unknown_rule", &NflogCounters::unknown_rule, "nflog_unknown_rule_total",
-         "NFLOG packets with a prefix no rule of the policy uses."},
-        {"recv_errors", &NflogCounters::recv_errors, "nflog_receive_errors_total",
-         "Failed reads of the NFLOG socket."},
-};
-
 uint64_t num(const json& j, const char* key) {
   return j.contains(key) ? j[key].get<uint64_t>() : 0;
 }
@@ -182,7 +161,7 @@ json stats_json(const StatsInput& in) {
   }
   if (in.nflog) {
     json n{{"groups", in.nflog_groups}};
-    for (const auto& [key, field, metric, help] : kNflogFields) n[key] = (*in.nflog).*field;
+    for (const auto& f : kNflogCounterFields) n[f.key] = (*in.nflog).*f.field;
     json packets = json::array();
     for (const auto& [k, count] : in.nflog->packets) {
       const auto& [rule, family, type] = k;
@@ -256,8 +235,8 @@ std::string render_prometheus(const json& s) {
   }
   if (s.contains("nflog")) {
     const auto& n = s["nflog"];
-    for (const auto& [key, field, metric, help] : kNflogFields)
-      x.sample(metric, "counter", help, {}, num(n, key));
+    for (const auto& f : kNflogCounterFields)
+      x.sample(f.metric, "counter", f.help, {}, num(n, f.key));
     for (const auto& p : n.value("packets", json::array()))
       x.sample("nflog_rule_packets_total", "counter",
                "NFLOG packets per policy rule, ICMP family and type.",

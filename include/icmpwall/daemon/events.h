@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,12 @@ namespace icmpwall::daemon {
 //  "would":"block|drop"  (EngineConfig::enforce lowered the action)}
 // "action" is what was done to the packet.
 std::string detection_json(const inspect::Event& event);
+
+// A decoded packet's fields, the same in every event that has one:
+// "family","src","dst","type","code" in icmpwall's own events ...
+void add_packet_fields(nlohmann::json& j, const inspect::Packet& p);
+// ... and "src_ip","dest_ip","proto","icmp_type","icmp_code" in eve.json's.
+void add_eve_packet_fields(nlohmann::json& j, const inspect::Packet& p);
 
 // {"event":"block","address":...,"prefix":"A/LEN","seconds":...,"ok":true|false,"error":...}
 // `address` is the blocked prefix's first address.

@@ -61,6 +61,32 @@ struct NflogCounters {
   // (rule, family, ICMP type) -> packets logged.
   std::map<std::tuple<std::string, policy::Family, uint8_t>, uint64_t> packets;
 };
+
+// The plain counters, in order: the stats document's key, the member, the
+// metric and its help. Summing and reporting both go through this list.
+struct NflogCounterField {
+  const char* key;
+  uint64_t NflogCounters::*field;
+  const char* metric;
+  const char* help;
+};
+inline constexpr NflogCounterField kNflogCounterFields[] = {
+    {"received", &NflogCounters::received, "nflog_packets_total",
+     "Packets a policy `log` sent to an NFLOG group that the daemon read."},
+    {"events", &NflogCounters::events, "nflog_events_total", "NFLOG packets written as events."},
+    {"suppressed", &NflogCounters::suppressed, "nflog_events_suppressed_total",
+     "NFLOG packets over nflog_events_per_second: counted, not written."},
+    {"overflows", &NflogCounters::overflows, "nflog_overflows_total",
+     "Times the NFLOG socket overflowed (ENOBUFS) and the kernel dropped messages."},
+    {"malformed", &NflogCounters::malformed, "nflog_malformed_total",
+     "NFLOG messages that did not parse."},
+    {"undecoded", &NflogCounters::undecoded, "nflog_undecoded_total",
+     "NFLOG packets whose bytes did not decode as ICMP."},
+    {"unknown_rule", &NflogCounters::unknown_rule, "nflog_unknown_rule_total",
+     "NFLOG packets with a prefix no rule of the policy uses."},
+    {"recv_errors", &NflogCounters::recv_errors, "nflog_receive_errors_total",
+     "Failed reads of the NFLOG socket."},
+};
 void add_counters(NflogCounters& total, const NflogCounters& more);
 
 using NflogSink = std::function<void(const NflogEvent&)>;
