@@ -81,9 +81,10 @@ int run(int argc, char** argv) {
   daemon_cmd->add_option("--events-file", daemon.events_file,
                          "Append eve-style JSON events to this file (reopened on SIGHUP)");
   daemon_cmd
-      ->add_option("--crowdsec-url", daemon.crowdsec_url,
-                   "The CrowdSec local API (http://ADDR:PORT) to push alerts to and pull "
-                   "decisions from")
+      ->add_option(
+          "--crowdsec-url", daemon.crowdsec_url,
+          "The CrowdSec local API (http://ADDR:PORT or https://) to push alerts to and pull "
+          "decisions from")
       ->check([](const std::string& s) {
         auto u = daemon::parse_lapi_url(s);
         return u ? std::string() : u.error().message;
@@ -96,6 +97,9 @@ int run(int argc, char** argv) {
                          "File holding that CrowdSec machine's password");
   daemon_cmd->add_option("--crowdsec-poll-interval", daemon.crowdsec_poll_interval,
                          "Seconds between two pulls of CrowdSec decisions (default 10)");
+  daemon_cmd->add_option("--crowdsec-ca-file", daemon.crowdsec_ca_file,
+                         "PEM certificates trusted for an https:// CrowdSec URL instead of the "
+                         "system's store");
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

@@ -29,7 +29,8 @@ const policy::Keys kKeys = {"policy",
                             "crowdsec_bouncer_key_file",
                             "crowdsec_machine_id",
                             "crowdsec_machine_password_file",
-                            "crowdsec_poll_interval"};
+                            "crowdsec_poll_interval",
+                            "crowdsec_ca_file"};
 
 class ConfigReader {
  public:
@@ -85,13 +86,8 @@ class ConfigReader {
                          "for example \"127.0.0.1:9469\" or \"[::1]:9469\"");
         }
       } else if (key == "events_file") {
-        if (auto s = string_of(v, key)) {
-          if (s->empty() || s->front() != '/')
-            diags_.error(at(v.source()), "'events_file' must be an absolute path",
-                         "for example \"/var/log/icmpwall/eve.json\"");
-          else
-            c.events_file = *s;
-        }
+        if (auto s = absolute_path_of(v, key, "for example \"/var/log/icmpwall/eve.json\""))
+          c.events_file = *s;
       } else if (key == "crowdsec_url") {
         if (auto s = string_of(v, key)) {
           auto u = parse_lapi_url(*s);
@@ -101,15 +97,14 @@ class ConfigReader {
             diags_.error(at(v.source()), fmt::format("'crowdsec_url': {}", u.error().message),
                          "for example \"http://127.0.0.1:8080\"");
         }
+      } else if (key == "crowdsec_ca_file") {
+        if (auto s = absolute_path_of(v, key, "for example \"/etc/icmpwall/crowdsec-ca.pem\""))
+          c.crowdsec.ca_file = *s;
       } else if (key == "crowdsec_bouncer_key_file" || key == "crowdsec_machine_password_file") {
-        if (auto s = string_of(v, key)) {
-          if (s->empty() || s->front() != '/')
-            diags_.error(at(v.source()), fmt::format("'{}' must be an absolute path", key),
-                         "credentials are read from files only, never from this config");
-          else
-            (key == "crowdsec_bouncer_key_file" ? c.crowdsec.bouncer_key_file
-                                                : c.crowdsec.machine_password_file) = *s;
-        }
+        if (auto s = absolute_path_of(
+                v, key, "credentials are read from files only, never from this config"))
+          (key == "crowdsec_bouncer_key_file" ? c.crowdsec.bouncer_key_file
+                                              : c.crowdsec.machine_password_file) = *s;
       } else if (key == "crowdsec_machine_id") {
         if (auto s = string_of(v, key)) c.crowdsec.machine_id = *s;
       } else if (key == "crowdsec_poll_interval") {
@@ -159,6 +154,17 @@ class ConfigReader {
     if (const auto* s = n.as_string()) return s->get();
     wrong_kind(n, key, "a string");
     return std::nullopt;
+  }
+
+  // A string that is an absolute path, else an error with `hint`.
+  std::optional<std::string> absolute_path_of(const toml::node& n, std::string_view key,
+                                              const char* hint) {
+    auto s = string_of(n, key);
+    if (s && (s->empty() || s->front() != '/')) {
+      diags_.error(at(n.source()), fmt::format("'{}' must be an absolute path", key), hint);
+      return std::nullopt;
+    }
+    return s;
   }
 
   // A string out of `choices`, else an error with the nearest choice.
@@ -253,6 +259,8 @@ std::string crowdsec_config_error(const CrowdSecConfig& c) {
            "crowdsec_machine_id and crowdsec_machine_password_file (to push alerts)";
   if (push && (c.machine_id.empty() || c.machine_password_file.empty()))
     return "pushing alerts needs both crowdsec_machine_id and crowdsec_machine_password_file";
+  if (!c.ca_file.empty() && !c.url.starts_with("https://"))
+    return "crowdsec_ca_file is set but crowdsec_url is not an https:// URL";
   return "";
 }
 

@@ -49,6 +49,17 @@ std::string decision_event(const char* action, const Decision& d, const std::str
   return json_text(j);
 }
 
+// crowdsec_ca_file is read by the TLS library at the first connection;
+// checked here so that a missing or wrong file is an error at start and
+// at reload, not a failure of every call.
+Result<void> check_ca_file(const std::string& path) {
+  auto text = read_regular_file(path, kMaxCaFileBytes);
+  if (!text) return Error{fmt::format("crowdsec_ca_file {}: {}", path, text.error().message)};
+  if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return Error{fmt::format("crowdsec_ca_file {}: no PEM certificate in it", path)};
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> read_credential(const std::string& path) {
@@ -86,6 +97,13 @@ Result<std::unique_ptr<CrowdSec>> CrowdSec::open(const CrowdSecConfig& config, S
   c->http_->set_follow_location(false);
   c->http_->set_decompress(false);
   if (!c->http_->is_valid()) return Error{"crowdsec_url " + config.url + ": no HTTP client"};
+  if (url->https) {
+    c->http_->enable_server_certificate_verification(true);
+    if (!config.ca_file.empty()) {
+      TRY_VOID(check_ca_file(config.ca_file));
+      c->http_->set_ca_cert_path(config.ca_file.c_str());
+    }
+  }
   return c;
 }
 

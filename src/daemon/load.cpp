@@ -29,7 +29,8 @@ bool crowdsec_overrides(const LoadRequest& r, CrowdSecConfig& c, Diagnostics& di
        {std::tuple{&r.crowdsec_bouncer_key_file, "--crowdsec-bouncer-key-file",
                    &c.bouncer_key_file},
         std::tuple{&r.crowdsec_machine_password_file, "--crowdsec-machine-password-file",
-                   &c.machine_password_file}}) {
+                   &c.machine_password_file},
+        std::tuple{&r.crowdsec_ca_file, "--crowdsec-ca-file", &c.ca_file}}) {
     if (!*opt) continue;
     if ((*opt)->empty() || (*opt)->front() != '/')
       return fail(key, **opt, std::string(key) + " must be an absolute path");

@@ -20,7 +20,11 @@
 //      the failures, and it picks up new decisions when the API is back;
 //   4. decisions come only from the authenticated API (a wrong bouncer key
 //      gets nothing applied), and a tunnel with a spoofed source raises no
-//      alert against the address it names.
+//      alert against the address it names;
+//   5. over https (the API with a certificate of a CA made by the test):
+//      with that CA as crowdsec_ca_file the daemon pulls decisions; with
+//      the system's store, or a certificate for another name, it refuses
+//      the server and applies nothing.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <stdlib.h>
@@ -44,13 +48,16 @@ constexpr int kLapiPort = 8080;
 constexpr const char* kCrowdsec = "/usr/bin/crowdsec";
 constexpr const char* kPackagedConfig = "/etc/crowdsec/config.yaml";
 
-// A crowdsec local API of the test's own, in namespace `ns`.
+// A crowdsec local API of the test's own, in namespace `ns`; over https
+// with a certificate for `tls_name` (an IP address or a DNS name) signed by
+// a CA of its own (ca()) when `tls_name` is not empty.
 class Lapi {
  public:
-  explicit Lapi(const Netns& ns) : ns_(ns) {
+  explicit Lapi(const Netns& ns, const std::string& tls_name = "") : ns_(ns), tls_name_(tls_name) {
     char tmpl[] = "/tmp/icmpwall-lapi-XXXXXX";
     dir_ = mkdtemp(tmpl);
     std::filesystem::create_directories(dir_ + "/data");
+    if (tls()) make_certificates(tls_name);
     write_config();
   }
   ~Lapi() {
@@ -61,7 +68,11 @@ class Lapi {
   Lapi(const Lapi&) = delete;
   Lapi& operator=(const Lapi&) = delete;
 
-  std::string url() const { return fmt::format("http://{}:{}", kLapiAddr, kLapiPort); }
+  std::string url() const {
+    return fmt::format("{}://{}:{}", tls() ? "https" : "http", kLapiAddr, kLapiPort);
+  }
+  // The CA that signed the API's certificate (https only).
+  std::string ca() const { return path("ca.pem"); }
 
   // Starts it and polls its API until it answers (an unauthenticated
   // request is refused with 403 once it serves).
@@ -81,10 +92,7 @@ class Lapi {
 
   // The HTTP status of GET `path`, from inside the namespace.
   std::string status(const std::string& path) const {
-    return ns_
-        .run({"curl", "-s", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}", url() + path},
-             {Millis(5'000)})
-        .out;
+    return ns_.run(curl({"-o", "/dev/null", "-w", "%{http_code}", path}), {Millis(5'000)}).out;
   }
 
   // GET /v1/decisions?ip=IP as the bouncer whose key is in `key_file`:
@@ -93,9 +101,7 @@ class Lapi {
     std::ifstream in(key_file);
     std::string key;
     std::getline(in, key);
-    return ns_
-        .run({"curl", "-s", "-m", "2", "-H", "X-Api-Key: " + key, url() + "/v1/decisions?ip=" + ip},
-             {Millis(5'000)})
+    return ns_.run(curl({"-H", "X-Api-Key: " + key, "/v1/decisions?ip=" + ip}), {Millis(5'000)})
         .out;
   }
 
@@ -127,6 +133,72 @@ class Lapi {
  private:
   std::string config() const { return dir_ + "/config.yaml"; }
 
+  bool tls() const { return !tls_name_.empty(); }
+
+  // curl with `args`, the last a path of the API; over https it trusts the
+  // API's CA and asks for the certificate's name (at kLapiAddr).
+  Argv curl(Argv args) const {
+    Argv argv{"curl", "-s", "-m", "2"};
+    std::string base = url();
+    if (tls()) {
+      base = fmt::format("https://{}:{}", tls_name_, kLapiPort);
+      argv.insert(argv.end(), {"--cacert", ca(), "--resolve",
+                               fmt::format("{}:{}:{}", tls_name_, kLapiPort, kLapiAddr)});
+    }
+    args.back() = base + args.back();
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // A CA and the API's key and certificate for `name`, with openssl.
+  void make_certificates(const std::string& name) {
+    const bool ip = name.find_first_not_of("0123456789.:") == std::string::npos;
+    const Argv new_ca{"openssl",
+                      "req",
+                      "-x509",
+                      "-newkey",
+                      "ec",
+                      "-pkeyopt",
+                      "ec_paramgen_curve:prime256v1",
+                      "-nodes",
+                      "-days",
+                      "2",
+                      "-subj",
+                      "/CN=icmpwall test CA",
+                      "-keyout",
+                      path("ca.key"),
+                      "-out",
+                      ca()};
+    const Argv new_key{"openssl",       "req",
+                       "-newkey",       "ec",
+                       "-pkeyopt",      "ec_paramgen_curve:prime256v1",
+                       "-nodes",        "-subj",
+                       "/CN=" + name,   "-keyout",
+                       path("key.pem"), "-out",
+                       path("cert.csr")};
+    write_file("cert.ext", fmt::format("subjectAltName={}:{}\n", ip ? "IP" : "DNS", name));
+    const Argv sign{"openssl",
+                    "x509",
+                    "-req",
+                    "-in",
+                    path("cert.csr"),
+                    "-CA",
+                    ca(),
+                    "-CAkey",
+                    path("ca.key"),
+                    "-CAcreateserial",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    path("cert.ext"),
+                    "-out",
+                    path("cert.pem")};
+    for (const Argv& a : {new_ca, new_key, sign}) {
+      auto r = ns_.run(a, {Millis(15'000)});
+      ASSERT_TRUE(r.ok()) << r.describe();
+    }
+  }
+
   // The packaged config with the central API's block removed, the
   // database, data and credentials here, the API on kLapiAddr, its
   // metrics off, logs to stdout; cscli logs in as machine "cscli".
@@ -145,6 +217,13 @@ class Lapi {
     replace(R"(credentials_path: /etc/crowdsec/local_api_credentials.yaml)",
             "credentials_path: " + dir_ + "/cscli.yaml");
     replace(R"(\nprometheus:\n  enabled: true)", "\nprometheus:\n  enabled: false");
+    if (tls()) {
+      replace(R"(#    tls:\n#      cert_file: [^\n]*\n#      key_file: [^\n]*)",
+              fmt::format("    tls:\n      cert_file: {}\n      key_file: {}", path("cert.pem"),
+                          path("key.pem")));
+      // The test's own cscli does not check the certificate (icmpwall does).
+      replace(R"(insecure_skip_verify: false)", "insecure_skip_verify: true");
+    }
     std::ofstream(config()) << text;
     write_file("cscli.yaml",
                fmt::format("url: {}\nlogin: cscli\npassword: {}\n", url(), kCscliPassword));
@@ -157,6 +236,7 @@ class Lapi {
  private:
   static constexpr const char* kCscliPassword = "icmpwall-test-cscli-password";
   const Netns& ns_;
+  const std::string tls_name_;
   std::string dir_;
   std::unique_ptr<Process> proc_;
 };
@@ -170,10 +250,13 @@ class CrowdSecTest : public ::testing::Test {
     if (!std::filesystem::exists(kPackagedConfig))
       GTEST_SKIP() << "needs " << kPackagedConfig << " (Debian: crowdsec)";
     net_ = std::make_unique<Topology>();
-    lapi_ = std::make_unique<Lapi>(net_->server);
+    lapi_ = std::make_unique<Lapi>(net_->server, tls_name());
     ASSERT_TRUE(lapi_->start()) << lapi_->log();
     lapi_->add_cscli_machine();
   }
+
+  // Not empty: the API serves https with a certificate for this name.
+  virtual std::string tls_name() const { return ""; }
 
   // The daemon arguments for a CrowdSec-connected daemon: pull with
   // `key_file`, push as `machine` when given, poll every second.
@@ -384,6 +467,55 @@ TEST_F(CrowdSecTest, OnlyTheAuthenticatedApiDecidesAndSpoofedSourcesAreNotReport
   EXPECT_THAT(lapi_->decisions_for(Addr::client_v4, right_key), HasSubstr(R"("origin":"cscli")"))
       << "the query answers";
   EXPECT_EQ(daemon->stop(), 0) << daemon->err();
+}
+
+// 5. https: the API's certificate is checked against crowdsec_ca_file (or
+// the system's store), its name or address included.
+class CrowdSecHttpsTest : public CrowdSecTest {
+ protected:
+  std::string tls_name() const override { return kLapiAddr; }
+
+  // Whether a daemon with `more` arguments applies a decision for the
+  // client; it is stopped either way.
+  bool applies_decision(const Argv& more, const std::string& key) {
+    const auto policy = policy_file(kRouterInspectPolicy);
+    auto daemon = start_daemon(net_->router, policy->path(), crowdsec_args(key), more);
+    const bool connected = daemon->wait_out(R"("event":"crowdsec")") &&
+                           daemon->out().find(R"("state":"connected")") != std::string::npos;
+    if (!connected) {
+      EXPECT_THAT(daemon->out(), HasSubstr("SSLServerVerification"));
+      EXPECT_EQ(blocked(net_->router).find(Addr::client_v4), std::string::npos);
+      EXPECT_EQ(pings(net_->client, Addr::client_v4), 2) << "nothing applied";
+    } else {
+      EXPECT_TRUE(poll_until(
+          [&] { return blocked(net_->router).find(Addr::client_v4) != std::string::npos; },
+          Millis(5'000)))
+          << daemon->out();
+      EXPECT_EQ(pings(net_->client, Addr::client_v4), 0);
+    }
+    EXPECT_EQ(daemon->stop(), 0) << daemon->err();
+    EXPECT_TRUE(net_->router.run({"nft", "delete", "table", "inet", "icmpwall"}).ok());
+    return connected;
+  }
+};
+
+TEST_F(CrowdSecHttpsTest, OnlyTheApisOwnCaIsTrusted) {
+  const std::string key = lapi_->add_bouncer("router");
+  ASSERT_TRUE(lapi_->cscli({"decisions", "add", "--ip", Addr::client_v4, "--duration", "5m"}).ok());
+  EXPECT_FALSE(applies_decision({}, key)) << "the system's store does not know the test's CA";
+  EXPECT_TRUE(applies_decision({"--crowdsec-ca-file", lapi_->ca()}, key));
+}
+
+class CrowdSecHttpsOtherNameTest : public CrowdSecHttpsTest {
+ protected:
+  std::string tls_name() const override { return "lapi.icmpwall.test"; }
+};
+
+TEST_F(CrowdSecHttpsOtherNameTest, ACertificateForAnotherNameIsRefused) {
+  const std::string key = lapi_->add_bouncer("router");
+  ASSERT_TRUE(lapi_->cscli({"decisions", "add", "--ip", Addr::client_v4, "--duration", "5m"}).ok());
+  EXPECT_FALSE(applies_decision({"--crowdsec-ca-file", lapi_->ca()}, key))
+      << "signed by the trusted CA, but for another name than " << kLapiAddr;
 }
 
 }  // namespace

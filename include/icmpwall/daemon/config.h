@@ -14,6 +14,7 @@
 //   crowdsec_machine_id = "router1"             # push alerts, with:
 //   crowdsec_machine_password_file = "/etc/icmpwall/crowdsec-machine.password"
 //   crowdsec_poll_interval = 10                 # seconds between pulls, 1..3600
+//   crowdsec_ca_file = "/etc/icmpwall/crowdsec-ca.pem"  # https: the CAs trusted
 //   nflog_events_per_second = 100  # NFLOG log events written, at most (1..1000000)
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
@@ -69,6 +70,10 @@ struct CrowdSecConfig {
   std::string machine_id;
   std::string machine_password_file;
   std::chrono::seconds poll_interval{10};
+  // The PEM certificates trusted for an https:// url instead of the
+  // system's store (/etc/ssl/certs); empty: the system's store. The
+  // server's certificate is always verified, its name or address too.
+  std::string ca_file;
   bool operator==(const CrowdSecConfig&) const = default;
 };
 inline constexpr std::chrono::seconds kMaxPollInterval{3600};

@@ -73,6 +73,7 @@ inline constexpr uint8_t kMinRangeV6 = 32;
 inline constexpr unsigned kMaxBackoffIntervals = 8;
 inline constexpr std::chrono::seconds kConnectTimeout{3};
 inline constexpr std::chrono::seconds kIoTimeout{5};
+inline constexpr size_t kMaxCaFileBytes = 1 << 20;
 
 struct CrowdSecCounters {
   bool connected = false;       // the last call to the API succeeded

@@ -125,6 +125,7 @@ TEST(DaemonConfig, BadValues) {
       {"crowdsec_machine_password_file = 7", "must be a string"},
       {"crowdsec_poll_interval = 0", "between 1 and 3600 seconds, not 0"},
       {"crowdsec_poll_interval = \"10s\"", "must be an integer (seconds)"},
+      {"crowdsec_ca_file = \"ca.pem\"", "'crowdsec_ca_file' must be an absolute path"},
       {"crowdsec_bouncer_key = \"abc\"", "did you mean 'crowdsec_bouncer_key_file'?"},
   };
   for (const auto& c : cases) {
@@ -241,7 +242,8 @@ TEST(DaemonConfig, CrowdSecKeys) {
       "crowdsec_bouncer_key_file = \"/etc/icmpwall/bouncer.key\"\n"
       "crowdsec_machine_id = \"router1\"\n"
       "crowdsec_machine_password_file = \"/etc/icmpwall/machine.password\"\n"
-      "crowdsec_poll_interval = 3\n");
+      "crowdsec_poll_interval = 3\n"
+      "crowdsec_ca_file = \"/etc/icmpwall/crowdsec-ca.pem\"\n");
   ASSERT_TRUE(p.config) << p.diagnostics;
   const auto& c = p.config->crowdsec;
   EXPECT_EQ(c.url, "http://[::1]:8080/");
@@ -249,7 +251,8 @@ TEST(DaemonConfig, CrowdSecKeys) {
   EXPECT_EQ(c.machine_id, "router1");
   EXPECT_EQ(c.machine_password_file, "/etc/icmpwall/machine.password");
   EXPECT_EQ(c.poll_interval, std::chrono::seconds(3));
-  EXPECT_EQ(crowdsec_config_error(c), "");
+  EXPECT_EQ(c.ca_file, "/etc/icmpwall/crowdsec-ca.pem");
+  EXPECT_THAT(crowdsec_config_error(c), HasSubstr("not an https:// URL"));
   auto u = parse_lapi_url(c.url);
   ASSERT_TRUE(u);
   EXPECT_FALSE(u->https);
@@ -268,6 +271,12 @@ TEST(DaemonConfig, CrowdSecNeedsAUrlAndCredentialsTogether) {
   EXPECT_THAT(crowdsec_config_error(id_only), HasSubstr("needs both"));
   CrowdSecConfig pull{"http://127.0.0.1:8080", "/k", "", "", std::chrono::seconds(10)};
   EXPECT_EQ(crowdsec_config_error(pull), "");
+  CrowdSecConfig ca_over_http = pull;
+  ca_over_http.ca_file = "/etc/icmpwall/ca.pem";
+  EXPECT_THAT(crowdsec_config_error(ca_over_http), HasSubstr("not an https:// URL"));
+  CrowdSecConfig ca_over_https = ca_over_http;
+  ca_over_https.url = "https://198.18.0.1:8443";
+  EXPECT_EQ(crowdsec_config_error(ca_over_https), "");
 }
 
 }  // namespace

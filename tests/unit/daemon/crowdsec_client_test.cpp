@@ -104,6 +104,21 @@ TEST(CrowdSecClient, CredentialsOnlyFromSaneFiles) {
   EXPECT_FALSE(CrowdSec::open(c, {}, nullptr));
 }
 
+TEST(CrowdSecClient, ACaFileMustHoldACertificate) {
+  KeyFile key("abc123\n"), not_pem("abc123\n");
+  KeyFile pem("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  CrowdSecConfig c{"https://127.0.0.1:1", key.path, "", "", 1s};
+  for (const std::string& bad :
+       {std::string("/nonexistent/ca.pem"), not_pem.path, std::string("/dev/zero")}) {
+    c.ca_file = bad;
+    auto cs = CrowdSec::open(c, {}, nullptr);
+    ASSERT_FALSE(cs) << bad;
+    EXPECT_THAT(cs.error().message, HasSubstr("crowdsec_ca_file " + bad));
+  }
+  c.ca_file = pem.path;
+  EXPECT_TRUE(CrowdSec::open(c, {}, nullptr)) << "checked for a certificate, parsed on connecting";
+}
+
 TEST(CrowdSecClient, PullsWithTheBouncerKey) {
   FakeLapi lapi;
   std::atomic<int> startups = 0, deltas = 0;
