@@ -35,6 +35,7 @@
 #include <regex>
 
 #include "daemon_process.h"
+#include "dashboard.h"
 #include "harness.h"
 
 namespace icmpwall::integration {
@@ -418,6 +419,17 @@ TEST_F(CrowdSecTest, AnApiOutageChangesNothingInForce) {
   EXPECT_GE(doc["crowdsec"]["api_failures"].get<uint64_t>(), 1u) << stats.out;
   EXPECT_EQ(doc["crowdsec"]["decisions"], 1) << stats.out;
   EXPECT_GT(doc["inspected"].get<uint64_t>(), 0u) << "the queue is still served";
+  // The dashboard's CrowdSec panels query what the daemon exports.
+  auto prom = icmpwall({"stats", "--socket", stats_socket, "--prometheus"});
+  ASSERT_TRUE(prom.ok()) << prom.describe();
+  const auto declared = metric_families(prom.out);
+  size_t crowdsec_panels = 0;
+  for (const auto& name : dashboard_metrics())
+    if (name.starts_with("icmpwall_crowdsec_")) {
+      ++crowdsec_panels;
+      EXPECT_TRUE(declared.count(name)) << name << " is not exported";
+    }
+  EXPECT_GE(crowdsec_panels, 4u);
 
   ASSERT_TRUE(lapi_->start()) << lapi_->log();
   ASSERT_TRUE(poll_until(
