@@ -109,8 +109,11 @@ std::optional<NflogPacket> parse_nflog_packet(const nlmsghdr* nlh) {
   if (const nlattr* a = attr[NFULA_TIMESTAMP]) {
     nfulnl_msg_packet_timestamp ts{};
     std::memcpy(&ts, mnl_attr_get_payload(a), sizeof ts);
-    p.timestamp =
-        std::pair{static_cast<int64_t>(be64toh(ts.sec)), static_cast<int64_t>(be64toh(ts.usec))};
+    const auto sec = static_cast<int64_t>(be64toh(ts.sec));
+    const auto usec = static_cast<int64_t>(be64toh(ts.usec));
+    // Only a time that converts to the system clock without overflow.
+    if (sec >= 0 && sec <= kMaxNflogSeconds && usec >= 0 && usec < 1'000'000)
+      p.timestamp = std::pair{sec, usec};
   }
   if (const nlattr* a = attr[NFULA_PAYLOAD])
     p.payload = {static_cast<const uint8_t*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)};

@@ -137,7 +137,7 @@ void NflogHandler::packet(const NflogPacket& m, Clock::time_point now) {
     e.when.time = std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
             std::chrono::seconds(m.timestamp->first) +
-            std::chrono::microseconds(m.timestamp->second % 1'000'000)));
+            std::chrono::microseconds(m.timestamp->second)));
   sink_(e);
 }
 

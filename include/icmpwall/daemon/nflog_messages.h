@@ -25,6 +25,10 @@ inline constexpr size_t kMaxNflogPrefix = 127;
 // The bytes of each logged packet the daemon asks for: the IP header, its
 // options or extension headers and the ICMP header fit.
 inline constexpr uint32_t kNflogCopyRange = 256;
+// The latest NFULA_TIMESTAMP taken (2100-01-01; the system clock's
+// nanoseconds end in 2262); a later one, a negative one or one with 10^6
+// microseconds or more is left out.
+inline constexpr int64_t kMaxNflogSeconds = 4'102'444'800;
 
 enum class NflogCommand : uint8_t { bind, unbind };
 
@@ -44,7 +48,7 @@ struct NflogPacket {
   std::optional<std::string> prefix;
   uint32_t indev = 0;   // 0: none
   uint32_t outdev = 0;  // 0: none
-  // NFULA_TIMESTAMP (seconds, microseconds), when the packet has one.
+  // NFULA_TIMESTAMP (seconds, microseconds), when the packet has a sane one.
   std::optional<std::pair<int64_t, int64_t>> timestamp;
   std::span<const uint8_t> payload;  // from the network header; points into the message
 };

@@ -74,6 +74,28 @@ TEST(NflogMessages, PacketFieldsAreRead) {
   EXPECT_EQ(Bytes(m->payload.begin(), m->payload.end()), s.payload);
 }
 
+// A timestamp is taken only when the system clock can hold it: a huge
+// one (found by the fuzzer) overflowed converting seconds to nanoseconds.
+TEST(NflogMessages, OnlySaneTimestampsAreTaken) {
+  NflogMessageSpec s;
+  s.timestamp = {1'764'979'200, 999'999};
+  auto m = parse_nflog_packet(header(nflog_message(s)));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->timestamp, s.timestamp);
+  for (std::pair<int64_t, int64_t> bad : {std::pair<int64_t, int64_t>{23'644'748'475'219'968, 0},
+                                          {kMaxNflogSeconds + 1, 0},
+                                          {70'484'455'936, 123'456},
+                                          {-1, 0},
+                                          {1'764'979'200, 1'000'000},
+                                          {1'764'979'200, -1},
+                                          {INT64_MIN, INT64_MIN}}) {
+    s.timestamp = bad;
+    m = parse_nflog_packet(header(nflog_message(s)));
+    ASSERT_TRUE(m) << bad.first;
+    EXPECT_FALSE(m->timestamp) << bad.first << " " << bad.second;
+  }
+}
+
 TEST(NflogMessages, MissingPrefixAndPayloadAreAbsentNotErrors) {
   NflogMessageSpec s;
   s.prefix.reset();

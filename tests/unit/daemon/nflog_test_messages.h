@@ -4,6 +4,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace icmpwall::daemon::testing {
@@ -27,6 +29,7 @@ struct NflogMessageSpec {
   uint32_t indev = 1;
   Bytes payload;
   bool packet_hdr = true;
+  std::optional<std::pair<int64_t, int64_t>> timestamp;  // seconds, microseconds
 };
 
 // One NFULNL_MSG_PACKET (the prefix with its NUL, as the kernel puts it).
@@ -42,6 +45,11 @@ inline Bytes nflog_message(const NflogMessageSpec& s) {
     ph.hw_protocol = htons(s.family == NFPROTO_IPV6 ? 0x86dd : 0x0800);
     ph.hook = s.hook;
     mnl_attr_put(nlh, NFULA_PACKET_HDR, sizeof ph, &ph);
+  }
+  if (s.timestamp) {
+    nfulnl_msg_packet_timestamp ts{htobe64(static_cast<uint64_t>(s.timestamp->first)),
+                                   htobe64(static_cast<uint64_t>(s.timestamp->second))};
+    mnl_attr_put(nlh, NFULA_TIMESTAMP, sizeof ts, &ts);
   }
   if (s.prefix) mnl_attr_put_strz(nlh, NFULA_PREFIX, s.prefix->c_str());
   if (s.indev) mnl_attr_put_u32(nlh, NFULA_IFINDEX_INDEV, htonl(s.indev));
