@@ -21,6 +21,8 @@ constexpr uint8_t kV4EchoRequest = 8, kV4Redirect = 5, kV4Timestamp = 13, kV4Des
                   kV4FragNeeded = 4;
 constexpr uint8_t kV6EchoRequest = 128, kV6RouterAdvert = 134, kV6Redirect = 137,
                   kV6PacketTooBig = 2;
+// RFC 8335 PROBE: extended echo request and reply
+constexpr uint8_t kV4ExtEchoRequest = 42, kV6ExtEchoRequest = 160, kV6ExtEchoReply = 161;
 
 bool lets_through(const Evaluation& e) {
   return e.outcome != Outcome::dropped && e.outcome != Outcome::rejected;
@@ -63,6 +65,31 @@ void echo(KernelEffect& fx, const Sysctl& ignore_all,
     }
     fx.notes.push_back(fmt::format("to {}: {} by the kernel ({})", to,
                                    on(*s) ? "ignored" : "answered", s->describe()));
+  }
+}
+
+// A received extended echo request (icmp_echo / icmpv6_rcv): the echo
+// settings first, then net.ipv4.icmp_echo_enable_probe (both families).
+void probe(KernelEffect& fx, const KernelSysctls& k, const Sysctl& ignore_all,
+           std::initializer_list<std::pair<const Sysctl*, const char*>> others) {
+  echo(fx, ignore_all, others);
+  if (!fx.effective.empty()) return;
+  const Sysctl& enable = k.echo_enable_probe;
+  if (enable.state == Sysctl::State::unreadable) {
+    fx.notes.push_back("whether the kernel answers is unknown: " + enable.describe());
+  } else if (enable.state == Sysctl::State::absent || !on(enable)) {
+    fx.effective = "ignored";
+    fx.decided_by = {enable.describe()};
+    fx.text = "ignored by the kernel: " +
+              (enable.state == Sysctl::State::absent
+                   ? enable.describe() + " (this kernel does not answer RFC 8335 PROBE)"
+                   : enable.describe());
+  } else {
+    fx.notes.push_back(
+        "answered by the kernel (" + enable.describe() +
+        ") with an extended echo reply that says whether the interface the request names (by "
+        "name, index or address) exists here, is up, and has IPv4 or IPv6 addresses; a request "
+        "that does not ask about this host (L bit clear) is ignored");
   }
 }
 
@@ -116,23 +143,36 @@ std::string v4_redirect_terms(const KernelSysctls& k, const ConfSysctls& dev) {
 }
 
 void forward(KernelEffect& fx, const KernelSysctls& k, Family f) {
-  if (f == Family::ipv6) {
-    // ip6_forward: the namespace's all.forwarding
-    if (k.all.forwarding6.number() == 0) {
-      fx.effective = "not-forwarded";
-      fx.decided_by = {k.all.forwarding6.describe()};
-      fx.text = "not forwarded by the kernel: " + k.all.forwarding6.describe();
-    }
-    return;
-  }
-  // ip_route_input_slow: the input interface's forwarding
+  // ip_route_input_slow: the input interface's forwarding; ip6_forward:
+  // all.forwarding or the input interface's force_forwarding
   std::vector<std::string> yes, no;
   for (const ConfSysctls* dev : receiving(k)) {
-    Combined c = v4_forwarding(*dev);
+    if (f == Family::ipv6 && dev->forwarding6.state == Sysctl::State::absent) continue;
+    Combined c = f == Family::ipv6 ? v6_forwarding(k, *dev) : v4_forwarding(*dev);
     if (c.on == false)
       no.push_back(c.why);
     else
       yes.push_back(dev->name);
+  }
+  if (f == Family::ipv6) {
+    if (on(k.all.forwarding6)) return;
+    if (k.all.forwarding6.number() == 0 && yes.empty()) {
+      fx.effective = "not-forwarded";
+      fx.decided_by = {k.all.forwarding6.describe()};
+      fx.text = "not forwarded by the kernel: " + k.all.forwarding6.describe();
+      const Sysctl& force = k.all.force_forwarding6;
+      fx.text += force.state == Sysctl::State::absent
+                     ? " (this kernel has no per-interface force_forwarding)"
+                     : ", and no interface's force_forwarding is on";
+      return;
+    }
+    if (!yes.empty() && !no.empty()) {
+      std::string list;
+      for (const auto& y : yes) list += (list.empty() ? "" : ", ") + y;
+      fx.notes.push_back("forwarded only when received on " + list + " (force_forwarding; " +
+                         k.all.forwarding6.describe() + ")");
+    }
+    return;
   }
   if (yes.empty()) {
     fx.effective = "not-forwarded";
@@ -193,7 +233,8 @@ void sent(KernelEffect& fx, const KernelSysctls& k, const Packet& p) {
                           global);
     return;
   }
-  const bool kernel_sends = (p.type >= 1 && p.type <= 4) || p.type == 129 || p.type == 160;
+  const bool kernel_sends =
+      (p.type >= 1 && p.type <= 4) || p.type == 129 || p.type == kV6ExtEchoReply;
   if (!kernel_sends) return;
   auto rate = k.ratelimit6.number();
   if (!rate) return;
@@ -215,6 +256,17 @@ void sent(KernelEffect& fx, const KernelSysctls& k, const Packet& p) {
 
 }  // namespace
 
+namespace {
+// The forward and output hooks' notes: linkdown_routes' text of the family.
+void linkdown_notes(KernelEffect& fx, const KernelSysctls& k, Family f) {
+  for (const auto& r : linkdown_routes(k))
+    if (r.family == f) fx.notes.push_back(r.text);
+  if (!k.links.read && !k.links.problem.empty())
+    fx.notes.push_back("the links' state could not be read (" + k.links.problem +
+                       "): routes through a link that is down are not said");
+}
+}  // namespace
+
 KernelEffect kernel_effect(const Packet& p, const Evaluation& e, const KernelSysctls& k) {
   KernelEffect fx;
   if (!lets_through(e)) return fx;
@@ -228,6 +280,11 @@ KernelEffect kernel_effect(const Packet& p, const Evaluation& e, const KernelSys
         echo(fx, k.echo_ignore_all6,
              {{&k.echo_ignore_multicast6, "a multicast address"},
               {&k.echo_ignore_anycast6, "an anycast address"}});
+      if (v4 && p.type == kV4ExtEchoRequest) probe(fx, k, k.echo_ignore_all, {});
+      if (!v4 && p.type == kV6ExtEchoRequest)
+        probe(fx, k, k.echo_ignore_all6,
+              {{&k.echo_ignore_multicast6, "a multicast address"},
+               {&k.echo_ignore_anycast6, "an anycast address"}});
       if (v4 && p.type == kV4Timestamp)
         fx.notes.push_back(fmt::format("to a broadcast or multicast address: {} by the kernel ({})",
                                        on(k.echo_ignore_broadcasts) ? "ignored" : "answered",
@@ -251,10 +308,48 @@ KernelEffect kernel_effect(const Packet& p, const Evaluation& e, const KernelSys
     case Hook::forward:
       forward(fx, k, p.family);
       if (v4 && fx.effective.empty()) rp_filter_notes(fx, k);
+      if (fx.effective.empty()) linkdown_notes(fx, k, p.family);
       break;
-    case Hook::output: sent(fx, k, p); break;
+    case Hook::output:
+      sent(fx, k, p);
+      linkdown_notes(fx, k, p.family);
+      break;
   }
   return fx;
+}
+
+std::vector<LinkDownRoutes> linkdown_routes(const KernelSysctls& k) {
+  std::vector<LinkDownRoutes> out;
+  for (const auto& dev : k.interfaces) {
+    const LinkState* link = k.links.find(dev.name);
+    if (!link || !link->link_down()) continue;
+    for (Family f : {Family::ipv4, Family::ipv6}) {
+      const bool v4 = f == Family::ipv4;
+      if ((v4 ? dev.forwarding : dev.forwarding6).state == Sysctl::State::absent) continue;
+      Combined c =
+          v4 ? v4_ignore_routes_with_linkdown(k, dev) : v6_ignore_routes_with_linkdown(dev);
+      LinkDownRoutes r{dev.name, f, c.on, c.why, ""};
+      const std::string which = fmt::format("{} routes through {}", policy::to_string(f), dev.name);
+      const std::string state = link->describe();
+      if (c.on == true)
+        r.text = fmt::format(
+            "{} are skipped: its link is down ({}) and {}{}; forwarded ICMP and the kernel's own "
+            "replies and errors take another route, and where none is left a forwarded packet "
+            "is answered with destination-unreachable and the kernel's own message is not sent",
+            which, state, c.why, v4 ? " (either suffices)" : "");
+      else if (c.on == false)
+        r.text = fmt::format(
+            "{} are still used though its link is down ({}; {}): what they carry is lost, "
+            "forwarded ICMP and the kernel's own replies and errors included",
+            which, state, c.why);
+      else
+        r.text =
+            fmt::format("{}: its link is down ({}); whether the kernel skips them is unknown ({})",
+                        which, state, c.why);
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> kernel_warnings(const Ruleset& rs, const std::string& table,

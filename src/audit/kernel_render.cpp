@@ -57,11 +57,13 @@ std::string kernel_text(const std::vector<ReportEntry>& entries, const KernelSys
     if (!fx.send_limit.empty()) out += "; sent by the kernel " + fx.send_limit;
     out += "\n";
   }
+  for (const auto& r : linkdown_routes(k)) out += "kernel: " + r.text + "\n";
+  if (!k.links.problem.empty()) out += "kernel links: " + k.links.problem + "\n";
   std::vector<std::string> values, absent;
-  for (const Sysctl* s :
-       {&k.echo_ignore_all, &k.echo_ignore_broadcasts, &k.ratelimit, &k.ratemask,
-        &k.errors_use_inbound_ifaddr, &k.ignore_bogus_error_responses, &k.ratelimit6, &k.ratemask6,
-        &k.echo_ignore_all6, &k.echo_ignore_multicast6, &k.echo_ignore_anycast6})
+  for (const Sysctl* s : {&k.echo_ignore_all, &k.echo_ignore_broadcasts, &k.ratelimit, &k.ratemask,
+                          &k.errors_use_inbound_ifaddr, &k.ignore_bogus_error_responses,
+                          &k.echo_enable_probe, &k.ratelimit6, &k.ratemask6, &k.echo_ignore_all6,
+                          &k.echo_ignore_multicast6, &k.echo_ignore_anycast6})
     if (s->state == Sysctl::State::value) values.push_back(s->describe());
   for (const Sysctl* s : k.every())
     if (s->state == Sysctl::State::absent && s->name.find(".conf.") == std::string::npos)
@@ -111,10 +113,27 @@ Json kernel_sysctls_json(const KernelSysctls& k) {
         break;
     }
   }
+  Json links = nullptr;
+  if (k.links.read) {
+    links = Json::array();
+    for (const auto& l : k.links.links)
+      links.push_back(
+          {{"name", l.name}, {"up", l.up}, {"carrier", l.carrier}, {"operstate", l.operstate}});
+  }
+  Json linkdown = Json::array();
+  for (const auto& r : linkdown_routes(k))
+    linkdown.push_back({{"interface", r.interface},
+                        {"family", policy::to_string(r.family)},
+                        {"skipped", r.skipped ? Json(*r.skipped) : Json(nullptr)},
+                        {"decided_by", r.why},
+                        {"text", r.text}});
   return {{"sysctls", std::move(values)},
           {"not_present", std::move(absent)},
           {"unreadable", std::move(unreadable)},
-          {"problems", k.problems}};
+          {"problems", k.problems},
+          {"links", std::move(links)},
+          {"links_problem", or_null(k.links.problem)},
+          {"linkdown_routes", std::move(linkdown)}};
 }
 
 }  // namespace icmpwall::audit

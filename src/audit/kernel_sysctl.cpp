@@ -77,9 +77,12 @@ void read_conf(const std::string& root, ConfSysctls& c, bool v4, bool v6) {
   c.shared_media = r4("shared_media");
   c.rp_filter = r4("rp_filter");
   c.forwarding = r4("forwarding");
+  c.ignore_routes_with_linkdown = r4("ignore_routes_with_linkdown");
   c.accept_redirects6 = r6("accept_redirects");
   c.accept_ra = r6("accept_ra");
   c.forwarding6 = r6("forwarding");
+  c.ignore_routes_with_linkdown6 = r6("ignore_routes_with_linkdown");
+  c.force_forwarding6 = r6("force_forwarding");
 }
 
 // Interface directories of one conf tree (not all/default), bounded.
@@ -129,6 +132,14 @@ Combined combine_or_and(const Sysctl& all, const Sysctl& dev, bool both) {
   return c;
 }
 
+// A setting that decides alone: on where it is not 0.
+Combined own_value(const Sysctl& s) {
+  Combined c;
+  c.why = s.describe();
+  if (auto v = s.number()) c.on = *v != 0;
+  return c;
+}
+
 }  // namespace
 
 std::optional<int64_t> Sysctl::number() const {
@@ -161,10 +172,13 @@ std::vector<const Sysctl*> KernelSysctls::every() const {
                                     &ratemask6,
                                     &echo_ignore_all6,
                                     &echo_ignore_multicast6,
-                                    &echo_ignore_anycast6};
+                                    &echo_ignore_anycast6,
+                                    &echo_enable_probe};
   auto conf = [&](const ConfSysctls& c) {
-    for (const Sysctl* s : {&c.accept_redirects, &c.secure_redirects, &c.shared_media, &c.rp_filter,
-                            &c.forwarding, &c.accept_redirects6, &c.accept_ra, &c.forwarding6})
+    for (const Sysctl* s :
+         {&c.accept_redirects, &c.secure_redirects, &c.shared_media, &c.rp_filter, &c.forwarding,
+          &c.ignore_routes_with_linkdown, &c.accept_redirects6, &c.accept_ra, &c.forwarding6,
+          &c.ignore_routes_with_linkdown6, &c.force_forwarding6})
       out.push_back(s);
   };
   conf(all);
@@ -188,6 +202,7 @@ KernelSysctls read_sysctls(const std::string& root) {
   k.echo_ignore_all6 = read_one(root, "net/ipv6/icmp/echo_ignore_all");
   k.echo_ignore_multicast6 = read_one(root, "net/ipv6/icmp/echo_ignore_multicast");
   k.echo_ignore_anycast6 = read_one(root, "net/ipv6/icmp/echo_ignore_anycast");
+  k.echo_enable_probe = read_one(root, "net/ipv4/icmp_echo_enable_probe");
   k.all.name = "all";
   read_conf(root, k.all, true, true);
   k.dflt.name = "default";
@@ -201,6 +216,12 @@ KernelSysctls read_sysctls(const std::string& root) {
     read_conf(root, c, families.first, families.second);
     k.interfaces.push_back(std::move(c));
   }
+  return k;
+}
+
+KernelSysctls read_kernel_state() {
+  KernelSysctls k = read_sysctls();
+  k.links = read_links();
   return k;
 }
 
@@ -228,10 +249,7 @@ Combined v4_shared_media(const KernelSysctls& k, const ConfSysctls& dev) {
 }
 
 Combined v4_forwarding(const ConfSysctls& dev) {
-  Combined c;
-  c.why = dev.forwarding.describe();
-  if (auto v = dev.forwarding.number()) c.on = *v != 0;
-  return c;
+  return own_value(dev.forwarding);
 }
 
 std::optional<int64_t> v4_rp_filter(const KernelSysctls& k, const ConfSysctls& dev,
@@ -269,6 +287,31 @@ Combined v6_accept_ra(const ConfSysctls& dev) {
   auto fwd = dev.forwarding6.number();
   if (ra && fwd) c.on = *fwd ? *ra == 2 : *ra != 0;
   if (ra && fwd && *fwd) c.why += " (forwarding: accept_ra = 2 needed)";
+  return c;
+}
+
+Combined v4_ignore_routes_with_linkdown(const KernelSysctls& k, const ConfSysctls& dev) {
+  return combine_or_and(k.all.ignore_routes_with_linkdown, dev.ignore_routes_with_linkdown, false);
+}
+
+Combined v6_ignore_routes_with_linkdown(const ConfSysctls& dev) {
+  return own_value(dev.ignore_routes_with_linkdown6);
+}
+
+Combined v6_forwarding(const KernelSysctls& k, const ConfSysctls& dev) {
+  Combined c;
+  const Sysctl& all = k.all.forwarding6;
+  const Sysctl& force = dev.force_forwarding6;
+  c.why = all.describe() + ", " +
+          (force.state == Sysctl::State::absent
+               ? force.name + " not present (no per-interface forwarding on this kernel)"
+               : force.describe());
+  auto a = all.number();
+  auto f = force.number();
+  if ((a && *a) || (f && *f))
+    c.on = true;
+  else if (a && (f || force.state == Sysctl::State::absent))
+    c.on = false;
   return c;
 }
 

@@ -62,7 +62,7 @@ int audit_drift(const nft::Table& table, const audit::ReportFilter& filter,
   report.overrides = audit::find_overrides(*ruleset, table.name, filter,
                                            audit::evaluate_options(opts.time_budget));
   // 4b. the namespace's sysctls against the policy's intent: warnings, not drift
-  report.warnings = audit::kernel_warnings(*ruleset, table.name, audit::read_sysctls());
+  report.warnings = audit::kernel_warnings(*ruleset, table.name, audit::read_kernel_state());
   // 5. print
   std::cout << (opts.json ? audit::render_drift_json(report) : audit::render_drift_text(report));
   return report.drift() ? kDrift : kOk;

@@ -209,9 +209,9 @@ int cmd_audit(const AuditOptions& opts) {
     std::cerr << "icmpwall: audit: " << ruleset.error().message << "\n";
     return kKernel;
   }
-  // ... and the namespace's own ICMP sysctls (/proc/sys/net is the calling
-  // thread's namespace)
-  const auto sysctls = audit::read_sysctls();
+  // ... and the namespace's own ICMP sysctls and links (/proc/sys/net and
+  // rtnetlink are the calling thread's namespace)
+  const auto sysctls = audit::read_kernel_state();
   // 4. evaluate (within the time budget), add the kernel's effect, print
   const auto options = audit::evaluate_options(opts.time_budget);
   auto with_kernel = [&](audit::ReportEntry& e) {

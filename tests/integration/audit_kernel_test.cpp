@@ -19,11 +19,17 @@
 // all = 0 and h0 = 1 it is taken on a host (either suffices) but not once
 // h0 forwards (both needed); without shared_media, secure_redirects takes it
 // only to the gateway of a route it has. Each time the audit says the same.
+// PROBE (RFC 8335): an extended echo request about h0 from the peer is
+// answered (an extended echo reply, received by the sender) only with
+// net.ipv4.icmp_echo_enable_probe = 1 (both families), and not while the
+// family's echo_ignore_all is on, as the audit says.
+//
 // All sysctls are set inside the test's namespaces, never the root one.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -41,6 +47,21 @@ using json = nlohmann::json;
 
 const Millis kTimeout{5000};
 
+// A counter of `ns`'s /proc/net/snmp: `name` of the `section` ("Icmp",
+// "IcmpMsg"); none where the section does not list it.
+std::optional<long> snmp(const Netns& ns, const std::string& section, const std::string& name) {
+  auto r = ns.run({"cat", "/proc/net/snmp"}, {kTimeout});
+  std::istringstream lines(r.out);
+  std::string names, values;
+  while (std::getline(lines, names))
+    if (names.rfind(section + ": ", 0) == 0 && std::getline(lines, values)) break;
+  std::istringstream n(names), v(values);
+  std::string key, value;
+  while (n >> key && v >> value)
+    if (key == name) return std::stol(value);
+  return std::nullopt;
+}
+
 // A redirect from `src` (the current gateway) to `dst` naming `gw`, for
 // destination `to`: quoting an echo reply `dst` sent, which the kernel acts
 // on without a socket. argv: iface dmac src dst gw to.
@@ -52,6 +73,42 @@ iface, dmac, src, dst, gw, to = sys.argv[1:7]
 inner = IP(src=dst, dst=to, proto=1) / ICMP(type=0, id=0x4242, seq=1)
 sendp(Ether(dst=dmac) / IP(src=src, dst=dst) / ICMP(type=5, code=1, gw=gw) / raw(inner)[:28],
       iface=iface)
+)PY";
+
+// An RFC 8335 extended echo request (L bit set) asking about the interface
+// named `name`, over a raw socket; then, for at most a second, the
+// extended echo reply from `dst`: prints "reply" or "no reply". argv: 4|6
+// dst name.
+constexpr const char* kProbe = R"PY(
+import socket, struct, sys, time
+fam, dst, name = sys.argv[1:4]
+obj = name.encode() + b"\0" * (-len(name) % 4)
+ext = bytes([0x20, 0, 0, 0]) + struct.pack("!HBB", 4 + len(obj), 3, 1) + obj
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+if fam == "4":
+    msg = struct.pack("!BBHHH", 42, 0, 0, 0x4242, 0x0101) + ext
+    msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    at, want = 20, 43  # the IPv4 header comes with it
+else:  # the kernel fills in the ICMPv6 checksum
+    msg = struct.pack("!BBHHH", 160, 0, 0, 0x4242, 0x0101) + ext
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    at, want = 0, 161
+s.sendto(msg, (dst, 0))
+end = time.monotonic() + 1
+while (left := end - time.monotonic()) > 0:
+    s.settimeout(left)
+    try:
+        data, src = s.recvfrom(4096)
+    except socket.timeout:
+        break
+    if src[0] == dst and len(data) > at and data[at] == want:
+        print("reply")
+        sys.exit(0)
+print("no reply")
 )PY";
 
 class AuditKernelTest : public ::testing::Test {
@@ -174,6 +231,56 @@ TEST_P(AuditKernelEchoTest, EchoIgnoreAllIsWhatPingMeets) {
 
 INSTANTIATE_TEST_SUITE_P(Families, AuditKernelEchoTest, ::testing::Values("ipv4", "ipv6"));
 
+// PROBE: the audit and the host's extended echo replies agree, per family.
+class AuditKernelProbeTest : public AuditKernelTest,
+                             public ::testing::WithParamInterface<const char*> {
+ protected:
+  bool v4() const { return std::string(GetParam()) == "ipv4"; }
+  std::string host_addr() const { return v4() ? "198.18.61.2" : "2001:db8:61::2"; }
+  // Whether the host answers an extended echo request about h0.
+  bool answers_probe() const {
+    auto r =
+        peer_->run({"python3", probe_.path(), v4() ? "4" : "6", host_addr(), "h0"}, {kTimeout});
+    EXPECT_TRUE(r.ok()) << r.describe();
+    EXPECT_THAT(r.out, ::testing::AnyOf(HasSubstr("no reply"), HasSubstr("reply")));
+    return r.out == "reply\n";
+  }
+  TempFile probe_{kProbe, ".py"};
+};
+
+TEST_P(AuditKernelProbeTest, EchoEnableProbeIsWhatAnExtendedEchoMeets) {
+  const std::string type = "extended-echo-request";
+  // the kernel's default: 0, ignored
+  auto e = entry(GetParam(), "input", type);
+  ASSERT_TRUE(e.contains("kernel")) << e.dump();
+  EXPECT_EQ(e["kernel"]["effective"], "ignored") << e.dump();
+  EXPECT_EQ(e["kernel"]["decided_by"][0], "net.ipv4.icmp_echo_enable_probe = 0");
+  auto text = audit({"--family", GetParam(), "--hook", "input", "--type", type});
+  EXPECT_THAT(text.out, HasSubstr(fmt::format("kernel: {} input extended-echo-request (type {} "
+                                              "code 0): accepted (no rule); ignored by the "
+                                              "kernel: net.ipv4.icmp_echo_enable_probe = 0\n",
+                                              GetParam(), v4() ? 42 : 160)))
+      << text.describe();
+  EXPECT_FALSE(answers_probe());
+
+  // 1: answered, and the audit says what the answer tells
+  host_->sysctl("net.ipv4.icmp_echo_enable_probe", "1");
+  e = entry(GetParam(), "input", type);
+  EXPECT_EQ(e["kernel"]["effective"], nullptr) << e.dump();
+  EXPECT_THAT(e["kernel"]["notes"].dump(),
+              HasSubstr("answered by the kernel (net.ipv4.icmp_echo_enable_probe = 1)"));
+  EXPECT_TRUE(answers_probe());
+
+  // the echo setting of the family comes first
+  host_->sysctl(v4() ? "net.ipv4.icmp_echo_ignore_all" : "net.ipv6.icmp.echo_ignore_all", "1");
+  e = entry(GetParam(), "input", type);
+  EXPECT_EQ(e["kernel"]["effective"], "ignored") << e.dump();
+  EXPECT_THAT(e["kernel"]["text"].get<std::string>(), HasSubstr("echo_ignore_all = 1"));
+  EXPECT_FALSE(answers_probe());
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, AuditKernelProbeTest, ::testing::Values("ipv4", "ipv6"));
+
 // `audit --policy`: the kernel contradicting the policy is a warning, not
 // drift.
 TEST_F(AuditKernelTest, PolicyAuditWarnsWithoutDrift) {
@@ -217,19 +324,8 @@ class AuditKernelRedirectTest : public AuditKernelTest {
       host_->sysctl(key, "0");
   }
 
-  // The host's IcmpInRedirects (/proc/net/snmp of its namespace).
-  long in_redirects() const {
-    auto r = host_->run({"cat", "/proc/net/snmp"}, {kTimeout});
-    std::istringstream lines(r.out);
-    std::string names, values;
-    while (std::getline(lines, names))
-      if (names.rfind("Icmp: InMsgs", 0) == 0 && std::getline(lines, values)) break;
-    std::istringstream n(names), v(values);
-    std::string name, value;
-    while (n >> name && v >> value)
-      if (name == "InRedirects") return std::stol(value);
-    return -1;
-  }
+  // The host's IcmpInRedirects.
+  long in_redirects() const { return snmp(*host_, "Icmp", "InRedirects").value_or(-1); }
 
   // Sends the gateway's redirect for `to` and waits until the host has
   // received it; then the first hop the host uses towards `to`.

@@ -7,14 +7,19 @@
 // (kernel_sysctl.h), and says where the kernel changes the outcome and by
 // which sysctl:
 //   - input: echo requests ignored (net.ipv4.icmp_echo_ignore_all,
-//     net.ipv6.icmp.echo_ignore_all); redirects and IPv6 router
+//     net.ipv6.icmp.echo_ignore_all); RFC 8335 extended echo requests
+//     (PROBE) answered only with net.ipv4.icmp_echo_enable_probe, for both
+//     families, and ignored by a kernel without it; redirects and IPv6 router
 //     advertisements taken or ignored per interface (accept_redirects with
 //     forwarding, secure_redirects, shared_media; accept_ra); the
 //     broadcast / multicast / anycast echo settings, rp_filter and the
 //     logging of bogus error responses as notes (the audit's packet is
 //     unicast with an open source);
-//   - forward: nothing forwarded where no interface (IPv4) or the
-//     namespace (IPv6, all.forwarding) forwards;
+//   - forward: nothing forwarded where no interface (IPv4) or neither the
+//     namespace (IPv6, all.forwarding) nor an interface (force_forwarding)
+//     forwards;
+//   - forward and output: routes through a link that is down right now
+//     skipped or still used (ignore_routes_with_linkdown, linkdown_routes());
 //   - output: messages the kernel itself sends and rate-limits
 //     (icmp_ratelimit / icmp_ratemask, net.ipv6.icmp.ratelimit / ratemask
 //     where present; fragmentation-needed and packet-too-big never), and
@@ -23,6 +28,7 @@
 // code: no effect.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +57,19 @@ struct KernelEffect {
 };
 
 KernelEffect kernel_effect(const Packet& p, const Evaluation& e, const KernelSysctls& k);
+
+// Routes through an interface whose link is down right now (up, no
+// carrier: k.links): whether the kernel skips them, per interface and
+// family (ignore_routes_with_linkdown), and what that means for the ICMP
+// it forwards and sends. An interface set down has no routes left: none.
+struct LinkDownRoutes {
+  std::string interface;
+  policy::Family family = policy::Family::ipv4;
+  std::optional<bool> skipped;  // none: the sysctl is not readable
+  std::string why;              // the sysctls that decide
+  std::string text;             // "ipv4 routes through r1 are skipped: ..."
+};
+std::vector<LinkDownRoutes> linkdown_routes(const KernelSysctls& k);
 
 // `audit --policy`: where the namespace's sysctls contradict what the
 // policy table `table` (evaluated alone) means to do: echo it allows that

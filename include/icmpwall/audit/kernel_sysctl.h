@@ -20,10 +20,14 @@
 //   shared_media       all || IF
 //   rp_filter          max(all, IF)
 //   forwarding         IF (writing all.forwarding sets every interface's)
+//   ignore_routes_with_linkdown   all || IF, IF being the route's interface
 // and for IPv6 only the interface's own value counts:
 //   accept_redirects   IF.accept_redirects && !IF.forwarding
 //   accept_ra          IF.forwarding ? IF.accept_ra == 2 : IF.accept_ra != 0
-//   forwarding         all.forwarding decides whether anything is forwarded.
+//   ignore_routes_with_linkdown   IF (writing all sets every interface's)
+//   forwarding         all.forwarding || IF.force_forwarding (the interface a
+//                      packet arrives on; force_forwarding is newer: absent on
+//                      older kernels, where all.forwarding alone decides).
 // conf/default is the template for interfaces created later: shown, never
 // combined.
 #pragma once
@@ -32,6 +36,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "icmpwall/audit/kernel_links.h"
 
 namespace icmpwall::audit {
 
@@ -56,20 +62,22 @@ struct Sysctl {
 struct ConfSysctls {
   std::string name;  // "all", "default", "eth0"
   // net.ipv4.conf.NAME.*
-  Sysctl accept_redirects, secure_redirects, shared_media, rp_filter, forwarding;
+  Sysctl accept_redirects, secure_redirects, shared_media, rp_filter, forwarding,
+      ignore_routes_with_linkdown;
   // net.ipv6.conf.NAME.*
-  Sysctl accept_redirects6, accept_ra, forwarding6;
+  Sysctl accept_redirects6, accept_ra, forwarding6, ignore_routes_with_linkdown6, force_forwarding6;
 };
 
 struct KernelSysctls {
-  // net.ipv4.*
+  // net.ipv4.* (icmp_echo_enable_probe: RFC 8335 PROBE, for both families)
   Sysctl echo_ignore_all, echo_ignore_broadcasts, ratelimit, ratemask, errors_use_inbound_ifaddr,
-      ignore_bogus_error_responses, msgs_per_sec, msgs_burst;
+      ignore_bogus_error_responses, msgs_per_sec, msgs_burst, echo_enable_probe;
   // net.ipv6.icmp.*
   Sysctl ratelimit6, ratemask6, echo_ignore_all6, echo_ignore_multicast6, echo_ignore_anycast6;
   ConfSysctls all, dflt;
   std::vector<ConfSysctls> interfaces;  // by name; each present in v4 conf, v6 conf or both
   std::vector<std::string> problems;    // directories that could not be listed, too many interfaces
+  Links links;  // the links' state (read_kernel_state; not read from a tree)
   // Every sysctl read, in a fixed order (globals, all, default, interfaces).
   std::vector<const Sysctl*> every() const;
 };
@@ -77,6 +85,8 @@ struct KernelSysctls {
 // Reads the tree under `root` ("/proc/sys" for the calling thread's
 // namespace).
 KernelSysctls read_sysctls(const std::string& root = "/proc/sys");
+// The calling thread's namespace: read_sysctls() and read_links().
+KernelSysctls read_kernel_state();
 
 // A combined per-interface answer and the sysctls it came from.
 struct Combined {
@@ -93,6 +103,11 @@ std::optional<int64_t> v4_rp_filter(const KernelSysctls& k, const ConfSysctls& d
                                     std::string* why);
 Combined v6_accept_redirects(const ConfSysctls& dev);
 Combined v6_accept_ra(const ConfSysctls& dev);
+// Whether routes through `dev` are skipped while its link is down.
+Combined v4_ignore_routes_with_linkdown(const KernelSysctls& k, const ConfSysctls& dev);
+Combined v6_ignore_routes_with_linkdown(const ConfSysctls& dev);
+// Whether IPv6 packets received on `dev` are forwarded.
+Combined v6_forwarding(const KernelSysctls& k, const ConfSysctls& dev);
 
 // Whether ICMPv6 type `type` is in a net.ipv6.icmp.ratemask list such as
 // "0-1,3-127" (none: not a valid list).

@@ -42,11 +42,15 @@ class FakeProcSys {
                           {"secure_redirects", "1"},
                           {"shared_media", "1"},
                           {"rp_filter", "0"},
-                          {"forwarding", "0"}})
+                          {"forwarding", "0"},
+                          {"ignore_routes_with_linkdown", "0"}})
       set("net.ipv4.conf." + name + "." + key, v);
     if (v6)
-      for (auto [key, v] :
-           {std::pair{"accept_redirects", "1"}, {"accept_ra", "1"}, {"forwarding", "0"}})
+      for (auto [key, v] : {std::pair{"accept_redirects", "1"},
+                            {"accept_ra", "1"},
+                            {"forwarding", "0"},
+                            {"ignore_routes_with_linkdown", "0"},
+                            {"force_forwarding", "0"}})
         set("net.ipv6.conf." + name + "." + key, v);
   }
   // The kernel's defaults for a fresh namespace: globals, all, default, lo.
@@ -59,6 +63,7 @@ class FakeProcSys {
     set("net.ipv4.icmp_msgs_burst", "50");
     set("net.ipv4.icmp_errors_use_inbound_ifaddr", "0");
     set("net.ipv4.icmp_ignore_bogus_error_responses", "1");
+    set("net.ipv4.icmp_echo_enable_probe", "0");
     set("net.ipv6.icmp.ratelimit", "1000");
     set("net.ipv6.icmp.ratemask", "0-1,3-127");
     set("net.ipv6.icmp.echo_ignore_all", "0");

@@ -58,9 +58,16 @@ class KernelEffectTest : public ::testing::Test {
     proc_.interface("h0");
   }
   KernelEffect effect(const Packet& p, const Evaluation& e = accepted()) {
-    return kernel_effect(p, e, read_sysctls(proc_.root()));
+    return kernel_effect(p, e, state());
+  }
+  // The tree and the links set in links_.
+  KernelSysctls state() const {
+    auto k = read_sysctls(proc_.root());
+    k.links = links_;
+    return k;
   }
   FakeProcSys proc_;
+  Links links_;
 };
 
 TEST_F(KernelEffectTest, EchoIgnoredByEchoIgnoreAllBothFamilies) {
@@ -165,9 +172,144 @@ TEST_F(KernelEffectTest, ForwardHookOnlyWhereTheKernelForwards) {
 
   fx = effect(packet(v6, fwd, 128));
   EXPECT_EQ(fx.effective, "not-forwarded");
-  EXPECT_EQ(fx.text, "not forwarded by the kernel: net.ipv6.conf.all.forwarding = 0");
+  EXPECT_EQ(fx.text,
+            "not forwarded by the kernel: net.ipv6.conf.all.forwarding = 0, and no interface's "
+            "force_forwarding is on");
   proc_.set("net.ipv6.conf.all.forwarding", "1");
   EXPECT_EQ(effect(packet(v6, fwd, 128)).effective, "");
+}
+
+// IPv6 per-interface forwarding (force_forwarding): forwarded what arrives
+// on that interface only; a kernel without it says so.
+TEST_F(KernelEffectTest, V6ForceForwardingForwardsFromThatInterfaceOnly) {
+  proc_.interface("h1");
+  proc_.set("net.ipv6.conf.h1.force_forwarding", "1");
+  auto fx = effect(packet(v6, fwd, 128));
+  EXPECT_EQ(fx.effective, "");
+  EXPECT_THAT(fx.notes, Contains("forwarded only when received on h1 (force_forwarding; "
+                                 "net.ipv6.conf.all.forwarding = 0)"));
+  proc_.set("net.ipv6.conf.h0.force_forwarding", "1");
+  EXPECT_THAT(effect(packet(v6, fwd, 128)).notes, Not(Contains(HasSubstr("forwarded only"))));
+  for (const char* dev : {"all", "default", "h0", "h1", "lo"})
+    std::filesystem::remove(proc_.path(fmt::format("net/ipv6/conf/{}/force_forwarding", dev)));
+  fx = effect(packet(v6, fwd, 128));
+  EXPECT_EQ(fx.effective, "not-forwarded");
+  EXPECT_EQ(fx.text,
+            "not forwarded by the kernel: net.ipv6.conf.all.forwarding = 0 (this kernel has no "
+            "per-interface force_forwarding)");
+}
+
+// RFC 8335 PROBE: ignored unless net.ipv4.icmp_echo_enable_probe (both
+// families), after the echo settings; a kernel without it never answers.
+TEST_F(KernelEffectTest, ExtendedEchoAnsweredOnlyWithEnableProbe) {
+  for (auto [f, type, ignore_all] :
+       {std::tuple{v4, uint8_t{42}, "net.ipv4.icmp_echo_ignore_all"},
+        std::tuple{v6, uint8_t{160}, "net.ipv6.icmp.echo_ignore_all"}}) {
+    SCOPED_TRACE(type);
+    proc_.set("net.ipv4.icmp_echo_enable_probe", "0");
+    auto fx = effect(packet(f, in, type));
+    EXPECT_EQ(fx.effective, "ignored");
+    EXPECT_EQ(fx.text, "ignored by the kernel: net.ipv4.icmp_echo_enable_probe = 0");
+    EXPECT_THAT(fx.decided_by, ElementsAre("net.ipv4.icmp_echo_enable_probe = 0"));
+    EXPECT_EQ(effect(packet(f, in, type), dropped()).effective, "");
+
+    proc_.set("net.ipv4.icmp_echo_enable_probe", "1");
+    fx = effect(packet(f, in, type));
+    EXPECT_EQ(fx.effective, "");
+    EXPECT_THAT(fx.notes, Contains(HasSubstr("answered by the kernel "
+                                             "(net.ipv4.icmp_echo_enable_probe = 1) with an "
+                                             "extended echo reply that says whether the "
+                                             "interface the request names")));
+    // the echo setting comes first
+    proc_.set(ignore_all, "1");
+    fx = effect(packet(f, in, type));
+    EXPECT_EQ(fx.effective, "ignored");
+    EXPECT_EQ(fx.text, std::string("ignored by the kernel: ") + ignore_all + " = 1");
+    proc_.set(ignore_all, "0");
+
+    std::filesystem::remove(proc_.path("net/ipv4/icmp_echo_enable_probe"));
+    fx = effect(packet(f, in, type));
+    EXPECT_EQ(fx.effective, "ignored");
+    EXPECT_EQ(fx.text,
+              "ignored by the kernel: net.ipv4.icmp_echo_enable_probe not present (this kernel "
+              "does not answer RFC 8335 PROBE)");
+    proc_.set("net.ipv4.icmp_echo_enable_probe", "on");
+    fx = effect(packet(f, in, type));
+    EXPECT_EQ(fx.effective, "");
+    EXPECT_THAT(fx.notes, Contains(HasSubstr("whether the kernel answers is unknown")));
+  }
+  // only the request on input
+  EXPECT_EQ(effect(packet(v4, out, 42)).effective, "");
+  EXPECT_EQ(effect(packet(v4, in, 43)).effective, "");
+}
+
+// Routes through a link that is up without a carrier: skipped where
+// ignore_routes_with_linkdown is on (IPv4: all or the interface; IPv6: the
+// interface), still used otherwise; said on the forward and output hooks.
+TEST_F(KernelEffectTest, RoutesThroughALinkThatIsDown) {
+  proc_.interface("h1");
+  links_.read = true;
+  links_.links = {{"lo", true, true, "unknown"},
+                  {"h0", true, false, "lowerlayerdown"},
+                  {"h1", true, true, "up"}};
+  auto routes = linkdown_routes(state());
+  ASSERT_EQ(routes.size(), 2u) << "h0 in each family; h1 has its carrier";
+  EXPECT_EQ(routes[0].interface, "h0");
+  EXPECT_EQ(routes[0].family, v4);
+  EXPECT_EQ(routes[0].skipped, false);
+  EXPECT_EQ(routes[0].text,
+            "ipv4 routes through h0 are still used though its link is down (up, no carrier "
+            "(operstate lowerlayerdown); net.ipv4.conf.all.ignore_routes_with_linkdown = 0, "
+            "net.ipv4.conf.h0.ignore_routes_with_linkdown = 0): what they carry is lost, "
+            "forwarded ICMP and the kernel's own replies and errors included");
+  EXPECT_EQ(routes[1].family, v6);
+
+  proc_.set("net.ipv4.conf.all.ignore_routes_with_linkdown", "1");
+  proc_.set("net.ipv6.conf.h0.ignore_routes_with_linkdown", "1");
+  routes = linkdown_routes(state());
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].skipped, true);
+  EXPECT_EQ(routes[0].why,
+            "net.ipv4.conf.all.ignore_routes_with_linkdown = 1, "
+            "net.ipv4.conf.h0.ignore_routes_with_linkdown = 0");
+  EXPECT_THAT(routes[0].text,
+              HasSubstr("ipv4 routes through h0 are skipped: its link is down (up, no carrier "
+                        "(operstate lowerlayerdown)) and net.ipv4.conf.all."));
+  EXPECT_THAT(routes[0].text, HasSubstr("(either suffices); forwarded ICMP and the kernel's own "
+                                        "replies and errors take another route, and where none "
+                                        "is left a forwarded packet is answered with "
+                                        "destination-unreachable"));
+  EXPECT_EQ(routes[1].skipped, true);
+  EXPECT_EQ(routes[1].why, "net.ipv6.conf.h0.ignore_routes_with_linkdown = 1");
+
+  // notes: forward and output, per family; never input
+  proc_.set("net.ipv4.conf.h1.forwarding", "1");
+  EXPECT_THAT(effect(packet(v4, fwd, 8)).notes, Contains(routes[0].text));
+  EXPECT_THAT(effect(packet(v4, out, 0)).notes, Contains(routes[0].text));
+  EXPECT_THAT(effect(packet(v6, out, 129)).notes, Contains(routes[1].text));
+  EXPECT_THAT(effect(packet(v6, out, 129)).notes, Not(Contains(routes[0].text)));
+  EXPECT_THAT(effect(packet(v4, in, 8)).notes, Not(Contains(HasSubstr("routes through"))));
+  EXPECT_TRUE(effect(packet(v4, out, 0), dropped()).notes.empty());
+
+  // set down: its routes are gone, nothing to skip
+  links_.links[1].up = false;
+  EXPECT_TRUE(linkdown_routes(state()).empty());
+  // links not read: nothing said per link; a failed read is said
+  links_ = Links{};
+  EXPECT_TRUE(linkdown_routes(state()).empty());
+  EXPECT_THAT(effect(packet(v4, out, 0)).notes, Not(Contains(HasSubstr("links"))));
+  links_.problem = "reading the links: no answer within a second";
+  EXPECT_THAT(effect(packet(v4, out, 0)).notes,
+              Contains("the links' state could not be read (reading the links: no answer within "
+                       "a second): routes through a link that is down are not said"));
+}
+
+// The extended echo reply the kernel sends (161), not the request (160),
+// is the one net.ipv6.icmp.ratemask can limit.
+TEST_F(KernelEffectTest, V6ExtendedEchoReplyIsWhatTheKernelSends) {
+  proc_.set("net.ipv6.icmp.ratemask", "160-161");
+  EXPECT_THAT(effect(packet(v6, out, 161)).send_limit, HasSubstr("type 161 in"));
+  EXPECT_EQ(effect(packet(v6, out, 160)).send_limit, "") << "the kernel sends no request";
 }
 
 TEST_F(KernelEffectTest, SendLimitsOfWhatTheKernelSends) {
@@ -262,6 +404,42 @@ TEST_F(KernelEffectTest, ReportTextJsonAndExplainCarryTheKernel) {
   auto explain = render_explain(entries[0]);
   EXPECT_THAT(explain, HasSubstr("kernel:\n  effective: ignored\n  ignored by the kernel: "
                                  "net.ipv4.icmp_echo_ignore_all = 1\n"));
+}
+
+// A link that is down: a line of the report's kernel part, and in JSON the
+// links read and the routes through links that are down.
+TEST_F(KernelEffectTest, ReportTextAndJsonCarryLinksThatAreDown) {
+  proc_.set("net.ipv4.conf.h0.ignore_routes_with_linkdown", "1");
+  links_.read = true;
+  links_.links = {{"h0", true, false, "lowerlayerdown"}};
+  const auto k = state();
+  Ruleset rs;
+  ReportFilter filter;
+  filter.family = v4;
+  filter.hook = out;
+  filter.type = 0;
+  auto entries = build_report(rs, filter);
+  for (auto& e : entries) e.kernel = kernel_effect(e.packet, e.evaluation, k);
+  auto text = render_text(entries, false, &k);
+  EXPECT_THAT(text, HasSubstr("kernel: ipv4 routes through h0 are skipped: its link is down (up, "
+                              "no carrier (operstate lowerlayerdown)) and "));
+  EXPECT_THAT(text, HasSubstr("kernel: ipv6 routes through h0 are still used"));
+  EXPECT_THAT(text, HasSubstr("net.ipv4.icmp_echo_enable_probe = 0"));
+  auto j = nlohmann::json::parse(render_json(entries, &k));
+  ASSERT_EQ(j["kernel"]["links"].size(), 1u);
+  EXPECT_EQ(j["kernel"]["links"][0]["carrier"], false);
+  EXPECT_EQ(j["kernel"]["links"][0]["operstate"], "lowerlayerdown");
+  ASSERT_EQ(j["kernel"]["linkdown_routes"].size(), 2u);
+  EXPECT_EQ(j["kernel"]["linkdown_routes"][0]["family"], "ipv4");
+  EXPECT_EQ(j["kernel"]["linkdown_routes"][0]["skipped"], true);
+  EXPECT_EQ(j["kernel"]["linkdown_routes"][1]["skipped"], false);
+  EXPECT_EQ(j["kernel"]["sysctls"]["net.ipv4.conf.h0.ignore_routes_with_linkdown"], "1");
+  EXPECT_THAT(j["entries"][0]["kernel"]["notes"].dump(), HasSubstr("routes through h0"));
+  // links not read: null, and no line
+  links_ = Links{};
+  const auto none = state();
+  EXPECT_EQ(nlohmann::json::parse(render_json(entries, &none))["kernel"]["links"], nullptr);
+  EXPECT_THAT(render_text(entries, false, &none), Not(HasSubstr("routes through")));
 }
 
 // A host forwards nothing: one line for every type of the forward hook,

@@ -170,6 +170,88 @@ TEST(KernelSysctlTest, V6RedirectsNeverOnAForwardingInterfaceRaNeedsTwoThere) {
   EXPECT_THAT(v6("accept_ra", "1", "1", true).why, HasSubstr("accept_ra = 2 needed"));
 }
 
+// ignore_routes_with_linkdown: IPv4 all || IF (ip_ignore_linkdown,
+// IN_DEV_ORCONF); IPv6 the interface's own (ip6_ignore_linkdown).
+TEST(KernelSysctlTest, IgnoreRoutesWithLinkdownV4EitherV6TheInterfacesOwn) {
+  FakeProcSys proc;
+  proc.defaults();
+  proc.interface("h0");
+  auto read = [&](const char* all4, const char* dev4, const char* all6, const char* dev6) {
+    proc.set("net.ipv4.conf.all.ignore_routes_with_linkdown", all4);
+    proc.set("net.ipv4.conf.h0.ignore_routes_with_linkdown", dev4);
+    proc.set("net.ipv6.conf.all.ignore_routes_with_linkdown", all6);
+    proc.set("net.ipv6.conf.h0.ignore_routes_with_linkdown", dev6);
+    auto k = read_sysctls(proc.root());
+    return std::pair{v4_ignore_routes_with_linkdown(k, iface(k, "h0")),
+                     v6_ignore_routes_with_linkdown(iface(k, "h0"))};
+  };
+  auto [v4, v6] = read("0", "0", "0", "0");
+  EXPECT_EQ(v4.on, false);
+  EXPECT_EQ(v6.on, false);
+  std::tie(v4, v6) = read("1", "0", "1", "0");
+  EXPECT_EQ(v4.on, true) << "all suffices for IPv4";
+  EXPECT_EQ(v6.on, false) << "IPv6 reads the interface's own only";
+  EXPECT_EQ(v4.why,
+            "net.ipv4.conf.all.ignore_routes_with_linkdown = 1, "
+            "net.ipv4.conf.h0.ignore_routes_with_linkdown = 0");
+  EXPECT_EQ(v6.why, "net.ipv6.conf.h0.ignore_routes_with_linkdown = 0");
+  std::tie(v4, v6) = read("0", "1", "0", "1");
+  EXPECT_EQ(v4.on, true);
+  EXPECT_EQ(v6.on, true);
+  std::tie(v4, v6) = read("0", "x", "0", "x");
+  EXPECT_EQ(v4.on, std::nullopt);
+  EXPECT_EQ(v6.on, std::nullopt);
+  std::tie(v4, v6) = read("1", "x", "1", "x");
+  EXPECT_EQ(v4.on, true) << "all = 1 decides whatever the interface says";
+}
+
+// IPv6 forwarding of what arrives on an interface (ip6_forward):
+// all.forwarding or the interface's force_forwarding, where the kernel has
+// it.
+TEST(KernelSysctlTest, V6ForwardingIsAllOrTheInterfacesForceForwarding) {
+  FakeProcSys proc;
+  proc.defaults();
+  proc.interface("h0");
+  auto fwd = [&] {
+    auto k = read_sysctls(proc.root());
+    return v6_forwarding(k, iface(k, "h0"));
+  };
+  EXPECT_EQ(fwd().on, false);
+  EXPECT_EQ(fwd().why, "net.ipv6.conf.all.forwarding = 0, net.ipv6.conf.h0.force_forwarding = 0");
+  proc.set("net.ipv6.conf.h0.force_forwarding", "1");
+  EXPECT_EQ(fwd().on, true);
+  proc.set("net.ipv6.conf.h0.force_forwarding", "0");
+  proc.set("net.ipv6.conf.all.forwarding", "1");
+  EXPECT_EQ(fwd().on, true);
+  // a kernel without force_forwarding: all.forwarding alone, and said
+  std::filesystem::remove(proc.path("net/ipv6/conf/h0/force_forwarding"));
+  proc.set("net.ipv6.conf.all.forwarding", "0");
+  EXPECT_EQ(fwd().on, false);
+  EXPECT_THAT(fwd().why, HasSubstr("net.ipv6.conf.h0.force_forwarding not present (no "
+                                   "per-interface forwarding on this kernel)"));
+  proc.set("net.ipv6.conf.h0.force_forwarding", "x");
+  EXPECT_EQ(fwd().on, std::nullopt);
+}
+
+TEST(KernelSysctlTest, NewerSettingsAreReadAndListed) {
+  FakeProcSys proc;
+  proc.defaults();
+  proc.interface("h0");
+  proc.set("net.ipv4.icmp_echo_enable_probe", "1");
+  auto k = read_sysctls(proc.root());
+  EXPECT_EQ(k.echo_enable_probe.number(), 1);
+  EXPECT_EQ(iface(k, "h0").ignore_routes_with_linkdown.name,
+            "net.ipv4.conf.h0.ignore_routes_with_linkdown");
+  EXPECT_EQ(iface(k, "h0").force_forwarding6.name, "net.ipv6.conf.h0.force_forwarding");
+  std::vector<std::string> names;
+  for (const Sysctl* s : k.every()) names.push_back(s->name);
+  for (const char* n :
+       {"net.ipv4.icmp_echo_enable_probe", "net.ipv4.conf.h0.ignore_routes_with_linkdown",
+        "net.ipv6.conf.h0.ignore_routes_with_linkdown", "net.ipv6.conf.all.force_forwarding"})
+    EXPECT_THAT(names, ::testing::Contains(n));
+  EXPECT_FALSE(k.links.read) << "a tree has no links";
+}
+
 TEST(KernelSysctlTest, V6RatemaskListsOfTypesAndRanges) {
   EXPECT_EQ(in_v6_ratemask("0-1,3-127", 1), true);
   EXPECT_EQ(in_v6_ratemask("0-1,3-127", 2), false);
