@@ -34,10 +34,10 @@ std::string expr_text(const nftnl_expr* e) {
 // A dynset expression as one `update`/`add` of its set: its operation,
 // timeout, flags and the expression each element gets.
 std::string update_text(const nftnl_expr* e) {
-  std::string out = fmt::format("op {} timeout {} flags {}",
-                                nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_OP),
-                                nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT),
-                                nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_FLAGS));
+  std::string out =
+      fmt::format("op {} timeout {} flags {}", nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_OP),
+                  nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT),
+                  nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_FLAGS));
   if (nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_EXPR)) {
     uint32_t len = 0;
     const auto* inner =
@@ -98,12 +98,11 @@ std::string object_definition(const nftnl_obj* obj) {
   switch (type) {
     case NFT_OBJECT_COUNTER: return "counter";
     case NFT_OBJECT_LIMIT:
-      return fmt::format("limit rate {} unit {} burst {} type {} flags {}",
-                         nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_RATE),
-                         nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_UNIT),
-                         nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_BURST),
-                         nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_TYPE),
-                         nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_FLAGS));
+      return fmt::format(
+          "limit rate {} unit {} burst {} type {} flags {}",
+          nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_RATE), nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_UNIT),
+          nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_BURST), nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_TYPE),
+          nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_FLAGS));
     default: return fmt::format("object type {}", type);  // never icmpwall's
   }
 }
@@ -139,8 +138,8 @@ LiveLayout layout_of(const nft::Table& table, QueueMode mode) {
     out.sets[s.name] = encoded ? set_definition(encode_set(table.name, s, 0).get(), updates) : "";
   for (const auto& o : table.objects) {
     auto obj = encode_object(table.name, o, nullptr);
-    out.objects.push_back({o.name, nftnl_obj_get_u32(obj.get(), NFTNL_OBJ_TYPE),
-                           object_definition(obj.get())});
+    out.objects.push_back(
+        {o.name, nftnl_obj_get_u32(obj.get(), NFTNL_OBJ_TYPE), object_definition(obj.get())});
   }
   return out;
 }

@@ -31,8 +31,10 @@ default = "allow"
 name = "echo"
 types = ["echo-request"]
 action = "rate-limit"
-rate = ")" + rate + R"("
-burst = )" + std::to_string(burst) +
+rate = ")" +
+         rate + R"("
+burst = )" +
+         std::to_string(burst) +
          R"(
 per = "source"
 
@@ -40,7 +42,8 @@ per = "source"
 name = "reply"
 types = ["echo-reply"]
 action = "rate-limit"
-rate = ")" + global_rate +
+rate = ")" +
+         global_rate +
          R"("
 per = "global"
 
@@ -102,8 +105,8 @@ TEST(InPlaceTest, TheSamePolicyLeavesItsLimitsCountersAndStateSetsInPlace) {
 TEST(InPlaceTest, AChangedRateOrBurstGivesFreshBuckets) {
   const auto before = table_of(policy_text());
   const auto live = layout_of(before, QueueMode::native);
-  for (const auto& text : {policy_text("10/second"), policy_text("20/second", 40),
-                           policy_text("20/minute")}) {
+  for (const auto& text :
+       {policy_text("10/second"), policy_text("20/second", 40), policy_text("20/minute")}) {
     SCOPED_TRACE(text);
     const auto after = table_of(text);
     const auto in_place = plan_in_place(live, after, QueueMode::native);
@@ -155,9 +158,8 @@ TEST(InPlaceTest, TheReplaceBatchLeavesThemOut) {
   Batch batch(1);
   replace_contents_msgs(batch, live, table, in_place);
   Diagnostics diags;
-  ASSERT_TRUE(encode_table(table, EncodeOptions{QueueMode::native, nullptr, &in_place}, batch,
-                           diags)
-                  .ok());
+  ASSERT_TRUE(
+      encode_table(table, EncodeOptions{QueueMode::native, nullptr, &in_place}, batch, diags).ok());
   batch.finish();
   std::set<std::string> sets_named, objects_named;
   size_t rule_flushes = 0, rules = 0;
