@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // apply_table, flush_table, table_exists.
 //
-// apply_table sends one transaction: NEWTABLE (NLM_F_CREATE, a no-op when
-// the table exists), DELTABLE, NEWTABLE, then the encoded table; or, given
-// the table it replaces, one that keeps the base chains (replace.h). The
+// apply_table sends one transaction. Over a live table it read (or the
+// table it is told it replaces) that is a replace keeping the base chains
+// whose hook stays (replace.h) and the sets and objects whose definition
+// stays (in_place.h); else, or if the kernel refuses that, NEWTABLE
+// (NLM_F_CREATE, a no-op when the table exists), DELTABLE, NEWTABLE, then
+// the encoded table. The
 // kernel commits it whole or not at all; only table inet <name> is ever
 // named, so other owners' tables are untouched. The kernel's answers are
 // turned into diagnostics (kernel_error.h): at the policy key of the
@@ -25,6 +28,7 @@
 #include <optional>
 
 #include "icmpwall/netlink/encode.h"
+#include "icmpwall/netlink/in_place.h"
 #include "icmpwall/netlink/kept_state.h"
 #include "icmpwall/netlink/kernel_error.h"
 #include "icmpwall/netlink/replace.h"
@@ -45,9 +49,10 @@ Result<void> run(const Batch& batch, Diagnostics& diags) {
                first.code};
 }
 
-// The state of the live table `table` keeps; a read that fails is a
-// warning and keeps nothing.
-KeptState keep_state_for(const nft::Table& table, Diagnostics& diags) {
+// The state of the live table `table` keeps, and its layout; a read that
+// fails is a warning and keeps nothing.
+KeptState keep_state_for(const nft::Table& table, QueueMode mode, LiveLayout& layout,
+                         Diagnostics& diags) {
   auto live = read_live_state(table.name);
   if (!live) {
     diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
@@ -56,6 +61,8 @@ KeptState keep_state_for(const nft::Table& table, Diagnostics& diags) {
   }
   KeptState kept = plan_kept_state(*live, table);
   for (const auto& d : kept.dropped) diags.warning({}, d);
+  kept.in_place = plan_in_place(live->layout, table, mode);
+  layout = std::move(live->layout);
   return kept;
 }
 
@@ -69,14 +76,17 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
   } else if (nft::uses_queue(table)) {
     TRY(stats.queue_mode, probe_queue_mode());
   }
-  const KeptState kept = opts.keep_state ? keep_state_for(table, diags) : KeptState{};
+  LiveLayout live;
+  const KeptState kept =
+      opts.keep_state ? keep_state_for(table, stats.queue_mode, live, diags) : KeptState{};
   const nft::Origin origin{{}, fmt::format("table inet {}", table.name)};
   // `prefix` goes before the table's own messages.
-  auto send = [&](auto prefix, const KeptState* with, Diagnostics& out) -> Result<void> {
+  auto send = [&](auto prefix, const KeptState* with, const InPlace* in_place,
+                  Diagnostics& out) -> Result<void> {
     Batch batch(batch_seq());
     add_table_msg(batch, table.name, origin);
     prefix(batch);
-    TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode, with}, batch, out));
+    TRY_VOID(encode_table(table, EncodeOptions{stats.queue_mode, with, in_place}, batch, out));
     batch.finish();
     stats.messages = batch.message_count();
     stats.bytes = batch.bytes();
@@ -89,23 +99,30 @@ Result<ApplyStats> apply_table(const nft::Table& table, Diagnostics& diags,
     delete_table_msg(b, table.name, origin);
     add_table_msg(b, table.name, origin);
   };
-  // Keeping the hooks (replace.h); if the live table is not the one
-  // `replaces` describes, the whole table is replaced instead.
-  if (opts.replaces && opts.replaces->name == table.name) {
+  // Keeping the hooks and what stays (replace.h, in_place.h); if the live
+  // table is not the one the layout describes, the whole table is
+  // replaced instead.
+  const InPlace none;
+  const InPlace* in_place = &kept.in_place;
+  if (!live.present && opts.replaces && opts.replaces->name == table.name) {
+    live = layout_of(*opts.replaces, stats.queue_mode);
+    in_place = &none;
+  }
+  if (live.present) {
     Diagnostics ignored;
-    if (send([&](Batch& b) { replace_contents_msgs(b, *opts.replaces, table); }, &kept, ignored))
-      return stats;
+    auto prefix = [&](Batch& b) { replace_contents_msgs(b, live, table, *in_place); };
+    if (send(prefix, &kept, in_place, ignored)) return stats;
   }
   // Kept state the kernel refuses must not stop the apply; a table the
   // kernel refuses anyway is reported as without it.
   std::optional<Error> refused;
   if (!kept.empty()) {
     Diagnostics ignored;
-    auto r = send(whole, &kept, ignored);
+    auto r = send(whole, &kept, nullptr, ignored);
     if (r) return stats;
     refused = r.error();
   }
-  TRY_VOID(send(whole, nullptr, diags));
+  TRY_VOID(send(whole, nullptr, nullptr, diags));
   if (refused)
     diags.warning({}, fmt::format("counters and blocked sources of table inet {} not kept: {}",
                                   table.name, refused->message));

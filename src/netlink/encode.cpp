@@ -3,7 +3,8 @@
 //
 // Order: objects (rules name counters and limits), every chain empty (map
 // elements and rules jump to them), each set followed by its elements,
-// then every rule in chain order. Element lists are split over several
+// then every rule in chain order. Sets and objects the live table keeps
+// as they are (EncodeOptions::in_place) are left out. Element lists are split over several
 // NEWSETELEM messages so that each list's nested attribute stays within
 // its 16-bit length, as nft does for large sets.
 #include "icmpwall/netlink/encode.h"
@@ -28,25 +29,7 @@ constexpr size_t kMaxElementNest = 0xffff - 256;
 
 void add_object(Batch& batch, const std::string& table, const nft::Object& o,
                 const KeptState* kept) {
-  auto obj = make_obj();
-  nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_FAMILY, NFPROTO_INET);
-  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_TABLE, table.c_str());
-  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_NAME, o.name.c_str());
-  if (o.kind == nft::ObjectKind::counter) {
-    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-    CounterValue value;
-    if (kept)
-      if (auto it = kept->counters.find(o.name); it != kept->counters.end()) value = it->second;
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_BYTES, value.bytes);
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_PKTS, value.packets);
-  } else {
-    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_RATE, o.limit.rate.count);
-    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_UNIT, unit_seconds(o.limit.rate.unit));
-    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_BURST, o.limit.burst);
-    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
-    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_FLAGS, 0);
-  }
+  auto obj = encode_object(table, o, kept);
   auto* nlh =
       batch.begin(NFT_MSG_NEWOBJ, NFPROTO_INET, NLM_F_CREATE, MsgKind::object, o.name, o.origin);
   nftnl_obj_nlmsg_build_payload(nlh, obj.get());
@@ -124,6 +107,29 @@ void note_expressions(const nlmsghdr* nlh, MessageInfo& info) {
 
 }  // namespace
 
+ObjPtr encode_object(const std::string& table, const nft::Object& o, const KeptState* kept) {
+  auto obj = make_obj();
+  nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_FAMILY, NFPROTO_INET);
+  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_TABLE, table.c_str());
+  nftnl_obj_set_str(obj.get(), NFTNL_OBJ_NAME, o.name.c_str());
+  if (o.kind == nft::ObjectKind::counter) {
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+    CounterValue value;
+    if (kept)
+      if (auto it = kept->counters.find(o.name); it != kept->counters.end()) value = it->second;
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_BYTES, value.bytes);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_CTR_PKTS, value.packets);
+  } else {
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_RATE, o.limit.rate.count);
+    nftnl_obj_set_u64(obj.get(), NFTNL_OBJ_LIMIT_UNIT, unit_seconds(o.limit.rate.unit));
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_BURST, o.limit.burst);
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+    nftnl_obj_set_u32(obj.get(), NFTNL_OBJ_LIMIT_FLAGS, 0);
+  }
+  return obj;
+}
+
 void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin) {
   auto t = make_table();
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
@@ -168,9 +174,16 @@ Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Ba
       rules.push_back(std::move(*rule));
     }
 
-  for (const auto& o : table.objects) add_object(batch, table.name, o, opts.kept);
+  const InPlace none;
+  const InPlace& in_place = opts.in_place ? *opts.in_place : none;
+  for (const auto& o : table.objects) {
+    const uint32_t type =
+        o.kind == nft::ObjectKind::counter ? NFT_OBJECT_COUNTER : NFT_OBJECT_LIMIT;
+    if (!in_place.objects.count({type, o.name})) add_object(batch, table.name, o, opts.kept);
+  }
   for (const auto& c : table.chains) add_chain(batch, table.name, c);
-  for (const auto& s : table.sets) add_set(batch, table.name, s, ids.at(s.name), opts.kept);
+  for (const auto& s : table.sets)
+    if (!in_place.sets.count(s.name)) add_set(batch, table.name, s, ids.at(s.name), opts.kept);
   size_t i = 0;
   for (const auto& c : table.chains)
     for (const auto& r : c.rules) {

@@ -100,6 +100,16 @@ json listing(const ScopedNetns& ns, const std::string& table) {
   for (auto& item : j["nftables"])
     if (!item.contains("metainfo")) out.push_back(item);
   strip_handles(out);
+  // The kernel lists sets, maps and objects in the order they were made; an
+  // apply leaves the unchanged ones in place (netlink/in_place.h), so that
+  // order is not part of what a table holds. Rules keep theirs.
+  std::vector<json> others, rules;
+  for (auto& item : out) (item.contains("rule") ? rules : others).push_back(item);
+  std::sort(others.begin(), others.end(),
+            [](const json& a, const json& b) { return a.dump() < b.dump(); });
+  out = json::array();
+  for (auto& item : others) out.push_back(item);
+  for (auto& item : rules) out.push_back(item);
   return out;
 }
 

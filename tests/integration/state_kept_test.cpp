@@ -3,7 +3,10 @@
 // (netlink/kept_state.h): named counters keep counting from where they
 // were, a blocked source stays blocked and its block still ends when it
 // would have; a counter whose rule went is gone, and a set whose key type
-// changed keeps no element. The kept state is no drift.
+// changed keeps no element. The kept state is no drift. Rate limits whose
+// definition stays keep their token buckets (netlink/in_place.h): a source
+// that spent its burst gets no fresh one from an apply or a reload; a
+// changed limit starts afresh, with its new burst.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 
@@ -13,8 +16,11 @@
 #include "daemon_process.h"
 #include "harness.h"
 #include "icmpwall/compile/compiler.h"
+#include "icmpwall/netlink/apply.h"
+#include "icmpwall/netlink/kept_state.h"
 #include "icmpwall/netlink/netns.h"
 #include "icmpwall/netlink/set_elements.h"
+#include "icmpwall/policy/parser.h"
 
 namespace icmpwall::integration {
 namespace {
@@ -276,6 +282,144 @@ TEST(StateKeptTest, KeptStateIsNoDrift) {
   auto audit = icmpwall({"audit", "--netns", net.server.name(), "--policy", policy.path()});
   EXPECT_EQ(audit.exit_code, 0) << audit.describe();
   EXPECT_THAT(audit.out, HasSubstr("table inet icmpwall: no drift")) << audit.describe();
+}
+
+// Echo requests limited to `burst` packets, refilled at 1/minute: within
+// a test, a bucket once spent stays spent.
+std::string limited(const std::string& per, int burst = 5) {
+  return R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo"
+types = ["echo-request"]
+action = "rate-limit"
+rate = "1/minute"
+burst = )" +
+         std::to_string(burst) +
+         R"(
+per = ")" +
+         per + "\"\n";
+}
+
+// Echo requests 10 ms apart (a flood, bounded): how many were answered.
+int flood(const Topology& net, int count) {
+  return ping(net.client, Addr::server_v4,
+              {"-c", std::to_string(count), "-i", "0.01", "-W", "1", "-q"})
+      .received;
+}
+
+class BucketKeptTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BucketKeptTest, ASpentBucketStaysSpentAcrossApply) {
+  ICMPWALL_REQUIRE_ROOT();
+  Topology net;
+  const std::string text = limited(GetParam());
+  auto applied = apply_policy_text(net.server, text);
+  ASSERT_TRUE(applied.ok()) << applied.describe();
+  ASSERT_EQ(flood(net, 10), 5) << "the burst";
+
+  auto again = apply_policy_text(net.server, text);
+  ASSERT_TRUE(again.ok()) << again.describe();
+  // A fresh bucket would answer 5 of them.
+  EXPECT_EQ(flood(net, 5), 0) << "the apply gave the flooding source a fresh burst";
+}
+
+// A limit whose rate or burst changed is a new limit: fresh buckets, with
+// the new burst.
+TEST_P(BucketKeptTest, AChangedLimitStartsAfresh) {
+  ICMPWALL_REQUIRE_ROOT();
+  Topology net;
+  auto applied = apply_policy_text(net.server, limited(GetParam(), 5));
+  ASSERT_TRUE(applied.ok()) << applied.describe();
+  ASSERT_EQ(flood(net, 10), 5);
+
+  auto changed = apply_policy_text(net.server, limited(GetParam(), 3));
+  ASSERT_TRUE(changed.ok()) << changed.describe();
+  EXPECT_EQ(flood(net, 10), 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(PerSourceAndGlobal, BucketKeptTest, ::testing::Values("source", "global"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(StateKeptTest, ASpentBucketStaysSpentAcrossASighup) {
+  ICMPWALL_REQUIRE_ROOT();
+  Topology net;
+  TempFile policy(limited("source"), ".toml");
+  Daemon daemon(net.server, policy.path());
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
+  ASSERT_EQ(flood(net, 10), 5) << "the burst";
+
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":true)")) << daemon.err();
+  EXPECT_EQ(flood(net, 5), 0) << "the reload gave the flooding source a fresh burst";
+}
+
+// A batch the kernel refuses changes nothing: the spent bucket included.
+TEST(StateKeptTest, AFailedApplyLeavesTheBucketsAlone) {
+  ICMPWALL_REQUIRE_ROOT();
+  Topology net;
+  const std::string text = limited("source");
+  auto applied = apply_policy_text(net.server, text);
+  ASSERT_TRUE(applied.ok()) << applied.describe();
+  ASSERT_EQ(flood(net, 10), 5);
+
+  Diagnostics diags;
+  auto parsed = policy::parse_policy_text("p.toml", text, diags);
+  ASSERT_TRUE(parsed);
+  auto bad = compile::compile(*parsed, diags);
+  ASSERT_TRUE(bad);
+  bad->chains.back().rules.push_back(
+      {{nft::Verdict{nft::VerdictKind::jump, "no-such-chain"}}, "", {{}, "rule 'bad'"}, {}});
+  {
+    auto enter = netlink::EnterNetns::open(net.server.name());
+    ASSERT_TRUE(enter) << enter.error().message;
+    Diagnostics kernel;
+    auto refused = netlink::apply_table(*bad, kernel);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ENOENT);
+  }
+  EXPECT_EQ(flood(net, 5), 0);
+  // And the next good apply still keeps it.
+  auto again = apply_policy_text(net.server, text);
+  ASSERT_TRUE(again.ok()) << again.describe();
+  EXPECT_EQ(flood(net, 5), 0);
+}
+
+// What the kernel lists back is what the encoder describes: applying a
+// preset and reading it leaves every limit, counter and run-time set in
+// place, and the next apply's batch names none of them.
+TEST(StateKeptTest, TheKernelListsBackEveryDefinitionAsEncoded) {
+  ICMPWALL_REQUIRE_ROOT();
+  Topology net;
+  for (const char* preset : {"host", "router", "router-edge", "lockdown"}) {
+    SCOPED_TRACE(preset);
+    const std::string path = preset_path(preset);
+    auto applied = apply_policy(net.server, path);
+    ASSERT_TRUE(applied.ok()) << applied.describe();
+    Diagnostics diags;
+    auto parsed = policy::parse_policy_file(path, diags);
+    ASSERT_TRUE(parsed);
+    auto table = compile::compile(*parsed, diags);
+    ASSERT_TRUE(table);
+
+    auto enter = netlink::EnterNetns::open(net.server.name());
+    ASSERT_TRUE(enter) << enter.error().message;
+    auto mode = netlink::probe_queue_mode();
+    ASSERT_TRUE(mode);
+    auto live = netlink::read_live_state(table->name);
+    ASSERT_TRUE(live) << live.error().message;
+    ASSERT_TRUE(live->layout.present);
+    const auto mine = netlink::layout_of(*table, *mode);
+    const auto in_place = netlink::plan_in_place(live->layout, *table, *mode);
+    EXPECT_EQ(in_place.objects.size(), table->objects.size());
+    for (const auto& s : table->sets) {
+      if (!s.elements.empty() || !(s.dynamic || s.timeout_ms)) continue;
+      EXPECT_TRUE(in_place.sets.count(s.name))
+          << s.name << "\nkernel:  " << live->layout.sets[s.name]
+          << "\nencoded: " << mine.sets.at(s.name);
+    }
+  }
 }
 
 }  // namespace

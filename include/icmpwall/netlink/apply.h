@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Atomic apply of an nft::Table through libnftnl + libmnl.
 //
-// One netlink batch replaces icmpwall's table as a whole: add table (no-op
-// if present), delete table, add table, then every object, set, chain and
-// rule. The kernel commits all of it or none of it, so a failed apply
-// leaves the previous ruleset intact. The live table's counter values and
-// blocked sources are read first and written in the same batch
-// (kept_state.h). Tables of other owners are never
-// named in the batch.
+// One netlink batch replaces icmpwall's table. Over a live table: every
+// rule, and the sets, objects and chains that changed, are deleted and the
+// new table added, leaving in place what it repeats exactly (in_place.h:
+// rate-limit buckets, counts and blocked sources stay with it) and the
+// base chains whose hook stays (replace.h). Else, or if the kernel refuses
+// that: add table (no-op if present), delete table, add table, then every
+// object, set, chain and rule. The kernel commits all of it or none of it,
+// so a failed apply leaves the previous ruleset intact. The live table's
+// counter values and blocked sources are read first and written in the
+// same batch into what is made anew (kept_state.h). Tables of other owners
+// are never named in the batch.
 //
 // Every message in the batch remembers the nft::Origin it was built from;
 // a kernel rejection (with the extended ack's message and offset where the
@@ -40,13 +44,16 @@ std::string kept_text(const ApplyStats& stats);
 struct ApplyOptions {
   // Force a queue mode instead of probing the kernel (tests).
   std::optional<QueueMode> queue_mode;
-  // The table as this process applied it last (the daemon's reload): its
-  // contents are replaced but base chains that keep their hook and
-  // priority stay, so the kernel drops no packet waiting in a queue
-  // (replace.h). Falls back to the whole-table replace if that fails.
+  // The table as this process applied it last (the daemon's reload): when
+  // the live table is not read (keep_state false, or the read failed), its
+  // contents are replaced as this table describes them, base chains that
+  // keep their hook and priority staying, so the kernel drops no packet
+  // waiting in a queue (replace.h). Falls back to the whole-table replace
+  // if that fails.
   const nft::Table* replaces = nullptr;
-  // Keep the live table's counter values and blocked sources
-  // (kept_state.h): read just before the batch, written in it. A failed
+  // Keep the live table's rate-limit buckets, counter values and blocked
+  // sources (in_place.h, kept_state.h): read just before the batch, left in
+  // place or written in it. A failed
   // read, or a kernel that refuses the kept state, is a warning in the
   // diagnostics and the table is applied without it.
   bool keep_state = true;

@@ -22,6 +22,7 @@
 #include "icmpwall/netlink/apply.h"
 #include "icmpwall/netlink/batch.h"
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/netlink/in_place.h"
 #include "icmpwall/netlink/kept_state.h"
 #include "icmpwall/util/diagnostics.h"
 #include "icmpwall/util/result.h"
@@ -36,6 +37,9 @@ struct EncodeOptions {
   // State carried over from the live table (kept_state.h): initial values
   // of counters, elements added to sets after their own.
   const KeptState* kept = nullptr;
+  // Sets and objects the live table already has as they are (in_place.h):
+  // neither declared nor filled again.
+  const InPlace* in_place = nullptr;
 };
 
 // The expressions of one rule, as a nftnl_rule of table inet <table>.
@@ -48,6 +52,9 @@ Result<RulePtr> encode_rule(const std::string& table, const std::string& chain,
                             const nft::Rule& rule, const SetIds& set_ids, const EncodeOptions& opts,
                             std::vector<uint32_t>* expr_stmts = nullptr);
 
+// A counter (at its kept value, if `kept` has one) or limit object.
+ObjPtr encode_object(const std::string& table, const nft::Object& object, const KeptState* kept);
+
 // The set declaration (no elements).
 SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id);
 
@@ -57,7 +64,8 @@ SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id
 std::vector<SetElemPtr> encode_elements(const nft::Set& set);
 
 // Appends the whole table (objects, chains, sets, elements, rules; with
-// opts.kept, counters at their kept values and the kept elements) to
+// opts.kept, counters at their kept values and the kept elements; without
+// the sets and objects of opts.in_place) to
 // `batch`, after whatever the caller already put there. A statement that
 // cannot be encoded is reported in `diags` at its rule's origin, and
 // nothing is appended.

@@ -16,13 +16,12 @@
 //   NFTA_SET_ELEM_EXPIRATION), so a block still ends when it would have.
 //   An element with no time left is not carried.
 //
-// What is not: the token buckets of limits. A limit's state (tokens, last
-// refill) lives in the kernel's private data of the limit; netlink only
-// reads and writes its configuration (NFTA_LIMIT_RATE, _UNIT, _BURST,
-// _TYPE, _FLAGS), so a limit object or a per-source element created anew
-// always starts with a full bucket. A per-source (dynamic) set's element
-// re-created with its limit would be exactly what the kernel creates for
-// a new source on its next packet, so those sets are not carried.
+// Token buckets of limits cannot be read or written over netlink (a
+// limit's tokens live in the kernel's private data), so they are not
+// carried: a replace leaves the limit objects and per-source sets whose
+// definition stays in place instead (in_place.h), and with them their
+// buckets, the counters' values and the blocked sets' elements. What a
+// replace re-creates gets the values planned here.
 //
 // The read happens outside the transaction: what the kernel counts or
 // blocks between the read and the commit (a few milliseconds) is not
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "icmpwall/compile/nft_model.h"
+#include "icmpwall/netlink/in_place.h"
 #include "icmpwall/netlink/set_elements.h"
 #include "icmpwall/util/result.h"
 
@@ -73,6 +73,7 @@ struct LiveSet {
 struct LiveState {
   std::map<std::string, CounterValue> counters;  // counter objects by name
   std::vector<LiveSet> sets;                     // sets flagged timeout, not dynamic
+  LiveLayout layout;                             // every chain, set and object
 };
 
 // One element of a GETSETELEM answer, as libnftnl parsed it.
@@ -81,9 +82,10 @@ LiveElement live_element(nftnl_set_elem* e);
 // True for the live sets whose elements are run-time state to carry.
 bool carries_elements(uint32_t set_flags);
 
-// Reads the counter objects and the carried sets' elements of table inet
-// <table>. An absent table is an empty state. Bounded: at most
-// kMaxLiveObjects counters and kMaxLiveElements elements per set, each
+// Reads the objects, rules (for the sets they update), sets and chains of
+// table inet <table> and the carried sets' elements. An absent table is an
+// empty state. Bounded: at most kMaxLiveObjects objects, rules, sets and
+// chains and kMaxLiveElements elements per set, each
 // read with a timeout; more is an Error (the caller applies anyway).
 inline constexpr size_t kMaxLiveObjects = 1 << 16;
 inline constexpr size_t kMaxLiveElements = 1 << 18;
@@ -96,6 +98,9 @@ struct KeptState {
   // Sets whose elements could not be kept, with why ("set X: key type
   // changed, 3 element(s) not kept").
   std::vector<std::string> dropped;
+  // What a replace leaves in place (the counters and elements above
+  // include theirs: a whole-table replace writes them).
+  InPlace in_place;
   size_t element_count() const;
   bool empty() const { return counters.empty() && elements.empty(); }
 };

@@ -14,17 +14,23 @@
 // and leave the base chains that stay as they are; the new table's
 // messages then update those (a NEWCHAIN for an existing chain changes
 // its policy) and add everything else. Only the hooks that really change
-// are unregistered.
+// are unregistered. Sets and objects whose definition stays (in_place.h)
+// are neither deleted nor added: their rate-limit buckets, counts and
+// elements stay with them.
 #pragma once
 
 #include "icmpwall/compile/nft_model.h"
 #include "icmpwall/netlink/batch.h"
+#include "icmpwall/netlink/in_place.h"
 
 namespace icmpwall::netlink {
 
-// Appends the flush-and-delete messages for going from `previous` (as it
-// was applied; same table name as the next one) to a table whose chains
-// are `next`'s. The caller then appends the next table (encode_table).
-void replace_contents_msgs(Batch& batch, const nft::Table& previous, const nft::Table& next);
+// Appends the flush-and-delete messages for going from `previous` (the
+// live table of next's name, as read_live_state lists it, or layout_of
+// the table this process applied) to `next`, leaving `in_place` alone.
+// The caller then appends the next table (encode_table with the same
+// in_place).
+void replace_contents_msgs(Batch& batch, const LiveLayout& previous, const nft::Table& next,
+                           const InPlace& in_place);
 
 }  // namespace icmpwall::netlink
