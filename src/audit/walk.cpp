@@ -359,19 +359,24 @@ ChainCandidates& Walk::candidates(const Chain& c) {
 }
 
 Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& could) {
-  enter_rule(t, c, r);
-  // a rule that fails on what the packet fixes, whatever its open
-  // conditions say, raises none of them
-  if (could == ChainCandidates::unasked) {
-    bool can = could_match(t, r);
-    // the answer holds for every walk only if the rule reads nothing the
-    // rules before it left in the registers
-    if (!reads_entry_registers(t, r))
-      could = can ? ChainCandidates::yes : ChainCandidates::no;
-    else if (!can)
-      return Step{StepKind::brk, {}, {}, {}};
+  if (at_rule_) {  // resumed here: entered, and it could match
+    at_rule_ = false;
+  } else {
+    enter_rule(t, c, r);
+    // a rule that fails on what the packet fixes, whatever its open
+    // conditions say, raises none of them
+    if (could == ChainCandidates::unasked) {
+      bool can = could_match(t, r);
+      // the answer holds for every walk only if the rule reads nothing the
+      // rules before it left in the registers
+      if (!reads_entry_registers(t, r))
+        could = can ? ChainCandidates::yes : ChainCandidates::no;
+      else if (!can)
+        return Step{StepKind::brk, {}, {}, {}};
+    }
+    if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
+    keep_rule_start();
   }
-  if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
     Step s = eval_expr(r.exprs[i], t, r, i);
@@ -442,9 +447,7 @@ bool Walk::pop() {
 Walk::BaseEnd Walk::run_base() {
   const Table& t = *memo_.bases[stage_index_][base_index_].table;
   while (true) {
-    if (at_rule_) {  // resumed just before rule `rule_`: its step is taken
-      at_rule_ = false;
-    } else {
+    if (!at_rule_) {  // (resumed in rule `rule_`: its step is taken)
       if (++steps_ > kMaxSteps) {
         cut_off("the walk did not end (a chain loop?)", "the walk did not end (a chain loop?)");
         return BaseEnd::terminal;
@@ -467,7 +470,6 @@ Walk::BaseEnd Walk::run_base() {
         rule_ = j;
         continue;
       }
-      keep_rule_start();
     }
     const Rule& r = cur_->rules[rule_];
     Step s = eval_rule(t, *cur_, r, cand_->could(rule_));

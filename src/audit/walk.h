@@ -176,7 +176,7 @@ struct Fork {
 // Everything one walk changes as it goes: copied, it is a world that
 // goes on from here as the original would. The walk's position is part of
 // it (hook, base chain, the chain and rule it is at, the return points),
-// so a copy taken just before a rule runs that rule next.
+// so a copy taken as a rule starts its expressions runs them next.
 struct WalkState {
   // A return point, and the chains entered since the jump that made it
   // (the jump's target, then any goto): when the call returns, each of
@@ -234,7 +234,8 @@ struct WalkState {
   size_t rule_ = 0;
   std::vector<Frame> stack_;
   std::vector<ReturnedChains::Key> entered_;
-  // Taken just before rule `rule_` runs: the walk goes on with that rule.
+  // Taken as rule `rule_` starts its expressions (entered, and it could
+  // match): the walk goes on with them.
   bool at_rule_ = false;
 };
 
@@ -265,8 +266,9 @@ class Walk : private WalkState {
   // Back to the rule after the jump that entered this chain (its end or a
   // return); false in the base chain, whose policy then decides.
   bool pop();
-  // Before a rule runs, when no decision is left to replay: the state a
-  // world answering false to a condition of the rule goes on from.
+  // As a rule starts its expressions, when no decision is left to replay:
+  // the state a world answering false to a condition of the rule goes on
+  // from.
   void keep_rule_start();
   void add_path(std::string line);
   // `could`: the rule's could_match() at this hook, asked on first use.
