@@ -79,22 +79,20 @@ int DumpAssembler::set_elements(const nlmsghdr* nlh) {
   if (!libnftnl_can_parse(nlh)) return EBADMSG;
   auto s = netlink::make_set();
   if (!s || nftnl_set_elems_nlmsg_parse(nlh, s.get()) < 0) return EBADMSG;
-  std::vector<SetElement> elements;
-  nftnl_set_elem_foreach(
-      s.get(),
-      [](nftnl_set_elem* e, void* data) {
-        static_cast<std::vector<SetElement>*>(data)->push_back(decode_set_elem(e));
-        return 0;
-      },
-      &elements);
   Table* t = find_table(nftnl_set_get_u32(s.get(), NFTNL_SET_FAMILY),
                         nftnl_set_get_str(s.get(), NFTNL_SET_TABLE));
   const char* name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
   if (!t || !name) return EINTR;
   for (Set& set : t->sets)
     if (set.name == name) {
-      set.elements.insert(set.elements.end(), std::make_move_iterator(elements.begin()),
-                          std::make_move_iterator(elements.end()));
+      // decoded straight into the set: 100 000 elements are not moved twice
+      nftnl_set_elem_foreach(
+          s.get(),
+          [](nftnl_set_elem* e, void* data) {
+            static_cast<std::vector<SetElement>*>(data)->push_back(decode_set_elem(e));
+            return 0;
+          },
+          &set.elements);
       return 0;
     }
   return EINTR;  // a set created after the set dump

@@ -21,8 +21,15 @@
 // (ChainCandidates), so a walk costs the rules that can match this packet,
 // not the chain's length. The walk that answered true to every new
 // condition is also the walk of each of its yes branches, so explore()
-// replays it for them instead of walking again. Texts (locations,
-// conditions) are made only when a walk reports them.
+// replays it for them instead of walking again. The no branch of a
+// condition does not walk again from the start either: the walk kept its
+// state at the start of the rule that raised the condition (WalkState, in
+// walk.h), and the world answering false goes on from there, its path
+// sharing the lines before. It is charged the budget steps it did not
+// walk again, so budgets count as if it had (a budget too small for them
+// walks from the start, and runs out where it always did). Texts
+// (locations, conditions) are made only when a walk reports them, and
+// the path's lines are copied out only for the evaluation returned.
 //
 // The walk itself is in walk.h (its state) and walk.cpp; each family of
 // expressions has a file of its own (evaluate_<family>.cpp, listed in
@@ -42,6 +49,7 @@ namespace {
 
 using walk::Fork;
 using walk::PacketMemo;
+using walk::Path;
 using walk::Walk;
 
 std::string summary(const Evaluation& e) {
@@ -63,29 +71,45 @@ void merge_findings(Evaluation& into, const Evaluation& other) {
   if (!into.unknown_beyond && other.unknown_beyond) into.unknown_beyond = other.unknown_beyond;
 }
 
+// An evaluation and its path, made into lines only for the one evaluate()
+// returns.
+struct Explored {
+  Evaluation ev;
+  Path path;
+};
+
 // One walk's result, replayed: the walk that answers true to every open
 // condition beyond its decisions is also the walk of those decisions plus
 // `true`, so the yes branch of each fork it met needs no walk of its own.
-struct Walked {
-  Evaluation ev;
+struct Walked : Explored {
   std::vector<Fork> forks;
 };
 
-Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget,
-                   PacketMemo& memo, Walked* walked = nullptr, size_t first = 0) {
+// The world of `decisions` (the last one false, answering `from`, whose
+// state it resumes from when there is one and the budget can pay for the
+// steps to it), then each condition it meets.
+Explored explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisions, int& budget,
+                 PacketMemo& memo, const Fork* from = nullptr, Walked* walked = nullptr,
+                 size_t first = 0) {
   Walked fresh;
   if (!walked) {
-    Walk w(rs, p, decisions, memo);
-    fresh.ev = w.run();
-    fresh.forks = std::move(w.new_forks());
+    std::optional<Walk> w;
+    if (from && from->resume && memo.budget.charge(from->resume->spent_))
+      w.emplace(rs, p, decisions, memo, from->resume);
+    else
+      w.emplace(rs, p, decisions, memo);
+    fresh.ev = w->run();
+    fresh.path = w->path();
+    fresh.forks = std::move(w->new_forks());
     walked = &fresh;
     first = 0;
   }
   // the branch that ends here takes the evaluation: no other needs it
-  if (first >= walked->forks.size()) return std::move(walked->ev);
+  if (first >= walked->forks.size()) return std::move(*walked);
   const Fork& fork = walked->forks[first];
   if (--budget <= 0 || memo.budget.spent()) {
-    Evaluation ev = std::move(walked->ev);
+    Explored out{std::move(walked->ev), std::move(walked->path)};
+    Evaluation& ev = out.ev;
     ev.outcome = Outcome::conditional;
     ev.rate.clear();
     if (memo.budget.spent()) {
@@ -98,24 +122,25 @@ Evaluation explore(const Ruleset& rs, const Packet& p, std::vector<bool>& decisi
       ev.unknown_beyond = Cutoff{"too many open conditions to follow", fork.where};
     }
     ev.decided_by = fork.where;
-    return ev;
+    return out;
   }
   decisions.push_back(true);
-  Evaluation yes = explore(rs, p, decisions, budget, memo, walked, first + 1);
+  Explored yes = explore(rs, p, decisions, budget, memo, nullptr, walked, first + 1);
   decisions.back() = false;
-  Evaluation no = explore(rs, p, decisions, budget, memo);
+  Explored no = explore(rs, p, decisions, budget, memo, &fork);
   decisions.pop_back();
-  if (same(yes, no)) {  // the world where the condition did not hold: the usual one
-    merge_findings(no, yes);
+  if (same(yes.ev, no.ev)) {  // the world where the condition did not hold: the usual one
+    merge_findings(no.ev, yes.ev);
     return no;
   }
-  Evaluation out = std::move(yes);
-  out.condition = fmt::format("if {} at {}: {}; otherwise {}", fork.text, describe(fork.where),
-                              summary(out), summary(no));
-  out.outcome = Outcome::conditional;
-  out.rate.clear();
-  out.decided_by = fork.where;
-  merge_findings(out, no);
+  Explored out = std::move(yes);
+  Evaluation& ev = out.ev;
+  ev.condition = fmt::format("if {} at {}: {}; otherwise {}", fork.text, describe(fork.where),
+                             summary(ev), summary(no.ev));
+  ev.outcome = Outcome::conditional;
+  ev.rate.clear();
+  ev.decided_by = fork.where;
+  merge_findings(ev, no.ev);
   return out;
 }
 
@@ -151,7 +176,9 @@ Evaluation evaluate(const Ruleset& rs, const Packet& p, const EvaluateOptions& o
   std::vector<bool> decisions;
   int budget = options.max_branches;
   PacketMemo memo(options);
-  return explore(rs, p, decisions, budget, memo);
+  Explored out = explore(rs, p, decisions, budget, memo);
+  out.ev.path = walk::path_lines(out.path);
+  return std::move(out.ev);
 }
 
 }  // namespace icmpwall::audit

@@ -117,19 +117,62 @@ std::string labels_of(const Cells& cells) {
   return out.empty() ? "a register" : out;
 }
 
+namespace {
+
+// The packet's headers, hooks and base chains, made once for all its walks.
+PacketMemo& made(const Ruleset& rs, const Packet& p, PacketMemo& memo) {
+  if (memo.made) return memo;
+  memo.made = true;
+  memo.net = network_header(p, memo.labels);
+  memo.th = transport_header(p, memo.labels);
+  memo.stages = hook_stages(p.hook);
+  for (uint32_t stage : memo.stages) {
+    std::vector<BaseChain> bases;
+    for (const auto& t : rs.tables) {
+      if (t.flags & NFT_TABLE_F_DORMANT) continue;
+      for (const auto& c : t.chains)
+        if (c.hook && on_stage(t.family, *c.hook, stage, p.family))
+          bases.push_back({c.hook->priority, &t, &c});
+    }
+    std::stable_sort(bases.begin(), bases.end(), [](const BaseChain& a, const BaseChain& b) {
+      return a.priority < b.priority;
+    });
+    memo.bases.push_back(std::move(bases));
+  }
+  return memo;
+}
+
+}  // namespace
+
+std::vector<std::string> path_lines(const Path& path) {
+  size_t n = 0;
+  for (const PathLine* l = path.get(); l; l = l->before.get()) ++n;
+  std::vector<std::string> out(n);
+  for (const PathLine* l = path.get(); l; l = l->before.get()) out[--n] = l->text;
+  return out;
+}
+
 Walk::Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo)
-    : rs_(rs),
+    : Walk(rs, p, decisions, memo, nullptr) {}
+
+Walk::Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo,
+           std::shared_ptr<const WalkState> from)
+    : WalkState(from ? *from : WalkState{}),
+      rs_(rs),
       p_(p),
       decisions_(decisions),
+      memo_(made(rs, p, memo)),
       could_(memo.could),
       labels_(memo.labels),
       texts_(memo.texts),
       independence_(memo.independence),
       budget_(memo.budget),
-      net_(network_header(p, memo.labels)),
-      th_(transport_header(p, memo.labels)),
-      invalid_register_(labels_.get("an invalid register")) {
-  stage_ = hook_stages(p.hook).front();
+      net_(memo.net),
+      th_(memo.th),
+      invalid_register_(labels_.get("an invalid register")),
+      rule_start_(std::move(from)) {
+  if (rule_start_) return;  // resumed: the state is the one kept
+  stage_ = memo.stages.front();
   regs_.assign(kRegFileBytes, unknown(labels_.get("an unset register")));
 }
 
@@ -176,14 +219,35 @@ bool Walk::decide(const std::string& text) {
   }
   // the same question met again (another rule testing the same interface
   // or state) has the answer this world already gave it
-  if (auto it = answered_.find(text); it != answered_.end()) return it->second;
+  const std::string* key = labels_.get(text);
+  auto it = std::lower_bound(answered_.begin(), answered_.end(), key,
+                             [](const auto& a, const std::string* k) { return a.first < k; });
+  if (it != answered_.end() && it->first == key) return it->second;
   size_t i = forks_seen_++;
   bool answer = i < decisions_.size() ? decisions_[i] : true;
-  if (i >= decisions_.size()) new_forks_.push_back(Fork{text, here()});
-  ev_.path.push_back(fmt::format("{}: {} ({})", describe(here()), text,
-                                 answer ? "taken as true" : "taken as false"));
-  answered_.emplace(text, answer);
+  if (i >= decisions_.size()) {
+    new_forks_.push_back(Fork{text, here(), rule_start_});
+    if (rule_start_ == spare_) spare_.reset();  // given away: the next rule takes a new one
+  }
+  add_path(fmt::format("{}: {} ({})", describe(here()), text,
+                       answer ? "taken as true" : "taken as false"));
+  answered_.insert(it, {key, answer});
   return answer;
+}
+
+void Walk::add_path(std::string line) {
+  path_ = std::make_shared<const PathLine>(PathLine{std::move(path_), std::move(line)});
+}
+
+void Walk::keep_rule_start() {
+  if (forks_seen_ < decisions_.size()) {  // still replaying: no state kept
+    rule_start_.reset();
+    return;
+  }
+  if (!spare_) spare_ = std::make_shared<WalkState>();
+  *spare_ = static_cast<const WalkState&>(*this);  // reuses the spare's buffers
+  spare_->at_rule_ = true;
+  rule_start_ = spare_;
 }
 
 std::optional<Bytes> Walk::value_of(const Cells& c) {
@@ -262,7 +326,8 @@ Step Walk::eval(const Unknown& u, const At&) {
 
 bool Walk::could_match(const Table& t, const Rule& r) {
   saved_regs_ = regs_;  // into the same buffer each time
-  const size_t path = ev_.path.size(), notes = ev_.notes.size(), counters = ev_.counters.size();
+  const Path path = path_;
+  const size_t notes = ev_.notes.size(), counters = ev_.counters.size();
   probing_ = true;
   bool could = true;
   for (size_t i = 0; i < r.exprs.size() && could; ++i) {
@@ -273,7 +338,7 @@ bool Walk::could_match(const Table& t, const Rule& r) {
   }
   probing_ = false;
   regs_ = saved_regs_;
-  ev_.path.resize(path);
+  path_ = path;
   ev_.notes.resize(notes);
   ev_.counters.resize(counters);
   pending_limits_.clear();
@@ -294,19 +359,24 @@ ChainCandidates& Walk::candidates(const Chain& c) {
 }
 
 Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& could) {
-  enter_rule(t, c, r);
-  // a rule that fails on what the packet fixes, whatever its open
-  // conditions say, raises none of them
-  if (could == ChainCandidates::unasked) {
-    bool can = could_match(t, r);
-    // the answer holds for every walk only if the rule reads nothing the
-    // rules before it left in the registers
-    if (!reads_entry_registers(t, r))
-      could = can ? ChainCandidates::yes : ChainCandidates::no;
-    else if (!can)
-      return Step{StepKind::brk, {}, {}, {}};
+  if (at_rule_) {  // resumed here: entered, and it could match
+    at_rule_ = false;
+  } else {
+    enter_rule(t, c, r);
+    // a rule that fails on what the packet fixes, whatever its open
+    // conditions say, raises none of them
+    if (could == ChainCandidates::unasked) {
+      bool can = could_match(t, r);
+      // the answer holds for every walk only if the rule reads nothing the
+      // rules before it left in the registers
+      if (!reads_entry_registers(t, r))
+        could = can ? ChainCandidates::yes : ChainCandidates::no;
+      else if (!can)
+        return Step{StepKind::brk, {}, {}, {}};
+    }
+    if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
+    keep_rule_start();
   }
-  if (could == ChainCandidates::no) return Step{StepKind::brk, {}, {}, {}};
   Step end;
   for (size_t i = 0; i < r.exprs.size(); ++i) {
     Step s = eval_expr(r.exprs[i], t, r, i);
@@ -335,89 +405,90 @@ Step Walk::eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& coul
   return end;
 }
 
-Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
-  // A return point, and the chains entered since the jump that made it
-  // (the jump's target, then any goto): when the call returns, each of
-  // them returned from the state it was entered in.
-  struct Frame {
-    const Chain* chain;
-    size_t next;
-    std::vector<ReturnedChains::Key> entered;
-  };
-  std::vector<Frame> stack;
-  std::vector<ReturnedChains::Key> entered;
-  const Chain* cur = &base;
-  ChainCandidates* cand = &candidates(base);
-  size_t i = 0;
+void Walk::start_base(const Table& t, const Chain& base) {
+  in_base_ = true;
+  stack_.clear();
+  entered_.clear();
+  cur_ = &base;
+  cand_ = &candidates(base);
+  rule_ = 0;
   here_ = Here{&t, &base, 0, stage_};  // where a budget cut before the first rule is
-  ev_.path.push_back(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
-                                 family_name(t.family), t.name, base.name, stage_name(stage_),
-                                 base.hook->priority,
-                                 base.hook->policy == NF_DROP ? "drop" : "accept"));
-  auto policy = [&]() {
-    Location where{family_name(t.family), t.name, base.name, 0, stage_name(stage_)};
-    ev_.path.push_back(
-        fmt::format("{}: {}", describe(where), base.hook->policy == NF_DROP ? "drop" : "accept"));
-    if (base.hook->policy == NF_DROP) {
-      ev_.outcome = Outcome::dropped;
-      ev_.decided_by = where;
-      return BaseEnd::drop;
-    }
-    accepted_by_policy_ = where;
-    return BaseEnd::accept;
-  };
-  // Back to the rule after the jump that entered this chain (its end or a
-  // return); false in the base chain, whose policy then decides.
-  auto pop = [&] {
-    if (stack.empty()) return false;
-    for (auto& k : entered) returned_.add(std::move(k));
-    entered = std::move(stack.back().entered);
-    cur = stack.back().chain;
-    cand = &candidates(*cur);
-    i = stack.back().next;
-    stack.pop_back();
-    return true;
-  };
+  add_path(fmt::format("{} {} {}: base chain, hook {} priority {}, policy {}",
+                       family_name(t.family), t.name, base.name, stage_name(stage_),
+                       base.hook->priority, base.hook->policy == NF_DROP ? "drop" : "accept"));
+}
+
+Walk::BaseEnd Walk::base_policy() {
+  const Table& t = *memo_.bases[stage_index_][base_index_].table;
+  const Chain& base = *memo_.bases[stage_index_][base_index_].chain;
+  Location where{family_name(t.family), t.name, base.name, 0, stage_name(stage_)};
+  add_path(
+      fmt::format("{}: {}", describe(where), base.hook->policy == NF_DROP ? "drop" : "accept"));
+  if (base.hook->policy == NF_DROP) {
+    ev_.outcome = Outcome::dropped;
+    ev_.decided_by = where;
+    return BaseEnd::drop;
+  }
+  accepted_by_policy_ = where;
+  return BaseEnd::accept;
+}
+
+bool Walk::pop() {
+  if (stack_.empty()) return false;
+  for (auto& k : entered_) returned_.add(std::move(k));
+  entered_ = std::move(stack_.back().entered);
+  cur_ = stack_.back().chain;
+  cand_ = &candidates(*cur_);
+  rule_ = stack_.back().next;
+  stack_.pop_back();
+  return true;
+}
+
+Walk::BaseEnd Walk::run_base() {
+  const Table& t = *memo_.bases[stage_index_][base_index_].table;
   while (true) {
-    if (++steps_ > kMaxSteps) {
-      cut_off("the walk did not end (a chain loop?)", "the walk did not end (a chain loop?)");
-      return BaseEnd::terminal;
+    if (!at_rule_) {  // (resumed in rule `rule_`: its step is taken)
+      if (++steps_ > kMaxSteps) {
+        cut_off("the walk did not end (a chain loop?)", "the walk did not end (a chain loop?)");
+        return BaseEnd::terminal;
+      }
+      ++spent_;
+      if (!budget_.spend()) {
+        cut_off(budget_.why(),
+                fmt::format("{} at {}: unknown beyond here", budget_.why(), describe(here())));
+        return BaseEnd::terminal;
+      }
+      if (rule_ >= cur_->rules.size()) {
+        if (!pop()) return base_policy();
+        continue;
+      }
+      // rules known not to match end at once, leaving only what starting
+      // them leaves: pass over them, each still a step
+      if (size_t j = cand_->candidate(rule_); j > rule_ && steps_ + (j - rule_ - 1) <= kMaxSteps) {
+        steps_ += j - rule_ - 1;
+        enter_rule(t, *cur_, cur_->rules[j - 1]);
+        rule_ = j;
+        continue;
+      }
     }
-    if (!budget_.spend()) {
-      cut_off(budget_.why(),
-              fmt::format("{} at {}: unknown beyond here", budget_.why(), describe(here())));
-      return BaseEnd::terminal;
-    }
-    if (i >= cur->rules.size()) {
-      if (!pop()) return policy();
-      continue;
-    }
-    // rules known not to match end at once, leaving only what starting them
-    // leaves: pass over them, each still a step
-    if (size_t j = cand->candidate(i); j > i && steps_ + (j - i - 1) <= kMaxSteps) {
-      steps_ += j - i - 1;
-      enter_rule(t, *cur, cur->rules[j - 1]);
-      i = j;
-      continue;
-    }
-    const Rule& r = cur->rules[i];
-    Step s = eval_rule(t, *cur, r, cand->could(i));
-    ++i;
+    const Rule& r = cur_->rules[rule_];
+    Step s = eval_rule(t, *cur_, r, cand_->could(rule_));
+    ++rule_;
     if (s.kind == StepKind::go || s.kind == StepKind::brk) continue;
     if (s.kind == StepKind::terminal && s.outcome == Outcome::queued) {
-      ev_.path.push_back(
+      add_path(
           fmt::format("{}: {} (the worker decides; its accept goes on)", describe(here()), s.text));
       if (!queued_by_) queued_by_ = here();
       return BaseEnd::accept;
     }
     if (s.kind == StepKind::terminal) {
-      ev_.path.push_back(fmt::format("{}: {}", describe(here()), s.text));
+      add_path(fmt::format("{}: {}", describe(here()), s.text));
       ev_.outcome = s.outcome;
       if (s.outcome == Outcome::conditional) ev_.condition = s.text + " at " + describe(here());
       ev_.decided_by = here();
       return BaseEnd::terminal;
     }
-    ev_.path.push_back(fmt::format("{}: {}{}", describe(here()), s.text, describe(s.verdict)));
+    add_path(fmt::format("{}: {}{}", describe(here()), s.text, describe(s.verdict)));
     int32_t code = s.verdict.code;
     if (code == NFT_JUMP || code == NFT_GOTO) {
       const Chain* target = t.chain(s.verdict.chain);
@@ -432,21 +503,21 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
       ReturnedChains::Key key = entry_key(t, *target);
       if (returned_.contains(key)) {
         if (code == NFT_JUMP) continue;
-        if (!pop()) return policy();  // a goto to it: this call returns
+        if (!pop()) return base_policy();  // a goto to it: this call returns
         continue;
       }
       if (code == NFT_JUMP) {
-        stack.push_back({cur, i, std::move(entered)});
-        entered.clear();
+        stack_.push_back({cur_, rule_, std::move(entered_)});
+        entered_.clear();
       }
-      entered.push_back(std::move(key));
-      cur = target;
-      cand = &candidates(*cur);
-      i = 0;
+      entered_.push_back(std::move(key));
+      cur_ = target;
+      cand_ = &candidates(*cur_);
+      rule_ = 0;
       continue;
     }
     if (code == NFT_RETURN) {
-      if (!pop()) return policy();
+      if (!pop()) return base_policy();
       continue;
     }
     switch (code & NF_VERDICT_MASK) {
@@ -468,41 +539,42 @@ Walk::BaseEnd Walk::run_base(const Table& t, const Chain& base) {
 }
 
 Evaluation Walk::run() {
-  struct Base {
-    int32_t priority;
-    const Table* table;
-    const Chain* chain;
-  };
-  bool any = false;
-  for (uint32_t stage : hook_stages(p_.hook)) {
-    stage_ = stage;
-    std::vector<Base> bases;
-    for (const auto& t : rs_.tables) {
-      if (t.flags & NFT_TABLE_F_DORMANT) continue;
-      for (const auto& c : t.chains)
-        if (c.hook && on_stage(t.family, *c.hook, stage, p_.family))
-          bases.push_back({c.hook->priority, &t, &c});
-    }
-    std::stable_sort(bases.begin(), bases.end(),
-                     [](const Base& a, const Base& b) { return a.priority < b.priority; });
-    for (const auto& b : bases) {
-      const auto& devices = b.chain->hook->devices;
-      if (stage == NF_INET_INGRESS) {
-        // bound to devices: only a packet arriving on one of them
-        here_ = Here{b.table, b.chain, 0, stage};
-        bool on = std::find(devices.begin(), devices.end(), p_.iif) != devices.end();
-        if (p_.iif.empty() && !devices.empty())
-          on = decide(fmt::format("meta iifname {{ {} }}", fmt::join(devices, ", ")));
-        if (!on) continue;
-      } else if (!devices.empty()) {
+  while (stage_index_ < memo_.stages.size()) {
+    const auto& bases = memo_.bases[stage_index_];
+    stage_ = memo_.stages[stage_index_];
+    if (!in_base_) {
+      if (base_index_ >= bases.size()) {
+        ++stage_index_;
+        base_index_ = 0;
         continue;
       }
-      any = true;
-      BaseEnd end = run_base(*b.table, *b.chain);
-      if (end != BaseEnd::accept) return std::move(ev_);
+      const BaseChain& b = bases[base_index_];
+      const auto& devices = b.chain->hook->devices;
+      if (stage_ == NF_INET_INGRESS) {
+        // bound to devices: only a packet arriving on one of them
+        here_ = Here{b.table, b.chain, 0, stage_};
+        bool on = std::find(devices.begin(), devices.end(), p_.iif) != devices.end();
+        if (p_.iif.empty() && !devices.empty()) {
+          rule_start_.reset();  // not in a rule: a world answering false walks again
+          on = decide(fmt::format("meta iifname {{ {} }}", fmt::join(devices, ", ")));
+        }
+        if (!on) {
+          ++base_index_;
+          continue;
+        }
+      } else if (!devices.empty()) {
+        ++base_index_;
+        continue;
+      }
+      any_base_ = true;
+      start_base(*b.table, *b.chain);
     }
+    BaseEnd end = run_base();
+    in_base_ = false;
+    if (end != BaseEnd::accept) return std::move(ev_);
+    ++base_index_;
   }
-  if (!any) ev_.path.push_back("no base chain at this hook: accepted");
+  if (!any_base_) add_path("no base chain at this hook: accepted");
   if (queued_by_) {
     ev_.outcome = Outcome::queued;
     ev_.decided_by = *queued_by_;

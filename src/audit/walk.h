@@ -17,6 +17,7 @@
 #include <linux/netfilter.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -117,6 +118,13 @@ struct ConditionText {
   std::string text;
 };
 
+// A base chain on a packet's path.
+struct BaseChain {
+  int32_t priority;
+  const Table* table;
+  const Chain* chain;
+};
+
 // What all walks of one packet share.
 struct PacketMemo {
   explicit PacketMemo(const EvaluateOptions& o) : budget(o.max_steps, o.deadline) {}
@@ -125,7 +133,25 @@ struct PacketMemo {
   std::unordered_map<const Expr*, ConditionText> texts;
   RegisterIndependence independence;
   WalkBudget budget;
+  // Made by the first walk: the packet's headers, the hooks it passes
+  // and each hook's base chains in priority order.
+  bool made = false;
+  Cells net, th;
+  std::vector<uint32_t> stages;
+  std::vector<std::vector<BaseChain>> bases;
 };
+
+// The path of a walk, one line per step, as a list shared from its
+// start: a world resumed from another's state (WalkState) shares the
+// lines the two walked alike, and copying a state copies one pointer.
+struct PathLine;
+using Path = std::shared_ptr<const PathLine>;
+struct PathLine {
+  Path before;
+  std::string text;
+};
+// The lines of `path` from its start.
+std::vector<std::string> path_lines(const Path& path);
 
 // What one expression (or a whole rule) did.
 enum class StepKind { go, brk, verdict, terminal };
@@ -136,26 +162,115 @@ struct Step {
   std::string text;   // terminal: what ended it
 };
 
-// A condition the walk had to decide.
+struct WalkState;
+
+// A condition the walk had to decide, and the state of the walk at the
+// start of the rule that raised it (none if the walk was still replaying
+// decisions there): the world that answers it false resumes from there.
 struct Fork {
   std::string text;
   Location where;
+  std::shared_ptr<const WalkState> resume;
 };
 
-class Walk {
+// Everything one walk changes as it goes: copied, it is a world that
+// goes on from here as the original would. The walk's position is part of
+// it (hook, base chain, the chain and rule it is at, the return points),
+// so a copy taken as a rule starts its expressions runs them next.
+struct WalkState {
+  // A return point, and the chains entered since the jump that made it
+  // (the jump's target, then any goto): when the call returns, each of
+  // them returned from the state it was entered in.
+  struct Frame {
+    const Chain* chain;
+    size_t next;
+    std::vector<ReturnedChains::Key> entered;
+  };
+  // The rule (or the chain, handle 0) being evaluated, as pointers: a
+  // Location's strings are built only when something is reported there.
+  struct Here {
+    const Table* table = nullptr;
+    const Chain* chain = nullptr;
+    uint64_t handle = 0;
+    uint32_t stage = 0;
+  };
+
+  // Chains this world entered that returned (chain_memo.h).
+  ReturnedChains returned_;
+  Cells regs_;
+  size_t forks_seen_ = 0;
+  // The conditions answered in this world (interned texts, sorted by
+  // address), with their answers.
+  std::vector<std::pair<const std::string*, bool>> answered_;
+  // could_match(): a dry run that asks nothing (decide() notes only that
+  // it was asked)
+  bool probing_ = false;
+  bool decided_ = false;
+  Here here_;
+  std::vector<std::pair<std::string, std::string>> pending_limits_;  // rate, note
+  std::vector<std::string> rates_;
+  Evaluation ev_;  // its path is path_
+  Path path_;
+  Location accepted_by_rule_, accepted_by_policy_;
+  // A queue on the path: the worker's accept goes on to the next base
+  // chain (and hook), so a later drop still decides; otherwise the
+  // outcome is `queued`, decided here.
+  std::optional<Location> queued_by_;
+  size_t steps_ = 0;
+  // Budget steps this walk took from its start (those of the walk it
+  // resumed from included): what walking here again would cost.
+  size_t spent_ = 0;
+  uint32_t stage_ = NF_INET_LOCAL_IN;
+  // Where the walk is: the hook (index into PacketMemo::stages), the base
+  // chain (index into its bases), whether it is in that base chain, and
+  // there the chain, the next rule, the return points and the chains
+  // entered since the last jump.
+  size_t stage_index_ = 0;
+  size_t base_index_ = 0;
+  bool in_base_ = false;
+  bool any_base_ = false;
+  const Chain* cur_ = nullptr;
+  ChainCandidates* cand_ = nullptr;
+  size_t rule_ = 0;
+  std::vector<Frame> stack_;
+  std::vector<ReturnedChains::Key> entered_;
+  // Taken as rule `rule_` starts its expressions (entered, and it could
+  // match): the walk goes on with them.
+  bool at_rule_ = false;
+};
+
+class Walk : private WalkState {
  public:
   // `memo` caches could_match() (it depends on the packet and the hook
   // only) and holds the labels: all walks of one packet share it.
   Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo);
+  // A world resumed from `from` (a Fork's state; none: a walk from the start),
+  // with these decisions.
+  Walk(const Ruleset& rs, const Packet& p, const std::vector<bool>& decisions, PacketMemo& memo,
+       std::shared_ptr<const WalkState> from);
 
+  // The walk to its end; its path is path().
   Evaluation run();
+  const Path& path() const { return path_; }
   // The conditions met beyond the decisions, in order, each taken as true.
   std::vector<Fork>& new_forks() { return new_forks_; }
 
  private:
   enum class BaseEnd { accept, drop, terminal };
 
-  BaseEnd run_base(const Table& t, const Chain& base);
+  // Enters base chain `base`; run_base() walks it.
+  void start_base(const Table& t, const Chain& base);
+  BaseEnd run_base();
+  // The end of the base chain: its policy.
+  BaseEnd base_policy();
+  // Back to the rule after the jump that entered this chain (its end or a
+  // return); false in the base chain, whose policy then decides.
+  bool pop();
+  // As a rule starts its expressions, when no decision is left to replay:
+  // the state a world answering false to a condition of the rule goes on
+  // from.
+  void keep_rule_start();
+  void add_path(std::string line);
   // `could`: the rule's could_match() at this hook, asked on first use.
   Step eval_rule(const Table& t, const Chain& c, const Rule& r, int8_t& could);
   // What starting a rule leaves behind: where the walk is, and no limit or
@@ -239,46 +354,26 @@ class Walk {
   ReturnedChains::Key entry_key(const Table& t, const Chain& c);
   void commit_limit(const std::string& rate, const std::string& note);
   std::string daddr_type_label() const;
+  Location here() const;
 
   const Ruleset& rs_;
   const Packet& p_;
   const std::vector<bool>& decisions_;
+  PacketMemo& memo_;
   CouldMatch& could_;
   Labels& labels_;
   std::unordered_map<const Expr*, ConditionText>& texts_;
   RegisterIndependence& independence_;
   WalkBudget& budget_;
-  // Chains this world entered that returned (chain_memo.h).
-  ReturnedChains returned_;
-  Cells net_, th_, regs_, saved_regs_;
+  const Cells& net_;
+  const Cells& th_;
   const std::string* invalid_register_;
-  size_t forks_seen_ = 0;
-  std::unordered_map<std::string, bool> answered_;
-  // could_match(): a dry run that asks nothing (decide() notes only that
-  // it was asked)
-  bool probing_ = false;
-  bool decided_ = false;
+  Cells saved_regs_;  // could_match()'s copy of the registers
   std::vector<Fork> new_forks_;
-  // The rule (or the chain, handle 0) being evaluated, as pointers: a
-  // Location's strings are built only when something is reported there.
-  struct Here {
-    const Table* table = nullptr;
-    const Chain* chain = nullptr;
-    uint64_t handle = 0;
-    uint32_t stage = 0;
-  };
-  Here here_;
-  Location here() const;
-  std::vector<std::pair<std::string, std::string>> pending_limits_;  // rate, note
-  std::vector<std::string> rates_;
-  Evaluation ev_;
-  Location accepted_by_rule_, accepted_by_policy_;
-  // A queue on the path: the worker's accept goes on to the next base
-  // chain (and hook), so a later drop still decides; otherwise the
-  // outcome is `queued`, decided here.
-  std::optional<Location> queued_by_;
-  size_t steps_ = 0;
-  uint32_t stage_ = NF_INET_LOCAL_IN;
+  // The state at the start of the current rule, if kept (keep_rule_start),
+  // and a copy not yet given to a fork, reused for the next rule.
+  std::shared_ptr<const WalkState> rule_start_;
+  std::shared_ptr<WalkState> spare_;
 };
 
 }  // namespace icmpwall::audit::walk

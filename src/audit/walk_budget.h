@@ -34,6 +34,15 @@ class WalkBudget {
     }
     return true;
   }
+  // `n` steps at once (a walk resumed where another was: the steps of
+  // walking there again); false, charging nothing, if fewer are left or
+  // the deadline is past.
+  bool charge(size_t n) {
+    if (!why_.empty() || left_ < n) return false;
+    if (deadline_ && Clock::now() >= *deadline_) return false;
+    left_ -= n;
+    return true;
+  }
   bool spent() const { return !why_.empty(); }
   const std::string& why() const { return why_; }
 
