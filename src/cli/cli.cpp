@@ -96,6 +96,11 @@ int run(int argc, char** argv) {
                          "File holding that CrowdSec machine's password");
   daemon_cmd->add_option("--crowdsec-poll-interval", daemon.crowdsec_poll_interval,
                          "Seconds between two pulls of CrowdSec decisions (default 10)");
+  daemon_cmd
+      ->add_option("--busy-poll-us", daemon.busy_poll_us,
+                   "Queue workers keep reading without sleeping this many microseconds after a "
+                   "packet: lower latency, a busy core while packets come (default 0: off)")
+      ->check(CLI::Range(0u, daemon::kMaxBusyPollUs));
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

@@ -33,6 +33,7 @@ struct LoadRequest {
   std::optional<std::string> crowdsec_machine_id;
   std::optional<std::string> crowdsec_machine_password_file;
   std::optional<uint32_t> crowdsec_poll_interval;  // seconds
+  std::optional<uint32_t> busy_poll_us;
 };
 
 struct Loaded {
