@@ -100,6 +100,11 @@ int run(int argc, char** argv) {
   daemon_cmd->add_option("--crowdsec-ca-file", daemon.crowdsec_ca_file,
                          "PEM certificates trusted for an https:// CrowdSec URL instead of the "
                          "system's store");
+  daemon_cmd
+      ->add_option("--busy-poll-us", daemon.busy_poll_us,
+                   "Queue workers keep reading without sleeping this many microseconds after a "
+                   "packet: lower latency, a busy core while packets come (default 0: off)")
+      ->check(CLI::Range(0u, daemon::kMaxBusyPollUs));
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The daemon's config file: a flat TOML table of thirteen keys, read with the
+// The daemon's config file: a flat TOML table of fifteen keys, read with the
 // policy stage's TomlReader and checked key by key so that each mistake
 // becomes one diagnostic at its own line and column.
 #include "icmpwall/daemon/config.h"
@@ -25,6 +25,7 @@ const policy::Keys kKeys = {"policy",
                             "metrics_listen",
                             "events_file",
                             "nflog_events_per_second",
+                            "busy_poll_us",
                             "crowdsec_url",
                             "crowdsec_bouncer_key_file",
                             "crowdsec_machine_id",
@@ -130,6 +131,17 @@ class ConfigReader {
               "the kernel's `log` rate limits each rule; this bounds them all");
         else
           c.nflog_events_per_second = static_cast<uint32_t>(i->get());
+      } else if (key == "busy_poll_us") {
+        const auto* i = v.as_integer();
+        if (!i)
+          wrong_kind(v, key, "an integer (microseconds)");
+        else if (i->get() < 0 || i->get() > kMaxBusyPollUs)
+          diags_.error(at(v.source()),
+                       fmt::format("'busy_poll_us' must be between 0 and {}, not {}",
+                                   kMaxBusyPollUs, i->get()),
+                       "0 (the default) sleeps until the next packet and costs no CPU");
+        else
+          c.busy_poll_us = static_cast<uint32_t>(i->get());
       } else {
         diags_.error(
             at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),

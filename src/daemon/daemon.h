@@ -99,7 +99,7 @@ class Daemon {
                                               std::shared_ptr<SourceBlocker> blocker);
   // One blocker (and so one event-line mutex) while the table name stays.
   std::shared_ptr<SourceBlocker> blocker_for(const std::string& table);
-  Result<queue::Worker> start_worker(uint16_t num, bool fail_open, uint32_t copy_range);
+  Result<queue::Worker> start_worker(uint16_t num, bool fail_open, const DaemonConfig& config);
   // SIGHUP: the reload's steps in order; the first to fail refuses the
   // reload with its reason, and nothing has changed.
   void reload();

@@ -78,6 +78,7 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
     config.metrics_listen = *a;
   }
   if (request.events_file) config.events_file = *request.events_file;
+  if (request.busy_poll_us) config.busy_poll_us = *request.busy_poll_us;
   if (!crowdsec_overrides(request, config.crowdsec, diags)) return std::nullopt;
 
   // 3. the policy: parse, lint, compile, the detectors' thresholds

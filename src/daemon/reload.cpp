@@ -58,7 +58,7 @@ Result<void> Daemon::start_new_queues(Reload& next) {
   next.queues = queues_of(next.loaded->policy);
   for (const auto& [num, fail_open] : next.queues) {
     if (workers_.count(num)) continue;
-    auto w = start_worker(num, fail_open, next.loaded->config.copy_range);
+    auto w = start_worker(num, fail_open, next.loaded->config);
     if (!w) return Error{fmt::format("queue {}: {}", num, w.error().message)};
     next.started.emplace(num, std::move(*w));
   }

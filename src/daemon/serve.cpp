@@ -49,6 +49,13 @@ sigset_t handled_signals() {
   return set;
 }
 
+// What a queue worker takes from the config besides its queue.
+queue::ReaderOptions worker_options(const DaemonConfig& config) {
+  queue::ReaderOptions o;
+  o.busy_poll = std::chrono::microseconds(config.busy_poll_us);
+  return o;
+}
+
 }  // namespace
 
 void Daemon::log_diagnostics(const Diagnostics& diags, Priority p) {
@@ -113,12 +120,13 @@ std::shared_ptr<inspect::Engine> Daemon::new_engine(const Loaded& loaded,
       [blocker](const inspect::BlockedPrefix& p, std::chrono::seconds s) { blocker->block(p, s); });
 }
 
-Result<queue::Worker> Daemon::start_worker(uint16_t num, bool fail_open, uint32_t copy_range) {
+Result<queue::Worker> Daemon::start_worker(uint16_t num, bool fail_open,
+                                           const DaemonConfig& config) {
   queue::QueueConfig qc;
   qc.queue = num;
-  qc.copy_range = copy_range;
+  qc.copy_range = config.copy_range;
   qc.fail_open = fail_open;
-  return queue::Worker::start(qc, slot_);
+  return queue::Worker::start(qc, slot_, worker_options(config));
 }
 
 std::string Daemon::status() const {
@@ -341,7 +349,7 @@ int Daemon::start_workers(Startup& start) {
   if (events_file_) events_file_->start();
   slot_ = std::make_shared<EngineSlot>(std::move(start.engine));
   for (auto& [num, sock] : start.sockets) {
-    auto w = queue::Worker::start(std::move(sock.first), slot_);
+    auto w = queue::Worker::start(std::move(sock.first), slot_, worker_options(current_.config));
     if (!w) {
       log_.error(fmt::format("queue {}: {}", num, w.error().message));
       return kKernel;

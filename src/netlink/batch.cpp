@@ -3,7 +3,9 @@
 // kMaxMessage bytes left, otherwise on a fresh page, so a message never
 // straddles two pages and every page is one iovec. The sequence numbers
 // run from first_seq (BATCH_BEGIN) upwards without gaps, so a reply's seq
-// indexes infos_ directly.
+// indexes infos_ directly. Only the last message before BATCH_END asks for
+// an ack (finish() sets it): the kernel answers every failing message
+// anyway, in order, so that ack is the last answer of the transaction.
 #include "icmpwall/netlink/batch.h"
 
 #include <libmnl/libmnl.h>
@@ -60,9 +62,11 @@ void Batch::commit(const nlmsghdr* nlh) {
 nlmsghdr* Batch::begin(uint16_t nft_msg_type, uint16_t family, uint16_t flags, MsgKind kind,
                        std::string name, nft::Origin origin) {
   assert(!finished_);
-  auto* nlh = nftnl_nlmsg_build_hdr(reinterpret_cast<char*>(reserve()), nft_msg_type, family,
-                                    flags | NLM_F_ACK, next_seq_);
-  infos_.push_back({next_seq_++, nft_msg_type, kind, std::move(name), std::move(origin), {}, true});
+  auto* nlh = nftnl_nlmsg_build_hdr(reinterpret_cast<char*>(reserve()), nft_msg_type, family, flags,
+                                    next_seq_);
+  infos_.push_back(
+      {next_seq_++, nft_msg_type, kind, std::move(name), std::move(origin), {}, false});
+  last_ = nlh;
   return nlh;
 }
 
@@ -73,6 +77,10 @@ MessageInfo& Batch::end(nlmsghdr* nlh) {
 
 void Batch::finish() {
   if (finished_) return;
+  if (last_) {
+    last_->nlmsg_flags |= NLM_F_ACK;
+    infos_.back().acked = true;
+  }
   auto* nlh =
       reinterpret_cast<nlmsghdr*>(nftnl_batch_end(reinterpret_cast<char*>(reserve()), next_seq_));
   infos_.push_back({next_seq_++, NFNL_MSG_BATCH_END, MsgKind::batch, "end", {}, {}, false});

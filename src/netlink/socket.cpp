@@ -4,12 +4,17 @@
 // Buffers: the kernel refuses a datagram larger than the socket's send
 // buffer, so the send buffer is raised to the batch size before sendmsg
 // (SO_SNDBUFFORCE as root, SO_SNDBUF otherwise, which the kernel caps at
-// wmem_max), and the receive buffer to hold one ack per message.
+// wmem_max), and the receive buffer to hold an error for every message.
 //
 // Replies are matched by sequence number; answers to other sequence
 // numbers (none are expected on a private socket) are ignored. An error
 // answered for BATCH_BEGIN (the kernel could not queue acks, or rejected
 // the batch as a whole) ends the wait early.
+//
+// Reads: the kernel handles a request inside the sendmsg that carries it,
+// so its answers are usually queued before the first read; each read is
+// tried without waiting first and polls (bounded) only when nothing is
+// there.
 #include "icmpwall/netlink/socket.h"
 
 #include <fmt/format.h>
@@ -36,6 +41,24 @@ constexpr int kReplyTimeoutMs = 5000;
 constexpr size_t kRecvBuffer = 1 << 20;
 // Memory one queued ack costs the receive buffer (skb overhead included).
 constexpr size_t kAckCost = 1024;
+
+// One datagram into buf: at once if one is queued, else after waiting up
+// to kReplyTimeoutMs for one. 0: none came in time; an Error names `what`.
+Result<size_t> receive(int fd, uint8_t* buf, size_t len, const char* what) {
+  bool waited = false;
+  for (;;) {
+    ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return errno_error(what);
+    if (waited) return size_t{0};
+    pollfd p{fd, POLLIN, 0};
+    int r = poll(&p, 1, kReplyTimeoutMs);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return errno_error("poll");
+    waited = r == 0;  // timed out: one last look, then give up
+  }
+}
 
 }  // namespace
 
@@ -86,7 +109,8 @@ Result<void> Socket::size_buffers(size_t send_bytes, size_t replies) {
 }
 
 Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
-  TRY_VOID(size_buffers(batch.bytes(), batch.acked_count()));
+  // Any message may be refused, and each refusal is an answer.
+  TRY_VOID(size_buffers(batch.bytes(), batch.message_count()));
   auto iov = batch.iovecs();
   std::vector<uint8_t> joined;  // only if the pages outnumber IOV_MAX
   if (iov.size() > IOV_MAX) {
@@ -117,19 +141,13 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
   // Not zero-filled: only the pages the kernel writes get touched.
   auto buf = std::make_unique_for_overwrite<uint8_t[]>(kRecvBuffer);
   while (pending > 0) {
-    pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, kReplyTimeoutMs);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return errno_error("waiting for netlink acks");
-    if (r == 0) {
+    TRY(size_t n, receive(fd, buf.get(), kRecvBuffer, "reading netlink acks"));
+    if (n == 0) {
       if (!errors.empty()) break;  // the kernel said enough
       return Error{fmt::format("no answer from the kernel for {} of {} messages", pending,
                                batch.acked_count()),
                    ETIMEDOUT};
     }
-    ssize_t n = recv(fd, buf.get(), kRecvBuffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("reading netlink acks");
     const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.get());
     int len = static_cast<int>(n);
     for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -161,13 +179,8 @@ Result<int> Socket::request(nlmsghdr* nlh) {
   std::vector<uint8_t> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   int fd = sock_.fd();
   for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, kReplyTimeoutMs);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return r == 0 ? Error{"no answer from the kernel", ETIMEDOUT} : errno_error("poll");
-    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("netlink reply");
+    TRY(size_t n, receive(fd, buf.data(), buf.size(), "netlink reply"));
+    if (n == 0) return Error{"no answer from the kernel", ETIMEDOUT};
     const auto* reply = reinterpret_cast<const nlmsghdr*>(buf.data());
     int len = static_cast<int>(n);
     for (; mnl_nlmsg_ok(reply, len); reply = mnl_nlmsg_next(reply, &len)) {
@@ -197,16 +210,9 @@ Result<int> Socket::dump(nlmsghdr* nlh, size_t max_messages,
   auto buf = std::make_unique_for_overwrite<uint8_t[]>(kRecvBuffer);
   int fd = sock_.fd();
   for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    int r = poll(&p, 1, kReplyTimeoutMs);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0)
-      return r == 0 ? Error{"no answer from the kernel to a dump request", ETIMEDOUT}
-                    : errno_error("poll");
-    ssize_t n = recv(fd, buf.get(), kRecvBuffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("reading a netlink dump");
-    int cb = mnl_cb_run(buf.get(), static_cast<size_t>(n), nlh->nlmsg_seq, portid_, callback, &ctx);
+    TRY(size_t n, receive(fd, buf.get(), kRecvBuffer, "reading a netlink dump"));
+    if (n == 0) return Error{"no answer from the kernel to a dump request", ETIMEDOUT};
+    int cb = mnl_cb_run(buf.get(), n, nlh->nlmsg_seq, portid_, callback, &ctx);
     if (cb == MNL_CB_STOP) return 0;
     if (cb >= 0) continue;
     if (ctx.error == E2BIG)

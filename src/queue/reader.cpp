@@ -42,6 +42,13 @@ Reader::Reader(QueueSocket socket, Inspector& inspector, ReaderOptions options)
   decisions_.reserve(n);
   queued_.reserve(n);
   out_.reserve(verdict_msg_size() * n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    iovs_[i] = {slots_.data() + i * slot_size_, slot_size_};
+    msgs_[i] = {};
+    msgs_[i].msg_hdr.msg_iov = &iovs_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+    msgs_[i].msg_hdr.msg_name = &addrs_[i];
+  }
   early_ = socket_.take_early();
 }
 
@@ -77,14 +84,9 @@ Result<size_t> Reader::round() {
     for (const auto& d : early) handle_datagram(d);
     got = early.size();
   } else {
-    for (size_t i = 0; i < msgs_.size(); ++i) {
-      iovs_[i] = {slots_.data() + i * slot_size_, slot_size_};
-      msgs_[i] = {};
-      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-      msgs_[i].msg_hdr.msg_iovlen = 1;
-      msgs_[i].msg_hdr.msg_name = &addrs_[i];
-      msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_nl);
-    }
+    // Only what recvmmsg writes back needs resetting (the constructor
+    // set the rest).
+    for (auto& m : msgs_) m.msg_hdr.msg_namelen = sizeof(sockaddr_nl);
     int n = recvmmsg(socket_.fd(), msgs_.data(), static_cast<unsigned>(msgs_.size()), MSG_DONTWAIT,
                      nullptr);
     if (n < 0) {

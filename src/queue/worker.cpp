@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The worker thread: poll on the queue socket and a stop eventfd, Reader
-// rounds while packets wait. See worker.h for the stop protocol.
+// rounds while packets wait, then (with busy_poll) rounds without
+// sleeping for a while. See worker.h for the stop protocol.
 #include "icmpwall/queue/worker.h"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <sys/eventfd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <stop_token>
@@ -26,6 +28,11 @@ struct Worker::State {
 
   void run(std::stop_token token);
   void serve(std::stop_token token);
+  // Rounds while they come back full; false if the thread must end.
+  bool drain(const std::stop_token& token);
+  // Rounds without sleeping until busy_poll has passed since the last
+  // packet; false if the thread must end.
+  bool busy_poll(const std::stop_token& token);
   void fail(Error e) {
     std::lock_guard lock(mu);
     failure = std::move(e);
@@ -35,6 +42,7 @@ struct Worker::State {
   Reader reader;
   Fd stop_event;
   std::atomic<bool> running{true};
+  std::atomic<uint64_t> wakeups{0};  // written by the thread only
   mutable std::mutex mu;
   std::optional<Error> failure;
   std::jthread thread;  // last: joined before the members it uses go away
@@ -60,7 +68,7 @@ void Worker::State::serve(std::stop_token token) {
     [[maybe_unused]] ssize_t n = ::write(stop_event.get(), &one, sizeof one);
   });
   pollfd fds[2] = {{reader.socket().fd(), POLLIN, 0}, {stop_event.get(), POLLIN, 0}};
-  const size_t full = reader.options().max_batch;
+  const bool spin = reader.options().busy_poll.count() > 0;
   while (!token.stop_requested()) {
     int n = poll(fds, 2, -1);
     if (n < 0) {
@@ -70,20 +78,46 @@ void Worker::State::serve(std::stop_token token) {
     }
     if (fds[1].revents) break;
     if (!fds[0].revents) continue;
-    // Keep reading while rounds come back full; the stop request is
-    // checked between rounds so a flood cannot hold the thread.
-    while (!token.stop_requested()) {
-      auto r = reader.round();
-      if (!r) {
-        fail(r.error());
-        return;
-      }
-      if (*r < full) break;
-    }
+    wakeups.store(wakeups.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (!drain(token) || (spin && !busy_poll(token))) return;
   }
   // Answer what is already waiting (one bounded round) before the socket
   // closes and the kernel drops it.
   if (auto r = reader.round(); !r) fail(r.error());
+}
+
+bool Worker::State::drain(const std::stop_token& token) {
+  // The stop request is checked between rounds so a flood cannot hold the
+  // thread.
+  const size_t full = reader.options().max_batch;
+  while (!token.stop_requested()) {
+    auto r = reader.round();
+    if (!r) {
+      fail(r.error());
+      return false;
+    }
+    if (*r < full) break;
+  }
+  return true;
+}
+
+bool Worker::State::busy_poll(const std::stop_token& token) {
+  using Clock = std::chrono::steady_clock;
+  const auto window = reader.options().busy_poll;
+  auto until = Clock::now() + window;
+  while (!token.stop_requested()) {
+    auto r = reader.round();
+    if (!r) {
+      fail(r.error());
+      return false;
+    }
+    const auto now = Clock::now();
+    if (*r > 0)
+      until = now + window;
+    else if (now >= until)
+      break;
+  }
+  return true;
 }
 
 Worker::Worker(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -128,7 +162,10 @@ bool Worker::running() const {
 }
 
 Counters Worker::counters() const {
-  return state_ ? state_->reader.counters() : Counters{};
+  if (!state_) return {};
+  Counters c = state_->reader.counters();
+  c.wakeups = state_->wakeups.load(std::memory_order_relaxed);
+  return c;
 }
 
 uint16_t Worker::queue() const {

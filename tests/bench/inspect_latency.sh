@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Added latency and end-to-end keep-up of `icmpwall daemon` inspecting
-# forwarded echo on a router.
+# Added latency, CPU cost and end-to-end keep-up of `icmpwall daemon`
+# inspecting forwarded echo on a router.
 #
 # Usage: tests/bench/inspect_latency.sh BUILD_DIR [PINGS] [FLOOD]
 #
@@ -10,27 +10,39 @@
 # 198.18.31.0/24 only, no default routes), and deletes them on exit;
 # nothing in the root namespace is touched.
 #
-#  1. RTT: PINGS (default 500) pings at 10 ms from client to server
-#     through the router, without icmpwall, then with the daemon
-#     inspecting forwarded echo-request and echo-reply on the router; p50,
-#     p99 and mean of both, and the difference.
+#  1. RTT, ROUNDS times, each round interleaved: PINGS (default 500) pings
+#     at 10 ms from client to server through the router without icmpwall,
+#     then with the daemon inspecting forwarded echo-request and
+#     echo-reply on the router (its defaults), then with the daemon and
+#     --busy-poll-us BUSY_POLL_US (if the binary has the option). For each
+#     daemon: its CPU time while idle (IDLE seconds, no traffic) and while
+#     the pings ran, from /proc/<pid>/task/*/schedstat. p50, p99, mean and
+#     max per run; then the medians over the rounds of the added latency
+#     (p50 and p99 against the run without icmpwall of the same round),
+#     the CPU figures, and busy polling's ratios to the default.
 #  2. Keep-up: FLOOD (default 50000) echo requests with hping3 --icmp
 #     --faster (ping -f if there is no hping3) through the inspecting
-#     router: sent, delivered to the server (its Icmp InEchos), echo
-#     replies back at the client, the router's nfnetlink_queue drops
-#     (queue_dropped: queue full; user_dropped: the socket buffer
-#     overflowed), and the daemon's summary counters and peak RSS.
+#     router (default daemon): sent, delivered to the server (its Icmp
+#     InEchos), echo replies back at the client, the router's
+#     nfnetlink_queue drops (queue_dropped: queue full; user_dropped: the
+#     socket buffer overflowed), and the daemon's summary counters and
+#     peak RSS.
 #
-# DAEMON_WRAP (environment) is put before the daemon's command line, e.g.
-# DAEMON_WRAP="chrt -f 10" to see how much of the tail is scheduling
-# delay on a busy machine.
+# Environment: ROUNDS (default 1), IDLE (seconds, default 10),
+# BUSY_POLL_US (default 20000, longer than the pings' 10 ms interval so
+# the worker spins throughout; 0 skips that run), DAEMON_WRAP (put before
+# the daemon's command line, e.g. DAEMON_WRAP="chrt -f 10" to see how much
+# of the tail is scheduling delay on a busy machine).
 #
-# The whole run takes about 30 seconds.
+# One round takes about 40 seconds, the keep-up about 10 more.
 set -eu
 
 BUILD=${1:?usage: inspect_latency.sh BUILD_DIR [PINGS] [FLOOD]}
 PINGS=${2:-500}
 FLOOD=${3:-50000}
+ROUNDS=${ROUNDS:-1}
+IDLE=${IDLE:-10}
+BUSY_POLL_US=${BUSY_POLL_US:-20000}
 BIN=$BUILD/icmpwall
 
 if [ "$(id -u)" != 0 ]; then
@@ -41,18 +53,27 @@ if [ ! -x "$BIN" ]; then
   echo "inspect_latency: $BIN not built (cmake --build $BUILD --target icmpwall)" >&2
   exit 2
 fi
+if [ "$BUSY_POLL_US" != 0 ] && ! "$BIN" daemon --help 2>/dev/null | grep -q -- --busy-poll-us; then
+  echo "inspect_latency: $BIN has no --busy-poll-us: busy polling not measured" >&2
+  BUSY_POLL_US=0
+fi
 
 C=iw-lat-$$-c
 R=iw-lat-$$-r
 S=iw-lat-$$-s
 TMP=$(mktemp -d /tmp/iw-lat.XXXXXX)
 DPID=
-cleanup() {
+daemon_stop() {
   if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
     kill -TERM "$DPID" 2>/dev/null || true
-    sleep 1
+    i=0
+    while kill -0 "$DPID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     kill -KILL "$DPID" 2>/dev/null || true
   fi
+  DPID=
+}
+cleanup() {
+  daemon_stop
   ip netns del "$C" 2>/dev/null || true
   ip netns del "$R" 2>/dev/null || true
   ip netns del "$S" 2>/dev/null || true
@@ -95,56 +116,118 @@ hooks = ["forward"]
 action = "inspect"
 EOF
 
-# rtt LABEL: PINGS pings at 10 ms; prints p50 p99 mean (ms) and loss.
+# daemon_start ARGS...: the daemon on the router, until it says ready.
+daemon_start() {
+  ${DAEMON_WRAP:-} "$BIN" daemon --policy "$TMP/policy.toml" --netns "$R" "$@" \
+    >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
+  DPID=$!
+  i=0
+  until grep -q '"event":"ready"' "$TMP/daemon.out" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+      echo "inspect_latency: the daemon did not start:" >&2
+      cat "$TMP/daemon.err" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+# cpu_ns: nanoseconds on a CPU so far, all of the daemon's threads.
+cpu_ns() {
+  cat /proc/"$DPID"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'
+}
+now_ns() {
+  date +%s%N
+}
+# rtt LABEL: PINGS pings at 10 ms into $TMP/rtt.LABEL (sorted ms); prints
+# p50 p99 mean max and replies.
 rtt() {
   ip netns exec "$C" timeout 60 ping -n -c "$PINGS" -i 0.01 -W 1 198.18.31.2 >"$TMP/ping.$1" || true
   sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$TMP/ping.$1" | sort -g >"$TMP/rtt.$1"
   awk -v label="$1" -v sent="$PINGS" '
     { v[NR] = $1; sum += $1 }
     END {
-      if (NR == 0) { printf "%-16s no replies\n", label; exit }
+      if (NR == 0) { printf "  %-26s no replies\n", label; exit }
       i50 = int(0.50 * NR + 0.999999); i99 = int(0.99 * NR + 0.999999)
-      for (i = 1; i <= NR; i++) if (v[i] > 1) slow++
-      printf "%-16s replies %4d/%d  p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms  max %7.3f ms  >1ms %d\n",
-             label, NR, sent, v[i50], v[i99], sum / NR, v[NR], slow
+      printf "  %-26s replies %4d/%d  p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms  max %7.3f ms\n",
+             label, NR, sent, v[i50], v[i99], sum / NR, v[NR]
     }' "$TMP/rtt.$1"
 }
 # pct LABEL P: the P-th percentile of the RTTs of LABEL.
 pct() {
   awk -v p="$2" '{ v[NR] = $1 } END { i = int(p * NR + 0.999999); if (i < 1) i = 1; print v[i] + 0 }' "$TMP/rtt.$1"
 }
-snmp() {  # snmp NS PROTO FIELD
-  ip netns exec "$1" cat /proc/net/snmp | awk -v proto="$2:" -v field="$3" '
-    $1 == proto && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
-    $1 == proto && hdr { print $col[field]; exit }'
+# inspected NAME ARGS...: a daemon started with ARGS; its idle CPU, then
+# the pings through it and their CPU. Appends "NAME p50 p99 idle% ping%"
+# (added latency against the round's run without icmpwall) to $TMP/rows.
+inspected() {
+  name=$1
+  shift
+  daemon_start "$@"
+  c0=$(cpu_ns) t0=$(now_ns)
+  sleep "$IDLE"
+  c1=$(cpu_ns) t1=$(now_ns)
+  rtt "$name.$round"
+  c2=$(cpu_ns) t2=$(now_ns)
+  daemon_stop
+  idle=$(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.3f", 100 * c / t }')
+  busy=$(awk -v c="$((c2 - c1))" -v t="$((t2 - t1))" 'BEGIN { printf "%.3f", 100 * c / t }')
+  echo "  $(printf '%-26s' "")CPU: idle ${idle}% of a core over ${IDLE} s, during the pings ${busy}%"
+  awk -v n="$name" -v a="$(pct "without.$round" 0.50)" -v b="$(pct "$name.$round" 0.50)" \
+      -v c="$(pct "without.$round" 0.99)" -v d="$(pct "$name.$round" 0.99)" \
+      -v i="$idle" -v p="$busy" \
+    'BEGIN { printf "%s %.6f %.6f %s %s\n", n, b - a, d - c, i, p }' >>"$TMP/rows"
 }
 
-echo "inspect_latency: $PINGS pings at 10 ms, client -> router -> server (veth)"
-rtt without
-ip netns exec "$R" sysctl -q net.ipv4.ip_forward >/dev/null
-
-${DAEMON_WRAP:-} "$BIN" daemon --policy "$TMP/policy.toml" --netns "$R" >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
-DPID=$!
-i=0
-until grep -q '"event":"ready"' "$TMP/daemon.out" 2>/dev/null; do
-  i=$((i + 1))
-  if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-    echo "inspect_latency: the daemon did not start:" >&2
-    cat "$TMP/daemon.err" >&2
-    exit 1
+echo "inspect_latency: $PINGS pings at 10 ms, client -> router -> server (veth), $ROUNDS round(s)"
+: >"$TMP/rows"
+round=1
+while [ "$round" -le "$ROUNDS" ]; do
+  echo "round $round"
+  rtt "without.$round"
+  inspected default
+  if [ "$BUSY_POLL_US" != 0 ]; then
+    inspected "busy_poll_us=$BUSY_POLL_US" --busy-poll-us "$BUSY_POLL_US"
   fi
-  sleep 0.1
+  round=$((round + 1))
 done
-rtt with-icmpwall
-awk -v a="$(pct without 0.50)" -v b="$(pct with-icmpwall 0.50)" \
-    -v c="$(pct without 0.99)" -v d="$(pct with-icmpwall 0.99)" \
-  'BEGIN { printf "added latency    p50 %+7.3f ms  p99 %+7.3f ms\n", b - a, d - c }'
+
+echo
+echo "added latency against no icmpwall, median of $ROUNDS round(s); CPU of the daemon in % of one core"
+awk '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
+  { p50[$1] = p50[$1] " " $2; p99[$1] = p99[$1] " " $3; idle[$1] = idle[$1] " " $4; busy[$1] = busy[$1] " " $5 }
+  END {
+    printf "  %-26s %12s %12s %10s %14s\n", "", "p50", "p99", "idle CPU", "CPU in pings"
+    for (i = 1; i <= k; i++) {
+      n = order[i]
+      m50[n] = median(p50[n]); m99[n] = median(p99[n])
+      printf "  %-26s %+9.3f ms %+9.3f ms %9.2f%% %13.2f%%\n", n, m50[n], m99[n], median(idle[n]), median(busy[n])
+    }
+    for (i = 2; i <= k; i++) {
+      n = order[i]
+      r50 = m50["default"] > 0 ? sprintf("%.2fx", m50[n] / m50["default"]) : "-"
+      r99 = m99["default"] > 0 ? sprintf("%.2fx", m99[n] / m99["default"]) : "-"
+      printf "  %-26s %12s %12s   (added latency against the default daemon)\n", n " / default", r50, r99
+    }
+  }' "$TMP/rows"
 
 # --- keep-up ---------------------------------------------------------------
 qstat() {  # queue_total queue_dropped user_dropped id_sequence of queue 0
   ip netns exec "$R" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
     awk '$1 == 0 { print $3, $6, $7, $8; found = 1 } END { if (!found) print "0 0 0 0" }'
 }
+snmp() {  # snmp NS PROTO FIELD
+  ip netns exec "$1" cat /proc/net/snmp | awk -v proto="$2:" -v field="$3" '
+    $1 == proto && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+    $1 == proto && hdr { print $col[field]; exit }'
+}
+daemon_start
 set -- $(qstat)
 qd0=$2 ud0=$3 id0=$4
 in0=$(snmp "$S" Icmp InEchos)
@@ -173,7 +256,7 @@ rep1=$(snmp "$C" Icmp InEchoReps)
 fwd1=$(snmp "$R" Ip ForwDatagrams)
 hwm=$(awk '/VmHWM/ { print $2, $3 }' "/proc/$DPID/status")
 delivered=$((in1 - in0))
-echo "keep-up: $GEN through the inspecting router"
+echo "keep-up: $GEN through the inspecting router (default daemon)"
 awk -v s="${sent:-0}" -v t0="$t0" -v t1="$t1" -v d="$delivered" -v r="$((rep1 - rep0))" \
     -v f="$((fwd1 - fwd0))" -v q="$queued" -v qd="$qd" -v ud="$ud" -v w="$waiting" 'BEGIN {
   secs = t1 - t0
@@ -185,10 +268,7 @@ awk -v s="${sent:-0}" -v t0="$t0" -v t1="$t1" -v d="$delivered" -v r="$((rep1 - 
 }'
 echo "  daemon peak RSS (VmHWM): $hwm"
 
-kill -TERM "$DPID"
-i=0
-while kill -0 "$DPID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-DPID=
+daemon_stop
 summary=$(grep '"event":"stopped"' "$TMP/daemon.out" || true)
 detections=$(grep -c '"event":"detection"' "$TMP/daemon.out" || true)
 echo "  daemon: $detections detection events"

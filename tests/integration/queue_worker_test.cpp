@@ -13,6 +13,7 @@
 // namespaces are deleted when the test ends, whatever its outcome; the
 // root namespace is never touched.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +26,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "command.h"
@@ -352,6 +354,58 @@ TEST_F(QueueWorkerTest, StopIsPromptWhenIdleAndUnderFlood) {
   flood.kill();
   const Counters c = worker->counters();
   EXPECT_EQ(c.received, c.accepted + c.dropped);
+  EXPECT_EQ(c.verdict_errors, 0u);
+  EXPECT_EQ(c.recv_errors, 0u);
+}
+
+// This process's CPU time (user + system, every thread).
+std::chrono::microseconds process_cpu() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) { return int64_t{t.tv_sec} * 1'000'000 + t.tv_usec; };
+  return std::chrono::microseconds(us(u.ru_utime) + us(u.ru_stime));
+}
+
+// Without busy polling every packet of a slow ping wakes the sleeping
+// thread; with a window longer than the ping's interval only the first
+// does, the rest are read by the spinning thread; with a shorter one the
+// thread sleeps again between them. The spin costs no CPU once it is
+// over, and stop() is prompt in the middle of one.
+TEST_F(QueueWorkerTest, BusyPollReadsWithoutSleepingForItsWindowOnly) {
+  apply_inspect(13, "drop");
+  auto run = [&](std::chrono::microseconds busy_poll, int pings) {
+    queue::ReaderOptions o;
+    o.busy_poll = busy_poll;
+    auto w = Worker::start(config(13), std::make_shared<MarkerInspector>(), o);
+    EXPECT_TRUE(w) << w.error().message;
+    auto p = ping(kServerV4, false, pings);
+    EXPECT_EQ(p.received, pings) << p.describe();
+    EXPECT_TRUE(wait_received(*w, static_cast<uint64_t>(pings)));
+    return std::move(*w);
+  };
+
+  // One worker at a time: a worker's socket holds the queue until it goes.
+  {
+    Worker plain = run(std::chrono::microseconds(0), 4);
+    EXPECT_EQ(plain.counters().wakeups, 4u);
+  }
+  {
+    Worker spinning = run(std::chrono::seconds(5), 4);  // pings 0.2 s apart
+    EXPECT_EQ(spinning.counters().wakeups, 1u);
+    const auto t0 = Clock::now();
+    spinning.stop();  // within its window
+    EXPECT_LT(Clock::now() - t0, Millis(250));
+    EXPECT_FALSE(spinning.failure());
+  }
+  Worker brief = run(std::chrono::milliseconds(20), 3);
+  EXPECT_EQ(brief.counters().wakeups, 3u);
+  // The window is long over: the thread sleeps and costs nothing.
+  const auto cpu0 = process_cpu();
+  std::this_thread::sleep_for(Millis(500));
+  EXPECT_LT(process_cpu() - cpu0, std::chrono::milliseconds(50));
+  const Counters c = brief.counters();
+  EXPECT_EQ(c.received, 3u);
+  EXPECT_EQ(c.accepted, 3u);
   EXPECT_EQ(c.verdict_errors, 0u);
   EXPECT_EQ(c.recv_errors, 0u);
 }

@@ -40,6 +40,7 @@ struct DaemonOptions {
   std::optional<std::string> crowdsec_machine_password_file;
   std::optional<uint32_t> crowdsec_poll_interval;
   std::optional<std::string> crowdsec_ca_file;
+  std::optional<uint32_t> busy_poll_us;
 };
 
 // stats: the running daemon's counters from its stats socket.

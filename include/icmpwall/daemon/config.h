@@ -16,6 +16,7 @@
 //   crowdsec_poll_interval = 10                 # seconds between pulls, 1..3600
 //   crowdsec_ca_file = "/etc/icmpwall/crowdsec-ca.pem"  # https: the CAs trusted
 //   nflog_events_per_second = 100  # NFLOG log events written, at most (1..1000000)
+//   busy_poll_us = 0          # workers spin this long after a packet (0..1000000); 0: off
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -93,7 +94,11 @@ struct DaemonConfig {
   std::string events_file;                         // empty: no eve-style file
   CrowdSecConfig crowdsec;
   uint32_t nflog_events_per_second = 100;  // the bound on `log` events (NFLOG)
+  // Queue workers keep reading without sleeping this long after a packet
+  // (queue/worker.h); 0: off. Burns CPU while packets keep coming.
+  uint32_t busy_poll_us = 0;
 };
+inline constexpr uint32_t kMaxBusyPollUs = 1'000'000;
 
 // Parses a config file's text; `path` names it in diagnostics and anchors
 // a relative policy path. Empty (with errors in `diags`) when it is bad.

@@ -34,6 +34,7 @@ struct LoadRequest {
   std::optional<std::string> crowdsec_machine_password_file;
   std::optional<uint32_t> crowdsec_poll_interval;  // seconds
   std::optional<std::string> crowdsec_ca_file;
+  std::optional<uint32_t> busy_poll_us;
 };
 
 struct Loaded {

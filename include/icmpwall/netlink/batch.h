@@ -4,6 +4,11 @@
 // iovecs of a single sendmsg (a transaction cannot span two sendmsg calls:
 // the kernel aborts a batch whose END it does not see in the same buffer).
 //
+// Only the last message asks for an ack (NLM_F_ACK, set by finish()): the
+// kernel answers every message it refuses whether asked or not, all in
+// message order after the transaction has committed or aborted, so that
+// one ack closes the exchange without an answer per message to read.
+//
 // Every message gets the next sequence number and remembers what it was
 // built from: its kind, the kernel object's name, the nft::Origin, and for
 // rules the byte range of each expression, so that a kernel error (which
@@ -42,7 +47,7 @@ struct MessageInfo {
   std::string name;  // the table, object, chain or set; for rules the chain
   nft::Origin origin;
   std::vector<ExprSpan> exprs;  // rules only
-  bool acked = false;           // sent with NLM_F_ACK
+  bool acked = false;           // sent with NLM_F_ACK (the last message only)
 };
 
 // A first sequence number for a new batch, taken from the clock so that
@@ -60,13 +65,14 @@ class Batch {
   Batch(Batch&&) noexcept = default;
   Batch& operator=(Batch&&) noexcept = default;
 
-  // Starts an nf_tables message (with NLM_F_ACK added to `flags`); write its
-  // attributes with libmnl / libnftnl, then call end().
+  // Starts an nf_tables message with `flags`; write its attributes with
+  // libmnl / libnftnl, then call end().
   nlmsghdr* begin(uint16_t nft_msg_type, uint16_t family, uint16_t flags, MsgKind kind,
                   std::string name, nft::Origin origin);
   // Commits the message begun last; returns its info for annotations.
   MessageInfo& end(nlmsghdr* nlh);
-  // Appends NFNL_MSG_BATCH_END. No message may be added afterwards.
+  // Asks for an ack on the last message and appends NFNL_MSG_BATCH_END.
+  // No message may be added afterwards.
   void finish();
 
   size_t bytes() const;
@@ -90,6 +96,7 @@ class Batch {
 
   std::vector<Page> pages_;
   std::vector<MessageInfo> infos_;
+  nlmsghdr* last_ = nullptr;  // the message begun last (pages never move)
   uint32_t first_seq_;
   uint32_t next_seq_;
   bool finished_ = false;

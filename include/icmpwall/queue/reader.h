@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -41,6 +42,10 @@ enum class VerdictMode { batched, per_packet };
 struct ReaderOptions {
   VerdictMode mode = VerdictMode::batched;
   unsigned max_batch = 64;  // datagrams per recvmmsg, 1..1024
+  // For the Worker: after a packet, keep reading without sleeping until
+  // this long has passed since the last one (worker.h). 0: sleep in
+  // poll() as soon as the socket is empty.
+  std::chrono::microseconds busy_poll{0};
 };
 
 struct Counters {
@@ -59,6 +64,7 @@ struct Counters {
   uint64_t no_conntrack = 0;  // packets without conntrack state: the kernel refused to report it
   uint64_t inspect_errors =
       0;  // packets whose inspection threw: answered as the queue fails (open or closed)
+  uint64_t wakeups = 0;  // (Worker) times the thread slept in poll() and woke to packets
 };
 
 class Reader {

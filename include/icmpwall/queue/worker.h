@@ -13,6 +13,18 @@
 // one more bounded round, then ends. stop() returns after joining it, and
 // the socket is closed with the Worker, which unbinds the queue.
 //
+// Busy polling (ReaderOptions::busy_poll, off by default): after a packet
+// the thread does not go back to sleep in poll() at once but keeps
+// reading without blocking until busy_poll has passed since the last
+// packet, checking the stop request between reads. A packet arriving in
+// that window is read within a few microseconds instead of after the
+// wake-up of a sleeping thread (on an idle CPU of a virtual machine, tens
+// of microseconds). The cost: the thread takes a whole CPU while packets
+// keep coming closer together than busy_poll, and none once they stop
+// (after the last packet, at most busy_poll more). The kernel's own busy
+// polling (SO_BUSY_POLL, net.core.busy_poll) does not apply: it only
+// polls sockets fed by a NAPI device queue, never netlink sockets.
+//
 // Fanout (nft `queue num N-M fanout`, xt `--queue-balance N:M`) spreads
 // packets over several queues: start_workers() starts one worker per
 // queue of the range.

@@ -155,6 +155,20 @@ TEST(DaemonConfig, NflogEventsPerSecond) {
   EXPECT_THAT(text.diagnostics, HasSubstr("'nflog_events_per_second' must be an integer"));
 }
 
+TEST(DaemonConfig, BusyPollIsOffByDefaultAndBounded) {
+  EXPECT_EQ(parse("policy = \"/p\"\n").config->busy_poll_us, 0u);
+  EXPECT_EQ(parse("policy = \"/p\"\nbusy_poll_us = 20000\n").config->busy_poll_us, 20000u);
+  EXPECT_EQ(parse("policy = \"/p\"\nbusy_poll_us = 1000000\n").config->busy_poll_us, 1000000u);
+  auto big = parse("policy = \"/p\"\nbusy_poll_us = 1000001\n");
+  EXPECT_FALSE(big.config);
+  EXPECT_THAT(big.diagnostics,
+              HasSubstr("icmpwall.toml:2:16: error: 'busy_poll_us' must be between 0 and 1000000, "
+                        "not 1000001"));
+  EXPECT_FALSE(parse("policy = \"/p\"\nbusy_poll_us = -1\n").config);
+  auto text = parse("policy = \"/p\"\nbusy_poll_us = true\n");
+  EXPECT_THAT(text.diagnostics, HasSubstr("'busy_poll_us' must be an integer (microseconds)"));
+}
+
 TEST(DaemonConfig, BoundsOfCopyRangeAreAccepted) {
   EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 64\n").config->copy_range, 64u);
   EXPECT_EQ(parse("policy = \"/p\"\ncopy_range = 65531\n").config->copy_range, 65531u);
