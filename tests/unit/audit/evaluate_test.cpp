@@ -781,7 +781,9 @@ TEST(Evaluate, ChainDagIsWalkedInBoundedTime) {
     reply.type = 0;
     auto r = evaluate(rs, reply);
     auto took = std::chrono::steady_clock::now() - start;
-    EXPECT_LT(took, std::chrono::seconds(2)) << "mark " << mark;
+    // A guard against the exponential walk (minutes), not a speed figure:
+    // wide enough for a sanitizer build on a loaded machine (~1 s there).
+    EXPECT_LT(took, std::chrono::seconds(10)) << "mark " << mark;
     // the hidden drop is found, behind the first condition of each layer
     EXPECT_EQ(ev.outcome, Outcome::conditional);
     EXPECT_NE(ev.condition.find("if ip saddr == 198.18.13.1 at ip dag l13 #"), std::string::npos)
