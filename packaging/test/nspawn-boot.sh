@@ -101,6 +101,25 @@ check "a bad policy on reload keeps the service running" systemctl -q is-active 
 check "and keeps answering the inspect rule" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "through the queue" sh -c "icmpwall stats --json | grep -Eq '\"received\": ?([6-9]|[1-9][0-9])'"
 cp /tmp/good.toml /etc/icmpwall/policy.toml
+# The drift checks (at start and after each reload) run in the sandbox: no
+# drift and no failure; another table dropping pings ahead of icmpwall's
+# chains is drift, in the stats and the journal.
+poll() { n=0; while [ $n -lt 50 ]; do "$@" && return 0; sleep 0.2; n=$((n + 1)); done; return 1; }
+check "drift checks run in the sandbox and find no drift" sh -c \
+    "icmpwall stats --json | tr -d ' \n' | grep -Eq '\"drift\":\{\"checks\":[1-9][0-9]*,\"differs\":0,\"extra\":0,\"failures\":0,[^}]*\"missing\":0,\"overrides\":0\}'"
+nft -f - <<'NFT'
+table inet other {
+    chain in {
+        type filter hook input priority -10; policy accept;
+        icmp type echo-request drop
+    }
+}
+NFT
+systemctl reload icmpwall.service
+check "another table dropping pings ahead of icmpwall is drift" poll sh -c \
+    "icmpwall stats --json | tr -d ' \n' | grep -Eq '\"overrides\":[1-9]' &&
+     journalctl -b -u icmpwall.service -o verbose --no-pager | grep -q '^ *ICMPWALL_EVENT=drift\$'"
+nft delete table inet other
 # Under systemd the daemon logs to journald with its own fields.
 check "journald: structured ready entry" sh -c \
     "journalctl -b -u icmpwall.service -o verbose --no-pager | grep -q 'ICMPWALL_EVENT=ready'"

@@ -86,6 +86,17 @@ std::vector<Override> find_overrides(const Ruleset& rs, const std::string& table
   return out;
 }
 
+Result<DriftReport> drift_of(const Ruleset& rs, const nft::Table& table,
+                             netlink::QueueMode queue_mode, const ReportFilter& filter,
+                             const EvaluateOptions& options) {
+  TRY(const auto expected, expected_table(table, queue_mode));
+  DriftReport report;
+  report.table = table.name;
+  report.differences = compare_tables(rs.table(NFPROTO_INET, table.name), expected);
+  report.overrides = find_overrides(rs, table.name, filter, options);
+  return report;
+}
+
 std::string render_drift_text(const DriftReport& r) {
   std::string out;
   for (const auto& d : r.differences) out += describe(d) + "\n";

@@ -44,23 +44,20 @@ int audit_drift(const nft::Table& table, const audit::ReportFilter& filter,
   }
   const audit::Table* live = ruleset->table(NFPROTO_INET, table.name);
   // 2. what apply would send: encoded in the live table's queue mode (or
-  //    the one apply would pick), decoded again
+  //    the one apply would pick), decoded again (in drift_of)
   auto mode = queue_mode(table, live);
   if (!mode) {
     std::cerr << "icmpwall: audit: " << mode.error().message << "\n";
     return kKernel;
   }
-  auto expected = audit::expected_table(table, *mode);
-  if (!expected) {
-    std::cerr << "icmpwall: audit: " << expected.error().message << "\n";
+  auto drift =
+      audit::drift_of(*ruleset, table, *mode, filter, audit::evaluate_options(opts.time_budget));
+  if (!drift) {
+    std::cerr << "icmpwall: audit: " << drift.error().message << "\n";
     return kInternal;
   }
-  // 3. differences, 4. overrides by other tables
-  audit::DriftReport report;
-  report.table = table.name;
-  report.differences = audit::compare_tables(live, *expected);
-  report.overrides = audit::find_overrides(*ruleset, table.name, filter,
-                                           audit::evaluate_options(opts.time_budget));
+  // 3. differences, 4. overrides by other tables (in drift_of)
+  audit::DriftReport& report = *drift;
   // 4b. the namespace's sysctls against the policy's intent: warnings, not drift
   report.warnings = audit::kernel_warnings(*ruleset, table.name, audit::read_kernel_state());
   // 5. print

@@ -105,6 +105,11 @@ int run(int argc, char** argv) {
                    "Queue workers keep reading without sleeping this many microseconds after a "
                    "packet: lower latency, a busy core while packets come (default 0: off)")
       ->check(CLI::Range(0u, daemon::kMaxBusyPollUs));
+  daemon_cmd
+      ->add_option("--drift-check-interval", daemon.drift_check_interval,
+                   "Seconds between checks that the kernel still holds the policy's table and "
+                   "no other table overrides it (default 60; 0: off)")
+      ->check(CLI::Range(0u, static_cast<uint32_t>(daemon::kMaxDriftCheckInterval.count())));
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");

@@ -137,6 +137,7 @@ int cmd_daemon(const DaemonOptions& opts) {
   request.crowdsec_poll_interval = opts.crowdsec_poll_interval;
   request.crowdsec_ca_file = opts.crowdsec_ca_file;
   request.busy_poll_us = opts.busy_poll_us;
+  request.drift_check_interval = opts.drift_check_interval;
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;

@@ -26,6 +26,7 @@ const policy::Keys kKeys = {"policy",
                             "events_file",
                             "nflog_events_per_second",
                             "busy_poll_us",
+                            "drift_check_interval",
                             "crowdsec_url",
                             "crowdsec_bouncer_key_file",
                             "crowdsec_machine_id",
@@ -63,15 +64,9 @@ class ConfigReader {
         if (auto s = choice_of(v, key, {names.begin(), names.end()}))
           c.queue_mode = netlink::queue_mode_named(*s);
       } else if (key == "copy_range") {
-        const auto* i = v.as_integer();
-        if (!i)
-          wrong_kind(v, key, "an integer");
-        else if (i->get() < 64 || i->get() > 65531)
-          diags_.error(at(v.source()),
-                       fmt::format("'copy_range' must be between 64 and 65531, not {}", i->get()),
-                       "1500 inspects a whole Ethernet-sized packet");
-        else
-          c.copy_range = static_cast<uint32_t>(i->get());
+        if (auto i =
+                integer_in(v, key, {64, 65531}, "", "1500 inspects a whole Ethernet-sized packet"))
+          c.copy_range = static_cast<uint32_t>(*i);
       } else if (key == "on_stop") {
         if (auto s = choice_of(v, key, {"keep", "flush"}))
           c.on_stop = *s == "flush" ? OnStop::flush : OnStop::keep;
@@ -109,39 +104,20 @@ class ConfigReader {
       } else if (key == "crowdsec_machine_id") {
         if (auto s = string_of(v, key)) c.crowdsec.machine_id = *s;
       } else if (key == "crowdsec_poll_interval") {
-        const auto* i = v.as_integer();
-        if (!i)
-          wrong_kind(v, key, "an integer (seconds)");
-        else if (i->get() < 1 || i->get() > kMaxPollInterval.count())
-          diags_.error(at(v.source()),
-                       fmt::format("'crowdsec_poll_interval' must be between 1 and {} seconds, "
-                                   "not {}",
-                                   kMaxPollInterval.count(), i->get()));
-        else
-          c.crowdsec.poll_interval = std::chrono::seconds(i->get());
+        if (auto i = integer_in(v, key, {1, kMaxPollInterval.count()}, "seconds"))
+          c.crowdsec.poll_interval = std::chrono::seconds(*i);
       } else if (key == "nflog_events_per_second") {
-        const auto* i = v.as_integer();
-        if (!i)
-          wrong_kind(v, key, "an integer");
-        else if (i->get() < 1 || i->get() > 1'000'000)
-          diags_.error(
-              at(v.source()),
-              fmt::format("'nflog_events_per_second' must be between 1 and 1000000, not {}",
-                          i->get()),
-              "the kernel's `log` rate limits each rule; this bounds them all");
-        else
-          c.nflog_events_per_second = static_cast<uint32_t>(i->get());
+        if (auto i = integer_in(v, key, {1, 1'000'000}, "",
+                                "the kernel's `log` rate limits each rule; this bounds them all"))
+          c.nflog_events_per_second = static_cast<uint32_t>(*i);
       } else if (key == "busy_poll_us") {
-        const auto* i = v.as_integer();
-        if (!i)
-          wrong_kind(v, key, "an integer (microseconds)");
-        else if (i->get() < 0 || i->get() > kMaxBusyPollUs)
-          diags_.error(at(v.source()),
-                       fmt::format("'busy_poll_us' must be between 0 and {}, not {}",
-                                   kMaxBusyPollUs, i->get()),
-                       "0 (the default) sleeps until the next packet and costs no CPU");
-        else
-          c.busy_poll_us = static_cast<uint32_t>(i->get());
+        if (auto i = integer_in(v, key, {0, kMaxBusyPollUs}, "microseconds",
+                                "0 (the default) sleeps until the next packet and costs no CPU"))
+          c.busy_poll_us = static_cast<uint32_t>(*i);
+      } else if (key == "drift_check_interval") {
+        if (auto i = integer_in(v, key, {0, kMaxDriftCheckInterval.count()}, "seconds",
+                                "0 turns the daemon's drift checks off"))
+          c.drift_check_interval = std::chrono::seconds(*i);
       } else {
         diags_.error(
             at(k.source()), fmt::format("unknown key '{}' in the daemon config", key),
@@ -160,6 +136,26 @@ class ConfigReader {
 
   void wrong_kind(const toml::node& n, std::string_view key, std::string_view expected) {
     diags_.error(at(n.source()), fmt::format("'{}' must be {}", key, expected));
+  }
+
+  // An integer in [range.first, range.second] (`unit` names what it
+  // counts, in the message for a value of another kind), else an error.
+  std::optional<int64_t> integer_in(const toml::node& n, std::string_view key,
+                                    std::pair<int64_t, int64_t> range, std::string_view unit,
+                                    std::string_view hint = "") {
+    const auto* i = n.as_integer();
+    if (!i) {
+      wrong_kind(n, key, unit.empty() ? "an integer" : fmt::format("an integer ({})", unit));
+      return std::nullopt;
+    }
+    if (i->get() < range.first || i->get() > range.second) {
+      diags_.error(at(n.source()),
+                   fmt::format("'{}' must be between {} and {}{}{}, not {}", key, range.first,
+                               range.second, unit.empty() ? "" : " ", unit, i->get()),
+                   std::string(hint));
+      return std::nullopt;
+    }
+    return i->get();
   }
 
   std::optional<std::string> string_of(const toml::node& n, std::string_view key) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "icmpwall/daemon/crowdsec.h"
+#include "icmpwall/daemon/drift_watch.h"
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/events.h"
 #include "icmpwall/daemon/events_file.h"
@@ -62,6 +63,7 @@ struct Reload {
   std::map<uint16_t, bool> queues;            // every queue of the next policy, fail open
   std::map<uint16_t, queue::Worker> started;  // workers of the queues it adds
   std::vector<uint16_t> added, removed;       // filled by the swap
+  netlink::QueueMode queue_mode = netlink::QueueMode::native;  // as applied
 };
 
 class Daemon {
@@ -82,6 +84,14 @@ class Daemon {
   int drop_privileges(Startup& start);
   int start_workers(Startup& start);
   std::optional<StatsServer> start_stats();  // and the metrics endpoint
+  // The drift checks (unless the config turns them off).
+  void start_drift_watch();
+  // What the kernel should hold now: the table in force, as applied.
+  DriftTarget drift_target() const;
+  // A drift check's result that differs from the one before, or a failed
+  // check: an event line and a log line.
+  void report_drift(const DriftFinding& f);
+  void report_drift_failure(const std::string& why);
   void announce_ready(netlink::QueueMode applied_mode);
   // The signal loop: SIGHUP reloads, SIGINT/SIGTERM return.
   void serve_until_stopped(const sigset_t& signals);
@@ -152,9 +162,12 @@ class Daemon {
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
   std::chrono::system_clock::time_point last_reload_{};
+  netlink::QueueMode applied_mode_ = netlink::QueueMode::native;  // of current_.table
 
   // Its thread writes through blocker_ and events_file_: it stops before them.
   std::optional<NflogListener> nflog_;
+  // Its thread writes through blocker_ and log_: it stops before them.
+  std::unique_ptr<DriftWatch> drift_;
   // Last: it reads everything above, so it stops first.
   std::optional<MetricsServer> metrics_;
 };

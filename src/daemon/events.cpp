@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <net/if.h>
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -77,6 +78,20 @@ std::string block_json(const inspect::BlockedPrefix& prefix, long seconds,
          {"seconds", seconds},
          {"ok", error.empty()}};
   if (!error.empty()) j["error"] = error;
+  return json_text(j);
+}
+
+std::string drift_json(const DriftFinding& f) {
+  const size_t shown = std::min(f.lines.size(), kDriftDetails);
+  json j{{"event", "drift"},
+         {"table", f.table},
+         {"drift", f.drift()},
+         {"missing", f.counts.missing},
+         {"extra", f.counts.extra},
+         {"differs", f.counts.differs},
+         {"overrides", f.counts.overrides},
+         {"details", std::vector<std::string>(f.lines.begin(), f.lines.begin() + shown)}};
+  if (shown < f.lines.size()) j["details_omitted"] = f.lines.size() - shown;
   return json_text(j);
 }
 

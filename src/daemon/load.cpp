@@ -79,6 +79,8 @@ std::optional<Loaded> load(const LoadRequest& request, Diagnostics& diags) {
   }
   if (request.events_file) config.events_file = *request.events_file;
   if (request.busy_poll_us) config.busy_poll_us = *request.busy_poll_us;
+  if (request.drift_check_interval)
+    config.drift_check_interval = std::chrono::seconds(*request.drift_check_interval);
   if (!crowdsec_overrides(request, config.crowdsec, diags)) return std::nullopt;
 
   // 3. the policy: parse, lint, compile, the detectors' thresholds

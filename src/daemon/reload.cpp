@@ -77,6 +77,7 @@ Result<void> Daemon::replace_ruleset(Reload& next) {
   auto applied = netlink::apply_table(loaded.table, kernel, apply_opts);
   log_diagnostics(kernel, Priority::error);
   if (!applied) return Error{applied.error().message};
+  next.queue_mode = applied->queue_mode;
   if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   if (loaded.table.name != current_.table.name) {
     auto r = netlink::flush_table(current_.table.name);
@@ -114,6 +115,7 @@ void Daemon::swap_in(Reload& next) {
           ? "; the new copy_range applies to new queues only"
           : "");
   current_ = std::move(*next.loaded);
+  applied_mode_ = next.queue_mode;
   ++reloads_;
   last_reload_ = std::chrono::system_clock::now();
   log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
@@ -128,6 +130,8 @@ void Daemon::announce_reload(const Reload& next) {
 }
 
 void Daemon::reload_or_keep() {
+  // No drift check reports what it read while the table may change.
+  if (drift_) drift_->changing();
   try {
     reload();
   } catch (const std::exception& e) {
@@ -139,6 +143,7 @@ void Daemon::reload_or_keep() {
                {{"ICMPWALL_EVENT", "reload-failed"}});
     notify("READY=1\n" + status());
   }
+  if (drift_) drift_->changed(drift_target());
 }
 
 }  // namespace icmpwall::daemon

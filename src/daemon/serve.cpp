@@ -166,6 +166,7 @@ StatsInput Daemon::stats_input() {
   in.queues.assign(queues.begin(), queues.end());
   in.types = slot_->type_counts();
   if (crowdsec_) in.crowdsec = crowdsec_->counters();
+  if (drift_) in.drift = drift_->counters();
   return in;
 }
 
@@ -206,6 +207,7 @@ int Daemon::run() {
        {&Daemon::load_policy, &Daemon::build_engine, &Daemon::apply_ruleset, &Daemon::bind_queues,
         &Daemon::open_outputs, &Daemon::drop_privileges, &Daemon::start_workers})
     if (const int rc = (this->*step)(start); rc != kOk) return rc;
+  start_drift_watch();  // before the stats threads, which read it
   std::optional<StatsServer> stats = start_stats();
   announce_ready(start.applied.queue_mode);
   serve_until_stopped(signals);
@@ -263,6 +265,7 @@ int Daemon::apply_ruleset(Startup& start) {
     return kKernel;
   }
   start.applied = *applied;
+  applied_mode_ = applied->queue_mode;
   if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   return kOk;
 }
@@ -402,6 +405,49 @@ std::optional<StatsServer> Daemon::start_stats() {
   return stats;
 }
 
+void Daemon::start_drift_watch() {
+  const auto interval = current_.config.drift_check_interval;
+  if (interval.count() == 0) return;
+  drift_ = std::make_unique<DriftWatch>(
+      drift_target(), interval,
+      [](const DriftTarget& t) { return check_live_drift(t, kDriftCheckBudget); },
+      [this](const DriftFinding& f) { report_drift(f); },
+      [this](const std::string& why) { report_drift_failure(why); });
+}
+
+DriftTarget Daemon::drift_target() const {
+  std::lock_guard lock(state_mutex_);
+  return {std::make_shared<const nft::Table>(current_.table), applied_mode_};
+}
+
+// From the drift thread; takes state_mutex_ only to find the blocker.
+void Daemon::report_drift(const DriftFinding& f) {
+  std::shared_ptr<SourceBlocker> blocker;
+  {
+    std::lock_guard lock(state_mutex_);
+    blocker = blocker_;
+  }
+  blocker->write_event(drift_json(f));
+  std::lock_guard lock(out_mutex_);
+  const Fields fields{{"ICMPWALL_EVENT", "drift"}};
+  if (f.drift())
+    log_.warning(fmt::format("drift: table inet {}: {} difference(s), {} override(s): {}{}",
+                             f.table, f.counts.missing + f.counts.extra + f.counts.differs,
+                             f.counts.overrides, f.lines.front(),
+                             f.lines.size() > 1 ? fmt::format(" (and {} more; `icmpwall audit "
+                                                              "--policy` lists them)",
+                                                              f.lines.size() - 1)
+                                                : ""),
+                 fields);
+  else
+    log_.info(fmt::format("drift: none; table inet {} is the policy again", f.table), fields);
+}
+
+void Daemon::report_drift_failure(const std::string& why) {
+  std::lock_guard lock(out_mutex_);
+  log_.warning("drift check failed: " + why, {{"ICMPWALL_EVENT", "drift-check-failed"}});
+}
+
 // 7. ready
 void Daemon::announce_ready(netlink::QueueMode applied_mode) {
   std::vector<uint16_t> queue_list;
@@ -455,6 +501,7 @@ void Daemon::stop(std::optional<StatsServer>& stats) {
   notify("STOPPING=1\nSTATUS=stopping");
   stats.reset();
   metrics_.reset();
+  drift_.reset();
   if (crowdsec_) crowdsec_->stop();
   if (nflog_) nflog_->stop();
   std::vector<std::pair<uint16_t, queue::Counters>> queue_counters;

@@ -174,6 +174,20 @@ json stats_json(const StatsInput& in) {
     n["packets"] = std::move(packets);
     doc["nflog"] = std::move(n);
   }
+  if (const auto& d = in.drift) {
+    json dj{{"interval_s", d->interval.count()},
+            {"checks", d->checks},
+            {"failures", d->failures},
+            {"missing", d->missing},
+            {"extra", d->extra},
+            {"differs", d->differs},
+            {"overrides", d->overrides}};
+    if (d->checks > 0)
+      dj["last_check_unix"] =
+          std::chrono::duration_cast<std::chrono::seconds>(d->last_check.time_since_epoch())
+              .count();
+    doc["drift"] = std::move(dj);
+  }
   return doc;
 }
 
@@ -244,6 +258,27 @@ std::string render_prometheus(const json& s) {
                 {"family", p.value("family", "")},
                 {"type", p.value("type", "")}},
                num(p, "packets"));
+  }
+  if (s.contains("drift")) {
+    const auto& d = s["drift"];
+    x.sample("drift_checks_total", "counter",
+             "Drift checks of the live table against the policy that completed.", {},
+             num(d, "checks"));
+    x.sample("drift_check_failures_total", "counter",
+             "Drift checks that could not read or compare the ruleset.", {}, num(d, "failures"));
+    // what the last check found; nothing before the first
+    if (d.contains("last_check_unix")) {
+      for (const auto& [kind, key] : {std::pair{"missing", "missing"},
+                                      {"extra", "extra"},
+                                      {"differs", "differs"},
+                                      {"override", "overrides"}})
+        x.sample("drift", "gauge",
+                 "What the last drift check found per kind: parts of the policy missing from "
+                 "the live table, extra or different in it, and outcomes other tables override.",
+                 {{"kind", kind}}, num(d, key));
+      x.sample("drift_last_check_timestamp_seconds", "gauge",
+               "Unix time of the last completed drift check.", {}, num(d, "last_check_unix"));
+    }
   }
   return x.render();
 }

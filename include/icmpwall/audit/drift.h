@@ -104,6 +104,14 @@ struct DriftReport {
   bool drift() const { return !differences.empty() || !overrides.empty(); }
 };
 
+// The drift of the ruleset `rs` (one dump) from the policy's compiled
+// `table`: the live table against what apply would send encoded in
+// `queue_mode`, then the overrides of other tables. Warnings are left to
+// the caller. An Error only when the expected table cannot be built.
+Result<DriftReport> drift_of(const Ruleset& rs, const nft::Table& table,
+                             netlink::QueueMode queue_mode, const ReportFilter& filter = {},
+                             const EvaluateOptions& options = {});
+
 // A list of differences and overrides, or "no drift".
 std::string render_drift_text(const DriftReport& r);
 // {"schema":1,"drift":bool,"table":"icmpwall","differences":[...],"overrides":[...],

@@ -41,6 +41,7 @@ struct DaemonOptions {
   std::optional<uint32_t> crowdsec_poll_interval;
   std::optional<std::string> crowdsec_ca_file;
   std::optional<uint32_t> busy_poll_us;
+  std::optional<uint32_t> drift_check_interval;  // seconds
 };
 
 // stats: the running daemon's counters from its stats socket.

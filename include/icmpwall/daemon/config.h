@@ -17,6 +17,7 @@
 //   crowdsec_ca_file = "/etc/icmpwall/crowdsec-ca.pem"  # https: the CAs trusted
 //   nflog_events_per_second = 100  # NFLOG log events written, at most (1..1000000)
 //   busy_poll_us = 0          # workers spin this long after a packet (0..1000000); 0: off
+//   drift_check_interval = 60 # seconds between drift checks (0..86400); 0: off
 //
 // Every key is optional except `policy`. Errors are diagnostics with the
 // file's line and column; an unknown key is an error with a did-you-mean
@@ -97,8 +98,12 @@ struct DaemonConfig {
   // Queue workers keep reading without sleeping this long after a packet
   // (queue/worker.h); 0: off. Burns CPU while packets keep coming.
   uint32_t busy_poll_us = 0;
+  // The live table compared with the policy (drift_watch.h) this often,
+  // and after every reload; 0: never.
+  std::chrono::seconds drift_check_interval{60};
 };
 inline constexpr uint32_t kMaxBusyPollUs = 1'000'000;
+inline constexpr std::chrono::seconds kMaxDriftCheckInterval{86400};
 
 // Parses a config file's text; `path` names it in diagnostics and anchors
 // a relative policy path. Empty (with errors in `diags`) when it is bad.

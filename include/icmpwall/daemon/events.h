@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "icmpwall/daemon/drift_watch.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/queue/reader.h"
 
@@ -32,6 +33,13 @@ void add_eve_packet_fields(nlohmann::json& j, const inspect::Packet& p);
 // `address` is the blocked prefix's first address.
 std::string block_json(const inspect::BlockedPrefix& prefix, long seconds,
                        const std::string& error);
+
+// {"event":"drift","table":...,"drift":true|false,"missing":N,"extra":N,
+//  "differs":N,"overrides":N,"details":["chain input.v4: rule 3 differs: ...",
+//  "override: ...", ...]}  (at most kDriftDetails details; "details_omitted":N
+//  counts the rest)
+inline constexpr size_t kDriftDetails = 20;
+std::string drift_json(const DriftFinding& f);
 
 // {"event":"stopped","engine":{...},"queues":[{"queue":N,...counters}]}
 std::string summary_json(const inspect::EngineCounters& engine,

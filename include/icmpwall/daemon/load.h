@@ -35,6 +35,7 @@ struct LoadRequest {
   std::optional<uint32_t> crowdsec_poll_interval;  // seconds
   std::optional<std::string> crowdsec_ca_file;
   std::optional<uint32_t> busy_poll_us;
+  std::optional<uint32_t> drift_check_interval;  // seconds
 };
 
 struct Loaded {

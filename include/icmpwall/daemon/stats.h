@@ -19,15 +19,17 @@
 //    "nflog":{"groups":[N],"received":N,"events":N,"suppressed":N,"overflows":N,
 //             "malformed":N,"undecoded":N,"unknown_rule":N,"recv_errors":N,
 //             "packets":[{"rule":...,"family":...,"type":...,"number":N,"packets":N}]}
-//      (only once the policy logged to an NFLOG group)}
+//      (only once the policy logged to an NFLOG group)
+//    "drift":{"interval_s":N,"checks":N,"failures":N,"missing":N,"extra":N,
+//             "differs":N,"overrides":N,"last_check_unix":N (after the first check)}
+//      (only with drift checks on; drift_watch.h)}
 //
 // The same document, rendered, is what `--metrics-listen` serves over
 // HTTP (metrics_http.h): one renderer for both. Metric names follow the
 // Prometheus conventions (counters end in _total, base units, labels with
 // bounded values only: family, type, verdict, reason, queue; never an
-// address). The daemon does not compare its table with the kernel's on
-// its own, so there is no drift gauge (`icmpwall audit drift` answers
-// that question on demand).
+// address). The drift gauge (icmpwall_drift{kind}) appears after the
+// first drift check.
 #pragma once
 
 #include <chrono>
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "icmpwall/daemon/crowdsec.h"
+#include "icmpwall/daemon/drift_watch.h"
 #include "icmpwall/daemon/engine_slot.h"
 #include "icmpwall/daemon/nflog_reader.h"
 #include "icmpwall/inspect/engine.h"
@@ -65,6 +68,8 @@ struct StatsInput {
   // policy logged to a group.
   std::optional<NflogCounters> nflog;
   std::set<uint16_t> nflog_groups;
+  // The drift checks' counters; none with drift checks off.
+  std::optional<DriftCounters> drift;
 };
 
 nlohmann::json stats_json(const StatsInput& in);

@@ -162,11 +162,26 @@ TEST(DaemonConfig, BusyPollIsOffByDefaultAndBounded) {
   auto big = parse("policy = \"/p\"\nbusy_poll_us = 1000001\n");
   EXPECT_FALSE(big.config);
   EXPECT_THAT(big.diagnostics,
-              HasSubstr("icmpwall.toml:2:16: error: 'busy_poll_us' must be between 0 and 1000000, "
-                        "not 1000001"));
+              HasSubstr("icmpwall.toml:2:16: error: 'busy_poll_us' must be between 0 and 1000000 "
+                        "microseconds, not 1000001"));
   EXPECT_FALSE(parse("policy = \"/p\"\nbusy_poll_us = -1\n").config);
   auto text = parse("policy = \"/p\"\nbusy_poll_us = true\n");
   EXPECT_THAT(text.diagnostics, HasSubstr("'busy_poll_us' must be an integer (microseconds)"));
+}
+
+TEST(DaemonConfig, DriftChecksEveryMinuteByDefaultZeroIsOff) {
+  EXPECT_EQ(parse("policy = \"/p\"\n").config->drift_check_interval, std::chrono::seconds(60));
+  EXPECT_EQ(parse("policy = \"/p\"\ndrift_check_interval = 0\n").config->drift_check_interval,
+            std::chrono::seconds(0));
+  EXPECT_EQ(parse("policy = \"/p\"\ndrift_check_interval = 86400\n").config->drift_check_interval,
+            std::chrono::seconds(86400));
+  auto big = parse("policy = \"/p\"\ndrift_check_interval = 86401\n");
+  EXPECT_FALSE(big.config);
+  EXPECT_THAT(big.diagnostics, HasSubstr("icmpwall.toml:2:24: error: 'drift_check_interval' must "
+                                         "be between 0 and 86400 seconds, not 86401"));
+  EXPECT_FALSE(parse("policy = \"/p\"\ndrift_check_interval = -5\n").config);
+  auto text = parse("policy = \"/p\"\ndrift_check_interval = \"1m\"\n");
+  EXPECT_THAT(text.diagnostics, HasSubstr("'drift_check_interval' must be an integer (seconds)"));
 }
 
 TEST(DaemonConfig, BoundsOfCopyRangeAreAccepted) {

@@ -37,6 +37,29 @@ Detected detected(inspect::Outcome outcome) {
   return d;
 }
 
+TEST(DriftJson, CountsAndABoundedListOfDetails) {
+  DriftFinding f;
+  f.table = "icmpwall";
+  f.counts.extra = 1;
+  f.counts.overrides = 24;
+  f.lines.push_back("chain input: rule 4 (handle 9) extra: live \"icmp type echo-request drop\"");
+  for (int i = 0; i < 24; ++i) f.lines.push_back("override: ipv4 input type " + std::to_string(i));
+  const auto j = json::parse(drift_json(f));
+  EXPECT_EQ(j["event"], "drift");
+  EXPECT_EQ(j["table"], "icmpwall");
+  EXPECT_EQ(j["drift"], true);
+  EXPECT_EQ(j["extra"], 1);
+  EXPECT_EQ(j["overrides"], 24);
+  ASSERT_EQ(j["details"].size(), kDriftDetails);
+  EXPECT_EQ(j["details"][0], f.lines[0]);
+  EXPECT_EQ(j["details_omitted"], 25 - kDriftDetails);
+
+  const auto clean = json::parse(drift_json({"icmpwall", {}, {}}));
+  EXPECT_EQ(clean["drift"], false);
+  EXPECT_TRUE(clean["details"].empty());
+  EXPECT_FALSE(clean.contains("details_omitted"));
+}
+
 TEST(DetectionJson, CarriesTheContextAndTheBlock) {
   Detected d = detected(inspect::Outcome::block);
   inspect::Event e{&d.packet, &d.finding, &d.ctx};

@@ -187,6 +187,43 @@ TEST(Prometheus, NflogCounters) {
   EXPECT_EQ(render_prometheus(stats_json(sample_input())).find("nflog"), std::string::npos);
 }
 
+// The drift checks: counters at once, the gauge per kind only once a
+// check has said something (before it, 0 would claim "no drift").
+TEST(Prometheus, DriftGaugeAfterTheFirstCheck) {
+  auto in = sample_input();
+  in.drift = DriftCounters{.interval = std::chrono::seconds(60)};
+  auto j = stats_json(in);
+  EXPECT_EQ(j["drift"]["interval_s"], 60);
+  EXPECT_FALSE(j["drift"].contains("last_check_unix"));
+  auto text = render_prometheus(j);
+  EXPECT_THAT(text, HasSubstr("icmpwall_drift_checks_total 0\n"));
+  EXPECT_EQ(text.find("icmpwall_drift{"), std::string::npos) << text;
+
+  in.drift = DriftCounters{
+      .checks = 3,
+      .failures = 1,
+      .missing = 2,
+      .extra = 1,
+      .differs = 0,
+      .overrides = 4,
+      .last_check = std::chrono::system_clock::time_point(std::chrono::seconds(1796499524)),
+      .interval = std::chrono::seconds(60)};
+  j = stats_json(in);
+  EXPECT_EQ(j["drift"]["last_check_unix"], 1796499524);
+  EXPECT_EQ(j["drift"]["overrides"], 4);
+  text = render_prometheus(j);
+  EXPECT_THAT(text, HasSubstr("# TYPE icmpwall_drift gauge\n"
+                              "icmpwall_drift{kind=\"missing\"} 2\n"
+                              "icmpwall_drift{kind=\"extra\"} 1\n"
+                              "icmpwall_drift{kind=\"differs\"} 0\n"
+                              "icmpwall_drift{kind=\"override\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_drift_checks_total 3\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_drift_check_failures_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("icmpwall_drift_last_check_timestamp_seconds 1796499524\n"));
+  // with the checks off, nothing
+  EXPECT_EQ(render_prometheus(stats_json(sample_input())).find("drift"), std::string::npos);
+}
+
 TEST(Prometheus, OlderDocumentsLeaveTheNewMetricsOut) {
   const auto text = render_prometheus(stats_json(sample_input()));
   EXPECT_EQ(text.find("icmpwall_build_info"), std::string::npos);
@@ -199,9 +236,10 @@ TEST(Prometheus, OlderDocumentsLeaveTheNewMetricsOut) {
 TEST(Prometheus, OnlyBoundedLabelNames) {
   auto in = sample_input();
   in.version = "1.2.3";
+  in.drift = DriftCounters{.checks = 1, .last_check = std::chrono::system_clock::now()};
   const auto text = render_prometheus(stats_json(in));
-  const std::set<std::string> allowed = {"family", "type",  "code",   "verdict", "reason",
-                                         "rule",   "queue", "policy", "table",   "version"};
+  const std::set<std::string> allowed = {"family", "type",   "code",  "verdict", "reason", "rule",
+                                         "queue",  "policy", "table", "version", "kind"};
   const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*")re");
   std::istringstream lines(text);
   std::string line;
