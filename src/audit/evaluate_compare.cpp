@@ -26,6 +26,15 @@ std::string cmp_op_text(uint32_t op) {
   return "?";
 }
 
+// The offset of a single byte loaded past the modelled transport header
+// (evaluate_payload.cpp labels it so), if that is what `c` holds.
+std::optional<uint32_t> icmp_byte_offset(const Cells& c) {
+  if (c.size() != 1 || c[0].known || !c[0].label) return std::nullopt;
+  const std::string& l = *c[0].label;
+  if (!l.starts_with(kIcmpByteLabel)) return std::nullopt;
+  return static_cast<uint32_t>(std::stoul(l.substr(std::strlen(kIcmpByteLabel))));
+}
+
 }  // namespace
 
 Step Walk::eval(const Cmp& cmp, const At& at) {
@@ -53,6 +62,19 @@ Step Walk::eval(const Cmp& cmp, const At& at) {
   if (auto ct = ct_state_condition(c, cmp.data);
       ct && cmp.data.size() == 4 && (cmp.op == NFT_CMP_EQ || cmp.op == NFT_CMP_NEQ)) {
     if (decide(*ct) != (cmp.op == NFT_CMP_EQ)) s.kind = StepKind::brk;
+    return s;
+  }
+  // A byte past the modelled header compared with all it can hold: the
+  // rule asks only whether the kernel could load it, i.e. the length.
+  if (auto n = icmp_byte_offset(c); n && c.size() == 1 &&
+                                    ((cmp.op == NFT_CMP_LTE && cmp.data == Bytes{0xff}) ||
+                                     (cmp.op == NFT_CMP_GTE && cmp.data == Bytes{0x00}))) {
+    auto text = [&] {
+      return condition_text(at.e, labels_of(c), [&](const std::string&) {
+        return fmt::format("icmp length > {}", *n);
+      });
+    };
+    if (!decide_with(text)) s.kind = StepKind::brk;
     return s;
   }
   // != is asked as ==, so both forms share one answer

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Expressions that load header bytes: payload and exthdr (walk.h).
+#include <fmt/format.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "icmpwall/audit/describe.h"
@@ -23,6 +24,10 @@ Step Walk::eval(const Payload& pl, const At&) {
                            ? (v4 ? "ip options" : "ip6 extension headers")
                        : pl.base == NFT_PAYLOAD_TRANSPORT_HEADER ? "icmp payload"
                                                                  : "inner header";
+  // One byte past the transport header the packet description models: as
+  // `max-size` loads it, to ask whether the message is that long.
+  if (hdr == &th_ && pl.len == 1 && pl.offset >= hdr->size())
+    beyond = fmt::format("{}{}", kIcmpByteLabel, pl.offset);
   const std::string* beyond_label = labels_.get(beyond);
   c.reserve(pl.len);
   for (uint32_t i = 0; i < pl.len; ++i) {

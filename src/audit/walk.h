@@ -45,6 +45,9 @@ struct Cell {
 using Cells = std::vector<Cell>;
 
 inline const std::string kNoLabel;
+// The label of one byte loaded past the modelled transport header, its
+// offset appended: "icmp byte 64".
+inline constexpr const char* kIcmpByteLabel = "icmp byte ";
 
 // The texts of labels, each once.
 class Labels {

@@ -53,6 +53,20 @@ TEST_F(MaxSizeTest, PingAtTheCapPassesOneByteMoreIsDropped) {
   }
 }
 
+// The audit names the cap as the length it is, in both families, and the
+// outcome on either side of it.
+TEST_F(MaxSizeTest, AuditReadsTheCapAsALength) {
+  for (const char* family : {"ipv4", "ipv6"}) {
+    SCOPED_TRACE(family);
+    auto audit = icmpwall({"audit", "--netns", net_->server.name(), "--family", family, "--hook",
+                           "input", "--type", "echo-request"});
+    ASSERT_TRUE(audit.ok()) << audit.describe();
+    EXPECT_THAT(audit.out, ::testing::HasSubstr("if icmp length > 64 at inet icmpwall input."))
+        << audit.out;
+    EXPECT_THAT(audit.out, ::testing::HasSubstr(": dropped; otherwise accepted")) << audit.out;
+  }
+}
+
 // 40 bytes of IP options make the IP header 60 bytes: a 64-byte message
 // passes (a cap measured as the packet's length minus a 20-byte header
 // would drop it), a 72-byte one is dropped.

@@ -200,6 +200,24 @@ TEST(Evaluate, LimitIsRateLimited) {
   EXPECT_EQ(evaluate(rs, reply).outcome, Outcome::accepted);
 }
 
+// max-size 64 loads the byte at offset 64 of the ICMP message and
+// compares it with all a byte can hold: the rule matches when the message
+// is longer than 64 bytes, and says so; another byte there is named by its
+// offset.
+TEST(Evaluate, AByteLoadPastTheHeaderIsALengthTest) {
+  Chain in = base_chain("in", 0);
+  add_rule(in, with(icmp_type_is(8), {Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 64, 1, 1, {}},
+                                      Cmp{1, NFT_CMP_LTE, {0xff}}, verdict(NF_DROP)}));
+  add_rule(in, with(icmp_type_is(8), {Payload{NFT_PAYLOAD_TRANSPORT_HEADER, 20, 1, 1, {}},
+                                      Cmp{1, NFT_CMP_EQ, {0x41}}, verdict(NF_DROP)}));
+  Ruleset rs;
+  rs.tables = {table(NFPROTO_INET, "t", {in})};
+  auto ev = evaluate(rs, echo_in());
+  EXPECT_EQ(ev.outcome, Outcome::conditional);
+  EXPECT_EQ(ev.condition.rfind("if icmp length > 64 at inet t in #", 0), 0u) << ev.condition;
+  EXPECT_NE(ev.condition.find("icmp byte 20 == 65"), std::string::npos) << ev.condition;
+}
+
 TEST(Evaluate, LimitOverDropIsRateLimited) {
   Chain in = base_chain("in", 0);
   add_rule(in, {Limit{5, 60, 0, NFT_LIMIT_PKTS, NFT_LIMIT_F_INV}, verdict(NF_DROP)});
