@@ -102,8 +102,7 @@ Result<void> send_journal(const std::string& path, const std::string& entry) {
     if (n < 0) return errno_error("write(memfd)");
     done += static_cast<size_t>(n);
   }
-  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
-      0)
+  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
     return errno_error("fcntl(F_ADD_SEALS)");
   return send_datagram(fd.get(), to, {}, mem.get());
 }

@@ -86,16 +86,16 @@ class HttplibServer final : public Server {
 
   void serve(const std::string& path, const std::string& content_type,
              const std::string& failure_text, Handler handler) override {
-    server_.Get(path, [=, handler = std::move(handler)](const httplib::Request&,
-                                                         httplib::Response& res) {
-      std::optional<std::string> body = handler();
-      if (!body) {
-        res.status = 500;
-        res.set_content(failure_text, "text/plain");
-        return;
-      }
-      res.set_content(std::move(*body), content_type);
-    });
+    server_.Get(path,
+                [=, handler = std::move(handler)](const httplib::Request&, httplib::Response& res) {
+                  std::optional<std::string> body = handler();
+                  if (!body) {
+                    res.status = 500;
+                    res.set_content(failure_text, "text/plain");
+                    return;
+                  }
+                  res.set_content(std::move(*body), content_type);
+                });
     thread_ = std::thread([this] {
       try {
         server_.listen_after_bind();

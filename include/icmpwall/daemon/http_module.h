@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // icmpwall-http.so (http/module.h), loaded at the first call and kept for
-// the life of the process. The module is found by the binary's run path:
-// the build directory in a build, <prefix>/lib/icmpwall where installed.
+// the life of the process: from <prefix>/lib/icmpwall when the binary is
+// <prefix>/sbin/icmpwall, from the binary's directory in a build.
 #pragma once
 
 #include "icmpwall/http/module.h"

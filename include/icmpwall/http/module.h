@@ -37,7 +37,7 @@ struct Request {
   const char* method = "GET";
   std::string path;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // sent as application/json when not empty
+  std::string body;      // sent as application/json when not empty
   size_t max_bytes = 0;  // a longer answer body is an Error
 };
 

@@ -93,7 +93,8 @@ TEST(SystemdProtocol, NotifyRefusesWhatIsNoSocketAddress) {
 
 TEST(SystemdProtocol, JournalEntryFieldsAndBinaryValues) {
   using namespace std::string_literals;
-  EXPECT_EQ(journal_entry({{"MESSAGE", "hello"}, {"PRIORITY", "6"}}), "MESSAGE=hello\nPRIORITY=6\n");
+  EXPECT_EQ(journal_entry({{"MESSAGE", "hello"}, {"PRIORITY", "6"}}),
+            "MESSAGE=hello\nPRIORITY=6\n");
   // A value with a newline: name, newline, 64-bit little-endian length, value.
   EXPECT_EQ(journal_entry({{"MESSAGE", "a\nb"}}), "MESSAGE\n\x03\0\0\0\0\0\0\0a\nb\n"s);
   EXPECT_EQ(journal_entry({}), "");
