@@ -5,13 +5,14 @@
 #include "icmpwall/daemon/crowdsec.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <span>
 
 #include "icmpwall/compile/compiler.h"
+#include "icmpwall/daemon/http_module.h"
 #include "icmpwall/netlink/set_elements.h"
 #include "icmpwall/util/file.h"
 #include "icmpwall/util/json_text.h"
@@ -85,25 +86,18 @@ Result<std::unique_ptr<CrowdSec>> CrowdSec::open(const CrowdSecConfig& config, S
   if (!config.machine_password_file.empty()) {
     TRY(c->machine_password_, read_credential(config.machine_password_file));
   }
-  try {
-    c->http_ = std::make_unique<httplib::Client>(base_url(*url));
-  } catch (const std::exception& e) {
-    return Error{fmt::format("crowdsec_url {}: {}", config.url, e.what())};
+  http::ClientOptions o;
+  o.base_url = base_url(*url);
+  o.connect_timeout = kConnectTimeout;
+  o.io_timeout = kIoTimeout;
+  if (url->https && !config.ca_file.empty()) {
+    TRY_VOID(check_ca_file(config.ca_file));
+    o.ca_file = config.ca_file;
   }
-  c->http_->set_connection_timeout(kConnectTimeout);
-  c->http_->set_read_timeout(kIoTimeout);
-  c->http_->set_write_timeout(kIoTimeout);
-  c->http_->set_keep_alive(false);
-  c->http_->set_follow_location(false);
-  c->http_->set_decompress(false);
-  if (!c->http_->is_valid()) return Error{"crowdsec_url " + config.url + ": no HTTP client"};
-  if (url->https) {
-    c->http_->enable_server_certificate_verification(true);
-    if (!config.ca_file.empty()) {
-      TRY_VOID(check_ca_file(config.ca_file));
-      c->http_->set_ca_cert_path(config.ca_file.c_str());
-    }
-  }
+  TRY(const http::Module* module, http_module());
+  auto client = module->open_client(o);
+  if (!client) return Error{fmt::format("crowdsec_url {}: {}", config.url, client.error().message)};
+  c->http_ = std::move(*client);
   return c;
 }
 
@@ -274,31 +268,19 @@ Result<CrowdSec::Reply> CrowdSec::call(
     std::lock_guard lock(mutex_);
     if (stopping_) return Error{"stopping"};
   }
-  httplib::Request req;
+  http::Request req;
   req.method = method;
   req.path = path;
-  req.headers.emplace("User-Agent", std::string("icmpwall/") + ICMPWALL_VERSION);
-  for (const auto& [k, v] : headers) req.headers.emplace(k, v);
-  if (!body.empty()) {
-    req.body = body;
-    req.headers.emplace("Content-Type", "application/json");
-  }
-  std::string got;
-  bool too_big = false;
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    if (got.size() + len > max_bytes) {
-      too_big = true;
-      return false;
-    }
-    got.append(data, len);
-    return true;
-  };
+  req.headers.emplace_back("User-Agent", std::string("icmpwall/") + ICMPWALL_VERSION);
+  for (const auto& h : headers) req.headers.push_back(h);
+  req.body = body;
+  req.max_bytes = max_bytes;
   auto res = http_->send(req);
-  if (too_big)
+  if (!res && res.error().code == EFBIG)
     return Error{fmt::format("the answer to {} {} is larger than {}", method, path,
                              format_bytes(max_bytes))};
-  if (!res) return Error{fmt::format("{} {}: {}", method, path, httplib::to_string(res.error()))};
-  return Reply{res->status, std::move(got)};
+  if (!res) return Error{fmt::format("{} {}: {}", method, path, res.error().message)};
+  return Reply{res->status, std::move(res->body)};
 }
 
 bool CrowdSec::login(std::string& error) {

@@ -3,14 +3,15 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <ostream>
+
+#include "icmpwall/daemon/systemd_protocol.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -30,7 +31,8 @@ bool stderr_is_journal() {
 }  // namespace
 
 void notify(const std::string& state) {
-  sd_notify(0, state.c_str());
+  const char* socket = std::getenv("NOTIFY_SOCKET");
+  if (socket) (void)send_notify(socket, state);  // as sd_notify: nobody listening is no error
 }
 
 std::string reloading_state() {
@@ -41,9 +43,21 @@ std::string reloading_state() {
       static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000);
 }
 
+// As sd_watchdog_enabled(3): $WATCHDOG_USEC, a positive number of
+// microseconds, for this process if $WATCHDOG_PID is set.
 std::optional<std::chrono::microseconds> watchdog_interval() {
+  const char* usec_text = std::getenv("WATCHDOG_USEC");
+  if (!usec_text) return std::nullopt;
   uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
+  const char* end = usec_text + std::strlen(usec_text);
+  auto [p, ec] = std::from_chars(usec_text, end, usec);
+  if (ec != std::errc{} || p != end || usec == 0) return std::nullopt;
+  if (const char* pid_text = std::getenv("WATCHDOG_PID")) {
+    const char* pid_end = pid_text + std::strlen(pid_text);
+    pid_t pid = 0;
+    auto [q, pec] = std::from_chars(pid_text, pid_end, pid);
+    if (pec != std::errc{} || q != pid_end || pid != getpid()) return std::nullopt;
+  }
   return std::chrono::microseconds(usec);
 }
 
@@ -54,14 +68,12 @@ void Log::write(Priority p, const std::string& message, const Fields& fields) {
     plain_ << "icmpwall daemon: " << message << "\n" << std::flush;
     return;
   }
-  std::vector<std::string> lines;
-  lines.push_back("MESSAGE=" + message);
-  lines.push_back(fmt::format("PRIORITY={}", static_cast<int>(p)));
-  lines.push_back("SYSLOG_IDENTIFIER=icmpwall");
-  for (const auto& [k, v] : fields) lines.push_back(k + "=" + v);
-  std::vector<iovec> iov;
-  for (auto& l : lines) iov.push_back({l.data(), l.size()});
-  sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+  Fields entry;
+  entry.emplace_back("MESSAGE", message);
+  entry.emplace_back("PRIORITY", std::to_string(static_cast<int>(p)));
+  entry.emplace_back("SYSLOG_IDENTIFIER", "icmpwall");
+  entry.insert(entry.end(), fields.begin(), fields.end());
+  (void)send_journal(kJournalSocket, journal_entry(entry));
 }
 
 }  // namespace icmpwall::daemon

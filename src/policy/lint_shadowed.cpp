@@ -18,8 +18,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <compare>
+#include <cstdint>
 #include <map>
-#include <set>
 #include <tuple>
 
 #include "icmpwall/policy/precedence.h"
@@ -62,14 +63,23 @@ bool implies(const Scope& b, const Scope& a, Family f) {
          (!a.hop_limit || a.hop_limit == b.hop_limit);
 }
 
-// A prefix with its host bits cleared, as a map key.
-using PrefixKey = std::tuple<uint8_t, std::array<uint8_t, 16>>;  // length, address
+// A prefix with its host bits cleared, as a sort key: the address's two
+// 64-bit halves and the length, compared as integers.
+struct PrefixKey {
+  uint64_t hi = 0, lo = 0;
+  uint8_t len = 0;
+  auto operator<=>(const PrefixKey&) const = default;
+};
 
 PrefixKey masked(const Prefix& p, uint8_t len) {
-  std::array<uint8_t, 16> addr{};
-  for (uint8_t bit = 0; bit < len; ++bit)
-    addr[bit / 8] |= static_cast<uint8_t>(p.addr[bit / 8] & (0x80 >> (bit % 8)));
-  return {len, addr};
+  auto half = [&](size_t from) {
+    uint64_t v = 0;
+    for (size_t i = from; i < from + 8; ++i) v = (v << 8) | p.addr[i];
+    return v;
+  };
+  auto mask = [](unsigned bits) { return bits == 0 ? 0 : ~uint64_t{0} << (64 - bits); };
+  return {half(0) & mask(std::min<unsigned>(len, 64)),
+          half(8) & mask(len > 64 ? std::min<unsigned>(len - 64, 64) : 0), len};
 }
 
 const Prefix* first_of_family(const std::vector<Prefix>& list, Family f) {
@@ -94,6 +104,12 @@ class Bucket {
     none_.push_back(index);
   }
 
+  // After the last add(), before candidates().
+  void seal() {
+    source_.seal();
+    destination_.seal();
+  }
+
   // The rules that may cover a rule with scope `s`, in rule order.
   std::vector<size_t> candidates(const Scope& s) const {
     std::vector<size_t> out = none_;
@@ -109,18 +125,26 @@ class Bucket {
   }
 
  private:
+  // Each prefix with its rule, sorted once all are filed (by prefix, then
+  // rule): one sort instead of a tree node and a vector per prefix.
   struct PrefixIndex {
-    std::map<PrefixKey, std::vector<size_t>> rules;
-    std::set<uint8_t> lengths;
+    std::vector<std::pair<PrefixKey, size_t>> rules;
+    std::vector<uint8_t> lengths;  // present, ascending once sealed
+
+    void seal() {
+      std::sort(rules.begin(), rules.end());
+      rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+      std::sort(lengths.begin(), lengths.end());
+      lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+    }
   };
 
   // A rule with prefixes of the other family only covers nothing here.
   void file_prefixes(PrefixIndex& index, size_t rule, const std::vector<Prefix>& list) {
     for (const auto& p : list) {
       if (p.family != family_) continue;
-      auto& rules = index.rules[masked(p, p.len)];
-      if (rules.empty() || rules.back() != rule) rules.push_back(rule);
-      index.lengths.insert(p.len);
+      index.rules.emplace_back(masked(p, p.len), rule);
+      index.lengths.push_back(p.len);
     }
   }
 
@@ -141,7 +165,9 @@ class Bucket {
   static void ancestors(std::vector<size_t>& out, const PrefixIndex& index, const Prefix& p) {
     for (uint8_t len : index.lengths) {
       if (len > p.len) break;
-      append(out, index.rules, masked(p, len));
+      const PrefixKey key = masked(p, len);
+      auto it = std::lower_bound(index.rules.begin(), index.rules.end(), std::pair{key, size_t{0}});
+      for (; it != index.rules.end() && it->first == key; ++it) out.push_back(it->second);
     }
   }
 
@@ -174,6 +200,7 @@ void check_shadowed(const Policy& p, Diagnostics& diags) {
         it->second.add(i, rules[i]);
       }
     }
+  for (auto& [key, bucket] : buckets) bucket.seal();
 
   for (size_t j = 0; j < rules.size(); ++j) {
     const Rule& b = rules[j];

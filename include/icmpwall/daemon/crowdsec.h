@@ -54,13 +54,10 @@
 #include "icmpwall/daemon/crowdsec_alert.h"
 #include "icmpwall/daemon/crowdsec_decision_table.h"
 #include "icmpwall/daemon/systemd.h"
+#include "icmpwall/http/module.h"
 #include "icmpwall/inspect/engine.h"
 #include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/result.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace icmpwall::daemon {
 
@@ -158,7 +155,7 @@ class CrowdSec {
   std::deque<LocalBlock> queued_;
   DecisionTable decisions_;
   CrowdSecCounters counters_;
-  std::unique_ptr<httplib::Client> http_;  // guarded for stop(); used by the thread
+  std::unique_ptr<http::Client> http_;  // guarded for stop(); used by the thread
   std::thread thread_;
 };
 

@@ -97,14 +97,13 @@ Embedded decode_embedded(const IpHeader& inner, Bytes quote) {
 }
 
 // Whether each type of each family is an ICMP error, from the type table
-// once (the decoder asks for every packet).
+// once (the decoder asks for every packet). One pass at start-up, backwards
+// so that the first entry of a type decides, as in policy::find_type.
 const std::array<bool, 512> kErrorTypes = [] {
   std::array<bool, 512> out{};
-  for (size_t i = 0; i < out.size(); ++i) {
-    const auto* info =
-        policy::find_type(i < 256 ? Family::ipv4 : Family::ipv6, static_cast<uint8_t>(i % 256));
-    out[i] = info != nullptr && info->error;
-  }
+  const auto types = policy::icmp_types();
+  for (auto t = types.rbegin(); t != types.rend(); ++t)
+    out[(t->family == Family::ipv4 ? 0 : 256) + t->type] = t->error;
   return out;
 }();
 

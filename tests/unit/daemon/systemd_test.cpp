@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <regex>
 #include <sstream>
@@ -27,6 +28,16 @@ TEST(Systemd, WatchdogIntervalFromTheEnvironment) {
   EXPECT_FALSE(watchdog_interval());
   setenv("WATCHDOG_USEC", "nonsense", 1);
   EXPECT_FALSE(watchdog_interval());
+  unsetenv("WATCHDOG_USEC");
+}
+
+TEST(Systemd, WatchdogOnlyForThePidItNames) {
+  setenv("WATCHDOG_USEC", "200000", 1);
+  setenv("WATCHDOG_PID", std::to_string(getpid()).c_str(), 1);
+  EXPECT_TRUE(watchdog_interval());
+  setenv("WATCHDOG_PID", std::to_string(getpid() + 1).c_str(), 1);
+  EXPECT_FALSE(watchdog_interval());
+  unsetenv("WATCHDOG_PID");
   unsetenv("WATCHDOG_USEC");
 }
 

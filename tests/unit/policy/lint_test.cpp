@@ -871,6 +871,39 @@ action = "drop"
       << rendered(d);
 }
 
+// IPv6 prefixes on both sides of the 64-bit halves the index compares.
+TEST(LintTest, Ipv6PrefixesAcrossBothHalves) {
+  auto d = lint_text(R"([[rule]]
+name = "wide"
+types = ["echo-request"]
+source = ["2001:db8::/32", "2001:db9:ff00:1:8000::/65"]
+action = "allow"
+[[rule]]
+name = "inside32"
+types = ["echo-request"]
+source = "2001:db8:0:1:2::/96"
+iif = "eth0"
+action = "drop"
+[[rule]]
+name = "inside65"
+types = ["echo-request"]
+source = "2001:db9:ff00:1:c000::/66"
+iif = "eth0"
+action = "drop"
+[[rule]]
+name = "outside"
+types = ["echo-request"]
+source = ["2001:db9:ff00:1::/66", "2001:dba::/48"]
+iif = "eth0"
+action = "drop"
+)");
+  EXPECT_EQ(warnings_containing(d, "rule 'inside32' is never reached: rule 'wide'"), 1u)
+      << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'inside65' is never reached: rule 'wide'"), 1u)
+      << rendered(d);
+  EXPECT_EQ(warnings_containing(d, "rule 'outside' is never reached"), 0u) << rendered(d);
+}
+
 TEST(LintTest, ShadowedByTwoRules) {
   auto d = lint_text(R"([[rule]]
 name = "a"
