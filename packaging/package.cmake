@@ -64,7 +64,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Appended to what dpkg-shlibdeps finds: postinst creates the system user
 # (adduser); the unit's ExecReload runs /bin/kill (procps). No nftables:
 # icmpwall talks netlink itself.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, procps")
+# libsystemd0: opened by the daemon at run time (daemon/systemd.cpp), so
+# the shared-library dependencies cannot see it.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, procps, libsystemd0")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${ICMPWALL_PKG_DIR}/debian/conffiles

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/systemd.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
-#include <cstring>
 #include <ostream>
-
-#include "icmpwall/daemon/systemd_protocol.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -28,11 +28,37 @@ bool stderr_is_journal() {
   return st.st_dev == dev && st.st_ino == ino;
 }
 
+// libsystemd, opened at the first call from the daemon and kept: linked
+// into the binary, it and the five libraries it loads would be loaded and
+// relocated at every start of every command. Missing (it never is where
+// the package is installed: it depends on it), notifications are no-ops
+// and log lines go to stderr, which systemd's stream also journals.
+struct Libsystemd {
+  decltype(&sd_notify) notify = nullptr;
+  decltype(&sd_watchdog_enabled) watchdog_enabled = nullptr;
+  decltype(&sd_journal_sendv) journal_sendv = nullptr;
+};
+
+const Libsystemd& libsystemd() {
+  static const Libsystemd lib = [] {
+    Libsystemd l;
+    void* handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return l;
+    l.notify = reinterpret_cast<decltype(&sd_notify)>(dlsym(handle, "sd_notify"));
+    l.watchdog_enabled =
+        reinterpret_cast<decltype(&sd_watchdog_enabled)>(dlsym(handle, "sd_watchdog_enabled"));
+    l.journal_sendv =
+        reinterpret_cast<decltype(&sd_journal_sendv)>(dlsym(handle, "sd_journal_sendv"));
+    return l;
+  }();
+  return lib;
+}
+
 }  // namespace
 
 void notify(const std::string& state) {
-  const char* socket = std::getenv("NOTIFY_SOCKET");
-  if (socket) (void)send_notify(socket, state);  // as sd_notify: nobody listening is no error
+  if (!std::getenv("NOTIFY_SOCKET")) return;  // no systemd to tell: nothing to load
+  if (const auto f = libsystemd().notify) f(0, state.c_str());
 }
 
 std::string reloading_state() {
@@ -43,37 +69,30 @@ std::string reloading_state() {
       static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000);
 }
 
-// As sd_watchdog_enabled(3): $WATCHDOG_USEC, a positive number of
-// microseconds, for this process if $WATCHDOG_PID is set.
 std::optional<std::chrono::microseconds> watchdog_interval() {
-  const char* usec_text = std::getenv("WATCHDOG_USEC");
-  if (!usec_text) return std::nullopt;
+  if (!std::getenv("WATCHDOG_USEC")) return std::nullopt;
+  const auto f = libsystemd().watchdog_enabled;
   uint64_t usec = 0;
-  const char* end = usec_text + std::strlen(usec_text);
-  auto [p, ec] = std::from_chars(usec_text, end, usec);
-  if (ec != std::errc{} || p != end || usec == 0) return std::nullopt;
-  if (const char* pid_text = std::getenv("WATCHDOG_PID")) {
-    const char* pid_end = pid_text + std::strlen(pid_text);
-    pid_t pid = 0;
-    auto [q, pec] = std::from_chars(pid_text, pid_end, pid);
-    if (pec != std::errc{} || q != pid_end || pid != getpid()) return std::nullopt;
-  }
+  if (!f || f(0, &usec) <= 0 || usec == 0) return std::nullopt;
   return std::chrono::microseconds(usec);
 }
 
-Log::Log(std::ostream& plain) : plain_(plain), journal_(stderr_is_journal()) {}
+Log::Log(std::ostream& plain)
+    : plain_(plain), journal_(stderr_is_journal() && libsystemd().journal_sendv) {}
 
 void Log::write(Priority p, const std::string& message, const Fields& fields) {
   if (!journal_) {
     plain_ << "icmpwall daemon: " << message << "\n" << std::flush;
     return;
   }
-  Fields entry;
-  entry.emplace_back("MESSAGE", message);
-  entry.emplace_back("PRIORITY", std::to_string(static_cast<int>(p)));
-  entry.emplace_back("SYSLOG_IDENTIFIER", "icmpwall");
-  entry.insert(entry.end(), fields.begin(), fields.end());
-  (void)send_journal(kJournalSocket, journal_entry(entry));
+  std::vector<std::string> lines;
+  lines.push_back("MESSAGE=" + message);
+  lines.push_back(fmt::format("PRIORITY={}", static_cast<int>(p)));
+  lines.push_back("SYSLOG_IDENTIFIER=icmpwall");
+  for (const auto& [k, v] : fields) lines.push_back(k + "=" + v);
+  std::vector<iovec> iov;
+  for (auto& l : lines) iov.push_back({l.data(), l.size()});
+  libsystemd().journal_sendv(iov.data(), static_cast<int>(iov.size()));
 }
 
 }  // namespace icmpwall::daemon

@@ -48,17 +48,6 @@ uint64_t first_rule_handle(const Netns& ns, const std::string& chain) {
   return std::stoull(m[1]);
 }
 
-constexpr const char* kInspectPolicy = R"([hooks.input]
-default = "allow"
-
-[[rule]]
-name = "tunnel"
-types = ["echo-request"]
-action = "inspect"
-queue = 7
-no-worker = "accept"
-)";
-
 constexpr const char* kOtherTable = R"(table inet other {
   chain in {
     type filter hook input priority -10; policy accept;
@@ -91,8 +80,8 @@ TEST(AuditDriftTest, EveryFragmentsModeIsInStepRightAfterApply) {
   Netns ns;
   for (const char* mode : {"reassemble", "follow", "drop"}) {
     SCOPED_TRACE(mode);
-    TempFile policy(std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kInspectPolicy,
-                    ".toml");
+    TempFile policy(
+        std::string("[icmpwall]\nfragments = \"") + mode + "\"\n" + kQueue7InspectPolicy, ".toml");
     auto applied = apply_policy(ns, policy.path());
     ASSERT_TRUE(applied.ok()) << applied.describe();
     expect_in_step(ns, policy.path());
@@ -208,7 +197,7 @@ TEST(AuditDriftTest, AnotherTablesAcceptDoesNotOverride) {
 TEST(AuditDriftTest, SourcesBlockedAtRunTimeAreNotDrift) {
   ICMPWALL_REQUIRE_ROOT();
   Netns ns;
-  TempFile policy(kInspectPolicy, ".toml");
+  TempFile policy(kQueue7InspectPolicy, ".toml");
   ASSERT_TRUE(apply_policy(ns, policy.path()).ok());
   expect_in_step(ns, policy.path());
   nft(ns,

@@ -20,17 +20,6 @@
 namespace icmpwall::integration {
 namespace {
 
-constexpr const char* kPolicy = R"([hooks.input]
-default = "allow"
-
-[[rule]]
-name = "tunnel"
-types = ["echo-request"]
-action = "inspect"
-queue = 7
-no-worker = "accept"
-)";
-
 std::vector<uint8_t> v4(const char* text) {
   std::vector<uint8_t> out(4);
   EXPECT_EQ(inet_pton(AF_INET, text, out.data()), 1);
@@ -67,7 +56,7 @@ bool leaves_set(const Netns& ns, policy::Family f, const std::string& text) {
 TEST(BlockedSourcesTest, BlockedSourceIsDroppedUntilItsTimeoutExpires) {
   ICMPWALL_REQUIRE_ROOT();
   Topology net;
-  auto applied = apply_policy_text(net.server, kPolicy);
+  auto applied = apply_policy_text(net.server, kQueue7InspectPolicy);
   ASSERT_TRUE(applied.ok()) << applied.describe();
   // No worker listens and the rule fails open: echo passes.
   EXPECT_EQ(ping(net.client, Addr::server_v4, {"-c", "2", "-i", "0.2", "-W", "1"}).received, 2);
@@ -96,7 +85,7 @@ TEST(BlockedSourcesTest, BlockedSourceIsDroppedUntilItsTimeoutExpires) {
 TEST(BlockedSourcesTest, BlockedIpv6PrefixDropsEveryAddressOfIt) {
   ICMPWALL_REQUIRE_ROOT();
   Topology net;
-  auto applied = apply_policy_text(net.server, kPolicy);
+  auto applied = apply_policy_text(net.server, kQueue7InspectPolicy);
   ASSERT_TRUE(applied.ok()) << applied.describe();
   const Argv from_client2 = {"-c", "2", "-i", "0.2", "-W", "1", "-I", Addr::client2_v6};
   const Argv from_other64 = {"-c", "2", "-i", "0.2", "-W", "1", "-I", Addr::client_other64_v6};
@@ -129,10 +118,10 @@ TEST(BlockedSourcesTest, BlockedIpv6PrefixDropsEveryAddressOfIt) {
 TEST(BlockedSourcesTest, IntervalSetsRenderAndEncodeAlike) {
   ICMPWALL_REQUIRE_ROOT();
   Netns encoded, rendered;
-  auto applied = apply_policy_text(encoded, kPolicy);
+  auto applied = apply_policy_text(encoded, kQueue7InspectPolicy);
   ASSERT_TRUE(applied.ok()) << applied.describe();
   Diagnostics diags;
-  auto parsed = policy::parse_policy_text("p.toml", kPolicy, diags);
+  auto parsed = policy::parse_policy_text("p.toml", kQueue7InspectPolicy, diags);
   ASSERT_TRUE(parsed);
   auto table = compile::compile(*parsed, diags);
   ASSERT_TRUE(table);

@@ -27,16 +27,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kPolicy = R"([hooks.forward]
-default = "allow"
-
-[[rule]]
-name = "sweep"
-types = ["echo-request"]
-hooks = ["forward"]
-action = "inspect"
-)";
-
 // The router's address on the server's side: the endpoint lives in the
 // router's namespace only.
 const std::string kListen = std::string(Addr::router_s_v4) + ":9469";
@@ -48,7 +38,7 @@ class DaemonMetricsTest : public ::testing::Test {
     ICMPWALL_REQUIRE_ROOT();
     if (!have_tool("/usr/bin/curl")) GTEST_SKIP() << "needs curl (Debian: curl)";
     net_ = std::make_unique<Topology>();
-    policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
+    policy_ = std::make_unique<TempFile>(kForwardEchoInspectPolicy, ".toml");
     char tmpl[] = "/tmp/icmpwall-eve-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;

@@ -36,6 +36,27 @@ CommandResult apply_policy_text(const Netns& ns, const std::string& toml) {
   return apply_policy(ns, file.path());
 }
 
+const char* const kQueue7InspectPolicy = R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "tunnel"
+types = ["echo-request"]
+action = "inspect"
+queue = 7
+no-worker = "accept"
+)";
+
+const char* const kForwardEchoInspectPolicy = R"([hooks.forward]
+default = "allow"
+
+[[rule]]
+name = "sweep"
+types = ["echo-request"]
+hooks = ["forward"]
+action = "inspect"
+)";
+
 CommandResult flush_policy(const Netns& ns) {
   return icmpwall({"flush", "--netns", ns.name()});
 }

@@ -37,6 +37,13 @@ CommandResult apply_policy_text(const Netns& ns, const std::string& toml);
 // `icmpwall flush --netns NS`.
 CommandResult flush_policy(const Netns& ns);
 
+// Policies several suites share:
+// input echo requests inspected through queue 7, accepted while no worker
+// listens (the blocked-source sets without a daemon);
+extern const char* const kQueue7InspectPolicy;
+// forwarded echo requests inspected (a router's sweep detection).
+extern const char* const kForwardEchoInspectPolicy;
+
 // The python3 that has scapy (Debian's /usr/bin/python3 first); empty if
 // there is none.
 const std::string& python_with_scapy();

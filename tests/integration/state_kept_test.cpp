@@ -56,18 +56,6 @@ hooks = ["input"]
 action = "allow"
 )";
 
-// Blocked-source sets; no worker listens and echo fails open.
-constexpr const char* kInspected = R"([hooks.input]
-default = "allow"
-
-[[rule]]
-name = "tunnel"
-types = ["echo-request"]
-action = "inspect"
-queue = 7
-no-worker = "accept"
-)";
-
 constexpr auto kBlock = std::chrono::milliseconds(4000);
 const Argv kOnePing = {"-c", "1", "-W", "1"};
 
@@ -164,7 +152,7 @@ TEST(StateKeptTest, ACounterWhoseRuleWentIsGone) {
 TEST(StateKeptTest, ABlockedSourceStaysBlockedAcrossApply) {
   ICMPWALL_REQUIRE_ROOT();
   Topology net;
-  auto applied = apply_policy_text(net.server, kInspected);
+  auto applied = apply_policy_text(net.server, kQueue7InspectPolicy);
   ASSERT_TRUE(applied.ok()) << applied.describe();
   ASSERT_EQ(ping(net.client, Addr::server_v4, kOnePing).received, 1);
 
@@ -173,7 +161,7 @@ TEST(StateKeptTest, ABlockedSourceStaysBlockedAcrossApply) {
   ASSERT_EQ(ping(net.client, Addr::server_v4, kOnePing).received, 0);
 
   const auto applied_at = Clock::now();
-  auto again = apply_policy_text(net.server, kInspected);
+  auto again = apply_policy_text(net.server, kQueue7InspectPolicy);
   ASSERT_TRUE(again.ok()) << again.describe();
   EXPECT_THAT(again.err, HasSubstr("1 blocked source(s)")) << again.describe();
   auto kept = client_element(net.server);
@@ -259,7 +247,7 @@ TEST(StateKeptTest, AChangedKeyTypeKeepsNoElements) {
                  ".nft");
   ASSERT_TRUE(ns.run({"nft", "-f", other.path()}).ok());
 
-  auto applied = apply_policy_text(ns, kInspected);
+  auto applied = apply_policy_text(ns, kQueue7InspectPolicy);
   ASSERT_TRUE(applied.ok()) << applied.describe();
   EXPECT_THAT(applied.err, HasSubstr("set inspect.blocked.v4: its key type changed"));
   const std::string set = blocked_v4(ns);
@@ -270,7 +258,7 @@ TEST(StateKeptTest, AChangedKeyTypeKeepsNoElements) {
 TEST(StateKeptTest, KeptStateIsNoDrift) {
   ICMPWALL_REQUIRE_ROOT();
   Topology net;
-  TempFile policy(kInspected, ".toml");
+  TempFile policy(kQueue7InspectPolicy, ".toml");
   auto applied = apply_policy(net.server, policy.path());
   ASSERT_TRUE(applied.ok()) << applied.describe();
   ASSERT_EQ(ping(net.client, Addr::server_v4, kOnePing).received, 1);

@@ -20,22 +20,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kPolicy = R"([hooks.forward]
-default = "allow"
-
-[[rule]]
-name = "sweep"
-types = ["echo-request"]
-hooks = ["forward"]
-action = "inspect"
-)";
-
 class SweepTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ICMPWALL_REQUIRE_ROOT();
     net_ = std::make_unique<Topology>();
-    policy_ = std::make_unique<TempFile>(kPolicy, ".toml");
+    policy_ = std::make_unique<TempFile>(kForwardEchoInspectPolicy, ".toml");
     // Both client addresses reach the server before icmpwall runs.
     ASSERT_EQ(ping(net_->client, Addr::server_v4, from(Addr::client_v4)).received, 3);
     ASSERT_EQ(ping(net_->client, Addr::server_v4, from(Addr::client2_v4)).received, 3);
