@@ -17,8 +17,9 @@ Result<audit::DriftReport> check_live_drift(const DriftTarget& target,
 }
 
 DriftWatch::DriftWatch(DriftTarget target, std::chrono::milliseconds interval, Check check,
-                       OnChange on_change, OnFailure on_failure)
+                       OnChange on_change, OnFailure on_failure, std::chrono::milliseconds settle)
     : interval_(interval),
+      settle_(settle),
       check_(std::move(check)),
       on_change_(std::move(on_change)),
       on_failure_(std::move(on_failure)),
@@ -38,9 +39,13 @@ void DriftWatch::stop() {
 }
 
 void DriftWatch::changing() {
-  std::lock_guard lock(mutex_);
-  ++generation_;
-  changing_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+    changing_ = true;
+    reschedule(Clock::now() + kWhileChanging);
+  }
+  wake_.notify_all();
 }
 
 void DriftWatch::changed(DriftTarget target) {
@@ -49,9 +54,14 @@ void DriftWatch::changed(DriftTarget target) {
     ++generation_;
     changing_ = false;
     target_ = std::move(target);
-    due_ = true;
+    reschedule(Clock::now() + settle_);
   }
   wake_.notify_all();
+}
+
+void DriftWatch::reschedule(Clock::time_point at) {
+  next_ = at;
+  rescheduled_ = true;
 }
 
 DriftCounters DriftWatch::counters() const {
@@ -62,11 +72,15 @@ DriftCounters DriftWatch::counters() const {
 void DriftWatch::run(std::stop_token token) {
   std::unique_lock lock(mutex_);
   while (!token.stop_requested()) {
-    // due at once, or after the interval; never while a reload runs
-    wake_.wait_for(lock, token, interval_, [&] { return due_ && !changing_; });
+    // until the time set, unless a reload sets another
+    rescheduled_ = false;
+    if (wake_.wait_until(lock, token, next_, [&] { return rescheduled_; })) continue;
     if (token.stop_requested()) return;
-    if (changing_) continue;
-    due_ = false;
+    if (changing_) {  // a reload that never ends: look again later
+      next_ = Clock::now() + kWhileChanging;
+      continue;
+    }
+    next_ = Clock::now() + interval_;
     const DriftTarget target = target_;
     const uint64_t generation = generation_;
     lock.unlock();
@@ -93,10 +107,8 @@ void DriftWatch::check_once(const DriftTarget& target, uint64_t generation) {
   {
     std::lock_guard lock(mutex_);
     // a reload began or ended meanwhile: what was read may be half of it
-    if (generation != generation_) {
-      due_ = true;
-      return;
-    }
+    // (changed() has set when to look again)
+    if (generation != generation_) return;
     if (!report) {
       ++counters_.failures;
       failure = report.error().message;

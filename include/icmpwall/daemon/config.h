@@ -99,7 +99,7 @@ struct DaemonConfig {
   // (queue/worker.h); 0: off. Burns CPU while packets keep coming.
   uint32_t busy_poll_us = 0;
   // The live table compared with the policy (drift_watch.h) this often,
-  // and after every reload; 0: never.
+  // and a second after reloads; 0: never.
   std::chrono::seconds drift_check_interval{60};
 };
 inline constexpr uint32_t kMaxBusyPollUs = 1'000'000;

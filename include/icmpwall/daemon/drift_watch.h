@@ -2,8 +2,9 @@
 // The daemon's drift gauge: does the kernel still hold the table the
 // daemon applied, and does no other table override it?
 //
-// A DriftWatch thread checks at start, right after every reload, and
-// then every `interval`: one consistent dump of the ruleset compared with
+// A DriftWatch thread checks at start, after every reload once reloads
+// have settled (`settle`: a burst of reloads is checked once), and then
+// every `interval`: one consistent dump of the ruleset compared with
 // what the policy compiles to, as `icmpwall audit --policy` does
 // (audit/drift.h), with a time budget for the overrides. The last result
 // is kept as counts per kind (missing, extra, differs, override) for the
@@ -36,6 +37,9 @@
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::daemon {
+
+// A reload is checked once no other has come for this long.
+inline constexpr std::chrono::milliseconds kDriftSettle{1000};
 
 // The daemon's budget for one check's override evaluation: a ruleset too
 // large to walk within it shows its unwalked outcomes as overrides.
@@ -79,7 +83,8 @@ class DriftWatch {
 
   // Starts the thread; the first check runs at once. `interval` > 0.
   DriftWatch(DriftTarget target, std::chrono::milliseconds interval, Check check,
-             OnChange on_change, OnFailure on_failure);
+             OnChange on_change, OnFailure on_failure,
+             std::chrono::milliseconds settle = kDriftSettle);
   ~DriftWatch();
   DriftWatch(const DriftWatch&) = delete;
   DriftWatch& operator=(const DriftWatch&) = delete;
@@ -87,7 +92,8 @@ class DriftWatch {
   // A reload is about to touch the table: no check reports until changed().
   void changing();
   // The reload ended; `target` is what the kernel should hold now (the
-  // previous one if it was refused). A check runs at once.
+  // previous one if it was refused). A check runs once `settle` has passed
+  // without another reload.
   void changed(DriftTarget target);
 
   DriftCounters counters() const;
@@ -99,7 +105,14 @@ class DriftWatch {
   // generation moved meanwhile.
   void check_once(const DriftTarget& target, uint64_t generation);
 
+  using Clock = std::chrono::steady_clock;
+  // How long a reload may take before the watch looks again anyway.
+  static constexpr std::chrono::seconds kWhileChanging{60};
+  // The next check at `at`; wakes the thread to wait for it (mutex_ held).
+  void reschedule(Clock::time_point at);
+
   const std::chrono::milliseconds interval_;
+  const std::chrono::milliseconds settle_;
   const Check check_;
   const OnChange on_change_;
   const OnFailure on_failure_;
@@ -109,7 +122,8 @@ class DriftWatch {
   DriftTarget target_;
   uint64_t generation_ = 0;  // bumped by changing() and changed()
   bool changing_ = false;
-  bool due_ = true;  // check at once
+  Clock::time_point next_ = Clock::now();  // the first check: at once
+  bool rescheduled_ = false;
   DriftCounters counters_;
   std::vector<std::string> last_lines_;
   bool reported_ = false;
