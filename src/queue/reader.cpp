@@ -40,6 +40,7 @@ Reader::Reader(QueueSocket socket, Inspector& inspector, ReaderOptions options)
   iovs_.resize(n);
   addrs_.resize(n);
   decisions_.reserve(n);
+  plan_.reserve(n);
   queued_.reserve(n);
   out_.reserve(verdict_msg_size() * n * 2);
   for (size_t i = 0; i < n; ++i) {
@@ -118,8 +119,8 @@ Result<size_t> Reader::round() {
 
   inspect_queued();
   if (options_.mode == VerdictMode::batched && (!decisions_.empty() || !unsent_.empty())) {
-    auto plan = plan_verdicts(decisions_);
-    send_verdicts(plan, decisions_);
+    plan_verdicts(decisions_, plan_);
+    send_verdicts(plan_, decisions_);
   }
   if (unsent_.size() > kMaxUnsent)
     return Error{fmt::format("queue {}: verdicts cannot be sent ({} waiting)", socket_.queue(),

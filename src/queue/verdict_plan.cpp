@@ -5,8 +5,8 @@
 
 namespace icmpwall::queue {
 
-std::vector<VerdictMsg> plan_verdicts(std::span<const Decision> decisions) {
-  std::vector<VerdictMsg> out;
+void plan_verdicts(std::span<const Decision> decisions, std::vector<VerdictMsg>& out) {
+  out.clear();
   const size_t n = decisions.size();
   // ordered[i]: ids 0..i strictly increase, so a batch ending at i covers
   // no id answered differently.
@@ -29,7 +29,6 @@ std::vector<VerdictMsg> plan_verdicts(std::span<const Decision> decisions) {
     ordered = run_ordered;
     start = end;
   }
-  return out;
 }
 
 std::vector<VerdictMsg> single_verdicts(std::span<const Decision> decisions) {

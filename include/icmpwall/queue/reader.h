@@ -115,6 +115,7 @@ class Reader {
   std::vector<QueuedPacket> queued_;  // packets awaiting inspection
   std::vector<Verdict> verdicts_;
   std::vector<Decision> decisions_;
+  std::vector<VerdictMsg> plan_;  // the round's verdicts (kept: no allocation per round)
   std::vector<Decision> unsent_;  // decisions whose verdict send failed
   std::vector<uint8_t> out_;
 };

@@ -43,8 +43,14 @@ inline bool id_after(uint32_t a, uint32_t b) {
   return static_cast<int32_t>(a - b) > 0;
 }
 
-// Decisions in the order the packets were received.
-std::vector<VerdictMsg> plan_verdicts(std::span<const Decision> decisions);
+// Decisions in the order the packets were received; into `out` (cleared
+// first), so a reader that keeps `out` plans without allocating.
+void plan_verdicts(std::span<const Decision> decisions, std::vector<VerdictMsg>& out);
+inline std::vector<VerdictMsg> plan_verdicts(std::span<const Decision> decisions) {
+  std::vector<VerdictMsg> out;
+  plan_verdicts(decisions, out);
+  return out;
+}
 
 // One single verdict per decision, in order (no batching).
 std::vector<VerdictMsg> single_verdicts(std::span<const Decision> decisions);
