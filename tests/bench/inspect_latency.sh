@@ -14,12 +14,20 @@
 #     at 10 ms from client to server through the router without icmpwall,
 #     then with the daemon inspecting forwarded echo-request and
 #     echo-reply on the router (its defaults), then with the daemon and
-#     --busy-poll-us BUSY_POLL_US (if the binary has the option). For each
-#     daemon: its CPU time while idle (IDLE seconds, no traffic) and while
-#     the pings ran, from /proc/<pid>/task/*/schedstat. p50, p99, mean and
-#     max per run; then the medians over the rounds of the added latency
-#     (p50 and p99 against the run without icmpwall of the same round),
-#     the CPU figures, and busy polling's ratios to the default.
+#     --busy-poll-us BUSY_POLL_US (if the binary has the option), then with
+#     the daemon at real-time priority (chrt -f RT_PRIO, what the unit's
+#     CPUSchedulingPolicy=fifo does), then with tests/bench/queue_accept
+#     (if built) in the daemon's place: a queue worker that accepts
+#     without inspecting, on the rules the daemon left, so the added
+#     latency splits into the queue's part (wake-up, reads, verdicts, the
+#     kernel's queueing) and the inspection's. For each daemon: its CPU time while idle (IDLE
+#     seconds, no traffic) and while the pings ran, from
+#     /proc/<pid>/task/*/schedstat, also per echo answered (the kernel's
+#     forwarding of a verdict's packet, which runs in the sendto of the
+#     verdict, included). p50, p99, mean and max per run; then the medians
+#     over the rounds of the added latency (p50 and p99 against the run
+#     without icmpwall of the same round), the CPU figures, and each
+#     option's ratios to the default.
 #  2. Keep-up: FLOOD (default 50000) echo requests with hping3 --icmp
 #     --faster (ping -f if there is no hping3) through the inspecting
 #     router (default daemon): sent, delivered to the server (its Icmp
@@ -30,11 +38,11 @@
 #
 # Environment: ROUNDS (default 1), IDLE (seconds, default 10),
 # BUSY_POLL_US (default 20000, longer than the pings' 10 ms interval so
-# the worker spins throughout; 0 skips that run), DAEMON_WRAP (put before
-# the daemon's command line, e.g. DAEMON_WRAP="chrt -f 10" to see how much
-# of the tail is scheduling delay on a busy machine).
+# the worker spins throughout; 0 skips that run), RT_PRIO (SCHED_FIFO
+# priority, default 10; 0 skips that run), DAEMON_WRAP (put before the
+# daemon's command line of every run).
 #
-# One round takes about 40 seconds, the keep-up about 10 more.
+# One round takes about 55 seconds, the keep-up about 10 more.
 set -eu
 
 BUILD=${1:?usage: inspect_latency.sh BUILD_DIR [PINGS] [FLOOD]}
@@ -43,7 +51,9 @@ FLOOD=${3:-50000}
 ROUNDS=${ROUNDS:-1}
 IDLE=${IDLE:-10}
 BUSY_POLL_US=${BUSY_POLL_US:-20000}
+RT_PRIO=${RT_PRIO:-10}
 BIN=$BUILD/icmpwall
+ACCEPT=$BUILD/tests/bench/queue_accept
 
 if [ "$(id -u)" != 0 ]; then
   echo "inspect_latency: needs root (network namespaces, nft, NFQUEUE)" >&2
@@ -116,13 +126,22 @@ hooks = ["forward"]
 action = "inspect"
 EOF
 
-# daemon_start ARGS...: the daemon on the router, until it says ready.
+# daemon_start ARGS...: the daemon on the router (with ACCEPT_ONLY=1
+# queue_accept on queue 0 instead), until it says ready.
 daemon_start() {
-  ${DAEMON_WRAP:-} "$BIN" daemon --policy "$TMP/policy.toml" --netns "$R" "$@" \
-    >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
+  if [ "${ACCEPT_ONLY:-0}" = 1 ]; then
+    # shellcheck disable=SC2086 # the wrapper is a command with its arguments
+    ${DAEMON_WRAP:-} "$ACCEPT" "$R" 0 >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
+    ready='^ready$'
+  else
+    # shellcheck disable=SC2086 # the wrappers are commands with their arguments
+    ${DAEMON_WRAP:-} ${RUN_WRAP:-} "$BIN" daemon --policy "$TMP/policy.toml" --netns "$R" "$@" \
+      >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
+    ready='"event":"ready"'
+  fi
   DPID=$!
   i=0
-  until grep -q '"event":"ready"' "$TMP/daemon.out" 2>/dev/null; do
+  until grep -q "$ready" "$TMP/daemon.out" 2>/dev/null; do
     i=$((i + 1))
     if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
       echo "inspect_latency: the daemon did not start:" >&2
@@ -157,9 +176,10 @@ rtt() {
 pct() {
   awk -v p="$2" '{ v[NR] = $1 } END { i = int(p * NR + 0.999999); if (i < 1) i = 1; print v[i] + 0 }' "$TMP/rtt.$1"
 }
-# inspected NAME ARGS...: a daemon started with ARGS; its idle CPU, then
-# the pings through it and their CPU. Appends "NAME p50 p99 idle% ping%"
-# (added latency against the round's run without icmpwall) to $TMP/rows.
+# inspected NAME ARGS...: a daemon started with ARGS (after RUN_WRAP);
+# its idle CPU, then the pings through it and their CPU. Appends
+# "NAME p50 p99 idle% ping% us/echo" (added latency against the round's
+# run without icmpwall) to $TMP/rows.
 inspected() {
   name=$1
   shift
@@ -172,11 +192,13 @@ inspected() {
   daemon_stop
   idle=$(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.3f", 100 * c / t }')
   busy=$(awk -v c="$((c2 - c1))" -v t="$((t2 - t1))" 'BEGIN { printf "%.3f", 100 * c / t }')
-  echo "  $(printf '%-26s' "")CPU: idle ${idle}% of a core over ${IDLE} s, during the pings ${busy}%"
+  echoes=$(wc -l <"$TMP/rtt.$name.$round")
+  per=$(awk -v c="$((c2 - c1))" -v n="$echoes" 'BEGIN { printf "%.1f", n ? c / n / 1000 : 0 }')
+  echo "  $(printf '%-26s' "")CPU: idle ${idle}% of a core over ${IDLE} s, during the pings ${busy}% (${per} us per echo)"
   awk -v n="$name" -v a="$(pct "without.$round" 0.50)" -v b="$(pct "$name.$round" 0.50)" \
       -v c="$(pct "without.$round" 0.99)" -v d="$(pct "$name.$round" 0.99)" \
       -v i="$idle" -v p="$busy" \
-    'BEGIN { printf "%s %.6f %.6f %s %s\n", n, b - a, d - c, i, p }' >>"$TMP/rows"
+      -v e="$per" 'BEGIN { printf "%s %.6f %.6f %s %s %s\n", n, b - a, d - c, i, p, e }' >>"$TMP/rows"
 }
 
 echo "inspect_latency: $PINGS pings at 10 ms, client -> router -> server (veth), $ROUNDS round(s)"
@@ -188,6 +210,21 @@ while [ "$round" -le "$ROUNDS" ]; do
   inspected default
   if [ "$BUSY_POLL_US" != 0 ]; then
     inspected "busy_poll_us=$BUSY_POLL_US" --busy-poll-us "$BUSY_POLL_US"
+  fi
+  if [ "$RT_PRIO" != 0 ]; then
+    RUN_WRAP="chrt -f $RT_PRIO"
+    inspected "fifo_priority=$RT_PRIO"
+    RUN_WRAP=
+  fi
+  if [ -x "$ACCEPT" ]; then
+    # The daemon's table stays when it stops: its rules still queue echo.
+    ACCEPT_ONLY=1
+    inspected accept_all_worker
+    ACCEPT_ONLY=0
+    accepted=$(sed -n 's/^accepted \([0-9]*\).*/\1/p' "$TMP/daemon.out")
+    if [ "${accepted:-0}" -lt "$PINGS" ]; then
+      echo "inspect_latency: queue_accept answered ${accepted:-0} packets: the rules did not queue the pings" >&2
+    fi
   fi
   round=$((round + 1))
 done
@@ -201,13 +238,15 @@ awk '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
-  { p50[$1] = p50[$1] " " $2; p99[$1] = p99[$1] " " $3; idle[$1] = idle[$1] " " $4; busy[$1] = busy[$1] " " $5 }
+  { p50[$1] = p50[$1] " " $2; p99[$1] = p99[$1] " " $3; idle[$1] = idle[$1] " " $4; busy[$1] = busy[$1] " " $5
+    per[$1] = per[$1] " " $6 }
   END {
-    printf "  %-26s %12s %12s %10s %14s\n", "", "p50", "p99", "idle CPU", "CPU in pings"
+    printf "  %-26s %12s %12s %10s %14s %14s\n", "", "p50", "p99", "idle CPU", "CPU in pings", "CPU per echo"
     for (i = 1; i <= k; i++) {
       n = order[i]
       m50[n] = median(p50[n]); m99[n] = median(p99[n])
-      printf "  %-26s %+9.3f ms %+9.3f ms %9.2f%% %13.2f%%\n", n, m50[n], m99[n], median(idle[n]), median(busy[n])
+      printf "  %-26s %+9.3f ms %+9.3f ms %9.2f%% %13.2f%% %11.1f us\n", n, m50[n], m99[n], median(idle[n]),
+             median(busy[n]), median(per[n])
     }
     for (i = 2; i <= k; i++) {
       n = order[i]
