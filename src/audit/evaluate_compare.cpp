@@ -66,9 +66,8 @@ Step Walk::eval(const Cmp& cmp, const At& at) {
   }
   // A byte past the modelled header compared with all it can hold: the
   // rule asks only whether the kernel could load it, i.e. the length.
-  if (auto n = icmp_byte_offset(c); n && c.size() == 1 &&
-                                    ((cmp.op == NFT_CMP_LTE && cmp.data == Bytes{0xff}) ||
-                                     (cmp.op == NFT_CMP_GTE && cmp.data == Bytes{0x00}))) {
+  if (auto n = icmp_byte_offset(c); n && ((cmp.op == NFT_CMP_LTE && cmp.data == Bytes{0xff}) ||
+                                          (cmp.op == NFT_CMP_GTE && cmp.data == Bytes{0x00}))) {
     auto text = [&] {
       return condition_text(at.e, labels_of(c), [&](const std::string&) {
         return fmt::format("icmp length > {}", *n);

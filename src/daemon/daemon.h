@@ -99,7 +99,11 @@ class Daemon {
   void stop(std::optional<StatsServer>& stats);
   // Diagnostics as log lines (each keeps its file:line:col).
   void log_diagnostics(const Diagnostics& diags, Priority p);
+  // An event line through the current blocker: emit() from the main
+  // thread, emit_from_thread() from any other (it takes state_mutex_ to
+  // find the blocker a reload may swap, so never call it holding that).
   void emit(const std::string& line);
+  void emit_from_thread(const std::string& line);
   // The engine for `loaded`, its detector tables allocated in full (they
   // never grow later); an Error when the memory is not there. Built before
   // the table that sends packets to it is applied.

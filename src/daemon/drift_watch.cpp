@@ -2,8 +2,6 @@
 // The drift gauge's thread (drift_watch.h).
 #include "icmpwall/daemon/drift_watch.h"
 
-#include <algorithm>
-
 #include "icmpwall/audit/dump.h"
 #include "icmpwall/audit/evaluate.h"
 
@@ -121,12 +119,8 @@ void DriftWatch::check_once(const DriftTarget& target, uint64_t generation) {
                                                : counters_.differs);
       counters_.overrides = report->overrides.size();
       counters_.last_check = std::chrono::system_clock::now();
-      // the first check reports only drift; later ones any change
-      if (lines == last_lines_ && (reported_ || lines.empty())) {
-        reported_ = true;
-        return;
-      }
-      reported_ = true;
+      // any change; the first check only drift (nothing found before it)
+      if (lines == last_lines_) return;
       last_lines_ = lines;
       finding = {report->table, counters_, std::move(lines)};
     }

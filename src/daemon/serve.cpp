@@ -71,6 +71,15 @@ void Daemon::emit(const std::string& line) {
   blocker_->write_event(line);
 }
 
+void Daemon::emit_from_thread(const std::string& line) {
+  std::shared_ptr<SourceBlocker> blocker;  // swapped by a reload
+  {
+    std::lock_guard lock(state_mutex_);
+    blocker = blocker_;
+  }
+  blocker->write_event(line);
+}
+
 std::shared_ptr<SourceBlocker> Daemon::blocker_for(const std::string& table) {
   if (blocker_ && blocker_->table() == table) return blocker_;
   return std::make_shared<SourceBlocker>(
@@ -314,14 +323,7 @@ int Daemon::open_outputs(Startup&) {
     metrics_.emplace(std::move(*m));
   }
   if (!c.crowdsec.url.empty()) {
-    CrowdSec::Sinks sinks{[this](const std::string& line) {
-                            std::shared_ptr<SourceBlocker> b;  // swapped by a reload
-                            {
-                              std::lock_guard lock(state_mutex_);
-                              b = blocker_;
-                            }
-                            b->write_event(line);
-                          },
+    CrowdSec::Sinks sinks{[this](const std::string& line) { emit_from_thread(line); },
                           [this](Priority p, const std::string& text) {
                             std::lock_guard lock(out_mutex_);
                             log_.write(p, text);
@@ -374,12 +376,7 @@ bool Daemon::follow_nflog() {
 // From the NFLOG thread; never under state_mutex_ (a reload waits for this
 // thread to stop while holding none).
 void Daemon::write_log_event(const NflogEvent& e) {
-  std::shared_ptr<SourceBlocker> blocker;
-  {
-    std::lock_guard lock(state_mutex_);
-    blocker = blocker_;
-  }
-  blocker->write_event(nflog_json(e));
+  emit_from_thread(nflog_json(e));
   if (events_file_) events_file_->push(nflog_eve_json(e));
   if (!log_.journal()) return;
   std::lock_guard lock(out_mutex_);
@@ -420,14 +417,9 @@ DriftTarget Daemon::drift_target() const {
   return {std::make_shared<const nft::Table>(current_.table), applied_mode_};
 }
 
-// From the drift thread; takes state_mutex_ only to find the blocker.
+// From the drift thread.
 void Daemon::report_drift(const DriftFinding& f) {
-  std::shared_ptr<SourceBlocker> blocker;
-  {
-    std::lock_guard lock(state_mutex_);
-    blocker = blocker_;
-  }
-  blocker->write_event(drift_json(f));
+  emit_from_thread(drift_json(f));
   std::lock_guard lock(out_mutex_);
   const Fields fields{{"ICMPWALL_EVENT", "drift"}};
   if (f.drift())

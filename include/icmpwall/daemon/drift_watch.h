@@ -101,8 +101,8 @@ class DriftWatch {
 
  private:
   void run(std::stop_token token);
-  // One check against `target`; thrown away (and due again) if the
-  // generation moved meanwhile.
+  // One check against `target`; thrown away if the generation moved
+  // meanwhile (the reload that moved it set the next check).
   void check_once(const DriftTarget& target, uint64_t generation);
 
   using Clock = std::chrono::steady_clock;
@@ -125,9 +125,8 @@ class DriftWatch {
   Clock::time_point next_ = Clock::now();  // the first check: at once
   bool rescheduled_ = false;
   DriftCounters counters_;
-  std::vector<std::string> last_lines_;
-  bool reported_ = false;
-  std::jthread thread_;  // last: started when everything above is ready
+  std::vector<std::string> last_lines_;  // what the last reported check found
+  std::jthread thread_;                  // last: started when everything above is ready
 };
 
 }  // namespace icmpwall::daemon
