@@ -12,6 +12,8 @@
 #include <array>
 #include <cstring>
 
+#include "icmpwall/util/mnl_socket.h"
+
 namespace icmpwall::daemon {
 namespace {
 
@@ -125,7 +127,7 @@ std::optional<int> parse_nflog_error(const nlmsghdr* nlh) {
   if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(nlmsgerr)) return std::nullopt;
   nlmsgerr err{};
   std::memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
-  return -err.error;
+  return netlink_errno(err.error);
 }
 
 }  // namespace icmpwall::daemon

@@ -69,7 +69,7 @@ int parse_kernel_error(const nlmsghdr* nlh, KernelError& out) {
   }
   const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
   out.seq = nlh->nlmsg_seq;
-  out.code = -err->error;
+  out.code = netlink_errno(err->error);
   if (out.code == 0 || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return out.code;
   // TLVs follow the echoed message (only its header when capped).
   size_t echoed = (nlh->nlmsg_flags & NLM_F_CAPPED) ? sizeof(nlmsghdr) : err->msg.nlmsg_len;

@@ -15,6 +15,8 @@
 #include <array>
 #include <cstring>
 
+#include "icmpwall/util/mnl_socket.h"
+
 namespace icmpwall::queue {
 namespace {
 
@@ -120,7 +122,7 @@ std::optional<int> parse_error(const nlmsghdr* nlh) {
   if (nlh->nlmsg_type != NLMSG_ERROR) return std::nullopt;
   if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(nlmsgerr)) return std::nullopt;
   auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-  return -err->error;
+  return netlink_errno(err->error);
 }
 
 }  // namespace icmpwall::queue

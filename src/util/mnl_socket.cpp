@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <climits>
 
 #include "icmpwall/util/errno_error.h"
@@ -63,6 +64,11 @@ bool set_socket_buffer(int fd, int opt, size_t bytes) {
   const int v = bytes > INT_MAX ? INT_MAX : static_cast<int>(bytes);
   return setsockopt(fd, SOL_SOCKET, force, &v, sizeof v) == 0 ||
          setsockopt(fd, SOL_SOCKET, opt, &v, sizeof v) == 0;
+}
+
+int netlink_errno(int error) {
+  constexpr int kMaxErrno = 4095;  // the kernel's MAX_ERRNO
+  return error <= 0 && error >= -kMaxErrno ? -error : EPROTO;
 }
 
 }  // namespace icmpwall

@@ -75,4 +75,9 @@ class MnlSocket {
 // both were refused.
 bool set_socket_buffer(int fd, int opt, size_t bytes);
 
+// The errno an NLMSG_ERROR message's `error` field carries: 0 for an
+// acknowledgement, else the negated errno. A value the kernel never sends
+// (positive, or below -4095, INT_MIN among them) is EPROTO.
+int netlink_errno(int error);
+
 }  // namespace icmpwall

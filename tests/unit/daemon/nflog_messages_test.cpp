@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+
 #include "../inspect/icmp_builder.h"
 #include "nflog_test_messages.h"
 
@@ -183,6 +185,11 @@ TEST(NflogMessages, ErrorsAndAcks) {
   EXPECT_EQ(parse_nflog_error(nlh), EBUSY);
   err->error = 0;
   EXPECT_EQ(parse_nflog_error(nlh), 0);
+  // Values the kernel never sends (INT_MIN has no negation) are EPROTO.
+  for (int bad : {INT_MIN, -4096, 1, INT_MAX}) {
+    err->error = bad;
+    EXPECT_EQ(parse_nflog_error(nlh), EPROTO) << bad;
+  }
   nlh->nlmsg_len = sizeof(nlmsghdr) + 2;
   EXPECT_FALSE(parse_nflog_error(nlh));
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -293,6 +294,8 @@ TEST(ParseError, AckAndErrno) {
   EXPECT_EQ(parse_error(nlh), 0);
   err->error = -ENOENT;
   EXPECT_EQ(parse_error(nlh), ENOENT);
+  err->error = INT_MIN;
+  EXPECT_EQ(parse_error(nlh), EPROTO);
   nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
   EXPECT_FALSE(parse_error(nlh));
   PacketBuilder b(0, 1);
