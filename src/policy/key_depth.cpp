@@ -29,19 +29,23 @@ std::optional<std::pair<uint32_t, uint32_t>> too_many_key_dots(std::string_view 
       case '"':
       case '\'': {
         // Skip a string: basic ("), literal ('), or their multi-line forms.
-        bool multi = text.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "'''");
-        std::string_view close = multi ? text.substr(i, 3) : text.substr(i, 1);
-        size_t j = i + close.size();
+        // Character by character: a policy may hold 100 000 strings.
+        auto three_at = [&](size_t j) {
+          return j + 2 < text.size() && text[j] == c && text[j + 1] == c && text[j + 2] == c;
+        };
+        const bool multi = three_at(i);
+        const size_t width = multi ? 3 : 1;
+        size_t j = i + width;
         while (j < text.size()) {
           if (c == '"' && text[j] == '\\') {
             j += 2;
             continue;
           }
           if (!multi && text[j] == '\n') break;
-          if (text.substr(j, close.size()) == close) break;
+          if (multi ? three_at(j) : text[j] == c) break;
           ++j;
         }
-        for (size_t k = i + 1; k < std::min(j + close.size(), text.size()); ++k) {
+        for (size_t k = i + 1; k < std::min(j + width, text.size()); ++k) {
           if (text[k] == '\n') {
             ++line;
             col = 0;
@@ -49,7 +53,7 @@ std::optional<std::pair<uint32_t, uint32_t>> too_many_key_dots(std::string_view 
             ++col;
           }
         }
-        i = std::min(j + close.size(), text.size()) - 1;
+        i = std::min(j + width, text.size()) - 1;
         break;
       }
       case '.':

@@ -8,8 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <set>
-#include <tuple>
+#include <cstring>
 
 #include "icmpwall/util/address.h"
 #include "parser_internal.h"
@@ -22,6 +21,39 @@ const Keys kAddrTypes = {"unicast", "local", "broadcast", "anycast", "multicast"
 
 U128 prefix_range_of(const Prefix& p, size_t addr_len) {
   return prefix_range(p.addr.data(), addr_len, p.len).first;
+}
+
+// Drops from list[first..] each prefix equal to an earlier one there,
+// keeping the order. A list may hold 100 000 prefixes: one sort of plain
+// keys, no allocation per prefix.
+void drop_repeats(std::vector<Prefix>& list, size_t first) {
+  struct Key {
+    uint64_t high, low;
+    uint32_t family_len, index;
+    auto operator<=>(const Key&) const = default;
+    bool same_prefix(const Key& o) const {
+      return high == o.high && low == o.low && family_len == o.family_len;
+    }
+  };
+  std::vector<Key> keys(list.size() - first);
+  for (size_t i = first; i < list.size(); ++i) {
+    Key& k = keys[i - first];
+    std::memcpy(&k.high, list[i].addr.data(), 8);
+    std::memcpy(&k.low, list[i].addr.data() + 8, 8);
+    k.family_len = static_cast<uint32_t>(list[i].family) << 8 | list[i].len;
+    k.index = static_cast<uint32_t>(i);
+  }
+  std::sort(keys.begin(), keys.end());  // equal prefixes by index: the first one first
+  std::vector<bool> repeat(list.size());
+  for (size_t i = 1; i < keys.size(); ++i)
+    if (keys[i].same_prefix(keys[i - 1])) repeat[keys[i].index] = true;
+  size_t out = first;
+  for (size_t i = first; i < list.size(); ++i) {
+    if (repeat[i]) continue;
+    if (out != i) list[out] = std::move(list[i]);
+    ++out;
+  }
+  list.resize(out);
 }
 
 }  // namespace
@@ -131,15 +163,14 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
     const auto* n = tbl.get(key);
     if (!n) return;
     where = at(*n);
-    // Lists may hold 100 000 prefixes: deduplicate in O(n log n).
-    std::set<std::tuple<Family, std::array<uint8_t, 16>, uint8_t>> seen;
+    const size_t first = list.size();
     for_each_string(*n, key, [&](std::string_view text, SourceLoc loc) {
-      if (auto p = parse_prefix(text, loc)) {
-        if (seen.emplace(p->family, p->addr, p->len).second) list.push_back(*p);
-      } else {
+      if (auto p = parse_prefix(text, loc))
+        list.push_back(std::move(*p));
+      else
         ok = false;
-      }
     });
+    drop_repeats(list, first);
   };
   prefixes("source", s.source, s.source_loc);
   prefixes("destination", s.destination, s.destination_loc);

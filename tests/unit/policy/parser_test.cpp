@@ -282,6 +282,29 @@ action = "drop"
   EXPECT_EQ(p.policy->rules[1].matches.size(), 2u);
 }
 
+TEST(ParserTest, RepeatedPrefixesAreListedOnceInFirstOrder) {
+  auto p = parse(R"([[rule]]
+types = ["echo-request"]
+source = ["198.18.0.1", "2001:db8::/32", "198.18.0.1/32", "198.18.0.0/16", "2001:db8::/32",
+          "198.18.0.0/15"]
+destination = ["198.19.0.0/16", "198.19.0.0/16"]
+action = "allow"
+)");
+  ASSERT_TRUE(p.policy) << rendered(p.diags);
+  const auto& src = p.policy->rules[0].scope.source;
+  ASSERT_EQ(src.size(), 4u);
+  EXPECT_EQ(src[0].family, Family::ipv4);
+  EXPECT_EQ(src[0].len, 32);
+  EXPECT_EQ(src[0].loc.col, 11u);  // the first of the two
+  EXPECT_EQ(src[1].family, Family::ipv6);
+  EXPECT_EQ(src[1].len, 32);
+  EXPECT_EQ(src[1].loc.col, 25u);
+  EXPECT_EQ(src[2].len, 16);
+  EXPECT_EQ(src[3].len, 15);
+  ASSERT_EQ(p.policy->rules[0].scope.destination.size(), 1u);
+  EXPECT_EQ(p.policy->rules[0].scope.destination[0].len, 16);
+}
+
 TEST(ParserTest, InlineArrayOfRulesAndDottedKeys) {
   auto p = parse(
       R"(rule = [{ type = "echo-request", action = "allow" }, { type = "echo-reply", action = "drop" }]
