@@ -495,9 +495,12 @@ class Compiler {
     st.origin = std::move(origin);
     const size_t len = f == Family::ipv4 ? 4 : 16;
     std::vector<AddrRange> ranges;
+    ranges.reserve(list.size());
     for (const auto& p : list)
       if (p.family == f) ranges.push_back(prefix_range(p.addr.data(), len, p.len));
-    for (const auto& r : merge_ranges(std::move(ranges))) {
+    const std::vector<AddrRange> merged = merge_ranges(std::move(ranges));
+    st.elements.reserve(merged.size());  // 100 000 elements: no copy while growing
+    for (const auto& r : merged) {
       nft::Element e;
       e.key.resize(len);
       int_to_addr(r.first, e.key.data(), len);

@@ -164,6 +164,7 @@ bool Parser::parse_scope(const toml::table& tbl, Rule& rule, const Policy& polic
     if (!n) return;
     where = at(*n);
     const size_t first = list.size();
+    if (const auto* arr = n->as_array()) list.reserve(first + arr->size());
     for_each_string(*n, key, [&](std::string_view text, SourceLoc loc) {
       if (auto p = parse_prefix(text, loc))
         list.push_back(std::move(*p));
