@@ -159,17 +159,22 @@ std::vector<SetElemPtr> encode_elements(const nft::Set& set) {
 
   // rbtree: start and interval-end elements, in ascending order.
   std::vector<const nft::Element*> sorted;
+  sorted.reserve(set.elements.size());
   for (const auto& el : set.elements) sorted.push_back(&el);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto* a, const auto* b) { return a->key < b->key; });
+  auto by_key = [](const auto* a, const auto* b) { return a->key < b->key; };
+  // The compiler's prefix sets come sorted (merge_ranges): no sort then.
+  if (!std::is_sorted(sorted.begin(), sorted.end(), by_key))
+    std::stable_sort(sorted.begin(), sorted.end(), by_key);
   if (!sorted.empty() && !all_zero(sorted.front()->key))
     out.push_back(key_elem(std::vector<uint8_t>(sorted.front()->key.size(), 0), true));
+  std::vector<uint8_t> end;  // one buffer for every element
   for (size_t i = 0; i < sorted.size(); ++i) {
     const auto& el = *sorted[i];
     auto start = key_elem(el.key, false);
     if (el.verdict) set_verdict(start.get(), *el.verdict);
     out.push_back(std::move(start));
-    std::vector<uint8_t> end = el.key_end.empty() ? el.key : el.key_end;
+    const auto& last = el.key_end.empty() ? el.key : el.key_end;
+    end.assign(last.begin(), last.end());
     if (!increment(end)) continue;  // reaches the top: open-ended
     if (i + 1 < sorted.size() && sorted[i + 1]->key == end)
       continue;  // adjacent: next start ends it

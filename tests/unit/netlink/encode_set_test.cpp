@@ -157,6 +157,23 @@ TEST(EncodeElements, IntervalEdges) {
   EXPECT_FALSE(is_end(4));
 }
 
+TEST(EncodeElements, UnsortedIntervalsAreSentInAscendingOrder) {
+  nft::Set s{"s", nft::KeyType::ipv4_addr, false, true, false, 0, 0, {}, {}};
+  s.elements.push_back({{10, 0, 0, 1}, {}, {}});
+  s.elements.push_back({{0, 0, 0, 0}, {0, 0, 0, 255}, {}});
+  auto els = encode_elements(s);
+  ASSERT_EQ(els.size(), 4u);
+  std::vector<std::vector<uint8_t>> keys;
+  for (const auto& e : els) {
+    uint32_t len = 0;
+    const auto* p =
+        static_cast<const uint8_t*>(nftnl_set_elem_get(e.get(), NFTNL_SET_ELEM_KEY, &len));
+    keys.emplace_back(p, p + len);
+  }
+  EXPECT_EQ(keys, (std::vector<std::vector<uint8_t>>{
+                      {0, 0, 0, 0}, {0, 0, 1, 0}, {10, 0, 0, 1}, {10, 0, 0, 2}}));
+}
+
 TEST(EncodeElements, ConcatMapCarriesKeyAndKeyEnd) {
   EXPECT_THAT(
       elements(verdict_map()),
