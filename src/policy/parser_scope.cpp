@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cstring>
 
@@ -24,33 +25,28 @@ U128 prefix_range_of(const Prefix& p, size_t addr_len) {
 }
 
 // Drops from list[first..] each prefix equal to an earlier one there,
-// keeping the order. A list may hold 100 000 prefixes: one sort of plain
-// keys, no allocation per prefix.
+// keeping the order. A list may hold 100 000 prefixes: one open-addressing
+// table of indices (Fibonacci hashing), no allocation per prefix.
 void drop_repeats(std::vector<Prefix>& list, size_t first) {
-  struct Key {
+  const size_t count = list.size() - first;
+  if (count < 2) return;
+  const int bits = std::bit_width(2 * count - 1);  // at most half full
+  std::vector<uint32_t> slots(size_t{1} << bits);  // index + 1 of a kept prefix; 0: free
+  auto slot_of = [&](const Prefix& p) {
     uint64_t high, low;
-    uint32_t family_len, index;
-    auto operator<=>(const Key&) const = default;
-    bool same_prefix(const Key& o) const {
-      return high == o.high && low == o.low && family_len == o.family_len;
-    }
+    std::memcpy(&high, p.addr.data(), 8);
+    std::memcpy(&low, p.addr.data() + 8, 8);
+    const uint64_t x = high ^ std::rotl(low, 32) ^ (uint64_t{p.len} << 8 | uint8_t(p.family));
+    return static_cast<size_t>((x * 0x9e3779b97f4a7c15) >> (64 - bits));
   };
-  std::vector<Key> keys(list.size() - first);
-  for (size_t i = first; i < list.size(); ++i) {
-    Key& k = keys[i - first];
-    std::memcpy(&k.high, list[i].addr.data(), 8);
-    std::memcpy(&k.low, list[i].addr.data() + 8, 8);
-    k.family_len = static_cast<uint32_t>(list[i].family) << 8 | list[i].len;
-    k.index = static_cast<uint32_t>(i);
-  }
-  std::sort(keys.begin(), keys.end());  // equal prefixes by index: the first one first
-  std::vector<bool> repeat(list.size());
-  for (size_t i = 1; i < keys.size(); ++i)
-    if (keys[i].same_prefix(keys[i - 1])) repeat[keys[i].index] = true;
+  const size_t mask = slots.size() - 1;
   size_t out = first;
   for (size_t i = first; i < list.size(); ++i) {
-    if (repeat[i]) continue;
+    size_t s = slot_of(list[i]);
+    while (slots[s] != 0 && !(list[slots[s] - 1] == list[i])) s = (s + 1) & mask;
+    if (slots[s] != 0) continue;  // a repeat
     if (out != i) list[out] = std::move(list[i]);
+    slots[s] = static_cast<uint32_t>(out + 1);
     ++out;
   }
   list.resize(out);
