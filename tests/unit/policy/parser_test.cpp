@@ -655,6 +655,22 @@ TEST(ParserTest, KeyDotsCountPerKey) {
                        "write each table under its own [header]"));
 }
 
+TEST(ParserTest, KeyDepthPositionCountsTheStringsBefore) {
+  std::string key = "a";
+  for (int i = 0; i < 65; ++i) key += ".a";  // the 65th dot is one too many
+  const std::string hint = "write each table under its own [header]";
+  const std::string message =
+      "a key of more than 65 dotted parts: keys nest too deeply for a policy";
+  // After a multi-line string: the column counts from its last newline.
+  auto multi = parse("s = \"\"\"one\n\"two\"\"\" " + key + " = 1\n");
+  EXPECT_TRUE(has_diag(multi.diags, Severity::error, 2, 138, message, hint))
+      << rendered(multi.diags);
+  // After a one-line literal string holding dots.
+  auto literal = parse("t = 'p.q' " + key + " = 1\n");
+  EXPECT_TRUE(has_diag(literal.diags, Severity::error, 1, 140, message, hint))
+      << rendered(literal.diags);
+}
+
 TEST(ParserTest, DotsInStringsAndCommentsAreNotKeyParts) {
   std::string dots(5000, '.');
   auto p = parse("# " + dots +
