@@ -90,6 +90,9 @@ int cmd_apply(const ApplyOptions& opts) {
     if (opts.dump != "nft") std::cout << compile::render_nft(compiled->table);
     return kOk;
   }
+  // The batch needs only the table: the parsed policy (at 100 000 prefixes
+  // several MB) goes before it is built, its memory reused by the batch.
+  compiled->policy = {};
   // 3. into the namespace, 4. one atomic batch
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;
