@@ -64,9 +64,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Appended to what dpkg-shlibdeps finds: postinst creates the system user
 # (adduser); the unit's ExecReload runs /bin/kill (procps). No nftables:
 # icmpwall talks netlink itself.
-# libsystemd0: opened by the daemon at run time (daemon/systemd.cpp), so
-# the shared-library dependencies cannot see it.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, procps, libsystemd0")
+# libsystemd0 and libnetfilter-queue1: opened by the daemon at run time
+# (daemon/systemd.cpp, queue/messages.cpp), so the shared-library
+# dependencies cannot see them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, procps, libsystemd0, libnetfilter-queue1")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${ICMPWALL_PKG_DIR}/debian/conffiles

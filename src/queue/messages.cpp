@@ -6,6 +6,7 @@
 #include "icmpwall/queue/messages.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
@@ -20,6 +21,45 @@
 namespace icmpwall::queue {
 namespace {
 
+// libnetfilter_queue, opened at the first use (a queue worker's bind) and
+// kept: linked into the binary, it and libnfnetlink would be loaded and
+// relocated at every start of every command, 0.1 ms of each.
+struct Libnfq {
+  decltype(&nfq_nlmsg_put) put = nullptr;
+  decltype(&nfq_nlmsg_cfg_put_cmd) cfg_put_cmd = nullptr;
+  decltype(&nfq_nlmsg_cfg_put_params) cfg_put_params = nullptr;
+  decltype(&nfq_nlmsg_cfg_put_qmaxlen) cfg_put_qmaxlen = nullptr;
+  decltype(&nfq_nlmsg_verdict_put) verdict_put = nullptr;
+  decltype(&nfq_nlmsg_parse) parse = nullptr;
+  std::string error;  // why it is not there
+};
+
+template <typename F>
+void bind_symbol(void* handle, const char* name, F& f, std::string& error) {
+  f = reinterpret_cast<F>(dlsym(handle, name));
+  if (!f && error.empty()) error = std::string("libnetfilter_queue.so.1 lacks ") + name;
+}
+
+const Libnfq& libnfq() {
+  static const Libnfq lib = [] {
+    Libnfq l;
+    void* handle = dlopen("libnetfilter_queue.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char* why = dlerror();
+      l.error = why ? why : "libnetfilter_queue.so.1 cannot be loaded";
+      return l;
+    }
+    bind_symbol(handle, "nfq_nlmsg_put", l.put, l.error);
+    bind_symbol(handle, "nfq_nlmsg_cfg_put_cmd", l.cfg_put_cmd, l.error);
+    bind_symbol(handle, "nfq_nlmsg_cfg_put_params", l.cfg_put_params, l.error);
+    bind_symbol(handle, "nfq_nlmsg_cfg_put_qmaxlen", l.cfg_put_qmaxlen, l.error);
+    bind_symbol(handle, "nfq_nlmsg_verdict_put", l.verdict_put, l.error);
+    bind_symbol(handle, "nfq_nlmsg_parse", l.parse, l.error);
+    return l;
+  }();
+  return lib;
+}
+
 int kernel_verdict(Verdict v) {
   return v == Verdict::accept ? NF_ACCEPT : NF_DROP;
 }
@@ -29,6 +69,11 @@ uint32_t be32_attr(const nlattr* a) {
 }
 
 }  // namespace
+
+Result<void> load_libnfq() {
+  if (const auto& e = libnfq().error; !e.empty()) return Error{e, ELIBACC};
+  return ok();
+}
 
 size_t verdict_msg_size() {
   return MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(sizeof(nfgenmsg)) +
@@ -44,12 +89,13 @@ uint16_t queue_msg_type(uint8_t nfqnl_type) {
 }
 
 size_t build_config(std::span<uint8_t> buf, const ConfigRequest& req) {
-  auto* nlh = nfq_nlmsg_put(reinterpret_cast<char*>(buf.data()), NFQNL_MSG_CONFIG, req.queue);
+  const Libnfq& nfq = libnfq();
+  auto* nlh = nfq.put(reinterpret_cast<char*>(buf.data()), NFQNL_MSG_CONFIG, req.queue);
   nlh->nlmsg_flags |= NLM_F_ACK;
   nlh->nlmsg_seq = req.seq;
-  nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
-  nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, static_cast<int>(req.copy_range));
-  nfq_nlmsg_cfg_put_qmaxlen(nlh, req.max_len);
+  nfq.cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+  nfq.cfg_put_params(nlh, NFQNL_COPY_PACKET, static_cast<int>(req.copy_range));
+  nfq.cfg_put_qmaxlen(nlh, req.max_len);
   uint32_t flags = 0;
   if (req.fail_open) flags |= NFQA_CFG_F_FAIL_OPEN;
   if (req.gso) flags |= NFQA_CFG_F_GSO;
@@ -63,13 +109,14 @@ size_t build_config(std::span<uint8_t> buf, const ConfigRequest& req) {
 }
 
 void append_verdicts(std::vector<uint8_t>& out, uint16_t queue, std::span<const VerdictMsg> msgs) {
+  const Libnfq& nfq = libnfq();
   const size_t each = verdict_msg_size();
   size_t at = out.size();
   out.resize(at + each * msgs.size());
   for (const auto& m : msgs) {
-    auto* nlh = nfq_nlmsg_put(reinterpret_cast<char*>(out.data() + at),
-                              m.batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT, queue);
-    nfq_nlmsg_verdict_put(nlh, static_cast<int>(m.id), kernel_verdict(m.verdict));
+    auto* nlh = nfq.put(reinterpret_cast<char*>(out.data() + at),
+                        m.batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT, queue);
+    nfq.verdict_put(nlh, static_cast<int>(m.id), kernel_verdict(m.verdict));
     at += nlh->nlmsg_len;
   }
   out.resize(at);
@@ -79,7 +126,7 @@ std::optional<PacketMessage> parse_packet(const nlmsghdr* nlh) {
   if (nlh->nlmsg_type != queue_msg_type(NFQNL_MSG_PACKET)) return std::nullopt;
   if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(nfgenmsg))) return std::nullopt;
   std::array<nlattr*, NFQA_MAX + 1> attr{};
-  if (nfq_nlmsg_parse(nlh, attr.data()) < 0) return std::nullopt;
+  if (libnfq().parse(nlh, attr.data()) < 0) return std::nullopt;
   if (!attr[NFQA_PACKET_HDR] ||
       mnl_attr_get_payload_len(attr[NFQA_PACKET_HDR]) < sizeof(nfqnl_msg_packet_hdr))
     return std::nullopt;

@@ -58,6 +58,7 @@ int QueueSocket::fd() const {
 
 Result<QueueSocket> QueueSocket::open(const QueueConfig& config) {
   TRY_VOID(check_config(config));
+  TRY_VOID(load_libnfq());
   QueueSocket qs;
   qs.config_ = config;
   // NETLINK_NO_ENOBUFS stays off (a new socket's default).

@@ -15,10 +15,15 @@
 
 #include "icmpwall/queue/inspector.h"
 #include "icmpwall/queue/verdict_plan.h"
+#include "icmpwall/util/result.h"
 
 struct nlmsghdr;
 
 namespace icmpwall::queue {
+
+// Opens libnetfilter_queue (once; the functions below need it): an error
+// naming what is missing if it cannot be loaded.
+Result<void> load_libnfq();
 
 // Bytes one verdict message takes (header, nfgenmsg, verdict attribute).
 size_t verdict_msg_size();
