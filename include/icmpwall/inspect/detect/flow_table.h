@@ -29,7 +29,10 @@
 // Buckets are chosen by a keyed hash with a per-table random seed, so a
 // sender cannot pick addresses that pile up in one chain. Keys are plain
 // structs hashed and compared as bytes: they must have no padding (checked
-// at compile time).
+// at compile time). Their size should be a multiple of 8 and each 8-byte
+// word written at once (a load of a word that several smaller stores just
+// wrote waits for them: a key is hashed and compared right after it is
+// made).
 //
 // Not thread-safe: the engine's mutex guards every detector, and so every
 // table, when several queue workers share one engine (engine.h).
@@ -71,6 +74,31 @@ inline uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) {
   h *= k2;
   h ^= h >> 29;
   return h;
+}
+
+// Whether two keys' bytes are alike, a word at a time (memcmp of a
+// struct's size is a library call).
+template <typename Key>
+bool same_key(const Key& a, const Key& b) {
+  const auto* x = reinterpret_cast<const unsigned char*>(&a);
+  const auto* y = reinterpret_cast<const unsigned char*>(&b);
+  uint64_t diff = 0;
+  size_t i = 0;
+  for (; i + 8 <= sizeof(Key); i += 8) {
+    uint64_t u;
+    uint64_t v;
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    diff |= u ^ v;
+  }
+  if constexpr (sizeof(Key) % 8 != 0) {
+    uint64_t u = 0;
+    uint64_t v = 0;
+    std::memcpy(&u, x + i, sizeof(Key) % 8);
+    std::memcpy(&v, y + i, sizeof(Key) % 8);
+    diff |= u ^ v;
+  }
+  return diff == 0;
 }
 
 inline uint64_t random_seed() {
@@ -118,10 +146,16 @@ class FlowTable {
     return &nodes_[i].value;
   }
 
+  // The keyed hash of `key`, for the overloads that take it: an owner
+  // that prefetches and then looks up, or makes another table's key from
+  // it, hashes the key once. Reads nothing the table changes.
+  uint64_t hash(const Key& key) const { return hash_bytes(&key, sizeof(Key), seed_); }
+
   // Starts loading the bucket of `key` into the cache, for a lookup a
   // little later. Reads nothing the table changes (only its seed, mask and
   // arrays' addresses), so it may run without the owner's lock.
-  void prefetch(const Key& key) const { __builtin_prefetch(&buckets_[bucket_of(key)]); }
+  void prefetch(const Key& key) const { prefetch_hash(hash(key)); }
+  void prefetch_hash(uint64_t hash) const { __builtin_prefetch(&buckets_[bucket_of(hash)]); }
 
   // The value for `key` without changing the LRU order.
   const Value* peek(const Key& key) const {
@@ -137,8 +171,10 @@ class FlowTable {
 
   // The value for `key`, inserted if absent (evicting the least recently
   // used entry when full), and made most recently used.
-  Slot find_or_insert(const Key& key) {
-    uint32_t b = bucket_of(key);
+  Slot find_or_insert(const Key& key) { return find_or_insert(key, hash(key)); }
+  // The same with the key's hash(), computed before.
+  Slot find_or_insert(const Key& key, uint64_t hash) {
+    uint32_t b = bucket_of(hash);
     uint32_t i = lookup(key, b);
     if (i != kNone) {
       touch(i);
@@ -251,13 +287,12 @@ class FlowTable {
     size_t size = 0;
   };
 
-  uint32_t bucket_of(const Key& key) const {
-    return static_cast<uint32_t>(hash_bytes(&key, sizeof(Key), seed_) & mask_);
-  }
+  uint32_t bucket_of(const Key& key) const { return bucket_of(hash(key)); }
+  uint32_t bucket_of(uint64_t hash) const { return static_cast<uint32_t>(hash & mask_); }
 
   uint32_t lookup(const Key& key, uint32_t b) const {
     for (uint32_t i = buckets_[b]; i != kNone; i = nodes_[i].chain) {
-      if (std::memcmp(&nodes_[i].key, &key, sizeof(Key)) == 0) return i;
+      if (same_key(nodes_[i].key, key)) return i;
     }
     return kNone;
   }
