@@ -91,6 +91,11 @@ struct Embedded {
 enum class DecodeError;  // below
 
 struct Packet {
+  // User-provided, so that `Packet{}` (one per packet decoded) initialises
+  // the members below, not first zeroing some 200 bytes with a `rep stos`
+  // (slow to start) and most of them (the quote's) for nothing.
+  Packet() {}
+
   IpHeader ip;
   IcmpHeader icmp;
   std::span<const uint8_t> payload;  // ICMP body after the 8-byte header
