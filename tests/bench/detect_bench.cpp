@@ -150,7 +150,7 @@ void BM_EngineDrainLoad(benchmark::State& state) {
   std::array<Decoded<Packet>, kAhead + 1> ahead;
   auto decode_at = [&](size_t i) {
     auto& d = ahead[i % ahead.size()];
-    d = decode_packet(load[i % load.size()].bytes, DecodeOptions{.allow_truncated = true});
+    decode_packet(load[i % load.size()].bytes, DecodeOptions{.allow_truncated = true}, d);
     if (d) engine.prefetch(*d.value);
   };
   size_t next = 0;  // the first packet of the next batch
