@@ -29,10 +29,6 @@ constexpr size_t kIcmpHeader = 8;
 constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoIcmpv6 = 58;
 
-Decoded<Packet> fail(DecodeError e) {
-  return {std::nullopt, e};
-}
-
 uint8_t icmp_protocol(Family f) {
   return f == Family::ipv4 ? kProtoIcmp : kProtoIcmpv6;
 }
