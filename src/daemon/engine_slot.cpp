@@ -8,6 +8,13 @@
 
 namespace icmpwall::daemon {
 
+namespace {
+
+// NFQUEUE hands over at most the copy range of a packet.
+constexpr inspect::DecodeOptions kDecodeOptions{.allow_truncated = true};
+
+}  // namespace
+
 inspect::PacketContext packet_context(const queue::PacketInfo& info, bool conntrack) {
   inspect::PacketContext ctx;
   ctx.iif = info.indev;
@@ -42,7 +49,7 @@ void EngineSlot::inspect_batch(std::span<const queue::QueuedPacket> packets,
   std::array<inspect::Decoded<inspect::Packet>, kAhead + 1> ahead;
   auto decode_at = [&](size_t i) {
     auto& d = ahead[i % ahead.size()];
-    d = decode(packets[i].bytes);
+    inspect::decode_packet(packets[i].bytes, kDecodeOptions, d);
     if (d) engine->prefetch(*d.value);
   };
   for (size_t i = judged; i < std::min(judged + kAhead, packets.size()); ++i) decode_at(i);
@@ -54,7 +61,7 @@ void EngineSlot::inspect_batch(std::span<const queue::QueuedPacket> packets,
 }
 
 inspect::Decoded<inspect::Packet> EngineSlot::decode(std::span<const uint8_t> packet) {
-  return inspect::decode_packet(packet, inspect::DecodeOptions{.allow_truncated = true});
+  return inspect::decode_packet(packet, kDecodeOptions);
 }
 
 queue::Verdict EngineSlot::judge(inspect::Engine& engine, std::span<const uint8_t> packet,

@@ -9,7 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +19,8 @@
 #include "../unit/inspect/detect_packets.h"
 #include "icmpwall/inspect/detect/sweep.h"
 #include "icmpwall/inspect/detect/tunnel.h"
+#include "icmpwall/inspect/engine.h"
+#include "icmpwall/inspect/routes/routes.h"
 
 using namespace icmpwall::inspect;
 using namespace detect_test;
@@ -71,7 +75,7 @@ void BM_TunnelWindows(benchmark::State& s) {
 // as the reader makes one per batch: where the kernel isolates its page
 // tables without PCIDs, each one empties the TLB, and the detectors'
 // tables are walked again from cold.
-void run_drain_load(benchmark::State& state, bool replies, int syscall_every = 0) {
+std::vector<Wire> drain_load(bool replies) {
   std::vector<Wire> load;
   constexpr int kSources = 64;
   constexpr int kPerSource = 65536 / kSources;
@@ -93,6 +97,11 @@ void run_drain_load(benchmark::State& state, bool replies, int syscall_every = 0
       }
     }
   }
+  return load;
+}
+
+void run_drain_load(benchmark::State& state, bool replies, int syscall_every = 0) {
+  const std::vector<Wire> load = drain_load(replies);
   TunnelDetector d{TunnelConfig{}};
   SweepDetector sweep{SweepConfig{}};
   size_t i = 0;
@@ -116,6 +125,48 @@ void BM_DrainLoadWithReplies(benchmark::State& s) {
 }
 void BM_DrainLoadRequestsSyscallPer64(benchmark::State& s) {
   run_drain_load(s, false, 64);
+}
+
+// The whole engine as the daemon's queue worker drives it
+// (daemon::EngineSlot::inspect_batch): the drain load's packets as bytes,
+// in batches of 64 with a system call between (the reader's recvmmsg),
+// each packet decoded and its table entries prefetched 4 packets before
+// Engine::inspect judges it (default EngineConfig, a route view of the
+// receiver: local 198.18.20.2, its /24 connected).
+void BM_EngineDrainLoad(benchmark::State& state) {
+  const std::vector<Wire> load = drain_load(false);
+  auto routes = std::make_shared<StaticRouteView>();
+  const Address local = *parse_address("198.18.20.2");
+  routes->add_local(local);
+  routes->add_connected(local, 24, 2);
+  routes->add_route(local, 24, Route{std::nullopt, 2});
+  routes->set_forwarding(Family::ipv4, false);
+  Engine engine(EngineConfig{}, routes);
+  PacketContext ctx;
+  ctx.iif = 2;
+  ctx.hook = 1;  // NF_INET_LOCAL_IN
+  constexpr size_t kBatch = 64;
+  constexpr size_t kAhead = 4;
+  std::array<Decoded<Packet>, kAhead + 1> ahead;
+  auto decode_at = [&](size_t i) {
+    auto& d = ahead[i % ahead.size()];
+    decode_packet(load[i % load.size()].bytes, DecodeOptions{.allow_truncated = true}, d);
+    if (d) engine.prefetch(*d.value);
+  };
+  size_t next = 0;  // the first packet of the next batch
+  int64_t packets = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(::syscall(SYS_getppid));
+    const auto now = t0 + std::chrono::microseconds(static_cast<int64_t>(next));
+    for (size_t i = next; i < next + kAhead; ++i) decode_at(i);
+    for (size_t i = next; i < next + kBatch; ++i) {
+      if (i + kAhead < next + kBatch) decode_at(i + kAhead);
+      benchmark::DoNotOptimize(engine.inspect(ahead[i % ahead.size()], ctx, now));
+    }
+    next += kBatch;
+    packets += kBatch;
+  }
+  state.SetItemsProcessed(packets);
 }
 
 void run_sweep(benchmark::State& state, bool random_sources) {
@@ -152,6 +203,7 @@ BENCHMARK(BM_TunnelWindows);
 BENCHMARK(BM_DrainLoadRequests);
 BENCHMARK(BM_DrainLoadWithReplies);
 BENCHMARK(BM_DrainLoadRequestsSyscallPer64);
+BENCHMARK(BM_EngineDrainLoad);
 BENCHMARK(BM_SweepOneSource);
 BENCHMARK(BM_SweepRandomSources);
 BENCHMARK_MAIN();

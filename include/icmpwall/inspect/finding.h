@@ -34,6 +34,12 @@ struct Signal {
 };
 
 struct Finding {
+  // User-provided, so that `Finding{}` (every passing packet's, several
+  // times per packet) initialises the members below instead of zeroing
+  // the whole struct first (a `rep stos`, slow to start) and then
+  // initialising them.
+  Finding() {}
+
   Outcome outcome = Outcome::pass;
   std::string reason;  // stable detection reason: "tunnel", "sweep", "redirect-not-gateway", ...
   double score = 0;    // detector-specific; 0 when pass

@@ -29,10 +29,6 @@ constexpr size_t kIcmpHeader = 8;
 constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoIcmpv6 = 58;
 
-Decoded<Packet> fail(DecodeError e) {
-  return {std::nullopt, e};
-}
-
 uint8_t icmp_protocol(Family f) {
   return f == Family::ipv4 ? kProtoIcmp : kProtoIcmpv6;
 }
@@ -130,21 +126,31 @@ Decoded<Packet> decode_packet(std::span<const uint8_t> bytes) {
 }
 
 Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions options) {
+  Decoded<Packet> out;
+  decode_packet(bytes, options, out);
+  return out;
+}
+
+void decode_packet(std::span<const uint8_t> bytes, DecodeOptions options, Decoded<Packet>& out) {
+  auto fail_with = [&out](DecodeError e) {
+    out.value.reset();
+    out.error = e;
+  };
   auto ip = decode_ip(bytes);
-  if (!ip) return fail(ip.error);
-  Decoded<Packet> out{Packet{}, {}};  // built in place: a Packet is some 200 bytes
-  Packet& p = *out.value;
+  if (!ip) return fail_with(ip.error);
+  out.error = {};
+  Packet& p = out.value.emplace();  // built in place: a Packet is some 200 bytes
   p.ip = *ip.value;
-  if (bytes.size() > p.ip.total_len) return fail(DecodeError::bad_total_len);
+  if (bytes.size() > p.ip.total_len) return fail_with(DecodeError::bad_total_len);
   if (bytes.size() < p.ip.total_len) {
-    if (!options.allow_truncated) return fail(DecodeError::bad_total_len);
+    if (!options.allow_truncated) return fail_with(DecodeError::bad_total_len);
     p.truncated = true;
   }
-  if (p.ip.fragment_offset != 0) return fail(DecodeError::fragment);
-  if (p.ip.protocol != icmp_protocol(p.ip.family)) return fail(DecodeError::not_icmp);
+  if (p.ip.fragment_offset != 0) return fail_with(DecodeError::fragment);
+  if (p.ip.protocol != icmp_protocol(p.ip.family)) return fail_with(DecodeError::not_icmp);
 
   Bytes l4 = bytes.subspan(p.ip.header_len);  // header_len <= bytes.size()
-  if (l4.size() < kIcmpHeader) return fail(DecodeError::truncated);
+  if (l4.size() < kIcmpHeader) return fail_with(DecodeError::truncated);
   p.icmp = read_icmp(l4);
   p.payload = l4.subspan(kIcmpHeader);
 
@@ -157,7 +163,6 @@ Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions opti
     else
       p.embedded_error = inner.error;
   }
-  return out;
 }
 
 bool icmp_checksum_ok(const Packet& packet, std::span<const uint8_t> whole_packet) {

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "icmpwall/inspect/routes/routes.h"
 
@@ -14,6 +15,16 @@ namespace {
 bool is_probe(Family family, uint8_t type) {
   if (family == Family::ipv6) return type == 128 || type == 139;
   return type == 8 || type == 13 || type == 15 || type == 17;
+}
+
+// The mask of a prefix `len` bits long, as two words of address bytes.
+std::array<uint64_t, 2> mask_words(uint8_t len) {
+  Address ones{Family::ipv6, {}};
+  ones.bytes.fill(0xff);
+  const Address mask = masked(ones, len);
+  std::array<uint64_t, 2> words;
+  std::memcpy(words.data(), mask.bytes.data(), 16);
+  return words;
 }
 
 // The destination as a number, for the rising run: IPv4 whole, IPv6 its
@@ -74,6 +85,7 @@ Result<void> validate(const SweepConfig& c) {
 
 SweepDetector::SweepDetector(const SweepConfig& config, uint64_t seed)
     : config_(config),
+      prefix_mask_{mask_words(config.ipv4_prefix), mask_words(config.ipv6_prefix)},
       seed_(seed),
       many_ones_(ones_for(config.max_destinations)),
       sources_(config.max_sources, seed,
@@ -84,7 +96,10 @@ uint8_t SweepDetector::prefix_of(const Address& source) const {
 }
 
 SweepDetector::SourceKey SweepDetector::key_of(const Address& source) const {
-  return {masked(source, prefix_of(source)).bytes, static_cast<uint8_t>(source.family)};
+  const auto& mask = prefix_mask_[source.family == Family::ipv4 ? 0 : 1];
+  std::array<uint64_t, 2> words;
+  std::memcpy(words.data(), source.bytes.data(), 16);
+  return {{words[0] & mask[0], words[1] & mask[1]}, static_cast<uint64_t>(source.family)};
 }
 
 void SweepDetector::prefetch(const Packet& packet) const {

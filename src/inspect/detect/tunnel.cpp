@@ -28,34 +28,33 @@ namespace {
 
 enum class QueryKind : uint8_t { echo, timestamp, information, address_mask, node_information };
 
+// What an ICMP type is as a query; `is` false: not one.
 struct Query {
-  QueryKind kind;
-  bool request;
-  bool has_id;
+  bool is = false;
+  QueryKind kind = QueryKind::echo;
+  bool request = false;
+  bool has_id = false;
 };
 
-std::optional<Query> classify(Family family, uint8_t type) {
-  if (family == Family::ipv6) {
-    switch (type) {
-      case 128: return Query{QueryKind::echo, true, true};
-      case 129: return Query{QueryKind::echo, false, true};
-      case 139: return Query{QueryKind::node_information, true, false};
-      case 140: return Query{QueryKind::node_information, false, false};
-      default: return std::nullopt;
-    }
-  }
-  switch (type) {
-    case 8: return Query{QueryKind::echo, true, true};
-    case 0: return Query{QueryKind::echo, false, true};
-    case 13: return Query{QueryKind::timestamp, true, true};
-    case 14: return Query{QueryKind::timestamp, false, true};
-    case 15: return Query{QueryKind::information, true, true};
-    case 16: return Query{QueryKind::information, false, true};
-    case 17: return Query{QueryKind::address_mask, true, true};
-    case 18: return Query{QueryKind::address_mask, false, true};
-    default: return std::nullopt;
-  }
-}
+// Query types by family (IPv4, IPv6) and type: one load per packet.
+constexpr std::array<std::array<Query, 256>, 2> kQueries = [] {
+  std::array<std::array<Query, 256>, 2> q{};
+  auto& v4 = q[0];
+  v4[8] = {true, QueryKind::echo, true, true};
+  v4[0] = {true, QueryKind::echo, false, true};
+  v4[13] = {true, QueryKind::timestamp, true, true};
+  v4[14] = {true, QueryKind::timestamp, false, true};
+  v4[15] = {true, QueryKind::information, true, true};
+  v4[16] = {true, QueryKind::information, false, true};
+  v4[17] = {true, QueryKind::address_mask, true, true};
+  v4[18] = {true, QueryKind::address_mask, false, true};
+  auto& v6 = q[1];
+  v6[128] = {true, QueryKind::echo, true, true};
+  v6[129] = {true, QueryKind::echo, false, true};
+  v6[139] = {true, QueryKind::node_information, true, false};
+  v6[140] = {true, QueryKind::node_information, false, false};
+  return q;
+}();
 
 // The body a fixed-size query carries (after the 8-byte header), or
 // nullopt when its size varies. Node information queries carry an 8-byte
@@ -298,13 +297,15 @@ namespace {
 TunnelDetector::FlowKey flow_key(const Packet& packet, const Query& query) {
   const Address& initiator = query.request ? packet.ip.src : packet.ip.dst;
   const Address& responder = query.request ? packet.ip.dst : packet.ip.src;
-  return {initiator.bytes, responder.bytes, query.has_id ? packet.icmp.id() : uint16_t{0},
-          static_cast<uint8_t>(packet.ip.family), static_cast<uint8_t>(query.kind)};
+  const uint32_t id = query.has_id ? packet.icmp.id() : 0;
+  return {
+      initiator.bytes, responder.bytes,
+      id | static_cast<uint32_t>(packet.ip.family) << 16 | static_cast<uint32_t>(query.kind) << 24};
 }
 
-std::optional<Query> query_of(const Packet& packet) {
-  if (packet.is_error) return std::nullopt;
-  return classify(packet.ip.family, packet.icmp.type);
+Query query_of(const Packet& packet) {
+  if (packet.is_error) return {};
+  return kQueries[packet.ip.family == Family::ipv6 ? 1 : 0][packet.icmp.type];
 }
 
 template <class Duration>
@@ -315,20 +316,19 @@ Clock::duration ticks(Duration d) {
 }  // namespace
 
 void TunnelDetector::withhold(const Packet& packet) {
-  const std::optional<Query> query = query_of(packet);
-  if (!query) return;
-  if (Flow* flow = flows_.find(flow_key(packet, *query))) {
-    flow->blocked_until[query->request ? kInitiator : kResponder] = Clock::time_point{};
+  const Query query = query_of(packet);
+  if (!query.is) return;
+  if (Flow* flow = flows_.find(flow_key(packet, query))) {
+    flow->blocked_until[query.request ? kInitiator : kResponder] = Clock::time_point{};
   }
 }
 
 void TunnelDetector::prefetch(const Packet& packet) const {
-  const std::optional<Query> query = query_of(packet);
-  if (!query) return;
-  const FlowKey key = flow_key(packet, *query);
-  flows_.prefetch(key);
-  if (query->kind == QueryKind::echo)
-    pending_.prefetch(pending_.place({key, packet.icmp.seq(), 0}));
+  const Query query = query_of(packet);
+  if (!query.is) return;
+  const uint64_t hash = flows_.hash(flow_key(packet, query));
+  flows_.prefetch_hash(hash);
+  if (query.kind == QueryKind::echo) pending_.prefetch(pending_.place({hash, packet.icmp.seq()}));
 }
 
 // One query's examination, in the steps inspect() runs in order. It holds
@@ -365,6 +365,7 @@ struct TunnelDetector::Exam {
   const bool echo;  // the pending request's set is looked up after the payload is read
   const bool carries_data;
   const FlowKey key;
+  const uint64_t key_hash;  // the flow table's hash of it
   const RequestTable<PendingKey>::Place pending_at;
   const FlowTable<FlowKey, Flow>::Slot slot;
   Flow& flow;
@@ -407,7 +408,8 @@ TunnelDetector::Exam::Exam(TunnelDetector& detector, const Packet& p, const Pack
       carries_data(q.kind == QueryKind::echo ||
                    (q.kind == QueryKind::node_information && !q.request)),
       key(flow_key(p, q)),
-      pending_at(echo ? detector.pending_.place({key, p.icmp.seq(), 0})
+      key_hash(detector.flows_.hash(key)),
+      pending_at(echo ? detector.pending_.place({key_hash, p.icmp.seq()})
                       : RequestTable<PendingKey>::Place{}),
       slot(find_flow()),
       flow(slot.value),
@@ -426,7 +428,7 @@ FlowTable<TunnelDetector::FlowKey, TunnelDetector::Flow>::Slot TunnelDetector::E
   d.flows_.expire([&](const Flow& f) { return now - f.last_seen > idle; }, 2);
   if (echo) d.pending_.prefetch(pending_at);
   const uint64_t evicted_before = d.flows_.evictions();
-  auto found = d.flows_.find_or_insert(key);
+  auto found = d.flows_.find_or_insert(key, key_hash);
   d.counters_.evictions += d.flows_.evictions() - evicted_before;
   if (!found.inserted && now - found.value.last_seen > idle) found.value = Flow{};
   return found;
@@ -665,12 +667,12 @@ Finding TunnelDetector::Exam::finding(Outcome outcome) const {
 Finding TunnelDetector::inspect(const Packet& packet, const PacketContext& context,
                                 Clock::time_point now) {
   ++counters_.packets;
-  const std::optional<Query> query = query_of(packet);
-  if (!query) {
+  const Query query = query_of(packet);
+  if (!query.is) {
     counters_.count(Outcome::pass);
     return {};
   }
-  Exam exam(*this, packet, context, now, *query);
+  Exam exam(*this, packet, context, now, query);
   exam.check_query_size();
   exam.digest_payload();
   exam.match_reply();

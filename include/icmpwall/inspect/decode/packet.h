@@ -91,6 +91,11 @@ struct Embedded {
 enum class DecodeError;  // below
 
 struct Packet {
+  // User-provided, so that `Packet{}` (one per packet decoded) initialises
+  // the members below, not first zeroing some 200 bytes with a `rep stos`
+  // (slow to start) and most of them (the quote's) for nothing.
+  Packet() {}
+
   IpHeader ip;
   IcmpHeader icmp;
   std::span<const uint8_t> payload;  // ICMP body after the 8-byte header
@@ -132,6 +137,11 @@ struct DecodeOptions {
 // when the message carries one, then decoded with decode_ip.
 Decoded<Packet> decode_packet(std::span<const uint8_t> bytes);
 Decoded<Packet> decode_packet(std::span<const uint8_t> bytes, DecodeOptions options);
+// The same into `out`, which it replaces: a caller that keeps decoded
+// packets (the queue worker's few decoded ahead) copies none (returned, a
+// Packet is some 200 bytes copied twice, just after its fields were
+// written one by one).
+void decode_packet(std::span<const uint8_t> bytes, DecodeOptions options, Decoded<Packet>& out);
 
 // Decodes only an IP header (v4 or v6) and walks IPv6 extension headers.
 Decoded<IpHeader> decode_ip(std::span<const uint8_t> bytes);

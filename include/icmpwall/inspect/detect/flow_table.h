@@ -29,7 +29,10 @@
 // Buckets are chosen by a keyed hash with a per-table random seed, so a
 // sender cannot pick addresses that pile up in one chain. Keys are plain
 // structs hashed and compared as bytes: they must have no padding (checked
-// at compile time).
+// at compile time). Their size should be a multiple of 8 and each 8-byte
+// word written at once (a load of a word that several smaller stores just
+// wrote waits for them: a key is hashed and compared right after it is
+// made).
 //
 // Not thread-safe: the engine's mutex guards every detector, and so every
 // table, when several queue workers share one engine (engine.h).
@@ -73,6 +76,81 @@ inline uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) {
   return h;
 }
 
+// A keyed hash of a table key (a plain struct of at most 64 bytes). Each
+// 16 bytes of the key, as two words xored with two secret words, are
+// multiplied (64 x 64 -> 128 bits, the halves folded), the products added
+// and the sum folded once more. The products do not wait for one another,
+// so a 36-byte key costs about what an 8-byte one does (a chain of
+// multiplies per word, as hash_bytes makes, is the longest wait of a
+// lookup). The secret words come from the table's random seed: a sender
+// can neither predict a key's bucket nor cancel a word against a secret.
+// Not cryptographic.
+class KeyHash {
+ public:
+  explicit KeyHash(uint64_t seed) {
+    for (uint64_t& s : secret_) {
+      seed += 0x9e3779b97f4a7c15ull;  // splitmix64
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      s = z ^ (z >> 31);
+    }
+  }
+
+  template <typename Key>
+  uint64_t operator()(const Key& key) const {
+    static_assert(sizeof(Key) <= 8 * kWords);
+    const auto* p = reinterpret_cast<const unsigned char*>(&key);
+    uint64_t sum = 0;
+#pragma GCC unroll 4
+    for (size_t i = 0; i < sizeof(Key); i += 16) {
+      sum += fold(word<sizeof(Key)>(p, i) ^ secret_[i / 8],
+                  word<sizeof(Key)>(p, i + 8) ^ secret_[i / 8 + 1]);
+    }
+    return fold(sum ^ secret_[kWords], secret_[kWords + 1]);
+  }
+
+ private:
+  static constexpr size_t kWords = 8;
+  // The 8 bytes of a key of N bytes at `at`, zero past its end.
+  template <size_t N>
+  static uint64_t word(const unsigned char* p, size_t at) {
+    uint64_t w = 0;
+    if (at < N) std::memcpy(&w, p + at, std::min<size_t>(8, N - at));
+    return w;
+  }
+  static uint64_t fold(uint64_t a, uint64_t b) {
+    const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
+    return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+  }
+  std::array<uint64_t, kWords + 2> secret_{};
+};
+
+// Whether two keys' bytes are alike, a word at a time (memcmp of a
+// struct's size is a library call).
+template <typename Key>
+bool same_key(const Key& a, const Key& b) {
+  const auto* x = reinterpret_cast<const unsigned char*>(&a);
+  const auto* y = reinterpret_cast<const unsigned char*>(&b);
+  uint64_t diff = 0;
+  size_t i = 0;
+  for (; i + 8 <= sizeof(Key); i += 8) {
+    uint64_t u;
+    uint64_t v;
+    std::memcpy(&u, x + i, 8);
+    std::memcpy(&v, y + i, 8);
+    diff |= u ^ v;
+  }
+  if constexpr (sizeof(Key) % 8 != 0) {
+    uint64_t u = 0;
+    uint64_t v = 0;
+    std::memcpy(&u, x + i, sizeof(Key) % 8);
+    std::memcpy(&v, y + i, sizeof(Key) % 8);
+    diff |= u ^ v;
+  }
+  return diff == 0;
+}
+
 inline uint64_t random_seed() {
   std::random_device rd;
   return (uint64_t{rd()} << 32) ^ rd();
@@ -97,7 +175,7 @@ class FlowTable {
   // always finds a probationary node to take; 0 makes a plain LRU table.
   explicit FlowTable(uint32_t capacity, uint64_t seed = random_seed(),
                      uint32_t protected_capacity = 0)
-      : seed_(seed), nodes_(capacity < 1 ? 1 : capacity) {
+      : hash_(seed), nodes_(capacity < 1 ? 1 : capacity) {
     protected_cap_ = std::min<size_t>(protected_capacity, nodes_.size() - 1);
     size_t buckets = std::bit_ceil(size_t{nodes_.size()} * 2);
     buckets_.assign(buckets, kNone);
@@ -118,10 +196,16 @@ class FlowTable {
     return &nodes_[i].value;
   }
 
+  // The keyed hash of `key`, for the overloads that take it: an owner
+  // that prefetches and then looks up, or makes another table's key from
+  // it, hashes the key once. Reads nothing the table changes.
+  uint64_t hash(const Key& key) const { return hash_(key); }
+
   // Starts loading the bucket of `key` into the cache, for a lookup a
   // little later. Reads nothing the table changes (only its seed, mask and
   // arrays' addresses), so it may run without the owner's lock.
-  void prefetch(const Key& key) const { __builtin_prefetch(&buckets_[bucket_of(key)]); }
+  void prefetch(const Key& key) const { prefetch_hash(hash(key)); }
+  void prefetch_hash(uint64_t hash) const { __builtin_prefetch(&buckets_[bucket_of(hash)]); }
 
   // The value for `key` without changing the LRU order.
   const Value* peek(const Key& key) const {
@@ -137,8 +221,10 @@ class FlowTable {
 
   // The value for `key`, inserted if absent (evicting the least recently
   // used entry when full), and made most recently used.
-  Slot find_or_insert(const Key& key) {
-    uint32_t b = bucket_of(key);
+  Slot find_or_insert(const Key& key) { return find_or_insert(key, hash(key)); }
+  // The same with the key's hash(), computed before.
+  Slot find_or_insert(const Key& key, uint64_t hash) {
+    uint32_t b = bucket_of(hash);
     uint32_t i = lookup(key, b);
     if (i != kNone) {
       touch(i);
@@ -251,13 +337,12 @@ class FlowTable {
     size_t size = 0;
   };
 
-  uint32_t bucket_of(const Key& key) const {
-    return static_cast<uint32_t>(hash_bytes(&key, sizeof(Key), seed_) & mask_);
-  }
+  uint32_t bucket_of(const Key& key) const { return bucket_of(hash(key)); }
+  uint32_t bucket_of(uint64_t hash) const { return static_cast<uint32_t>(hash & mask_); }
 
   uint32_t lookup(const Key& key, uint32_t b) const {
     for (uint32_t i = buckets_[b]; i != kNone; i = nodes_[i].chain) {
-      if (std::memcmp(&nodes_[i].key, &key, sizeof(Key)) == 0) return i;
+      if (same_key(nodes_[i].key, key)) return i;
     }
     return kNone;
   }
@@ -304,7 +389,7 @@ class FlowTable {
     --size_;
   }
 
-  uint64_t seed_;
+  KeyHash hash_;
   uint64_t mask_ = 0;
   std::vector<Node, TableAllocator<Node>> nodes_;
   std::vector<uint32_t, TableAllocator<uint32_t>> buckets_;

@@ -54,7 +54,7 @@ class RequestTable {
   };
 
   explicit RequestTable(uint32_t capacity, uint64_t seed = random_seed())
-      : seed_(seed), sets_(std::max<size_t>(1, capacity / kWays)) {}
+      : hash_(seed), sets_(std::max<size_t>(1, capacity / kWays)) {}
 
   // Where `key` lives (its set and its tag), from one hash of the key: a
   // caller that prefetches and then inserts or takes hashes it once.
@@ -133,14 +133,14 @@ class RequestTable {
     std::array<Entry, kWays> ways{};
   };
 
-  uint64_t hash_of(const Key& key) const { return hash_bytes(&key, sizeof(Key), seed_); }
+  uint64_t hash_of(const Key& key) const { return hash_(key); }
   // Tags are never 0 (a free entry).
   static uint64_t tag_of(uint64_t h) { return h | 1; }
   // The set from the hash's high half (the multiply-shift range reduction,
   // any number of sets).
   size_t set_index(uint64_t h) const { return ((h >> 32) * sets_.size()) >> 32; }
 
-  uint64_t seed_;
+  KeyHash hash_;
   std::vector<Set, TableAllocator<Set>> sets_;
   size_t size_ = 0;
   uint64_t evictions_ = 0;

@@ -95,9 +95,11 @@ class SweepDetector {
   size_t protected_sources() const { return sources_.protected_size(); }
   size_t memory_bytes() const { return sources_.memory_bytes(); }
 
+  // The source's prefix (its address's bytes, masked) as two words, and
+  // its family: each word written at once (flow_table.h).
   struct SourceKey {
-    std::array<uint8_t, 16> prefix;
-    uint8_t family;
+    std::array<uint64_t, 2> prefix;
+    uint64_t family;
   };
 
  private:
@@ -120,6 +122,7 @@ class SweepDetector {
   SourceKey key_of(const Address& source) const;
 
   SweepConfig config_;
+  std::array<std::array<uint64_t, 2>, 2> prefix_mask_;  // by family: IPv4, IPv6
   uint64_t seed_;
   uint32_t many_ones_;  // fewest set bits whose estimate reaches max_destinations
   FlowTable<SourceKey, Source> sources_;

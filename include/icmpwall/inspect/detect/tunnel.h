@@ -276,18 +276,19 @@ class TunnelDetector {
     return flows_.memory_bytes() + pending_.memory_bytes() + pairs_.memory_bytes();
   }
 
-  // Flow and reply-table keys (public for the tables' sake).
+  // Flow and reply-table keys (public for the tables' sake), each word
+  // written at once (flow_table.h).
   struct FlowKey {
     std::array<uint8_t, 16> initiator;
     std::array<uint8_t, 16> responder;
-    uint16_t id;
-    uint8_t family;
-    uint8_t kind;
+    uint32_t query;  // identifier | family << 16 | query kind << 24
   };
+  // A request: its flow's keyed hash (FlowTable::hash: two flows alike in
+  // its 64 bits are as unlikely as two requests alike in the request
+  // table's tag) and its sequence number.
   struct PendingKey {
-    FlowKey flow;
-    uint16_t seq;
-    uint16_t unused;
+    uint64_t flow;
+    uint64_t seq;
   };
 
  private:
