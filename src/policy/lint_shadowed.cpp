@@ -63,23 +63,16 @@ bool implies(const Scope& b, const Scope& a, Family f) {
          (!a.hop_limit || a.hop_limit == b.hop_limit);
 }
 
-// A prefix with its host bits cleared, as a sort key: the address's two
-// 64-bit halves and the length, compared as integers.
+// A prefix with its host bits cleared, as a sort key: its first address
+// as an integer, then the length.
 struct PrefixKey {
-  uint64_t hi = 0, lo = 0;
+  U128 first = 0;
   uint8_t len = 0;
   auto operator<=>(const PrefixKey&) const = default;
 };
 
 PrefixKey masked(const Prefix& p, uint8_t len) {
-  auto half = [&](size_t from) {
-    uint64_t v = 0;
-    for (size_t i = from; i < from + 8; ++i) v = (v << 8) | p.addr[i];
-    return v;
-  };
-  auto mask = [](unsigned bits) { return bits == 0 ? 0 : ~uint64_t{0} << (64 - bits); };
-  return {half(0) & mask(std::min<unsigned>(len, 64)),
-          half(8) & mask(len > 64 ? std::min<unsigned>(len - 64, 64) : 0), len};
+  return {prefix_range(p.addr.data(), p.addr.size(), len).first, len};
 }
 
 const Prefix* first_of_family(const std::vector<Prefix>& list, Family f) {
