@@ -53,7 +53,12 @@ TEST(NetnsTest, CreatesAndRemovesNamespaceAndItsProcesses) {
     name = ns.name();
     EXPECT_THAT(name, ::testing::MatchesRegex("iw-[0-9]+-[0-9]+"));
     EXPECT_THAT(run_checked({"ip", "netns", "list"}).out, HasSubstr(name));
-    pid = ns.spawn({"sleep", "60"}).pid();
+    // The process says so once it runs inside the namespace: `ip netns
+    // exec` enters it between the fork and the exec, so the pid alone can
+    // still be in the root namespace for a moment.
+    Process& p = ns.spawn({"sh", "-c", "echo in; exec sleep 60"});
+    pid = p.pid();
+    ASSERT_TRUE(poll_until([&] { return p.out() == "in\n"; }, Millis(5000))) << p.out();
     auto ident = ns.run_checked({"ip", "netns", "identify", std::to_string(pid)});
     EXPECT_EQ(ident.out, name + "\n");
   }
