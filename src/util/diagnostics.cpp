@@ -27,6 +27,33 @@ const char* severity_color(Severity s) {
   return "";
 }
 
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// Text from a policy (a value, a key, a line) may hold control characters,
+// a terminal's escape sequences among them: in a message they show as
+// \u00XX, in an excerpt as '?' (one byte for one, so the caret stays
+// under its column). A tab stays a tab in an excerpt.
+std::string printable(std::string_view text) {
+  if (std::none_of(text.begin(), text.end(), is_control)) return std::string(text);
+  std::string out;
+  for (char c : text)
+    if (is_control(c))
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    else
+      out += c;
+  return out;
+}
+
+std::string printable_excerpt(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c != '\t' && is_control(c)) c = '?';
+  return out;
+}
+
 // "file:line:col: " or "" for a position nowhere.
 std::string position(const SourceLoc& loc) {
   if (!loc.known()) return loc.file ? loc.file->path() + ": " : std::string{};
@@ -54,7 +81,8 @@ void append_excerpt(std::string& out, const SourceLoc& loc) {
   std::string_view text = line.substr(from, to - from);
   const std::string_view lead = from > 0 ? "…" : "";
   std::string num = std::to_string(loc.line);
-  out += fmt::format(" {} | {}{}{}\n", num, lead, text, to < line.size() ? "…" : "");
+  out += fmt::format(" {} | {}{}{}\n", num, lead, printable_excerpt(text),
+                     to < line.size() ? "…" : "");
   std::string pad(from > 0 ? 1 : 0, ' ');
   for (size_t i = from; i < col; ++i) pad += line[i] == '\t' ? '\t' : ' ';
   out += fmt::format(" {} | {}^\n", std::string(num.size(), ' '), pad);
@@ -68,12 +96,12 @@ std::string render(const Diagnostic& d, bool color) {
   const char* reset = color ? "\033[0m" : "";
   out += fmt::format("{}{}{}{}:{} {}{}\n", bold, position(d.loc),
                      color ? severity_color(d.severity) : "", severity_name(d.severity), reset,
-                     d.message, reset);
+                     printable(d.message), reset);
   append_excerpt(out, d.loc);
-  if (!d.hint.empty()) out += fmt::format("hint: {}\n", d.hint);
+  if (!d.hint.empty()) out += fmt::format("hint: {}\n", printable(d.hint));
   for (const auto& r : d.related) {
     out += fmt::format("{}{}note:{} {}\n", position(r.loc),
-                       color ? severity_color(Severity::note) : "", reset, r.message);
+                       color ? severity_color(Severity::note) : "", reset, printable(r.message));
     append_excerpt(out, r.loc);
   }
   return out;

@@ -62,3 +62,27 @@ TEST(DiagnosticsTest, PositionlessErrorsStillNameTheFile) {
 }
 
 }  // namespace
+
+// A policy's text may carry a terminal's escape sequences (in a value, a
+// key, or raw on a line): rendered, none of them reaches the terminal.
+TEST(DiagnosticsTest, ControlCharactersNeverReachTheTerminal) {
+  auto file = std::make_shared<SourceFile>("p.toml", "x = \"\x1b]0;owned\x07\"\tz\n");
+  Diagnostics d;
+  Diagnostic::Related note;
+  note.loc = {file, 1, 1};
+  note.message = "see \x1b";
+  d.error({file, 1, 13}, "'\x1b[2J' is not a type", "try '\x7f'").related.push_back(note);
+  std::ostringstream out;
+  d.render(out);
+  const std::string text = out.str();
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(c == '\n' || c == '\t' || (u >= 0x20 && u != 0x7f)) << static_cast<int>(u);
+  }
+  EXPECT_NE(text.find("error: '\\u001b[2J' is not a type\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hint: try '\\u007f'\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("note: see \\u001b\n"), std::string::npos) << text;
+  // The excerpt keeps one byte per byte: the caret stays under column 13.
+  EXPECT_NE(text.find(" 1 | x = \"?]0;owned?\"\tz\n   |             ^\n"), std::string::npos)
+      << text;
+}
