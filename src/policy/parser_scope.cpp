@@ -206,14 +206,19 @@ std::optional<Prefix> Parser::parse_prefix(std::string_view text, const SourceLo
   Prefix p;
   p.loc = loc;
   auto slash = text.find('/');
-  std::string addr(text.substr(0, slash));
+  // inet_pton wants a C string; no address is longer than INET6_ADDRSTRLEN,
+  // and none holds a NUL (which would end it early).
+  const std::string_view addr_text = text.substr(0, slash);
+  std::array<char, INET6_ADDRSTRLEN + 1> addr{};
+  const bool fits =
+      addr_text.size() < addr.size() && addr_text.find('\0') == std::string_view::npos;
+  if (fits) std::copy(addr_text.begin(), addr_text.end(), addr.begin());
+  const bool colon = addr_text.find(':') != std::string_view::npos;
   size_t addr_len = 0;
-  if (addr.find(':') != std::string::npos &&
-      inet_pton(AF_INET6, addr.c_str(), p.addr.data()) == 1) {
+  if (fits && colon && inet_pton(AF_INET6, addr.data(), p.addr.data()) == 1) {
     p.family = Family::ipv6;
     addr_len = 16;
-  } else if (addr.find(':') == std::string::npos &&
-             inet_pton(AF_INET, addr.c_str(), p.addr.data()) == 1) {
+  } else if (fits && !colon && inet_pton(AF_INET, addr.data(), p.addr.data()) == 1) {
     p.family = Family::ipv4;
     addr_len = 4;
   } else {

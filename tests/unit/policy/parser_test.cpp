@@ -468,6 +468,25 @@ action = "allow"
                        "remove it"));
 }
 
+// An address ends at its text's end, not at a NUL inside it; the longest
+// address text (45 bytes) still reads, anything longer is none.
+TEST(ParserTest, PrefixTextIsReadWhole) {
+  auto with_source = [](const std::string& source) {
+    return parse("[[rule]]\ntypes = [\"echo-request\"]\nsource = [" + source +
+                 "]\naction = \"allow\"\n");
+  };
+  auto nul = with_source(R"("198.18.0.1\u0000junk", "2001:db8::1\u0000/64")");
+  EXPECT_FALSE(nul.policy);
+  EXPECT_EQ(nul.diags.count(Severity::error), 2u) << rendered(nul.diags);
+  auto longest = with_source(R"("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128")");
+  ASSERT_TRUE(longest.policy) << rendered(longest.diags);
+  EXPECT_EQ(longest.policy->rules[0].scope.source.size(), 1u);
+  auto too_long = with_source("\"" + std::string(200, ':') + "\"");
+  EXPECT_FALSE(too_long.policy);
+  EXPECT_NE(testing::find_diag(too_long.diags, "is not an IPv4 or IPv6 address or prefix"), nullptr)
+      << rendered(too_long.diags);
+}
+
 TEST(ParserTest, ErrorsAreAllReportedInFileOrder) {
   auto p = parse(R"([[rule]]
 types = ["echo-requets"]
