@@ -53,6 +53,53 @@ void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
   batch.end(nlh);
 }
 
+// NEWSETELEM messages for one set, filled element by element; the next
+// message starts where the element list would outgrow its 16-bit length.
+class ElementMessages {
+ public:
+  ElementMessages(Batch& batch, const std::string& table, const nft::Set& set, uint32_t id)
+      : batch_(batch), table_(table), set_(set), id_(id) {}
+
+  void add(const ElementAttrs& e) {
+    if (!nlh_) open();
+    auto* entry = put_element(nlh_, e, ++index_);
+    const auto list_len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh_)) -
+                                              reinterpret_cast<char*>(list_));
+    if (list_len > kMaxElementNest && index_ > 1) {
+      mnl_attr_nest_cancel(nlh_, entry);  // goes into the next message
+      finish();
+      open();
+      put_element(nlh_, e, ++index_);
+    }
+  }
+
+  void finish() {
+    if (!nlh_) return;
+    mnl_attr_nest_end(nlh_, list_);
+    batch_.end(nlh_);
+    nlh_ = nullptr;
+  }
+
+ private:
+  void open() {
+    nlh_ = batch_.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements,
+                        set_.name, set_.origin);
+    mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
+    mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_SET, set_.name.c_str());
+    mnl_attr_put_u32(nlh_, NFTA_SET_ELEM_LIST_SET_ID, htonl(id_));
+    list_ = mnl_attr_nest_start(nlh_, NFTA_SET_ELEM_LIST_ELEMENTS);
+    index_ = 0;
+  }
+
+  Batch& batch_;
+  const std::string& table_;
+  const nft::Set& set_;
+  uint32_t id_;
+  nlmsghdr* nlh_ = nullptr;
+  nlattr* list_ = nullptr;
+  uint16_t index_ = 0;
+};
+
 void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id,
              const KeptState* kept) {
   auto set = encode_set(table, s, id);
@@ -61,31 +108,13 @@ void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t
   nftnl_set_nlmsg_build_payload(nlh, set.get());
   batch.end(nlh);
 
-  auto elems = encode_elements(s);
+  ElementMessages messages(batch, table, s, id);
+  for_each_element(s, [&](const ElementAttrs& e) { messages.add(e); });
   if (kept)
     if (auto it = kept->elements.find(s.name); it != kept->elements.end())
-      for (const auto& e : it->second) append_timed_element(elems, e);
-  size_t next = 0;
-  while (next < elems.size()) {
-    nlh = batch.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements, s.name,
-                      s.origin);
-    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
-    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s.name.c_str());
-    mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
-    auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-    int index = 0;
-    for (; next < elems.size(); ++next) {
-      auto* el = nftnl_set_elem_nlmsg_build(nlh, elems[next].get(), ++index);
-      auto nest_len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
-                                          reinterpret_cast<char*>(list));
-      if (nest_len > kMaxElementNest && index > 1) {
-        mnl_attr_nest_cancel(nlh, el);  // goes into the next message
-        break;
-      }
-    }
-    mnl_attr_nest_end(nlh, list);
-    batch.end(nlh);
-  }
+      for (const auto& e : it->second)
+        for_each_element(e, [&](const ElementAttrs& attrs) { messages.add(attrs); });
+  messages.finish();
 }
 
 // Records where each expression of a rule message lies, for extended acks.

@@ -24,7 +24,6 @@
 
 #include "icmpwall/netlink/encode.h"
 #include "icmpwall/netlink/nft_datatype.h"
-#include "verdict_code.h"
 
 namespace icmpwall::netlink {
 namespace {
@@ -84,11 +83,6 @@ void put_userdata(nftnl_set* s, const nft::Set& set, const KeyDesc& key) {
                      nftnl_udata_buf_len(ud.get()));
 }
 
-void set_verdict(nftnl_set_elem* e, const nft::Verdict& v) {
-  nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, verdict_code(v.kind));
-  if (names_chain(v.kind)) nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, v.chain.c_str());
-}
-
 // key + 1 as a big-endian number; false if it overflowed (key was all ones).
 bool increment(std::vector<uint8_t>& key) {
   for (size_t i = key.size(); i-- > 0;)
@@ -98,14 +92,6 @@ bool increment(std::vector<uint8_t>& key) {
 
 bool all_zero(const std::vector<uint8_t>& key) {
   return std::all_of(key.begin(), key.end(), [](uint8_t b) { return b == 0; });
-}
-
-SetElemPtr key_elem(const std::vector<uint8_t>& key, bool interval_end) {
-  auto e = make_set_elem();
-  if (interval_end)
-    nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-  nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(), key.size());
-  return e;
 }
 
 }  // namespace
@@ -140,21 +126,17 @@ SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id
   return s;
 }
 
-std::vector<SetElemPtr> encode_elements(const nft::Set& set) {
-  std::vector<SetElemPtr> out;
+void for_each_element(const nft::Set& set, const std::function<void(const ElementAttrs&)>& emit) {
   const bool pipapo = set.interval && is_concat(set.key);
   if (!set.interval || pipapo) {
     for (const auto& el : set.elements) {
-      auto e = make_set_elem();
-      nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, el.key.data(), el.key.size());
-      if (pipapo) {
-        const auto& end = el.key_end.empty() ? el.key : el.key_end;
-        nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY_END, end.data(), end.size());
-      }
-      if (el.verdict) set_verdict(e.get(), *el.verdict);
-      out.push_back(std::move(e));
+      ElementAttrs e;
+      e.key = el.key;
+      if (pipapo) e.key_end = el.key_end.empty() ? el.key : el.key_end;
+      if (el.verdict) e.verdict = &*el.verdict;
+      emit(e);
     }
-    return out;
+    return;
   }
 
   // rbtree: start and interval-end elements, in ascending order.
@@ -165,21 +147,26 @@ std::vector<SetElemPtr> encode_elements(const nft::Set& set) {
   // The compiler's prefix sets come sorted (merge_ranges): no sort then.
   if (!std::is_sorted(sorted.begin(), sorted.end(), by_key))
     std::stable_sort(sorted.begin(), sorted.end(), by_key);
-  if (!sorted.empty() && !all_zero(sorted.front()->key))
-    out.push_back(key_elem(std::vector<uint8_t>(sorted.front()->key.size(), 0), true));
   std::vector<uint8_t> end;  // one buffer for every element
+  if (!sorted.empty() && !all_zero(sorted.front()->key)) {
+    end.assign(sorted.front()->key.size(), 0);
+    emit({.key = end, .interval_end = true});
+  }
   for (size_t i = 0; i < sorted.size(); ++i) {
     const auto& el = *sorted[i];
-    auto start = key_elem(el.key, false);
-    if (el.verdict) set_verdict(start.get(), *el.verdict);
-    out.push_back(std::move(start));
+    emit({.key = el.key, .verdict = el.verdict ? &*el.verdict : nullptr});
     const auto& last = el.key_end.empty() ? el.key : el.key_end;
     end.assign(last.begin(), last.end());
     if (!increment(end)) continue;  // reaches the top: open-ended
     if (i + 1 < sorted.size() && sorted[i + 1]->key == end)
       continue;  // adjacent: next start ends it
-    out.push_back(key_elem(end, true));
+    emit({.key = end, .interval_end = true});
   }
+}
+
+std::vector<SetElemPtr> encode_elements(const nft::Set& set) {
+  std::vector<SetElemPtr> out;
+  for_each_element(set, [&](const ElementAttrs& e) { out.push_back(to_nftnl(e)); });
   return out;
 }
 

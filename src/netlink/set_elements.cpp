@@ -39,22 +39,12 @@ TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
   return e;
 }
 
-void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& e) {
-  auto start = make_set_elem();
-  nftnl_set_elem_set(start.get(), NFTNL_SET_ELEM_KEY, e.key.data(), e.key.size());
-  if (e.timeout.count() > 0)
-    nftnl_set_elem_set_u64(start.get(), NFTNL_SET_ELEM_TIMEOUT,
-                           static_cast<uint64_t>(e.timeout.count()));
-  if (e.expiration.count() > 0)
-    nftnl_set_elem_set_u64(start.get(), NFTNL_SET_ELEM_EXPIRATION,
-                           static_cast<uint64_t>(e.expiration.count()));
-  out.push_back(std::move(start));
-  if (e.key_end.empty()) return;
+void for_each_element(const TimedElement& e, const std::function<void(const ElementAttrs&)>& emit) {
+  emit({.key = e.key,
+        .timeout_ms = static_cast<uint64_t>(std::max<int64_t>(e.timeout.count(), 0)),
+        .expiration_ms = static_cast<uint64_t>(std::max<int64_t>(e.expiration.count(), 0))});
   // The end carries no timeout: the kernel expires it with its start.
-  auto end = make_set_elem();
-  nftnl_set_elem_set(end.get(), NFTNL_SET_ELEM_KEY, e.key_end.data(), e.key_end.size());
-  nftnl_set_elem_set_u32(end.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-  out.push_back(std::move(end));
+  if (!e.key_end.empty()) emit({.key = e.key_end, .interval_end = true});
 }
 
 namespace {
@@ -70,10 +60,9 @@ Result<void> send_elements(uint16_t msg, uint16_t flags, const char* verb, const
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
   auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-  std::vector<SetElemPtr> elems;
-  for (const auto& e : elements) append_timed_element(elems, e);
-  int index = 0;
-  for (const auto& elem : elems) nftnl_set_elem_nlmsg_build(nlh, elem.get(), ++index);
+  uint16_t index = 0;
+  for (const auto& e : elements)
+    for_each_element(e, [&](const ElementAttrs& attrs) { put_element(nlh, attrs, ++index); });
   mnl_attr_nest_end(nlh, list);
   batch.end(nlh);
   batch.finish();

@@ -14,6 +14,7 @@
 // sets with their elements (verdict maps name chains), then rules.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "icmpwall/netlink/handles.h"
 #include "icmpwall/netlink/in_place.h"
 #include "icmpwall/netlink/kept_state.h"
+#include "icmpwall/netlink/set_element.h"
 #include "icmpwall/util/diagnostics.h"
 #include "icmpwall/util/result.h"
 
@@ -58,9 +60,13 @@ ObjPtr encode_object(const std::string& table, const nft::Object& object, const 
 // The set declaration (no elements).
 SetPtr encode_set(const std::string& table, const nft::Set& set, uint32_t set_id);
 
-// The elements exactly as nft sends them: for interval sets the
+// The elements exactly as nft sends them, in order, each handed to
+// `emit` (its views valid during the call): for interval sets the
 // interval-end elements (and the leading end element at 0 where the first
 // range does not start there); for concatenated intervals KEY and KEY_END.
+void for_each_element(const nft::Set& set, const std::function<void(const ElementAttrs&)>& emit);
+
+// The same elements as libnftnl objects.
 std::vector<SetElemPtr> encode_elements(const nft::Set& set);
 
 // Appends the whole table (objects, chains, sets, elements, rules; with

@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/netlink/set_element.h"
 #include "icmpwall/util/result.h"
 
 namespace icmpwall::netlink {
@@ -34,9 +36,11 @@ struct TimedElement {
 TimedElement prefix_element(std::span<const uint8_t> address, unsigned length,
                             std::chrono::milliseconds timeout);
 
-// `element` as the kernel's elements: the start with its timeout (and
-// expiration), then, for a range, its interval-end element.
-void append_timed_element(std::vector<SetElemPtr>& out, const TimedElement& element);
+// `element` as the kernel's elements, each handed to `emit`: the start
+// with its timeout (and expiration), then, for a range, its interval-end
+// element.
+void for_each_element(const TimedElement& element,
+                      const std::function<void(const ElementAttrs&)>& emit);
 
 // Adds `elements` to set <set> of table inet <table>. An element already
 // present is not an error: older kernels leave its timeout as it was,
