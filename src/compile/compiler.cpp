@@ -429,7 +429,8 @@ class Compiler {
         std::vector<std::string> sorted = names;
         std::sort(sorted.begin(), sorted.end());
         sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-        for (const auto& n : sorted) st.elements.push_back({nft::ifname_bytes(n), {}, {}});
+        for (const auto& n : sorted)
+          st.elements.push_back({nft::SetKey(nft::ifname_bytes(n)), {}, {}});
         return st;
       });
       out.add(nft::SetMatch{field, set}, loc);
@@ -478,7 +479,7 @@ class Compiler {
         st.origin = origin_of(r);
         std::set<uint32_t> values;
         for (auto t : s.destination_type) values.insert(rtn_of(t));
-        for (auto v : values) st.elements.push_back({nft::u32_host(v), {}, {}});
+        for (auto v : values) st.elements.push_back({nft::SetKey(nft::u32_host(v)), {}, {}});
         return st;
       });
       out.add(nft::SetMatch{nft::Field::fib_daddr_type, set}, s.destination_type_loc);

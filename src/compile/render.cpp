@@ -45,7 +45,7 @@ std::string field_name(Field f) {
   return "?";
 }
 
-uint32_t host_u32(const std::vector<uint8_t>& v) {
+uint32_t host_u32(std::span<const uint8_t> v) {
   uint32_t x = 0;
   for (size_t i = 0; i < v.size() && i < 4; ++i) reinterpret_cast<uint8_t*>(&x)[i] = v[i];
   return x;
@@ -62,7 +62,7 @@ std::string addrtype_name(uint32_t rtn) {
   return std::to_string(rtn);
 }
 
-std::string ifname(const std::vector<uint8_t>& v) {
+std::string ifname(std::span<const uint8_t> v) {
   std::string s(v.begin(), v.end());
   return quote(s.substr(0, s.find('\0')));
 }

@@ -84,13 +84,13 @@ void put_userdata(nftnl_set* s, const nft::Set& set, const KeyDesc& key) {
 }
 
 // key + 1 as a big-endian number; false if it overflowed (key was all ones).
-bool increment(std::vector<uint8_t>& key) {
+bool increment(nft::SetKey& key) {
   for (size_t i = key.size(); i-- > 0;)
     if (++key[i] != 0) return true;
   return false;
 }
 
-bool all_zero(const std::vector<uint8_t>& key) {
+bool all_zero(const nft::SetKey& key) {
   return std::all_of(key.begin(), key.end(), [](uint8_t b) { return b == 0; });
 }
 
@@ -147,16 +147,16 @@ void for_each_element(const nft::Set& set, const std::function<void(const Elemen
   // The compiler's prefix sets come sorted (merge_ranges): no sort then.
   if (!std::is_sorted(sorted.begin(), sorted.end(), by_key))
     std::stable_sort(sorted.begin(), sorted.end(), by_key);
-  std::vector<uint8_t> end;  // one buffer for every element
+  nft::SetKey end;
   if (!sorted.empty() && !all_zero(sorted.front()->key)) {
-    end.assign(sorted.front()->key.size(), 0);
+    end.resize(sorted.front()->key.size());  // zeros
     emit({.key = end, .interval_end = true});
   }
   for (size_t i = 0; i < sorted.size(); ++i) {
     const auto& el = *sorted[i];
     emit({.key = el.key, .verdict = el.verdict ? &*el.verdict : nullptr});
     const auto& last = el.key_end.empty() ? el.key : el.key_end;
-    end.assign(last.begin(), last.end());
+    end = last;
     if (!increment(end)) continue;  // reaches the top: open-ended
     if (i + 1 < sorted.size() && sorted[i + 1]->key == end)
       continue;  // adjacent: next start ends it

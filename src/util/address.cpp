@@ -2,18 +2,45 @@
 #include "icmpwall/util/address.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace icmpwall {
 
+// IPv4 and IPv6 addresses (4 and 16 bytes) as whole big-endian words;
+// other lengths byte by byte.
 U128 addr_to_int(const uint8_t* bytes, size_t len) {
+  if (len == 4) {
+    uint32_t w;
+    std::memcpy(&w, bytes, 4);
+    return be32toh(w);
+  }
+  if (len == 16) {
+    uint64_t hi, lo;
+    std::memcpy(&hi, bytes, 8);
+    std::memcpy(&lo, bytes + 8, 8);
+    return U128{be64toh(hi)} << 64 | be64toh(lo);
+  }
   U128 v = 0;
   for (size_t i = 0; i < len; ++i) v = (v << 8) | bytes[i];
   return v;
 }
 
 void int_to_addr(U128 v, uint8_t* bytes, size_t len) {
+  if (len == 4) {
+    const uint32_t w = htobe32(static_cast<uint32_t>(v));
+    std::memcpy(bytes, &w, 4);
+    return;
+  }
+  if (len == 16) {
+    const uint64_t hi = htobe64(static_cast<uint64_t>(v >> 64));
+    const uint64_t lo = htobe64(static_cast<uint64_t>(v));
+    std::memcpy(bytes, &hi, 8);
+    std::memcpy(bytes + 8, &lo, 8);
+    return;
+  }
   for (size_t i = len; i-- > 0;) {
     bytes[i] = static_cast<uint8_t>(v & 0xff);
     v >>= 8;

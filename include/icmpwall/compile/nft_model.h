@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "icmpwall/compile/set_key.h"
 #include "icmpwall/policy/policy.h"
 #include "icmpwall/util/source.h"
 
@@ -207,8 +208,8 @@ enum class KeyType : uint8_t {
 };
 
 struct Element {
-  std::vector<uint8_t> key;        // for concatenations: each field padded to 4 bytes
-  std::vector<uint8_t> key_end;    // interval sets: inclusive last key; empty = single key
+  SetKey key;                      // for concatenations: each field padded to 4 bytes
+  SetKey key_end;                  // interval sets: inclusive last key; empty = single key
   std::optional<Verdict> verdict;  // maps only
 };
 

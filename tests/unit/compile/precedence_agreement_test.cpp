@@ -111,7 +111,7 @@ std::vector<std::string> compiled_order(const nft::Table& t, Hook h, Family f, u
   const nft::Set* map = find_set(t, map_name);
   EXPECT_NE(map, nullptr) << map_name;
   if (!map) return {};
-  const std::vector<uint8_t> key = {type, 0, 0, 0, code, 0, 0, 0};
+  const nft::SetKey key = {type, 0, 0, 0, code, 0, 0, 0};
   const nft::Element* hit = nullptr;
   for (const auto& e : map->elements) {
     const auto& last = e.key_end.empty() ? e.key : e.key_end;

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace icmpwall;
 
 namespace {
@@ -32,6 +34,25 @@ TEST(AddressTest, PrefixRangeCoversTheWholePrefix) {
   EXPECT_EQ(fmt4(all.last), "255.255.255.255");
   auto all6 = v6("::", 0);
   EXPECT_EQ(all6.last, ~U128{0});
+}
+
+// Every length reads and writes big-endian: the word-sized paths (4, 16
+// bytes) agree with the byte-by-byte one (the others).
+TEST(AddressTest, IntegersAreBigEndianAtEveryLength) {
+  uint8_t bytes[16];
+  for (size_t i = 0; i < 16; ++i) bytes[i] = static_cast<uint8_t>(0xf1 - 7 * i);
+  for (size_t len : {1, 2, 4, 5, 8, 12, 16}) {
+    U128 expected = 0;
+    for (size_t i = 0; i < len; ++i) expected = expected << 8 | bytes[i];
+    EXPECT_EQ(addr_to_int(bytes, len), expected) << len;
+    uint8_t back[16] = {};
+    int_to_addr(expected, back, len);
+    EXPECT_EQ(std::memcmp(back, bytes, len), 0) << len;
+  }
+  // Writing keeps the low bytes of a wider value.
+  uint8_t four[4];
+  int_to_addr(U128{0xaabbccdd} << 64 | 0x11223344, four, 4);
+  EXPECT_EQ(addr_to_int(four, 4), 0x11223344u);
 }
 
 TEST(AddressTest, MergeJoinsOverlappingAndAdjacentRanges) {
