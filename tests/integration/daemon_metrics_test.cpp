@@ -143,9 +143,12 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
   }
 
   // SIGTERM ends it, endpoint and all, within a bound, with an idle
-  // keep-alive connection open to the endpoint.
-  net_->server.spawn(
-      {"bash", "-c", "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) + "/9469; sleep 30"});
+  // keep-alive connection open to the endpoint (bash says when it is open:
+  // a stop before that would not test the connection at all).
+  Process& idle = net_->server.spawn(
+      {"bash", "-c",
+       "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) + "/9469; echo open; exec sleep 30"});
+  ASSERT_TRUE(poll_until([&] { return idle.out() == "open\n"; }, Millis(10'000))) << idle.err();
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
