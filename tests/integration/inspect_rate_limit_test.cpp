@@ -68,10 +68,13 @@ class InspectRateLimitTest : public ::testing::TestWithParam<Family> {
 TEST_P(InspectRateLimitTest, WithoutADaemonTheShareWithinTheLimitPassesAndTheRestIsDropped) {
   auto r = apply_policy_text(net_->server, policy("source"));
   ASSERT_TRUE(r.ok()) << r.describe();
+  Observer client_in(net_->client);
+  const auto from = client_in.snapshot();
   auto p = flood();
   EXPECT_TRUE(within_budget(static_cast<uint64_t>(p.received))) << p.describe();
   auto c = read_counters(net_->server, "icmpwall");
-  EXPECT_EQ(c[rule_counter("ping")].packets, static_cast<uint64_t>(p.received));
+  const uint64_t passed = c[rule_counter("ping")].packets;
+  EXPECT_EQ(echo_replies_since(client_in, from, GetParam(), passed), passed) << p.describe();
   EXPECT_NEAR(static_cast<double>(c[over_counter("ping")].packets),
               static_cast<double>(p.transmitted - p.received), 2.0);
 }
