@@ -173,7 +173,7 @@ TEST_F(DaemonDriftTest, ReloadsBetweenPresetsAreNeverDrift) {
             ++n;
           return n == static_cast<size_t>(i);
         },
-        Millis(10'000)))
+        Millis(30'000)))
         << "reload " << i << "\n"
         << daemon.err();
     // a check against the policy just loaded (one runs after each reload)

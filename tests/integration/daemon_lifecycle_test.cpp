@@ -355,7 +355,7 @@ TEST_F(DaemonLifecycleTest, RunsAndReloadsWithOnlyNetAdmin) {
       net_->server.spawn({"/usr/bin/setpriv", "--bounding-set=-all,+net_admin", "--inh-caps=-all",
                           icmpwall_binary(), "daemon", "--policy", policy_->path()});
   auto out_has = [&](const std::string& text) {
-    return poll_until([&] { return daemon.out().find(text) != std::string::npos; }, Millis(10'000));
+    return poll_until([&] { return daemon.out().find(text) != std::string::npos; }, Millis(30'000));
   };
   ASSERT_TRUE(out_has(R"("event":"ready")")) << daemon.err();
   EXPECT_EQ(status_field(daemon.pid(), "CapEff"), "0000000000001000");
@@ -368,7 +368,7 @@ TEST_F(DaemonLifecycleTest, RunsAndReloadsWithOnlyNetAdmin) {
   ASSERT_TRUE(out_has(R"("event":"reload","ok":true)")) << daemon.err();
   EXPECT_TRUE(pings(Addr::server_v6));
   ::kill(daemon.pid(), SIGTERM);
-  EXPECT_EQ(daemon.wait_for_exit(Millis(10'000)), 0) << daemon.err();
+  EXPECT_EQ(daemon.wait_for_exit(Millis(30'000)), 0) << daemon.err();
 }
 
 // Killed (no cleanup at all): the table stays, the queue has no listener,
