@@ -131,4 +131,13 @@ uint64_t Observer::delta(const Snapshot& a, const Snapshot& b, const std::string
   return b.get(hook, s, f, type) - a.get(hook, s, f, type);
 }
 
+uint64_t echo_replies_since(const Observer& obs, const Observer::Snapshot& from, Family f,
+                            uint64_t expected) {
+  const int reply = f == Family::v4 ? 0 : 129;
+  const auto now = obs.wait_for([&](const Observer::Snapshot& s) {
+    return Observer::delta(from, s, "input", Stage::before, f, reply) >= expected;
+  });
+  return Observer::delta(from, now, "input", Stage::before, f, reply);
+}
+
 }  // namespace icmpwall::integration

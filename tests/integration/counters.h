@@ -105,4 +105,11 @@ class Observer {
   std::vector<std::string> hooks_;
 };
 
+// The echo replies of family `f` that reached the input hook `obs` watches
+// since `from`, once they number `expected` or 3 s have passed. A pinger
+// that ends at a deadline does not wait for the reply to its last request:
+// this counts what arrived, not what ping saw.
+uint64_t echo_replies_since(const Observer& obs, const Observer::Snapshot& from, Family f,
+                            uint64_t expected);
+
 }  // namespace icmpwall::integration

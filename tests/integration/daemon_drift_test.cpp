@@ -71,13 +71,6 @@ class DaemonDriftTest : public ::testing::Test {
       if (line.find(R"("event":"drift")") != std::string::npos) out.push_back(json::parse(line));
     return out;
   }
-  void nft(const Argv& args) {
-    Argv a = {"nft"};
-    a.insert(a.end(), args.begin(), args.end());
-    auto r = ns_->run(a);
-    ASSERT_TRUE(r.ok()) << r.describe();
-  }
-
   std::unique_ptr<Netns> ns_;
   std::string sock_;
 };
@@ -97,21 +90,25 @@ TEST_F(DaemonDriftTest, HandEditsAndOverridesMoveTheGaugeAndGoAgain) {
   EXPECT_TRUE(drift_events(daemon).empty()) << daemon.out();
 
   // A chain added by hand to icmpwall's table, another table dropping
-  // echo requests before it: found by the next checks, and said once.
-  nft({"add", "chain", "inet", "icmpwall", "scratch"});
-  ASSERT_TRUE(ns_->nft_load(kOtherTable).ok());
+  // echo requests before it, in one transaction (a check between two
+  // would see half of it, a change of its own): found by the next check,
+  // and said once. The gauge is set before the event line is written, and
+  // the log line after it: wait for all three.
+  ASSERT_TRUE(ns_->nft_load("add chain inet icmpwall scratch\n" + std::string(kOtherTable)).ok());
   ASSERT_TRUE(poll_until(
       [&] {
         d = drift();
-        return d.value("extra", 0) == 1 && d.value("overrides", 0) > 0;
+        return d.value("extra", 0) == 1 && d.value("overrides", 0) > 0 &&
+               !drift_events(daemon).empty() &&
+               daemon.err().find("drift: table inet icmpwall:") != std::string::npos;
       },
       Millis(10'000)))
       << d << "\n"
-      << daemon.err();
+      << daemon.out() << daemon.err();
   EXPECT_EQ(d["missing"], 0);
   EXPECT_EQ(d["differs"], 0);
   auto events = drift_events(daemon);
-  ASSERT_FALSE(events.empty()) << daemon.out();
+  ASSERT_EQ(events.size(), 1u) << daemon.out();
   const json& last = events.back();
   EXPECT_EQ(last["drift"], true);
   EXPECT_EQ(last["table"], "icmpwall");
@@ -138,16 +135,18 @@ TEST_F(DaemonDriftTest, HandEditsAndOverridesMoveTheGaugeAndGoAgain) {
   next_check();
   EXPECT_EQ(drift_events(daemon).size(), said) << daemon.out();
 
-  // Both removed: the gauge falls to 0 and the end of the drift is said.
-  nft({"delete", "chain", "inet", "icmpwall", "scratch"});
-  nft({"delete", "table", "inet", "other"});
+  // Both removed, in one transaction: the gauge falls to 0 and the end of
+  // the drift is said.
+  ASSERT_TRUE(ns_->nft_load("delete chain inet icmpwall scratch\ndelete table inet other\n").ok());
   ASSERT_TRUE(poll_until(
       [&] {
         d = drift();
-        return d.value("extra", 1) == 0 && d.value("overrides", 1) == 0;
+        return d.value("extra", 1) == 0 && d.value("overrides", 1) == 0 &&
+               drift_events(daemon).size() > said;
       },
       Millis(10'000)))
-      << d;
+      << d << "\n"
+      << daemon.out();
   events = drift_events(daemon);
   ASSERT_EQ(events.size(), said + 1) << daemon.out();
   EXPECT_EQ(events.back()["drift"], false);
@@ -174,7 +173,7 @@ TEST_F(DaemonDriftTest, ReloadsBetweenPresetsAreNeverDrift) {
             ++n;
           return n == static_cast<size_t>(i);
         },
-        Millis(10'000)))
+        Millis(30'000)))
         << "reload " << i << "\n"
         << daemon.err();
     // a check against the policy just loaded (one runs after each reload)

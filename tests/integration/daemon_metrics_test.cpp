@@ -81,6 +81,15 @@ class DaemonMetricsTest : public ::testing::Test {
     return out;
   }
 
+  // The daemon's {"event":"detection"} lines.
+  static size_t detections(const std::string& out) {
+    size_t n = 0;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);)
+      n += l.find(R"("event":"detection")") != std::string::npos;
+    return n;
+  }
+
   static bool has_src(const std::vector<nlohmann::json>& lines, const std::string& src) {
     for (const auto& j : lines)
       if (j.value("src_ip", "") == src) return true;
@@ -134,9 +143,12 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
   }
 
   // SIGTERM ends it, endpoint and all, within a bound, with an idle
-  // keep-alive connection open to the endpoint.
-  net_->server.spawn(
-      {"bash", "-c", "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) + "/9469; sleep 30"});
+  // keep-alive connection open to the endpoint (bash says when it is open:
+  // a stop before that would not test the connection at all).
+  Process& idle = net_->server.spawn(
+      {"bash", "-c",
+       "exec 3<>/dev/tcp/" + std::string(Addr::router_s_v4) + "/9469; echo open; exec sleep 30"});
+  ASSERT_TRUE(poll_until([&] { return idle.out() == "open\n"; }, Millis(10'000))) << idle.err();
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(daemon.stop(), 0) << daemon.err();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
@@ -151,17 +163,22 @@ TEST_F(DaemonMetricsTest, SweepGoesToTheEventsFileWhichFollowsLogrotate) {
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
 
   sweep_from(Addr::client_v4);
-  ASSERT_TRUE(poll_until([&] { return has_src(eve_lines(eve), Addr::client_v4); }, Millis(5'000)))
-      << daemon.out();
   // One line per detection: as many as the daemon's own detection events.
-  const auto lines = eve_lines(eve);
-  size_t detections = 0;
-  for (std::istringstream out(daemon.out()); !out.eof();) {
-    std::string l;
-    std::getline(out, l);
-    detections += l.find(R"("event":"detection")") != std::string::npos;
-  }
-  EXPECT_EQ(lines.size(), detections);
+  // The file's writer is a thread of its own, behind the event lines on
+  // stdout: poll until it has caught up with them (the file is read first,
+  // so a line can never be counted ahead of its event).
+  std::vector<nlohmann::json> lines;
+  size_t detected = 0;
+  ASSERT_TRUE(poll_until(
+      [&] {
+        lines = eve_lines(eve);
+        detected = detections(daemon.out());
+        return has_src(lines, Addr::client_v4) && lines.size() >= detected;
+      },
+      Millis(5'000)))
+      << lines.size() << " lines for " << detected << " detections\n"
+      << daemon.out();
+  EXPECT_EQ(lines.size(), detected);
   const auto& j = lines.front();
   EXPECT_EQ(j["event_type"], "alert");
   EXPECT_TRUE(std::regex_match(j["timestamp"].get<std::string>(),
@@ -183,8 +200,16 @@ TEST_F(DaemonMetricsTest, SweepGoesToTheEventsFileWhichFollowsLogrotate) {
   EXPECT_TRUE(py.ok()) << py.describe();
 
   // The endpoint now shows every metric the Grafana dashboard queries
-  // (CrowdSec's only with CrowdSec: CrowdSecTest checks those).
-  const std::string text = scrape();
+  // (CrowdSec's only with CrowdSec: CrowdSecTest checks those). The line
+  // count is taken after each write, so it may trail the file for a moment.
+  std::string text;
+  poll_until(
+      [&] {
+        text = scrape();
+        return sample(text, "icmpwall_events_file_lines_total") ==
+               static_cast<double>(lines.size());
+      },
+      Millis(5'000));
   const auto declared = metric_families(text);
   const auto used = dashboard_metrics();
   EXPECT_GE(used.size(), 8u);

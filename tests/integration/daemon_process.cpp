@@ -49,7 +49,7 @@ bool Daemon::wait_out(const std::string& text, Millis timeout) {
 std::optional<int> Daemon::stop() {
   if (stopped_) return exit_;
   ::kill(proc_.pid(), SIGTERM);
-  exit_ = proc_.wait_for_exit(Millis(10'000));
+  exit_ = proc_.wait_for_exit(Millis(30'000));
   if (!exit_) proc_.kill();
   stopped_ = true;
   return exit_;

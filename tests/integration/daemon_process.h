@@ -35,8 +35,10 @@ class Daemon {
 
   // Polls its output for the ready event (bounded).
   bool wait_ready();
-  // Polls stdout for `text` (bounded).
-  bool wait_out(const std::string& text, Millis timeout = Millis(10'000));
+  // Polls stdout for `text` (bounded). A start or reload closes netfilter
+  // sockets, and the kernel may hold each close until an RCU grace period
+  // has passed: on a busy machine one reload took over 10 s.
+  bool wait_out(const std::string& text, Millis timeout = Millis(30'000));
   // SIGTERM, then the exit code; SIGKILL if it does not end in time.
   std::optional<int> stop();
   // A signal to the daemon (SIGHUP: reload).
@@ -66,7 +68,7 @@ class NotifySocket {
   // Every datagram received so far, in order (drains the socket first).
   const std::vector<std::string>& messages();
   // Polls until a message contains `text` (a line such as "READY=1").
-  bool wait_for(const std::string& text, Millis timeout = Millis(10'000));
+  bool wait_for(const std::string& text, Millis timeout = Millis(30'000));
   // How many messages contain `text`.
   size_t count(const std::string& text);
 
