@@ -11,8 +11,8 @@ namespace icmpwall::nft {
 namespace {
 
 TEST(SetKeyTest, OrdersLikeAByteVector) {
-  const std::vector<std::vector<uint8_t>> keys = {
-      {}, {0}, {0, 0}, {0, 1}, {1}, {1, 0, 0, 0}, {198, 18, 0, 1}, {255}};
+  const std::vector<std::vector<uint8_t>> keys = {{},  {0},          {0, 0},          {0, 1},
+                                                  {1}, {1, 0, 0, 0}, {198, 18, 0, 1}, {255}};
   for (const auto& a : keys)
     for (const auto& b : keys) {
       EXPECT_EQ(SetKey(a) < SetKey(b), a < b);
