@@ -24,9 +24,6 @@
 namespace icmpwall::netlink {
 namespace {
 
-// Largest element list payload per message (the nest length is a u16).
-constexpr size_t kMaxElementNest = 0xffff - 256;
-
 void add_object(Batch& batch, const std::string& table, const nft::Object& o,
                 const KeptState* kept) {
   auto obj = encode_object(table, o, kept);
@@ -53,53 +50,6 @@ void add_chain(Batch& batch, const std::string& table, const nft::Chain& c) {
   batch.end(nlh);
 }
 
-// NEWSETELEM messages for one set, filled element by element; the next
-// message starts where the element list would outgrow its 16-bit length.
-class ElementMessages {
- public:
-  ElementMessages(Batch& batch, const std::string& table, const nft::Set& set, uint32_t id)
-      : batch_(batch), table_(table), set_(set), id_(id) {}
-
-  void add(const ElementAttrs& e) {
-    if (!nlh_) open();
-    auto* entry = put_element(nlh_, e, ++index_);
-    const auto list_len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh_)) -
-                                              reinterpret_cast<char*>(list_));
-    if (list_len > kMaxElementNest && index_ > 1) {
-      mnl_attr_nest_cancel(nlh_, entry);  // goes into the next message
-      finish();
-      open();
-      put_element(nlh_, e, ++index_);
-    }
-  }
-
-  void finish() {
-    if (!nlh_) return;
-    mnl_attr_nest_end(nlh_, list_);
-    batch_.end(nlh_);
-    nlh_ = nullptr;
-  }
-
- private:
-  void open() {
-    nlh_ = batch_.begin(NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, MsgKind::elements,
-                        set_.name, set_.origin);
-    mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
-    mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_SET, set_.name.c_str());
-    mnl_attr_put_u32(nlh_, NFTA_SET_ELEM_LIST_SET_ID, htonl(id_));
-    list_ = mnl_attr_nest_start(nlh_, NFTA_SET_ELEM_LIST_ELEMENTS);
-    index_ = 0;
-  }
-
-  Batch& batch_;
-  const std::string& table_;
-  const nft::Set& set_;
-  uint32_t id_;
-  nlmsghdr* nlh_ = nullptr;
-  nlattr* list_ = nullptr;
-  uint16_t index_ = 0;
-};
-
 void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t id,
              const KeptState* kept) {
   auto set = encode_set(table, s, id);
@@ -108,7 +58,7 @@ void add_set(Batch& batch, const std::string& table, const nft::Set& s, uint32_t
   nftnl_set_nlmsg_build_payload(nlh, set.get());
   batch.end(nlh);
 
-  ElementMessages messages(batch, table, s, id);
+  ElementMessages messages(batch, {NFT_MSG_NEWSETELEM, NLM_F_CREATE, table, s.name, id, s.origin});
   for_each_element(s, [&](const ElementAttrs& e) { messages.add(e); });
   if (kept)
     if (auto it = kept->elements.find(s.name); it != kept->elements.end())

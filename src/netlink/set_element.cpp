@@ -5,12 +5,16 @@
 #include <endian.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "verdict_code.h"
 
 namespace icmpwall::netlink {
 namespace {
+
+// Largest element list payload per message (the nest length is a u16).
+constexpr size_t kMaxElementNest = 0xffff - 256;
 
 void put_data_value(nlmsghdr* nlh, uint16_t type, std::span<const uint8_t> value) {
   auto* nest = mnl_attr_nest_start(nlh, type);
@@ -56,6 +60,36 @@ SetElemPtr to_nftnl(const ElementAttrs& e) {
       nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, e.verdict->chain.c_str());
   }
   return out;
+}
+
+void ElementMessages::add(const ElementAttrs& e) {
+  if (!nlh_) open();
+  auto* entry = put_element(nlh_, e, ++index_);
+  const auto list_len = static_cast<size_t>(static_cast<char*>(mnl_nlmsg_get_payload_tail(nlh_)) -
+                                            reinterpret_cast<char*>(list_));
+  if (list_len > kMaxElementNest && index_ > 1) {
+    mnl_attr_nest_cancel(nlh_, entry);  // goes into the next message
+    finish();
+    open();
+    put_element(nlh_, e, ++index_);
+  }
+}
+
+void ElementMessages::finish() {
+  if (!nlh_) return;
+  mnl_attr_nest_end(nlh_, list_);
+  batch_.end(nlh_);
+  nlh_ = nullptr;
+}
+
+void ElementMessages::open() {
+  nlh_ = batch_.begin(target_.msg, NFPROTO_INET, target_.flags, MsgKind::elements, target_.set,
+                      target_.origin);
+  mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_TABLE, target_.table.c_str());
+  mnl_attr_put_strz(nlh_, NFTA_SET_ELEM_LIST_SET, target_.set.c_str());
+  if (target_.set_id) mnl_attr_put_u32(nlh_, NFTA_SET_ELEM_LIST_SET_ID, htonl(*target_.set_id));
+  list_ = mnl_attr_nest_start(nlh_, NFTA_SET_ELEM_LIST_ELEMENTS);
+  index_ = 0;
 }
 
 }  // namespace icmpwall::netlink

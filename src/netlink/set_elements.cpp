@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // NEWSETELEM with per-element timeouts (and, for interval sets, the
-// range's interval-end element), acked, as one small batch; DELSETELEM
-// the same way.
+// range's interval-end element), acked, as one batch (split over several
+// messages when the list is long); DELSETELEM the same way.
 #include "icmpwall/netlink/set_elements.h"
 
 #include <arpa/inet.h>
@@ -49,22 +49,18 @@ void for_each_element(const TimedElement& e, const std::function<void(const Elem
 
 namespace {
 
-// One NEWSETELEM or DELSETELEM message with `elements` (a range's
-// interval-end element after its start), sent and acked as one batch.
+// NEWSETELEM or DELSETELEM messages with `elements` (a range's
+// interval-end element after its start), sent and acked as one batch: one
+// transaction, however many messages the list takes.
 Result<void> send_elements(uint16_t msg, uint16_t flags, const char* verb, const std::string& table,
                            const std::string& set, const std::vector<TimedElement>& elements) {
   if (elements.empty()) return ok();
   const nft::Origin origin{{}, fmt::format("set {} of table inet {}", set, table)};
   Batch batch(batch_seq());
-  auto* nlh = batch.begin(msg, NFPROTO_INET, flags, MsgKind::elements, set, origin);
-  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
-  mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
-  auto* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-  uint16_t index = 0;
+  ElementMessages messages(batch, {msg, flags, table, set, std::nullopt, origin});
   for (const auto& e : elements)
-    for_each_element(e, [&](const ElementAttrs& attrs) { put_element(nlh, attrs, ++index); });
-  mnl_attr_nest_end(nlh, list);
-  batch.end(nlh);
+    for_each_element(e, [&](const ElementAttrs& attrs) { messages.add(attrs); });
+  messages.finish();
   batch.finish();
 
   TRY(auto sock, Socket::open());

@@ -137,6 +137,49 @@ TEST(BlockedSourcesTest, IntervalSetsRenderAndEncodeAlike) {
   }
 }
 
+// A list larger than one message holds (20 000 ranges: 40 000 kernel
+// elements, about 1 MB of attributes) goes in as several messages of one
+// transaction, and comes out the same way.
+TEST(BlockedSourcesTest, AListLargerThanAMessageGoesInAndOutWhole) {
+  ICMPWALL_REQUIRE_ROOT();
+  Netns ns;
+  auto applied = apply_policy_text(ns, kQueue7InspectPolicy);
+  ASSERT_TRUE(applied.ok()) << applied.describe();
+  std::vector<netlink::TimedElement> many;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    const uint32_t host = 0xc6120000u + 2 * i;  // 198.18.0.0/15, every other address
+    const uint8_t bytes[4] = {uint8_t(host >> 24), uint8_t(host >> 16), uint8_t(host >> 8),
+                              uint8_t(host)};
+    many.push_back(netlink::prefix_element(bytes, 32, std::chrono::minutes(10)));
+  }
+  auto listed = [&] {
+    return ns.run_checked({"nft", "list", "set", "inet", "icmpwall", "inspect.blocked.v4"}).out;
+  };
+  auto occurrences = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  ASSERT_EQ(occurrences(listed(), "198.18."), 0u);
+  {
+    auto enter = netlink::EnterNetns::open(ns.name());
+    ASSERT_TRUE(enter.ok());
+    auto r = netlink::add_timed_elements("icmpwall", "inspect.blocked.v4", many);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  const std::string full = listed();
+  EXPECT_EQ(occurrences(full, "198.18."), 20000u);
+  EXPECT_EQ(occurrences(full, " expires "), 20000u);
+  EXPECT_THAT(full, ::testing::HasSubstr("198.18.156.62 "));  // the last: 0xc6129c3e
+  {
+    auto enter = netlink::EnterNetns::open(ns.name());
+    ASSERT_TRUE(enter.ok());
+    auto r = netlink::delete_elements("icmpwall", "inspect.blocked.v4", many);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+  EXPECT_EQ(occurrences(listed(), "198.18."), 0u);
+}
+
 TEST(BlockedSourcesTest, AddingToAMissingSetIsAnErrorNotACrash) {
   ICMPWALL_REQUIRE_ROOT();
   Netns ns;

@@ -8,9 +8,12 @@
 #include <linux/netlink.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "icmpwall/compile/nft_model.h"
+#include "icmpwall/netlink/batch.h"
 #include "icmpwall/netlink/handles.h"
 
 namespace icmpwall::netlink {
@@ -32,5 +35,39 @@ nlattr* put_element(nlmsghdr* nlh, const ElementAttrs& e, uint16_t index);
 
 // `e` as a libnftnl element.
 SetElemPtr to_nftnl(const ElementAttrs& e);
+
+// NEWSETELEM (or DELSETELEM) messages for one set in `batch`, filled
+// element by element: the next message starts where the element list
+// would outgrow its 16-bit length, as nft splits a large set. All of them
+// belong to the batch's one transaction.
+class ElementMessages {
+ public:
+  struct Target {
+    uint16_t msg;  // NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM
+    uint16_t flags;
+    std::string table;
+    std::string set;
+    std::optional<uint32_t> set_id;  // a set declared in the same batch
+    nft::Origin origin;
+  };
+
+  ElementMessages(Batch& batch, Target target) : batch_(batch), target_(std::move(target)) {}
+  ElementMessages(const ElementMessages&) = delete;
+  ElementMessages& operator=(const ElementMessages&) = delete;
+
+  void add(const ElementAttrs& e);
+  // Ends the message being filled; call it before anything else goes
+  // into the batch.
+  void finish();
+
+ private:
+  void open();
+
+  Batch& batch_;
+  Target target_;
+  nlmsghdr* nlh_ = nullptr;
+  nlattr* list_ = nullptr;
+  uint16_t index_ = 0;
+};
 
 }  // namespace icmpwall::netlink
