@@ -79,11 +79,14 @@ std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uin
   const size_t end = std::min<size_t>(bytes.size(), kReadBuffer);
   // A whole header, and a length that covers it and stays within the
   // bytes (compared unsigned: mnl_nlmsg_ok takes a length past 2 GiB for a
-  // negative one and lets it through).
+  // negative one and lets it through) once rounded up to 4 bytes: libmnl
+  // reads attributes up to the rounded length, and the kernel's messages
+  // are rounded.
   while (end - at >= sizeof(nlmsghdr)) {
     nlmsghdr hdr;
     std::memcpy(&hdr, bytes.data() + at, sizeof hdr);
-    if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > end - at) break;
+    const size_t len = hdr.nlmsg_len;
+    if (len < sizeof(nlmsghdr) || MNL_ALIGN(len) > end - at) break;
     const auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data() + at);
     if (auto err = parse_nflog_error(nlh)) {
       errors.emplace_back(nlh->nlmsg_seq, *err);
@@ -93,7 +96,7 @@ std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uin
       std::lock_guard lock(mutex_);
       ++counters_.malformed;
     }
-    at += std::min<size_t>(MNL_ALIGN(hdr.nlmsg_len), end - at);
+    at += MNL_ALIGN(len);
   }
   return errors;
 }
