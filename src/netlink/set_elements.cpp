@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -16,7 +15,6 @@
 #include <ctime>
 
 #include "icmpwall/netlink/batch.h"
-#include "icmpwall/netlink/handles.h"
 #include "icmpwall/netlink/socket.h"
 #include "icmpwall/util/address.h"
 
