@@ -120,13 +120,13 @@ void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& ori
   batch.end(nlh);
 }
 
-void delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin) {
+uint32_t delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin) {
   auto t = make_table();
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
   auto* nlh = batch.begin(NFT_MSG_DELTABLE, NFPROTO_INET, 0, MsgKind::table, name, origin);
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  batch.end(nlh);
+  return batch.end(nlh).seq;
 }
 
 Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Batch& batch,

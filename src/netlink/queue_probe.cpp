@@ -2,12 +2,15 @@
 // Which queue expression this kernel takes.
 //
 // The probe is a transaction that creates a scratch table (NLM_F_EXCL, so
-// it can never be someone else's), a chain, a rule holding only the queue
-// expression under test, and deletes the table again. On success the
-// kernel commits a no-op; on failure it aborts. Either way nothing
-// persists. The native nft_queue expression is tried first; a kernel
-// without it answers ENOENT for the rule, and then the xt NFQUEUE target
-// (nft_compat) is tried the same way.
+// it can never be someone else's), a chain and a rule holding only the
+// queue expression under test, deletes the table, and deletes it once
+// more: the kernel refuses that last message (ENOENT), and a batch with a
+// refused message is aborted as a whole. So the probe never commits:
+// nothing persists, the ruleset's generation stays, and closing the socket
+// does not wait for the kernel's clean-up of a commit (an RCU grace
+// period, 10-20 ms). The native nft_queue expression is tried first; a
+// kernel without it answers ENOENT for the rule, and then the xt NFQUEUE
+// target (nft_compat) is tried the same way, on the same socket.
 #include <fmt/format.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -25,7 +28,7 @@ namespace icmpwall::netlink {
 namespace {
 
 // 0: the kernel took the queue rule; else the errno it answered the rule with.
-Result<int> try_queue(QueueMode mode) {
+Result<int> try_queue(Socket& sock, QueueMode mode) {
   const std::string table = fmt::format("icmpwall-probe-{}-{}", getpid(), std::random_device{}());
   const std::string chain = "probe";
   const nft::Origin origin{{}, "queue probe"};
@@ -58,27 +61,30 @@ Result<int> try_queue(QueueMode mode) {
   const uint32_t rule_seq = batch.end(nlh).seq;
 
   delete_table_msg(batch, table, origin);
+  const uint32_t abort_seq = delete_table_msg(batch, table, origin);
   batch.finish();
 
-  TRY(auto sock, Socket::open());
   TRY(auto errors, sock.talk(batch));
-  if (errors.empty()) return 0;
   for (const auto& e : errors)
     if (e.seq == rule_seq) return e.code;
-  return Error{fmt::format("queue probe: kernel rejected the scratch table: {}",
-                           std::strerror(errors[0].code)),
-               errors[0].code};
+  for (const auto& e : errors)
+    if (e.seq != abort_seq)
+      return Error{
+          fmt::format("queue probe: kernel rejected the scratch table: {}", std::strerror(e.code)),
+          e.code};
+  return 0;
 }
 
 }  // namespace
 
 Result<QueueMode> probe_queue_mode() {
-  TRY(int native, try_queue(QueueMode::native));
+  TRY(auto sock, Socket::open());
+  TRY(int native, try_queue(sock, QueueMode::native));
   if (native == 0) return QueueMode::native;
   if (native != ENOENT)
     return Error{fmt::format("queue probe: native queue rule rejected: {}", std::strerror(native)),
                  native};
-  TRY(int compat, try_queue(QueueMode::compat));
+  TRY(int compat, try_queue(sock, QueueMode::compat));
   if (compat == 0) return QueueMode::compat;
   return Error{fmt::format("this kernel has neither nft_queue nor the xt NFQUEUE target ({})",
                            std::strerror(compat)),

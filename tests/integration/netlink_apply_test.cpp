@@ -20,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "icmpwall/audit/dump.h"
 #include "icmpwall/compile/compiler.h"
 #include "icmpwall/compile/render.h"
 #include "icmpwall/netlink/apply.h"
@@ -551,10 +552,16 @@ TEST(NetlinkApply, QueueProbeAndCompatTarget) {
   ScopedNetns ns;
   auto enter = EnterNetns::open(ns.name());
   ASSERT_TRUE(enter.ok());
+  auto before = audit::dump_ruleset();
+  ASSERT_TRUE(before.ok()) << before.error().message;
   auto mode = probe_queue_mode();
   ASSERT_TRUE(mode.ok()) << mode.error().message;
-  // The probe leaves nothing behind.
+  // The probe leaves nothing behind, and commits nothing: the ruleset's
+  // generation (one more per commit) has not moved.
   EXPECT_EQ(run("nft list tables").out, "");
+  auto after = audit::dump_ruleset();
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->generation, before->generation);
   auto config = run("zcat /proc/config.gz 2>/dev/null | grep -c '^CONFIG_NFT_QUEUE=[ym]'");
   if (config.out.rfind("0", 0) == 0) {
     EXPECT_EQ(*mode, QueueMode::compat);

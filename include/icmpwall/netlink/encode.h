@@ -78,8 +78,9 @@ std::vector<SetElemPtr> encode_elements(const nft::Set& set);
 Result<void> encode_table(const nft::Table& table, const EncodeOptions& opts, Batch& batch,
                           Diagnostics& diags);
 
-// Table messages: NEWTABLE with NLM_F_CREATE (no-op when present) and DELTABLE.
+// Table messages: NEWTABLE with NLM_F_CREATE (no-op when present) and
+// DELTABLE (returns its sequence number).
 void add_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin);
-void delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin);
+uint32_t delete_table_msg(Batch& batch, const std::string& name, const nft::Origin& origin);
 
 }  // namespace icmpwall::netlink
