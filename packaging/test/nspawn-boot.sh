@@ -61,6 +61,9 @@ cat >"$root/usr/local/sbin/icmpwall-boottest" <<'SCRIPT'
 exec >/var/log/icmpwall-boottest.log 2>&1
 fail=0
 check() { desc=$1; shift; if "$@"; then echo "ok: $desc"; else echo "FAIL: $desc"; fail=1; fi; }
+# `systemctl reload` returns once SIGHUP is sent (ExecReload=kill), before
+# the daemon has reloaded: what depends on the reload is polled for.
+poll() { n=0; while [ $n -lt 50 ]; do "$@" && return 0; sleep 0.2; n=$((n + 1)); done; return 1; }
 systemctl is-active icmpwall.service
 check "icmpwall.service is active after boot" systemctl -q is-active icmpwall.service
 check "enabled by the package" systemctl -q is-enabled icmpwall.service
@@ -90,7 +93,7 @@ sed -i 's|^policy = .*|policy = "policy.toml"|' /etc/icmpwall/icmpwall.toml
 check "reload to an inspect policy" systemctl reload icmpwall.service
 # (nft cannot print the xt NFQUEUE target icmpwall falls back to on kernels
 # without nft_queue, so the queue is checked through the daemon's stats.)
-check "queue 0 bound" sh -c "icmpwall stats --json | grep -Eq '\"queue\": ?0'"
+check "queue 0 bound" poll sh -c "icmpwall stats --json | grep -Eq '\"queue\": ?0'"
 check "pings pass the inspection worker" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "icmpwall stats counts the queued pings" sh -c \
     "icmpwall stats --json | grep -Eq '\"received\": ?[3-5]'"
@@ -104,7 +107,6 @@ cp /tmp/good.toml /etc/icmpwall/policy.toml
 # The drift checks (at start and after each reload) run in the sandbox: no
 # drift and no failure; another table dropping pings ahead of icmpwall's
 # chains is drift, in the stats and the journal.
-poll() { n=0; while [ $n -lt 50 ]; do "$@" && return 0; sleep 0.2; n=$((n + 1)); done; return 1; }
 check "drift checks run in the sandbox and find no drift" sh -c \
     "icmpwall stats --json | tr -d ' \n' | grep -Eq '\"drift\":\{\"checks\":[1-9][0-9]*,\"differs\":0,\"extra\":0,\"failures\":0,[^}]*\"missing\":0,\"overrides\":0\}'"
 nft -f - <<'NFT'
