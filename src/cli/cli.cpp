@@ -83,9 +83,9 @@ int run(int argc, char** argv) {
 
   DaemonOptions daemon;
   if (named == daemon_cmd) {
-    daemon_cmd->add_option("--config", daemon.config_path,
+    daemon_cmd->add_option("--config", daemon.load.config_path,
                            "Daemon config (default /etc/icmpwall/icmpwall.toml without --policy)");
-    daemon_cmd->add_option("--policy", daemon.policy_path,
+    daemon_cmd->add_option("--policy", daemon.load.policy_path,
                            "Policy file (TOML); overrides the config's");
     daemon_cmd->add_option("--netns", daemon.netns, "Run inside this named network namespace");
     daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
@@ -94,50 +94,50 @@ int run(int argc, char** argv) {
                      "How inspect rules reach NFQUEUE: auto, native, compat")
         ->check(CLI::IsMember(netlink::queue_mode_names()));
     daemon_cmd
-        ->add_option("--copy-range", daemon.copy_range,
+        ->add_option("--copy-range", daemon.load.copy_range,
                      "Bytes of each queued packet to inspect (default 1500)")
         ->check(CLI::Range(64, 65531));
-    daemon_cmd->add_flag("--flush-on-exit", daemon.flush_on_exit,
+    daemon_cmd->add_flag("--flush-on-exit", daemon.load.flush_on_exit,
                          "Remove icmpwall's table when stopping (on_stop = \"flush\")");
-    daemon_cmd->add_option("--stats-socket", daemon.stats_socket,
+    daemon_cmd->add_option("--stats-socket", daemon.load.stats_socket,
                            "Serve counters on this Unix socket (\"\" disables it)");
     daemon_cmd
-        ->add_option("--metrics-listen", daemon.metrics_listen,
+        ->add_option("--metrics-listen", daemon.load.metrics_listen,
                      "Serve Prometheus metrics over HTTP on ADDR:PORT (GET /metrics)")
         ->check([](const std::string& s) {
           auto a = daemon::parse_listen_address(s);
           return a ? std::string() : a.error().message;
         });
-    daemon_cmd->add_option("--events-file", daemon.events_file,
+    daemon_cmd->add_option("--events-file", daemon.load.events_file,
                            "Append eve-style JSON events to this file (reopened on SIGHUP)");
     daemon_cmd
         ->add_option(
-            "--crowdsec-url", daemon.crowdsec_url,
+            "--crowdsec-url", daemon.load.crowdsec_url,
             "The CrowdSec local API (http://ADDR:PORT or https://) to push alerts to and pull "
             "decisions from")
         ->check([](const std::string& s) {
           auto u = daemon::parse_lapi_url(s);
           return u ? std::string() : u.error().message;
         });
-    daemon_cmd->add_option("--crowdsec-bouncer-key-file", daemon.crowdsec_bouncer_key_file,
+    daemon_cmd->add_option("--crowdsec-bouncer-key-file", daemon.load.crowdsec_bouncer_key_file,
                            "File holding the CrowdSec bouncer API key (pulls decisions)");
-    daemon_cmd->add_option("--crowdsec-machine-id", daemon.crowdsec_machine_id,
+    daemon_cmd->add_option("--crowdsec-machine-id", daemon.load.crowdsec_machine_id,
                            "CrowdSec machine name that pushes alerts");
     daemon_cmd->add_option("--crowdsec-machine-password-file",
-                           daemon.crowdsec_machine_password_file,
+                           daemon.load.crowdsec_machine_password_file,
                            "File holding that CrowdSec machine's password");
-    daemon_cmd->add_option("--crowdsec-poll-interval", daemon.crowdsec_poll_interval,
+    daemon_cmd->add_option("--crowdsec-poll-interval", daemon.load.crowdsec_poll_interval,
                            "Seconds between two pulls of CrowdSec decisions (default 10)");
-    daemon_cmd->add_option("--crowdsec-ca-file", daemon.crowdsec_ca_file,
+    daemon_cmd->add_option("--crowdsec-ca-file", daemon.load.crowdsec_ca_file,
                            "PEM certificates trusted for an https:// CrowdSec URL instead of the "
                            "system's store");
     daemon_cmd
-        ->add_option("--busy-poll-us", daemon.busy_poll_us,
+        ->add_option("--busy-poll-us", daemon.load.busy_poll_us,
                      "Queue workers keep reading without sleeping this many microseconds after a "
                      "packet: lower latency, a busy core while packets come (default 0: off)")
         ->check(CLI::Range(0u, daemon::kMaxBusyPollUs));
     daemon_cmd
-        ->add_option("--drift-check-interval", daemon.drift_check_interval,
+        ->add_option("--drift-check-interval", daemon.load.drift_check_interval,
                      "Seconds between checks that the kernel still holds the policy's table and "
                      "no other table overrides it (default 60; 0: off)")
         ->check(CLI::Range(0u, static_cast<uint32_t>(daemon::kMaxDriftCheckInterval.count())));
