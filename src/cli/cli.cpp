@@ -18,16 +18,18 @@
 namespace icmpwall::cli {
 namespace {
 
-// The command the command line names: its first argument that is one.
-// Only that command's options are set up: CLI11 builds each option with
-// its names, description and checks, and the options of all six commands
-// took 0.2 ms of every start (a third of what `icmpwall --version` costs
-// beyond loading). Every command is still listed by --help.
-std::string_view named_command(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
-    for (std::string_view name : {"apply", "check", "daemon", "stats", "flush", "audit"})
-      if (name == argv[i]) return name;
-  return {};
+// The command the command line names: its first argument that is the
+// name of one of `app`'s commands, else null. Only that command's options
+// are set up: CLI11 builds each option with its names, description and
+// checks, and the options of all six commands took 0.2 ms of every start
+// (a third of what `icmpwall --version` costs beyond loading). Every
+// command is still listed by --help.
+CLI::App* named_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const auto named = app.get_subcommands([&](CLI::App* c) { return c->get_name() == argv[i]; });
+    if (!named.empty()) return named.front();
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -41,11 +43,20 @@ int run(int argc, char** argv) {
   std::string color = "auto";
   app.add_option("--color", color, "Color diagnostics: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  const std::string_view named = named_command(argc, argv);
+
+  // The commands, in the order --help lists them; their options below.
+  auto* apply_cmd = app.add_subcommand("apply", "Compile a policy and load it atomically");
+  auto* check_cmd = app.add_subcommand("check", "Validate and lint a policy; no kernel access");
+  auto* daemon_cmd = app.add_subcommand(
+      "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
+  auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");
+  auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
+  auto* audit_cmd = app.add_subcommand(
+      "audit", "What the live ruleset (all tables) does with each ICMP type, and why");
+  CLI::App* const named = named_command(app, argc, argv);
 
   ApplyOptions apply;
-  auto* apply_cmd = app.add_subcommand("apply", "Compile a policy and load it atomically");
-  if (named == "apply") {
+  if (named == apply_cmd) {
     apply_cmd->add_option("policy", apply.policy_path, "Policy file (TOML)")->required();
     apply_cmd->add_option("--netns", apply.netns, "Run inside this named network namespace");
     apply_cmd->add_flag("--dry-run", apply.dry_run, "Print the nft ruleset, touch nothing");
@@ -60,8 +71,7 @@ int run(int argc, char** argv) {
 
   std::string check_path, check_dump;
   bool list_types = false;
-  auto* check_cmd = app.add_subcommand("check", "Validate and lint a policy; no kernel access");
-  if (named == "check") {
+  if (named == check_cmd) {
     auto* check_policy = check_cmd->add_option("policy", check_path, "Policy file (TOML)");
     check_cmd
         ->add_flag("--list-types", list_types, "List the ICMP and ICMPv6 names a policy may use")
@@ -72,12 +82,10 @@ int run(int argc, char** argv) {
   }
 
   DaemonOptions daemon;
-  auto* daemon_cmd = app.add_subcommand(
-      "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
-  if (named == "daemon") {
-    daemon_cmd->add_option("--config", daemon.config_path,
+  if (named == daemon_cmd) {
+    daemon_cmd->add_option("--config", daemon.load.config_path,
                            "Daemon config (default /etc/icmpwall/icmpwall.toml without --policy)");
-    daemon_cmd->add_option("--policy", daemon.policy_path,
+    daemon_cmd->add_option("--policy", daemon.load.policy_path,
                            "Policy file (TOML); overrides the config's");
     daemon_cmd->add_option("--netns", daemon.netns, "Run inside this named network namespace");
     daemon_cmd->add_flag("--strict", common.strict, "Treat lint warnings as errors");
@@ -86,58 +94,57 @@ int run(int argc, char** argv) {
                      "How inspect rules reach NFQUEUE: auto, native, compat")
         ->check(CLI::IsMember(netlink::queue_mode_names()));
     daemon_cmd
-        ->add_option("--copy-range", daemon.copy_range,
+        ->add_option("--copy-range", daemon.load.copy_range,
                      "Bytes of each queued packet to inspect (default 1500)")
         ->check(CLI::Range(64, 65531));
-    daemon_cmd->add_flag("--flush-on-exit", daemon.flush_on_exit,
+    daemon_cmd->add_flag("--flush-on-exit", daemon.load.flush_on_exit,
                          "Remove icmpwall's table when stopping (on_stop = \"flush\")");
-    daemon_cmd->add_option("--stats-socket", daemon.stats_socket,
+    daemon_cmd->add_option("--stats-socket", daemon.load.stats_socket,
                            "Serve counters on this Unix socket (\"\" disables it)");
     daemon_cmd
-        ->add_option("--metrics-listen", daemon.metrics_listen,
+        ->add_option("--metrics-listen", daemon.load.metrics_listen,
                      "Serve Prometheus metrics over HTTP on ADDR:PORT (GET /metrics)")
         ->check([](const std::string& s) {
           auto a = daemon::parse_listen_address(s);
           return a ? std::string() : a.error().message;
         });
-    daemon_cmd->add_option("--events-file", daemon.events_file,
+    daemon_cmd->add_option("--events-file", daemon.load.events_file,
                            "Append eve-style JSON events to this file (reopened on SIGHUP)");
     daemon_cmd
         ->add_option(
-            "--crowdsec-url", daemon.crowdsec_url,
+            "--crowdsec-url", daemon.load.crowdsec_url,
             "The CrowdSec local API (http://ADDR:PORT or https://) to push alerts to and pull "
             "decisions from")
         ->check([](const std::string& s) {
           auto u = daemon::parse_lapi_url(s);
           return u ? std::string() : u.error().message;
         });
-    daemon_cmd->add_option("--crowdsec-bouncer-key-file", daemon.crowdsec_bouncer_key_file,
+    daemon_cmd->add_option("--crowdsec-bouncer-key-file", daemon.load.crowdsec_bouncer_key_file,
                            "File holding the CrowdSec bouncer API key (pulls decisions)");
-    daemon_cmd->add_option("--crowdsec-machine-id", daemon.crowdsec_machine_id,
+    daemon_cmd->add_option("--crowdsec-machine-id", daemon.load.crowdsec_machine_id,
                            "CrowdSec machine name that pushes alerts");
     daemon_cmd->add_option("--crowdsec-machine-password-file",
-                           daemon.crowdsec_machine_password_file,
+                           daemon.load.crowdsec_machine_password_file,
                            "File holding that CrowdSec machine's password");
-    daemon_cmd->add_option("--crowdsec-poll-interval", daemon.crowdsec_poll_interval,
+    daemon_cmd->add_option("--crowdsec-poll-interval", daemon.load.crowdsec_poll_interval,
                            "Seconds between two pulls of CrowdSec decisions (default 10)");
-    daemon_cmd->add_option("--crowdsec-ca-file", daemon.crowdsec_ca_file,
+    daemon_cmd->add_option("--crowdsec-ca-file", daemon.load.crowdsec_ca_file,
                            "PEM certificates trusted for an https:// CrowdSec URL instead of the "
                            "system's store");
     daemon_cmd
-        ->add_option("--busy-poll-us", daemon.busy_poll_us,
+        ->add_option("--busy-poll-us", daemon.load.busy_poll_us,
                      "Queue workers keep reading without sleeping this many microseconds after a "
                      "packet: lower latency, a busy core while packets come (default 0: off)")
         ->check(CLI::Range(0u, daemon::kMaxBusyPollUs));
     daemon_cmd
-        ->add_option("--drift-check-interval", daemon.drift_check_interval,
+        ->add_option("--drift-check-interval", daemon.load.drift_check_interval,
                      "Seconds between checks that the kernel still holds the policy's table and "
                      "no other table overrides it (default 60; 0: off)")
         ->check(CLI::Range(0u, static_cast<uint32_t>(daemon::kMaxDriftCheckInterval.count())));
   }
 
   StatsOptions stats;
-  auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");
-  if (named == "stats") {
+  if (named == stats_cmd) {
     stats_cmd->add_option("--socket", stats.socket, "The daemon's stats socket");
     auto* stats_json = stats_cmd->add_flag("--json", stats.json, "JSON (the default)");
     stats_cmd->add_flag("--prometheus", stats.prometheus, "Prometheus text exposition format")
@@ -145,16 +152,13 @@ int run(int argc, char** argv) {
   }
 
   std::string flush_netns, flush_table = "icmpwall";
-  auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
-  if (named == "flush") {
+  if (named == flush_cmd) {
     flush_cmd->add_option("--netns", flush_netns, "Run inside this named network namespace");
     flush_cmd->add_option("--table", flush_table, "Table name (default icmpwall)");
   }
 
   AuditOptions audit;
-  auto* audit_cmd = app.add_subcommand(
-      "audit", "What the live ruleset (all tables) does with each ICMP type, and why");
-  if (named == "audit") {
+  if (named == audit_cmd) {
     audit_cmd->add_option("--netns", audit.netns, "Run inside this named network namespace");
     audit_cmd->add_flag("--json", audit.json, "JSON output (schema 1)");
     audit_cmd->add_option("--family", audit.family, "ipv4 or ipv6 (default both)");

@@ -120,27 +120,13 @@ int cmd_apply(const ApplyOptions& opts) {
 }
 
 int cmd_daemon(const DaemonOptions& opts) {
-  // 1. what to load (again on every SIGHUP): the config file, overridden
-  daemon::LoadRequest request;
-  request.config_path = opts.config_path.empty() && opts.policy_path.empty()
-                            ? daemon::kDefaultConfigPath
-                            : opts.config_path;
-  request.policy_path = opts.policy_path;
+  // 1. what to load (again on every SIGHUP): the config file, overridden by
+  //    the command line
+  daemon::LoadRequest request = opts.load;
+  if (request.config_path.empty() && request.policy_path.empty())
+    request.config_path = daemon::kDefaultConfigPath;
   request.strict = opts.common.strict;
   request.queue_mode = netlink::queue_mode_named(opts.queue_mode);
-  request.copy_range = opts.copy_range;
-  request.flush_on_exit = opts.flush_on_exit;
-  request.stats_socket = opts.stats_socket;
-  request.metrics_listen = opts.metrics_listen;
-  request.events_file = opts.events_file;
-  request.crowdsec_url = opts.crowdsec_url;
-  request.crowdsec_bouncer_key_file = opts.crowdsec_bouncer_key_file;
-  request.crowdsec_machine_id = opts.crowdsec_machine_id;
-  request.crowdsec_machine_password_file = opts.crowdsec_machine_password_file;
-  request.crowdsec_poll_interval = opts.crowdsec_poll_interval;
-  request.crowdsec_ca_file = opts.crowdsec_ca_file;
-  request.busy_poll_us = opts.busy_poll_us;
-  request.drift_check_interval = opts.drift_check_interval;
   // 2. into the namespace: every thread the daemon starts lives there too
   auto ns = enter_netns(opts.netns);
   if (!ns) return kKernel;

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/http_module.h"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <vector>
 
+#include "icmpwall/util/shared_library.h"
 #include "icmpwall/version.h"
 
 namespace icmpwall::daemon {
@@ -32,26 +31,22 @@ std::vector<std::string> candidates() {
   return out;
 }
 
-void* open_module() {
-  const auto paths = candidates();
-  for (const auto& p : paths) {
-    const bool by_name = p.find('/') == std::string::npos;
-    if (!by_name && ::access(p.c_str(), F_OK) != 0) continue;
-    // RTLD_LOCAL: nothing of the module (or of OpenSSL) resolves symbols of
-    // anything loaded later. Never unloaded: its threads and objects may
-    // outlive any one owner.
-    return dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
-  }
-  return nullptr;
+// The first candidate that is there; the last, a name for the run path,
+// always counts.
+std::string module_path() {
+  for (auto& p : candidates())
+    if (p.find('/') == std::string::npos || ::access(p.c_str(), F_OK) == 0) return p;
+  return kHttpModuleName;
 }
 
 Result<const http::Module*> load() {
-  void* handle = open_module();
-  if (!handle) return Error{fmt::format("cannot load {}: {}", kHttpModuleName, dlerror())};
-  auto* entry =
-      reinterpret_cast<decltype(&icmpwall_http_module)>(dlsym(handle, "icmpwall_http_module"));
-  if (!entry) return Error{fmt::format("{}: no entry point: {}", kHttpModuleName, dlerror())};
-  const http::Module* m = entry();
+  // Never unloaded: its threads and objects may outlive any one owner.
+  const auto so = SharedLibrary::open(module_path());
+  if (!so) return Error{fmt::format("cannot load {}: {}", kHttpModuleName, so.error().message)};
+  const auto entry = so->function<decltype(&icmpwall_http_module)>("icmpwall_http_module");
+  if (!entry)
+    return Error{fmt::format("{}: no entry point: {}", kHttpModuleName, entry.error().message)};
+  const http::Module* m = (*entry)();
   if (!m || !m->version || std::strcmp(m->version, ICMPWALL_VERSION) != 0)
     return Error{fmt::format("{} is of version {}, icmpwall of version {}", kHttpModuleName,
                              m && m->version ? m->version : "(none)", ICMPWALL_VERSION)};
@@ -61,9 +56,7 @@ Result<const http::Module*> load() {
 }  // namespace
 
 Result<const http::Module*> http_module() {
-  static std::once_flag once;
-  static Result<const http::Module*> module = Error{"not loaded"};
-  std::call_once(once, [] { module = load(); });
+  static const Result<const http::Module*> module = load();
   return module;
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "icmpwall/daemon/systemd.h"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -12,6 +11,8 @@
 
 #include <cstdlib>
 #include <ostream>
+
+#include "icmpwall/util/shared_library.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -39,17 +40,19 @@ struct Libsystemd {
   decltype(&sd_journal_sendv) journal_sendv = nullptr;
 };
 
+Result<Libsystemd> open_libsystemd() {
+  TRY(const auto so, SharedLibrary::open("libsystemd.so.0"));
+  Libsystemd l;
+  TRY(l.notify, so.function<decltype(l.notify)>("sd_notify"));
+  TRY(l.watchdog_enabled, so.function<decltype(l.watchdog_enabled)>("sd_watchdog_enabled"));
+  TRY(l.journal_sendv, so.function<decltype(l.journal_sendv)>("sd_journal_sendv"));
+  return l;
+}
+
 const Libsystemd& libsystemd() {
   static const Libsystemd lib = [] {
-    Libsystemd l;
-    void* handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) return l;
-    l.notify = reinterpret_cast<decltype(&sd_notify)>(dlsym(handle, "sd_notify"));
-    l.watchdog_enabled =
-        reinterpret_cast<decltype(&sd_watchdog_enabled)>(dlsym(handle, "sd_watchdog_enabled"));
-    l.journal_sendv =
-        reinterpret_cast<decltype(&sd_journal_sendv)>(dlsym(handle, "sd_journal_sendv"));
-    return l;
+    auto l = open_libsystemd();
+    return l ? *l : Libsystemd{};
   }();
   return lib;
 }

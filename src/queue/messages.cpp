@@ -6,7 +6,6 @@
 #include "icmpwall/queue/messages.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
@@ -17,6 +16,7 @@
 #include <cstring>
 
 #include "icmpwall/util/mnl_socket.h"
+#include "icmpwall/util/shared_library.h"
 
 namespace icmpwall::queue {
 namespace {
@@ -31,33 +31,29 @@ struct Libnfq {
   decltype(&nfq_nlmsg_cfg_put_qmaxlen) cfg_put_qmaxlen = nullptr;
   decltype(&nfq_nlmsg_verdict_put) verdict_put = nullptr;
   decltype(&nfq_nlmsg_parse) parse = nullptr;
-  std::string error;  // why it is not there
 };
 
-template <typename F>
-void bind_symbol(void* handle, const char* name, F& f, std::string& error) {
-  f = reinterpret_cast<F>(dlsym(handle, name));
-  if (!f && error.empty()) error = std::string("libnetfilter_queue.so.1 lacks ") + name;
+Result<Libnfq> open_libnfq() {
+  TRY(const auto so, SharedLibrary::open("libnetfilter_queue.so.1"));
+  Libnfq l;
+  TRY(l.put, so.function<decltype(l.put)>("nfq_nlmsg_put"));
+  TRY(l.cfg_put_cmd, so.function<decltype(l.cfg_put_cmd)>("nfq_nlmsg_cfg_put_cmd"));
+  TRY(l.cfg_put_params, so.function<decltype(l.cfg_put_params)>("nfq_nlmsg_cfg_put_params"));
+  TRY(l.cfg_put_qmaxlen, so.function<decltype(l.cfg_put_qmaxlen)>("nfq_nlmsg_cfg_put_qmaxlen"));
+  TRY(l.verdict_put, so.function<decltype(l.verdict_put)>("nfq_nlmsg_verdict_put"));
+  TRY(l.parse, so.function<decltype(l.parse)>("nfq_nlmsg_parse"));
+  return l;
 }
 
-const Libnfq& libnfq() {
-  static const Libnfq lib = [] {
-    Libnfq l;
-    void* handle = dlopen("libnetfilter_queue.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char* why = dlerror();
-      l.error = why ? why : "libnetfilter_queue.so.1 cannot be loaded";
-      return l;
-    }
-    bind_symbol(handle, "nfq_nlmsg_put", l.put, l.error);
-    bind_symbol(handle, "nfq_nlmsg_cfg_put_cmd", l.cfg_put_cmd, l.error);
-    bind_symbol(handle, "nfq_nlmsg_cfg_put_params", l.cfg_put_params, l.error);
-    bind_symbol(handle, "nfq_nlmsg_cfg_put_qmaxlen", l.cfg_put_qmaxlen, l.error);
-    bind_symbol(handle, "nfq_nlmsg_verdict_put", l.verdict_put, l.error);
-    bind_symbol(handle, "nfq_nlmsg_parse", l.parse, l.error);
-    return l;
-  }();
+const Result<Libnfq>& loaded_libnfq() {
+  static const Result<Libnfq> lib = open_libnfq();
   return lib;
+}
+
+// The library, where it is known to be there: a queue socket binds only
+// once load_libnfq() succeeded.
+const Libnfq& libnfq() {
+  return *loaded_libnfq();
 }
 
 int kernel_verdict(Verdict v) {
@@ -71,7 +67,7 @@ uint32_t be32_attr(const nlattr* a) {
 }  // namespace
 
 Result<void> load_libnfq() {
-  if (const auto& e = libnfq().error; !e.empty()) return Error{e, ELIBACC};
+  if (const auto& lib = loaded_libnfq(); !lib) return Error{lib.error().message, ELIBACC};
   return ok();
 }
 

@@ -60,8 +60,12 @@ class ConntrackClashTest : public ::testing::TestWithParam<Family> {
     ASSERT_TRUE(server_->wait_ready()) << server_->err();
   }
   void TearDown() override {
-    if (router_) EXPECT_EQ(router_->stop(), 0) << router_->err();
-    if (server_) EXPECT_EQ(server_->stop(), 0) << server_->err();
+    if (router_) {
+      EXPECT_EQ(router_->stop(), 0) << router_->err();
+    }
+    if (server_) {
+      EXPECT_EQ(server_->stop(), 0) << server_->err();
+    }
   }
 
   std::unique_ptr<Topology> net_;

@@ -138,8 +138,11 @@ TEST_F(DaemonMetricsTest, EndpointCountsPingsPassesPromtoolAndStopsWithTheDaemon
        std::filesystem::directory_iterator("/proc/" + std::to_string(daemon.pid()) + "/task")) {
     std::ifstream in(task.path() / "status");
     std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("CapEff:", 0) == 0) EXPECT_THAT(line, HasSubstr("0000000000001000"));
+    while (std::getline(in, line)) {
+      if (line.rfind("CapEff:", 0) == 0) {
+        EXPECT_THAT(line, HasSubstr("0000000000001000"));
+      }
+    }
   }
 
   // SIGTERM ends it, endpoint and all, within a bound, with an idle
@@ -213,9 +216,11 @@ TEST_F(DaemonMetricsTest, SweepGoesToTheEventsFileWhichFollowsLogrotate) {
   const auto declared = metric_families(text);
   const auto used = dashboard_metrics();
   EXPECT_GE(used.size(), 8u);
-  for (const auto& name : used)
-    if (!name.starts_with("icmpwall_crowdsec_"))
+  for (const auto& name : used) {
+    if (!name.starts_with("icmpwall_crowdsec_")) {
       EXPECT_TRUE(declared.count(name)) << name << " is not scraped";
+    }
+  }
   EXPECT_EQ(sample(text, "icmpwall_events_file_lines_total"), static_cast<double>(lines.size()));
   EXPECT_EQ(sample(text, "icmpwall_events_file_dropped_total"), 0);
 

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "icmpwall/daemon/load.h"
+
 namespace icmpwall::cli {
 
 struct CommonOptions {
@@ -25,23 +27,12 @@ struct ApplyOptions {
 // Options given on the command line override the config file's.
 struct DaemonOptions {
   CommonOptions common;
-  std::string config_path;  // default /etc/icmpwall/icmpwall.toml without --policy
-  std::string policy_path;
   std::string netns;
   std::string queue_mode;  // "" = the config's (auto)
-  std::optional<uint32_t> copy_range;
-  bool flush_on_exit = false;
-  std::optional<std::string> stats_socket;
-  std::optional<std::string> metrics_listen;
-  std::optional<std::string> events_file;
-  std::optional<std::string> crowdsec_url;
-  std::optional<std::string> crowdsec_bouncer_key_file;
-  std::optional<std::string> crowdsec_machine_id;
-  std::optional<std::string> crowdsec_machine_password_file;
-  std::optional<uint32_t> crowdsec_poll_interval;
-  std::optional<std::string> crowdsec_ca_file;
-  std::optional<uint32_t> busy_poll_us;
-  std::optional<uint32_t> drift_check_interval;  // seconds
+  // The rest as the daemon takes them; its config_path, empty without
+  // policy_path, is /etc/icmpwall/icmpwall.toml. Its strict and queue_mode
+  // come from the two above.
+  daemon::LoadRequest load;
 };
 
 // stats: the running daemon's counters from its stats socket.

@@ -2,20 +2,18 @@
 // Flow state under floods: the flow table never exceeds its cap and the
 // detectors' heap use stays flat after warm-up, whatever the sources; a
 // packet that passes costs no allocation at all (operator new is counted
-// in this test binary).
+// in this test binary: allocation_count.h).
 // Heap use is read with mallinfo2 (glibc): bytes in use by malloc, in the
 // heap and in blocks it mapped, plus the large tables' own mappings
 // (table_memory.h).
 #include <gtest/gtest.h>
 #include <malloc.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
+#include "allocation_count.h"
 #include "detect_packets.h"
 #include "icmpwall/inspect/detect/flow_table.h"
 #include "icmpwall/inspect/detect/sweep.h"
@@ -25,23 +23,6 @@
 using namespace icmpwall::inspect;
 using namespace detect_test;
 using namespace std::chrono_literals;
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-// Every allocation of the test binary through operator new is counted.
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -252,11 +233,13 @@ TEST(DetectorMemory, PassingPacketsAllocateNothing) {
   const Clock::time_point t0 = Clock::time_point{} + 1000h;
   int detections = 0;
   for (int round = 0; round < 2; ++round) {
-    const uint64_t before = g_allocations.load();
+    const uint64_t before = alloc_test::allocations();
     for (size_t i = 0; i < packets.size(); ++i) {
       detections += tunnel.inspect(packets[i].packet, {}, t0 + round * 1h + i * 1ms).detected();
     }
-    if (round == 1) EXPECT_EQ(g_allocations.load() - before, 0u);
+    if (round == 1) {
+      EXPECT_EQ(alloc_test::allocations() - before, 0u);
+    }
   }
   EXPECT_EQ(detections, 0);
   EXPECT_EQ(tunnel.flows(), 6u);

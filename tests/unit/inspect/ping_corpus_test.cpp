@@ -197,7 +197,9 @@ class Reassembler {
     const size_t offset = off_flags & 0xfff8;
     const bool more = off_flags & 1;
     const size_t len = std::min<size_t>(40 + be16(ip.data() + 4), ip.size());
-    auto key = Bytes(ip.begin() + 8, ip.begin() + 40);
+    Bytes key;  // source, destination and the fragment header's identification
+    key.reserve(36);
+    key.insert(key.end(), ip.begin() + 8, ip.begin() + 40);
     key.insert(key.end(), fh + 4, fh + 8);
     Pending& p = pending_[key];
     if (offset == 0) {

@@ -334,7 +334,9 @@ TEST(TunnelDirection, EvidenceStaysWithItsSender) {
                  t + 1ms);
     client_blocks += a.outcome == Outcome::block;
     server_blocks += b.outcome == Outcome::block;
-    if (i == 0) EXPECT_FALSE(a.detected());
+    if (i == 0) {
+      EXPECT_FALSE(a.detected());
+    }
   }
   EXPECT_EQ(client_blocks, 0);
   EXPECT_EQ(server_blocks, 1);

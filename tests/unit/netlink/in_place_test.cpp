@@ -111,7 +111,9 @@ TEST(InPlaceTest, AChangedRateOrBurstGivesFreshBuckets) {
     const auto after = table_of(text);
     const auto in_place = plan_in_place(live, after, QueueMode::native);
     for (const auto& s : after.sets) {
-      if (s.dynamic) EXPECT_FALSE(in_place.sets.count(s.name)) << s.name;
+      if (s.dynamic) {
+        EXPECT_FALSE(in_place.sets.count(s.name)) << s.name;
+      }
     }
     // The rest stays: the global limit, the counters, the blocked sources.
     EXPECT_TRUE(in_place.objects.count({NFT_OBJECT_LIMIT, "rule.reply"}));
@@ -124,7 +126,9 @@ TEST(InPlaceTest, AChangedRateOrBurstGivesFreshBuckets) {
   EXPECT_FALSE(in_place.objects.count({NFT_OBJECT_LIMIT, "rule.reply"}));
   EXPECT_TRUE(in_place.objects.count({NFT_OBJECT_COUNTER, "rule.reply"}));
   for (const auto& s : after.sets) {
-    if (s.dynamic) EXPECT_TRUE(in_place.sets.count(s.name)) << s.name;
+    if (s.dynamic) {
+      EXPECT_TRUE(in_place.sets.count(s.name)) << s.name;
+    }
   }
 }
 
@@ -172,7 +176,9 @@ TEST(InPlaceTest, TheReplaceBatchLeavesThemOut) {
   for (const auto& name : in_place.sets) EXPECT_THAT(sets_named, Not(Contains(name)));
   for (const auto& [type, name] : in_place.objects) EXPECT_THAT(objects_named, Not(Contains(name)));
   for (const auto& s : table.sets) {
-    if (!in_place.sets.count(s.name)) EXPECT_THAT(sets_named, Contains(s.name));
+    if (!in_place.sets.count(s.name)) {
+      EXPECT_THAT(sets_named, Contains(s.name));
+    }
   }
   // Every rule still goes, and comes back.
   EXPECT_EQ(rule_flushes, 1u);

@@ -27,7 +27,8 @@ TEST(DiagnosticsTest, RelatedNotesPointAtTheirOwnLines) {
   Diagnostic diag;
   diag.loc = {file, 3, 1};
   diag.message = "conflict";
-  diag.related.push_back({{file, 1, 1}, "first rule is here"});
+  const SourceLoc first{file, 1, 1};
+  diag.related.push_back({first, "first rule is here"});
   std::string text = render(diag);
   EXPECT_NE(text.find("p.toml:3:1: error: conflict"), std::string::npos) << text;
   EXPECT_NE(text.find("p.toml:1:1: note: first rule is here\n 1 | a\n"), std::string::npos) << text;
