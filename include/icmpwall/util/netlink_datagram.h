@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Walking the netlink messages of one datagram (messages back to back in
+// one received buffer) without trusting its bytes.
+//
+// libmnl's mnl_nlmsg_ok is not enough for that: it compares nlmsg_len as a
+// signed int (a length of 2^31 or more passes for a negative one), and
+// libmnl's attribute parsers read up to the length rounded up to 4 bytes,
+// so a last message whose rounded length passes the datagram's end is read
+// past it. Here every length is compared as a size_t, and a message is
+// whole only if its rounded length stays inside the datagram (the kernel
+// pads every message it sends).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+struct nlmsghdr;
+
+namespace icmpwall {
+
+// Netlink messages start, and are padded, on this boundary (NLMSG_ALIGNTO).
+inline constexpr size_t kNetlinkAlign = 4;
+
+// The bytes the message at the start of `rest` takes with its padding
+// (nlmsg_len rounded up to kNetlinkAlign), or 0 if they are no whole
+// message: fewer bytes than a header, a length below the header's, or a
+// rounded length past the end of `rest`. The header is copied out, so
+// `rest` may start at any address.
+size_t whole_netlink_message(std::span<const uint8_t> rest);
+
+// Calls fn(const nlmsghdr*) for each whole message of `datagram`, in order,
+// and returns the bytes walked: the messages handed to fn, with their
+// padding. The walk stops at the first bytes that are no whole message
+// (see whole_netlink_message), or after a message for which fn, if it
+// returns bool, returned false. A result below datagram.size() therefore
+// means the walk stopped early; a caller whose fn never stops it learns
+// this way that the datagram ends in garbage.
+//
+// fn gets each message in place, so `datagram` must start on a
+// kNetlinkAlign boundary (any buffer from new or malloc does); one that
+// does not is not walked at all (the result is 0).
+template <typename Fn>
+size_t for_each_netlink_message(std::span<const uint8_t> datagram, Fn&& fn) {
+  if (reinterpret_cast<uintptr_t>(datagram.data()) % kNetlinkAlign != 0) return 0;
+  size_t at = 0;
+  while (const size_t len = whole_netlink_message(datagram.subspan(at))) {
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data() + at);
+    at += len;
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, const nlmsghdr*>>) {
+      fn(nlh);
+    } else if (!fn(nlh)) {
+      break;
+    }
+  }
+  return at;
+}
+
+}  // namespace icmpwall
