@@ -130,23 +130,13 @@ Result<size_t> Reader::round() {
 }
 
 void Reader::handle_datagram(std::span<const uint8_t> datagram) {
-  for_each_message(datagram, [&](const nlmsghdr* nlh) {
-    if (nlh->nlmsg_type == NLMSG_ERROR) {
-      auto code = parse_error(nlh);
-      if (!code || *code != 0) bump(counters_.verdict_errors);
-      return;
-    }
-    if (nlh->nlmsg_type != queue_msg_type(NFQNL_MSG_PACKET)) return;
-    auto pkt = parse_packet(nlh);
-    if (!pkt) {
-      bump(counters_.recv_errors);
-      return;
-    }
+  DatagramTally tally;
+  read_datagram(datagram, tally, [&](PacketMessage& pkt) {
     bump(counters_.received);
-    if (pkt->info.truncated) bump(counters_.truncated);
-    pkt->info.ct_reported = socket_.conntrack();
+    if (pkt.info.truncated) bump(counters_.truncated);
+    pkt.info.ct_reported = socket_.conntrack();
     if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
-    queued_.push_back({pkt->payload, pkt->info});
+    queued_.push_back({pkt.payload, pkt.info});
     if (options_.mode == VerdictMode::batched) return;
     // Per packet: judged and answered right away, alone.
     inspect_queued();
@@ -156,6 +146,8 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     const VerdictMsg one{d.id, d.verdict, false};
     send_verdicts(std::span(&one, 1), std::span(&d, 1));
   });
+  bump(counters_.verdict_errors, tally.error_answers);
+  bump(counters_.recv_errors, tally.malformed);
 }
 
 void Reader::inspect_queued() {

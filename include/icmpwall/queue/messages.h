@@ -75,9 +75,24 @@ std::optional<int> parse_error(const nlmsghdr* nlh);
 template <typename Fn>
 void for_each_message(std::span<const uint8_t> datagram, Fn&& fn);
 
+// What a datagram held besides its packet messages.
+struct DatagramTally {
+  uint64_t error_answers = 0;  // NLMSG_ERROR messages that are no ack (a refused verdict)
+  uint64_t malformed = 0;      // packet messages that do not parse
+};
+
+// The worker's reading of one received datagram: on_packet(PacketMessage&)
+// for each NFQNL_MSG_PACKET message, in order (its payload points into
+// `datagram`); error answers and malformed packet messages are counted in
+// `tally`, messages of other types skipped.
+template <typename Fn>
+void read_datagram(std::span<const uint8_t> datagram, DatagramTally& tally, Fn&& on_packet);
+
 }  // namespace icmpwall::queue
 
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
 
 namespace icmpwall::queue {
 
@@ -89,6 +104,24 @@ void for_each_message(std::span<const uint8_t> datagram, Fn&& fn) {
     fn(nlh);
     nlh = mnl_nlmsg_next(nlh, &len);
   }
+}
+
+template <typename Fn>
+void read_datagram(std::span<const uint8_t> datagram, DatagramTally& tally, Fn&& on_packet) {
+  for_each_message(datagram, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type == NLMSG_ERROR) {
+      auto code = parse_error(nlh);
+      if (!code || *code != 0) ++tally.error_answers;
+      return;
+    }
+    if (nlh->nlmsg_type != queue_msg_type(NFQNL_MSG_PACKET)) return;
+    auto pkt = parse_packet(nlh);
+    if (!pkt) {
+      ++tally.malformed;
+      return;
+    }
+    on_packet(*pkt);
+  });
 }
 
 }  // namespace icmpwall::queue
