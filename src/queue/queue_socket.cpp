@@ -129,7 +129,7 @@ Result<void> QueueSocket::configure(bool conntrack) {
     std::span<const uint8_t> dgram(buf.data(), static_cast<size_t>(got));
     std::optional<int> answer;
     bool has_packets = false;
-    for_each_message(dgram, [&](const nlmsghdr* nlh) {
+    for_each_netlink_message(dgram, [&](const nlmsghdr* nlh) {
       if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq == cr.seq && nlh->nlmsg_pid == portid)
         answer = parse_error(nlh);
       else if (nlh->nlmsg_type == queue_msg_type(NFQNL_MSG_PACKET))

@@ -4,7 +4,8 @@
 // Each datagram gets a slot big enough for the copy range plus the
 // metadata attributes, so a packet message is never cut short; a datagram
 // that still comes back truncated (MSG_TRUNC) or from anyone but the
-// kernel is counted as a receive error and skipped.
+// kernel is counted as a receive error and skipped. So are a packet message
+// that does not parse and bytes after a datagram's last whole message.
 #include "icmpwall/queue/reader.h"
 
 #include <fmt/format.h>
