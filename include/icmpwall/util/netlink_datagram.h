@@ -9,6 +9,12 @@
 // past it. Here every length is compared as a size_t, and a message is
 // whole only if its rounded length stays inside the datagram (the kernel
 // pads every message it sends).
+//
+// Answers to icmpwall's own requests that want libmnl's dispatch (the
+// sequence and port checks, NLMSG_ERROR as errno, NLMSG_DONE as the end)
+// still go through mnl_cb_run and so through mnl_nlmsg_ok: only the kernel,
+// and processes with CAP_NET_ADMIN over the namespace, can send to those
+// sockets, and the kernel's messages are whole and padded.
 #pragma once
 
 #include <cstddef>
