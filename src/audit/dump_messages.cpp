@@ -140,34 +140,31 @@ Result<Ruleset> decode_dump_messages(std::span<const uint8_t> bytes) {
   if (bytes.size() > (1u << 30)) return bad("more than 1 GiB");
   // libmnl reads the headers in place: an aligned copy. libnftnl strdup()s
   // string attributes without checking for their NUL; the zeros after the
-  // bytes end such a read inside the copy. They also stand for the last
-  // message's padding, which may be missing.
+  // bytes end such a read inside the copy. The last message's padding may
+  // be missing.
   std::vector<uint8_t> copy(bytes.size() + 8, 0);
   std::copy(bytes.begin(), bytes.end(), copy.begin());
-  const size_t padded = (bytes.size() + kNetlinkAlign - 1) & ~(kNetlinkAlign - 1);
+  const auto padded = pad_netlink_datagram(copy, bytes.size());
   Ruleset rs;
   DumpAssembler out(rs);
   size_t index = 0;
   bool done = false;
   std::optional<Error> failed;
-  const size_t walked =
-      for_each_netlink_message(std::span(copy.data(), padded), [&](const nlmsghdr* nlh) {
-        if (nlh->nlmsg_type == NLMSG_DONE) {
-          done = true;
-        } else if (nlh->nlmsg_type < NLMSG_MIN_TYPE) {
-          failed =
-              bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));
-        } else if (int e = out.message(nlh)) {
-          failed = bad(
-              fmt::format("message {} (type {:#x}): {}", index, nlh->nlmsg_type, std::strerror(e)),
-              e);
-        } else {
-          ++index;
-        }
-        return !done && !failed;
-      });
+  const size_t walked = for_each_netlink_message(padded, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type == NLMSG_DONE) {
+      done = true;
+    } else if (nlh->nlmsg_type < NLMSG_MIN_TYPE) {
+      failed = bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));
+    } else if (int e = out.message(nlh)) {
+      failed = bad(
+          fmt::format("message {} (type {:#x}): {}", index, nlh->nlmsg_type, std::strerror(e)), e);
+    } else {
+      ++index;
+    }
+    return !done && !failed;
+  });
   if (failed) return *failed;
-  if (!done && walked < padded)
+  if (!done && walked < padded.size())
     return bad(fmt::format("{} bytes after message {} are no whole message", bytes.size() - walked,
                            index));
   return rs;

@@ -126,7 +126,7 @@ Result<void> QueueSocket::configure(bool conntrack) {
       if (errno == ENOBUFS) continue;
       return errno_error(fmt::format("queue {}: reading the bind answer", config_.queue));
     }
-    std::span<const uint8_t> dgram(buf.data(), static_cast<size_t>(got));
+    const auto dgram = pad_netlink_datagram(buf, static_cast<size_t>(got));
     std::optional<int> answer;
     bool has_packets = false;
     for_each_netlink_message(dgram, [&](const nlmsghdr* nlh) {

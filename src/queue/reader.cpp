@@ -113,7 +113,8 @@ Result<size_t> Reader::round() {
         bump(counters_.recv_errors);
         continue;
       }
-      handle_datagram({slots_.data() + i * slot_size_, msgs_[i].msg_len});
+      handle_datagram(
+          pad_netlink_datagram({slots_.data() + i * slot_size_, slot_size_}, msgs_[i].msg_len));
     }
     got = static_cast<size_t>(n);
   }

@@ -47,6 +47,7 @@ def icmp_echo_v6(data=b"icmpwall"):
 
 def packet(packet_id, payload, family=AF_INET, hw_protocol=0x0800, cap_len=None,
            length=None, payload_attr_len=None):
+    """The kernel's layout: the payload last, its padding left out."""
     body = struct.pack("!BBH", family, 0, 7)  # nfgenmsg: queue 7
     body += attr(NFQA_PACKET_HDR, struct.pack("!IHB", packet_id, hw_protocol, 1))
     body += attr(NFQA_IFINDEX_INDEV, struct.pack("!I", 2))
@@ -58,7 +59,7 @@ def packet(packet_id, payload, family=AF_INET, hw_protocol=0x0800, cap_len=None,
     p = attr(NFQA_PAYLOAD, payload)
     if payload_attr_len is not None:  # an attribute length that lies
         p = struct.pack("=HH", payload_attr_len, NFQA_PAYLOAD) + p[4:]
-    body += p
+    body += p[:4 + len(payload)]
     return message((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET, body, length)
 
 
@@ -72,13 +73,14 @@ def main():
     os.makedirs(out, exist_ok=True)
     v4 = icmp_echo_v4()
     v6 = icmp_echo_v6()
-    # A last message whose length is not a multiple of 4, its padding
-    # missing, and whose payload attribute runs to the rounded length:
-    # 3 bytes past the datagram's end.
+    # A last message that says it is 3 bytes shorter than its payload
+    # attribute, its padding missing: libmnl reads attributes up to the
+    # rounded length, 3 bytes past the datagram's end.
     unaligned = packet(3, icmp_echo_v4(b"icmpwall"))
     unaligned = packet(3, icmp_echo_v4(b"icmpwall"), length=len(unaligned) - 3)[:len(unaligned) - 3]
     seeds = {
         "echo_v4": packet(1, v4),
+        "odd_payload": packet(1, icmp_echo_v4(b"icmp")) + packet(2, icmp_echo_v4(b"icmpwall!")),
         "echo_v6": packet(1, v6, family=AF_INET6, hw_protocol=0x86DD),
         "two_packets": packet(1, v4) + packet(2, v6, family=AF_INET6, hw_protocol=0x86DD),
         "truncated_payload": packet(1, v4[:24], cap_len=len(v4)),

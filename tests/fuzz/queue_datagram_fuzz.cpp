@@ -11,6 +11,7 @@
 // Seeds: tests/fuzz/corpus/queue_datagram/, written by
 // make_queue_seeds.py (kernel-shaped NFQNL_MSG_PACKET messages, an ack,
 // an error, and lengths that lie).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -19,6 +20,7 @@
 #include "fuzz_checks.h"
 #include "icmpwall/inspect/decode/packet.h"
 #include "icmpwall/queue/messages.h"
+#include "icmpwall/util/netlink_datagram.h"
 
 namespace {
 
@@ -35,8 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One slot of the reader at the largest copy range: 64 KiB and the
   // metadata room.
   if (size > 1 << 17) return -1;
-  // An exactly sized heap copy, so that ASan sees the end of the datagram.
-  const std::vector<uint8_t> bytes(data, data + size);
+  // A heap copy the size of the datagram rounded up to 4 (the reader's
+  // slots have that room), so that ASan sees the end of the padded datagram.
+  std::vector<uint8_t> slot((size + kNetlinkAlign - 1) & ~(kNetlinkAlign - 1));
+  std::copy(data, data + size, slot.begin());
+  const auto bytes = pad_netlink_datagram(slot, size);
+  require(bytes.size() == slot.size());
   queue::DatagramTally tally;
   queue::read_datagram(bytes, tally, [&](queue::PacketMessage& m) {
     const auto payload = m.payload;

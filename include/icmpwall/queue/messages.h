@@ -80,7 +80,9 @@ struct DatagramTally {
   uint64_t malformed = 0;
 };
 
-// The worker's reading of one received datagram: on_packet(PacketMessage&)
+// The worker's reading of one received datagram, padded by
+// pad_netlink_datagram (the kernel leaves out the padding of a packet
+// message whose payload is not a multiple of 4 bytes): on_packet(PacketMessage&)
 // for each NFQNL_MSG_PACKET message, in order (its payload points into
 // `datagram`); error answers, malformed packet messages and bytes that are
 // no whole message are counted in `tally`, messages of other types skipped.

@@ -7,8 +7,13 @@
 // libmnl's attribute parsers read up to the length rounded up to 4 bytes,
 // so a last message whose rounded length passes the datagram's end is read
 // past it. Here every length is compared as a size_t, and a message is
-// whole only if its rounded length stays inside the datagram (the kernel
-// pads every message it sends).
+// whole only if its rounded length stays inside the datagram.
+//
+// The kernel does not always send that padding: nfnetlink_queue ends a
+// packet message with its payload and sets nlmsg_len to the unrounded
+// length, so a packet of 45 bytes arrives as a last message 3 bytes short
+// of its rounded length. A reader of such a socket pads the datagram in its
+// receive buffer first (pad_netlink_datagram).
 //
 // Answers to icmpwall's own requests that want libmnl's dispatch (the
 // sequence and port checks, NLMSG_ERROR as errno, NLMSG_DONE as the end)
@@ -35,6 +40,12 @@ inline constexpr size_t kNetlinkAlign = 4;
 // rounded length past the end of `rest`. The header is copied out, so
 // `rest` may start at any address.
 size_t whole_netlink_message(std::span<const uint8_t> rest);
+
+// The `received` bytes at the start of `buffer`, rounded up to
+// kNetlinkAlign with zeros written after them: the padding of a last
+// message sent without it. Without room for that in `buffer`, the
+// received bytes alone.
+std::span<const uint8_t> pad_netlink_datagram(std::span<uint8_t> buffer, size_t received);
 
 // Calls fn(const nlmsghdr*) for each whole message of `datagram`, in order,
 // and returns the bytes walked: the messages handed to fn, with their

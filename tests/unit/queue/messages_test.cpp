@@ -357,6 +357,27 @@ TEST(ReadDatagram, BytesAfterTheLastWholeMessageAreMalformed) {
   EXPECT_EQ(r.tally.malformed, 1u);
 }
 
+// The kernel sets nlmsg_len to the end of the payload, unrounded, and
+// sends no padding after the last message: the reader pads the datagram in
+// its slot.
+TEST(ReadDatagram, AnUnpaddedKernelPacketIsReadOncePadded) {
+  PacketBuilder p1(0, 1), p2(0, 2);
+  p2.payload({0x45, 0, 0, 5, 0});
+  std::vector<uint8_t> slot;
+  append(slot, p1.bytes());
+  append(slot, p2.bytes());
+  const size_t received = slot.size() - 3;
+  reinterpret_cast<nlmsghdr*>(slot.data() + p1.bytes().size())->nlmsg_len -= 3;
+  EXPECT_EQ(read(std::span(slot).first(received)).ids, (std::vector<uint32_t>{1}));
+
+  std::vector<uint8_t> payload;
+  DatagramTally tally;
+  read_datagram(pad_netlink_datagram(slot, received), tally,
+                [&](PacketMessage& m) { payload.assign(m.payload.begin(), m.payload.end()); });
+  EXPECT_EQ(payload, (std::vector<uint8_t>{0x45, 0, 0, 5, 0}));
+  EXPECT_EQ(tally.malformed, 0u);
+}
+
 // The last message says 3 bytes less than its attributes take and its
 // padding is missing: libmnl would read the attributes up to the rounded
 // length, 3 bytes past the datagram's end.

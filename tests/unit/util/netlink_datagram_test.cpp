@@ -177,6 +177,42 @@ TEST(NetlinkDatagram, AFalseFromFnStopsAfterThatMessage) {
   EXPECT_EQ(types, (std::vector<uint16_t>{20, 21}));
 }
 
+TEST(PadNetlinkDatagram, ZerosUpToTheNextBoundary) {
+  Bytes buf(32, 0xff);
+  const auto padded = pad_netlink_datagram(buf, 21);
+  EXPECT_EQ(padded.data(), buf.data());
+  EXPECT_EQ(padded.size(), 24u);
+  EXPECT_EQ(buf[20], 0xff);  // received
+  EXPECT_EQ(buf[21], 0);
+  EXPECT_EQ(buf[23], 0);
+  EXPECT_EQ(buf[24], 0xff);  // past the padding: untouched
+}
+
+TEST(PadNetlinkDatagram, AlignedOrWithoutRoomStaysAsReceived) {
+  Bytes buf(22, 0xff);
+  EXPECT_EQ(pad_netlink_datagram(buf, 20).size(), 20u);
+  EXPECT_EQ(buf[20], 0xff);
+  EXPECT_EQ(pad_netlink_datagram(buf, 21).size(), 21u);  // 24 do not fit
+  EXPECT_EQ(buf[21], 0xff);
+  EXPECT_EQ(pad_netlink_datagram(buf, 99).size(), 22u);  // never past the buffer
+  EXPECT_TRUE(pad_netlink_datagram({}, 0).empty());
+}
+
+// nfnetlink_queue's way: a 45-byte last message, no padding after it.
+TEST(PadNetlinkDatagram, ALastMessageSentWithoutPaddingIsWalkedOncePadded) {
+  Bytes buf;
+  add(buf, 20, 20);
+  add(buf, 21, 45);
+  Seen seen;
+  EXPECT_EQ(walk(buf, seen, 65), 20u);
+  Seen padded;
+  EXPECT_EQ(for_each_netlink_message(
+                pad_netlink_datagram(buf, 65),
+                [&](const nlmsghdr* nlh) { padded.types.push_back(nlh->nlmsg_type); }),
+            68u);
+  EXPECT_EQ(padded.types, (std::vector<uint16_t>{20, 21}));
+}
+
 TEST(NetlinkDatagram, AMisalignedDatagramIsNotWalked) {
   Bytes d(1);
   add(d, 20, 20);  // at offset 1
