@@ -11,15 +11,15 @@
 //
 // The kernel does not always send that padding: nfnetlink_queue ends a
 // packet message with its payload and sets nlmsg_len to the unrounded
-// length, so a packet of 45 bytes arrives as a last message 3 bytes short
-// of its rounded length. A reader of such a socket pads the datagram in its
+// length, so a message of 45 bytes arrives as the last of its datagram,
+// 3 bytes short of its rounded length. A reader of such a socket pads the datagram in its
 // receive buffer first (pad_netlink_datagram).
 //
 // Answers to icmpwall's own requests that want libmnl's dispatch (the
 // sequence and port checks, NLMSG_ERROR as errno, NLMSG_DONE as the end)
 // still go through mnl_cb_run and so through mnl_nlmsg_ok: only the kernel,
 // and processes with CAP_NET_ADMIN over the namespace, can send to those
-// sockets, and the kernel's messages are whole and padded.
+// sockets, and the kernel's answers are whole messages.
 #pragma once
 
 #include <cstddef>
