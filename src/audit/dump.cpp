@@ -94,6 +94,7 @@ class DumpSocket {
           return Error{"no answer from the kernel to a dump request", ETIMEDOUT};
         return errno_error("reading a netlink dump");
       }
+      // libmnl's loop, for the kernel's answer (util/netlink_datagram.h).
       int r = mnl_cb_run(buf_.get(), n, seq, portid_, &DumpSocket::callback, &ctx);
       if (r < 0) {
         if (ctx.error) return errno_error("decoding a netlink dump", ctx.error);

@@ -7,27 +7,23 @@
 #include <cstdio>
 // clang-format on
 #include <fmt/format.h>
-#include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "icmpwall/audit/decode.h"
 #include "icmpwall/netlink/handles.h"
+#include "icmpwall/util/netlink_datagram.h"
 #include "nftnl_guard.h"
 
 namespace icmpwall::audit {
 namespace {
-
-// mnl_nlmsg_ok compares nlmsg_len as a signed int: a length of 2^31 or
-// more would pass for a whole message (and mnl_nlmsg_next step by 0).
-bool whole_message(const nlmsghdr* nlh, int len) {
-  return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= static_cast<uint32_t>(len);
-}
 
 std::string chain_key(uint32_t family, const char* table, const char* chain) {
   return fmt::format("{}\n{}\n{}", family, table ? table : "", chain ? chain : "");
@@ -144,25 +140,33 @@ Result<Ruleset> decode_dump_messages(std::span<const uint8_t> bytes) {
   if (bytes.size() > (1u << 30)) return bad("more than 1 GiB");
   // libmnl reads the headers in place: an aligned copy. libnftnl strdup()s
   // string attributes without checking for their NUL; the zeros after the
-  // bytes end such a read inside the copy.
+  // bytes end such a read inside the copy. The last message's padding may
+  // be missing.
   std::vector<uint8_t> copy(bytes.size() + 8, 0);
   std::copy(bytes.begin(), bytes.end(), copy.begin());
+  const auto padded = pad_netlink_datagram(copy, bytes.size());
   Ruleset rs;
   DumpAssembler out(rs);
-  int len = static_cast<int>(bytes.size());
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(copy.data());
   size_t index = 0;
-  for (; whole_message(nlh, len); nlh = mnl_nlmsg_next(nlh, &len), ++index) {
-    if (nlh->nlmsg_type == NLMSG_DONE) return rs;
-    if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
-      return bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));
-    if (int e = out.message(nlh))
-      return bad(
+  bool done = false;
+  std::optional<Error> failed;
+  const size_t walked = for_each_netlink_message(padded, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type == NLMSG_DONE) {
+      done = true;
+    } else if (nlh->nlmsg_type < NLMSG_MIN_TYPE) {
+      failed = bad(fmt::format("message {} is netlink control message {}", index, nlh->nlmsg_type));
+    } else if (int e = out.message(nlh)) {
+      failed = bad(
           fmt::format("message {} (type {:#x}): {}", index, nlh->nlmsg_type, std::strerror(e)), e);
-  }
-  // The last message's padding may be missing; anything more is a cut message.
-  if (len > 0)
-    return bad(fmt::format("{} bytes after message {} are no whole message", len, index));
+    } else {
+      ++index;
+    }
+    return !done && !failed;
+  });
+  if (failed) return *failed;
+  if (!done && walked < padded.size())
+    return bad(fmt::format("{} bytes after message {} are no whole message", bytes.size() - walked,
+                           index));
   return rs;
 }
 

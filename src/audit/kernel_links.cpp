@@ -131,6 +131,7 @@ Links read_links() {
       out.links.clear();
       return out;
     }
+    // libmnl's loop, for the kernel's answer (util/netlink_datagram.h).
     int r = mnl_cb_run(buf.get(), static_cast<size_t>(n), nlh->nlmsg_seq, sock->portid(),
                        on_message, &dump);
     if (r == MNL_CB_STOP) {

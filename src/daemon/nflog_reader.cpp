@@ -7,9 +7,9 @@
 #include <net/if.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "icmpwall/util/errno_error.h"
+#include "icmpwall/util/netlink_datagram.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -75,19 +75,7 @@ bool NflogHandler::take_token(Clock::time_point now) {
 std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uint8_t> bytes,
                                                              Clock::time_point now) {
   std::vector<std::pair<uint32_t, int>> errors;
-  size_t at = 0;
-  const size_t end = std::min<size_t>(bytes.size(), kReadBuffer);
-  // A whole header, and a length that covers it and stays within the
-  // bytes (compared unsigned: mnl_nlmsg_ok takes a length past 2 GiB for a
-  // negative one and lets it through) once rounded up to 4 bytes: libmnl
-  // reads attributes up to the rounded length, and the kernel's messages
-  // are rounded.
-  while (end - at >= sizeof(nlmsghdr)) {
-    nlmsghdr hdr;
-    std::memcpy(&hdr, bytes.data() + at, sizeof hdr);
-    const size_t len = hdr.nlmsg_len;
-    if (len < sizeof(nlmsghdr) || MNL_ALIGN(len) > end - at) break;
-    const auto* nlh = reinterpret_cast<const nlmsghdr*>(bytes.data() + at);
+  auto message = [&](const nlmsghdr* nlh) {
     if (auto err = parse_nflog_error(nlh)) {
       errors.emplace_back(nlh->nlmsg_seq, *err);
     } else if (auto m = parse_nflog_packet(nlh)) {
@@ -96,8 +84,8 @@ std::vector<std::pair<uint32_t, int>> NflogHandler::datagram(std::span<const uin
       std::lock_guard lock(mutex_);
       ++counters_.malformed;
     }
-    at += MNL_ALIGN(len);
-  }
+  };
+  for_each_netlink_message(bytes.first(std::min(bytes.size(), kReadBuffer)), message);
   return errors;
 }
 

@@ -28,11 +28,13 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "attrs.h"
 #include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/mnl_socket.h"
+#include "icmpwall/util/netlink_datagram.h"
 
 namespace icmpwall::netlink {
 namespace {
@@ -148,25 +150,24 @@ Result<std::vector<KernelError>> Socket::talk(const Batch& batch) {
                                batch.acked_count()),
                    ETIMEDOUT};
     }
-    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.get());
-    int len = static_cast<int>(n);
-    for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-      if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != portid_) continue;
+    for_each_netlink_message({buf.get(), n}, [&](const nlmsghdr* nlh) {
+      if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != portid_) return true;
       const MessageInfo* info = batch.find(nlh->nlmsg_seq);
-      if (!info) continue;
+      if (!info) return true;
       KernelError e;
       if (parse_kernel_error(nlh, e) != 0) errors.push_back(e);
       if (info->kind == MsgKind::batch) {  // about the whole batch
-        if (e.code == 0) continue;
+        if (e.code == 0) return true;
         pending = 0;
-        break;
+        return false;
       }
       size_t index = nlh->nlmsg_seq - batch.first_seq();
       if (!answered[index]) {
         answered[index] = true;
         --pending;
       }
-    }
+      return true;
+    });
   }
   return errors;
 }
@@ -181,13 +182,14 @@ Result<int> Socket::request(nlmsghdr* nlh) {
   for (;;) {
     TRY(size_t n, receive(fd, buf.data(), buf.size(), "netlink reply"));
     if (n == 0) return Error{"no answer from the kernel", ETIMEDOUT};
-    const auto* reply = reinterpret_cast<const nlmsghdr*>(buf.data());
-    int len = static_cast<int>(n);
-    for (; mnl_nlmsg_ok(reply, len); reply = mnl_nlmsg_next(reply, &len)) {
-      if (reply->nlmsg_seq != nlh->nlmsg_seq || reply->nlmsg_type != NLMSG_ERROR) continue;
+    std::optional<int> answer;
+    for_each_netlink_message({buf.data(), n}, [&](const nlmsghdr* reply) {
+      if (reply->nlmsg_seq != nlh->nlmsg_seq || reply->nlmsg_type != NLMSG_ERROR) return true;
       KernelError e;
-      return parse_kernel_error(reply, e);
-    }
+      answer = parse_kernel_error(reply, e);
+      return false;
+    });
+    if (answer) return *answer;
   }
 }
 
@@ -212,6 +214,7 @@ Result<int> Socket::dump(nlmsghdr* nlh, size_t max_messages,
   for (;;) {
     TRY(size_t n, receive(fd, buf.get(), kRecvBuffer, "reading a netlink dump"));
     if (n == 0) return Error{"no answer from the kernel to a dump request", ETIMEDOUT};
+    // libmnl's loop, for the kernel's answer (util/netlink_datagram.h).
     int cb = mnl_cb_run(buf.get(), n, nlh->nlmsg_seq, portid_, callback, &ctx);
     if (cb == MNL_CB_STOP) return 0;
     if (cb >= 0) continue;

@@ -126,10 +126,10 @@ Result<void> QueueSocket::configure(bool conntrack) {
       if (errno == ENOBUFS) continue;
       return errno_error(fmt::format("queue {}: reading the bind answer", config_.queue));
     }
-    std::span<const uint8_t> dgram(buf.data(), static_cast<size_t>(got));
+    const auto dgram = pad_netlink_datagram(buf, static_cast<size_t>(got));
     std::optional<int> answer;
     bool has_packets = false;
-    for_each_message(dgram, [&](const nlmsghdr* nlh) {
+    for_each_netlink_message(dgram, [&](const nlmsghdr* nlh) {
       if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq == cr.seq && nlh->nlmsg_pid == portid)
         answer = parse_error(nlh);
       else if (nlh->nlmsg_type == queue_msg_type(NFQNL_MSG_PACKET))

@@ -4,7 +4,8 @@
 // Each datagram gets a slot big enough for the copy range plus the
 // metadata attributes, so a packet message is never cut short; a datagram
 // that still comes back truncated (MSG_TRUNC) or from anyone but the
-// kernel is counted as a receive error and skipped.
+// kernel is counted as a receive error and skipped. So are a packet message
+// that does not parse and bytes after a datagram's last whole message.
 #include "icmpwall/queue/reader.h"
 
 #include <fmt/format.h>
@@ -112,7 +113,8 @@ Result<size_t> Reader::round() {
         bump(counters_.recv_errors);
         continue;
       }
-      handle_datagram({slots_.data() + i * slot_size_, msgs_[i].msg_len});
+      handle_datagram(
+          pad_netlink_datagram({slots_.data() + i * slot_size_, slot_size_}, msgs_[i].msg_len));
     }
     got = static_cast<size_t>(n);
   }
@@ -130,23 +132,13 @@ Result<size_t> Reader::round() {
 }
 
 void Reader::handle_datagram(std::span<const uint8_t> datagram) {
-  for_each_message(datagram, [&](const nlmsghdr* nlh) {
-    if (nlh->nlmsg_type == NLMSG_ERROR) {
-      auto code = parse_error(nlh);
-      if (!code || *code != 0) bump(counters_.verdict_errors);
-      return;
-    }
-    if (nlh->nlmsg_type != queue_msg_type(NFQNL_MSG_PACKET)) return;
-    auto pkt = parse_packet(nlh);
-    if (!pkt) {
-      bump(counters_.recv_errors);
-      return;
-    }
+  DatagramTally tally;
+  read_datagram(datagram, tally, [&](PacketMessage& pkt) {
     bump(counters_.received);
-    if (pkt->info.truncated) bump(counters_.truncated);
-    pkt->info.ct_reported = socket_.conntrack();
+    if (pkt.info.truncated) bump(counters_.truncated);
+    pkt.info.ct_reported = socket_.conntrack();
     if (socket_.conntrack_refused()) bump(counters_.no_conntrack);
-    queued_.push_back({pkt->payload, pkt->info});
+    queued_.push_back({pkt.payload, pkt.info});
     if (options_.mode == VerdictMode::batched) return;
     // Per packet: judged and answered right away, alone.
     inspect_queued();
@@ -156,6 +148,8 @@ void Reader::handle_datagram(std::span<const uint8_t> datagram) {
     const VerdictMsg one{d.id, d.verdict, false};
     send_verdicts(std::span(&one, 1), std::span(&d, 1));
   });
+  bump(counters_.verdict_errors, tally.error_answers);
+  bump(counters_.recv_errors, tally.malformed);
 }
 
 void Reader::inspect_queued() {

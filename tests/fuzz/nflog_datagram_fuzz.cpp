@@ -12,10 +12,10 @@
 // logged echo request, ICMPv6, no prefix, an ACK, an error).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "icmpwall/daemon/nflog_events.h"
 #include "icmpwall/daemon/nflog_messages.h"
 #include "icmpwall/daemon/nflog_reader.h"
@@ -23,17 +23,9 @@
 namespace {
 
 using namespace icmpwall::daemon;
-
-void require(bool ok) {
-  if (!ok) abort();
-}
-
-// Reads every byte; the empty asm keeps the reads from being elided.
-void touch(std::span<const uint8_t> s) {
-  uint8_t x = 0;
-  for (uint8_t c : s) x ^= c;
-  __asm__ volatile("" : : "r"(x));
-}
+using icmpwall::fuzz::require;
+using icmpwall::fuzz::touch;
+using icmpwall::fuzz::within;
 
 }  // namespace
 
@@ -42,8 +34,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 1 << 17) return -1;
   // An exactly sized heap copy, so that ASan sees the end of the datagram.
   const std::vector<uint8_t> bytes(data, data + size);
-  const auto* first = bytes.data();
-  const auto* end = first + bytes.size();
   NflogSources sources{{{3, "icmpwall no-ts "}, {"no-ts", "drop", true}},
                        {{3, ""}, {"default.input", "allow", false}}};
   uint64_t events = 0;
@@ -51,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ++events;
     require(e.message != nullptr);
     const auto payload = e.message->payload;
-    require(payload.empty() || (payload.data() >= first && payload.data() + payload.size() <= end));
+    require(within(payload, bytes));
     touch(payload);
     if (e.message->prefix) require(e.message->prefix->size() <= kMaxNflogPrefix);
     require(!nflog_json(e).empty());

@@ -15,32 +15,19 @@
 // so that the inspect library itself is instrumented too.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "fuzz_checks.h"
 #include "icmpwall/inspect/decode/packet.h"
 
 namespace {
 
 using namespace icmpwall::inspect;
 using Bytes = std::span<const uint8_t>;
-
-void require(bool ok) {
-  if (!ok) abort();
-}
-
-bool within(Bytes inner, Bytes outer) {
-  if (inner.empty()) return true;
-  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
-}
-
-// Reads every byte; the empty asm keeps the reads from being elided.
-void touch(Bytes s) {
-  uint8_t x = 0;
-  for (uint8_t c : s) x ^= c;
-  __asm__ volatile("" : : "r"(x));
-}
+using icmpwall::fuzz::require;
+using icmpwall::fuzz::touch;
+using icmpwall::fuzz::within;
 
 void check_ip(const IpHeader& ip, Bytes bytes) {
   require(ip.header_len <= bytes.size());

@@ -55,7 +55,7 @@ struct NflogPacket {
 
 // The packet message `nlh` (NFULNL_MSG_PACKET of NFNL_SUBSYS_ULOG), or none
 // when it is another message or malformed. `nlh` must be a whole message
-// (mnl_nlmsg_ok) and outlive the result's payload.
+// (one for_each_netlink_message hands out) and outlive the result's payload.
 std::optional<NflogPacket> parse_nflog_packet(const nlmsghdr* nlh);
 
 // The errno an NLMSG_ERROR carries (0 for an ACK), or none for another

@@ -15,6 +15,7 @@
 
 #include "icmpwall/queue/inspector.h"
 #include "icmpwall/queue/verdict_plan.h"
+#include "icmpwall/util/netlink_datagram.h"
 #include "icmpwall/util/result.h"
 
 struct nlmsghdr;
@@ -71,24 +72,47 @@ std::optional<PacketMessage> parse_packet(const nlmsghdr* nlh);
 // message is not a well-formed NLMSG_ERROR.
 std::optional<int> parse_error(const nlmsghdr* nlh);
 
-// Calls `fn(const nlmsghdr*)` for each complete message in a datagram.
+// What a datagram held besides its packet messages.
+struct DatagramTally {
+  uint64_t error_answers = 0;  // NLMSG_ERROR messages that are no ack (a refused verdict)
+  // Packet messages that do not parse, and a datagram whose bytes end in
+  // no whole message (see for_each_netlink_message).
+  uint64_t malformed = 0;
+};
+
+// The worker's reading of one received datagram, padded by
+// pad_netlink_datagram (the kernel leaves out the padding of a packet
+// message whose payload is not a multiple of 4 bytes): on_packet(PacketMessage&)
+// for each NFQNL_MSG_PACKET message, in order (its payload points into
+// `datagram`); error answers, malformed packet messages and bytes that are
+// no whole message are counted in `tally`, messages of other types skipped.
 template <typename Fn>
-void for_each_message(std::span<const uint8_t> datagram, Fn&& fn);
+void read_datagram(std::span<const uint8_t> datagram, DatagramTally& tally, Fn&& on_packet);
 
 }  // namespace icmpwall::queue
 
-#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
 
 namespace icmpwall::queue {
 
 template <typename Fn>
-void for_each_message(std::span<const uint8_t> datagram, Fn&& fn) {
-  int len = static_cast<int>(datagram.size());
-  auto* nlh = reinterpret_cast<const nlmsghdr*>(datagram.data());
-  while (mnl_nlmsg_ok(nlh, len)) {
-    fn(nlh);
-    nlh = mnl_nlmsg_next(nlh, &len);
-  }
+void read_datagram(std::span<const uint8_t> datagram, DatagramTally& tally, Fn&& on_packet) {
+  const size_t walked = for_each_netlink_message(datagram, [&](const nlmsghdr* nlh) {
+    if (nlh->nlmsg_type == NLMSG_ERROR) {
+      auto code = parse_error(nlh);
+      if (!code || *code != 0) ++tally.error_answers;
+      return;
+    }
+    if (nlh->nlmsg_type != queue_msg_type(NFQNL_MSG_PACKET)) return;
+    auto pkt = parse_packet(nlh);
+    if (!pkt) {
+      ++tally.malformed;
+      return;
+    }
+    on_packet(*pkt);
+  });
+  if (walked < datagram.size()) ++tally.malformed;
 }
 
 }  // namespace icmpwall::queue

@@ -123,6 +123,7 @@ std::optional<bool> ConntrackLookup::lookup(const FlowTuple& flow) {
     ssize_t got = mnl_socket_recvfrom(s.nl.get(), s.buf.data(), s.buf.size());
     if (got < 0) return std::nullopt;  // timed out: cannot tell
     bool found = false;
+    // libmnl's loop, for the kernel's answer (util/netlink_datagram.h).
     int r = mnl_cb_run(s.buf.data(), got, nlh->nlmsg_seq, s.portid, on_answer, &found);
     if (r < 0 && errno == EPROTO) continue;  // an answer to an earlier, timed-out request
     if (r < 0) return errno == ENOENT ? std::optional<bool>(false) : std::nullopt;

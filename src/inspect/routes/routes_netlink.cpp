@@ -40,6 +40,7 @@
 #include "icmpwall/inspect/routes/routes.h"
 #include "icmpwall/util/errno_error.h"
 #include "icmpwall/util/mnl_socket.h"
+#include "icmpwall/util/netlink_datagram.h"
 #include "routes_conntrack.h"
 
 namespace icmpwall::inspect {
@@ -254,14 +255,12 @@ struct NetlinkRouteView::State {
     while (true) {
       ssize_t n = recv(events.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
       if (n > 0) {
-        int len = static_cast<int>(n);
-        for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len);
-             nlh = mnl_nlmsg_next(nlh, &len)) {
+        for_each_netlink_message({buf.data(), static_cast<size_t>(n)}, [&](const nlmsghdr* nlh) {
           if (nlh->nlmsg_type == RTM_NEWNEIGH || nlh->nlmsg_type == RTM_DELNEIGH)
             neighbours_at.reset();
           else
             changed = true;
-        }
+        });
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -284,6 +283,7 @@ struct NetlinkRouteView::State {
     while (true) {
       ssize_t n = mnl_socket_recvfrom(query.get(), buf.data(), buf.size());
       if (n < 0) return errno_error("rtnetlink answer");
+      // libmnl's loop, for the kernel's answer (util/netlink_datagram.h).
       int r = mnl_cb_run(buf.data(), n, nlh->nlmsg_seq, portid, cb, data);
       if (r < 0) {
         if (errno == EPROTO) continue;  // an answer to an earlier, timed-out request

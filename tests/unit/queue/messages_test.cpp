@@ -117,7 +117,7 @@ TEST(AppendVerdicts, SingleAndBatchMessagesBackToBack) {
   ASSERT_EQ(out.size(), 3 * verdict_msg_size());
 
   std::vector<const nlmsghdr*> seen;
-  for_each_message(out, [&](const nlmsghdr* nlh) { seen.push_back(nlh); });
+  for_each_netlink_message(out, [&](const nlmsghdr* nlh) { seen.push_back(nlh); });
   ASSERT_EQ(seen.size(), 3u);
   for (size_t i = 0; i < seen.size(); ++i) {
     const nlmsghdr* nlh = seen[i];
@@ -302,22 +302,113 @@ TEST(ParseError, AckAndErrno) {
   EXPECT_FALSE(parse_error(b.nlh()));
 }
 
-TEST(ForEachMessage, WalksADatagramAndStopsAtATruncatedTail) {
-  PacketBuilder p1(0, 1), p2(0, 2);
-  std::vector<uint8_t> dgram(p1.bytes().begin(), p1.bytes().end());
-  dgram.insert(dgram.end(), p2.bytes().begin(), p2.bytes().end());
-  std::vector<uint32_t> ids;
-  for_each_message(dgram, [&](const nlmsghdr* nlh) {
-    if (auto m = parse_packet(nlh)) ids.push_back(m->info.packet_id);
-  });
-  EXPECT_EQ(ids, (std::vector<uint32_t>{1, 2}));
+// An NLMSG_ERROR answer carrying `code` (0: an ack).
+std::vector<uint8_t> error_answer(int code) {
+  std::vector<uint8_t> buf(MNL_NLMSG_HDRLEN + sizeof(nlmsgerr));
+  auto* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = NLMSG_ERROR;
+  auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nlmsgerr)));
+  err->error = code;
+  return buf;
+}
 
-  ids.clear();
-  dgram.resize(dgram.size() - 3);
-  for_each_message(dgram, [&](const nlmsghdr* nlh) {
-    if (auto m = parse_packet(nlh)) ids.push_back(m->info.packet_id);
-  });
-  EXPECT_EQ(ids, (std::vector<uint32_t>{1}));
+void append(std::vector<uint8_t>& d, std::span<const uint8_t> bytes) {
+  d.insert(d.end(), bytes.begin(), bytes.end());
+}
+
+struct Read {
+  std::vector<uint32_t> ids;
+  DatagramTally tally;
+};
+
+Read read(std::span<const uint8_t> datagram) {
+  Read r;
+  read_datagram(datagram, r.tally, [&](PacketMessage& m) { r.ids.push_back(m.info.packet_id); });
+  return r;
+}
+
+TEST(ReadDatagram, PacketsInOrderAnswersAndMalformedCounted) {
+  PacketBuilder p1(0, 1), p2(0, 2);
+  std::vector<uint8_t> headerless(256);  // no packet header: no id to answer
+  headerless.resize(
+      nfq_nlmsg_put(reinterpret_cast<char*>(headerless.data()), NFQNL_MSG_PACKET, 0)->nlmsg_len);
+  std::vector<uint8_t> d;
+  append(d, p1.bytes());
+  append(d, error_answer(0));
+  append(d, error_answer(-ENOENT));
+  append(d, headerless);
+  append(d, p2.bytes());
+  const Read r = read(d);
+  EXPECT_EQ(r.ids, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(r.tally.error_answers, 1u);
+  EXPECT_EQ(r.tally.malformed, 1u);
+}
+
+TEST(ReadDatagram, BytesAfterTheLastWholeMessageAreMalformed) {
+  PacketBuilder p1(0, 1), p2(0, 2);
+  std::vector<uint8_t> d;
+  append(d, p1.bytes());
+  append(d, p2.bytes());
+  EXPECT_EQ(read(d).ids, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(read(d).tally.malformed, 0u);
+  d.resize(d.size() - 3);
+  const Read r = read(d);
+  EXPECT_EQ(r.ids, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(r.tally.malformed, 1u);
+}
+
+// The kernel sets nlmsg_len to the end of the payload, unrounded, and
+// sends no padding after the last message: the reader pads the datagram in
+// its slot.
+TEST(ReadDatagram, AnUnpaddedKernelPacketIsReadOncePadded) {
+  PacketBuilder p1(0, 1), p2(0, 2);
+  p2.payload({0x45, 0, 0, 5, 0});
+  std::vector<uint8_t> slot;
+  append(slot, p1.bytes());
+  append(slot, p2.bytes());
+  const size_t received = slot.size() - 3;
+  reinterpret_cast<nlmsghdr*>(slot.data() + p1.bytes().size())->nlmsg_len -= 3;
+  EXPECT_EQ(read(std::span(slot).first(received)).ids, (std::vector<uint32_t>{1}));
+
+  std::vector<uint8_t> payload;
+  DatagramTally tally;
+  read_datagram(pad_netlink_datagram(slot, received), tally,
+                [&](PacketMessage& m) { payload.assign(m.payload.begin(), m.payload.end()); });
+  EXPECT_EQ(payload, (std::vector<uint8_t>{0x45, 0, 0, 5, 0}));
+  EXPECT_EQ(tally.malformed, 0u);
+}
+
+// The last message says 3 bytes less than its attributes take and its
+// padding is missing: libmnl would read the attributes up to the rounded
+// length, 3 bytes past the datagram's end.
+TEST(ReadDatagram, AnUnalignedLastMessagePassingTheEndIsNotParsed) {
+  PacketBuilder p1(0, 1), p2(0, 2);
+  p2.payload({0x45, 0, 0, 28, 0, 0, 0, 0});
+  ASSERT_EQ(p2.bytes().size() % 4, 0u);
+  std::vector<uint8_t> d;
+  append(d, p1.bytes());
+  append(d, p2.bytes());
+  d.resize(d.size() - 3);
+  reinterpret_cast<nlmsghdr*>(d.data() + p1.bytes().size())->nlmsg_len -= 3;
+  const Read r = read(d);
+  EXPECT_EQ(r.ids, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(r.tally.malformed, 1u);
+}
+
+// mnl_nlmsg_ok takes these for negative lengths, and steps by 0 over
+// 0xffffffff (rounded up, it wraps to 0).
+TEST(ReadDatagram, LengthsOf2GiBAndMoreAreNotParsed) {
+  for (uint32_t len : {0x80000000u, 0xffffffffu}) {
+    SCOPED_TRACE(len);
+    PacketBuilder p1(0, 1), p2(0, 2);
+    std::vector<uint8_t> d;
+    append(d, p1.bytes());
+    append(d, p2.bytes());
+    reinterpret_cast<nlmsghdr*>(d.data() + p1.bytes().size())->nlmsg_len = len;
+    const Read r = read(d);
+    EXPECT_EQ(r.ids, (std::vector<uint32_t>{1}));
+    EXPECT_EQ(r.tally.malformed, 1u);
+  }
 }
 
 TEST(Limits, CopyRangeAndVerdictSize) {
