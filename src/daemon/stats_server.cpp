@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -115,21 +116,40 @@ StatsServer::StatsServer(StatsServer&&) noexcept = default;
 StatsServer& StatsServer::operator=(StatsServer&&) noexcept = default;
 StatsServer::~StatsServer() = default;
 
-Result<std::string> read_stats(const std::string& path) {
+Result<std::string> read_stats(const std::string& path, std::chrono::milliseconds timeout,
+                               size_t max_bytes) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
   TRY(auto addr, address_of(path));
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return errno_error("socket");
-  timeval tv{5, 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  // A listener whose backlog is full makes connect() wait: as long as the
+  // whole read may take.
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  timeval tv{static_cast<time_t>(secs.count()),
+             static_cast<suseconds_t>(
+                 std::chrono::duration_cast<std::chrono::microseconds>(timeout - secs).count())};
+  setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return errno_error(fmt::format("connect {} (is the daemon running?)", path));
   std::string out;
   char buf[8192];
   while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    pollfd p{fd.get(), POLLIN, 0};
+    const int r = left > 0 ? ::poll(&p, 1, static_cast<int>(left)) : 0;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return errno_error("poll");
+    if (r == 0)
+      return Error{fmt::format("{} did not finish its answer within {} ms", path, timeout.count()),
+                   ETIMEDOUT};
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error(fmt::format("read {}", path));
     if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max_bytes)
+      return Error{fmt::format("{} answered with more than {} bytes", path, max_bytes), EMSGSIZE};
     out.append(buf, static_cast<size_t>(n));
   }
   return out;

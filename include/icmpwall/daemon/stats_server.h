@@ -5,6 +5,8 @@
 // the socket file is removed when the server goes.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,8 +30,13 @@ class StatsServer {
   std::unique_ptr<State> state_;
 };
 
-// The client side: connects to `path` and reads the document (bounded
-// by a timeout).
-Result<std::string> read_stats(const std::string& path);
+// The client side: connects to `path` and reads the document. Whatever
+// listens there, the read is bounded: connecting and reading end within
+// `timeout` all told, and a document larger than `max_bytes` (far more
+// than any daemon writes) is an error.
+inline constexpr size_t kMaxStatsBytes = size_t{16} << 20;
+Result<std::string> read_stats(const std::string& path,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                               size_t max_bytes = kMaxStatsBytes);
 
 }  // namespace icmpwall::daemon
