@@ -125,10 +125,8 @@ Result<std::string> read_stats(const std::string& path, std::chrono::millisecond
   if (!fd.valid()) return errno_error("socket");
   // A listener whose backlog is full makes connect() wait: as long as the
   // whole read may take.
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  timeval tv{static_cast<time_t>(secs.count()),
-             static_cast<suseconds_t>(
-                 std::chrono::duration_cast<std::chrono::microseconds>(timeout - secs).count())};
+  const auto ms = timeout.count();
+  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
   setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return errno_error(fmt::format("connect {} (is the daemon running?)", path));
