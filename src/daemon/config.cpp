@@ -11,7 +11,6 @@
 #include <filesystem>
 
 #include "icmpwall/policy/toml_reader.h"
-#include "icmpwall/util/file.h"
 
 namespace icmpwall::daemon {
 namespace {
@@ -203,12 +202,8 @@ std::optional<DaemonConfig> parse_config_text(const std::string& path, std::stri
 }
 
 std::optional<DaemonConfig> parse_config_file(const std::string& path, Diagnostics& diags) {
-  auto text = read_regular_file(path, kMaxConfigBytes);
-  if (!text) {
-    diags.error({std::make_shared<const SourceFile>(path, std::string{}), 0, 0},
-                fmt::format("cannot read the daemon config: {}", text.error().message));
-    return std::nullopt;
-  }
+  auto text = read_source_text(path, kMaxConfigBytes, "the daemon config", diags);
+  if (!text) return std::nullopt;
   return parse_config_text(path, std::move(*text), diags);
 }
 

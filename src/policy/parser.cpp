@@ -23,7 +23,6 @@
 #include <tuple>
 
 #include "emptiness.h"
-#include "icmpwall/util/file.h"
 #include "icmpwall/util/nearest.h"
 #include "kernel_limits.h"
 #include "key_depth.h"
@@ -409,12 +408,8 @@ std::optional<Policy> parse_policy_text(std::string path, std::string text, Diag
 }
 
 std::optional<Policy> parse_policy_file(const std::string& path, Diagnostics& diags) {
-  auto text = read_regular_file(path, kMaxPolicyBytes);
-  if (!text) {
-    diags.error({std::make_shared<const SourceFile>(path, std::string{}), 0, 0},
-                fmt::format("cannot read policy file: {}", text.error().message));
-    return std::nullopt;
-  }
+  auto text = read_source_text(path, kMaxPolicyBytes, "policy file", diags);
+  if (!text) return std::nullopt;
   return parse_policy_text(path, std::move(*text), diags);
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <ostream>
 
+#include "icmpwall/util/file.h"
+
 namespace icmpwall {
 namespace {
 
@@ -133,6 +135,17 @@ void Diagnostics::promote_warnings() {
 
 void Diagnostics::render(std::ostream& out, bool color) const {
   for (const auto& d : items_) out << icmpwall::render(d, color);
+}
+
+std::optional<std::string> read_source_text(const std::string& path, size_t max_bytes,
+                                            std::string_view what, Diagnostics& diags) {
+  auto text = read_regular_file(path, max_bytes);
+  if (!text) {
+    diags.error({std::make_shared<const SourceFile>(path, std::string{}), 0, 0},
+                fmt::format("cannot read {}: {}", what, text.error().message));
+    return std::nullopt;
+  }
+  return std::move(*text);
 }
 
 }  // namespace icmpwall

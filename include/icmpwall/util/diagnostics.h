@@ -10,8 +10,11 @@
 // conflict).
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "icmpwall/util/source.h"
@@ -54,5 +57,10 @@ class Diagnostics {
 };
 
 std::string render(const Diagnostic& d, bool color = false);
+
+// The text of the regular file at `path` (at most max_bytes). If it cannot
+// be read: an error "cannot read WHAT: reason" at the file, and nothing.
+std::optional<std::string> read_source_text(const std::string& path, size_t max_bytes,
+                                            std::string_view what, Diagnostics& diags);
 
 }  // namespace icmpwall
