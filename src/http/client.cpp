@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "exception_error.h"
+
 namespace icmpwall::http {
 namespace {
 
@@ -39,10 +41,8 @@ class HttplibClient final : public Client {
       if (too_big) return Error{"answer too large", EFBIG};
       if (!res) return Error{httplib::to_string(res.error())};
       return Reply{res->status, std::move(got)};
-    } catch (const std::exception& e) {
-      return Error{e.what()};
     } catch (...) {
-      return Error{"unknown error"};
+      return exception_error();
     }
   }
 
@@ -70,10 +70,8 @@ Result<std::unique_ptr<Client>> open_client(const ClientOptions& o) {
       if (!o.ca_file.empty()) h.set_ca_cert_path(o.ca_file.c_str());
     }
     return std::unique_ptr<Client>(std::move(c));
-  } catch (const std::exception& e) {
-    return Error{e.what()};
   } catch (...) {
-    return Error{"unknown error"};
+    return exception_error();
   }
 }
 

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "exception_error.h"
+
 namespace icmpwall::http {
 namespace {
 
@@ -147,10 +149,8 @@ Result<std::unique_ptr<Server>> bind_server(const ServerOptions& o) {
     if (port <= 0) return Error{"cannot listen"};
     s->set_port(port);
     return std::unique_ptr<Server>(std::move(s));
-  } catch (const std::exception& e) {
-    return Error{e.what()};
   } catch (...) {
-    return Error{"unknown error"};
+    return exception_error();
   }
 }
 
