@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `icmpwall reload` against a real daemon in a scratch namespace: a good
 // policy is in the kernel when the command returns 0; a broken one exits 6
-// naming the error with the old ruleset still live; no daemon exits 8 at
+// naming the error (the first five of many, in bounded text) with the old
+// ruleset still live; no daemon exits 8 at
 // once; a listener that is not the daemon gets nobody signalled; a stopped
 // daemon exits 7 within the timeout.
 #include <gmock/gmock.h>
@@ -161,6 +162,39 @@ TEST_F(CliReloadTest, ABrokenPolicyIsRefusedWithItsErrorAndTheOldRulesetStays) {
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_THAT(table(), Not(HasSubstr("rule.no-v6-echo")));
   EXPECT_FALSE(stats().contains("last_reload_error"));
+}
+
+// Seven errors: the command shows the first five, then says where the
+// rest are; the daemon's log has all seven.
+TEST_F(CliReloadTest, ARefusalShowsTheFirstFiveErrors) {
+  auto daemon = start_daemon();
+  std::string bad = "[hooks.input]\ndefault = \"allow\"\n";
+  for (int i = 0; i < 7; ++i)
+    bad += "\n[[rule]]\nname = \"r" + std::to_string(i) + "\"\ntypes = [\"echo-requets" +
+           std::to_string(i) + "\"]\nhooks = [\"input\"]\naction = \"drop\"\n";
+  write(policy_->path(), bad);
+  auto r = reload();
+  EXPECT_EQ(r.exit_code, kRefused) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("echo-requets4"));
+  EXPECT_THAT(r.err, Not(HasSubstr("echo-requets5")));
+  EXPECT_THAT(r.err, HasSubstr("(2 more in the daemon's log)\n7 error(s) in " + policy_->path()));
+  EXPECT_TRUE(daemon->wait_out(R"("event":"reload","ok":false)"));
+  EXPECT_THAT(daemon->err(), HasSubstr("echo-requets6"));
+}
+
+// A 100 000-byte type name: what the stats document keeps and the command
+// prints stays small (the diagnostic shortens the name; the reason is
+// capped at 4 KiB besides).
+TEST_F(CliReloadTest, ARefusalIsBoundedWhateverThePolicyHolds) {
+  auto daemon = start_daemon();
+  write(policy_->path(),
+        std::string(kPolicyBad)
+            .replace(std::string(kPolicyBad).find("echo-requets"), 12, std::string(100'000, 'x')));
+  auto r = reload();
+  EXPECT_EQ(r.exit_code, kRefused) << r.describe().substr(0, 2000);
+  EXPECT_THAT(r.err, HasSubstr("error: unknown ICMP type 'xxxx"));
+  EXPECT_THAT(r.err, HasSubstr("\n1 error(s) in " + policy_->path()));
+  EXPECT_LT(r.err.size(), 4096u);
 }
 
 TEST_F(CliReloadTest, NoDaemonExitsAtOnce) {
