@@ -167,7 +167,7 @@ class Daemon {
   std::map<uint16_t, queue::Counters> retired_queues_;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
-  bool reloading_ = false;         // from a SIGHUP's reload until it is counted
+  bool reloading_ = false;         // while reload_or_keep() runs
   std::string last_reload_error_;  // the last refusal's reason; cleared by a reload that took
   std::chrono::system_clock::time_point last_reload_{};
   netlink::QueueMode applied_mode_ = netlink::QueueMode::native;  // of current_.table

@@ -28,7 +28,10 @@ std::string rendered_errors(const Diagnostics& diags) {
     }
     out += icmpwall::render(d);
   }
-  if (out.size() > kMaxErrorText) out.resize(kMaxErrorText), out += "…\n";
+  if (out.size() > kMaxErrorText) {
+    out.resize(kMaxErrorText);
+    out += "…\n";
+  }
   return out;
 }
 
@@ -165,9 +168,9 @@ void Daemon::announce_reload(const Reload& next) {
 void Daemon::reload_or_keep() {
   // No drift check reports what it read while the table may change.
   if (drift_) drift_->changing();
-  // Until this reload is counted, the stats document says one runs
-  // (`reloading`): `icmpwall reload` lets it end before it signals, since
-  // it may have read the policy before the edit.
+  // From here until after the count, the stats document says a reload
+  // runs (`reloading`): `icmpwall reload` lets it end before it signals,
+  // since it may have read the policy before the edit.
   {
     std::lock_guard lock(state_mutex_);
     reloading_ = true;

@@ -2,9 +2,9 @@
 // `icmpwall reload` against a real daemon in a scratch namespace: a good
 // policy is in the kernel when the command returns 0; a broken one exits 6
 // naming the error (the first five of many, in bounded text) with the old
-// ruleset still live; no daemon exits 8 at
-// once; a listener that is not the daemon gets nobody signalled; a stopped
-// daemon exits 7 within the timeout.
+// ruleset still live; no daemon exits 8 at once; a listener that is not
+// the daemon gets nobody signalled; a stopped daemon exits 7 within the
+// timeout.
 #include <gmock/gmock.h>
 #include <signal.h>
 #include <unistd.h>
