@@ -62,7 +62,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Appended to what dpkg-shlibdeps finds: postinst creates the system user
-# (adduser); the unit's ExecReload runs /bin/kill (procps). No nftables:
+# (adduser); /bin/kill (procps) for the ExecReload drop-in the unit names
+# when the stats socket is off (its own runs icmpwall reload). No nftables:
 # icmpwall talks netlink itself.
 # libsystemd0 and libnetfilter-queue1: opened by the daemon at run time
 # (daemon/systemd.cpp, queue/messages.cpp), so the shared-library

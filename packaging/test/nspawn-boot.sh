@@ -3,8 +3,9 @@
 # Boots a Debian 12 container with systemd as PID 1, the icmpwall package
 # installed, and checks the service the way a real machine runs it: started
 # at boot as a notify service, unprivileged and sandboxed, ruleset in the
-# kernel, reload (to an inspect policy answering pings through NFQUEUE, and
-# a bad policy refused), stats socket, watchdog, stop.
+# kernel, reload (to an inspect policy answering pings through NFQUEUE; a
+# bad policy refused and `systemctl reload` failing with the daemon's
+# reason, then succeeding once it is fixed), stats socket, watchdog, stop.
 #
 # The container gets its own network namespace (--private-network), so the
 # host's firewall is never touched. Needs root, debootstrap, systemd-nspawn
@@ -61,8 +62,8 @@ cat >"$root/usr/local/sbin/icmpwall-boottest" <<'SCRIPT'
 exec >/var/log/icmpwall-boottest.log 2>&1
 fail=0
 check() { desc=$1; shift; if "$@"; then echo "ok: $desc"; else echo "FAIL: $desc"; fail=1; fi; }
-# `systemctl reload` returns once SIGHUP is sent (ExecReload=kill), before
-# the daemon has reloaded: what depends on the reload is polled for.
+# `systemctl reload` returns once the daemon has reloaded (ExecReload runs
+# `icmpwall reload`); what follows it later (the drift check) is polled for.
 poll() { n=0; while [ $n -lt 50 ]; do "$@" && return 0; sleep 0.2; n=$((n + 1)); done; return 1; }
 systemctl is-active icmpwall.service
 check "icmpwall.service is active after boot" systemctl -q is-active icmpwall.service
@@ -93,17 +94,22 @@ sed -i 's|^policy = .*|policy = "policy.toml"|' /etc/icmpwall/icmpwall.toml
 check "reload to an inspect policy" systemctl reload icmpwall.service
 # (nft cannot print the xt NFQUEUE target icmpwall falls back to on kernels
 # without nft_queue, so the queue is checked through the daemon's stats.)
-check "queue 0 bound" poll sh -c "icmpwall stats --json | grep -Eq '\"queue\": ?0'"
+check "queue 0 bound when systemctl reload returns" sh -c "icmpwall stats --json | grep -Eq '\"queue\": ?0'"
 check "pings pass the inspection worker" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "icmpwall stats counts the queued pings" sh -c \
     "icmpwall stats --json | grep -Eq '\"received\": ?[3-5]'"
 cp /etc/icmpwall/policy.toml /tmp/good.toml
 printf '[[rule]]\ntypes = ["echo-request"]\naction = "allw"\n' >/etc/icmpwall/policy.toml
-systemctl reload icmpwall.service
+check "systemctl reload fails on a bad policy" sh -c '! systemctl reload icmpwall.service'
+check "with the daemon's reason in the unit's journal" sh -c \
+    "journalctl -b -u icmpwall.service --no-pager | grep -q 'icmpwall reload: the daemon (pid $pid) refused the reload' &&
+     journalctl -b -u icmpwall.service --no-pager | grep -q \"policy.toml:3:10: error: .*'allw'\""
 check "a bad policy on reload keeps the service running" systemctl -q is-active icmpwall.service
 check "and keeps answering the inspect rule" ping -c 3 -i 0.2 -W 2 127.0.0.1
 check "through the queue" sh -c "icmpwall stats --json | grep -Eq '\"received\": ?([6-9]|[1-9][0-9])'"
 cp /tmp/good.toml /etc/icmpwall/policy.toml
+check "systemctl reload succeeds once the policy is fixed" systemctl reload icmpwall.service
+check "and the refusal is gone from the stats" sh -c "! icmpwall stats --json | grep -q last_reload_error"
 # The drift checks (at start and after each reload) run in the sandbox: no
 # drift and no failure; another table dropping pings ahead of icmpwall's
 # chains is drift, in the stats and the journal.
@@ -117,7 +123,7 @@ table inet other {
     }
 }
 NFT
-systemctl reload icmpwall.service
+check "reload with another table in the way" systemctl reload icmpwall.service
 check "another table dropping pings ahead of icmpwall is drift" poll sh -c \
     "icmpwall stats --json | tr -d ' \n' | grep -Eq '\"overrides\":[1-9]' &&
      journalctl -b -u icmpwall.service -o verbose --no-pager | grep -q '^ *ICMPWALL_EVENT=drift\$'"

@@ -50,6 +50,9 @@ int run(int argc, char** argv) {
   auto* daemon_cmd = app.add_subcommand(
       "daemon", "Apply a policy and inspect what its inspect rules queue, until SIGINT/SIGTERM");
   auto* stats_cmd = app.add_subcommand("stats", "Print the running daemon's counters");
+  auto* reload_cmd = app.add_subcommand(
+      "reload",
+      "Make the running daemon reload its config and policy, and say whether it took them");
   auto* flush_cmd = app.add_subcommand("flush", "Remove icmpwall's table (only)");
   auto* audit_cmd = app.add_subcommand(
       "audit", "What the live ruleset (all tables) does with each ICMP type, and why");
@@ -151,6 +154,19 @@ int run(int argc, char** argv) {
         ->excludes(stats_json);
   }
 
+  ReloadOptions reload;
+  if (named == reload_cmd) {
+    reload_cmd->add_option("--socket", reload.socket, "The daemon's stats socket");
+    reload_cmd
+        ->add_option("--pid", reload.pid,
+                     "The daemon's PID as known otherwise ($MAINPID); refuse if another listens")
+        ->check(CLI::PositiveNumber);
+    reload_cmd
+        ->add_option("--timeout", reload.timeout,
+                     "Seconds to wait for the daemon's answer and the reload's end (default 30)")
+        ->check(CLI::Range(0.001, 3600.0));
+  }
+
   std::string flush_netns, flush_table = "icmpwall";
   if (named == flush_cmd) {
     flush_cmd->add_option("--netns", flush_netns, "Run inside this named network namespace");
@@ -218,6 +234,7 @@ int run(int argc, char** argv) {
       return cmd_audit(audit);
     }
     if (*stats_cmd) return cmd_stats(stats);
+    if (*reload_cmd) return cmd_reload(reload);
     if (*daemon_cmd) {
       daemon.common = common;
       return cmd_daemon(daemon);

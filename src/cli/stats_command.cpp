@@ -12,12 +12,12 @@
 namespace icmpwall::cli {
 
 int cmd_stats(const StatsOptions& opts) {
-  auto doc = daemon::read_stats(opts.socket);
-  if (!doc) {
-    std::cerr << "icmpwall stats: " << doc.error().message << "\n";
+  auto answer = daemon::read_stats(opts.socket);
+  if (!answer) {
+    std::cerr << "icmpwall stats: " << answer.error().message << "\n";
     return kKernel;
   }
-  auto j = nlohmann::json::parse(*doc, nullptr, false);
+  auto j = nlohmann::json::parse(answer->document, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     std::cerr << "icmpwall stats: " << opts.socket << " did not answer with a JSON document\n";
     return kKernel;

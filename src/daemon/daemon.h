@@ -63,6 +63,7 @@ struct Reload {
   std::map<uint16_t, bool> queues;            // every queue of the next policy, fail open
   std::map<uint16_t, queue::Worker> started;  // workers of the queues it adds
   std::vector<uint16_t> added, removed;       // filled by the swap
+  std::string errors;  // a refusal's error diagnostics, rendered (reload_error_text)
   netlink::QueueMode queue_mode = netlink::QueueMode::native;  // as applied
 };
 
@@ -124,8 +125,9 @@ class Daemon {
   // The next engine, workers and policy in place of the current ones.
   void swap_in(Reload& next);
   void announce_reload(const Reload& next);
-  // Logs, counts and announces a refused reload.
-  void refuse_reload(const std::string& why);
+  // Logs, counts and announces a refused reload; `errors` are its
+  // diagnostics, rendered, for the stats document.
+  void refuse_reload(const std::string& why, const std::string& errors = {});
   // reload(), with anything it throws logged as a refused reload: the
   // daemon keeps serving what it served.
   void reload_or_keep();
@@ -165,6 +167,8 @@ class Daemon {
   std::map<uint16_t, queue::Counters> retired_queues_;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
+  bool reloading_ = false;         // while reload_or_keep() runs
+  std::string last_reload_error_;  // the last refusal's reason; cleared by a reload that took
   std::chrono::system_clock::time_point last_reload_{};
   netlink::QueueMode applied_mode_ = netlink::QueueMode::native;  // of current_.table
 

@@ -7,6 +7,35 @@
 #include "icmpwall/util/json_text.h"
 
 namespace icmpwall::daemon {
+namespace {
+
+// A refused reload's error diagnostics as `icmpwall check` prints them,
+// for the stats document's `last_reload_error` (what `icmpwall reload`
+// shows): the first few, and a few KiB at most whatever the policy holds.
+// The log has them all.
+constexpr size_t kShownErrors = 5;
+constexpr size_t kMaxErrorText = 4096;
+
+std::string rendered_errors(const Diagnostics& diags) {
+  std::string out;
+  size_t shown = 0;
+  for (const auto& d : diags.items()) {
+    if (d.severity != Severity::error) continue;
+    if (shown++ == kShownErrors) {
+      out += fmt::format("({} more in the daemon's log)\n",
+                         diags.count(Severity::error) - kShownErrors);
+      break;
+    }
+    out += icmpwall::render(d);
+  }
+  if (out.size() > kMaxErrorText) {
+    out.resize(kMaxErrorText);
+    out += "…\n";
+  }
+  return out;
+}
+
+}  // namespace
 
 // Everything is checked before anything changes; the table is replaced in
 // one batch after the new queues are listening, so no packet meets an
@@ -17,15 +46,16 @@ void Daemon::reload() {
   Reload next;
   for (auto step : {&Daemon::load_next_policy, &Daemon::build_next_engine,
                     &Daemon::start_new_queues, &Daemon::replace_ruleset})
-    if (auto r = (this->*step)(next); !r) return refuse_reload(r.error().message);
+    if (auto r = (this->*step)(next); !r) return refuse_reload(r.error().message, next.errors);
   swap_in(next);
   follow_nflog();
   announce_reload(next);
 }
 
-void Daemon::refuse_reload(const std::string& why) {
+void Daemon::refuse_reload(const std::string& why, const std::string& errors) {
   std::lock_guard lock(state_mutex_);
   ++reload_failures_;
+  last_reload_error_ = errors + why;
   log_.error("reload refused, still serving the previous policy: " + why,
              {{"ICMPWALL_EVENT", "reload-failed"}});
   emit(fmt::format(R"({{"event":"reload","ok":false,"error":{}}})", json_text(why)));
@@ -37,11 +67,13 @@ Result<void> Daemon::load_next_policy(Reload& next) {
   Diagnostics diags;
   auto loaded = load(request_, diags);
   log_diagnostics(diags, Priority::error);
-  if (!loaded)
+  if (!loaded) {
+    next.errors = rendered_errors(diags);
     return Error{
         fmt::format("{} error(s) in {}", diags.count(Severity::error),
                     files_with_errors(diags, request_.policy_path.empty() ? request_.config_path
                                                                           : request_.policy_path))};
+  }
   next.loaded = std::move(*loaded);
   return ok();
 }
@@ -76,7 +108,10 @@ Result<void> Daemon::replace_ruleset(Reload& next) {
   Diagnostics kernel;
   auto applied = netlink::apply_table(loaded.table, kernel, apply_opts);
   log_diagnostics(kernel, Priority::error);
-  if (!applied) return Error{applied.error().message};
+  if (!applied) {
+    next.errors = rendered_errors(kernel);
+    return Error{applied.error().message};
+  }
   next.queue_mode = applied->queue_mode;
   if (auto kept = netlink::kept_text(*applied); !kept.empty()) log_.info(kept);
   if (loaded.table.name != current_.table.name) {
@@ -117,6 +152,7 @@ void Daemon::swap_in(Reload& next) {
   current_ = std::move(*next.loaded);
   applied_mode_ = next.queue_mode;
   ++reloads_;
+  last_reload_error_.clear();
   last_reload_ = std::chrono::system_clock::now();
   log_.info(changes, {{"ICMPWALL_EVENT", "reload"}, {"ICMPWALL_POLICY", current_.config.policy}});
 }
@@ -132,6 +168,13 @@ void Daemon::announce_reload(const Reload& next) {
 void Daemon::reload_or_keep() {
   // No drift check reports what it read while the table may change.
   if (drift_) drift_->changing();
+  // From here until after the count, the stats document says a reload
+  // runs (`reloading`): `icmpwall reload` lets it end before it signals,
+  // since it may have read the policy before the edit.
+  {
+    std::lock_guard lock(state_mutex_);
+    reloading_ = true;
+  }
   try {
     reload();
   } catch (const std::exception& e) {
@@ -139,9 +182,14 @@ void Daemon::reload_or_keep() {
     // plain bookkeeping), so what runs is still the previous policy.
     std::lock_guard lock(state_mutex_);
     ++reload_failures_;
+    last_reload_error_ = e.what();
     log_.error(std::string("reload refused, still serving the previous policy: ") + e.what(),
                {{"ICMPWALL_EVENT", "reload-failed"}});
     notify("READY=1\n" + status());
+  }
+  {
+    std::lock_guard lock(state_mutex_);
+    reloading_ = false;
   }
   if (drift_) drift_->changed(drift_target());
 }

@@ -166,6 +166,8 @@ StatsInput Daemon::stats_input() {
   in.uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
   in.reloads = reloads_;
   in.reload_failures = reload_failures_;
+  in.reloading = reloading_;
+  in.last_reload_error = last_reload_error_;
   in.policy = current_.config.policy;
   in.table = current_.table.name;
   in.engine = retired_engines_;

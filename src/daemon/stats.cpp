@@ -139,6 +139,7 @@ json stats_json(const StatsInput& in) {
            {"uptime_s", in.uptime.count()},
            {"reloads", in.reloads},
            {"reload_failures", in.reload_failures},
+           {"reloading", in.reloading},
            {"policy", in.policy},
            {"table", in.table},
            {"inspected", e.packets},
@@ -149,6 +150,7 @@ json stats_json(const StatsInput& in) {
            {"queues", std::move(queues)},
            {"types", std::move(types)}};
   if (!in.version.empty()) doc["version"] = in.version;
+  if (!in.last_reload_error.empty()) doc["last_reload_error"] = in.last_reload_error;
   if (in.last_reload.time_since_epoch().count() != 0)
     doc["last_reload_unix"] =
         std::chrono::duration_cast<std::chrono::seconds>(in.last_reload.time_since_epoch()).count();

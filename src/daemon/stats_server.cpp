@@ -116,7 +116,7 @@ StatsServer::StatsServer(StatsServer&&) noexcept = default;
 StatsServer& StatsServer::operator=(StatsServer&&) noexcept = default;
 StatsServer::~StatsServer() = default;
 
-Result<std::string> read_stats(const std::string& path, std::chrono::milliseconds timeout,
+Result<StatsAnswer> read_stats(const std::string& path, std::chrono::milliseconds timeout,
                                size_t max_bytes) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
@@ -130,7 +130,11 @@ Result<std::string> read_stats(const std::string& path, std::chrono::millisecond
   setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return errno_error(fmt::format("connect {} (is the daemon running?)", path));
-  std::string out;
+  StatsAnswer answer;
+  socklen_t len = sizeof answer.peer;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &answer.peer, &len) != 0)
+    return errno_error(fmt::format("SO_PEERCRED of {}", path));
+  std::string& out = answer.document;
   char buf[8192];
   while (true) {
     const auto left =
@@ -150,7 +154,7 @@ Result<std::string> read_stats(const std::string& path, std::chrono::millisecond
       return Error{fmt::format("{} answered with more than {} bytes", path, max_bytes), EMSGSIZE};
     out.append(buf, static_cast<size_t>(n));
   }
-  return out;
+  return answer;
 }
 
 }  // namespace icmpwall::daemon

@@ -38,11 +38,12 @@ bool is_control(char c) {
 // a terminal's escape sequences among them: in a message they show as
 // \u00XX, in an excerpt as '?' (one byte for one, so the caret stays
 // under its column). A tab stays a tab in an excerpt.
-std::string printable(std::string_view text) {
-  if (std::none_of(text.begin(), text.end(), is_control)) return std::string(text);
+std::string printable(std::string_view text, std::string_view kept = {}) {
+  const auto escaped = [&](char c) { return is_control(c) && kept.find(c) == kept.npos; };
+  if (std::none_of(text.begin(), text.end(), escaped)) return std::string(text);
   std::string out;
   for (char c : text)
-    if (is_control(c))
+    if (escaped(c))
       out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
     else
       out += c;
@@ -107,6 +108,10 @@ std::string render(const Diagnostic& d, bool color) {
     append_excerpt(out, r.loc);
   }
   return out;
+}
+
+std::string printable_lines(std::string_view text) {
+  return printable(text, "\n\t");
 }
 
 Diagnostic& Diagnostics::error(SourceLoc loc, std::string message, std::string hint) {

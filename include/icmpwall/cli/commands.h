@@ -35,11 +35,21 @@ struct DaemonOptions {
   daemon::LoadRequest load;
 };
 
+// Where the daemon's stats socket is unless the config says otherwise.
+inline constexpr const char* kDefaultStatsSocket = "/run/icmpwall/stats.sock";
+
 // stats: the running daemon's counters from its stats socket.
 struct StatsOptions {
-  std::string socket = "/run/icmpwall/stats.sock";
+  std::string socket = kDefaultStatsSocket;
   bool json = false;
   bool prometheus = false;
+};
+
+// reload: SIGHUP to the daemon at the stats socket, and its outcome.
+struct ReloadOptions {
+  std::string socket = kDefaultStatsSocket;
+  std::optional<int> pid;  // the daemon's PID as the caller knows it ($MAINPID)
+  double timeout = 30;     // seconds for all of it
 };
 
 // audit: the live ruleset's outcome per ICMP type and hook, or (explain)
@@ -64,7 +74,8 @@ struct AuditOptions {
 
 int cmd_apply(const ApplyOptions& opts);
 int cmd_daemon(const DaemonOptions& opts);
-int cmd_stats(const StatsOptions& opts);  // stats_command.cpp
+int cmd_stats(const StatsOptions& opts);    // stats_command.cpp
+int cmd_reload(const ReloadOptions& opts);  // reload_command.cpp
 int cmd_check(const CommonOptions& common, const std::string& policy_path, const std::string& dump);
 int cmd_audit(const AuditOptions& opts);
 int cmd_flush(const std::string& netns, const std::string& table);

@@ -7,6 +7,10 @@
 // node_exporter's textfile collector:
 //   {"schema":1,"version":"0.1.0","uptime_s":N,"reloads":N,"reload_failures":N,
 //    "last_reload_unix":N (the start or the last reload that replaced the policy),
+//    "reloading":false (true while a reload (SIGHUP) runs),
+//    "last_reload_error":"..." (only while the last reload was refused: why,
+//      with its error diagnostics as `icmpwall check` prints them; never a
+//      metric),
 //    "policy":"/etc/...","table":"icmpwall",
 //    "inspected":N,"verdicts":{"pass":N,"log":N,"drop":N,"block":N},
 //    "block_requests":N,"reasons":{"tunnel":N,...},
@@ -54,6 +58,8 @@ struct StatsInput {
   std::chrono::system_clock::time_point last_reload{};
   uint64_t reloads = 0;
   uint64_t reload_failures = 0;
+  bool reloading = false;         // a reload (SIGHUP) runs
+  std::string last_reload_error;  // why the last reload was refused; empty after one that took
   std::string policy;
   std::string table;
   inspect::EngineCounters engine;  // summed over every engine since start

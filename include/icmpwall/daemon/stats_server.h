@@ -5,6 +5,8 @@
 // the socket file is removed when the server goes.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -33,9 +35,17 @@ class StatsServer {
 // The client side: connects to `path` and reads the document. Whatever
 // listens there, the read is bounded: connecting and reading end within
 // `timeout` all told, and a document larger than `max_bytes` (far more
-// than any daemon writes) is an error.
+// than any daemon writes) is an error. An error from connect() or the
+// deadline keeps its errno (ENOENT, ECONNREFUSED, ETIMEDOUT, ...).
+struct StatsAnswer {
+  std::string document;
+  // Who listens at the path, as the kernel says (SO_PEERCRED): the process
+  // that called listen(), with its effective user and group then. What it
+  // wrote is its own word; this is not.
+  ucred peer{};
+};
 inline constexpr size_t kMaxStatsBytes = size_t{16} << 20;
-Result<std::string> read_stats(const std::string& path,
+Result<StatsAnswer> read_stats(const std::string& path,
                                std::chrono::milliseconds timeout = std::chrono::seconds(5),
                                size_t max_bytes = kMaxStatsBytes);
 

@@ -63,4 +63,9 @@ std::string render(const Diagnostic& d, bool color = false);
 std::optional<std::string> read_source_text(const std::string& path, size_t max_bytes,
                                             std::string_view what, Diagnostics& diags);
 
+// Text from elsewhere (a policy, an answer on a socket) safe to print on a
+// terminal: each control character but newline and tab, an escape
+// sequence's ESC among them, shows as \u00XX, as in a diagnostic.
+std::string printable_lines(std::string_view text);
+
 }  // namespace icmpwall

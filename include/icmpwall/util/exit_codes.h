@@ -12,6 +12,10 @@ enum ExitCode : int {
   kPolicy = 3,    // the policy is invalid (or has warnings under --strict)
   kKernel = 4,    // the kernel refused (netlink error, namespace, permissions)
   kDrift = 5,     // audit --policy: the live ruleset differs from the policy
+  // reload:
+  kRefused = 6,   // the daemon refused the reload; it still serves the previous policy
+  kTimedOut = 7,  // the daemon did not answer or finish the reload in time
+  kNoDaemon = 8,  // no daemon to signal at the stats socket, or it went away
 };
 
 }  // namespace icmpwall

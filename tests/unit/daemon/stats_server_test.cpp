@@ -38,8 +38,11 @@ TEST(StatsServer, AnswersEachConnectionWithTheCurrentDocument) {
     EXPECT_EQ(st.st_mode & 0777, 0660u);
     auto first = read_stats(path);
     ASSERT_TRUE(first) << first.error().message;
-    EXPECT_EQ(*first, "{\"n\":1}\n");
-    EXPECT_EQ(*read_stats(path), "{\"n\":2}\n");
+    EXPECT_EQ(first->document, "{\"n\":1}\n");
+    // The listener's credentials, from the kernel: this process.
+    EXPECT_EQ(first->peer.pid, ::getpid());
+    EXPECT_EQ(first->peer.uid, ::geteuid());
+    EXPECT_EQ(read_stats(path)->document, "{\"n\":2}\n");
   }
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << "socket file left behind";
   EXPECT_FALSE(read_stats(path));
@@ -50,7 +53,7 @@ TEST(StatsServer, ReplacesAStaleFile) {
   std::ofstream(path) << "stale";
   auto server = StatsServer::start(path, [] { return std::string("{}"); });
   ASSERT_TRUE(server) << server.error().message;
-  EXPECT_EQ(*read_stats(path), "{}\n");
+  EXPECT_EQ(read_stats(path)->document, "{}\n");
 }
 
 // Something else listening at the path: `answer` runs on each accepted
@@ -108,6 +111,7 @@ TEST(StatsServer, ReadingATrickleEndsAtTheTimeout) {
   done = true;
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, ::testing::HasSubstr("did not finish its answer within 300 ms"));
+  EXPECT_EQ(r.error().code, ETIMEDOUT);
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
@@ -118,6 +122,7 @@ TEST(StatsServer, BadPaths) {
   auto r = read_stats("/nonexistent-dir/s.sock");
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, ::testing::HasSubstr("is the daemon running?"));
+  EXPECT_EQ(r.error().code, ENOENT);
 }
 
 }  // namespace

@@ -69,6 +69,24 @@ TEST(StatsJson, PolicyPathThatIsNotUtf8StillRenders) {
   EXPECT_THAT(render_prometheus(nlohmann::json::parse(text)), HasSubstr("icmpwall_info{policy="));
 }
 
+// What `icmpwall reload` reads: whether a reload runs, and the last
+// refusal's reason only while it stands. The reason, a multi-line text from
+// a policy, never reaches the Prometheus rendering.
+TEST(StatsJson, ReloadingAndTheLastRefusal) {
+  auto in = sample_input();
+  auto j = stats_json(in);
+  EXPECT_EQ(j["reloading"], false);
+  EXPECT_FALSE(j.contains("last_reload_error"));
+  in.reloading = true;
+  in.last_reload_error = "p.toml:6:10: error: unknown ICMP type 'echo-requets'\n\"}\n1 error(s)";
+  j = nlohmann::json::parse(json_text(stats_json(in)));
+  EXPECT_EQ(j["reloading"], true);
+  EXPECT_EQ(j["last_reload_error"], in.last_reload_error);
+  const auto text = render_prometheus(j);
+  EXPECT_EQ(text, render_prometheus(stats_json(sample_input())));
+  EXPECT_EQ(text.find("echo-requets"), std::string::npos);
+}
+
 TEST(Prometheus, SamplesWithLabels) {
   const auto text = render_prometheus(stats_json(sample_input()));
   EXPECT_THAT(text, HasSubstr("icmpwall_reloads_total 2\n"));

@@ -87,3 +87,11 @@ TEST(DiagnosticsTest, ControlCharactersNeverReachTheTerminal) {
   EXPECT_NE(text.find(" 1 | x = \"?]0;owned?\"\tz\n   |             ^\n"), std::string::npos)
       << text;
 }
+
+// Text read from elsewhere keeps its lines and tabs, and nothing else a
+// terminal would act on.
+TEST(DiagnosticsTest, PrintableLinesKeepsNewlinesAndTabsOnly) {
+  EXPECT_EQ(printable_lines("a:1:2: error: x\n 1 | \ty\n"), "a:1:2: error: x\n 1 | \ty\n");
+  EXPECT_EQ(printable_lines("\x1b[2J\r\x07\x7f ok"), "\\u001b[2J\\u000d\\u0007\\u007f ok");
+  EXPECT_EQ(printable_lines(std::string("a\0b", 3)), "a\\u0000b");
+}
