@@ -276,6 +276,7 @@ snmp() {  # snmp NS PROTO FIELD
     $1 == proto && hdr { print $col[field]; exit }'
 }
 daemon_start
+# shellcheck disable=SC2046 # four numbers, split on purpose
 set -- $(qstat)
 qd0=$2 ud0=$3 id0=$4
 in0=$(snmp "$S" Icmp InEchos)
@@ -297,6 +298,7 @@ else
   sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TMP/flood.out" | tail -1)
 fi
 sleep 1  # late replies
+# shellcheck disable=SC2046 # four numbers, split on purpose
 set -- $(qstat)
 qd=$(( $2 - qd0 )) ud=$(( $3 - ud0 )) queued=$(( $4 - id0 )) waiting=$1
 in1=$(snmp "$S" Icmp InEchos)
