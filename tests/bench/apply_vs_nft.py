@@ -96,13 +96,17 @@ class MemoryCgroup:
     def __init__(self, path, peak_file):
         self.path, self.peak_file = path, peak_file
 
-    def enter(self):  # in the child, before it execs
-        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
-            f.write("0")
+    def enter(self):  # in the child, before it execs; a failure shows as no peak
+        try:
+            with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+                f.write("0")
+        except OSError:
+            pass
 
     def peak_kib(self):
+        """The peak, or None if nothing was charged (the run never got in)."""
         with open(os.path.join(self.path, self.peak_file)) as f:
-            return int(f.read()) // 1024
+            return int(f.read()) // 1024 or None
 
     def remove(self):
         try:
