@@ -115,7 +115,7 @@ class MemoryCgroup:
             print(f"apply_vs_nft: cannot remove {self.path}: {e}", file=sys.stderr)
 
 
-def timed(cmd, cgroup):
+def timed(cmd, cgroup=None):
     """Runs cmd; returns (wall seconds, CPU seconds, peak RSS KiB, charged
     peak KiB or None). The peak comes from GNU time, a small parent: a
     child forked from this Python process would inherit its RSS as a
