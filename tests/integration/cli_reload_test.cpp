@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "daemon_process.h"
@@ -23,26 +22,11 @@ using ::testing::Not;
 
 // IPv4 echo through queue 0; IPv6 echo dropped by the rule no-v6-echo.
 const char* const kPolicy = kEchoInspectPolicy;
-// Without the rule no-v6-echo.
-const std::string kPolicyV6Allowed =
-    std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6-echo\""));
-// Line 6 has a misspelled type.
-constexpr const char* kPolicyBad = R"([hooks.input]
-default = "allow"
-
-[[rule]]
-name = "echo-inspected"
-types = ["echo-requets"]
-hooks = ["input"]
-action = "inspect"
-)";
+const std::string kPolicyV6Allowed = echo_inspect_policy_v6_allowed();
+const char* const kPolicyBad = kEchoInspectPolicyBad;  // line 6 misspells a type
 
 // The exit codes README documents for reload.
 constexpr int kRefused = 6, kTimedOut = 7, kNoDaemon = 8;
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
 
 // A process that says which signals reach it: "HUP" and "USR1" lines.
 // A SIGUSR1 sent after the command under test is a real signal to wait
@@ -130,7 +114,7 @@ class CliReloadTest : public ::testing::Test {
 TEST_F(CliReloadTest, AGoodPolicyIsInTheKernelWhenItReturns) {
   auto daemon = start_daemon();
   ASSERT_THAT(table(), HasSubstr("rule.no-v6-echo"));
-  write(policy_->path(), kPolicyV6Allowed);
+  write_file(policy_->path(), kPolicyV6Allowed);
   auto r = reload({"--pid", std::to_string(daemon->pid())});
   ASSERT_EQ(r.exit_code, 0) << r.describe() << daemon->err();
   EXPECT_EQ(r.out, "icmpwall reload: reloaded " + policy_->path() + ": table inet icmpwall (pid " +
@@ -144,7 +128,7 @@ TEST_F(CliReloadTest, AGoodPolicyIsInTheKernelWhenItReturns) {
 TEST_F(CliReloadTest, ABrokenPolicyIsRefusedWithItsErrorAndTheOldRulesetStays) {
   auto daemon = start_daemon();
   const std::string before = table();
-  write(policy_->path(), kPolicyBad);
+  write_file(policy_->path(), kPolicyBad);
   auto r = reload({"--pid", std::to_string(daemon->pid())});
   EXPECT_EQ(r.exit_code, kRefused) << r.describe();
   EXPECT_THAT(r.err, HasSubstr("refused the reload and still serves the previous policy"));
@@ -157,7 +141,7 @@ TEST_F(CliReloadTest, ABrokenPolicyIsRefusedWithItsErrorAndTheOldRulesetStays) {
   EXPECT_EQ(j["reload_failures"], 1);
   EXPECT_THAT(j.value("last_reload_error", ""), HasSubstr("echo-requets"));
   // Fixed: it takes, and the refusal is no longer reported.
-  write(policy_->path(), kPolicyV6Allowed);
+  write_file(policy_->path(), kPolicyV6Allowed);
   r = reload({"--pid", std::to_string(daemon->pid())});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_THAT(table(), Not(HasSubstr("rule.no-v6-echo")));
@@ -172,7 +156,7 @@ TEST_F(CliReloadTest, ARefusalShowsTheFirstFiveErrors) {
   for (int i = 0; i < 7; ++i)
     bad += "\n[[rule]]\nname = \"r" + std::to_string(i) + "\"\ntypes = [\"echo-requets" +
            std::to_string(i) + "\"]\nhooks = [\"input\"]\naction = \"drop\"\n";
-  write(policy_->path(), bad);
+  write_file(policy_->path(), bad);
   auto r = reload();
   EXPECT_EQ(r.exit_code, kRefused) << r.describe();
   EXPECT_THAT(r.err, HasSubstr("echo-requets4"));
@@ -187,9 +171,9 @@ TEST_F(CliReloadTest, ARefusalShowsTheFirstFiveErrors) {
 // capped at 4 KiB besides).
 TEST_F(CliReloadTest, ARefusalIsBoundedWhateverThePolicyHolds) {
   auto daemon = start_daemon();
-  write(policy_->path(),
-        std::string(kPolicyBad)
-            .replace(std::string(kPolicyBad).find("echo-requets"), 12, std::string(100'000, 'x')));
+  write_file(policy_->path(), std::string(kPolicyBad)
+                                  .replace(std::string(kPolicyBad).find("echo-requets"), 12,
+                                           std::string(100'000, 'x')));
   auto r = reload();
   EXPECT_EQ(r.exit_code, kRefused) << r.describe().substr(0, 2000);
   EXPECT_THAT(r.err, HasSubstr("error: unknown ICMP type 'xxxx"));

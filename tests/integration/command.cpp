@@ -302,6 +302,10 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
 TempFile::TempFile(const std::string& content, const std::string& suffix) {
   path_ = "/tmp/icmpwall-test-XXXXXX" + suffix;
   int fd = mkstemps(path_.data(), static_cast<int>(suffix.size()));

@@ -106,5 +106,7 @@ class TempFile {
 };
 
 std::string read_file(const std::string& path);
+// Replaces the file at `path` with `text`.
+void write_file(const std::string& path, const std::string& text);
 
 }  // namespace icmpwall::integration

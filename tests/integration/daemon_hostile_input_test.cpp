@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "daemon_process.h"
@@ -24,10 +23,6 @@ using ::testing::HasSubstr;
 
 // IPv4 echo goes through queue 0; IPv6 echo requests are dropped.
 const char* const kPolicy = kEchoInspectPolicy;
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
 
 class DaemonHostileInputTest : public ::testing::Test {
  protected:
@@ -54,7 +49,7 @@ class DaemonHostileInputTest : public ::testing::Test {
 // quotes the path) made it exit 1.
 TEST_F(DaemonHostileInputTest, PolicyPathThatIsNotUtf8NeitherStatsNorARefusedReloadEndsTheDaemon) {
   const std::string policy = dir_ + "/p\xff.toml";
-  write(policy, kPolicy);
+  write_file(policy, kPolicy);
   const std::string sock = dir_ + "/stats.sock";
   Daemon daemon(net_->server, {{"--policy", policy, "--stats-socket", sock}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
@@ -68,7 +63,7 @@ TEST_F(DaemonHostileInputTest, PolicyPathThatIsNotUtf8NeitherStatsNorARefusedRel
   EXPECT_THAT(prom.out, HasSubstr("icmpwall_up 1"));
   ASSERT_TRUE(daemon.running()) << daemon.err();
 
-  write(policy, "[hooks.input\n");
+  write_file(policy, "[hooks.input\n");
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":false)")) << daemon.err();
   EXPECT_THAT(daemon.out(), HasSubstr("p\xef\xbf\xbd.toml")) << "the event names the file";
@@ -108,7 +103,7 @@ TEST_F(DaemonHostileInputTest, FifoOrDeviceAsPolicyOrConfigIsRefusedAtOnce) {
 // (it used to block in open() with every signal blocked).
 TEST_F(DaemonHostileInputTest, ReloadFromAFifoIsRefusedAndSigtermStillStopsTheDaemon) {
   const std::string policy = dir_ + "/policy.toml";
-  write(policy, kPolicy);
+  write_file(policy, kPolicy);
   Daemon daemon(net_->server, policy);
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
   ASSERT_EQ(::unlink(policy.c_str()), 0);
@@ -128,9 +123,10 @@ TEST_F(DaemonHostileInputTest, ReloadFromAFifoIsRefusedAndSigtermStillStopsTheDa
 // can take the machine's memory.
 TEST_F(DaemonHostileInputTest, TablesOverTheMemoryBudgetAreRefusedBeforeAnythingIsApplied) {
   const std::string policy = dir_ + "/huge.toml";
-  write(policy, std::string(kPolicy) +
-                    "\n[inspect.tunnel]\nmax-flows = 16777216\nmax-pending-requests = 16777216\n"
-                    "max-pattern-pairs = 16777216\n\n[inspect.sweep]\nmax-sources = 16777216\n");
+  write_file(policy,
+             std::string(kPolicy) +
+                 "\n[inspect.tunnel]\nmax-flows = 16777216\nmax-pending-requests = 16777216\n"
+                 "max-pattern-pairs = 16777216\n\n[inspect.sweep]\nmax-sources = 16777216\n");
   auto check = icmpwall({"check", policy});
   EXPECT_EQ(check.exit_code, 3) << check.describe();
   EXPECT_THAT(check.err, HasSubstr(policy + ":20:13: error: the detectors' tables would take"));
@@ -150,9 +146,9 @@ TEST_F(DaemonHostileInputTest, TablesOverTheMemoryBudgetAreRefusedBeforeAnything
 // applied and a reload is refused with the old table and engine serving.
 TEST_F(DaemonHostileInputTest, EngineThatCannotBeAllocatedChangesNothing) {
   const std::string big = dir_ + "/big.toml";
-  write(big, std::string(kPolicy) +
-                 "\n[inspect.tunnel]\nmax-flows = 4194304\n\n"
-                 "[inspect.sweep]\nmax-sources = 2097152\n");
+  write_file(big, std::string(kPolicy) +
+                      "\n[inspect.tunnel]\nmax-flows = 4194304\n\n"
+                      "[inspect.sweep]\nmax-sources = 2097152\n");
   auto check = icmpwall({"check", big});
   ASSERT_EQ(check.exit_code, 0) << "within the budget: " << check.describe();
   const Argv capped{"/usr/bin/prlimit", "--as=1073741824"};
@@ -165,12 +161,13 @@ TEST_F(DaemonHostileInputTest, EngineThatCannotBeAllocatedChangesNothing) {
   EXPECT_FALSE(net_->server.has_table("icmpwall")) << "nothing may be applied";
 
   const std::string policy = dir_ + "/policy.toml";
-  write(policy, kPolicy);
+  write_file(policy, kPolicy);
   Daemon daemon(net_->server, {{"--policy", policy}, {}, capped});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
-  write(policy,
-        std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6")) +
-            "\n[inspect.tunnel]\nmax-flows = 4194304\n\n[inspect.sweep]\nmax-sources = 2097152\n");
+  write_file(
+      policy,
+      std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6")) +
+          "\n[inspect.tunnel]\nmax-flows = 4194304\n\n[inspect.sweep]\nmax-sources = 2097152\n");
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":false)", Millis(20'000))) << daemon.err();
   EXPECT_THAT(daemon.err(), HasSubstr("cannot be allocated"));

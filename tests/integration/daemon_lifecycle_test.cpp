@@ -26,24 +26,8 @@ using ::testing::Not;
 // IPv4 echo goes through queue 0; IPv6 echo requests are dropped.
 const char* const kPolicy = kEchoInspectPolicy;
 
-// Line 6 has a misspelled type.
-constexpr const char* kPolicyBad = R"([hooks.input]
-default = "allow"
-
-[[rule]]
-name = "echo-inspected"
-types = ["echo-requets"]
-hooks = ["input"]
-action = "inspect"
-)";
-
-// kPolicy without its last rule: IPv6 echo allowed.
-const std::string kPolicyV6Allowed =
-    std::string(kPolicy).substr(0, std::string(kPolicy).find("\n[[rule]]\nname = \"no-v6-echo\""));
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
+const char* const kPolicyBad = kEchoInspectPolicyBad;                   // line 6 misspells a type
+const std::string kPolicyV6Allowed = echo_inspect_policy_v6_allowed();  // IPv6 echo allowed
 
 std::string status_field(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -113,7 +97,7 @@ class DaemonLifecycleTest : public ::testing::Test {
                                            const std::string& reloaded) {
     Process& flood = start_flood("0.01", 6000);
     if (!more_replies(50)) return std::nullopt;
-    write(policy_->path(), next);
+    write_file(policy_->path(), next);
     daemon.signal(SIGHUP);
     if (!daemon.wait_out(reloaded, Millis(30'000)) || !more_replies(50)) return std::nullopt;
     return stop_flood(flood);
@@ -192,7 +176,7 @@ TEST_F(DaemonLifecycleTest, ManyReloadsUnderTrafficLoseNoPacket) {
   const std::string ok = R"("event":"reload","ok":true)";
   int reloads = 0;
   for (; reloads < kReloads; ++reloads) {
-    write(policy_->path(), reloads % 2 ? kPolicy : kPolicyV6Allowed);
+    write_file(policy_->path(), reloads % 2 ? kPolicy : kPolicyV6Allowed);
     daemon.signal(SIGHUP);
     ASSERT_TRUE(
         poll_until([&] { return occurrences(daemon.out(), ok) > size_t(reloads); }, Millis(30'000)))
@@ -217,7 +201,7 @@ TEST_F(DaemonLifecycleTest, ManyReloadsUnderTrafficLoseNoPacket) {
 TEST_F(DaemonLifecycleTest, ReloadMovingToANewQueueLosesNoPacket) {
   std::string closed = kPolicy;
   closed.replace(closed.find("queue = 0"), 9, "queue = 0\nno-worker = \"drop\"");
-  write(policy_->path(), closed);
+  write_file(policy_->path(), closed);
   Daemon daemon(net_->server, policy_->path());
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
   ASSERT_THAT(daemon.out(), HasSubstr(R"("queues":[0])"));
@@ -240,7 +224,7 @@ TEST_F(DaemonLifecycleTest, BadReloadKeepsTheRunningPolicy) {
   NotifySocket notify;
   Daemon daemon(net_->server, {{"--config", config.path()}, {notify.env()}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
-  write(policy_->path(), kPolicyBad);
+  write_file(policy_->path(), kPolicyBad);
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":false)")) << daemon.err();
   // The diagnostic points at the misspelled type: file:6:col.
@@ -340,7 +324,7 @@ TEST_F(DaemonLifecycleTest, KeepsOnlyNetAdminAndStillReloads) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_THAT(text, HasSubstr("CapEff:\t" + net_admin)) << task.path();
   }
-  write(policy_->path(), kPolicyV6Allowed);
+  write_file(policy_->path(), kPolicyV6Allowed);
   daemon.signal(SIGHUP);
   ASSERT_TRUE(daemon.wait_out(R"("event":"reload","ok":true)")) << daemon.err();
   EXPECT_TRUE(pings(Addr::server_v6));
@@ -363,7 +347,7 @@ TEST_F(DaemonLifecycleTest, RunsAndReloadsWithOnlyNetAdmin) {
   EXPECT_EQ(status_field(daemon.pid(), "NoNewPrivs"), "1");
   EXPECT_EQ(ping(net_->client, Addr::server_v4).received, 3);
   ASSERT_FALSE(pings(Addr::server_v6));
-  write(policy_->path(), kPolicyV6Allowed);
+  write_file(policy_->path(), kPolicyV6Allowed);
   ::kill(daemon.pid(), SIGHUP);
   ASSERT_TRUE(out_has(R"("event":"reload","ok":true)")) << daemon.err();
   EXPECT_TRUE(pings(Addr::server_v6));
@@ -378,7 +362,7 @@ TEST_F(DaemonLifecycleTest, KilledDaemonFailsOpenOrClosedPerPolicy) {
     SCOPED_TRACE(no_worker);
     std::string text = kPolicyV6Allowed;
     text.insert(text.find("queue = 0") + 9, std::string("\nno-worker = \"") + no_worker + "\"");
-    write(policy_->path(), text);
+    write_file(policy_->path(), text);
     Daemon daemon(net_->server, policy_->path());
     ASSERT_TRUE(daemon.wait_ready()) << daemon.err();
     ASSERT_TRUE(pings(Addr::server_v4));

@@ -121,6 +121,21 @@ hooks = ["input"]
 action = "drop"
 )";
 
+std::string echo_inspect_policy_v6_allowed() {
+  const std::string all = kEchoInspectPolicy;
+  return all.substr(0, all.find("\n[[rule]]\nname = \"no-v6-echo\""));
+}
+
+const char* const kEchoInspectPolicyBad = R"([hooks.input]
+default = "allow"
+
+[[rule]]
+name = "echo-inspected"
+types = ["echo-requets"]
+hooks = ["input"]
+action = "inspect"
+)";
+
 const char* const kRouterInspectPolicy = R"([icmpwall]
 role = "router"
 

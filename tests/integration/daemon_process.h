@@ -89,6 +89,11 @@ extern const char* const kRouterInspectPolicy;
 // The daemon tests' host policy: IPv4 echo requests go through queue 0,
 // IPv6 echo requests are dropped (line 17 is the last).
 extern const char* const kEchoInspectPolicy;
+// kEchoInspectPolicy without its rule no-v6-echo: IPv6 echo allowed.
+std::string echo_inspect_policy_v6_allowed();
+// Its first rule with the type misspelled (line 6): a policy the daemon
+// refuses.
+extern const char* const kEchoInspectPolicyBad;
 std::string host_inspect_policy(const std::string& icmpwall_keys = "");
 
 // The policies of a router's and a server's daemon: the shipped presets
