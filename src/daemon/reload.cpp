@@ -180,12 +180,7 @@ void Daemon::reload_or_keep() {
   } catch (const std::exception& e) {
     // Only a throw before the swap can get here (everything after it is
     // plain bookkeeping), so what runs is still the previous policy.
-    std::lock_guard lock(state_mutex_);
-    ++reload_failures_;
-    last_reload_error_ = e.what();
-    log_.error(std::string("reload refused, still serving the previous policy: ") + e.what(),
-               {{"ICMPWALL_EVENT", "reload-failed"}});
-    notify("READY=1\n" + status());
+    refuse_reload(e.what());
   }
   {
     std::lock_guard lock(state_mutex_);
