@@ -8,7 +8,6 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -163,7 +162,7 @@ TEST_F(DaemonDriftTest, ReloadsBetweenPresetsAreNeverDrift) {
   next_check();
   const std::string reloaded = R"("event":"reload","ok":true)";
   for (int i = 1; i <= 8; ++i) {
-    std::ofstream(policy.path(), std::ios::trunc) << (i % 2 ? router : host);
+    write_file(policy.path(), i % 2 ? router : host);
     daemon.signal(SIGHUP);
     ASSERT_TRUE(poll_until(
         [&] {
